@@ -1,0 +1,2 @@
+process.stdout.write('ENV_SYNC UNKNOWN - not implemented yet\n');
+process.exit(3);

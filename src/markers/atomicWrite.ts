@@ -1,0 +1,59 @@
+import { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export class UnsafePathError extends Error {}
+
+/** Refuses to write into a directory that is a symlink: a marker write must never follow one. */
+export function assertRealDirectory(dir: string): void {
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink()) throw new UnsafePathError(`${dir} is a symbolic link; markers are never written through links`);
+  if (!st.isDirectory()) throw new UnsafePathError(`${dir} is not a directory`);
+}
+
+/**
+ * Writes a file so that a reader sees the old content or the new, never a mix: a temp file in the same
+ * directory (O_EXCL|O_NOFOLLOW), fsync, rename over the target, fsync the directory. On any failure the
+ * temp file is removed and the old file is left as it was.
+ */
+export function writeFileAtomic(path: string, content: string, mode = 0o644): void {
+  const dir = dirname(path);
+  assertRealDirectory(dir);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  let renamed = false;
+  try {
+    const buf = Buffer.from(content, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, path);
+    renamed = true;
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
+    throw err;
+  } finally {
+    if (!renamed) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* nothing to clean */
+      }
+    }
+  }
+  try {
+    const dfd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    // Directory fsync is durability, not atomicity: the rename already happened.
+  }
+}

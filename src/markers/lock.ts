@@ -1,0 +1,138 @@
+import { closeSync, constants, linkSync, openSync, statSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { processLiveness, type Liveness } from '../common/host.js';
+import { readMarkerText, MarkerError } from './read.js';
+import { MARKER_SCHEMA, type LockRecord } from './types.js';
+
+// A lock is a file created by link(2) from a complete temp file, so it appears whole or not at all
+// (O_EXCL semantics without a half-written window). Its holder is named by pid, process start time
+// and boot id; a holder that died (or an earlier boot) is taken over. Takeover itself is serialised by
+// a short-lived guard file so that two takers cannot remove a lock a third has just created.
+
+export type AcquireResult =
+  | { acquired: true; tookOver: LockRecord[] }
+  | { acquired: false; holder: LockRecord; liveness: Liveness };
+
+const GUARD_STALE_MS = 10_000;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+export function sleepSync(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+export function readLock(path: string): LockRecord | null {
+  let text: string | null;
+  try {
+    text = readMarkerText(path);
+  } catch (err) {
+    if (err instanceof MarkerError) return null;
+    throw err;
+  }
+  if (text === null) return null;
+  try {
+    const v = JSON.parse(text) as LockRecord;
+    return typeof v.pid === 'number' && typeof v.runId === 'string' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeTemp(dir: string, name: string, content: string): string {
+  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return tmp;
+}
+
+function unlinkQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* gone already */
+  }
+}
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** One attempt to take the lock; never waits for a live holder. */
+export function tryAcquire(path: string, record: Omit<LockRecord, 'schema'>, currentBootId: string | null): AcquireResult {
+  const full: LockRecord = { schema: MARKER_SCHEMA, ...record };
+  const tmp = writeTemp(dirname(path), basename(path), `${JSON.stringify(full)}\n`);
+  const tookOver: LockRecord[] = [];
+  try {
+    for (;;) {
+      try {
+        linkSync(tmp, path);
+        return { acquired: true, tookOver };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = readLock(path);
+      if (holder === null) {
+        // Vanished since link() failed, or unreadable junk: junk older than the guard window is stale.
+        if (ageMs(path) > GUARD_STALE_MS) unlinkQuiet(path);
+        sleepSync(2);
+        continue;
+      }
+      const liveness = processLiveness(holder.pid, holder.startTicks, holder.bootId, currentBootId);
+      if (liveness === 'alive') return { acquired: false, holder, liveness };
+      const guard = `${path}.takeover`;
+      let guardFd: number;
+      try {
+        guardFd = openSync(guard, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (ageMs(guard) > GUARD_STALE_MS) unlinkQuiet(guard);
+        sleepSync(2 + Math.random() * 8);
+        continue;
+      }
+      try {
+        const current = readLock(path);
+        if (current && current.runId === holder.runId) {
+          unlinkSync(path);
+          tookOver.push(holder);
+        }
+      } finally {
+        closeSync(guardFd);
+        unlinkQuiet(guard);
+      }
+    }
+  } finally {
+    unlinkQuiet(tmp);
+  }
+}
+
+/** Removes the lock only if it is still ours. */
+export function release(path: string, runId: string): void {
+  const current = readLock(path);
+  if (current && current.runId === runId) unlinkQuiet(path);
+}
+
+/** Takes the lock, waiting (synchronously, for short critical sections) up to timeoutMs for a live holder. */
+export function acquireBlocking(
+  path: string,
+  record: Omit<LockRecord, 'schema'>,
+  currentBootId: string | null,
+  timeoutMs: number,
+): LockRecord[] {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = tryAcquire(path, record, currentBootId);
+    if (r.acquired) return r.tookOver;
+    if (Date.now() > deadline) {
+      throw new Error(`${path} is held by pid ${r.holder.pid} (run ${r.holder.runId}) for over ${timeoutMs / 1000}s`);
+    }
+    sleepSync(1 + Math.random() * 5);
+  }
+}

@@ -1,0 +1,191 @@
+import { closeSync, constants, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isValidName } from '../common/jobName.js';
+import { jobDir, RUNNING_PREFIX, statePath } from './paths.js';
+import { MARKER_SCHEMA, OUTCOMES, type JobState, type Run, type RunningMarker } from './types.js';
+
+/** A marker that cannot be trusted or understood; the message names the file and the fix. */
+export class MarkerError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+    readonly fix: string,
+  ) {
+    super(`${path}: ${problem}; ${fix}`);
+  }
+}
+
+// Markers are a few KiB (50 history entries, a bounded output tail); anything far larger is not one.
+export const MAX_MARKER_BYTES = 4 * 1024 * 1024;
+
+function errnoFix(path: string, err: NodeJS.ErrnoException): MarkerError {
+  switch (err.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return new MarkerError(path, 'permission denied', `make it readable by this user (${currentUserName()}), e.g. chmod o+r, or run the check as a user that can read it`);
+    case 'ELOOP':
+      return new MarkerError(path, 'is a symbolic link; refusing to trust it', 'replace the link with the marker itself, or remove it so the next run writes a new one');
+    case 'EISDIR':
+      return new MarkerError(path, 'is a directory, not a marker file', 'remove the directory; the next run of the job writes the marker');
+    default:
+      return new MarkerError(path, `cannot be read (${err.code ?? err.message})`, 'check the file and the state directory');
+  }
+}
+
+function currentUserName(): string {
+  return process.env.USER ?? String(process.getuid?.() ?? '?');
+}
+
+/** Reads a marker file without following symlinks and refuses what it must not trust. */
+export function readMarkerText(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return null;
+    throw errnoFix(path, e);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw errnoFix(path, Object.assign(new Error('dir'), { code: 'EISDIR' }));
+    if (!st.isFile()) throw new MarkerError(path, 'is not a regular file', 'remove it; the next run of the job writes the marker');
+    if (st.mode & 0o002) {
+      throw new MarkerError(path, 'is world-writable, so anyone could have forged it; refusing to trust it', `run chmod o-w ${path} and check who changed it`);
+    }
+    if (st.size > MAX_MARKER_BYTES) {
+      throw new MarkerError(path, `is ${st.size} bytes, far larger than any marker (at most ${MAX_MARKER_BYTES})`, 'move it away; the next run of the job writes a new one');
+    }
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = readSync(fd, buf, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off).toString('utf8');
+  } catch (err) {
+    if (err instanceof MarkerError) throw err;
+    throw errnoFix(path, err as NodeJS.ErrnoException);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const CORRUPT_FIX = 'move it away (the next run of the job writes a new one) and look at the job\'s last run in syslog';
+
+function parseJson(path: string, text: string): Record<string, unknown> {
+  if (text.trim() === '') throw new MarkerError(path, 'is empty', CORRUPT_FIX);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new MarkerError(path, 'is not valid JSON (truncated or corrupt)', CORRUPT_FIX);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MarkerError(path, 'does not hold a JSON object', CORRUPT_FIX);
+  }
+  const obj = value as Record<string, unknown>;
+  const schema = obj.schema;
+  if (typeof schema !== 'number' || !Number.isInteger(schema) || schema < 1) {
+    throw new MarkerError(path, 'has no valid "schema" field', CORRUPT_FIX);
+  }
+  if (schema > MARKER_SCHEMA) {
+    throw new MarkerError(
+      path,
+      `was written with marker schema ${schema}, newer than this check understands (${MARKER_SCHEMA})`,
+      'upgrade env-sync-checks on this host so the checks match the wrapper',
+    );
+  }
+  return obj;
+}
+
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStrOrNull = (v: unknown) => v === null || isStr(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNumOrNull = (v: unknown) => v === null || isNum(v);
+
+function checkRun(path: string, where: string, v: unknown, allowRunning: boolean): Run {
+  const bad = (field: string) => new MarkerError(path, `field ${where}.${field} is missing or of the wrong type`, CORRUPT_FIX);
+  if (typeof v !== 'object' || v === null) throw bad('(run)');
+  const r = v as Record<string, unknown>;
+  for (const f of ['runId', 'job', 'host', 'user', 'start', 'cwd'] as const) if (!isStr(r[f])) throw bad(f);
+  if (!isStrOrNull(r.part)) throw bad('part');
+  if (!isStrOrNull(r.end)) throw bad('end');
+  if (!isNum(r.wrapperPid)) throw bad('wrapperPid');
+  for (const f of ['childPid', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks'] as const) {
+    if (r[f] !== undefined && !isNumOrNull(r[f])) throw bad(f);
+  }
+  for (const f of ['signal', 'bootId', 'message'] as const) if (r[f] !== undefined && !isStrOrNull(r[f])) throw bad(f);
+  if (!Array.isArray(r.argv) || !r.argv.every(isStr)) throw bad('argv');
+  const outcomeOk = (OUTCOMES as readonly unknown[]).includes(r.outcome) || (allowRunning && r.outcome === 'running');
+  if (!outcomeOk) throw bad('outcome');
+  if (Number.isNaN(Date.parse(r.start as string))) throw bad('start');
+  const out = r.output as Record<string, unknown> | undefined;
+  if (!out || !isNum(out.lines) || !isNum(out.bytes) || !Array.isArray(out.tail) || !out.tail.every(isStr)) throw bad('output');
+  const defaults = { childPid: null, exitCode: null, durationSeconds: null, timeoutSeconds: null, wrapperStartTicks: null, signal: null, bootId: null, message: null };
+  return { ...defaults, ...(r as unknown as Run) };
+}
+
+/** The job's finished-run state, or null when the job has never finished a run here. */
+export function readJobState(stateDir: string, job: string): JobState | null {
+  const path = statePath(stateDir, job);
+  const text = readMarkerText(path);
+  if (text === null) return null;
+  const obj = parseJson(path, text);
+  if (obj.job !== job) throw new MarkerError(path, `names job ${JSON.stringify(obj.job)}, not ${JSON.stringify(job)}`, CORRUPT_FIX);
+  const runOrNull = (k: string) => (obj[k] == null ? null : checkRun(path, k, obj[k], false));
+  if (!isNum(obj.consecutiveFailures)) throw new MarkerError(path, 'field consecutiveFailures is missing or of the wrong type', CORRUPT_FIX);
+  if (!Array.isArray(obj.history)) throw new MarkerError(path, 'field history is missing or not a list', CORRUPT_FIX);
+  const parts: Record<string, Run> = {};
+  const rawParts = (obj.parts ?? {}) as Record<string, unknown>;
+  if (typeof rawParts !== 'object' || Array.isArray(rawParts)) throw new MarkerError(path, 'field parts is not an object', CORRUPT_FIX);
+  for (const [name, run] of Object.entries(rawParts)) parts[name] = checkRun(path, `parts.${name}`, run, false);
+  return {
+    schema: obj.schema as number,
+    job,
+    updated: isStr(obj.updated) ? obj.updated : new Date(0).toISOString(),
+    last: runOrNull('last'),
+    lastSuccess: runOrNull('lastSuccess'),
+    lastSkipped: runOrNull('lastSkipped'),
+    consecutiveFailures: obj.consecutiveFailures,
+    history: obj.history as JobState['history'],
+    parts,
+  };
+}
+
+/** Runs in progress (or left behind by a wrapper that died), oldest first. */
+export function readRunningMarkers(stateDir: string, job: string): RunningMarker[] {
+  const dir = jobDir(stateDir, job);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [];
+    throw errnoFix(dir, e);
+  }
+  const markers: RunningMarker[] = [];
+  for (const name of names) {
+    if (!name.startsWith(RUNNING_PREFIX) || !name.endsWith('.json')) continue;
+    const path = join(dir, name);
+    const text = readMarkerText(path);
+    if (text === null) continue; // finished between readdir and open
+    const obj = parseJson(path, text);
+    markers.push({ ...checkRun(path, 'run', obj, true), schema: obj.schema as number });
+  }
+  return markers.sort((a, b) => a.start.localeCompare(b.start));
+}
+
+/** Job names that have a directory in the state directory. */
+export function listJobs(stateDir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(stateDir, { withFileTypes: true });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return [];
+    throw errnoFix(stateDir, e);
+  }
+  return entries.filter((e) => e.isDirectory() && isValidName(e.name)).map((e) => e.name).sort();
+}

@@ -1,0 +1,121 @@
+// The marker format: the contract between env-sync-run and the checks. docs/markers.md describes it
+// field by field; bump MARKER_SCHEMA on any change a reader of the old schema would misread.
+export const MARKER_SCHEMA = 1;
+
+export type Outcome =
+  | 'success'
+  | 'failure'
+  | 'timeout'
+  | 'signal'
+  | 'spawn-error'
+  | 'skipped-overlap'
+  | 'interrupted';
+
+export const OUTCOMES: readonly Outcome[] = [
+  'success',
+  'failure',
+  'timeout',
+  'signal',
+  'spawn-error',
+  'skipped-overlap',
+  'interrupted',
+];
+
+/** Outcomes that count as a failed run (skipped-overlap is neither success nor failure). */
+export const FAILED_OUTCOMES: ReadonlySet<Outcome> = new Set([
+  'failure',
+  'timeout',
+  'signal',
+  'spawn-error',
+  'interrupted',
+]);
+
+export interface OutputSummary {
+  /** Lines the child wrote to stdout and stderr together. */
+  lines: number;
+  bytes: number;
+  /** The last lines, control characters stripped, each cut to a bounded length. */
+  tail: string[];
+}
+
+export interface Run {
+  runId: string;
+  job: string;
+  part: string | null;
+  host: string;
+  user: string;
+  wrapperPid: number;
+  /** /proc/PID/stat start time of the wrapper: with the pid, names the process across pid reuse. */
+  wrapperStartTicks: number | null;
+  childPid: number | null;
+  bootId: string | null;
+  /** The wrapped command, credentials in URLs replaced by "***". */
+  argv: string[];
+  cwd: string;
+  /** ISO 8601 UTC. */
+  start: string;
+  end: string | null;
+  /** Measured on the monotonic clock, so never negative even if the wall clock steps back. */
+  durationSeconds: number | null;
+  outcome: Outcome | 'running';
+  exitCode: number | null;
+  signal: string | null;
+  timeoutSeconds: number | null;
+  /** Why, in words, when the outcome needs explaining (spawn error, takeover of a dead run). */
+  message: string | null;
+  output: OutputSummary;
+}
+
+export interface HistoryEntry {
+  runId: string;
+  part: string | null;
+  start: string;
+  end: string | null;
+  durationSeconds: number | null;
+  outcome: Outcome;
+  exitCode: number | null;
+}
+
+export interface JobState {
+  schema: number;
+  job: string;
+  updated: string;
+  /** Last run that ran to an end (any outcome but skipped-overlap). */
+  last: Run | null;
+  lastSuccess: Run | null;
+  /** Most recent start refused because another run of the job was alive. */
+  lastSkipped: Run | null;
+  consecutiveFailures: number;
+  /** Oldest first, at most HISTORY_LIMIT entries, skipped runs included. */
+  history: HistoryEntry[];
+  /** Last finished run of each part, for jobs run in parts (--part). */
+  parts: Record<string, Run>;
+}
+
+export interface RunningMarker extends Run {
+  schema: number;
+}
+
+export interface LockRecord {
+  schema: number;
+  runId: string;
+  pid: number;
+  startTicks: number | null;
+  bootId: string | null;
+  host: string;
+  start: string;
+}
+
+export function emptyJobState(job: string): JobState {
+  return {
+    schema: MARKER_SCHEMA,
+    job,
+    updated: new Date(0).toISOString(),
+    last: null,
+    lastSuccess: null,
+    lastSkipped: null,
+    consecutiveFailures: 0,
+    history: [],
+    parts: {},
+  };
+}

@@ -1,0 +1,56 @@
+// The contract between the syslog reader (src/syslog/) and its users (the checks, env-sync logs).
+
+export interface SyslogEntry {
+  /** Path of the file the line came from (syslog, syslog.1, syslog.2.gz …). */
+  file: string;
+  time: Date;
+  host: string;
+  /** The tag without pid: `govuk_env_sync.sh`, `env-sync/<job>`, `env-sync-run`. */
+  tag: string;
+  pid: number | null;
+  /** The message as logged (not sanitised: renderers sanitise). */
+  message: string;
+}
+
+/** A file that exists but could not be read, with what to do about it. Missing files are not problems. */
+export interface SyslogProblem {
+  path: string;
+  problem: string;
+  fix: string;
+}
+
+export interface ScanOptions {
+  /** The live file, e.g. /var/log/syslog; rotated siblings are FILE.1, FILE.2.gz … */
+  syslog: string;
+  /** How many rotated files to read after the live one: 1 = FILE.1 only (default), 2 adds FILE.2.gz … */
+  rotated: number;
+  /** Reference time for inferring the year of traditional timestamps (December lines read in January). */
+  now: Date;
+  /** Epoch ms after which the scan throws a StageTimeoutError('reading syslog'). */
+  deadline?: number;
+  /**
+   * Cheap filter on the raw line before it is parsed (e.g. a substring test); lines it rejects are
+   * never parsed. The scan still sees their timestamps only if it needs them to stop.
+   */
+  prefilter?: (rawLine: string) => boolean;
+}
+
+export interface ScanResult {
+  filesRead: string[];
+  problems: SyslogProblem[];
+  /** True when the visitor asked to stop before every file was read. */
+  stoppedEarly: boolean;
+}
+
+/**
+ * Visitor for a newest-first scan: gets entries newest first (live file from its end, then FILE.1 …)
+ * and returns true to stop the scan, e.g. once entries are older than the window it needs.
+ */
+export type Visitor = (entry: SyslogEntry) => boolean;
+
+/** Thrown when a plugin's -t deadline passes; `stage` names what was slow. */
+export class StageTimeoutError extends Error {
+  constructor(readonly stage: string) {
+    super(`timed out while ${stage}`);
+  }
+}
