@@ -1,0 +1,93 @@
+// Writes syslog files of a given size with a realistic mix of lines, and the benchmarked job's run
+// where a case wants it (near the end of syslog, or at the very start of syslog.1).
+import { closeSync, openSync, writeSync } from 'node:fs';
+
+const HOST = 'db-admin-1';
+const NOISE: Array<(i: number) => string> = [
+  (i) => `CRON[${2000 + (i % 900)}]: (root) CMD (   cd / && run-parts --report /etc/cron.hourly)`,
+  (i) => `sshd[${3000 + (i % 500)}]: Accepted publickey for deploy from 10.1.${i % 250}.${i % 200} port ${40000 + (i % 20000)} ssh2: RSA SHA256:abcdefghijklmnop`,
+  (i) => `kernel: [${(i / 10).toFixed(6)}] IPv4: martian source 10.0.0.${i % 255} from 10.0.1.1, on dev eth0`,
+  () => `systemd[1]: Started Session 4242 of user deploy.`,
+  (i) => `postgres[${5000 + (i % 100)}]: [${i % 9}-1] LOG:  checkpoint complete: wrote ${i % 4000} buffers (0.${i % 9}%); 0 WAL file(s) added`,
+  (i) => `govuk_env_sync.sh: Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/other_job_${i % 17}.cfg"`,
+  (i) => `env-sync/other_job_${i % 17}[${6000 + (i % 300)}]: pg_restore: processing item ${i} TABLE DATA public.events`,
+  (i) => `nrpe[${7000 + (i % 50)}]: Could not read request from client 10.2.0.${i % 9}, bailing out...`,
+];
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+function traditional(d: Date): string {
+  const day = String(d.getDate()).padStart(2, ' ');
+  const t = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  return `${MONTHS[d.getMonth()]} ${day} ${t}`;
+}
+
+export interface JobLines {
+  job: string;
+  runId: string;
+  start: Date;
+  end: Date;
+  exit: number;
+}
+
+/** The lines a wrapped govuk_env_sync run leaves in syslog (env-sync-run, the job's output, the script's own). */
+export function jobRunLines(j: JobLines): Array<{ time: Date; text: string }> {
+  const argv = `/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${j.job}.cfg`;
+  const at = (ms: number) => new Date(j.start.getTime() + ms);
+  const dur = (j.end.getTime() - j.start.getTime()) / 1000;
+  const out = [
+    { time: at(0), text: `env-sync-run[4100]: event=start job=${j.job} run=${j.runId} pid=4101 argv="${argv}"` },
+    { time: at(100), text: `govuk_env_sync.sh: Starting "${argv}"` },
+    { time: at(2000), text: `env-sync/${j.job}[4101]: Downloading dump from s3://govuk-env-sync/${j.job}/latest.dump` },
+  ];
+  if (j.exit !== 0) {
+    out.push({ time: at(3000), text: `env-sync/${j.job}[4101]: pg_restore: error: could not execute query: ERROR:  relation "events" does not exist` });
+    out.push({ time: at(3100), text: `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore -d ${j.job}"` });
+  } else {
+    out.push({ time: at(3100), text: `govuk_env_sync.sh: Completed "${argv}"` });
+  }
+  out.push({ time: j.end, text: `env-sync-run[4100]: event=finish job=${j.job} run=${j.runId} outcome=${j.exit ? 'failure' : 'success'} exit=${j.exit} duration=${dur}s` });
+  return out;
+}
+
+/**
+ * Writes `bytes` of noise spread evenly from `from` to `to`, with `insert` lines placed at their own
+ * times. Lines are buffered into 1 MiB writes so a 1 GiB file takes seconds.
+ */
+export function writeSyslog(path: string, bytes: number, from: Date, to: Date, insert: Array<{ time: Date; text: string }>): void {
+  const fd = openSync(path, 'w', 0o644);
+  const sorted = [...insert].sort((a, b) => a.time.getTime() - b.time.getTime());
+  const approxLine = 110;
+  const total = Math.max(1, Math.floor(bytes / approxLine));
+  const span = to.getTime() - from.getTime();
+  let written = 0;
+  let chunk: string[] = [];
+  let chunkBytes = 0;
+  let next = 0;
+  const flush = () => {
+    const buf = Buffer.from(chunk.join(''));
+    writeSync(fd, buf);
+    written += buf.length;
+    chunk = [];
+    chunkBytes = 0;
+  };
+  for (let i = 0; written + chunkBytes < bytes; i++) {
+    const t = new Date(from.getTime() + Math.min(1, i / total) * span);
+    while (next < sorted.length && sorted[next]!.time <= t) {
+      const line = `${traditional(sorted[next]!.time)} ${HOST} ${sorted[next]!.text}\n`;
+      chunk.push(line);
+      chunkBytes += line.length;
+      next++;
+    }
+    const line = `${traditional(t)} ${HOST} ${NOISE[i % NOISE.length]!(i)}\n`;
+    chunk.push(line);
+    chunkBytes += line.length;
+    if (chunkBytes >= 1 << 20) flush();
+  }
+  for (; next < sorted.length; next++) {
+    const line = `${traditional(sorted[next]!.time)} ${HOST} ${sorted[next]!.text}\n`;
+    chunk.push(line);
+    chunkBytes += line.length;
+  }
+  flush();
+  closeSync(fd);
+}
