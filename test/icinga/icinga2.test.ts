@@ -1,0 +1,163 @@
+import { expect } from 'chai';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { postCheckResult, splitPluginOutput } from '../../src/icinga/passiveResult.js';
+import { freePort, startIcinga2, validateIcinga2, writeIcinga2Config, type RunningIcinga2 } from '../support/icinga2.js';
+import { PLUGIN_DIR, recordFinishedRun, REPO_ROOT, runPlugin } from '../support/icingaFixtures.js';
+import { makeTempDir } from '../support/tmp.js';
+
+const CONF = join(REPO_ROOT, 'icinga-conf', 'icinga2');
+const COMMANDS = join(CONF, 'commands.conf');
+const SERVICES = join(CONF, 'services.conf');
+const SAMPLE_HOSTS = join(CONF, 'examples', 'hosts.conf');
+
+describe('icinga2 configuration (icinga2 daemon -C)', function () {
+  this.timeout(120_000);
+  let tmp: ReturnType<typeof makeTempDir>;
+
+  beforeEach(function () {
+    tmp = makeTempDir('env-sync-icinga2-conf-');
+  });
+  afterEach(function () {
+    tmp.cleanup();
+  });
+
+  it('accepts the CheckCommands, apply rules and sample hosts, creating one service per job and variant', function () {
+    const { configFile } = writeIcinga2Config({ dir: tmp.dir, pluginDir: PLUGIN_DIR, globalFiles: [COMMANDS], masterFiles: [SERVICES, SAMPLE_HOSTS] });
+    const r = validateIcinga2(tmp.dir, configFile);
+    expect(r.status, r.output).to.equal(0);
+    expect(r.output).to.include('Finished validating the configuration file(s).');
+    // Agent host: 2 jobs + "env-sync all" + 1 order; NRPE host: 2 jobs; passive host: 2 jobs.
+    expect(r.output).to.match(/Instantiated 8 Services\./);
+    expect(r.output).to.match(/Instantiated 3 Hosts\./);
+  });
+
+  it('rejects a service whose check command does not exist (the validation is real)', function () {
+    const { configFile } = writeIcinga2Config({
+      dir: tmp.dir,
+      pluginDir: PLUGIN_DIR,
+      globalFiles: [COMMANDS],
+      masterFiles: [SERVICES],
+      extraMasterConfig: 'object Host "h" { check_command = "env_sync_no_such_command" }\n',
+    });
+    const r = validateIcinga2(tmp.dir, configFile);
+    expect(r.status).to.not.equal(0);
+    expect(r.output).to.include('env_sync_no_such_command');
+  });
+});
+
+describe('icinga2 daemon with the API: passive and active results', function () {
+  this.timeout(180_000);
+  let tmp: ReturnType<typeof makeTempDir>;
+  let icinga: RunningIcinga2 | undefined;
+  let stateDir = '';
+  let syslog = '';
+  let passwordFile = '';
+  const job = 'pull_failing';
+
+  before(async function () {
+    tmp = makeTempDir('env-sync-icinga2-api-');
+    stateDir = join(tmp.dir, 'state');
+    syslog = join(tmp.dir, 'syslog');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(stateDir, { mode: 0o755 });
+    writeFileSync(syslog, '');
+    recordFinishedRun(stateDir, job, 'failure', 1, ['restore failed: psql: could not connect']);
+    passwordFile = join(tmp.dir, 'api-password');
+    writeFileSync(passwordFile, 'test-secret-1\n');
+    chmodSync(passwordFile, 0o600);
+    const hosts = `
+object Host "sync-passive" {
+  check_command = "dummy"
+  address = "127.0.0.1"
+  vars.env_sync_mode = "passive"
+  vars.env_sync_jobs[${JSON.stringify(job)}] = { freshness_hours = 28 }
+}
+object Host "sync-active" {
+  check_command = "dummy"
+  address = "127.0.0.1"
+  vars.env_sync_state_dir = ${JSON.stringify(stateDir)}
+  vars.env_sync_syslog = ${JSON.stringify(syslog)}
+  vars.env_sync_jobs[${JSON.stringify(job)}] = { max_age = "26h" }
+}
+`;
+    icinga = await startIcinga2({
+      dir: join(tmp.dir, 'icinga2'),
+      pluginDir: PLUGIN_DIR,
+      globalFiles: [COMMANDS],
+      masterFiles: [SERVICES],
+      extraMasterConfig: hosts,
+      api: { port: await freePort(), user: 'env-sync', password: 'test-secret-1' },
+    });
+  });
+
+  after(async function () {
+    await icinga?.stop();
+    tmp?.cleanup();
+  });
+
+  async function service(host: string, name: string): Promise<any> {
+    const r = await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=state&attrs=last_check_result&attrs=check_command`);
+    expect(r.status, JSON.stringify(r.json)).to.equal(200);
+    return r.json.results[0].attrs;
+  }
+
+  it('shows a posted failed run as CRITICAL with the plugin output', async function () {
+    const pluginArgs = ['--job', job, '--state-dir', stateDir, '--syslog', syslog, '--max-age', '26h'];
+    const direct = runPlugin('check_env_sync', pluginArgs);
+    const exitStatus = direct.status as 0 | 1 | 2 | 3;
+    const { pluginOutput, performanceData } = splitPluginOutput(direct.stdout);
+    const now = Date.now() / 1000;
+    const posted = await postCheckResult({
+      url: icinga!.url,
+      user: 'env-sync',
+      passwordFile,
+      caFile: icinga!.caCert,
+      host: 'sync-passive',
+      service: `env-sync ${job}`,
+      exitStatus,
+      pluginOutput,
+      performanceData,
+      checkSource: hostname(),
+      executionStart: now - 1,
+      executionEnd: now,
+      deadlineMs: 20_000,
+    });
+    expect(posted.ok, posted.message).to.equal(true);
+    const attrs = await service('sync-passive', `env-sync ${job}`);
+    expect(attrs.check_command).to.equal('dummy');
+    // A passive result carries a state, not a process exit code.
+    expect(attrs.last_check_result.active).to.equal(false);
+    expect(attrs.last_check_result.state).to.equal(exitStatus);
+    expect(attrs.last_check_result.output).to.equal(pluginOutput);
+    expect(attrs.last_check_result.check_source).to.equal(hostname());
+    expect(attrs.state, pluginOutput).to.equal(2);
+    expect(pluginOutput).to.match(/^ENV_SYNC CRITICAL - /);
+  });
+
+  it('runs the env_sync CheckCommand itself and reaches the same CRITICAL state', async function () {
+    const direct = runPlugin('check_env_sync', ['--job', job, '--state-dir', stateDir, '--syslog', syslog, '--max-age', '26h']);
+    const before = Date.now() / 1000;
+    const r = await icinga!.api('POST', '/v1/actions/reschedule-check', {
+      type: 'Service',
+      filter: 'host.name==h && service.name==s',
+      filter_vars: { h: 'sync-active', s: `env-sync ${job}` },
+      force: true,
+    });
+    expect(r.status, JSON.stringify(r.json)).to.equal(200);
+    let attrs: any;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      attrs = await service('sync-active', `env-sync ${job}`);
+      if (attrs.last_check_result && attrs.last_check_result.execution_end >= before) break;
+      if (Date.now() > deadline) throw new Error(`icinga2 did not run the check within 60 s:\n${icinga!.log().slice(-3000)}`);
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(attrs.check_command).to.equal('env_sync');
+    expect(attrs.last_check_result.command).to.include.members([join(PLUGIN_DIR, 'check_env_sync'), '--job', job, '--state-dir', stateDir, '--max-age', '26h', '--timeout', '30']);
+    expect(attrs.last_check_result.exit_status, attrs.last_check_result.output).to.equal(direct.status);
+    expect(attrs.state, attrs.last_check_result.output).to.equal(2);
+    expect(attrs.last_check_result.output).to.match(/^ENV_SYNC CRITICAL - /);
+  });
+});
