@@ -81,6 +81,37 @@ object Host "sync-active" {
   vars.env_sync_syslog = ${JSON.stringify(syslog)}
   vars.env_sync_jobs[${JSON.stringify(job)}] = { max_age = "26h" }
 }
+object Host "sync-stale" {
+  check_command = "dummy"
+  address = "127.0.0.1"
+  vars.env_sync_mode = "passive"
+  vars.env_sync_jobs["pull_quiet"] = { freshness_hours = 32, stale_state = 1 }
+}
+object Host "sync-options" {
+  check_command = "dummy"
+  address = "127.0.0.1"
+  vars.env_sync_state_dir = ${JSON.stringify(stateDir)}
+  vars.env_sync_syslog = ${JSON.stringify(syslog)}
+  vars.env_sync_all = true
+  vars.env_sync_crontab = "/etc/crontab.test"
+  vars.env_sync_user = "govuk-backup"
+  vars.env_sync_jobs["every_option"] = {
+    rotated = 2
+    boot_id_file = "/tmp/boot_id"
+    age_warning = "25h"
+    age_critical = "30h"
+    runtime_warning = "3h"
+    runtime_critical = "4h"
+    schedule = "18 0 * * *"
+    grace = "2h"
+    missing = "warning"
+    reboot_lock_dir = "/tmp/no-reboot"
+    cfg_name = "pull_every"
+    timeout = 20
+    max_output = 1024
+    verbose = true
+  }
+}
 `;
     icinga = await startIcinga2({
       dir: join(tmp.dir, 'icinga2'),
@@ -136,24 +167,72 @@ object Host "sync-active" {
     expect(pluginOutput).to.match(/^ENV_SYNC CRITICAL - /);
   });
 
-  it('runs the env_sync CheckCommand itself and reaches the same CRITICAL state', async function () {
-    const direct = runPlugin('check_env_sync', ['--job', job, '--state-dir', stateDir, '--syslog', syslog, '--max-age', '26h']);
+  async function runActive(host: string, name: string): Promise<any> {
     const before = Date.now() / 1000;
     const r = await icinga!.api('POST', '/v1/actions/reschedule-check', {
       type: 'Service',
       filter: 'host.name==h && service.name==s',
-      filter_vars: { h: 'sync-active', s: `env-sync ${job}` },
+      filter_vars: { h: host, s: name },
       force: true,
     });
     expect(r.status, JSON.stringify(r.json)).to.equal(200);
-    let attrs: any;
     const deadline = Date.now() + 60_000;
     for (;;) {
-      attrs = await service('sync-active', `env-sync ${job}`);
-      if (attrs.last_check_result && attrs.last_check_result.execution_end >= before) break;
-      if (Date.now() > deadline) throw new Error(`icinga2 did not run the check within 60 s:\n${icinga!.log().slice(-3000)}`);
+      const attrs = await service(host, name);
+      if (attrs.last_check_result && attrs.last_check_result.execution_end >= before) return attrs;
+      if (Date.now() > deadline) throw new Error(`icinga2 did not run ${host}!${name} within 60 s:\n${icinga!.log().slice(-3000)}`);
       await new Promise((res) => setTimeout(res, 250));
     }
+  }
+
+  it('turns a passive service stale with the dummy text when no result arrived within check_interval', async function () {
+    const attrs = await runActive('sync-stale', 'env-sync pull_quiet');
+    expect(attrs.check_command).to.equal('dummy');
+    expect(attrs.state).to.equal(1);
+    expect(attrs.last_check_result.output).to.match(/^no result from the sync for 32 hours: did cron run env-sync-run for pull_quiet/);
+    const obj = await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent('sync-stale!env-sync pull_quiet')}?attrs=check_interval&attrs=retry_interval&attrs=max_check_attempts&attrs=enable_active_checks`);
+    expect(obj.json.results[0].attrs).to.deep.equal({ check_interval: 32 * 3600, retry_interval: 32 * 3600, max_check_attempts: 1, enable_active_checks: true });
+  });
+
+  it('passes every job dictionary key and host variable to check_env_sync as its option', async function () {
+    const attrs = await runActive('sync-options', 'env-sync every_option');
+    const cmd: string[] = attrs.last_check_result.command;
+    const pairs = (a: string[]): string[] => a.slice(1).map((v, i) => `${a[i]} ${v}`);
+    expect(cmd[0]).to.equal(join(PLUGIN_DIR, 'check_env_sync'));
+    expect(pairs(cmd)).to.include.members([
+      '--job every_option',
+      `--state-dir ${stateDir}`,
+      `--syslog ${syslog}`,
+      '--rotated 2',
+      '--boot-id-file /tmp/boot_id',
+      '--age-warning 25h',
+      '--age-critical 30h',
+      '--runtime-warning 3h',
+      '--runtime-critical 4h',
+      '--schedule 18 0 * * *',
+      '--grace 2h',
+      '--missing warning',
+      '--reboot-lock-dir /tmp/no-reboot',
+      '--cfg-name pull_every',
+      '--timeout 20',
+      '--max-output 1024',
+    ]);
+    expect(cmd).to.include('-v');
+    expect(cmd).to.not.include('--max-age');
+  });
+
+  it('runs check_env_sync_all with the host-wide options', async function () {
+    const attrs = await runActive('sync-options', 'env-sync all');
+    const cmd: string[] = attrs.last_check_result.command;
+    expect(cmd[0]).to.equal(join(PLUGIN_DIR, 'check_env_sync_all'));
+    const pairs = cmd.slice(1).map((v, i) => `${cmd[i]} ${v}`);
+    expect(pairs).to.include.members([`--state-dir ${stateDir}`, `--syslog ${syslog}`, '--crontab /etc/crontab.test', '--user govuk-backup', '--timeout 30']);
+    expect(cmd).to.not.include('-v');
+  });
+
+  it('runs the env_sync CheckCommand itself and reaches the same CRITICAL state', async function () {
+    const direct = runPlugin('check_env_sync', ['--job', job, '--state-dir', stateDir, '--syslog', syslog, '--max-age', '26h']);
+    const attrs = await runActive('sync-active', `env-sync ${job}`);
     expect(attrs.check_command).to.equal('env_sync');
     expect(attrs.last_check_result.command).to.include.members([join(PLUGIN_DIR, 'check_env_sync'), '--job', job, '--state-dir', stateDir, '--max-age', '26h', '--timeout', '30']);
     expect(attrs.last_check_result.exit_status, attrs.last_check_result.output).to.equal(direct.status);
