@@ -1,29 +1,19 @@
 import { expect } from 'chai';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { postCheckResult, splitPluginOutput, type PassiveResultOptions } from '../../src/icinga/passiveResult.js';
+import { startFakeIcingaApi, type FakeIcingaApi, type SeenRequest } from '../support/fakeIcingaApi.js';
 import { makeTempDir } from '../support/tmp.js';
 import { makeTestPki, type TestPki } from '../support/tls.js';
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
 
 describe('icinga passive result (postCheckResult)', function () {
   this.timeout(30_000);
   let tmp: ReturnType<typeof makeTempDir>;
   let pki: TestPki;
   let otherPki: TestPki;
-  let server: Server;
+  let api: FakeIcingaApi;
   let port = 0;
-  let seen: Seen[] = [];
-  // Status codes to answer with, in order; the last one repeats.
-  let answers: number[] = [200];
+  let seen: SeenRequest[] = [];
   let passwordFile = '';
 
   before(function () {
@@ -36,31 +26,13 @@ describe('icinga passive result (postCheckResult)', function () {
   });
 
   beforeEach(async function () {
-    seen = [];
-    answers = [200];
-    server = createServer({ key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert) }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : undefined });
-        const status = answers.length > 1 ? answers.shift()! : answers[0]!;
-        res.writeHead(status, { 'Content-Type': 'application/json' });
-        if (status === 200) {
-          res.end(JSON.stringify({ results: [{ code: 200, status: "Successfully processed check result for object 'h!env-sync pull_x'." }] }));
-        } else if (status === 404) {
-          res.end(JSON.stringify({ error: 404, status: 'No objects found.' }));
-        } else {
-          res.end(JSON.stringify({ error: status, status: 'Internal error' }));
-        }
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as AddressInfo).port;
+    api = await startFakeIcingaApi(pki);
+    port = api.port;
+    seen = api.seen;
   });
 
   afterEach(async function () {
-    await new Promise<void>((r) => server.close(() => r()));
+    await api.close();
   });
 
   after(function () {
@@ -120,7 +92,7 @@ describe('icinga passive result (postCheckResult)', function () {
   });
 
   it('retries a 500 with back-off and succeeds on the next 200', async function () {
-    answers = [500, 500, 200];
+    api.answers = [500, 500, 200];
     const r = await postCheckResult(opts());
     expect(r.ok, r.message).to.equal(true);
     expect(r.attempts).to.equal(3);
@@ -128,7 +100,7 @@ describe('icinga passive result (postCheckResult)', function () {
   });
 
   it('gives up inside the time budget when the API keeps failing', async function () {
-    answers = [503];
+    api.answers = [503];
     const r = await postCheckResult(opts({ deadlineMs: 600, initialBackoffMs: 100 }));
     expect(r.ok).to.equal(false);
     expect(r.attempts).to.be.greaterThan(1);
@@ -138,8 +110,8 @@ describe('icinga passive result (postCheckResult)', function () {
 
   it('retries a refused connection until the budget is spent, then says it cannot reach the API', async function () {
     const closedPort = port;
-    await new Promise<void>((r) => server.close(() => r()));
-    server.listen(0, '127.0.0.1'); // keep afterEach's close() valid
+    await api.close();
+    api.close = async () => {};
     const r = await postCheckResult(opts({ url: `https://127.0.0.1:${closedPort}`, deadlineMs: 400, initialBackoffMs: 50 }));
     expect(r.ok).to.equal(false);
     expect(r.attempts).to.be.greaterThan(1);
@@ -148,7 +120,7 @@ describe('icinga passive result (postCheckResult)', function () {
   });
 
   it('does not retry a 404 and names the service it could not find', async function () {
-    answers = [404];
+    api.answers = [404];
     const r = await postCheckResult(opts());
     expect(r.ok).to.equal(false);
     expect(r.attempts).to.equal(1);
