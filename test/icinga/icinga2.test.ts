@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { postCheckResult, splitPluginOutput } from '../../src/icinga/passiveResult.js';
 import { freePort, startIcinga2, validateIcinga2, writeIcinga2Config, type RunningIcinga2 } from '../support/icinga2.js';
-import { PLUGIN_DIR, recordFinishedRun, REPO_ROOT, runPlugin } from '../support/icingaFixtures.js';
+import { NRPE_CFG, PLUGIN_DIR, recordFinishedRun, REPO_ROOT, runPlugin } from '../support/icingaFixtures.js';
+import { adaptCommands, CHECK_NRPE, commandLine, startNrpe, type RunningNrpe } from '../support/nrpe.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const CONF = join(REPO_ROOT, 'icinga-conf', 'icinga2');
@@ -51,6 +52,11 @@ describe('icinga2 daemon with the API: passive and active results', function () 
   this.timeout(180_000);
   let tmp: ReturnType<typeof makeTempDir>;
   let icinga: RunningIcinga2 | undefined;
+  let nrpe: RunningNrpe | undefined;
+  let nrpeCommands = '';
+  // Installed the way docs/icinga.md says: symbolic links to the checkout's launchers in the
+  // directory Icinga knows as PluginDir (beside check_nrpe and check_dummy).
+  let pluginDir = '';
   let stateDir = '';
   let syslog = '';
   let passwordFile = '';
@@ -60,10 +66,18 @@ describe('icinga2 daemon with the API: passive and active results', function () 
     tmp = makeTempDir('env-sync-icinga2-api-');
     stateDir = join(tmp.dir, 'state');
     syslog = join(tmp.dir, 'syslog');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(stateDir, { mode: 0o755 });
-    writeFileSync(syslog, '');
+    writeFileSync(syslog, '', { mode: 0o644 });
     recordFinishedRun(stateDir, job, 'failure', 1, ['restore failed: psql: could not connect']);
+    recordFinishedRun(stateDir, 'pull_x', 'success', 0, ['Completed']);
+    pluginDir = join(tmp.dir, 'nagios-plugins');
+    mkdirSync(pluginDir, { mode: 0o755 });
+    for (const p of ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order']) symlinkSync(join(PLUGIN_DIR, p), join(pluginDir, p));
+    symlinkSync(CHECK_NRPE, join(pluginDir, 'check_nrpe'));
+    nrpeCommands = adaptCommands(readFileSync(NRPE_CFG, 'utf8'), pluginDir, stateDir, syslog);
+    const nrpeDir = join(tmp.dir, 'nrpe');
+    mkdirSync(nrpeDir, { mode: 0o755 });
+    nrpe = await startNrpe(nrpeDir, await freePort(), nrpeCommands);
     passwordFile = join(tmp.dir, 'api-password');
     writeFileSync(passwordFile, 'test-secret-1\n');
     chmodSync(passwordFile, 0o600);
@@ -80,6 +94,13 @@ object Host "sync-active" {
   vars.env_sync_state_dir = ${JSON.stringify(stateDir)}
   vars.env_sync_syslog = ${JSON.stringify(syslog)}
   vars.env_sync_jobs[${JSON.stringify(job)}] = { max_age = "26h" }
+}
+object Host "sync-nrpe" {
+  check_command = "dummy"
+  address = "127.0.0.1"
+  vars.env_sync_mode = "nrpe"
+  vars.nrpe_port = ${nrpe!.port}
+  vars.env_sync_jobs["pull_x"] = {}
 }
 object Host "sync-stale" {
   check_command = "dummy"
@@ -115,7 +136,7 @@ object Host "sync-options" {
 `;
     icinga = await startIcinga2({
       dir: join(tmp.dir, 'icinga2'),
-      pluginDir: PLUGIN_DIR,
+      pluginDir,
       globalFiles: [COMMANDS],
       masterFiles: [SERVICES],
       extraMasterConfig: hosts,
@@ -125,6 +146,7 @@ object Host "sync-options" {
 
   after(async function () {
     await icinga?.stop();
+    await nrpe?.stop();
     tmp?.cleanup();
   });
 
@@ -198,7 +220,7 @@ object Host "sync-options" {
     const attrs = await runActive('sync-options', 'env-sync every_option');
     const cmd: string[] = attrs.last_check_result.command;
     const pairs = (a: string[]): string[] => a.slice(1).map((v, i) => `${a[i]} ${v}`);
-    expect(cmd[0]).to.equal(join(PLUGIN_DIR, 'check_env_sync'));
+    expect(cmd[0]).to.equal(join(pluginDir, 'check_env_sync'));
     expect(pairs(cmd)).to.include.members([
       '--job every_option',
       `--state-dir ${stateDir}`,
@@ -224,7 +246,7 @@ object Host "sync-options" {
   it('runs check_env_sync_all with the host-wide options', async function () {
     const attrs = await runActive('sync-options', 'env-sync all');
     const cmd: string[] = attrs.last_check_result.command;
-    expect(cmd[0]).to.equal(join(PLUGIN_DIR, 'check_env_sync_all'));
+    expect(cmd[0]).to.equal(join(pluginDir, 'check_env_sync_all'));
     const pairs = cmd.slice(1).map((v, i) => `${cmd[i]} ${v}`);
     expect(pairs).to.include.members([`--state-dir ${stateDir}`, `--syslog ${syslog}`, '--crontab /etc/crontab.test', '--user govuk-backup', '--timeout 30']);
     expect(cmd).to.not.include('-v');
@@ -234,9 +256,23 @@ object Host "sync-options" {
     const direct = runPlugin('check_env_sync', ['--job', job, '--state-dir', stateDir, '--syslog', syslog, '--max-age', '26h']);
     const attrs = await runActive('sync-active', `env-sync ${job}`);
     expect(attrs.check_command).to.equal('env_sync');
-    expect(attrs.last_check_result.command).to.include.members([join(PLUGIN_DIR, 'check_env_sync'), '--job', job, '--state-dir', stateDir, '--max-age', '26h', '--timeout', '30']);
+    expect(attrs.last_check_result.command).to.include.members([join(pluginDir, 'check_env_sync'), '--job', job, '--state-dir', stateDir, '--max-age', '26h', '--timeout', '30']);
     expect(attrs.last_check_result.exit_status, attrs.last_check_result.output).to.equal(direct.status);
     expect(attrs.state, attrs.last_check_result.output).to.equal(2);
     expect(attrs.last_check_result.output).to.match(/^ENV_SYNC CRITICAL - /);
+  });
+
+  it('runs the NRPE variant through the ITL nrpe command and gets the plugin\'s verdict', async function () {
+    const [, ...args] = commandLine(nrpeCommands, 'check_env_sync_pull_x');
+    const direct = runPlugin('check_env_sync', args);
+    const attrs = await runActive('sync-nrpe', 'env-sync pull_x');
+    expect(attrs.check_command).to.equal('nrpe');
+    const cmd: string[] = attrs.last_check_result.command;
+    expect(cmd[0]).to.equal(join(pluginDir, 'check_nrpe'));
+    expect(cmd.slice(1).map((v, i) => `${cmd[i]} ${v}`)).to.include.members(['-H 127.0.0.1', `-p ${nrpe!.port}`, '-c check_env_sync_pull_x', '-t 50']);
+    expect(attrs.last_check_result.exit_status, attrs.last_check_result.output).to.equal(direct.status);
+    expect(attrs.last_check_result.output.split('\n')[0]).to.equal(splitPluginOutput(direct.stdout).pluginOutput.split('\n')[0]);
+    expect(attrs.state, attrs.last_check_result.output).to.equal(0);
+    expect(direct.stdout).to.match(/^ENV_SYNC OK - /);
   });
 });

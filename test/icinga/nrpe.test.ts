@@ -2,27 +2,10 @@ import { expect } from 'chai';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../support/icinga2.js';
-import { PLUGIN_DIR, recordFinishedRun, REPO_ROOT, runPlugin, writeCorruptMarker } from '../support/icingaFixtures.js';
-import { checkNrpe, startNrpe, type RunningNrpe } from '../support/nrpe.js';
+import { NRPE_CFG, PLUGIN_DIR, recordFinishedRun, runPlugin, writeCorruptMarker } from '../support/icingaFixtures.js';
+import { adaptCommands, checkNrpe, commandLine, startNrpe, type RunningNrpe } from '../support/nrpe.js';
 import { makeTempDir } from '../support/tmp.js';
 
-const NRPE_CFG = join(REPO_ROOT, 'icinga-conf', 'nrpe', 'env_sync.cfg');
-
-/** The shipped command file with the Debian paths replaced by the test's. */
-function adaptCommands(text: string, stateDir: string, syslog: string): string {
-  return text
-    .replaceAll('/usr/lib/nagios/plugins/', `${PLUGIN_DIR}/`)
-    .replaceAll('/var/lib/env-sync', stateDir)
-    .replaceAll('/var/log/syslog', syslog);
-}
-
-/** The command line the shipped file gives for a command name, adapted to the test's paths. */
-function commandLine(commands: string, name: string): string[] {
-  const line = commands.split('\n').find((l) => l.startsWith(`command[${name}]=`));
-  if (!line) throw new Error(`icinga-conf/nrpe/env_sync.cfg has no command[${name}]`);
-  // The shipped lines quote with '...' only; split the way /bin/sh would for them.
-  return [...line.slice(line.indexOf('=') + 1).matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
-}
 
 describe('NRPE with icinga-conf/nrpe/env_sync.cfg', function () {
   this.timeout(120_000);
@@ -39,7 +22,7 @@ describe('NRPE with icinga-conf/nrpe/env_sync.cfg', function () {
     recordFinishedRun(stateDir, 'pull_x', 'success', 0, ['Completed']);
     recordFinishedRun(stateDir, 'push_attachments', 'failure', 1, ['Error running "govuk_env_sync.sh" in function upload on line 80']);
     writeCorruptMarker(stateDir, 'pull_mysql_whitehall');
-    commands = adaptCommands(readFileSync(NRPE_CFG, 'utf8'), stateDir, syslog);
+    commands = adaptCommands(readFileSync(NRPE_CFG, 'utf8'), PLUGIN_DIR, stateDir, syslog);
     const nrpeDir = join(tmp.dir, 'nrpe');
     mkdirSync(nrpeDir, { mode: 0o755 });
     nrpe = await startNrpe(nrpeDir, await freePort(), commands);

@@ -12,6 +12,7 @@ import type { Outcome, Run } from '../../src/markers/types.js';
 /** The checkout's plugins/ directory (build/test/support → ../../../plugins). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const PLUGIN_DIR = join(REPO_ROOT, 'plugins');
+export const NRPE_CFG = join(REPO_ROOT, 'icinga-conf', 'nrpe', 'env_sync.cfg');
 
 function ctx(stateDir: string, job: string): StoreContext {
   return {

@@ -83,3 +83,20 @@ export async function startNrpe(dir: string, port: number, commands: string): Pr
   }
   return { port, log: () => output, stop };
 }
+
+/** The shipped command file with the Debian paths replaced by the test's. */
+export function adaptCommands(text: string, pluginDir: string, stateDir: string, syslog: string): string {
+  return text
+    .replaceAll('/usr/lib/nagios/plugins/', `${pluginDir}/`)
+    .replaceAll('/var/lib/env-sync', stateDir)
+    .replaceAll('/var/log/syslog', syslog);
+}
+
+/** The command line the shipped file gives for a command name, adapted to the test's paths. */
+export function commandLine(commands: string, name: string): string[] {
+  const line = commands.split('\n').find((l) => l.startsWith(`command[${name}]=`));
+  if (!line) throw new Error(`icinga-conf/nrpe/env_sync.cfg has no command[${name}]`);
+  // The shipped lines quote with '...' only; split the way /bin/sh would for them.
+  return [...line.slice(line.indexOf('=') + 1).matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}
+
