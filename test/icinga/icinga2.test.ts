@@ -79,9 +79,14 @@ describe('icinga2 daemon with the API: passive and active results', function () 
     mkdirSync(nrpeDir, { mode: 0o755 });
     nrpe = await startNrpe(nrpeDir, await freePort(), nrpeCommands);
     passwordFile = join(tmp.dir, 'api-password');
-    writeFileSync(passwordFile, 'test-secret-1\n');
+    writeFileSync(passwordFile, 'poster-secret-2\n');
     chmodSync(passwordFile, 0o600);
+    // The passive poster has exactly the permission docs/icinga.md gives it.
     const hosts = `
+object ApiUser "env-sync-poster" {
+  password = "poster-secret-2"
+  permissions = [ "actions/process-check-result" ]
+}
 object Host "sync-passive" {
   check_command = "dummy"
   address = "127.0.0.1"
@@ -164,7 +169,7 @@ object Host "sync-options" {
     const now = Date.now() / 1000;
     const posted = await postCheckResult({
       url: icinga!.url,
-      user: 'env-sync',
+      user: 'env-sync-poster',
       passwordFile,
       caFile: icinga!.caCert,
       host: 'sync-passive',
