@@ -12,6 +12,7 @@ declare -A need=(
   [icinga2]=icinga2
   [envdir]=daemontools
   [tmux]=tmux
+  [nagios4]=nagios4-core
   [hyperfine]=hyperfine
   [script]=bsdutils
   [setpriv]=util-linux

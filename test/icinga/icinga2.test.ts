@@ -1,0 +1,283 @@
+import { expect } from 'chai';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { postCheckResult, splitPluginOutput } from '../../src/icinga/passiveResult.js';
+import { freePort, startIcinga2, validateIcinga2, writeIcinga2Config, type RunningIcinga2 } from '../support/icinga2.js';
+import { NRPE_CFG, PLUGIN_DIR, recordFinishedRun, REPO_ROOT, runPlugin } from '../support/icingaFixtures.js';
+import { adaptCommands, CHECK_NRPE, commandLine, startNrpe, type RunningNrpe } from '../support/nrpe.js';
+import { makeTempDir } from '../support/tmp.js';
+
+const CONF = join(REPO_ROOT, 'icinga-conf', 'icinga2');
+const COMMANDS = join(CONF, 'commands.conf');
+const SERVICES = join(CONF, 'services.conf');
+const SAMPLE_HOSTS = join(CONF, 'examples', 'hosts.conf');
+
+describe('icinga2 configuration (icinga2 daemon -C)', function () {
+  this.timeout(120_000);
+  let tmp: ReturnType<typeof makeTempDir>;
+
+  beforeEach(function () {
+    tmp = makeTempDir('env-sync-icinga2-conf-');
+  });
+  afterEach(function () {
+    tmp.cleanup();
+  });
+
+  it('accepts the CheckCommands, apply rules and sample hosts, creating one service per job and variant', function () {
+    const { configFile } = writeIcinga2Config({ dir: tmp.dir, pluginDir: PLUGIN_DIR, globalFiles: [COMMANDS], masterFiles: [SERVICES, SAMPLE_HOSTS] });
+    const r = validateIcinga2(tmp.dir, configFile);
+    expect(r.status, r.output).to.equal(0);
+    expect(r.output).to.include('Finished validating the configuration file(s).');
+    // Agent host: 2 jobs + "env-sync all" + 1 order; NRPE host: 2 jobs; passive host: 2 jobs.
+    expect(r.output).to.match(/Instantiated 8 Services\./);
+    expect(r.output).to.match(/Instantiated 3 Hosts\./);
+  });
+
+  it('rejects a service whose check command does not exist (the validation is real)', function () {
+    const { configFile } = writeIcinga2Config({
+      dir: tmp.dir,
+      pluginDir: PLUGIN_DIR,
+      globalFiles: [COMMANDS],
+      masterFiles: [SERVICES],
+      extraMasterConfig: 'object Host "h" { check_command = "env_sync_no_such_command" }\n',
+    });
+    const r = validateIcinga2(tmp.dir, configFile);
+    expect(r.status).to.not.equal(0);
+    expect(r.output).to.include('env_sync_no_such_command');
+  });
+});
+
+describe('icinga2 daemon with the API: passive and active results', function () {
+  this.timeout(180_000);
+  let tmp: ReturnType<typeof makeTempDir>;
+  let icinga: RunningIcinga2 | undefined;
+  let nrpe: RunningNrpe | undefined;
+  let nrpeCommands = '';
+  // Installed the way docs/icinga.md says: symbolic links to the checkout's launchers in the
+  // directory Icinga knows as PluginDir (beside check_nrpe and check_dummy).
+  let pluginDir = '';
+  let stateDir = '';
+  let syslog = '';
+  let passwordFile = '';
+  const job = 'pull_failing';
+
+  before(async function () {
+    tmp = makeTempDir('env-sync-icinga2-api-');
+    stateDir = join(tmp.dir, 'state');
+    syslog = join(tmp.dir, 'syslog');
+    mkdirSync(stateDir, { mode: 0o755 });
+    writeFileSync(syslog, '', { mode: 0o644 });
+    recordFinishedRun(stateDir, job, 'failure', 1, ['restore failed: psql: could not connect']);
+    recordFinishedRun(stateDir, 'pull_x', 'success', 0, ['Completed']);
+    pluginDir = join(tmp.dir, 'nagios-plugins');
+    mkdirSync(pluginDir, { mode: 0o755 });
+    for (const p of ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order']) symlinkSync(join(PLUGIN_DIR, p), join(pluginDir, p));
+    symlinkSync(CHECK_NRPE, join(pluginDir, 'check_nrpe'));
+    nrpeCommands = adaptCommands(readFileSync(NRPE_CFG, 'utf8'), pluginDir, stateDir, syslog);
+    const nrpeDir = join(tmp.dir, 'nrpe');
+    mkdirSync(nrpeDir, { mode: 0o755 });
+    nrpe = await startNrpe(nrpeDir, await freePort(), nrpeCommands);
+    passwordFile = join(tmp.dir, 'api-password');
+    writeFileSync(passwordFile, 'poster-secret-2\n');
+    chmodSync(passwordFile, 0o600);
+    // The passive poster has exactly the permission docs/icinga.md gives it.
+    const hosts = `
+object ApiUser "env-sync-poster" {
+  password = "poster-secret-2"
+  permissions = [ "actions/process-check-result" ]
+}
+object Host "sync-passive" {
+  check_command = "dummy"
+  address = "127.0.0.1"
+  vars.env_sync_mode = "passive"
+  vars.env_sync_jobs[${JSON.stringify(job)}] = { freshness_hours = 28 }
+}
+object Host "sync-active" {
+  check_command = "dummy"
+  address = "127.0.0.1"
+  vars.env_sync_state_dir = ${JSON.stringify(stateDir)}
+  vars.env_sync_syslog = ${JSON.stringify(syslog)}
+  vars.env_sync_jobs[${JSON.stringify(job)}] = { max_age = "26h" }
+}
+object Host "sync-nrpe" {
+  check_command = "dummy"
+  address = "127.0.0.1"
+  vars.env_sync_mode = "nrpe"
+  vars.nrpe_port = ${nrpe!.port}
+  vars.env_sync_jobs["pull_x"] = {}
+}
+object Host "sync-stale" {
+  check_command = "dummy"
+  address = "127.0.0.1"
+  vars.env_sync_mode = "passive"
+  vars.env_sync_jobs["pull_quiet"] = { freshness_hours = 32, stale_state = 1 }
+}
+object Host "sync-options" {
+  check_command = "dummy"
+  address = "127.0.0.1"
+  vars.env_sync_state_dir = ${JSON.stringify(stateDir)}
+  vars.env_sync_syslog = ${JSON.stringify(syslog)}
+  vars.env_sync_all = true
+  vars.env_sync_crontab = "/etc/crontab.test"
+  vars.env_sync_user = "govuk-backup"
+  vars.env_sync_jobs["every_option"] = {
+    rotated = 2
+    boot_id_file = "/tmp/boot_id"
+    age_warning = "25h"
+    age_critical = "30h"
+    runtime_warning = "3h"
+    runtime_critical = "4h"
+    schedule = "18 0 * * *"
+    grace = "2h"
+    missing = "warning"
+    reboot_lock_dir = "/tmp/no-reboot"
+    cfg_name = "pull_every"
+    timeout = 20
+    max_output = 1024
+    verbose = true
+  }
+}
+`;
+    icinga = await startIcinga2({
+      dir: join(tmp.dir, 'icinga2'),
+      pluginDir,
+      globalFiles: [COMMANDS],
+      masterFiles: [SERVICES],
+      extraMasterConfig: hosts,
+      api: { port: await freePort(), user: 'env-sync', password: 'test-secret-1' },
+    });
+  });
+
+  after(async function () {
+    await icinga?.stop();
+    await nrpe?.stop();
+    tmp?.cleanup();
+  });
+
+  async function service(host: string, name: string): Promise<any> {
+    const r = await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=state&attrs=last_check_result&attrs=check_command`);
+    expect(r.status, JSON.stringify(r.json)).to.equal(200);
+    return r.json.results[0].attrs;
+  }
+
+  it('shows a posted failed run as CRITICAL with the plugin output', async function () {
+    const pluginArgs = ['--job', job, '--state-dir', stateDir, '--syslog', syslog, '--max-age', '26h'];
+    const direct = runPlugin('check_env_sync', pluginArgs);
+    const exitStatus = direct.status as 0 | 1 | 2 | 3;
+    const { pluginOutput, performanceData } = splitPluginOutput(direct.stdout);
+    const now = Date.now() / 1000;
+    const posted = await postCheckResult({
+      url: icinga!.url,
+      user: 'env-sync-poster',
+      passwordFile,
+      caFile: icinga!.caCert,
+      host: 'sync-passive',
+      service: `env-sync ${job}`,
+      exitStatus,
+      pluginOutput,
+      performanceData,
+      checkSource: hostname(),
+      executionStart: now - 1,
+      executionEnd: now,
+      deadlineMs: 20_000,
+    });
+    expect(posted.ok, posted.message).to.equal(true);
+    const attrs = await service('sync-passive', `env-sync ${job}`);
+    expect(attrs.check_command).to.equal('dummy');
+    // A passive result carries a state, not a process exit code.
+    expect(attrs.last_check_result.active).to.equal(false);
+    expect(attrs.last_check_result.state).to.equal(exitStatus);
+    expect(attrs.last_check_result.output).to.equal(pluginOutput);
+    expect(attrs.last_check_result.check_source).to.equal(hostname());
+    expect(attrs.state, pluginOutput).to.equal(2);
+    expect(pluginOutput).to.match(/^ENV_SYNC CRITICAL - /);
+  });
+
+  async function runActive(host: string, name: string): Promise<any> {
+    const before = Date.now() / 1000;
+    const r = await icinga!.api('POST', '/v1/actions/reschedule-check', {
+      type: 'Service',
+      filter: 'host.name==h && service.name==s',
+      filter_vars: { h: host, s: name },
+      force: true,
+    });
+    expect(r.status, JSON.stringify(r.json)).to.equal(200);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const attrs = await service(host, name);
+      if (attrs.last_check_result && attrs.last_check_result.execution_end >= before) return attrs;
+      if (Date.now() > deadline) throw new Error(`icinga2 did not run ${host}!${name} within 60 s:\n${icinga!.log().slice(-3000)}`);
+      await new Promise((res) => setTimeout(res, 250));
+    }
+  }
+
+  it('turns a passive service stale with the dummy text when no result arrived within check_interval', async function () {
+    const attrs = await runActive('sync-stale', 'env-sync pull_quiet');
+    expect(attrs.check_command).to.equal('dummy');
+    expect(attrs.state).to.equal(1);
+    expect(attrs.last_check_result.output).to.match(/^no result from the sync for 32 hours: did cron run env-sync-run for pull_quiet/);
+    const obj = await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent('sync-stale!env-sync pull_quiet')}?attrs=check_interval&attrs=retry_interval&attrs=max_check_attempts&attrs=enable_active_checks`);
+    expect(obj.json.results[0].attrs).to.deep.equal({ check_interval: 32 * 3600, retry_interval: 32 * 3600, max_check_attempts: 1, enable_active_checks: true });
+  });
+
+  it('passes every job dictionary key and host variable to check_env_sync as its option', async function () {
+    const attrs = await runActive('sync-options', 'env-sync every_option');
+    const cmd: string[] = attrs.last_check_result.command;
+    const pairs = (a: string[]): string[] => a.slice(1).map((v, i) => `${a[i]} ${v}`);
+    expect(cmd[0]).to.equal(join(pluginDir, 'check_env_sync'));
+    expect(pairs(cmd)).to.include.members([
+      '--job every_option',
+      `--state-dir ${stateDir}`,
+      `--syslog ${syslog}`,
+      '--rotated 2',
+      '--boot-id-file /tmp/boot_id',
+      '--age-warning 25h',
+      '--age-critical 30h',
+      '--runtime-warning 3h',
+      '--runtime-critical 4h',
+      '--schedule 18 0 * * *',
+      '--grace 2h',
+      '--missing warning',
+      '--reboot-lock-dir /tmp/no-reboot',
+      '--cfg-name pull_every',
+      '--timeout 20',
+      '--max-output 1024',
+    ]);
+    expect(cmd).to.include('-v');
+    expect(cmd).to.not.include('--max-age');
+  });
+
+  it('runs check_env_sync_all with the host-wide options', async function () {
+    const attrs = await runActive('sync-options', 'env-sync all');
+    const cmd: string[] = attrs.last_check_result.command;
+    expect(cmd[0]).to.equal(join(pluginDir, 'check_env_sync_all'));
+    const pairs = cmd.slice(1).map((v, i) => `${cmd[i]} ${v}`);
+    expect(pairs).to.include.members([`--state-dir ${stateDir}`, `--syslog ${syslog}`, '--crontab /etc/crontab.test', '--user govuk-backup', '--timeout 30']);
+    expect(cmd).to.not.include('-v');
+  });
+
+  it('runs the env_sync CheckCommand itself and reaches the same CRITICAL state', async function () {
+    const direct = runPlugin('check_env_sync', ['--job', job, '--state-dir', stateDir, '--syslog', syslog, '--max-age', '26h']);
+    const attrs = await runActive('sync-active', `env-sync ${job}`);
+    expect(attrs.check_command).to.equal('env_sync');
+    expect(attrs.last_check_result.command).to.include.members([join(pluginDir, 'check_env_sync'), '--job', job, '--state-dir', stateDir, '--max-age', '26h', '--timeout', '30']);
+    expect(attrs.last_check_result.exit_status, attrs.last_check_result.output).to.equal(direct.status);
+    expect(attrs.state, attrs.last_check_result.output).to.equal(2);
+    expect(attrs.last_check_result.output).to.match(/^ENV_SYNC CRITICAL - /);
+  });
+
+  it('runs the NRPE variant through the ITL nrpe command and gets the plugin\'s verdict', async function () {
+    const [, ...args] = commandLine(nrpeCommands, 'check_env_sync_pull_x');
+    const direct = runPlugin('check_env_sync', args);
+    const attrs = await runActive('sync-nrpe', 'env-sync pull_x');
+    expect(attrs.check_command).to.equal('nrpe');
+    const cmd: string[] = attrs.last_check_result.command;
+    expect(cmd[0]).to.equal(join(pluginDir, 'check_nrpe'));
+    expect(cmd.slice(1).map((v, i) => `${cmd[i]} ${v}`)).to.include.members(['-H 127.0.0.1', `-p ${nrpe!.port}`, '-c check_env_sync_pull_x', '-t 50']);
+    expect(attrs.last_check_result.exit_status, attrs.last_check_result.output).to.equal(direct.status);
+    expect(attrs.last_check_result.output.split('\n')[0]).to.equal(splitPluginOutput(direct.stdout).pluginOutput.split('\n')[0]);
+    expect(attrs.state, attrs.last_check_result.output).to.equal(0);
+    expect(direct.stdout).to.match(/^ENV_SYNC OK - /);
+  });
+});
