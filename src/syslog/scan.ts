@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { userInfo } from 'node:os';
 import { parseLine } from './parseLine.js';
 import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogEntry, type SyslogProblem, type Visitor } from './types.js';
 
@@ -13,8 +14,13 @@ export function rotatedFiles(syslog: string, rotated: number): string[] {
   return files;
 }
 
+// The user the process really runs as ($USER survives su/setpriv and would name the wrong one).
 function whoami(): string {
-  return process.env.USER ?? process.env.LOGNAME ?? `uid ${process.getuid?.() ?? '?'}`;
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
 }
 
 function openProblem(path: string, err: NodeJS.ErrnoException): SyslogProblem {

@@ -4,7 +4,8 @@ import type { OutputSummary } from '../markers/types.js';
 // Longest line copied to syslog whole; the rest of a longer line is cut (the pass-through is untouched).
 export const SYSLOG_LINE_BYTES = 8000;
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]|\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+// Whole escape sequences first, so `ESC[31m` goes entirely rather than leaving `[31m` behind.
+const CONTROL = /\u001b\[[0-9;?]*[ -/]*[@-~]|[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
 export function stripControl(text: string): string {
   return text.replace(CONTROL, '').replace(/\t/g, ' ');

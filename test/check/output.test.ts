@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { cleanText, oneLine } from '../../src/output/sanitize.js';
+import { formatMetric } from '../../src/output/perfdata.js';
+import { render, worst } from '../../src/output/pluginOutput.js';
+import { parseRange } from '../../src/check/range.js';
+
+describe('plugin output', () => {
+  it('strips control characters and ANSI escapes, and never lets | through', () => {
+    expect(cleanText('a\u001b[31mred\u001b[0m|b\tc\r\nd\u0000e')).to.equal('ared¦b c d e');
+  });
+  it('formats perfdata with units, thresholds and quoted labels', () => {
+    expect(formatMetric({ label: 'age', value: 3600.5, uom: 's', warn: parseRange('25h', '-w'), crit: parseRange('26h', '-c'), min: 0 })).to.equal('age=3600.5s;90000;93600;0');
+    expect(formatMetric({ label: "it's a job", value: 1 })).to.equal("'it''s a job'=1");
+    expect(formatMetric({ label: 'a=b', value: 2, min: 0, max: 1 })).to.equal('a_b=2;;;0;1');
+  });
+  it('ranks CRITICAL above UNKNOWN above WARNING above OK', () => {
+    expect(worst([0, 1, 3])).to.equal(3);
+    expect(worst([3, 2])).to.equal(2);
+    expect(worst([])).to.equal(0);
+  });
+  it('keeps the first line whole and cuts the long output to --max-output', () => {
+    const out = render({ state: 2, summary: 'pull_x failed | with exit 1', longOutput: Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(50)}`), perfdata: [{ label: 'exit_code', value: 1 }] }, 1024);
+    expect(Buffer.byteLength(out)).to.be.at.most(1024);
+    const [first, ...rest] = out.split('\n');
+    expect(first).to.equal('ENV_SYNC CRITICAL - pull_x failed ¦ with exit 1 | exit_code=1');
+    expect(rest.join('\n')).to.match(/more lines cut: --max-output/);
+  });
+  it('output is always within the byte bound with one clean first line (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 3000 }), fc.array(fc.string({ maxLength: 500 }), { maxLength: 30 }), fc.integer({ min: 256, max: 5000 }), fc.constantFrom(0, 1, 2, 3), (summary, long, max, state) => {
+        const out = render({ state: state as 0, summary, longOutput: long, perfdata: [{ label: 'age', value: 5, uom: 's' }] }, max);
+        expect(Buffer.byteLength(out)).to.be.at.most(max);
+        const first = out.split('\n')[0]!;
+        expect(first).to.match(/^ENV_SYNC (OK|WARNING|CRITICAL|UNKNOWN) - /);
+        expect(first.split('|')).to.have.length(2);
+        // eslint-disable-next-line no-control-regex
+        expect(out).not.to.match(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('oneLine is byte-bounded without splitting characters (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.integer({ min: 3, max: 100 }), (s, n) => {
+        const o = oneLine(s, n);
+        expect(Buffer.byteLength(o)).to.be.at.most(n);
+        // A replacement character in the output would mean a character was split (unless the input had one).
+        if (!s.includes('\uFFFD')) expect(o).not.to.contain('\uFFFD');
+        expect(o).not.to.contain('\n');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
