@@ -1,0 +1,26 @@
+import { EXIT_USAGE, parseOptions, UsageError } from '../wrapper/options.js';
+import { runWrapped } from '../wrapper/run.js';
+
+async function main(): Promise<number> {
+  let opts;
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    const msg = err instanceof UsageError ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
+    process.stderr.write(`env-sync-run: ${msg}\nTry 'env-sync-run --help'.\n`);
+    return EXIT_USAGE;
+  }
+  if (opts === 'done') return 0;
+  const { exitCode } = await runWrapped(opts);
+  return exitCode;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`env-sync-run: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = EXIT_USAGE;
+  },
+);

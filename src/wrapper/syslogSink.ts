@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+// Lines waiting for logger beyond this are dropped (and counted): the sync must never wait on syslog,
+// and the wrapper's memory must not grow with a slow or stuck syslog daemon.
+const MAX_QUEUED_BYTES = 1 << 20;
+
+/**
+ * One long-lived `logger` process for one tag and priority. Uses logger(1) because Node has no unix
+ * datagram sockets; logger speaks to /dev/log (or --syslog-socket) exactly as the sync script does.
+ */
+export class SyslogSink {
+  private proc: ChildProcess | null;
+  private failed: string | null = null;
+  dropped = 0;
+
+  constructor(tag: string, priority: string, socket: string, onFailure: (why: string) => void) {
+    const args = ['--tag', tag, `--id=${process.pid}`, '--priority', priority, '--size', '8192', '--socket', socket, '--socket-errors=on'];
+    this.proc = spawn('logger', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    this.proc.stderr?.on('data', (d: Buffer) => {
+      if (err.length < 500) err += d.toString();
+    });
+    const fail = (why: string) => {
+      if (this.failed) return;
+      this.failed = why;
+      onFailure(why);
+    };
+    this.proc.on('error', (e) => fail(`cannot run logger: ${e.message}`));
+    this.proc.on('exit', (code) => {
+      if (code !== 0) fail(`logger exited ${code}${err ? `: ${err.trim().split('\n')[0]}` : ''}`);
+    });
+    // A write error comes before logger's exit; its reason arrives with the exit, so only note it here.
+    this.proc.stdin?.on('error', () => undefined);
+  }
+
+  get broken(): boolean {
+    return this.failed !== null;
+  }
+
+  write(line: string): void {
+    const stdin = this.proc?.stdin;
+    if (!stdin || this.failed || stdin.destroyed) {
+      this.dropped++;
+      return;
+    }
+    if (stdin.writableLength > MAX_QUEUED_BYTES) {
+      this.dropped++;
+      return;
+    }
+    stdin.write(`${line.length === 0 ? ' ' : line}\n`);
+  }
+
+  /** Ends logger's input and waits (bounded) for it to hand the last lines to syslog. */
+  close(timeoutMs = 2000): Promise<void> {
+    const proc = this.proc;
+    this.proc = null;
+    if (!proc || proc.exitCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL');
+        resolve();
+      }, timeoutMs);
+      proc.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      proc.stdin?.end();
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const plugin = (name: string) => join(repoRoot, 'plugins', name);
+export const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', name);
+
+export interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end and collects its output (bounded to 32 MiB each). */
+export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: string } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => stdout.length < 32 << 20 && (stdout += d));
+    child.stderr!.on('data', (d) => stderr.length < 32 << 20 && (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin!.end(opts.input ?? '');
+  });
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitUntil(what: string, test: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export function waitForFile(path: string, timeoutMs = 10_000): Promise<void> {
+  return waitUntil(`file ${path}`, () => existsSync(path), timeoutMs);
+}
+
+/** Runs as an unprivileged user (root ignores file permissions): `setpriv` from util-linux. */
+export function asNobody(cmd: string, args: string[]): [string, string[]] {
+  return ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', cmd, ...args]];
+}
