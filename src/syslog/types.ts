@@ -33,6 +33,11 @@ export interface ScanOptions {
    * never parsed. The scan still sees their timestamps only if it needs them to stop.
    */
   prefilter?: (rawLine: string) => boolean;
+  /**
+   * Stop once the oldest line of a chunk is older than this, whatever the prefilter kept: the window a
+   * check needs is covered, so the rest of the log (and the rotated files) is never read.
+   */
+  stopBefore?: Date;
 }
 
 export interface ScanResult {

@@ -1,0 +1,101 @@
+// check_env_sync's command line. Bad arguments are UNKNOWN (exit 3) with what is wrong and the fix.
+import yargs from 'yargs';
+import { DEFAULT_BOOT_ID_FILE, DEFAULT_REBOOT_LOCK_DIR, stateDirFrom, syslogFrom } from '../common/defaults.js';
+import { parseDuration } from '../common/duration.js';
+import { validateName } from '../common/jobName.js';
+import { VERSION } from '../common/version.js';
+import { parseRange } from './range.js';
+import type { CheckOptions } from './evaluate.js';
+import type { State } from '../output/pluginOutput.js';
+
+export class ArgumentError extends Error {}
+
+export interface PluginOptions extends CheckOptions {
+  rotated: number;
+  bootIdFile: string;
+  rebootLockDir: string;
+  cfgName?: string | undefined;
+  timeoutSeconds: number;
+  maxOutput: number;
+}
+
+const MISSING: Record<string, State> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
+
+export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process.env): PluginOptions | { text: string } {
+  let failure: string | null = null;
+  let printed = '';
+  const parser = yargs(args)
+    .scriptName('check_env_sync')
+    .usage('Usage: check_env_sync -j JOB [options]\n\nOne data-sync job\'s verdict from env-sync-run\'s markers and syslog, for Icinga/Nagios.\nRanges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).')
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
+    .options({
+      job: { alias: 'j', type: 'string', describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)' },
+      'state-dir': { type: 'string', describe: 'State directory [env ENV_SYNC_STATE_DIR, default /var/lib/env-sync]' },
+      syslog: { type: 'string', describe: 'Syslog file [env ENV_SYNC_SYSLOG, default /var/log/syslog]; rotated: FILE.1, FILE.2.gz …' },
+      rotated: { type: 'string', default: '1', describe: 'Rotated files to read: 1 = FILE.1, 2 adds FILE.2.gz …' },
+      'boot-id-file': { type: 'string', default: DEFAULT_BOOT_ID_FILE, describe: 'Boot id file (tests point it elsewhere)' },
+      'age-warning': { alias: 'w', type: 'string', describe: 'Range for the age of the last success (e.g. 25h)' },
+      'age-critical': { alias: ['c', 'max-age'], type: 'string', describe: 'Range for the age of the last success (e.g. 26h)' },
+      'runtime-warning': { type: 'string', describe: 'Range for the runtime of a run in progress' },
+      'runtime-critical': { alias: 'max-runtime', type: 'string', describe: 'Range for the runtime of a run in progress' },
+      schedule: { type: 'string', describe: "The job's cron schedule ('18 0 * * *'): CRITICAL when a due run did not start" },
+      grace: { type: 'string', default: '1h', describe: 'How late a scheduled run may start' },
+      missing: { type: 'string', default: 'critical', describe: 'State when the job has no record at all: ok|warning|critical|unknown' },
+      'reboot-lock-dir': { type: 'string', default: DEFAULT_REBOOT_LOCK_DIR, describe: "with_reboot_lock's directory (reboot_lock-env-sync_<job>)" },
+      'cfg-name': { type: 'string', describe: 'Cfg basename to match in syslog (default: the job name)' },
+      timeout: { alias: 't', type: 'string', default: '10', describe: 'Seconds before the plugin gives up (UNKNOWN)' },
+      'max-output': { type: 'string', default: '4096', describe: 'Output bound in bytes (1024 fits NRPE v2)' },
+      verbose: { alias: 'v', type: 'count', describe: 'More evidence lines (-v, -vv)' },
+    })
+    .help('help')
+    .alias('h', 'help')
+    .version(VERSION)
+    .alias('V', 'version')
+    .strict()
+    .wrap(100)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      failure = msg ?? err?.message ?? 'bad arguments';
+    });
+  const argv = parser.parseSync(args, {}, (_err, _argv, output) => {
+    printed = output;
+  });
+  if (failure) throw new ArgumentError(`${failure} (see check_env_sync --help)`);
+  if (argv.help || argv.version) return { text: printed.endsWith('\n') ? printed : `${printed}\n` };
+  if (!argv.job) throw new ArgumentError('--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)');
+  if (argv._.length) throw new ArgumentError(`unexpected argument ${JSON.stringify(String(argv._[0]))}; every value needs its option (see --help)`);
+  const wrap = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      throw new ArgumentError((err as Error).message);
+    }
+  };
+  wrap(() => validateName(argv.job!, 'job'));
+  const range = (key: string, v: string | undefined) => (v === undefined ? undefined : wrap(() => parseRange(v, `--${key}`)));
+  const int = (key: string, v: string, min: number, max: number) => {
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ArgumentError(`--${key}: ${JSON.stringify(v)} must be a whole number from ${min} to ${max}`);
+    return Number(v);
+  };
+  const missing = MISSING[argv.missing.toLowerCase()];
+  if (missing === undefined) throw new ArgumentError(`--missing: ${JSON.stringify(argv.missing)} must be one of ok, warning, critical, unknown`);
+  return {
+    job: argv.job,
+    stateDir: stateDirFrom(argv['state-dir'], env),
+    syslog: syslogFrom(argv.syslog, env),
+    rotated: int('rotated', argv.rotated, 0, 30),
+    bootIdFile: argv['boot-id-file'],
+    ageWarning: range('age-warning', argv['age-warning']),
+    ageCritical: range('age-critical', argv['age-critical']),
+    runtimeWarning: range('runtime-warning', argv['runtime-warning']),
+    runtimeCritical: range('runtime-critical', argv['runtime-critical']),
+    schedule: argv.schedule,
+    graceSeconds: wrap(() => parseDuration(argv.grace, '--grace')),
+    missing,
+    rebootLockDir: argv['reboot-lock-dir'],
+    cfgName: argv['cfg-name'],
+    timeoutSeconds: int('timeout', argv.timeout, 1, 3600),
+    maxOutput: int('max-output', argv['max-output'], 256, 65536),
+    verbose: argv.verbose,
+  };
+}

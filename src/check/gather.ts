@@ -1,0 +1,79 @@
+// All the I/O of a check: markers, process liveness, the reboot lock file, syslog, the schedule.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { processLiveness, readBootId } from '../common/host.js';
+import { readJobState, readRunningMarkers } from '../markers/read.js';
+import { collectRunEvidence, findLastSyslogOnlyRun } from '../syslog/jobQueries.js';
+import type { ScanOptions, SyslogProblem } from '../syslog/types.js';
+import type { CheckFacts } from './evaluate.js';
+
+export interface GatherOptions {
+  job: string;
+  stateDir: string;
+  syslog: string;
+  rotated: number;
+  bootIdFile: string;
+  rebootLockDir: string;
+  cfgName?: string | undefined;
+  schedule?: string | undefined;
+  deadline: number;
+  onStage: (stage: string) => void;
+}
+
+/** The start of the most recent scheduled run at or before now, from a 5-field cron expression. */
+export async function previousScheduledRun(schedule: string, now: Date): Promise<Date> {
+  // Loaded only when --schedule is given: it brings luxon, which most checks never need.
+  const mod = (await import('cron-parser')) as typeof import('cron-parser') & { default?: typeof import('cron-parser') };
+  const CronExpressionParser = mod.CronExpressionParser ?? mod.default!.CronExpressionParser;
+  return CronExpressionParser.parse(schedule, { currentDate: now }).prev().toDate();
+}
+
+export async function validateSchedule(schedule: string): Promise<string | null> {
+  try {
+    await previousScheduledRun(schedule, new Date());
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
+  o.onStage(`reading markers in ${o.stateDir}`);
+  const jobState = readJobState(o.stateDir, o.job);
+  const bootId = readBootId(o.bootIdFile);
+  const running = readRunningMarkers(o.stateDir, o.job).map((marker) => ({
+    marker,
+    liveness: processLiveness(marker.wrapperPid, marker.wrapperStartTicks, marker.bootId, bootId),
+  }));
+
+  let rebootLock: CheckFacts['rebootLock'] = null;
+  const lockPath = join(o.rebootLockDir, `reboot_lock-env-sync_${o.job}`);
+  try {
+    const st = statSync(lockPath);
+    rebootLock = { path: lockPath, ageSeconds: Math.max(0, (now.getTime() - st.mtimeMs) / 1000) };
+  } catch {
+    /* no lock file: the usual case */
+  }
+
+  const scan: ScanOptions = { syslog: o.syslog, rotated: o.rotated, now, deadline: o.deadline };
+  let evidence: CheckFacts['evidence'] = null;
+  let syslogOnly: CheckFacts['syslogOnly'] = null;
+  let syslogProblems: SyslogProblem[] = [];
+  const judged = running.find((r) => r.liveness === 'alive')?.marker ?? jobState?.last ?? running[0]?.marker ?? null;
+  o.onStage(`reading ${o.syslog}`);
+  if (judged) {
+    evidence = await collectRunEvidence(scan, { job: o.job, runId: judged.runId, start: new Date(judged.start), end: judged.end ? new Date(judged.end) : null, cfgName: o.cfgName });
+    syslogProblems = evidence.problems;
+  } else if (!jobState) {
+    const found = await findLastSyslogOnlyRun(scan, o.job, o.cfgName);
+    syslogOnly = { run: found.run, lastSuccessEnd: found.lastSuccessEnd };
+    syslogProblems = found.problems;
+  }
+
+  let previousScheduled: Date | null = null;
+  if (o.schedule) {
+    o.onStage('computing the schedule');
+    previousScheduled = await previousScheduledRun(o.schedule, now);
+  }
+  return { jobState, running, rebootLock, evidence, syslogOnly, syslogProblems, previousScheduled };
+}

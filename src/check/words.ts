@@ -1,0 +1,33 @@
+// Times and durations as an engineer woken at 3am reads them.
+import { formatDistanceStrict } from 'date-fns/formatDistanceStrict';
+
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
+}
+
+/** `00:41` today, `yesterday 00:41`, else `Nov 22 00:41` (host-local time). */
+export function clock(at: Date, now: Date): string {
+  const hm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+  const day = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const diff = Math.round((day(now) - day(at)) / 86_400_000);
+  if (diff === 0) return hm;
+  if (diff === 1) return `yesterday ${hm}`;
+  return `${at.toLocaleString('en-GB', { month: 'short' })} ${at.getDate()} ${hm}`;
+}
+
+export function ago(at: Date, now: Date): string {
+  if (at.getTime() > now.getTime()) return 'in the future (clock skew?)';
+  return `${formatDistanceStrict(at, now)} ago`;
+}
+
+/** POSIX shell quoting, for commands people paste. */
+export function shellQuote(argv: readonly string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

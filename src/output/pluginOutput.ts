@@ -1,0 +1,56 @@
+import { cleanText, cutBytes } from './sanitize.js';
+import { formatPerfdata, type Metric } from './perfdata.js';
+
+export type State = 0 | 1 | 2 | 3;
+export const STATE_NAMES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
+export const PREFIX = 'ENV_SYNC';
+
+export interface PluginResult {
+  state: State;
+  summary: string;
+  longOutput: string[];
+  perfdata: Metric[];
+}
+
+export function worst(states: State[]): State {
+  // A real CRITICAL outranks an UNKNOWN (something is known to be broken); UNKNOWN outranks WARNING.
+  const rank = (s: State) => [0, 1, 3, 2][s]!;
+  return states.reduce<State>((a, b) => (rank(b) > rank(a) ? b : a), 0);
+}
+
+/**
+ * `ENV_SYNC <STATE> - <summary> | <perfdata>` then the long output, bounded to maxBytes: long output
+ * lines are dropped from the end first, then the summary is cut; the perfdata stays whole and valid.
+ */
+export function render(result: PluginResult, maxBytes: number): string {
+  const perf = formatPerfdata(result.perfdata);
+  const head = `${PREFIX} ${STATE_NAMES[result.state]} - `;
+  const tail = perf ? ` | ${perf}` : '';
+  const summaryRoom = Math.max(16, maxBytes - Buffer.byteLength(head) - Buffer.byteLength(tail) - 1);
+  const summary = cutBytes(cleanText(result.summary) || STATE_NAMES[result.state], summaryRoom);
+  let first = `${head}${summary}${tail}`;
+  if (Buffer.byteLength(first) + 1 > maxBytes) first = cutBytes(`${head}${summary}`, maxBytes - 1); // tiny limits: drop perfdata
+  let out = `${first}\n`;
+  let used = Buffer.byteLength(out);
+  const lines = result.longOutput.map(cleanText).filter((l) => l !== '');
+  for (let i = 0; i < lines.length; i++) {
+    const line = `${lines[i]}\n`;
+    const note = `(${lines.length - i} more lines cut: --max-output)\n`;
+    const room = maxBytes - used - (i < lines.length - 1 ? Buffer.byteLength(note) : 0);
+    if (Buffer.byteLength(line) <= room) {
+      out += line;
+      used += Buffer.byteLength(line);
+      continue;
+    }
+    if (room > 40) {
+      const cut = `${cutBytes(lines[i]!, room - 1)}\n`;
+      out += cut;
+      used += Buffer.byteLength(cut);
+      if (i === lines.length - 1) break;
+    }
+    const rest = `(${lines.length - i - (room > 40 ? 1 : 0)} more lines cut: --max-output)\n`;
+    if (used + Buffer.byteLength(rest) <= maxBytes) out += rest;
+    break;
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+import { scanBackwards } from './scan.js';
+import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
+
+const SLACK_MS = 60_000;
+const MAX_LINES = 200;
+const SCRIPT_TAG = 'govuk_env_sync.sh';
+const ERROR_WORDS = /error|failed|fatal|denied|no space left|cannot|can't|traceback|killed/i;
+
+export function isErrorLine(e: SyslogEntry): boolean {
+  return e.message.startsWith('Error running') || e.message.startsWith('error hash:') || ERROR_WORDS.test(e.message);
+}
+
+export interface RunEvidence {
+  lines: SyslogEntry[];
+  errorLines: SyslogEntry[];
+  filesRead: string[];
+  problems: SyslogProblem[];
+}
+
+function cfgMatcher(job: string, cfgName?: string): (message: string) => boolean {
+  const needle = `/${cfgName ?? job}.cfg`;
+  return (m) => m.includes(`${needle}"`) || m.includes(`${needle} `) || m.endsWith(needle);
+}
+
+/** The job's syslog lines in a run's window (its own output, the wrapper's events, the script's lines), oldest first. */
+export async function collectRunEvidence(
+  opts: ScanOptions,
+  q: { job: string; runId?: string; start: Date; end: Date | null; cfgName?: string },
+): Promise<RunEvidence> {
+  const from = q.start.getTime() - SLACK_MS;
+  const to = (q.end ?? opts.now).getTime() + SLACK_MS;
+  const ownTag = `env-sync/${q.job}`;
+  const jobWord = `job=${q.job} `;
+  const cfg = cfgMatcher(q.job, q.cfgName);
+  const cfgNeedle = `/${q.cfgName ?? q.job}.cfg`;
+  const found: SyslogEntry[] = [];
+  const scan = await scanBackwards(
+    {
+      ...opts,
+      stopBefore: new Date(from),
+      prefilter: (raw) => raw.includes(ownTag) || raw.includes(jobWord) || raw.includes(cfgNeedle),
+    },
+    (e) => {
+      const t = e.time.getTime();
+      if (t < from) return true;
+      if (t > to) return false;
+      const mine =
+        e.tag === ownTag || (e.tag === 'env-sync-run' && `${e.message} `.includes(jobWord)) || (e.tag === SCRIPT_TAG && cfg(e.message));
+      if (mine) found.push(e);
+      return false;
+    },
+  );
+  const lines = found.reverse().slice(-MAX_LINES);
+  return { lines, errorLines: lines.filter(isErrorLine), filesRead: scan.filesRead, problems: scan.problems };
+}
+
+export interface SyslogOnlyRun {
+  start: Date;
+  end: Date | null;
+  outcome: 'success' | 'failure' | 'running';
+  argv: string;
+  errorLine: SyslogEntry | null;
+  lines: SyslogEntry[];
+}
+
+const QUOTED = /^(Starting|Completed|Error running) "(.*?)"(?: in function|$)/;
+
+/**
+ * For jobs not wrapped yet: the last `Starting "…"` of govuk_env_sync.sh naming the job's cfg, and its
+ * `Completed` or `Error running` line; if that run failed, when the last success before it ended.
+ */
+export async function findLastSyslogOnlyRun(
+  opts: ScanOptions,
+  job: string,
+  cfgName?: string,
+): Promise<{ run: SyslogOnlyRun | null; lastSuccessEnd: Date | null; filesRead: string[]; problems: SyslogProblem[] }> {
+  const cfg = cfgMatcher(job, cfgName);
+  const needle = `/${cfgName ?? job}.cfg`;
+  // Newest first: the first finishing line seen belongs to the last run unless a Starting comes first.
+  let endLine: SyslogEntry | null = null;
+  let run: SyslogOnlyRun | null = null;
+  let lastSuccessEnd: Date | null = null;
+  const seen: SyslogEntry[] = [];
+  const scan = await scanBackwards({ ...opts, prefilter: (raw) => raw.includes(SCRIPT_TAG) && raw.includes(needle) }, (e) => {
+    if (e.tag !== SCRIPT_TAG || !cfg(e.message)) return false;
+    const m = QUOTED.exec(e.message);
+    if (!m) return false;
+    if (run === null) {
+      seen.push(e);
+      if (m[1] === 'Starting') {
+        const outcome = !endLine ? 'running' : endLine.message.startsWith('Completed') ? 'success' : 'failure';
+        run = { start: e.time, end: endLine?.time ?? null, outcome, argv: m[2]!, errorLine: outcome === 'failure' ? endLine : null, lines: seen.reverse() };
+        return outcome === 'success';
+      }
+      if (!endLine) endLine = e;
+      return false;
+    }
+    if (m[1] === 'Completed') {
+      lastSuccessEnd = e.time;
+      return true;
+    }
+    return false;
+  });
+  const r = run as SyslogOnlyRun | null;
+  return { run: r, lastSuccessEnd: r?.outcome === 'success' ? r.end : lastSuccessEnd, filesRead: scan.filesRead, problems: scan.problems };
+}

@@ -1,0 +1,46 @@
+import type { SyslogEntry } from './types.js';
+
+const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+// `Nov  4 00:18:01 host tag[pid]: msg` — host-local time, no year.
+const TRADITIONAL = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) (.*)$/;
+// `2026-11-24T00:18:01.123456+00:00 host tag[pid]: msg`
+const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (\S+) (.*)$/;
+const TAG = /^([^\s[\]:]{1,128})(?:\[(\d{1,10})\])?: ?(.*)$/s;
+const MAX_LINE = 64 * 1024;
+const DAY_MS = 86_400_000;
+
+/**
+ * Traditional timestamps carry no year: take now's year, and if that puts the line more than a day in
+ * the future, it was written last year (December lines read in January).
+ */
+export function inferYear(month: number, day: number, h: number, m: number, s: number, now: Date): Date {
+  const d = new Date(now.getFullYear(), month, day, h, m, s);
+  if (d.getTime() - now.getTime() > DAY_MS) d.setFullYear(now.getFullYear() - 1);
+  return d;
+}
+
+/** One syslog line, or null when it is not in a format we know. Never throws. */
+export function parseLine(raw: string, file: string, now: Date): SyslogEntry | null {
+  if (raw.length > MAX_LINE) raw = raw.slice(0, MAX_LINE);
+  let time: Date;
+  let host: string;
+  let rest: string;
+  const t = TRADITIONAL.exec(raw);
+  if (t) {
+    const month = MONTHS[t[1]!];
+    if (month === undefined) return null;
+    time = inferYear(month, Number(t[2]), Number(t[3]), Number(t[4]), Number(t[5]), now);
+    host = t[6]!;
+    rest = t[7]!;
+  } else {
+    const r = RFC3339.exec(raw);
+    if (!r) return null;
+    time = new Date(r[1]!);
+    host = r[2]!;
+    rest = r[3]!;
+  }
+  if (Number.isNaN(time.getTime())) return null;
+  const tag = TAG.exec(rest);
+  if (!tag) return { file, time, host, tag: '', pid: null, message: rest };
+  return { file, time, host, tag: tag[1]!, pid: tag[2] ? Number(tag[2]) : null, message: tag[3]! };
+}

@@ -1,0 +1,164 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { parseLine } from './parseLine.js';
+import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogEntry, type SyslogProblem, type Visitor } from './types.js';
+
+export const DEFAULT_CHUNK = 256 * 1024;
+
+/** The live file and its rotated siblings, newest first: FILE, FILE.1, FILE.2.gz … */
+export function rotatedFiles(syslog: string, rotated: number): string[] {
+  const files = [syslog];
+  if (rotated >= 1) files.push(`${syslog}.1`);
+  for (let i = 2; i <= rotated; i++) files.push(`${syslog}.${i}.gz`);
+  return files;
+}
+
+function whoami(): string {
+  return process.env.USER ?? process.env.LOGNAME ?? `uid ${process.getuid?.() ?? '?'}`;
+}
+
+function openProblem(path: string, err: NodeJS.ErrnoException): SyslogProblem {
+  if (err.code === 'EACCES' || err.code === 'EPERM') {
+    return { path, problem: 'permission denied', fix: `add user ${whoami()} to group adm to read ${path} (usermod -aG adm ${whoami()})` };
+  }
+  return { path, problem: `cannot be read (${err.code ?? err.message})`, fix: `check ${path}` };
+}
+
+class Stop extends Error {}
+
+/**
+ * Reads a plain file backwards in chunks from an fd opened once (a rotation during the read renames
+ * the file under us, which does not matter to an open fd). A last line with no newline yet is being
+ * written and is skipped.
+ */
+function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: Visitor, chunk: number): void {
+  let pos = fstatSync(fd).size;
+  let carry: Buffer = Buffer.alloc(0);
+  let first = true;
+  const buf = Buffer.allocUnsafe(chunk);
+  while (pos > 0) {
+    if (opts.deadline !== undefined && Date.now() > opts.deadline) throw new StageTimeoutError(`reading ${path}`);
+    const len = Math.min(chunk, pos);
+    pos -= len;
+    const n = readSync(fd, buf, 0, len, pos);
+    let block = carry.length ? Buffer.concat([buf.subarray(0, n), carry]) : buf.subarray(0, n);
+    let end = block.length;
+    if (first) {
+      first = false;
+      // Drop an unfinished last line.
+      const lastNl = block.lastIndexOf(0x0a);
+      end = lastNl === -1 ? 0 : lastNl;
+      if (lastNl === -1 && pos > 0) {
+        carry = Buffer.alloc(0);
+        continue;
+      }
+    }
+    let oldest: Buffer | null = null;
+    for (;;) {
+      const nl = end > 0 ? block.lastIndexOf(0x0a, end - 1) : -1;
+      if (nl === -1) break;
+      if (end - nl > 1) {
+        oldest = block.subarray(nl + 1, end);
+        emit(oldest, path, opts, visit);
+      }
+      end = nl;
+    }
+    if (opts.stopBefore && oldest) {
+      const e = parseLine(oldest.toString('utf8'), path, opts.now);
+      if (e && e.time < opts.stopBefore) throw new Stop();
+    }
+    // The bytes before the first newline of this block are the end of a line that starts earlier.
+    carry = Buffer.from(block.subarray(0, end));
+    if (carry.length > 4 * 1024 * 1024) carry = carry.subarray(carry.length - 64 * 1024); // a monstrous line: keep its end only
+    block = Buffer.alloc(0);
+  }
+  if (carry.length) emit(carry, path, opts, visit);
+}
+
+function emit(line: Buffer, path: string, opts: ScanOptions, visit: Visitor): void {
+  const text = line.toString('utf8');
+  if (opts.prefilter && !opts.prefilter(text)) return;
+  const entry = parseLine(text, path, opts.now);
+  if (entry && visit(entry)) throw new Stop();
+}
+
+/**
+ * A gzipped rotation cannot be read backwards: inflate it forwards, keep only the lines the prefilter
+ * accepts (bounded), then visit those newest first.
+ */
+async function scanGzip(path: string, opts: ScanOptions, visit: Visitor): Promise<void> {
+  const { createReadStream } = await import('node:fs');
+  const kept: SyslogEntry[] = [];
+  let carry = '';
+  await new Promise<void>((resolve, reject) => {
+    const stream = createReadStream(path).pipe(createGunzip());
+    stream.on('data', (d: Buffer) => {
+      if (opts.deadline !== undefined && Date.now() > opts.deadline) {
+        stream.destroy();
+        reject(new StageTimeoutError(`reading ${path}`));
+        return;
+      }
+      const text = carry + d.toString('utf8');
+      const lines = text.split('\n');
+      carry = lines.pop() ?? '';
+      for (const l of lines) {
+        if (opts.prefilter && !opts.prefilter(l)) continue;
+        const e = parseLine(l, path, opts.now);
+        if (e) kept.push(e);
+        if (kept.length > 20_000) kept.shift();
+      }
+    });
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  for (let i = kept.length - 1; i >= 0; i--) if (visit(kept[i]!)) throw new Stop();
+}
+
+/** Newest first over FILE, FILE.1, FILE.2.gz …; the visitor returns true to stop. */
+export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, visit: Visitor): Promise<ScanResult> {
+  const result: ScanResult = { filesRead: [], problems: [], stoppedEarly: false };
+  for (const path of rotatedFiles(opts.syslog, opts.rotated)) {
+    try {
+      if (path.endsWith('.gz')) {
+        try {
+          const fd = openSync(path, constants.O_RDONLY);
+          closeSync(fd);
+        } catch (err) {
+          const e = err as NodeJS.ErrnoException;
+          if (e.code !== 'ENOENT') result.problems.push(openProblem(path, e));
+          continue;
+        }
+        result.filesRead.push(path);
+        await scanGzip(path, opts, visit);
+        continue;
+      }
+      let fd: number;
+      try {
+        fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (e.code !== 'ENOENT') result.problems.push(openProblem(path, e));
+        continue;
+      }
+      result.filesRead.push(path);
+      try {
+        if (!fstatSync(fd).isFile()) {
+          result.problems.push({ path, problem: 'is not a regular file', fix: `point --syslog at the syslog file` });
+          continue;
+        }
+        scanPlainBackwards(fd, path, opts, visit, opts.chunkSize ?? DEFAULT_CHUNK);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      if (err instanceof Stop) {
+        result.stoppedEarly = true;
+        return result;
+      }
+      if (err instanceof StageTimeoutError) throw err;
+      const e = err as NodeJS.ErrnoException;
+      result.problems.push(openProblem(path, e));
+    }
+  }
+  return result;
+}
