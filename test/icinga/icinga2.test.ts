@@ -158,7 +158,7 @@ object Host "sync-options" {
   });
 
   async function service(host: string, name: string): Promise<any> {
-    const r = await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=state&attrs=last_check_result&attrs=check_command`);
+    const r = await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=state&attrs=last_check_result&attrs=check_command&attrs=next_check`);
     expect(r.status, JSON.stringify(r.json)).to.equal(200);
     return r.json.results[0].attrs;
   }
@@ -191,6 +191,8 @@ object Host "sync-options" {
     expect(attrs.last_check_result.check_source).to.equal(hostname());
     expect(attrs.state, expected.pluginOutput).to.equal(2);
     expect(expected.pluginOutput).to.match(/^ENV_SYNC CRITICAL - /);
+    // Freshness: the result pushed the dummy out by check_interval (28 h), so it stays on screen.
+    expect(attrs.next_check).to.be.greaterThan(attrs.last_check_result.execution_end + 27 * 3600);
   });
 
   it("keeps the sync's exit status and says why when the API's certificate does not verify", async function () {
