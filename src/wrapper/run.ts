@@ -253,7 +253,9 @@ export async function runWrapped(opts: WrapperOptions): Promise<WrapperResult> {
       executionStart: startedAt.getTime() / 1000,
       executionEnd: Date.now() / 1000,
     });
-    if (!posted.ok) reporter.warn(`passive result not sent to Icinga: ${posted.message}`);
+    // posted.message already reads "passive result not posted: <why and the fix>".
+    for (const w of posted.warnings) reporter.warn(`Icinga passive result: ${w}`);
+    if (!posted.ok) reporter.warn(posted.message);
   }
   void state;
   await reporter.close();

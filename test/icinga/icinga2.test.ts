@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { postCheckResult, splitPluginOutput } from '../../src/icinga/passiveResult.js';
+import { spawnSync } from 'node:child_process';
+import { splitPluginOutput } from '../../src/icinga/passiveResult.js';
+import { makeTestPki } from '../support/tls.js';
 import { freePort, startIcinga2, validateIcinga2, writeIcinga2Config, type RunningIcinga2 } from '../support/icinga2.js';
 import { NRPE_CFG, PLUGIN_DIR, recordFinishedRun, REPO_ROOT, runPlugin } from '../support/icingaFixtures.js';
 import { adaptCommands, CHECK_NRPE, commandLine, startNrpe, type RunningNrpe } from '../support/nrpe.js';
@@ -91,7 +93,7 @@ object Host "sync-passive" {
   check_command = "dummy"
   address = "127.0.0.1"
   vars.env_sync_mode = "passive"
-  vars.env_sync_jobs[${JSON.stringify(job)}] = { freshness_hours = 28 }
+  vars.env_sync_jobs["pull_wrapped"] = { freshness_hours = 28 }
 }
 object Host "sync-active" {
   check_command = "dummy"
@@ -156,42 +158,54 @@ object Host "sync-options" {
   });
 
   async function service(host: string, name: string): Promise<any> {
-    const r = await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=state&attrs=last_check_result&attrs=check_command`);
+    const r = await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=state&attrs=last_check_result&attrs=check_command&attrs=next_check`);
     expect(r.status, JSON.stringify(r.json)).to.equal(200);
     return r.json.results[0].attrs;
   }
 
-  it('shows a posted failed run as CRITICAL with the plugin output', async function () {
-    const pluginArgs = ['--job', job, '--state-dir', stateDir, '--syslog', syslog, '--max-age', '26h'];
-    const direct = runPlugin('check_env_sync', pluginArgs);
-    const exitStatus = direct.status as 0 | 1 | 2 | 3;
-    const { pluginOutput, performanceData } = splitPluginOutput(direct.stdout);
-    const now = Date.now() / 1000;
-    const posted = await postCheckResult({
-      url: icinga!.url,
-      user: 'env-sync-poster',
-      passwordFile,
-      caFile: icinga!.caCert,
-      host: 'sync-passive',
-      service: `env-sync ${job}`,
-      exitStatus,
-      pluginOutput,
-      performanceData,
-      checkSource: hostname(),
-      executionStart: now - 1,
-      executionEnd: now,
-      deadlineMs: 20_000,
+  const wrapper = (args: string[], command: string[]) =>
+    spawnSync(join(PLUGIN_DIR, 'env-sync-run'), ['--no-syslog', '--state-dir', stateDir, '--syslog-file', syslog, ...args, '--', ...command], {
+      encoding: 'utf8',
+      timeout: 90_000,
     });
-    expect(posted.ok, posted.message).to.equal(true);
-    const attrs = await service('sync-passive', `env-sync ${job}`);
+  const failingSync = ['/bin/sh', '-c', 'echo "Starting sync"; echo "psql: error: could not connect to server" >&2; exit 1'];
+
+  it("shows the wrapper's passive result for a failed run as CRITICAL with the plugin output", async function () {
+    const wrapped = 'pull_wrapped';
+    const r = wrapper(
+      ['--job', wrapped, '--icinga-url', icinga!.url, '--icinga-user', 'env-sync-poster', '--icinga-password-file', passwordFile, '--icinga-ca', icinga!.caCert, '--icinga-host', 'sync-passive'],
+      failingSync,
+    );
+    // The sync's own status, whatever happened to the post.
+    expect(r.status, r.stderr).to.equal(1);
+    expect(r.stderr).to.not.match(/passive result not/);
+    // What check_env_sync says about the run the wrapper just recorded, is what Icinga shows.
+    const direct = runPlugin('check_env_sync', ['--job', wrapped, '--state-dir', stateDir, '--syslog', syslog]);
+    const expected = splitPluginOutput(direct.stdout);
+    const attrs = await service('sync-passive', `env-sync ${wrapped}`);
     expect(attrs.check_command).to.equal('dummy');
     // A passive result carries a state, not a process exit code.
     expect(attrs.last_check_result.active).to.equal(false);
-    expect(attrs.last_check_result.state).to.equal(exitStatus);
-    expect(attrs.last_check_result.output).to.equal(pluginOutput);
+    expect(attrs.last_check_result.state).to.equal(direct.status);
+    expect(attrs.last_check_result.output).to.equal(expected.pluginOutput);
     expect(attrs.last_check_result.check_source).to.equal(hostname());
-    expect(attrs.state, pluginOutput).to.equal(2);
-    expect(pluginOutput).to.match(/^ENV_SYNC CRITICAL - /);
+    expect(attrs.state, expected.pluginOutput).to.equal(2);
+    expect(expected.pluginOutput).to.match(/^ENV_SYNC CRITICAL - /);
+    // Freshness: the result pushed the dummy out by check_interval (28 h), so it stays on screen.
+    expect(attrs.next_check).to.be.greaterThan(attrs.last_check_result.execution_end + 27 * 3600);
+  });
+
+  it("keeps the sync's exit status and says why when the API's certificate does not verify", async function () {
+    const other = makeTestPki(tmp.dir, 'not-icinga');
+    const r = wrapper(
+      ['--job', 'pull_wrong_ca', '--icinga-url', icinga!.url, '--icinga-user', 'env-sync-poster', '--icinga-password-file', passwordFile, '--icinga-ca', other.caCert, '--icinga-host', 'sync-passive'],
+      ['/bin/sh', '-c', 'exit 0'],
+    );
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/TLS verification of https:\/\/127\.0\.0\.1:\d+ failed/);
+    expect(r.stderr).to.include('--icinga-ca');
+    expect(r.stderr).to.include('passive result not posted: ');
+    expect(r.stderr).to.not.include('not sent to Icinga: passive result not posted');
   });
 
   async function runActive(host: string, name: string): Promise<any> {
@@ -276,7 +290,8 @@ object Host "sync-options" {
     expect(cmd[0]).to.equal(join(pluginDir, 'check_nrpe'));
     expect(cmd.slice(1).map((v, i) => `${cmd[i]} ${v}`)).to.include.members(['-H 127.0.0.1', `-p ${nrpe!.port}`, '-c check_env_sync_pull_x', '-t 50']);
     expect(attrs.last_check_result.exit_status, attrs.last_check_result.output).to.equal(direct.status);
-    expect(attrs.last_check_result.output.split('\n')[0]).to.equal(splitPluginOutput(direct.stdout).pluginOutput.split('\n')[0]);
+    // Icinga keeps the blank before "|" in the summary; the words are the plugin's.
+    expect(attrs.last_check_result.output.split('\n')[0].trimEnd()).to.equal(splitPluginOutput(direct.stdout).pluginOutput.split('\n')[0]);
     expect(attrs.state, attrs.last_check_result.output).to.equal(0);
     expect(direct.stdout).to.match(/^ENV_SYNC OK - /);
   });
