@@ -45,7 +45,8 @@ export function jobRunLines(j: JobLines): Array<{ time: Date; text: string }> {
   } else {
     out.push({ time: at(3100), text: `govuk_env_sync.sh: Completed "${argv}"` });
   }
-  out.push({ time: j.end, text: `env-sync-run[4100]: event=finish job=${j.job} run=${j.runId} outcome=${j.exit ? 'failure' : 'success'} exit=${j.exit} duration=${dur}s` });
+  // The finish line comes last even for a run shorter than the lines placed above.
+  out.push({ time: new Date(Math.max(j.end.getTime(), j.start.getTime() + 3200)), text: `env-sync-run[4100]: event=finish job=${j.job} run=${j.runId} outcome=${j.exit ? 'failure' : 'success'} exit=${j.exit} duration=${dur}s` });
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJobState, readRunningMarkers } from '../../src/markers/read.js';
 import { statePath } from '../../src/markers/paths.js';
@@ -182,6 +182,35 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     expect(r.code).to.equal(2);
     expect(r.out).to.contain('Judged from syslog only');
     expect(r.out).to.contain(`Re-run: sudo -u govuk-backup ${SAMPLE} -f ${c}`);
+  });
+
+  it('judges the same failed run from syslog, from syslog.1 after a real logrotate, and from syslog.2.gz with --rotated 2', async () => {
+    const logrotate = ['/usr/sbin/logrotate', '/sbin/logrotate'].find((p) => existsSync(p));
+    if (!logrotate) throw new Error('logrotate is missing: apt-get install -y logrotate (or bash scripts/test-deps.sh)');
+    await wrap(['--', SAMPLE, '-f', cfg('pull_rot', 'behaviour=fail\n')]);
+    await rs.waitFor(/event=finish job=pull_rot/);
+    const logs = join(dir, 'log');
+    mkdirSync(logs);
+    const syslog = join(logs, 'syslog');
+    copyFileSync(rs.file, syslog);
+    const conf = join(dir, 'logrotate.conf');
+    writeFileSync(conf, `${syslog} {\n  rotate 4\n  daily\n  compress\n  delaycompress\n  missingok\n}\n`);
+    const rotate = () => {
+      const r = spawnSync(logrotate, ['-f', '-s', join(dir, 'logrotate.state'), conf]);
+      expect(r.status, r.stderr?.toString()).to.equal(0);
+      writeFileSync(syslog, `${new Date().toString().slice(4, 19)} db1 CRON[1]: (root) CMD (true)\n`);
+    };
+    const evidenceFrom = async (rotated: string) => {
+      const r = await check(['-j', 'pull_rot', '--syslog', syslog, '--rotated', rotated]);
+      expect(r.code).to.equal(2);
+      return r.out.split('\n').filter((l) => l.includes('Error running')).map((l) => l.slice(0, l.indexOf(':')));
+    };
+    expect(await evidenceFrom('1')).to.deep.equal([syslog]);
+    rotate();
+    expect(await evidenceFrom('1')).to.deep.equal([`${syslog}.1`]);
+    rotate();
+    expect(await evidenceFrom('1')).to.deep.equal([]);
+    expect(await evidenceFrom('2')).to.deep.equal([`${syslog}.2.gz`]);
   });
 
   it('keeps output with |, control characters and very long lines to one clean, bounded first line', async () => {
