@@ -11,6 +11,8 @@ import type { State } from '../output/pluginOutput.js';
 export class ArgumentError extends Error {}
 
 export interface PluginOptions extends CheckOptions {
+  crontab?: string | undefined;
+  user?: string | undefined;
   rotated: number;
   bootIdFile: string;
   rebootLockDir: string;
@@ -21,15 +23,26 @@ export interface PluginOptions extends CheckOptions {
 
 const MISSING: Record<string, State> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
 
-export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process.env): PluginOptions | { text: string } {
+const HOST_WIDE = {
+  crontab: { type: 'string', describe: 'Crontab file to find jobs in (jobs that never ran, schedules)' },
+  user: { type: 'string', describe: 'Read this user\'s crontab with crontab -l -u USER (e.g. govuk-backup)' },
+} as const;
+
+const USAGE = {
+  one: 'Usage: check_env_sync -j JOB [options]\n\nOne data-sync job\'s verdict from env-sync-run\'s markers and syslog, for Icinga/Nagios.',
+  all: 'Usage: check_env_sync_all [options]\n\nOne verdict over every data-sync job on the host (state directory and crontab), worst state wins.',
+};
+
+/** Arguments of check_env_sync (`mode` one) and check_env_sync_all (`mode` all: no --job, a crontab). */
+export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process.env, mode: 'one' | 'all' = 'one'): PluginOptions | { text: string } {
   let failure: string | null = null;
   let printed = '';
   const parser = yargs(args)
-    .scriptName('check_env_sync')
-    .usage('Usage: check_env_sync -j JOB [options]\n\nOne data-sync job\'s verdict from env-sync-run\'s markers and syslog, for Icinga/Nagios.\nRanges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).')
+    .scriptName(mode === 'one' ? 'check_env_sync' : 'check_env_sync_all')
+    .usage(`${USAGE[mode]}\nRanges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).`)
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
     .options({
-      job: { alias: 'j', type: 'string', describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)' },
+      ...(mode === 'one' ? { job: { alias: 'j', type: 'string', describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)' } } : HOST_WIDE),
       'state-dir': { type: 'string', describe: 'State directory [env ENV_SYNC_STATE_DIR, default /var/lib/env-sync]' },
       syslog: { type: 'string', describe: 'Syslog file [env ENV_SYNC_SYSLOG, default /var/log/syslog]; rotated: FILE.1, FILE.2.gz …' },
       rotated: { type: 'string', default: '1', describe: 'Rotated files to read: 1 = FILE.1, 2 adds FILE.2.gz …' },
@@ -40,7 +53,11 @@ export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process
       'runtime-critical': { alias: 'max-runtime', type: 'string', describe: 'Range for the runtime of a run in progress' },
       schedule: { type: 'string', describe: "The job's cron schedule ('18 0 * * *'): CRITICAL when a due run did not start" },
       grace: { type: 'string', default: '1h', describe: 'How late a scheduled run may start' },
-      missing: { type: 'string', default: 'critical', describe: 'State when the job has no record at all: ok|warning|critical|unknown' },
+      missing: {
+        type: 'string',
+        default: mode === 'one' ? 'critical' : 'warning',
+        describe: mode === 'one' ? 'State when the job has no record at all: ok|warning|critical|unknown' : 'State of a crontab job that never ran: ok|warning|critical|unknown',
+      },
       'reboot-lock-dir': { type: 'string', default: DEFAULT_REBOOT_LOCK_DIR, describe: "with_reboot_lock's directory (reboot_lock-env-sync_<job>)" },
       'cfg-name': { type: 'string', describe: 'Cfg basename to match in syslog (default: the job name)' },
       timeout: { alias: 't', type: 'string', default: '10', describe: 'Seconds before the plugin gives up (UNKNOWN)' },
@@ -60,9 +77,10 @@ export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process
   const argv = parser.parseSync(args, {}, (_err, _argv, output) => {
     printed = output;
   });
-  if (failure) throw new ArgumentError(`${failure} (see check_env_sync --help)`);
+  if (failure) throw new ArgumentError(`${failure} (see ${mode === 'one' ? 'check_env_sync' : 'check_env_sync_all'} --help)`);
   if (argv.help || argv.version) return { text: printed.endsWith('\n') ? printed : `${printed}\n` };
-  if (!argv.job) throw new ArgumentError('--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)');
+  const job = mode === 'one' ? (argv.job as string | undefined) : '(all)';
+  if (!job) throw new ArgumentError('--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)');
   if (argv._.length) throw new ArgumentError(`unexpected argument ${JSON.stringify(String(argv._[0]))}; every value needs its option (see --help)`);
   const wrap = <T>(fn: () => T): T => {
     try {
@@ -71,7 +89,7 @@ export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process
       throw new ArgumentError((err as Error).message);
     }
   };
-  wrap(() => validateName(argv.job!, 'job'));
+  if (mode === 'one') wrap(() => validateName(job, 'job'));
   const range = (key: string, v: string | undefined) => (v === undefined ? undefined : wrap(() => parseRange(v, `--${key}`)));
   const int = (key: string, v: string, min: number, max: number) => {
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ArgumentError(`--${key}: ${JSON.stringify(v)} must be a whole number from ${min} to ${max}`);
@@ -80,7 +98,9 @@ export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process
   const missing = MISSING[argv.missing.toLowerCase()];
   if (missing === undefined) throw new ArgumentError(`--missing: ${JSON.stringify(argv.missing)} must be one of ok, warning, critical, unknown`);
   return {
-    job: argv.job,
+    job,
+    crontab: argv.crontab as string | undefined,
+    user: argv.user as string | undefined,
     stateDir: stateDirFrom(argv['state-dir'], env),
     syslog: syslogFrom(argv.syslog, env),
     rotated: int('rotated', argv.rotated, 0, 30),

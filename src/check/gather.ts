@@ -18,6 +18,8 @@ export interface GatherOptions {
   schedule?: string | undefined;
   deadline: number;
   onStage: (stage: string) => void;
+  /** Host-wide views judge many jobs at once and skip the per-run evidence search in syslog. */
+  skipEvidence?: boolean;
 }
 
 /** The start of the most recent scheduled run at or before now, from a 5-field cron expression. */
@@ -61,7 +63,9 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   let syslogProblems: SyslogProblem[] = [];
   const judged = running.find((r) => r.liveness === 'alive')?.marker ?? jobState?.last ?? running[0]?.marker ?? null;
   o.onStage(`reading ${o.syslog}`);
-  if (judged) {
+  if (judged && o.skipEvidence) {
+    evidence = null;
+  } else if (judged) {
     evidence = await collectRunEvidence(scan, { job: o.job, runId: judged.runId, start: new Date(judged.start), end: judged.end ? new Date(judged.end) : null, cfgName: o.cfgName });
     syslogProblems = evidence.problems;
   } else if (!jobState) {

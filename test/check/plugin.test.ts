@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../src/markers/atomicWrite.js';
 import { scanBackwards } from '../../src/syslog/scan.js';
 import { StageTimeoutError } from '../../src/syslog/types.js';
 import { makeTempDir } from '../support/tmp.js';
-import { asNobody, fixture, plugin, run, waitUntil } from '../support/proc.js';
+import { asNobody, fixture, plugin, run, syslogStamp, waitUntil } from '../support/proc.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
 
 const CHECK = plugin('check_env_sync');
@@ -198,7 +198,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     const rotate = () => {
       const r = spawnSync(logrotate, ['-f', '-s', join(dir, 'logrotate.state'), conf]);
       expect(r.status, r.stderr?.toString()).to.equal(0);
-      writeFileSync(syslog, `${new Date().toString().slice(4, 19)} db1 CRON[1]: (root) CMD (true)\n`);
+      writeFileSync(syslog, `${syslogStamp()} db1 CRON[1]: (root) CMD (true)\n`);
     };
     const evidenceFrom = async (rotated: string) => {
       const r = await check(['-j', 'pull_rot', '--syslog', syslog, '--rotated', rotated]);

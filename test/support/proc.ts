@@ -55,3 +55,10 @@ export function waitForFile(path: string, timeoutMs = 10_000): Promise<void> {
 export function asNobody(cmd: string, args: string[]): [string, string[]] {
   return ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', cmd, ...args]];
 }
+
+/** A traditional syslog timestamp for now (`Nov  4 00:18:01`), host-local time. */
+export function syslogStamp(d = new Date()): string {
+  const m = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
+  const hms = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  return `${m} ${String(d.getDate()).padStart(2, ' ')} ${hms}`;
+}

@@ -1,0 +1,209 @@
+import { spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import yargs from 'yargs';
+import { DEFAULT_BOOT_ID_FILE, DEFAULT_REBOOT_LOCK_DIR, stateDirFrom, syslogFrom } from '../common/defaults.js';
+import { parseDuration } from '../common/duration.js';
+import { currentUser } from '../common/host.js';
+import { validateName } from '../common/jobName.js';
+import { VERSION } from '../common/version.js';
+import { evaluate, rerunCommand } from '../check/evaluate.js';
+import { gather } from '../check/gather.js';
+import { judgeHost, loadCrontab, type HostOptions } from '../check/hostJobs.js';
+import { clock, duration, shellQuote } from '../check/words.js';
+import { rerunArgv, rerunCommandLine } from '../cron/rerun.js';
+import { icinga2Config, nrpeConfig } from '../cli/configGen.js';
+import { followLogs, printLogs } from '../cli/logs.js';
+import { renderTable, statusRows } from '../cli/status.js';
+import { MarkerError } from '../markers/read.js';
+import { render } from '../output/pluginOutput.js';
+
+interface Common {
+  'state-dir'?: string;
+  syslog?: string;
+  rotated: number;
+  'boot-id-file': string;
+  user: string;
+  crontab?: string;
+  'reboot-lock-dir': string;
+  grace: string;
+}
+
+class CliError extends Error {}
+
+function hostOptions(a: Common, skipEvidence: boolean): HostOptions {
+  return {
+    stateDir: stateDirFrom(a['state-dir']),
+    syslog: syslogFrom(a.syslog),
+    rotated: a.rotated,
+    bootIdFile: a['boot-id-file'],
+    rebootLockDir: a['reboot-lock-dir'],
+    crontab: a.crontab,
+    // The crontab of --user is read only when no file is given (reading another user's needs root).
+    user: a.crontab ? undefined : a.user,
+    graceSeconds: parseDuration(a.grace, '--grace'),
+    missing: 1,
+    neverRun: 1,
+    verbose: 0,
+    deadline: Date.now() + 60_000,
+    skipEvidence,
+  };
+}
+
+function jobArg(job: unknown): string {
+  try {
+    return validateName(String(job), 'job');
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
+async function status(a: Common & { json: boolean }): Promise<number> {
+  const now = new Date();
+  const o = hostOptions(a, true);
+  const view = await judgeHost(o, now);
+  const rows = await statusRows(view.jobs, now);
+  if (a.json) {
+    process.stdout.write(`${JSON.stringify({ schema: 1, generated: now.toISOString(), stateDir: o.stateDir, problems: view.problems, jobs: rows }, null, 2)}\n`);
+  } else {
+    const colour = !!process.stdout.isTTY && !process.env.NO_COLOR;
+    if (rows.length === 0) process.stdout.write(`no jobs found in ${o.stateDir}${o.crontab ? ` or ${o.crontab}` : ''}\n`);
+    else process.stdout.write(renderTable(rows, now, colour));
+    for (const p of view.problems) process.stderr.write(`env-sync: ${p}\n`);
+  }
+  return Math.max(0, ...rows.map((r) => r.state));
+}
+
+async function show(a: Common & { job: string; json: boolean }): Promise<number> {
+  const job = jobArg(a.job);
+  const now = new Date();
+  const o = hostOptions(a, false);
+  const cron = (await loadCrontab(o)).jobs.find((c) => c.job === job) ?? null;
+  const facts = await gather({ ...o, job, schedule: cron?.schedule, onStage: () => undefined }, now);
+  const verdict = evaluate(facts, { ...o, job, schedule: cron?.schedule, missing: 1, verbose: 2 }, now);
+  const rerun = cron ? rerunCommandLine(cron, cron.wrapped ? a.user : a.user, currentUser()) : null;
+  if (a.json) {
+    process.stdout.write(`${JSON.stringify({ schema: 1, job, verdict, schedule: cron?.schedule ?? null, rerun, history: facts.jobState?.history ?? [] }, null, 2)}\n`);
+    return verdict.state;
+  }
+  process.stdout.write(render(verdict, 1 << 20));
+  const history = facts.jobState?.history ?? [];
+  if (history.length) {
+    process.stdout.write(`\nLast runs (newest first):\n`);
+    for (const h of history.slice(-10).reverse()) {
+      process.stdout.write(`  ${clock(new Date(h.start), now).padEnd(17)} ${h.outcome.padEnd(15)} exit ${String(h.exitCode ?? '-').padEnd(4)} ${h.durationSeconds != null ? duration(h.durationSeconds) : '-'}${h.part ? `  part ${h.part}` : ''}  ${h.runId}\n`);
+    }
+  }
+  if (rerun) process.stdout.write(`\nRe-run from the crontab line ${cron!.lineNo}: ${rerun}\n`);
+  return verdict.state;
+}
+
+async function rerun(a: Common & { job: string; exec: boolean }): Promise<number> {
+  const job = jobArg(a.job);
+  const o = hostOptions(a, true);
+  const cron = (await loadCrontab(o)).jobs.find((c) => c.job === job) ?? null;
+  let argv: string[];
+  let user = a.user;
+  if (cron) {
+    argv = rerunArgv(cron);
+    if (cron.shellOperator && a.exec) throw new CliError(`the crontab line ${cron.lineNo} of ${job} uses the shell ('${cron.shellOperator}'); run it yourself:\n${rerunCommandLine(cron, user, currentUser())}`);
+  } else {
+    const { readJobState } = await import('../markers/read.js');
+    const last = readJobState(o.stateDir, job)?.last;
+    if (!last) throw new CliError(`${job} is neither in the crontab (${o.crontab ?? `of ${o.user}`}) nor recorded in ${o.stateDir}: nothing to re-run`);
+    if (last.argv.some((w) => w.includes('***@'))) throw new CliError(`the recorded command of ${job} had credentials redacted; re-run it from the crontab (--crontab FILE or --user USER)`);
+    user = last.user;
+    argv = ['env-sync-run', '--job', job, ...(last.part ? ['--part', last.part] : []), '--', ...last.argv];
+  }
+  const printed = cron ? rerunCommandLine(cron, user, currentUser()) : rerunCommand(job, { argv: argv.slice(argv.indexOf('--') + 1), user, part: null });
+  if (!a.exec) {
+    process.stdout.write(`${printed}\n`);
+    return 0;
+  }
+  // Run our own env-sync-run, whatever PATH holds, as the job's user so the markers stay theirs.
+  const self = join(dirname(realpathSync(process.argv[1] ?? '.')), 'env-sync-run');
+  const real = argv.map((w) => (w === 'env-sync-run' ? self : w));
+  const asUser = user === currentUser() ? real : process.getuid?.() === 0 ? ['runuser', '-u', user, '--', ...real] : ['sudo', '-u', user, ...real];
+  process.stderr.write(`env-sync: running ${shellQuote(asUser)}\n`);
+  const child = spawn(asUser[0]!, asUser.slice(1), { stdio: 'inherit' });
+  return new Promise((resolve) => {
+    child.on('error', (err) => {
+      process.stderr.write(`env-sync: cannot run ${asUser[0]}: ${err.message}\n`);
+      resolve(127);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? 15 : 0)));
+  });
+}
+
+async function logs(a: Common & { job: string; follow: boolean }): Promise<number> {
+  const job = jobArg(a.job);
+  const syslog = syslogFrom(a.syslog);
+  await printLogs({ job, syslog, rotated: a.rotated, out: process.stdout });
+  if (a.follow) await followLogs({ job, syslog, out: process.stdout, onReady: () => process.stderr.write(`env-sync: following ${syslog} (Ctrl-C to stop)\n`) });
+  return 0;
+}
+
+async function config(a: Common & { kind: string }): Promise<number> {
+  const now = new Date();
+  const o = hostOptions(a, true);
+  const view = await judgeHost(o, now);
+  const jobs = view.jobs.map((j) => ({ job: j.job, cron: j.cron }));
+  process.stdout.write(a.kind === 'icinga2' ? icinga2Config(jobs, a.grace) : nrpeConfig(jobs, a.grace));
+  for (const p of view.problems) process.stderr.write(`env-sync: ${p}\n`);
+  return 0;
+}
+
+async function main(): Promise<number> {
+  let result: Promise<number> | null = null;
+  let failure: string | null = null;
+  const run = <T>(fn: (a: T) => Promise<number>) => (a: T) => {
+    result = fn(a);
+  };
+  await yargs(process.argv.slice(2))
+    .scriptName('env-sync')
+    .usage('Usage: env-sync <command> [options]\n\nThe on-call engineer\'s view of the data-sync jobs on this host.')
+    .parserConfiguration({ 'parse-positional-numbers': false })
+    .options({
+      'state-dir': { type: 'string', describe: 'State directory [env ENV_SYNC_STATE_DIR, default /var/lib/env-sync]' },
+      syslog: { type: 'string', describe: 'Syslog file [env ENV_SYNC_SYSLOG, default /var/log/syslog]' },
+      rotated: { type: 'number', default: 1, describe: 'Rotated syslog files to read (2 adds syslog.2.gz)' },
+      'boot-id-file': { type: 'string', default: DEFAULT_BOOT_ID_FILE, describe: 'Boot id file' },
+      user: { type: 'string', default: 'govuk-backup', describe: 'The jobs\' user: its crontab is read with crontab -l -u USER' },
+      crontab: { type: 'string', describe: 'Read jobs from this crontab file instead of the user\'s' },
+      'reboot-lock-dir': { type: 'string', default: DEFAULT_REBOOT_LOCK_DIR, describe: 'with_reboot_lock\'s directory' },
+      grace: { type: 'string', default: '2h', describe: 'How late a scheduled run may start' },
+    })
+    .command('status', 'One row a job, worst first', (y) => y.option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' }), run(status as never))
+    .command('show <job>', 'The last runs, the evidence from syslog and the re-run command', (y) => y.positional('job', { type: 'string' }).option('json', { type: 'boolean', default: false }), run(show as never))
+    .command('logs <job>', "The job's lines from syslog.1 and syslog", (y) => y.positional('job', { type: 'string' }).option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep following, across rotation' }), run(logs as never))
+    .command('rerun <job>', 'Print (or with --exec run) the job\'s command under env-sync-run as its user', (y) => y.positional('job', { type: 'string' }).option('exec', { type: 'boolean', default: false, describe: 'Run it now' }), run(rerun as never))
+    .command('config <kind>', 'Icinga 2 host variables or NRPE command lines for the jobs found', (y) => y.positional('kind', { choices: ['icinga2', 'nrpe'] as const }), run(config as never))
+    .demandCommand(1, 'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(VERSION)
+    .alias('V', 'version')
+    .wrap(100)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      failure = msg ?? err?.message ?? 'bad arguments';
+    })
+    .parseAsync();
+  if (failure) {
+    process.stderr.write(`env-sync: ${failure}\nTry 'env-sync --help'.\n`);
+    return 2;
+  }
+  return result ? await result : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    const msg = err instanceof CliError || err instanceof MarkerError ? err.message : `${(err as Error)?.message ?? String(err)}`;
+    process.stderr.write(`env-sync: ${msg}\n`);
+    process.exitCode = 2;
+  },
+);

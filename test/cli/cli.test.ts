@@ -1,0 +1,202 @@
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCrontab } from '../../src/cron/crontab.js';
+import { rerunCommandLine } from '../../src/cron/rerun.js';
+import { splitWords } from '../../src/cron/words.js';
+import { readRunningMarkers } from '../../src/markers/read.js';
+import { makeTempDir } from '../support/tmp.js';
+import { fixture, plugin, run, sleep, syslogStamp, waitUntil } from '../support/proc.js';
+
+const CRONTAB = fixture('crontab.govuk-backup');
+const ENV_SYNC = plugin('env-sync');
+const ALL = plugin('check_env_sync_all');
+const WRAPPER = plugin('env-sync-run');
+
+describe('crontab lines of govuk-backup', () => {
+  const jobs = parseCrontab(readFileSync(CRONTAB, 'utf8'));
+  it('finds the sync jobs with their schedules and leaves other lines out', () => {
+    expect(jobs.map((j) => [j.job, j.schedule])).to.deep.equal([
+      ['pull_content_data_admin_production_daily', '18 0 * * *'],
+      ['pull_publishing_api_production_daily', '30 1 * * *'],
+      ['push_attachments_staging', '0 0 * * *'],
+      ['pull_wrapped', '45 2 * * 1-5'],
+      ['piped', '0 4 * * *'],
+    ]);
+    expect(jobs.find((j) => j.job === 'pull_wrapped')!.wrapped).to.equal(true);
+    expect(jobs[0]!.puppetName).to.equal('pull_content_data_admin_production_daily');
+  });
+  const RERUN: Array<[string, string]> = [
+    // New form: with_reboot_lock with a lock name, envdir kept, env-sync-run after envdir.
+    ['pull_content_data_admin_production_daily', 'sudo -u govuk-backup /usr/bin/envdir /etc/govuk_env_sync/env.d env-sync-run --job pull_content_data_admin_production_daily -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_content_data_admin_production_daily.cfg'],
+    // Old form: with_reboot_lock directly followed by the command.
+    ['pull_publishing_api_production_daily', 'sudo -u govuk-backup /usr/bin/envdir /etc/govuk_env_sync/env.d env-sync-run --job pull_publishing_api_production_daily -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_publishing_api_production_daily.cfg'],
+    // No ionice, no envdir.
+    ['push_attachments_staging', 'sudo -u govuk-backup env-sync-run --job push_attachments_staging -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg'],
+    // Already wrapped: kept as it is.
+    ['pull_wrapped', 'sudo -u govuk-backup /usr/bin/envdir /etc/govuk_env_sync/env.d /usr/local/bin/env-sync-run --timeout 6h -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_wrapped.cfg'],
+    // A shell line is handed to sh whole.
+    ['piped', "sudo -u govuk-backup sh -c '/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/piped.cfg | tee -a /tmp/log'"],
+  ];
+  for (const [job, cmd] of RERUN) {
+    it(`re-runs ${job} without schedule, ionice and with_reboot_lock`, () => {
+      expect(rerunCommandLine(jobs.find((j) => j.job === job)!, 'govuk-backup', 'root')).to.equal(cmd);
+    });
+  }
+  it('splits words like sh and notices shell operators', () => {
+    expect(splitWords(`a 'b c' "d \\"e\\"" f\\ g`)).to.deep.equal({ words: ['a', 'b c', 'd "e"', 'f g'], shellOperator: null });
+    expect(splitWords('a && b').shellOperator).to.equal('&');
+    expect(splitWords('a "$(x)"').shellOperator).to.equal('$');
+    expect(splitWords('date +%s').shellOperator).to.equal('%');
+  });
+});
+
+describe('env-sync and check_env_sync_all on real markers', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let state: string;
+  let cleanup: () => void;
+  let longRun: ReturnType<typeof spawn> | null = null;
+  before(async () => {
+    ({ dir, cleanup } = makeTempDir());
+    state = join(dir, 'state');
+    mkdirSync(state);
+    writeFileSync(join(dir, 'syslog'), '');
+    const env = { ...process.env, ENV_SYNC_STATE_DIR: state };
+    // One job failing, one running, one that never ran (only in the crontab).
+    await run(WRAPPER, ['--no-syslog', '--job', 'pull_content_data_admin_production_daily', '--', 'sh', '-c', 'echo restore failed >&2; exit 3'], { env });
+    await run(WRAPPER, ['--no-syslog', '--job', 'push_attachments_staging', '--', 'true'], { env });
+    await run(WRAPPER, ['--no-syslog', '--job', 'push_attachments_staging', '--', 'true'], { env });
+    longRun = spawn(WRAPPER, ['--no-syslog', '--job', 'pull_publishing_api_production_daily', '--', 'sleep', '60'], { env, stdio: 'ignore' });
+    await waitUntil('running marker', () => readRunningMarkers(state, 'pull_publishing_api_production_daily').some((m) => m.childPid));
+    writeFileSync(join(dir, 'crontab'), readFileSync(CRONTAB, 'utf8').split('\n').filter((l) => !/pull_wrapped|piped/.test(l)).join('\n'));
+  });
+  after(async () => {
+    if (longRun) {
+      const child = readRunningMarkers(state, 'pull_publishing_api_production_daily')[0]?.childPid;
+      longRun.kill('SIGTERM');
+      await new Promise((r) => longRun!.once('exit', r));
+      if (child) spawnSync('kill', ['-9', String(child)]);
+    }
+    cleanup();
+  });
+  const common = () => ['--state-dir', state, '--syslog', join(dir, 'syslog'), '--crontab', join(dir, 'crontab')];
+
+  it('check_env_sync_all: worst state wins, counts in the summary, one line and perfdata per job', async () => {
+    const r = await run(ALL, common());
+    expect(r.code).to.equal(2);
+    const [first, ...long] = r.stdout.trim().split('\n');
+    expect(first).to.match(/^ENV_SYNC CRITICAL - 3 jobs: 1 CRITICAL \(pull_content_data_admin_production_daily\), 1 WARNING \(pull_publishing_api_production_daily\)|^ENV_SYNC CRITICAL - 3 jobs: 1 CRITICAL \(pull_content_data_admin_production_daily\), 2 OK/);
+    expect(first).to.match(/1 running/);
+    expect(first).to.contain('pull_content_data_admin_production_daily_failures=1;;;0');
+    expect(first).to.match(/push_attachments_staging_age=[0-9.]+s;;;0/);
+    expect(long[0]).to.match(/^\[CRITICAL\] pull_content_data_admin_production_daily failed with exit 3/);
+    expect(long.some((l) => /^\[OK\] pull_publishing_api_production_daily running since/.test(l))).to.equal(true);
+    expect(long.some((l) => /^\[OK\] push_attachments_staging last run succeeded/.test(l))).to.equal(true);
+  });
+
+  it('check_env_sync_all reports a job that never ran (crontab only) with --missing', async () => {
+    writeFileSync(join(dir, 'crontab2'), `${readFileSync(join(dir, 'crontab'), 'utf8')}\n# Puppet Name: pull_new\n5 5 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_new.cfg\n`);
+    const r = await run(ALL, ['--state-dir', state, '--syslog', join(dir, 'syslog'), '--crontab', join(dir, 'crontab2'), '--missing', 'warning']);
+    expect(r.stdout).to.match(/1 never run/);
+    expect(r.stdout).to.contain("[WARNING] pull_new never run (in the crontab, schedule '5 5 * * *')");
+  });
+
+  it('env-sync status piped: plain text, worst first, outcome characters, no colour', async () => {
+    const r = await run(ENV_SYNC, ['status', ...common()]);
+    expect(r.code).to.equal(2);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).to.match(/^STATE\s+JOB\s+LAST RUN\s+DURATION\s+NEXT RUN\s+FAILS\s+RECENT$/);
+    expect(lines[1]).to.match(/^CRITICAL\s+pull_content_data_admin_production_daily\s+failure .* ago\s+\S+\s+(\S+ ){0,2}\d\d:\d\d\s+1\s+x$/);
+    expect(r.stdout).to.match(/push_attachments_staging\s+success .* ago\s+\S+\s+.*\s+0\s+\+\+$/m);
+    expect(r.stdout).to.match(/pull_publishing_api_production_daily\s+running/);
+    expect(r.stdout).not.to.contain('\x1b[');
+  });
+
+  it('env-sync status on a terminal: colour and block sparklines', async () => {
+    const cmd = [ENV_SYNC, 'status', ...common()].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } });
+    if (r.error) throw new Error('script(1) is missing: apt-get install -y bsdutils');
+    expect(r.stdout).to.contain('\x1b[31mCRITICAL');
+    expect(r.stdout).to.match(/\x1b\[32m[▁▂▃▄▅▆▇█]\x1b\[0m/);
+  });
+
+  it('env-sync status --json has the documented shape', async () => {
+    const r = await run(ENV_SYNC, ['status', '--json', ...common()]);
+    const doc = JSON.parse(r.stdout) as { schema: number; generated: string; jobs: Array<Record<string, unknown>> };
+    expect(doc.schema).to.equal(1);
+    expect(Number.isNaN(Date.parse(doc.generated))).to.equal(false);
+    const keys = ['job', 'state', 'stateName', 'summary', 'schedule', 'nextRun', 'lastRun', 'consecutiveFailures', 'running', 'neverRun', 'history'];
+    for (const j of doc.jobs) {
+      expect(Object.keys(j).sort()).to.deep.equal([...keys].sort());
+      expect(j.state).to.be.oneOf([0, 1, 2, 3]);
+      expect(j.stateName).to.be.oneOf(['OK', 'WARNING', 'CRITICAL', 'UNKNOWN']);
+      expect(typeof j.job).to.equal('string');
+      expect(Array.isArray(j.history)).to.equal(true);
+      if (j.nextRun !== null) expect(Number.isNaN(Date.parse(j.nextRun as string))).to.equal(false);
+    }
+    expect(doc.jobs.map((j) => j.job)).to.deep.equal(['pull_content_data_admin_production_daily', 'pull_publishing_api_production_daily', 'push_attachments_staging']);
+    expect(doc.jobs[1]!.running).to.equal(true);
+  });
+
+  it('env-sync show and rerun give the evidence and the command; config gives icinga2 and nrpe lines', async () => {
+    const show = await run(ENV_SYNC, ['show', 'pull_content_data_admin_production_daily', ...common()]);
+    expect(show.stdout).to.match(/^ENV_SYNC CRITICAL - /);
+    expect(show.stdout).to.contain('marker output tail: restore failed');
+    expect(show.stdout).to.match(/Last runs \(newest first\):\n\s+\S+\s+failure\s+exit 3/);
+    expect(show.stdout).to.contain('Re-run from the crontab line 5: sudo -u govuk-backup /usr/bin/envdir');
+    const rerun = await run(ENV_SYNC, ['rerun', 'push_attachments_staging', ...common()]);
+    expect(rerun.stdout.trim()).to.equal('sudo -u govuk-backup env-sync-run --job push_attachments_staging -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg');
+    const icinga = await run(ENV_SYNC, ['config', 'icinga2', ...common()]);
+    expect(icinga.stdout).to.contain('vars.env_sync_jobs["pull_content_data_admin_production_daily"] = { schedule = "18 0 * * *", grace = "2h" }');
+    const nrpe = await run(ENV_SYNC, ['config', 'nrpe', ...common()]);
+    expect(nrpe.stdout).to.contain("command[check_env_sync_push_attachments_staging]=/usr/lib/nagios/plugins/check_env_sync --job push_attachments_staging --schedule '0 0 * * *' --grace 2h");
+    const bad = await run(ENV_SYNC, ['show', 'a/b', ...common()]);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain('invalid job name');
+  });
+
+  it('env-sync rerun --exec runs the job under env-sync-run so the markers record it', async () => {
+    const r = await run(ENV_SYNC, ['rerun', 'push_attachments_staging', '--exec', '--state-dir', state], { env: { ...process.env, ENV_SYNC_STATE_DIR: state } });
+    expect(r.code).to.equal(0);
+    const s = JSON.parse(readFileSync(join(state, 'push_attachments_staging', 'state.json'), 'utf8')) as { history: unknown[] };
+    expect(s.history).to.have.length(3);
+  });
+});
+
+describe('env-sync logs --follow', function () {
+  this.timeout(60_000);
+  it('prints the job\'s lines appended before and after a real logrotate of the followed file', async () => {
+    const logrotate = ['/usr/sbin/logrotate', '/sbin/logrotate'].find((p) => existsSync(p));
+    if (!logrotate) throw new Error('logrotate is missing: apt-get install -y logrotate (or bash scripts/test-deps.sh)');
+    const { dir, cleanup } = makeTempDir();
+    try {
+      const syslog = join(dir, 'syslog');
+      const line = (msg: string) => `${syslogStamp()} db1 env-sync/pull_x[42]: ${msg}\n`;
+      writeFileSync(syslog, line('old line') + `${syslogStamp()} db1 CRON[1]: other\n`);
+      const child = spawn(ENV_SYNC, ['logs', 'pull_x', '--follow', '--syslog', syslog], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      await waitUntil('following', () => err.includes('following'));
+      await sleep(300);
+      appendFileSync(syslog, line('before rotation'));
+      await waitUntil('line before rotation', () => out.includes('before rotation'));
+      const conf = join(dir, 'logrotate.conf');
+      writeFileSync(conf, `${syslog} {\n  rotate 2\n  daily\n  create 0644\n}\n`);
+      const rot = spawnSync(logrotate, ['-f', '-s', join(dir, 'state'), conf]);
+      expect(rot.status, rot.stderr?.toString()).to.equal(0);
+      expect(existsSync(`${syslog}.1`)).to.equal(true);
+      await sleep(500);
+      appendFileSync(syslog, line('after rotation') + `${syslogStamp()} db1 CRON[1]: other job\n`);
+      await waitUntil('line after rotation', () => out.includes('after rotation'), 15_000);
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+      expect(out.split('\n').filter(Boolean).map((l) => l.slice(l.indexOf(': ') + 2)), out).to.deep.equal(['old line', 'before rotation', 'after rotation']);
+    } finally {
+      cleanup();
+    }
+  });
+});
