@@ -56,5 +56,16 @@ show(plugin('check_env_sync'), ['--job', 'pull_publishing_api_production_daily']
 say('   a job with no record at all:');
 show(plugin('check_env_sync'), ['--job', 'pull_never_ran'], env);
 
+say('4. What the engineer on call runs: env-sync status (jobs from the state directory and a crontab)');
+const crontab = join(dir, 'crontab');
+writeFileSync(
+  crontab,
+  [...jobs.map((j) => j.job), 'pull_signon_production_daily']
+    .map((job, i) => `# Puppet Name: ${job}\n${18 + i} 0 * * * /usr/bin/ionice -c 2 -n 6 /usr/local/bin/with_reboot_lock env-sync_${job} /usr/bin/envdir /etc/govuk_env_sync/env.d /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${job}.cfg`)
+    .join('\n') + '\n',
+);
+show(plugin('env-sync'), ['status', '--crontab', crontab], env);
+show(plugin('env-sync'), ['rerun', 'pull_signon_production_daily', '--crontab', crontab], env);
+
 if (process.env.DEMO_KEEP) process.stdout.write(`\nkept ${dir}\n`);
 else rmSync(dir, { recursive: true, force: true });

@@ -86,6 +86,11 @@ export function rerunCommand(job: string, run: Pick<Run, 'argv' | 'user' | 'part
   return `sudo -u ${shellQuote([run.user])} ${shellQuote(wrapped)}`;
 }
 
+/** The JOBLIST form: the part selected by the environment, the same command, recorded under its part. */
+export function partRerunCommand(job: string, run: Pick<Run, 'argv' | 'part'>): string {
+  return `JOBLIST=${shellQuote([run.part ?? ''])} ${shellQuote(['env-sync-run', '--job', job, '--part', run.part ?? '', '--', ...run.argv])}`;
+}
+
 export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): PluginResult {
   const results: Result[] = [];
   const metrics: Metric[] = [];
@@ -230,7 +235,11 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
   }
   for (const p of facts.syslogProblems) long.push(`Cannot read ${p.path}: ${p.problem}; ${p.fix}`);
 
-  if (judged) long.push(`Re-run: ${rerunCommand(opts.job, judged)}`);
+  // Jobs run in parts (old JOBLIST syncs): re-run just the parts whose last run failed.
+  const failedPartRuns = Object.values(st?.parts ?? {}).filter((p) => FAILED_OUTCOMES.has(p.outcome as never));
+  if (failedPartRuns.length) {
+    for (const p of failedPartRuns) long.push(`Re-run part ${p.part} (as ${p.user}): ${partRerunCommand(opts.job, p)}`);
+  } else if (judged) long.push(`Re-run: ${rerunCommand(opts.job, judged)}`);
   else if (syslogOnlyRun) long.push(`Re-run: sudo -u govuk-backup ${syslogOnlyRun.argv}`);
   if (judged?.argv.some((a) => a.includes('***@'))) long.push('(credentials in URLs were redacted from the recorded command: put them back before running it)');
 

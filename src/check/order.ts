@@ -1,0 +1,52 @@
+// check_env_sync_order: a copy job (e.g. copy_data_to_staging) must be followed by its completion job
+// (data_sync_complete); until it is, staging's signon points at production.
+import { ago, clock, duration } from './words.js';
+import type { PluginResult } from '../output/pluginOutput.js';
+import type { JobState } from '../markers/types.js';
+
+export interface OrderOptions {
+  first: string;
+  then: string;
+  withinSeconds: number;
+}
+
+function successEnd(s: JobState | null): Date | null {
+  const r = s?.lastSuccess;
+  return r ? new Date(r.end ?? r.start) : null;
+}
+
+/** Pure: the two jobs' states in, the verdict out. */
+export function evaluateOrder(first: JobState | null, then: JobState | null, o: OrderOptions, now: Date): PluginResult {
+  const f = successEnd(first);
+  const t = successEnd(then);
+  const crit = { text: String(o.withinSeconds), start: 0, end: o.withinSeconds, inside: false };
+  if (!f) {
+    return { state: 0, summary: `${o.first} has no successful run on record: nothing for ${o.then} to follow`, longOutput: [], perfdata: [] };
+  }
+  if (t && t.getTime() >= f.getTime()) {
+    const gap = (t.getTime() - f.getTime()) / 1000;
+    return {
+      state: 0,
+      summary: `${o.then} followed ${o.first}: ${o.first} succeeded at ${clock(f, now)}, ${o.then} at ${clock(t, now)} (${duration(gap)} later)`,
+      longOutput: [],
+      perfdata: [{ label: 'gap', value: gap, uom: 's', crit, min: 0 }],
+    };
+  }
+  const waited = (now.getTime() - f.getTime()) / 1000;
+  const since = t ? `last ran ${ago(t, now)}, before the copy` : 'has never succeeded';
+  const fix = `Run ${o.then} now (until it runs the environment is half-synced: e.g. signon points at production)`;
+  if (waited > o.withinSeconds) {
+    return {
+      state: 2,
+      summary: `${o.first} succeeded at ${clock(f, now)} (${ago(f, now)}) but ${o.then} ${since}: not followed within ${duration(o.withinSeconds)}`,
+      longOutput: [fix],
+      perfdata: [{ label: 'gap', value: waited, uom: 's', crit, min: 0 }],
+    };
+  }
+  return {
+    state: 1,
+    summary: `${o.first} succeeded at ${clock(f, now)}; waiting for ${o.then} (${duration(waited)} of ${duration(o.withinSeconds)})`,
+    longOutput: [fix],
+    perfdata: [{ label: 'gap', value: waited, uom: 's', crit, min: 0 }],
+  };
+}

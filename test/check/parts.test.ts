@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJobState } from '../../src/markers/read.js';
+import { statePath } from '../../src/markers/paths.js';
+import { writeFileAtomic } from '../../src/markers/atomicWrite.js';
+import { makeTempDir } from '../support/tmp.js';
+import { plugin, run } from '../support/proc.js';
+
+const WRAPPER = plugin('env-sync-run');
+
+describe('jobs run in parts, and the order of a copy and its completion job', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let state: string;
+  let cleanup: () => void;
+  let sync: string;
+  beforeEach(() => {
+    ({ dir, cleanup } = makeTempDir());
+    state = join(dir, 'state');
+    mkdirSync(state);
+    // A stand-in for env-sync-and-backup's `bash sync production staging`: fails the part named in JOBLIST=mysql-normal.
+    sync = join(dir, 'sync');
+    writeFileSync(sync, '#!/bin/sh\necho "syncing $JOBLIST from $1 to $2"\n[ "$JOBLIST" = mysql-normal ] && { echo "ERROR 1045 (28000): Access denied for user" >&2; exit 1; }\nexit 0\n', { mode: 0o755 });
+  });
+  afterEach(() => cleanup());
+  const env = () => ({ ...process.env, ENV_SYNC_STATE_DIR: state });
+  const part = (p: string) => run(WRAPPER, ['--no-syslog', '--job', 'copy_data_to_staging', '--part', p, '--', 'bash', sync, 'production', 'staging'], { env: { ...env(), JOBLIST: p } });
+  const check = (args: string[]) => run(plugin('check_env_sync'), ['--syslog', join(dir, 'syslog'), ...args], { env: env() });
+
+  it('names the failed middle part of three, keeps the others OK, and re-runs only it', async () => {
+    expect((await part('assets')).code).to.equal(0);
+    expect((await part('mysql-normal')).code).to.equal(1);
+    expect((await part('postgresql-backend')).code).to.equal(0);
+    const s = readJobState(state, 'copy_data_to_staging')!;
+    expect(Object.fromEntries(Object.entries(s.parts).map(([k, v]) => [k, v.outcome]))).to.deep.equal({ assets: 'success', 'mysql-normal': 'failure', 'postgresql-backend': 'success' });
+    const r = await check(['-j', 'copy_data_to_staging']);
+    expect(r.code).to.equal(2);
+    expect(r.stdout.split('\n')[0]).to.match(/part mysql-normal failed with exit 1/);
+    expect(r.stdout).not.to.match(/part (assets|postgresql-backend) failed/);
+    const reruns = r.stdout.split('\n').filter((l) => l.startsWith('Re-run'));
+    expect(reruns).to.deep.equal([`Re-run part mysql-normal (as root): JOBLIST=mysql-normal env-sync-run --job copy_data_to_staging --part mysql-normal -- bash ${sync} production staging`]);
+    // Re-running just that part, as printed, clears the verdict.
+    expect((await part('mysql-normal')).code).to.equal(1);
+    writeFileSync(sync, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    expect((await part('mysql-normal')).code).to.equal(0);
+    expect((await check(['-j', 'copy_data_to_staging'])).code).to.equal(0);
+  });
+
+  const order = (within = '2h') => run(plugin('check_env_sync_order'), ['--first', 'copy_data_to_staging', '--then', 'data_sync_complete', '--within', within], { env: env() });
+  const shift = (job: string, hours: number) => {
+    const s = readJobState(state, job)!;
+    const mv = (r: typeof s.last) => r && { ...r, start: new Date(Date.parse(r.start) - hours * 3600_000).toISOString(), end: r.end && new Date(Date.parse(r.end) - hours * 3600_000).toISOString() };
+    writeFileAtomic(statePath(state, job), JSON.stringify({ ...s, last: mv(s.last), lastSuccess: mv(s.lastSuccess) }));
+  };
+
+  it('check_env_sync_order: WARNING inside the window, CRITICAL after it, OK once the completion job followed', async () => {
+    await run(WRAPPER, ['--no-syslog', '--job', 'data_sync_complete', '--', 'true'], { env: env() });
+    shift('data_sync_complete', 30);
+    await run(WRAPPER, ['--no-syslog', '--job', 'copy_data_to_staging', '--', 'true'], { env: env() });
+    shift('copy_data_to_staging', 1);
+    const warn = await order('2h');
+    expect(warn.code).to.equal(1);
+    expect(warn.stdout).to.match(/^ENV_SYNC WARNING - copy_data_to_staging succeeded at .*; waiting for data_sync_complete \(1h of 2h\) \| gap=36\d\d(\.\d+)?s;;7200;0/);
+    const crit = await order('30m');
+    expect(crit.code).to.equal(2);
+    expect(crit.stdout).to.match(/^ENV_SYNC CRITICAL - copy_data_to_staging succeeded at .* but data_sync_complete last ran 1 day ago, before the copy: not followed within 30m/);
+    expect(crit.stdout).to.contain('Run data_sync_complete now');
+    await run(WRAPPER, ['--no-syslog', '--job', 'data_sync_complete', '--', 'true'], { env: env() });
+    const ok = await order('2h');
+    expect(ok.code).to.equal(0);
+    expect(ok.stdout).to.match(/^ENV_SYNC OK - data_sync_complete followed copy_data_to_staging: .* \(1h later\) \| gap=36\d\d(\.\d+)?s;;7200;0/);
+  });
+
+  it('check_env_sync_order refuses bad arguments with UNKNOWN', async () => {
+    const r = await run(plugin('check_env_sync_order'), ['--first', 'a/b', '--then', 'x'], { env: env() });
+    expect(r.code).to.equal(3);
+    expect(r.stdout).to.match(/^ENV_SYNC UNKNOWN - invalid job name/);
+    const w = await run(plugin('check_env_sync_order'), ['--first', 'a', '--then', 'b', '--within', 'soon'], { env: env() });
+    expect(w.code).to.equal(3);
+    expect(w.stdout).to.contain('--within: "soon" is not a duration');
+  });
+});
