@@ -15,8 +15,9 @@ import { rerunArgv, rerunCommandLine } from '../cron/rerun.js';
 import { icinga2Config, nrpeConfig } from '../cli/configGen.js';
 import { followLogs, printLogs } from '../cli/logs.js';
 import { renderTable, statusRows } from '../cli/status.js';
-import { MarkerError } from '../markers/read.js';
-import { render } from '../output/pluginOutput.js';
+import { MarkerError, readJobState } from '../markers/read.js';
+import { evaluateOrder } from '../check/order.js';
+import { render, STATE_NAMES } from '../output/pluginOutput.js';
 
 interface Common {
   'state-dir'?: string;
@@ -58,20 +59,40 @@ function jobArg(job: unknown): string {
   }
 }
 
-async function status(a: Common & { json: boolean }): Promise<number> {
+/** `--order FIRST:THEN[:WITHIN]`: a copy job and the job that must follow it (default within 2h). */
+function orderVerdicts(specs: string[], stateDir: string, now: Date) {
+  return specs.map((spec) => {
+    const [first, then, within = '2h'] = spec.split(':');
+    if (!first || !then) throw new CliError(`--order ${JSON.stringify(spec)}: use FIRST:THEN[:WITHIN], e.g. copy_data_to_staging:data_sync_complete:2h`);
+    jobArg(first);
+    jobArg(then);
+    let withinSeconds: number;
+    try {
+      withinSeconds = parseDuration(within, '--order');
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    const v = evaluateOrder(readJobState(stateDir, first), readJobState(stateDir, then), { first, then, withinSeconds }, now);
+    return { first, then, withinSeconds, state: v.state, stateName: STATE_NAMES[v.state], summary: v.summary };
+  });
+}
+
+async function status(a: Common & { json: boolean; order: string[] }): Promise<number> {
   const now = new Date();
   const o = hostOptions(a, true);
   const view = await judgeHost(o, now);
   const rows = await statusRows(view.jobs, now);
+  const orders = orderVerdicts(a.order ?? [], o.stateDir, now);
   if (a.json) {
-    process.stdout.write(`${JSON.stringify({ schema: 1, generated: now.toISOString(), stateDir: o.stateDir, problems: view.problems, jobs: rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ schema: 1, generated: now.toISOString(), stateDir: o.stateDir, problems: view.problems, jobs: rows, orders }, null, 2)}\n`);
   } else {
+    for (const ord of orders) process.stdout.write(`ORDER ${ord.stateName}: ${ord.summary}\n`);
     const colour = !!process.stdout.isTTY && !process.env.NO_COLOR;
     if (rows.length === 0) process.stdout.write(`no jobs found in ${o.stateDir}${o.crontab ? ` or ${o.crontab}` : ''}\n`);
     else process.stdout.write(renderTable(rows, now, colour));
     for (const p of view.problems) process.stderr.write(`env-sync: ${p}\n`);
   }
-  return Math.max(0, ...rows.map((r) => r.state));
+  return Math.max(0, ...rows.map((r) => r.state), ...orders.map((r) => r.state));
 }
 
 async function show(a: Common & { job: string; json: boolean }): Promise<number> {
@@ -173,7 +194,15 @@ async function main(): Promise<number> {
       'reboot-lock-dir': { type: 'string', default: DEFAULT_REBOOT_LOCK_DIR, describe: 'with_reboot_lock\'s directory' },
       grace: { type: 'string', default: '2h', describe: 'How late a scheduled run may start' },
     })
-    .command('status', 'One row a job, worst first', (y) => y.option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' }), run(status as never))
+    .command(
+      'status',
+      'One row a job, worst first',
+      (y) =>
+        y
+          .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' })
+          .option('order', { type: 'string', array: true, default: [] as string[], describe: 'FIRST:THEN[:WITHIN]: THEN must follow FIRST (e.g. copy_data_to_staging:data_sync_complete:2h)' }),
+      run(status as never),
+    )
     .command('show <job>', 'The last runs, the evidence from syslog and the re-run command', (y) => y.positional('job', { type: 'string' }).option('json', { type: 'boolean', default: false }), run(show as never))
     .command('logs <job>', "The job's lines from syslog.1 and syslog", (y) => y.positional('job', { type: 'string' }).option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep following, across rotation' }), run(logs as never))
     .command('rerun <job>', 'Print (or with --exec run) the job\'s command under env-sync-run as its user', (y) => y.positional('job', { type: 'string' }).option('exec', { type: 'boolean', default: false, describe: 'Run it now' }), run(rerun as never))

@@ -62,6 +62,11 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
     const warn = await order('2h');
     expect(warn.code).to.equal(1);
     expect(warn.stdout).to.match(/^ENV_SYNC WARNING - copy_data_to_staging succeeded at .*; waiting for data_sync_complete \(1h of 2h\) \| gap=36\d\d(\.\d+)?s;;7200;0/);
+    const status = await run(plugin('env-sync'), ['status', '--crontab', '/dev/null', '--syslog', join(dir, 'syslog'), '--order', 'copy_data_to_staging:data_sync_complete:2h'], { env: env() });
+    expect(status.stdout.split('\n')[0]).to.match(/^ORDER WARNING: copy_data_to_staging succeeded at .*; waiting for data_sync_complete/);
+    expect(status.code).to.equal(1);
+    const json = await run(plugin('env-sync'), ['status', '--json', '--crontab', '/dev/null', '--syslog', join(dir, 'syslog'), '--order', 'copy_data_to_staging:data_sync_complete'], { env: env() });
+    expect(JSON.parse(json.stdout).orders).to.deep.include({ first: 'copy_data_to_staging', then: 'data_sync_complete', withinSeconds: 7200, state: 1, stateName: 'WARNING', summary: JSON.parse(json.stdout).orders[0].summary });
     const crit = await order('30m');
     expect(crit.code).to.equal(2);
     expect(crit.stdout).to.match(/^ENV_SYNC CRITICAL - copy_data_to_staging succeeded at .* but data_sync_complete last ran 1 day ago, before the copy: not followed within 30m/);
