@@ -43,9 +43,13 @@ function writeTemp(dir: string, name: string, content: string): string {
   try {
     writeSync(fd, content);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // Disk full or similar: leave nothing behind.
     closeSync(fd);
+    unlinkQuiet(tmp);
+    throw err;
   }
+  closeSync(fd);
   return tmp;
 }
 
