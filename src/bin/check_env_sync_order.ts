@@ -2,7 +2,7 @@ import yargs from 'yargs';
 import { stateDirFrom } from '../common/defaults.js';
 import { parseDuration } from '../common/duration.js';
 import { validateName } from '../common/jobName.js';
-import { VERSION } from '../common/version.js';
+import { standardFlags } from '../common/args.js';
 import { evaluateOrder } from '../check/order.js';
 import { MarkerError, readJobState } from '../markers/read.js';
 import { emit, runPlugin, unknown } from '../output/pluginRuntime.js';
@@ -10,7 +10,8 @@ import { emit, runPlugin, unknown } from '../output/pluginRuntime.js';
 runPlugin(async () => {
   let failure: string | null = null;
   let printed = '';
-  const argv = yargs(process.argv.slice(2))
+  const argv = standardFlags(
+    yargs(process.argv.slice(2))
     .scriptName('check_env_sync_order')
     .usage('Usage: check_env_sync_order --first JOB --then JOB --within DURATION [--state-dir DIR]\n\nCRITICAL when FIRST succeeded more than --within ago and THEN has not succeeded since; WARNING while inside the window.')
     .options({
@@ -20,17 +21,9 @@ runPlugin(async () => {
       'state-dir': { type: 'string', describe: 'State directory [env ENV_SYNC_STATE_DIR, default /var/lib/env-sync]' },
       timeout: { alias: 't', type: 'string', default: '10', describe: 'Seconds before the plugin gives up' },
       'max-output': { type: 'string', default: '4096', describe: 'Output bound in bytes' },
-    })
-    .help('help')
-    .alias('h', 'help')
-    .version(VERSION)
-    .alias('V', 'version')
-    .strict()
-    .exitProcess(false)
-    .fail((msg, err) => {
-      failure = msg ?? err?.message ?? 'bad arguments';
-    })
-    .parseSync(process.argv.slice(2), {}, (_e, _a, out) => {
+    }),
+    (m) => (failure = m),
+  ).parseSync(process.argv.slice(2), {}, (_e, _a, out) => {
       printed = out;
     });
   if (failure) emit(unknown(`${failure} (see check_env_sync_order --help)`));

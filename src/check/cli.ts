@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { DEFAULT_BOOT_ID_FILE, DEFAULT_REBOOT_LOCK_DIR, stateDirFrom, syslogFrom } from '../common/defaults.js';
 import { parseDuration } from '../common/duration.js';
 import { validateName } from '../common/jobName.js';
-import { VERSION } from '../common/version.js';
+import { standardFlags } from '../common/args.js';
 import { parseRange } from './range.js';
 import type { CheckOptions } from './evaluate.js';
 import type { State } from '../output/pluginOutput.js';
@@ -37,7 +37,8 @@ const USAGE = {
 export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process.env, mode: 'one' | 'all' = 'one'): PluginOptions | { text: string } {
   let failure: string | null = null;
   let printed = '';
-  const parser = yargs(args)
+  const parser = standardFlags(
+    yargs(args)
     .scriptName(mode === 'one' ? 'check_env_sync' : 'check_env_sync_all')
     .usage(`${USAGE[mode]}\nRanges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).`)
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
@@ -63,17 +64,9 @@ export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process
       timeout: { alias: 't', type: 'string', default: '10', describe: 'Seconds before the plugin gives up (UNKNOWN)' },
       'max-output': { type: 'string', default: '4096', describe: 'Output bound in bytes (1024 fits NRPE v2)' },
       verbose: { alias: 'v', type: 'count', describe: 'More evidence lines (-v, -vv)' },
-    })
-    .help('help')
-    .alias('h', 'help')
-    .version(VERSION)
-    .alias('V', 'version')
-    .strict()
-    .wrap(100)
-    .exitProcess(false)
-    .fail((msg, err) => {
-      failure = msg ?? err?.message ?? 'bad arguments';
-    });
+    }),
+    (m) => (failure = m),
+  );
   const argv = parser.parseSync(args, {}, (_err, _argv, output) => {
     printed = output;
   });

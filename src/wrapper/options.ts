@@ -2,7 +2,7 @@ import yargs from 'yargs';
 import { DEFAULT_BOOT_ID_FILE, stateDirFrom } from '../common/defaults.js';
 import { parseDuration } from '../common/duration.js';
 import { defaultJobName, validateName } from '../common/jobName.js';
-import { VERSION } from '../common/version.js';
+import { standardFlags } from '../common/args.js';
 import { icingaConfigFromArgv, icingaYargsOptions, type IcingaPostConfig } from '../icinga/postVerdict.js';
 
 /** The wrapper's own failures (bad usage) exit 125, as timeout(1) and env(1) do, apart from the child's statuses. */
@@ -39,7 +39,8 @@ could not be run; 75 if another run of the job was still running (--overlap skip
 
 export function parseOptions(args: string[], env: NodeJS.ProcessEnv = process.env): WrapperOptions | 'done' {
   let failure: string | null = null;
-  const parser = yargs(args)
+  const parser = standardFlags(
+    yargs(args)
     .scriptName('env-sync-run')
     .usage(USAGE)
     // COMMAND's words must stay strings exactly as given (`sleep 2`, not the number 2).
@@ -56,17 +57,9 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv = process.en
       'syslog-socket': { type: 'string', describe: 'Syslog socket [env ENV_SYNC_SYSLOG_SOCKET, default /dev/log]' },
       'syslog-file': { type: 'string', describe: 'Syslog file check_env_sync reads, for the passive verdict [env ENV_SYNC_SYSLOG]' },
       ...icingaYargsOptions,
-    })
-    .help('help')
-    .alias('h', 'help')
-    .version(VERSION)
-    .alias('V', 'version')
-    .strict()
-    .wrap(100)
-    .exitProcess(false)
-    .fail((msg, err) => {
-      failure = msg ?? err?.message ?? 'bad arguments';
-    });
+    }),
+    (m) => (failure = m),
+  );
   const argv = parser.parseSync();
   if (failure) throw new UsageError(failure);
   if (argv.help || argv.version) return 'done';
