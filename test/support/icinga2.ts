@@ -2,7 +2,8 @@
 // directories under a temp dir (constants given with -D), running as the current user, with
 // the REST API bound to 127.0.0.1 only. Nothing of the system's /etc/icinga2 or /var/lib/icinga2
 // is read or written.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { startDaemon } from './daemon.js';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { userInfo } from 'node:os';
@@ -148,15 +149,8 @@ export async function startIcinga2(s: Icinga2Setup & { api: NonNullable<Icinga2S
   requireIcinga2();
   const { configFile, caCert } = writeIcinga2Config(s);
   const ca = readFileSync(caCert!);
-  let output = '';
-  const child: ChildProcess = spawn(ICINGA2, ['daemon', '-c', configFile, ...icinga2Defines(s.dir)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // own process group: stop() ends the daemon and its helper processes together
+  const daemon = startDaemon(ICINGA2, ['daemon', '-c', configFile, ...icinga2Defines(s.dir)], { // own process group: stop() ends the daemon and its helper processes together
   });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  let exited = false;
-  const exitPromise = new Promise<void>((r) => child.on('exit', () => ((exited = true), r())));
 
   const url = `https://127.0.0.1:${s.api.port}`;
   const auth = 'Basic ' + Buffer.from(`${s.api.user}:${s.api.password}`).toString('base64');
@@ -196,28 +190,12 @@ export async function startIcinga2(s: Icinga2Setup & { api: NonNullable<Icinga2S
       req.end(payload);
     });
 
-  const stop = async (): Promise<void> => {
-    if (exited || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    const killer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, 15_000);
-    await exitPromise;
-    clearTimeout(killer);
-  };
+  const stop = daemon.stop;
 
   // Ready when the API answers for our objects.
   const deadline = Date.now() + 45_000;
   for (;;) {
-    if (exited) throw new Error(`icinga2 exited during start-up:\n${output.slice(-4000)}`);
+    if (daemon.exited()) throw new Error(`icinga2 exited during start-up:\n${daemon.log().slice(-4000)}`);
     try {
       const r = await api('GET', '/v1/status/IcingaApplication');
       if (r.status === 200) break;
@@ -226,11 +204,11 @@ export async function startIcinga2(s: Icinga2Setup & { api: NonNullable<Icinga2S
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`icinga2 API on ${url} did not come up within 45 s:\n${output.slice(-4000)}`);
+      throw new Error(`icinga2 API on ${url} did not come up within 45 s:\n${daemon.log().slice(-4000)}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, caCert: caCert!, user: s.api.user, password: s.api.password, log: () => output, api, stop };
+  return { url, caCert: caCert!, user: s.api.user, password: s.api.password, log: daemon.log, api, stop };
 }
 
 /** A TCP port free on 127.0.0.1 right now. */

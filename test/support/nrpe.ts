@@ -1,7 +1,8 @@
 // A private NRPE daemon for tests: foreground (-f), bound to 127.0.0.1 on a given port, only
 // 127.0.0.1 allowed, commands from a file the test writes. Run as root it drops to user nagios
 // (nrpe_user), so everything it runs must be readable by nagios.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { startDaemon } from './daemon.js';
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -52,36 +53,22 @@ export async function startNrpe(dir: string, port: number, commands: string): Pr
     ].join('\n'),
     { mode: 0o644 },
   );
-  let output = '';
-  const child: ChildProcess = spawn(NRPE, ['-c', cfg, '-f'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  let exited = false;
-  const exitPromise = new Promise<void>((r) => child.on('exit', () => ((exited = true), r())));
-
-  const stop = async (): Promise<void> => {
-    if (exited || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    await exitPromise;
-  };
+  const daemon = startDaemon(NRPE, ['-c', cfg, '-f']);
+  const stop = daemon.stop;
 
   // Ready when check_nrpe without a command gets the daemon's version back.
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (exited) throw new Error(`nrpe exited during start-up:\n${output}`);
+    if (daemon.exited()) throw new Error(`nrpe exited during start-up:\n${daemon.log()}`);
     const r = checkNrpe(port, null, 5);
     if (r.status === 0 && /NRPE/.test(r.stdout)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`nrpe on 127.0.0.1:${port} did not answer within 20 s: ${r.stdout}${r.stderr}\n${output}`);
+      throw new Error(`nrpe on 127.0.0.1:${port} did not answer within 20 s: ${r.stdout}${r.stderr}\n${daemon.log()}`);
     }
     await new Promise((res) => setTimeout(res, 200));
   }
-  return { port, log: () => output, stop };
+  return { port, log: daemon.log, stop };
 }
 
 /** The shipped command file with the Debian paths replaced by the test's. */
