@@ -46,7 +46,8 @@ describe('faults the suite survives', function () {
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    await waitUntil('running marker', () => readRunningMarkers(state, 'gone').length > 0);
+    // Once the child's pid is in the running marker, recording the end is the only marker write left.
+    await waitUntil('running marker with the child pid', () => readRunningMarkers(state, 'gone').some((m) => m.childPid));
     rmSync(state, { recursive: true, force: true });
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).to.equal(6);

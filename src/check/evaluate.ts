@@ -226,12 +226,12 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
     const id = judged ? `run ${judged.runId}` : 'last run';
     long.push(`Evidence (${id}, ${sysErrors.length ? 'error lines' : 'last lines'}):`);
     for (const e of pick.slice(-shown)) long.push(`  ${evidenceLine(e)}`);
-    if (judged && judged.outcome !== 'success') {
+    if (judged && (judged.outcome !== 'success' || !ev)) {
       const tail = judged.output.tail;
       const errs = tail.filter((l) => /error|failed|fatal|denied|no space|cannot|killed/i.test(l));
       for (const l of (errs.length ? errs : tail).slice(-shown)) long.push(`  marker output tail: ${l}`);
     }
-    if (!pick.length && (!judged || judged.outcome === 'success' || !judged.output.tail.length)) long.push(`  (no lines of this run found in ${ev?.filesRead.join(', ') || opts.syslog})`);
+    if (ev && !pick.length && (!judged || judged.outcome === 'success' || !judged.output.tail.length)) long.push(`  (no lines of this run found in ${ev.filesRead.join(', ') || opts.syslog})`);
   }
   for (const p of facts.syslogProblems) long.push(`Cannot read ${p.path}: ${p.problem}; ${p.fix}`);
 

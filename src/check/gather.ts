@@ -63,7 +63,10 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   let syslogProblems: SyslogProblem[] = [];
   const judged = running.find((r) => r.liveness === 'alive')?.marker ?? jobState?.last ?? running[0]?.marker ?? null;
   o.onStage(`reading ${o.syslog}`);
-  if (judged && o.skipEvidence) {
+  // A run that succeeded needs no explaining: its output tail in the marker is evidence enough, and the
+  // check (every minute, all day) then costs the same whatever the size of the log.
+  const settled = judged && judged.outcome === 'success' && !running.some((r) => r.liveness === 'alive');
+  if (judged && (o.skipEvidence || settled)) {
     evidence = null;
   } else if (judged) {
     evidence = await collectRunEvidence(scan, { job: o.job, runId: judged.runId, start: new Date(judged.start), end: judged.end ? new Date(judged.end) : null, cfgName: o.cfgName });

@@ -38,6 +38,7 @@ export async function collectRunEvidence(
     {
       ...opts,
       stopBefore: new Date(from),
+      needles: [ownTag, jobWord, cfgNeedle],
       prefilter: (raw) => raw.includes(ownTag) || raw.includes(jobWord) || raw.includes(cfgNeedle),
     },
     (e) => {
@@ -81,7 +82,7 @@ export async function findLastSyslogOnlyRun(
   let run: SyslogOnlyRun | null = null;
   let lastSuccessEnd: Date | null = null;
   const seen: SyslogEntry[] = [];
-  const scan = await scanBackwards({ ...opts, prefilter: (raw) => raw.includes(SCRIPT_TAG) && raw.includes(needle) }, (e) => {
+  const scan = await scanBackwards({ ...opts, needles: [needle], prefilter: (raw) => raw.includes(SCRIPT_TAG) && raw.includes(needle) }, (e) => {
     if (e.tag !== SCRIPT_TAG || !cfg(e.message)) return false;
     const m = QUOTED.exec(e.message);
     if (!m) return false;

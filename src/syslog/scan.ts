@@ -38,6 +38,7 @@ class Stop extends Error {}
  * written and is skipped.
  */
 function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: Visitor, chunk: number): void {
+  const needles = opts.needles?.map((n) => Buffer.from(n));
   let pos = fstatSync(fd).size;
   let carry: Buffer = Buffer.alloc(0);
   let first = true;
@@ -60,14 +61,24 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
       }
     }
     let oldest: Buffer | null = null;
-    for (;;) {
-      const nl = end > 0 ? block.lastIndexOf(0x0a, end - 1) : -1;
-      if (nl === -1) break;
-      if (end - nl > 1) {
-        oldest = block.subarray(nl + 1, end);
-        emit(oldest, path, opts, visit);
+    if (needles && !needles.some((n) => block.indexOf(n) !== -1)) {
+      // Nothing wanted here: only the oldest complete line matters, for stopBefore.
+      const firstNl = block.indexOf(0x0a);
+      if (firstNl !== -1 && firstNl < end) {
+        const second = block.indexOf(0x0a, firstNl + 1);
+        oldest = block.subarray(firstNl + 1, second === -1 || second > end ? end : second);
+        end = firstNl;
+      } else end = firstNl === -1 ? end : firstNl;
+    } else {
+      for (;;) {
+        const nl = end > 0 ? block.lastIndexOf(0x0a, end - 1) : -1;
+        if (nl === -1) break;
+        if (end - nl > 1) {
+          oldest = block.subarray(nl + 1, end);
+          emit(oldest, path, opts, visit);
+        }
+        end = nl;
       }
-      end = nl;
     }
     if (opts.stopBefore && oldest) {
       const e = parseLine(oldest.toString('utf8'), path, opts.now);

@@ -76,9 +76,10 @@ function row(r: Omit<Row, 'ratio' | 'met'> & { limit: number | null; memLimitMiB
   console.log(`${r.case.padEnd(34)} ${r.size.padStart(5)}  ${f(r.subject)}s vs ${r.baselineName} ${f(r.baseline)}s  ratio ${ratio.toFixed(2)} (target ${r.target})  peak ${r.peakMiB?.toFixed(1) ?? '-'} MiB  ${met === null ? '' : met ? 'MET' : 'NOT MET'}${r.note ? `  ${r.note}` : ''}`);
 }
 
+// Plugins answer --help with exit 3 (the Monitoring Plugins' way), so look for the usage text.
 function have(exe: string): boolean {
-  const r = spawnSync(plugin(exe), ['--help'], { stdio: 'ignore' });
-  return r.status === 0;
+  const r = spawnSync(plugin(exe), ['--help'], { encoding: 'utf8' });
+  return /Usage:/.test(r.stdout ?? '');
 }
 
 /** A finished run of the job, written by the real wrapper, then moved in time to where the case wants it. */
@@ -196,4 +197,9 @@ function main() {
   console.log(`\nwrote docs/benchmarks.md`);
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  console.error(`bench: ${(err as Error).message}`);
+  process.exit(1);
+}
