@@ -8,7 +8,7 @@ import { StageTimeoutError } from '../syslog/types.js';
 runPlugin(async () => {
   let opts;
   try {
-    const parsed = parsePluginArgs(process.argv.slice(2));
+    const parsed = await parsePluginArgs(process.argv.slice(2));
     if ('text' in parsed) {
       process.stdout.write(parsed.text);
       process.exit(3); // -h and -V exit UNKNOWN, as the Monitoring Plugins do

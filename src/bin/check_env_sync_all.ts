@@ -11,7 +11,7 @@ const RANK = [0, 1, 3, 2];
 runPlugin(async () => {
   let opts;
   try {
-    const parsed = parsePluginArgs(process.argv.slice(2), process.env, 'all');
+    const parsed = await parsePluginArgs(process.argv.slice(2), process.env, 'all');
     if ('text' in parsed) {
       process.stdout.write(parsed.text);
       process.exit(3);

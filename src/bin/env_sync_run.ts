@@ -4,7 +4,7 @@ import { runWrapped } from '../wrapper/run.js';
 async function main(): Promise<number> {
   let opts;
   try {
-    opts = parseOptions(process.argv.slice(2));
+    opts = await parseOptions(process.argv.slice(2));
   } catch (err) {
     const msg = err instanceof UsageError ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
     process.stderr.write(`env-sync-run: ${msg}\nTry 'env-sync-run --help'.\n`);

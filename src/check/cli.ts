@@ -1,9 +1,9 @@
 // check_env_sync's command line. Bad arguments are UNKNOWN (exit 3) with what is wrong and the fix.
-import yargs from 'yargs';
 import { DEFAULT_BOOT_ID_FILE, DEFAULT_REBOOT_LOCK_DIR, stateDirFrom, syslogFrom } from '../common/defaults.js';
 import { parseDuration } from '../common/duration.js';
 import { validateName } from '../common/jobName.js';
 import { standardFlags } from '../common/args.js';
+import { quickParse } from '../common/quickArgs.js';
 import { parseRange } from './range.js';
 import type { CheckOptions } from './evaluate.js';
 import type { State } from '../output/pluginOutput.js';
@@ -33,8 +33,36 @@ const USAGE = {
   all: 'Usage: check_env_sync_all [options]\n\nOne verdict over every data-sync job on the host (state directory and crontab), worst state wins.',
 };
 
-/** Arguments of check_env_sync (`mode` one) and check_env_sync_all (`mode` all: no --job, a crontab). */
-export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process.env, mode: 'one' | 'all' = 'one'): PluginOptions | { text: string } {
+/** The option table: yargs reads it for help and unusual command lines, quickParse for the usual one. */
+export function optionSpec(mode: 'one' | 'all') {
+  return {
+    ...(mode === 'one' ? { job: { alias: 'j', type: 'string', describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)' } } as const : HOST_WIDE),
+    'state-dir': { type: 'string', describe: 'State directory [env ENV_SYNC_STATE_DIR, default /var/lib/env-sync]' },
+    syslog: { type: 'string', describe: 'Syslog file [env ENV_SYNC_SYSLOG, default /var/log/syslog]; rotated: FILE.1, FILE.2.gz …' },
+    rotated: { type: 'string', default: '1', describe: 'Rotated files to read: 1 = FILE.1, 2 adds FILE.2.gz …' },
+    'boot-id-file': { type: 'string', default: DEFAULT_BOOT_ID_FILE, describe: 'Boot id file (tests point it elsewhere)' },
+    'age-warning': { alias: 'w', type: 'string', describe: 'Range for the age of the last success (e.g. 25h)' },
+    'age-critical': { alias: ['c', 'max-age'], type: 'string', describe: 'Range for the age of the last success (e.g. 26h)' },
+    'runtime-warning': { type: 'string', describe: 'Range for the runtime of a run in progress' },
+    'runtime-critical': { alias: 'max-runtime', type: 'string', describe: 'Range for the runtime of a run in progress' },
+    schedule: { type: 'string', describe: "The job's cron schedule ('18 0 * * *'): CRITICAL when a due run did not start" },
+    grace: { type: 'string', default: '1h', describe: 'How late a scheduled run may start' },
+    missing: {
+      type: 'string',
+      default: mode === 'one' ? 'critical' : 'warning',
+      describe: mode === 'one' ? 'State when the job has no record at all: ok|warning|critical|unknown' : 'State of a crontab job that never ran: ok|warning|critical|unknown',
+    },
+    'reboot-lock-dir': { type: 'string', default: DEFAULT_REBOOT_LOCK_DIR, describe: "with_reboot_lock's directory (reboot_lock-env-sync_<job>)" },
+    'cfg-name': { type: 'string', describe: 'Cfg basename to match in syslog (default: the job name)' },
+    timeout: { alias: 't', type: 'string', default: '10', describe: 'Seconds before the plugin gives up (UNKNOWN)' },
+    'max-output': { type: 'string', default: '4096', describe: 'Output bound in bytes (1024 fits NRPE v2)' },
+    verbose: { alias: 'v', type: 'count', describe: 'More evidence lines (-v, -vv)' },
+  } as const;
+}
+
+/** The whole grammar, help and error messages, from yargs (loaded only when quickParse gives up). */
+export async function parseWithYargs(args: string[], mode: 'one' | 'all'): Promise<Record<string, unknown> | { text: string }> {
+  const { default: yargs } = await import('yargs');
   let failure: string | null = null;
   let printed = '';
   const parser = standardFlags(
@@ -42,29 +70,7 @@ export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process
     .scriptName(mode === 'one' ? 'check_env_sync' : 'check_env_sync_all')
     .usage(`${USAGE[mode]}\nRanges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).`)
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
-    .options({
-      ...(mode === 'one' ? { job: { alias: 'j', type: 'string', describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)' } } : HOST_WIDE),
-      'state-dir': { type: 'string', describe: 'State directory [env ENV_SYNC_STATE_DIR, default /var/lib/env-sync]' },
-      syslog: { type: 'string', describe: 'Syslog file [env ENV_SYNC_SYSLOG, default /var/log/syslog]; rotated: FILE.1, FILE.2.gz …' },
-      rotated: { type: 'string', default: '1', describe: 'Rotated files to read: 1 = FILE.1, 2 adds FILE.2.gz …' },
-      'boot-id-file': { type: 'string', default: DEFAULT_BOOT_ID_FILE, describe: 'Boot id file (tests point it elsewhere)' },
-      'age-warning': { alias: 'w', type: 'string', describe: 'Range for the age of the last success (e.g. 25h)' },
-      'age-critical': { alias: ['c', 'max-age'], type: 'string', describe: 'Range for the age of the last success (e.g. 26h)' },
-      'runtime-warning': { type: 'string', describe: 'Range for the runtime of a run in progress' },
-      'runtime-critical': { alias: 'max-runtime', type: 'string', describe: 'Range for the runtime of a run in progress' },
-      schedule: { type: 'string', describe: "The job's cron schedule ('18 0 * * *'): CRITICAL when a due run did not start" },
-      grace: { type: 'string', default: '1h', describe: 'How late a scheduled run may start' },
-      missing: {
-        type: 'string',
-        default: mode === 'one' ? 'critical' : 'warning',
-        describe: mode === 'one' ? 'State when the job has no record at all: ok|warning|critical|unknown' : 'State of a crontab job that never ran: ok|warning|critical|unknown',
-      },
-      'reboot-lock-dir': { type: 'string', default: DEFAULT_REBOOT_LOCK_DIR, describe: "with_reboot_lock's directory (reboot_lock-env-sync_<job>)" },
-      'cfg-name': { type: 'string', describe: 'Cfg basename to match in syslog (default: the job name)' },
-      timeout: { alias: 't', type: 'string', default: '10', describe: 'Seconds before the plugin gives up (UNKNOWN)' },
-      'max-output': { type: 'string', default: '4096', describe: 'Output bound in bytes (1024 fits NRPE v2)' },
-      verbose: { alias: 'v', type: 'count', describe: 'More evidence lines (-v, -vv)' },
-    }),
+    .options(optionSpec(mode)),
     (m) => (failure = m),
   );
   const argv = parser.parseSync(args, {}, (_err, _argv, output) => {
@@ -72,9 +78,21 @@ export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process
   });
   if (failure) throw new ArgumentError(`${failure} (see ${mode === 'one' ? 'check_env_sync' : 'check_env_sync_all'} --help)`);
   if (argv.help || argv.version) return { text: printed.endsWith('\n') ? printed : `${printed}\n` };
-  const job = mode === 'one' ? (argv.job as string | undefined) : '(all)';
-  if (!job) throw new ArgumentError('--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)');
   if (argv._.length) throw new ArgumentError(`unexpected argument ${JSON.stringify(String(argv._[0]))}; every value needs its option (see --help)`);
+  const twice = Object.keys(optionSpec(mode)).find((k) => Array.isArray(argv[k]));
+  if (twice) throw new ArgumentError(`--${twice} is given more than once; give it once`);
+  return argv;
+}
+
+/** Arguments of check_env_sync (`mode` one) and check_env_sync_all (`mode` all: no --job, a crontab). */
+export async function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process.env, mode: 'one' | 'all' = 'one'): Promise<PluginOptions | { text: string }> {
+  const quick = quickParse(args, optionSpec(mode));
+  const parsed = quick ? quick.values : await parseWithYargs(args, mode);
+  if ('text' in parsed) return parsed as { text: string };
+  const str = (k: string) => parsed[k] as string | undefined;
+  const argv = { missing: str('missing')!, rotated: str('rotated')!, grace: str('grace')!, timeout: str('timeout')!, 'max-output': str('max-output')! };
+  const job = mode === 'one' ? str('job') : '(all)';
+  if (!job) throw new ArgumentError('--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)');
   const wrap = <T>(fn: () => T): T => {
     try {
       return fn();
@@ -92,23 +110,23 @@ export function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = process
   if (missing === undefined) throw new ArgumentError(`--missing: ${JSON.stringify(argv.missing)} must be one of ok, warning, critical, unknown`);
   return {
     job,
-    crontab: argv.crontab as string | undefined,
-    user: argv.user as string | undefined,
-    stateDir: stateDirFrom(argv['state-dir'], env),
-    syslog: syslogFrom(argv.syslog, env),
+    crontab: str('crontab'),
+    user: str('user'),
+    stateDir: stateDirFrom(str('state-dir'), env),
+    syslog: syslogFrom(str('syslog'), env),
     rotated: int('rotated', argv.rotated, 0, 30),
-    bootIdFile: argv['boot-id-file'],
-    ageWarning: range('age-warning', argv['age-warning']),
-    ageCritical: range('age-critical', argv['age-critical']),
-    runtimeWarning: range('runtime-warning', argv['runtime-warning']),
-    runtimeCritical: range('runtime-critical', argv['runtime-critical']),
-    schedule: argv.schedule,
+    bootIdFile: str('boot-id-file')!,
+    ageWarning: range('age-warning', str('age-warning')),
+    ageCritical: range('age-critical', str('age-critical')),
+    runtimeWarning: range('runtime-warning', str('runtime-warning')),
+    runtimeCritical: range('runtime-critical', str('runtime-critical')),
+    schedule: str('schedule'),
     graceSeconds: wrap(() => parseDuration(argv.grace, '--grace')),
     missing,
-    rebootLockDir: argv['reboot-lock-dir'],
-    cfgName: argv['cfg-name'],
+    rebootLockDir: str('reboot-lock-dir')!,
+    cfgName: str('cfg-name'),
     timeoutSeconds: int('timeout', argv.timeout, 1, 3600),
     maxOutput: int('max-output', argv['max-output'], 256, 65536),
-    verbose: argv.verbose,
+    verbose: parsed.verbose as number,
   };
 }

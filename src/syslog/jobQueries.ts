@@ -2,6 +2,10 @@ import { scanBackwards } from './scan.js';
 import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
 
 const SLACK_MS = 60_000;
+// Lines stamped out of order by more than this after the run's end may be missed in its evidence
+// (the verdict itself comes from the markers): the price of seeking by time instead of reading the
+// whole log. rsyslog stamps lines as it receives them, so local lines are in order.
+const SEEK_MARGIN_MS = 10 * 60_000;
 const MAX_LINES = 200;
 const SCRIPT_TAG = 'govuk_env_sync.sh';
 const ERROR_WORDS = /error|failed|fatal|denied|no space left|cannot|can't|traceback|killed/i;
@@ -15,6 +19,7 @@ export interface RunEvidence {
   errorLines: SyslogEntry[];
   filesRead: string[];
   problems: SyslogProblem[];
+  bytesRead: number;
 }
 
 function cfgMatcher(job: string, cfgName?: string): (message: string) => boolean {
@@ -38,6 +43,7 @@ export async function collectRunEvidence(
     {
       ...opts,
       stopBefore: new Date(from),
+      notAfter: new Date(to + SEEK_MARGIN_MS),
       needles: [ownTag, jobWord, cfgNeedle],
       prefilter: (raw) => raw.includes(ownTag) || raw.includes(jobWord) || raw.includes(cfgNeedle),
     },
@@ -48,11 +54,12 @@ export async function collectRunEvidence(
       const mine =
         e.tag === ownTag || (e.tag === 'env-sync-run' && `${e.message} `.includes(jobWord)) || (e.tag === SCRIPT_TAG && cfg(e.message));
       if (mine) found.push(e);
-      return false;
+      // Only the newest MAX_LINES are shown: a long run's output need not be read to its start.
+      return found.length >= MAX_LINES;
     },
   );
   const lines = found.reverse().slice(-MAX_LINES);
-  return { lines, errorLines: lines.filter(isErrorLine), filesRead: scan.filesRead, problems: scan.problems };
+  return { lines, errorLines: lines.filter(isErrorLine), filesRead: scan.filesRead, problems: scan.problems, bytesRead: scan.bytesRead };
 }
 
 export interface SyslogOnlyRun {

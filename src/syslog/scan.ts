@@ -1,5 +1,4 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { userInfo } from 'node:os';
 import { parseLine } from './parseLine.js';
 import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogEntry, type SyslogProblem, type Visitor } from './types.js';
@@ -32,14 +31,55 @@ function openProblem(path: string, err: NodeJS.ErrnoException): SyslogProblem {
 
 class Stop extends Error {}
 
+const PROBE = 16 * 1024;
+// Below this span a binary search step costs more than reading the span.
+const SEEK_WINDOW = 64 * 1024;
+
+/**
+ * The first line start from which every sampled line is stamped after `after`: a binary search over
+ * the file's lines by timestamp. A probe that finds no line start, or no line it can parse (binary
+ * junk, a monstrous line), ends the search where it stands: the backward read then simply covers
+ * more, never less.
+ */
+export function seekAfter(fd: number, path: string, size: number, after: Date, now: Date, cost = { bytesRead: 0 }): number {
+  const probe = Buffer.allocUnsafe(PROBE);
+  let lo = 0;
+  let hi = size;
+  while (hi - lo > SEEK_WINDOW) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    const n = readSync(fd, probe, 0, Math.min(PROBE, hi - mid), mid);
+    cost.bytesRead += n;
+    const nl = probe.subarray(0, n).indexOf(0x0a);
+    if (nl === -1) break;
+    const start = mid + nl + 1;
+    if (start >= hi) break;
+    let time: Date | null = null;
+    for (let at = nl + 1; at < n; ) {
+      const next = probe.subarray(0, n).indexOf(0x0a, at);
+      if (next === -1) break;
+      const e = parseLine(probe.toString('utf8', at, next), path, now);
+      if (e) {
+        time = e.time;
+        break;
+      }
+      at = next + 1;
+    }
+    if (time === null) break;
+    if (time > after) hi = start;
+    else lo = start;
+  }
+  return hi;
+}
+
 /**
  * Reads a plain file backwards in chunks from an fd opened once (a rotation during the read renames
  * the file under us, which does not matter to an open fd). A last line with no newline yet is being
  * written and is skipped.
  */
-function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: Visitor, chunk: number): void {
+function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: Visitor, chunk: number, cost: { bytesRead: number }): void {
   const needles = opts.needles?.map((n) => Buffer.from(n));
-  let pos = fstatSync(fd).size;
+  const size = fstatSync(fd).size;
+  let pos = opts.notAfter ? seekAfter(fd, path, size, opts.notAfter, opts.now, cost) : size;
   let carry: Buffer = Buffer.alloc(0);
   let first = true;
   const buf = Buffer.allocUnsafe(chunk);
@@ -48,6 +88,7 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
     const len = Math.min(chunk, pos);
     pos -= len;
     const n = readSync(fd, buf, 0, len, pos);
+    cost.bytesRead += n;
     let block = carry.length ? Buffer.concat([buf.subarray(0, n), carry]) : buf.subarray(0, n);
     let end = block.length;
     if (first) {
@@ -105,6 +146,7 @@ function emit(line: Buffer, path: string, opts: ScanOptions, visit: Visitor): vo
  */
 async function scanGzip(path: string, opts: ScanOptions, visit: Visitor): Promise<void> {
   const { createReadStream } = await import('node:fs');
+  const { createGunzip } = await import('node:zlib');
   const kept: SyslogEntry[] = [];
   let carry = '';
   await new Promise<void>((resolve, reject) => {
@@ -133,7 +175,7 @@ async function scanGzip(path: string, opts: ScanOptions, visit: Visitor): Promis
 
 /** Newest first over FILE, FILE.1, FILE.2.gz …; the visitor returns true to stop. */
 export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, visit: Visitor): Promise<ScanResult> {
-  const result: ScanResult = { filesRead: [], problems: [], stoppedEarly: false };
+  const result: ScanResult = { filesRead: [], problems: [], stoppedEarly: false, bytesRead: 0 };
   for (const path of rotatedFiles(opts.syslog, opts.rotated)) {
     try {
       if (path.endsWith('.gz')) {
@@ -163,7 +205,7 @@ export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, 
           result.problems.push({ path, problem: 'is not a regular file', fix: `point --syslog at the syslog file` });
           continue;
         }
-        scanPlainBackwards(fd, path, opts, visit, opts.chunkSize ?? DEFAULT_CHUNK);
+        scanPlainBackwards(fd, path, opts, visit, opts.chunkSize ?? DEFAULT_CHUNK, result);
       } finally {
         closeSync(fd);
       }

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { seekAfter } from '../../src/syslog/scan.js';
+import { collectRunEvidence } from '../../src/syslog/jobQueries.js';
+import { makeTempDir } from '../support/tmp.js';
+
+const NOW = new Date(2026, 10, 24, 8, 0, 0);
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const trad = (d: Date, rest: string) => {
+  const hms = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${hms} db1 ${rest}`;
+};
+
+interface Line {
+  offset: number;
+  time: Date | null;
+}
+
+/** Writes lines (null time: a line that is not syslog at all) and returns each line's offset. */
+function writeLog(path: string, lines: Array<{ time: Date | null; text: string }>): Line[] {
+  const out: Line[] = [];
+  let offset = 0;
+  const parts: string[] = [];
+  for (const l of lines) {
+    const text = l.time ? trad(l.time, l.text) : l.text;
+    out.push({ offset, time: l.time });
+    parts.push(`${text}\n`);
+    offset += Buffer.byteLength(text) + 1;
+  }
+  writeFileSync(path, parts.join(''));
+  return out;
+}
+
+function seek(path: string, after: Date, size: number): number {
+  const fd = openSync(path, 'r');
+  try {
+    return seekAfter(fd, path, size, after, NOW);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('seeking syslog by time', function () {
+  this.timeout(120_000);
+  const tmp = makeTempDir('seek');
+  const dir = tmp.dir;
+  after(() => tmp.cleanup());
+
+  it('lands at a line start, never after a line stamped at or before the time, and within a window of the first later line (property)', () => {
+    const path = join(dir, 'prop');
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 90 }), len: fc.integer({ min: 0, max: 3000 }), junk: fc.boolean() }), { minLength: 1, maxLength: 600 }),
+        fc.integer({ min: -60, max: 60_000 }),
+        (spec, afterSeconds) => {
+          let t = new Date(2026, 10, 24, 0, 0, 0).getTime();
+          const lines = spec.map((s) => {
+            t += s.gap * 1000;
+            return s.junk && s.len % 7 === 0 ? { time: null, text: '\u0000\u00ff binary'.repeat(1 + (s.len % 50)) } : { time: new Date(t), text: `app[1]: ${'x'.repeat(s.len)}` };
+          });
+          const written = writeLog(path, lines);
+          const size = written.length ? written[written.length - 1]!.offset + Buffer.byteLength(lines.at(-1)!.time ? trad(lines.at(-1)!.time!, lines.at(-1)!.text) : lines.at(-1)!.text) + 1 : 0;
+          const after = new Date(new Date(2026, 10, 24, 0, 0, 0).getTime() + afterSeconds * 1000);
+          const p = seek(path, after, size);
+          expect(p === size || written.some((l) => l.offset === p), `offset ${p} is a line start`).to.equal(true);
+          for (const l of written) if (l.offset >= p && l.time) expect(l.time.getTime(), `line at ${l.offset} is after the seek point ${p}`).to.be.greaterThan(after.getTime());
+          const firstLater = written.find((l) => l.time && l.time > after)?.offset ?? size;
+          // Binary junk may end the search early (reading more), but a clean log is searched to the window.
+          if (!lines.some((l) => l.time === null)) expect(firstLater - p, 'bytes read before the first later line').to.be.at.most(64 * 1024 + 16 * 1024);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("finds a run two hours back in a 200 MiB log reading only its window, not the two hours of log after it", async () => {
+    const path = join(dir, 'big');
+    const runStart = new Date(NOW.getTime() - 2 * 3600_000);
+    // One line every 20 ms over the last 4 hours, about 200 MiB; the run's lines among them.
+    const noise = 'postgres[5001]: [3-1] LOG:  checkpoint complete: wrote 2211 buffers (0.4%); 0 WAL file(s) added, 0 removed, 1 recycled; write=269.7 s';
+    const parts: string[] = [];
+    for (let t = NOW.getTime() - 4 * 3600_000; t < NOW.getTime() - 60_000; t += 20) {
+      parts.push(`${trad(new Date(t), noise)}\n`);
+      if (t === runStart.getTime()) parts.push(`${trad(new Date(t), 'env-sync-run[4100]: event=start job=pull_x run=r1 pid=4101 argv="x"')}\n`);
+      if (t === runStart.getTime() + 3000) parts.push(`${trad(new Date(t), 'env-sync/pull_x[4101]: pg_restore: error: relation "events" does not exist')}\n`);
+      if (t === runStart.getTime() + 4000) parts.push(`${trad(new Date(t), 'env-sync-run[4100]: event=finish job=pull_x run=r1 outcome=failure exit=1 duration=4s')}\n`);
+    }
+    writeFileSync(path, parts.join(''));
+    const evidence = await collectRunEvidence({ syslog: path, rotated: 0, now: NOW }, { job: 'pull_x', runId: 'r1', start: runStart, end: new Date(runStart.getTime() + 4000) });
+    expect(evidence.lines.map((l) => l.message)).to.deep.equal([
+      'event=start job=pull_x run=r1 pid=4101 argv="x"',
+      'pg_restore: error: relation "events" does not exist',
+      'event=finish job=pull_x run=r1 outcome=failure exit=1 duration=4s',
+    ]);
+    expect(evidence.errorLines).to.have.length(1);
+    // From just after the window (end + slack + seek margin, about 12 minutes of this log) back to its
+    // start: some 12 MiB of a log whose last two hours alone are 100 MiB.
+    expect(evidence.bytesRead).to.be.within(1, 16 * 1024 * 1024);
+  });
+});
