@@ -236,12 +236,19 @@ describe('locks', () => {
   it('lets exactly one of 30 simultaneous processes take the lock', async () => {
     ensureJobDir(dir, 'j');
     const p = runLockPath(dir, 'j', null);
+    // The holder keeps the lock until all 30 have answered: on a loaded machine the last may start
+    // seconds after the first, and must still find the lock held.
+    const flag = join(dir, 'all-answered');
+    let answered = 0;
     const outs = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         new Promise<string>((resolve) => {
-          const c = spawn(process.execPath, [workerJs, p, `w${i}`, 'b', '3000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+          const c = spawn(process.execPath, [workerJs, p, `w${i}`, 'b', '0', flag], { stdio: ['ignore', 'pipe', 'inherit'] });
           let out = '';
-          c.stdout.on('data', (d) => (out += d));
+          c.stdout.on('data', (d) => {
+            out += d;
+            if (String(d).includes('\n') && ++answered === 30) writeFileSync(flag, '');
+          });
           c.on('exit', () => resolve(out));
         }),
       ),
