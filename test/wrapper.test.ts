@@ -8,7 +8,7 @@ import { readLock } from '../src/markers/lock.js';
 import { runLockPath } from '../src/markers/paths.js';
 import { VERSION } from '../src/common/version.js';
 import { redactArgv } from '../src/wrapper/redact.js';
-import { LineSplitter, SYSLOG_LINE_BYTES } from '../src/wrapper/outputTap.js';
+import { OutputTail, OutputTap, SYSLOG_LINE_BYTES } from '../src/wrapper/outputTap.js';
 import { makeTempDir } from './support/tmp.js';
 import { asNobody, fixture, pidAlive, plugin, repoRoot, run, sleep, waitUntil } from './support/proc.js';
 import { startRsyslog, type Rsyslog } from './support/rsyslog.js';
@@ -256,7 +256,7 @@ describe('env-sync-run', function () {
 
   it('cuts endless lines for syslog without growing a buffer', () => {
     const got: string[] = [];
-    const s = new LineSplitter((l) => got.push(l));
+    const s = new OutputTap(new OutputTail(), { write: (l) => got.push(l), writeBlock: (b) => got.push(...b.toString().split('\n').slice(0, -1)) }, (l) => l);
     for (let i = 0; i < 1000; i++) s.push(Buffer.alloc(64 * 1024, 0x61));
     s.push(Buffer.from('\nshort\n'));
     expect(got).to.have.length(2);

@@ -4,6 +4,7 @@ import { parseLine } from './parseLine.js';
 import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogEntry, type SyslogProblem, type Visitor } from './types.js';
 
 export const DEFAULT_CHUNK = 256 * 1024;
+const CARRY_ROOM = 64 * 1024;
 
 /** The live file and its rotated siblings, newest first: FILE, FILE.1, FILE.2.gz … */
 export function rotatedFiles(syslog: string, rotated: number): string[] {
@@ -82,14 +83,20 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
   let pos = opts.notAfter ? seekAfter(fd, path, size, opts.notAfter, opts.now, cost) : size;
   let carry: Buffer = Buffer.alloc(0);
   let first = true;
-  const buf = Buffer.allocUnsafe(chunk);
+  // Room after the chunk for the carried start of a line, so joining them copies only the carry.
+  const buf = Buffer.allocUnsafe(chunk + CARRY_ROOM);
   while (pos > 0) {
     if (opts.deadline !== undefined && Date.now() > opts.deadline) throw new StageTimeoutError(`reading ${path}`);
     const len = Math.min(chunk, pos);
     pos -= len;
     const n = readSync(fd, buf, 0, len, pos);
     cost.bytesRead += n;
-    let block = carry.length ? Buffer.concat([buf.subarray(0, n), carry]) : buf.subarray(0, n);
+    let block: Buffer;
+    if (carry.length === 0) block = buf.subarray(0, n);
+    else if (carry.length <= CARRY_ROOM) {
+      carry.copy(buf, n);
+      block = buf.subarray(0, n + carry.length);
+    } else block = Buffer.concat([buf.subarray(0, n), carry]);
     let end = block.length;
     if (first) {
       first = false;
@@ -128,7 +135,6 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
     // The bytes before the first newline of this block are the end of a line that starts earlier.
     carry = Buffer.from(block.subarray(0, end));
     if (carry.length > 4 * 1024 * 1024) carry = carry.subarray(carry.length - 64 * 1024); // a monstrous line: keep its end only
-    block = Buffer.alloc(0);
   }
   if (carry.length) emit(carry, path, opts, visit);
 }

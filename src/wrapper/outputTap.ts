@@ -19,33 +19,77 @@ function cutUtf8(text: string, maxBytes: number): string {
   return `${buf.subarray(0, end).toString('utf8')}…`;
 }
 
+/** Where the complete lines of one output stream go: syslog, when it is on. */
+export interface LineSink {
+  /** One line, without its newline. */
+  write(line: string): void;
+  /** Complete lines, each ending in a newline, that need no change: one write instead of `count`. */
+  writeBlock(block: Buffer, count: number): void;
+}
+
+const URL_MARK = Buffer.from('://');
+
 /**
- * Splits one output stream into lines with bounded memory: a line longer than SYSLOG_LINE_BYTES is
- * emitted cut and the rest of it skipped, so an endless line never grows a buffer.
+ * The copies the wrapper keeps of one output stream (the marker's tail and line count, syslog),
+ * taken a chunk at a time. A sync can print gigabytes of short lines, so per-line JavaScript is kept
+ * off the usual path: lines are counted with Buffer.indexOf, only a chunk's last OUTPUT_TAIL_LINES
+ * are decoded for the tail, and a chunk's lines go to syslog in one write when none of them needs
+ * changing (no `://` to redact, no CR, no empty or over-long line). Anything else takes the per-line
+ * path, which has the same result. A line longer than SYSLOG_LINE_BYTES is copied cut and the rest
+ * of it skipped, so an endless line never grows a buffer.
  */
-export class LineSplitter {
+export class OutputTap {
   private partial: Buffer[] = [];
   private partialBytes = 0;
   private skipping = false;
 
-  constructor(private readonly onLine: (line: string) => void) {}
+  constructor(
+    private readonly tail: OutputTail,
+    private readonly sink: LineSink | null,
+    private readonly redact: (line: string) => string,
+  ) {}
 
   push(chunk: Buffer): void {
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, start);
-      if (nl === -1) {
-        this.keep(chunk.subarray(start));
-        return;
-      }
-      this.keep(chunk.subarray(start, nl));
-      this.emit();
-      start = nl + 1;
+    this.tail.countBytes(chunk.length);
+    const first = chunk.indexOf(0x0a);
+    if (first === -1) {
+      this.keep(chunk);
+      return;
     }
+    this.keep(chunk.subarray(0, first));
+    this.emitPartial();
+    // The complete lines after the first newline: count them, and note what the fast path must know.
+    let count = 0;
+    let last = first;
+    let longest = 0;
+    let shortest = Infinity;
+    for (let nl = chunk.indexOf(0x0a, first + 1); nl !== -1; nl = chunk.indexOf(0x0a, nl + 1)) {
+      const len = nl - last - 1;
+      if (len > longest) longest = len;
+      if (len < shortest) shortest = len;
+      last = nl;
+      count++;
+    }
+    if (count > 0) {
+      const block = chunk.subarray(first + 1, last + 1);
+      const plain = longest <= SYSLOG_LINE_BYTES && shortest > 0 && block.indexOf(0x0d) === -1 && block.indexOf(URL_MARK) === -1;
+      if (plain) {
+        this.tail.countLines(count - Math.min(count, OUTPUT_TAIL_LINES));
+        for (const line of lastLines(block, OUTPUT_TAIL_LINES)) this.tail.addLine(line);
+        this.sink?.writeBlock(block, count);
+      } else {
+        let start = 0;
+        for (let nl = block.indexOf(0x0a); nl !== -1; nl = block.indexOf(0x0a, start)) {
+          this.line(block.subarray(start, nl), false);
+          start = nl + 1;
+        }
+      }
+    }
+    this.keep(chunk.subarray(last + 1));
   }
 
   end(): void {
-    if (this.partialBytes > 0 || this.skipping) this.emit();
+    if (this.partialBytes > 0 || this.skipping) this.emitPartial();
   }
 
   private keep(part: Buffer): void {
@@ -61,15 +105,36 @@ export class LineSplitter {
     }
   }
 
-  private emit(): void {
-    let line = Buffer.concat(this.partial, this.partialBytes).toString('utf8');
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (this.skipping) line += ' …(line cut)';
+  private emitPartial(): void {
+    const bytes = Buffer.concat(this.partial, this.partialBytes);
+    const cut = this.skipping;
     this.partial = [];
     this.partialBytes = 0;
     this.skipping = false;
-    this.onLine(line);
+    this.line(bytes, cut);
   }
+
+  private line(bytes: Buffer, alreadyCut: boolean): void {
+    const cut = alreadyCut || bytes.length > SYSLOG_LINE_BYTES;
+    let text = (cut ? bytes.subarray(0, SYSLOG_LINE_BYTES) : bytes).toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (cut) text += ' …(line cut)';
+    const line = this.redact(text);
+    this.tail.addLine(line);
+    this.sink?.write(line);
+  }
+}
+
+/** The last `n` lines of a block of newline-ended lines, oldest first, CR-free (checked by the caller). */
+function lastLines(block: Buffer, n: number): string[] {
+  const out: string[] = [];
+  let end = block.length - 1; // the final newline
+  while (out.length < n && end >= 0) {
+    const nl = end > 0 ? block.lastIndexOf(0x0a, end - 1) : -1;
+    out.push(block.toString('utf8', nl + 1, end));
+    end = nl;
+  }
+  return out.reverse();
 }
 
 /** Counts the child's output and keeps its last lines for the marker. */
@@ -80,6 +145,11 @@ export class OutputTail {
 
   countBytes(n: number): void {
     this.bytes += n;
+  }
+
+  /** Lines seen but not kept (older than the tail a chunk contributes). */
+  countLines(n: number): void {
+    this.lines += n;
   }
 
   addLine(line: string): void {

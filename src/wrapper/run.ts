@@ -8,7 +8,7 @@ import { readRunningMarkers } from '../markers/read.js';
 import { ensureJobDir, recordRun, writeRunning, type StoreContext } from '../markers/store.js';
 import type { LockRecord, Outcome, Run, RunningMarker } from '../markers/types.js';
 import { EXIT_SKIPPED, EXIT_TIMEOUT, type WrapperOptions } from './options.js';
-import { LineSplitter, OutputTail } from './outputTap.js';
+import { OutputTail, OutputTap, type LineSink } from './outputTap.js';
 import { redactArg, redactArgv } from './redact.js';
 import { SyslogSink } from './syslogSink.js';
 
@@ -55,12 +55,12 @@ class Reporter {
     this.runLog?.write(`event=warning job=${this.opts.job} ${message}`);
   }
 
-  stdoutLine(line: string): void {
-    this.out?.write(line);
+  stdoutSink(): LineSink | null {
+    return this.out;
   }
 
-  stderrLine(line: string): void {
-    this.err?.write(line);
+  stderrSink(): LineSink | null {
+    return this.err;
   }
 
   async close(): Promise<void> {
@@ -312,24 +312,17 @@ function runChild(opts: WrapperOptions, run: Run, tail: OutputTail, reporter: Re
     onSpawned();
     reporter.event(`event=start job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${run.runId} pid=${pgid} argv="${quoteForLog(run.argv)}"`);
 
-    const tap = (stream: NodeJS.ReadableStream & { pipe: Function }, dest: NodeJS.WriteStream, toSyslog: (l: string) => void) => {
+    const tap = (stream: NodeJS.ReadableStream & { pipe: Function }, dest: NodeJS.WriteStream, sink: LineSink | null) => {
       // Copies of the output (marker tail, syslog) get URL credentials redacted; the pass-through does not.
-      const splitter = new LineSplitter((raw) => {
-        const line = redactArg(raw);
-        tail.addLine(line);
-        toSyslog(line);
-      });
-      stream.on('data', (chunk: Buffer) => {
-        tail.countBytes(chunk.length);
-        splitter.push(chunk);
-      });
-      stream.on('end', () => splitter.end());
+      const copies = new OutputTap(tail, sink, redactArg);
+      stream.on('data', (chunk: Buffer) => copies.push(chunk));
+      stream.on('end', () => copies.end());
       // pipe() gives the pass-through backpressure: a slow reader of our stdout slows the child, as it
       // would without the wrapper, instead of growing a buffer here.
       (stream as NodeJS.ReadableStream).pipe(dest, { end: false });
     };
-    tap(child.stdout!, process.stdout, (l) => reporter.stdoutLine(l));
-    tap(child.stderr!, process.stderr, (l) => reporter.stderrLine(l));
+    tap(child.stdout!, process.stdout, reporter.stdoutSink());
+    tap(child.stderr!, process.stderr, reporter.stderrSink());
     for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined); // EPIPE: reader went away; the sync goes on
 
     if (opts.timeoutSeconds !== null) {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { LineSink } from './outputTap.js';
 
 // Lines waiting for logger beyond this are dropped (and counted): the sync must never wait on syslog,
 // and the wrapper's memory must not grow with a slow or stuck syslog daemon.
@@ -8,7 +9,7 @@ const MAX_QUEUED_BYTES = 1 << 20;
  * One long-lived `logger` process for one tag and priority. Uses logger(1) because Node has no unix
  * datagram sockets; logger speaks to /dev/log (or --syslog-socket) exactly as the sync script does.
  */
-export class SyslogSink {
+export class SyslogSink implements LineSink {
   private proc: ChildProcess | null;
   private failed: string | null = null;
   dropped = 0;
@@ -48,6 +49,16 @@ export class SyslogSink {
       return;
     }
     stdin.write(`${line.length === 0 ? ' ' : line}\n`);
+  }
+
+  /** Newline-ended lines in one write (logger splits them); dropped whole when logger lags. */
+  writeBlock(block: Buffer, count: number): void {
+    const stdin = this.proc?.stdin;
+    if (!stdin || this.failed || stdin.destroyed || stdin.writableLength > MAX_QUEUED_BYTES) {
+      this.dropped += count;
+      return;
+    }
+    stdin.write(block);
   }
 
   /** Ends logger's input and waits (bounded) for it to hand the last lines to syslog. */

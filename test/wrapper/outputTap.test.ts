@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { OUTPUT_TAIL_LINE_BYTES, OUTPUT_TAIL_LINES } from '../../src/common/defaults.js';
+import { OutputTail, OutputTap, SYSLOG_LINE_BYTES, stripControl } from '../../src/wrapper/outputTap.js';
+import { redactArg } from '../../src/wrapper/redact.js';
+
+/** What the copies must hold, line by line: the plain definition the chunked fast path must match. */
+function reference(output: Buffer): { syslog: string[]; tail: string[]; lines: number } {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let nl = output.indexOf(0x0a); nl !== -1; nl = output.indexOf(0x0a, start)) {
+    parts.push(output.subarray(start, nl));
+    start = nl + 1;
+  }
+  if (start < output.length) parts.push(output.subarray(start));
+  const syslog = parts.map((p) => {
+    const cut = p.length > SYSLOG_LINE_BYTES;
+    let text = (cut ? p.subarray(0, SYSLOG_LINE_BYTES) : p).toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    return redactArg(cut ? `${text} …(line cut)` : text);
+  });
+  const cutUtf8 = (t: string) => {
+    const b = Buffer.from(t);
+    if (b.length <= OUTPUT_TAIL_LINE_BYTES) return t;
+    let end = OUTPUT_TAIL_LINE_BYTES;
+    while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
+    return `${b.subarray(0, end).toString('utf8')}…`;
+  };
+  return { syslog, tail: syslog.slice(-OUTPUT_TAIL_LINES).map((l) => cutUtf8(stripControl(l))), lines: parts.length };
+}
+
+const LINE = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('pg_restore: processing item 4242 TABLE DATA public.events', 'ok', 'Restoring table events … 42%', 'été ✓') },
+  { weight: 1, arbitrary: fc.constantFrom('', 'with CR\r', 'fetch https://user:secret@s3.example/dump', '\u001b[31mred\u001b[0m') },
+  { weight: 1, arbitrary: fc.integer({ min: SYSLOG_LINE_BYTES - 2, max: SYSLOG_LINE_BYTES + 3000 }).map((n) => 'x'.repeat(n)) },
+);
+
+describe('the copies of a sync\'s output (OutputTap)', () => {
+  it('hold the same lines, tail and count as line-by-line processing, however the output is chunked (property)', () => {
+    fc.assert(
+      fc.property(fc.array(LINE, { maxLength: 60 }), fc.boolean(), fc.array(fc.integer({ min: 1, max: 20000 }), { minLength: 1, maxLength: 40 }), (lines, endsWithNewline, cuts) => {
+        const output = Buffer.from(lines.join('\n') + (endsWithNewline && lines.length ? '\n' : ''));
+        const tail = new OutputTail();
+        const got: string[] = [];
+        const writeBlock = (b: Buffer, n: number) => {
+          const ls = b.toString().split('\n').slice(0, -1);
+          expect(ls).to.have.length(n);
+          got.push(...ls);
+        };
+        const tap = new OutputTap(tail, { write: (l) => got.push(l), writeBlock }, redactArg);
+        let at = 0;
+        for (let i = 0; at < output.length; i++) {
+          const n = cuts[i % cuts.length]!;
+          tap.push(output.subarray(at, at + n));
+          at += n;
+        }
+        tap.end();
+        const want = reference(output);
+        expect(got).to.deep.equal(want.syslog);
+        expect(tail.summary()).to.deep.equal({ lines: want.lines, bytes: output.length, tail: want.tail });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('sends a chunk of plain lines to syslog in one write, and decodes only the tail of it', () => {
+    const tail = new OutputTail();
+    const writes: string[] = [];
+    const blocks: number[] = [];
+    const redacted: string[] = [];
+    const tap = new OutputTap(tail, { write: (l) => writes.push(l), writeBlock: (_b, n) => blocks.push(n) }, (l) => {
+      redacted.push(l);
+      return l;
+    });
+    const chunk = Buffer.from(Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join(''));
+    tap.push(Buffer.from('first\n'));
+    expect(writes).to.deep.equal(['first']);
+    tap.push(chunk);
+    // The chunk's first line ends the line carried over from the last chunk (here an empty one) and
+    // goes line by line; the other 999 go in one block, with no per-line redaction.
+    expect(writes).to.deep.equal(['first', 'line 0']);
+    expect(blocks).to.deep.equal([999]);
+    expect(redacted).to.deep.equal(['first', 'line 0']);
+    expect(tail.summary().lines).to.equal(1001);
+    expect(tail.summary().tail.at(-1)).to.equal('line 999');
+  });
+});
