@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real components the tests run (rsyslog, logrotate, logger, NRPE, icinga2, envdir, tmux)
+# Installs the real components the tests run (rsyslog, logrotate, logger, NRPE, icinga2, envdir, tmux,
+# libfaketime)
 # from Debian's packages when they are missing. Tests never skip a missing tool: they fail and name this
 # script; run it as root (or install the packages listed below yourself).
 set -euo pipefail
@@ -17,6 +18,8 @@ declare -A need=(
   [script]=bsdutils
   [setpriv]=util-linux
   [ionice]=util-linux
+  [/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1]=libfaketime
+  [faketime]=faketime
 )
 missing=()
 for tool in "${!need[@]}"; do

@@ -52,6 +52,15 @@ function limitWords(state: State, warn: Range | undefined, crit: Range | undefin
   return '';
 }
 
+/**
+ * Seconds from a recorded wall-clock time to now, never negative: after the clock is stepped back
+ * (NTP, a wrong clock corrected) a run started "in the future" has run 0s, not -3600s, which every
+ * range would alert on. Durations of finished runs come from the wrapper's monotonic clock instead.
+ */
+function elapsed(from: Date, now: Date): number {
+  return Math.max(0, (now.getTime() - from.getTime()) / 1000);
+}
+
 function whatHappened(run: Run, now: Date): string {
   const end = run.end ? new Date(run.end) : null;
   const when = end ? ` at ${clock(end, now)}` : '';
@@ -122,7 +131,7 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
   for (const { marker, liveness } of facts.running) {
     const started = new Date(marker.start);
     if (liveness === 'alive') {
-      const secs = (now.getTime() - started.getTime()) / 1000;
+      const secs = elapsed(started, now);
       const s = thresholdState(secs, opts.runtimeWarning, opts.runtimeCritical);
       results.push({ state: s, text: `running since ${clock(started, now)} (for ${duration(secs)})${limitWords(s, opts.runtimeWarning, opts.runtimeCritical, '--runtime')}` });
     } else if (liveness === 'other-boot') {
@@ -157,7 +166,7 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
     } else if (r.outcome === 'success') {
       results.push({ state: 0, text: `last run succeeded at ${clock(r.end!, now)} after ${duration((r.end!.getTime() - r.start.getTime()) / 1000)}` });
     } else {
-      const secs = (now.getTime() - r.start.getTime()) / 1000;
+      const secs = elapsed(r.start, now);
       const s = thresholdState(secs, opts.runtimeWarning, opts.runtimeCritical);
       results.push({ state: s, text: `running since ${clock(r.start, now)} (for ${duration(secs)})${limitWords(s, opts.runtimeWarning, opts.runtimeCritical, '--runtime')}` });
     }
@@ -166,7 +175,7 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
   // Age of the last success.
   if (opts.ageWarning || opts.ageCritical) {
     if (lastSuccessEnd) {
-      const age = (now.getTime() - lastSuccessEnd.getTime()) / 1000;
+      const age = elapsed(lastSuccessEnd, now);
       const s = thresholdState(age, opts.ageWarning, opts.ageCritical);
       if (s) results.push({ state: s, text: `last success ${ago(lastSuccessEnd, now)}${limitWords(s, opts.ageWarning, opts.ageCritical, '--age')}` });
     } else if (!results.some((r) => r.state === 2)) {
@@ -202,7 +211,7 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
 
   // Metrics.
   if (lastSuccessEnd) metrics.push({ label: 'age', value: Math.max(0, (now.getTime() - lastSuccessEnd.getTime()) / 1000), uom: 's', warn: opts.ageWarning, crit: opts.ageCritical, min: 0 });
-  const runningSecs = alive.length ? (now.getTime() - new Date(alive[0]!.marker.start).getTime()) / 1000 : null;
+  const runningSecs = alive.length ? elapsed(new Date(alive[0]!.marker.start), now) : null;
   const lastDuration = runningSecs ?? last?.durationSeconds ?? (syslogOnlyRun?.end ? (syslogOnlyRun.end.getTime() - syslogOnlyRun.start.getTime()) / 1000 : null);
   if (lastDuration !== null) metrics.push({ label: 'duration', value: lastDuration, uom: 's', warn: opts.runtimeWarning, crit: opts.runtimeCritical, min: 0 });
   if (last?.exitCode != null) metrics.push({ label: 'exit_code', value: last.exitCode });
@@ -232,6 +241,7 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
       for (const l of (errs.length ? errs : tail).slice(-shown)) long.push(`  marker output tail: ${l}`);
     }
     if (ev && !pick.length && (!judged || judged.outcome === 'success' || !judged.output.tail.length)) long.push(`  (no lines of this run found in ${ev.filesRead.join(', ') || opts.syslog})`);
+    if (ev?.partial) long.push(`  (older lines of this run were not read; all of them: env-sync logs ${opts.job})`);
   }
   for (const p of facts.syslogProblems) long.push(`Cannot read ${p.path}: ${p.problem}; ${p.fix}`);
 

@@ -5,7 +5,10 @@ const SLACK_MS = 60_000;
 // Lines stamped out of order by more than this after the run's end may be missed in its evidence
 // (the verdict itself comes from the markers): the price of seeking by time instead of reading the
 // whole log. rsyslog stamps lines as it receives them, so local lines are in order.
-const SEEK_MARGIN_MS = 10 * 60_000;
+const SEEK_MARGIN_MS = 60_000;
+// How much syslog one check reads back from the end of a run's window. A run of hours in a busy log
+// spans gigabytes; its last lines (where the error is) come first, and `env-sync logs JOB` has the rest.
+export const EVIDENCE_BUDGET_BYTES = 4 * 1024 * 1024;
 const MAX_LINES = 200;
 const SCRIPT_TAG = 'govuk_env_sync.sh';
 const ERROR_WORDS = /error|failed|fatal|denied|no space left|cannot|can't|traceback|killed/i;
@@ -20,6 +23,8 @@ export interface RunEvidence {
   filesRead: string[];
   problems: SyslogProblem[];
   bytesRead: number;
+  /** The byte budget or MAX_LINES ended the read before the run's start: its older lines were not read. */
+  partial: boolean;
 }
 
 function cfgMatcher(job: string, cfgName?: string): (message: string) => boolean {
@@ -44,6 +49,7 @@ export async function collectRunEvidence(
       ...opts,
       stopBefore: new Date(from),
       notAfter: new Date(to + SEEK_MARGIN_MS),
+      maxBytes: opts.maxBytes ?? EVIDENCE_BUDGET_BYTES,
       needles: [ownTag, jobWord, cfgNeedle],
       prefilter: (raw) => raw.includes(ownTag) || raw.includes(jobWord) || raw.includes(cfgNeedle),
     },
@@ -59,7 +65,7 @@ export async function collectRunEvidence(
     },
   );
   const lines = found.reverse().slice(-MAX_LINES);
-  return { lines, errorLines: lines.filter(isErrorLine), filesRead: scan.filesRead, problems: scan.problems, bytesRead: scan.bytesRead };
+  return { lines, errorLines: lines.filter(isErrorLine), filesRead: scan.filesRead, problems: scan.problems, bytesRead: scan.bytesRead, partial: scan.budgetSpent || (scan.stoppedEarly && found.length >= MAX_LINES) };
 }
 
 export interface SyslogOnlyRun {

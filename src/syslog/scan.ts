@@ -31,6 +31,7 @@ function openProblem(path: string, err: NodeJS.ErrnoException): SyslogProblem {
 }
 
 class Stop extends Error {}
+class BudgetSpent extends Error {}
 
 const PROBE = 16 * 1024;
 // Below this span a binary search step costs more than reading the span.
@@ -77,7 +78,7 @@ export function seekAfter(fd: number, path: string, size: number, after: Date, n
  * the file under us, which does not matter to an open fd). A last line with no newline yet is being
  * written and is skipped.
  */
-function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: Visitor, chunk: number, cost: { bytesRead: number }): void {
+function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: Visitor, chunk: number, cost: { bytesRead: number; budgetLeft: number }): void {
   const needles = opts.needles?.map((n) => Buffer.from(n));
   const size = fstatSync(fd).size;
   let pos = opts.notAfter ? seekAfter(fd, path, size, opts.notAfter, opts.now, cost) : size;
@@ -87,10 +88,12 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
   const buf = Buffer.allocUnsafe(chunk + CARRY_ROOM);
   while (pos > 0) {
     if (opts.deadline !== undefined && Date.now() > opts.deadline) throw new StageTimeoutError(`reading ${path}`);
+    if (cost.budgetLeft <= 0) throw new BudgetSpent();
     const len = Math.min(chunk, pos);
     pos -= len;
     const n = readSync(fd, buf, 0, len, pos);
     cost.bytesRead += n;
+    cost.budgetLeft -= n;
     let block: Buffer;
     if (carry.length === 0) block = buf.subarray(0, n);
     else if (carry.length <= CARRY_ROOM) {
@@ -181,7 +184,8 @@ async function scanGzip(path: string, opts: ScanOptions, visit: Visitor): Promis
 
 /** Newest first over FILE, FILE.1, FILE.2.gz …; the visitor returns true to stop. */
 export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, visit: Visitor): Promise<ScanResult> {
-  const result: ScanResult = { filesRead: [], problems: [], stoppedEarly: false, bytesRead: 0 };
+  const result: ScanResult = { filesRead: [], problems: [], stoppedEarly: false, bytesRead: 0, budgetSpent: false };
+  const cost = { bytesRead: 0, budgetLeft: opts.maxBytes ?? Infinity };
   for (const path of rotatedFiles(opts.syslog, opts.rotated)) {
     try {
       if (path.endsWith('.gz')) {
@@ -211,13 +215,15 @@ export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, 
           result.problems.push({ path, problem: 'is not a regular file', fix: `point --syslog at the syslog file` });
           continue;
         }
-        scanPlainBackwards(fd, path, opts, visit, opts.chunkSize ?? DEFAULT_CHUNK, result);
+        scanPlainBackwards(fd, path, opts, visit, opts.chunkSize ?? DEFAULT_CHUNK, cost);
       } finally {
         closeSync(fd);
       }
     } catch (err) {
-      if (err instanceof Stop) {
+      if (err instanceof Stop || err instanceof BudgetSpent) {
         result.stoppedEarly = true;
+        result.budgetSpent = err instanceof BudgetSpent;
+        result.bytesRead = cost.bytesRead;
         return result;
       }
       if (err instanceof StageTimeoutError) throw err;
@@ -225,5 +231,6 @@ export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, 
       result.problems.push(openProblem(path, e));
     }
   }
+  result.bytesRead = cost.bytesRead;
   return result;
 }

@@ -50,6 +50,11 @@ export interface ScanOptions {
    * for lines written out of order.
    */
   notAfter?: Date;
+  /**
+   * Stop after reading this many bytes (the seek's probes aside) and say so in the result: a check
+   * every minute on a run that lasted hours in a busy log must not read all of it each time.
+   */
+  maxBytes?: number;
 }
 
 export interface ScanResult {
@@ -59,6 +64,8 @@ export interface ScanResult {
   stoppedEarly: boolean;
   /** Bytes read from plain files (the seek's probes included): what the scan cost. */
   bytesRead: number;
+  /** True when maxBytes ended the scan before the visitor or the files did. */
+  budgetSpent: boolean;
 }
 
 /**

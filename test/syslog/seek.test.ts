@@ -95,8 +95,25 @@ describe('seeking syslog by time', function () {
       'event=finish job=pull_x run=r1 outcome=failure exit=1 duration=4s',
     ]);
     expect(evidence.errorLines).to.have.length(1);
-    // From just after the window (end + slack + seek margin, about 12 minutes of this log) back to its
-    // start: some 12 MiB of a log whose last two hours alone are 100 MiB.
-    expect(evidence.bytesRead).to.be.within(1, 16 * 1024 * 1024);
+    // From just after the window (end + slack + seek margin, 2 minutes of this log) back to its
+    // start: under 2 MiB of a log whose last two hours alone are 100 MiB.
+    expect(evidence.bytesRead).to.be.within(1, 2 * 1024 * 1024);
+    expect(evidence.partial).to.equal(false);
+  });
+
+  it('reads a long run back from its end within a byte budget, and says the older lines were not read', async () => {
+    const path = join(dir, 'long-run');
+    const start = new Date(NOW.getTime() - 3 * 3600_000);
+    const end = new Date(NOW.getTime() - 3600_000);
+    const lines: string[] = [trad(start, 'env-sync-run[7]: event=start job=pull_x run=r2 pid=8 argv="x"')];
+    for (let t = start.getTime() + 1000; t < end.getTime(); t += 1000) lines.push(trad(new Date(t), `env-sync/pull_x[8]: pg_restore: processing item ${t} TABLE DATA public.events`));
+    lines.push(trad(end, 'env-sync/pull_x[8]: pg_restore: error: could not write: No space left on device'));
+    lines.push(trad(end, 'env-sync-run[7]: event=finish job=pull_x run=r2 outcome=failure exit=1 duration=7200s'));
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const evidence = await collectRunEvidence({ syslog: path, rotated: 0, now: NOW, maxBytes: 16 * 1024 }, { job: 'pull_x', runId: 'r2', start, end });
+    expect(evidence.partial).to.equal(true);
+    expect(evidence.lines.at(-1)!.message).to.include('event=finish');
+    expect(evidence.errorLines.map((l) => l.message)).to.deep.equal(['pg_restore: error: could not write: No space left on device']);
+    expect(evidence.lines.some((l) => l.message.includes('event=start'))).to.equal(false);
   });
 });

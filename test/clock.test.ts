@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJobState, readRunningMarkers } from '../src/markers/read.js';
+import { makeTempDir } from './support/tmp.js';
+import { plugin, run, waitUntil } from './support/proc.js';
+
+// libfaketime (Debian package faketime) moves the wall clock of the processes it is preloaded into,
+// re-reading the offset from a file on every call; the monotonic clock is left alone, as an NTP step
+// leaves it.
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
+
+describe('the wall clock moved backwards during a run', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let cleanup: () => void;
+  before(() => {
+    if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} is missing: apt-get install -y faketime (npm test installs it via scripts/test-deps.sh)`);
+  });
+  beforeEach(() => ({ dir, cleanup } = makeTempDir()));
+  afterEach(() => cleanup());
+
+  it('records a duration that is never negative, and the check stays sane while the run goes on and after it ends', async () => {
+    const state = join(dir, 'state');
+    mkdirSync(state);
+    const offset = join(dir, 'faketime');
+    writeFileSync(offset, '+0\n');
+    const env = { ...process.env, LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: offset, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1' };
+    const check = () => run(plugin('check_env_sync'), ['--job', 'clock', '--state-dir', state, '--syslog', join(dir, 'no-syslog'), '--max-runtime', '6h', '-w', '25h', '-c', '26h'], { env });
+
+    const wrapper = spawn(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', 'clock', '--', 'sleep', '3'], { env, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => wrapper.once('exit', r));
+    await waitUntil('running marker with the child pid', () => readRunningMarkers(state, 'clock').some((m) => m.childPid));
+
+    // An hour back, as a corrected clock or an NTP step would do: the run now started "in the future".
+    writeFileSync(offset, '-1h\n');
+    const during = await check();
+    expect(during.code, during.stdout).to.equal(0);
+    expect(during.stdout).to.match(/^ENV_SYNC OK - clock running since .* \(for 0s\)/);
+    expect(during.stdout).to.match(/ duration=0s;/);
+
+    expect(await exited).to.equal(0);
+    const last = readJobState(state, 'clock')!.last!;
+    expect(last.outcome).to.equal('success');
+    // Measured on the monotonic clock: about the 3 seconds slept, though the wall clock says -1 hour.
+    expect(last.durationSeconds).to.be.within(2.5, 60);
+    expect(new Date(last.end!).getTime()).to.be.lessThan(new Date(last.start).getTime());
+
+    const after = await check();
+    expect(after.code, after.stdout).to.equal(0);
+    expect(after.stdout).to.match(/^ENV_SYNC OK - clock last run succeeded at \S+ after 3s \| age=\d/);
+  });
+});
