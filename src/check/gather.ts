@@ -57,7 +57,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     /* no lock file: the usual case */
   }
 
-  const scan: ScanOptions = { syslog: o.syslog, rotated: o.rotated, now, deadline: o.deadline };
+  const scan: ScanOptions = { syslog: o.syslog, rotated: o.rotated, now, deadline: o.deadline, onFile: (path) => o.onStage(`reading ${path}`) };
   let evidence: CheckFacts['evidence'] = null;
   let syslogOnly: CheckFacts['syslogOnly'] = null;
   let syslogProblems: SyslogProblem[] = [];

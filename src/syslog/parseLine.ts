@@ -2,9 +2,10 @@ import type { SyslogEntry } from './types.js';
 
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 // `Nov  4 00:18:01 host tag[pid]: msg` — host-local time, no year.
-const TRADITIONAL = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) (.*)$/;
+// The s flag: a message may hold CR, U+2028 and other characters `.` would not match otherwise.
+const TRADITIONAL = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) (.*)$/s;
 // `2026-11-24T00:18:01.123456+00:00 host tag[pid]: msg`
-const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (\S+) (.*)$/;
+const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (\S+) (.*)$/s;
 const TAG = /^([^\s[\]:]{1,128})(?:\[(\d{1,10})\])?: ?(.*)$/s;
 const MAX_LINE = 64 * 1024;
 const DAY_MS = 86_400_000;
@@ -22,6 +23,7 @@ export function inferYear(month: number, day: number, h: number, m: number, s: n
 /** One syslog line, or null when it is not in a format we know. Never throws. */
 export function parseLine(raw: string, file: string, now: Date): SyslogEntry | null {
   if (raw.length > MAX_LINE) raw = raw.slice(0, MAX_LINE);
+  if (raw.endsWith('\r')) raw = raw.slice(0, -1); // a CRLF log
   let time: Date;
   let host: string;
   let rest: string;

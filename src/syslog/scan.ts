@@ -186,7 +186,12 @@ async function scanGzip(path: string, opts: ScanOptions, visit: Visitor): Promis
 export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, visit: Visitor): Promise<ScanResult> {
   const result: ScanResult = { filesRead: [], problems: [], stoppedEarly: false, bytesRead: 0, budgetSpent: false };
   const cost = { bytesRead: 0, budgetLeft: opts.maxBytes ?? Infinity };
-  for (const path of rotatedFiles(opts.syslog, opts.rotated)) {
+  const seen = new Set<string>();
+  // One file further back is read when a rotation during the scan shifted every name by one.
+  const files = rotatedFiles(opts.syslog, opts.rotated + 1);
+  let last = opts.rotated;
+  for (let i = 0; i <= last && i < files.length; i++) {
+    const path = files[i]!;
     try {
       if (path.endsWith('.gz')) {
         try {
@@ -198,6 +203,7 @@ export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, 
           continue;
         }
         result.filesRead.push(path);
+        opts.onFile?.(path);
         await scanGzip(path, opts, visit);
         continue;
       }
@@ -209,9 +215,20 @@ export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, 
         if (e.code !== 'ENOENT') result.problems.push(openProblem(path, e));
         continue;
       }
-      result.filesRead.push(path);
       try {
-        if (!fstatSync(fd).isFile()) {
+        const st = fstatSync(fd);
+        // logrotate renamed the live file while it was being read: FILE.1 is now the file already
+        // read through its open fd. Reading it again would show every line twice; the file that was
+        // FILE.1 is now FILE.2(.gz), so that one is read in its place.
+        const identity = `${st.dev}:${st.ino}`;
+        if (seen.has(identity)) {
+          last = Math.min(opts.rotated + 1, last + 1);
+          continue;
+        }
+        seen.add(identity);
+        result.filesRead.push(path);
+        opts.onFile?.(path);
+        if (!st.isFile()) {
           result.problems.push({ path, problem: 'is not a regular file', fix: `point --syslog at the syslog file` });
           continue;
         }

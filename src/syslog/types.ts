@@ -55,6 +55,8 @@ export interface ScanOptions {
    * every minute on a run that lasted hours in a busy log must not read all of it each time.
    */
   maxBytes?: number;
+  /** Told of each file as its reading starts, so a plugin's timeout can name the file it was reading. */
+  onFile?: (path: string) => void;
 }
 
 export interface ScanResult {

@@ -52,6 +52,19 @@ describe('syslog lines', () => {
       { numRuns: 3000 },
     );
   });
+  it('keeps any message whole, control characters, CR and U+2028 included (property)', () => {
+    const message = fc.string({ unit: 'binary', maxLength: 200 }).filter((m) => !m.includes('\n') && !m.endsWith('\r'));
+    fc.assert(
+      fc.property(message, fc.boolean(), (m, rfc) => {
+        const line = rfc ? `2026-11-24T00:18:01Z db1 env-sync/pull_x[7]: ${m}` : `Nov 24 00:18:01 db1 env-sync/pull_x[7]: ${m}`;
+        const e = parseLine(line, 'f', NOW);
+        expect(e, JSON.stringify(line)).to.include({ tag: 'env-sync/pull_x', pid: 7, host: 'db1' });
+        expect(e!.message).to.equal(m.replace(/^ /, ''));
+        expect(parseLine(`${line}\r`, 'f', NOW)!.message, 'a CRLF line').to.equal(e!.message);
+      }),
+      { numRuns: 2000 },
+    );
+  });
   it('copes with a 10 MiB line and ANSI escapes', () => {
     expect(() => parseLine(`Nov 24 00:00:00 h t: ${'x'.repeat(10 << 20)}`, 'f', NOW)).not.to.throw();
     expect(parseLine('Nov 24 00:00:00 h t: \u001b[31mred|x', 'f', NOW)!.message).to.equal('\u001b[31mred|x');
