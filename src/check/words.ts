@@ -12,6 +12,9 @@ export function duration(seconds: number): string {
   return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
 }
 
+// Not toLocaleString: loading the ICU locale data costs a check tens of milliseconds.
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
 /** `00:41` today, `yesterday 00:41`, else `Nov 22 00:41` (host-local time). */
 export function clock(at: Date, now: Date): string {
   const hm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
@@ -19,7 +22,7 @@ export function clock(at: Date, now: Date): string {
   const diff = Math.round((day(now) - day(at)) / 86_400_000);
   if (diff === 0) return hm;
   if (diff === 1) return `yesterday ${hm}`;
-  return `${at.toLocaleString('en-GB', { month: 'short' })} ${at.getDate()} ${hm}`;
+  return `${MONTHS[at.getMonth()]} ${at.getDate()} ${hm}`;
 }
 
 export function ago(at: Date, now: Date): string {

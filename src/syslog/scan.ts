@@ -112,12 +112,23 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
       }
     }
     let oldest: Buffer | null = null;
-    if (needles && !needles.some((n) => block.indexOf(n) !== -1)) {
-      // Nothing wanted here: only the oldest complete line matters, for stopBefore.
+    if (needles) {
+      // Only the lines holding one of the job's strings are decoded: one indexOf per hit, not a split
+      // of the whole chunk into lines. The oldest complete line still matters, for stopBefore.
       const firstNl = block.indexOf(0x0a);
       if (firstNl !== -1 && firstNl < end) {
         const second = block.indexOf(0x0a, firstNl + 1);
         oldest = block.subarray(firstNl + 1, second === -1 || second > end ? end : second);
+        const starts = new Set<number>();
+        for (const needle of needles) {
+          for (let i = block.indexOf(needle, firstNl + 1); i !== -1 && i < end; i = block.indexOf(needle, i + needle.length)) {
+            starts.add(block.lastIndexOf(0x0a, i) + 1);
+          }
+        }
+        for (const start of [...starts].sort((a, b) => b - a)) {
+          const nl = block.indexOf(0x0a, start);
+          emitText(block.toString('utf8', start, nl === -1 || nl > end ? end : nl), path, opts, visit);
+        }
         end = firstNl;
       } else end = firstNl === -1 ? end : firstNl;
     } else {
@@ -126,7 +137,7 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
         if (nl === -1) break;
         if (end - nl > 1) {
           oldest = block.subarray(nl + 1, end);
-          emit(oldest, path, opts, visit);
+          emitText(oldest.toString('utf8'), path, opts, visit);
         }
         end = nl;
       }
@@ -139,11 +150,10 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
     carry = Buffer.from(block.subarray(0, end));
     if (carry.length > 4 * 1024 * 1024) carry = carry.subarray(carry.length - 64 * 1024); // a monstrous line: keep its end only
   }
-  if (carry.length) emit(carry, path, opts, visit);
+  if (carry.length) emitText(carry.toString('utf8'), path, opts, visit);
 }
 
-function emit(line: Buffer, path: string, opts: ScanOptions, visit: Visitor): void {
-  const text = line.toString('utf8');
+function emitText(text: string, path: string, opts: ScanOptions, visit: Visitor): void {
   if (opts.prefilter && !opts.prefilter(text)) return;
   const entry = parseLine(text, path, opts.now);
   if (entry && visit(entry)) throw new Stop();

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seekAfter } from '../../src/syslog/scan.js';
+import { scanBackwards, seekAfter } from '../../src/syslog/scan.js';
 import { collectRunEvidence } from '../../src/syslog/jobQueries.js';
 import { makeTempDir } from '../support/tmp.js';
 
@@ -72,6 +72,32 @@ describe('seeking syslog by time', function () {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it('visits the same lines, newest first, when only the lines holding a needle are decoded (property)', async () => {
+    const path = join(dir, 'needles');
+    const line = fc.oneof(
+      fc.constantFrom('env-sync/pull_x[7]: restoring', 'CRON[1]: (root) CMD (x)', 'env-sync-run[4]: event=finish job=pull_x run=r', 'noise pull_x noise', 'a job=pull_x and env-sync/pull_x twice'),
+      fc.string({ maxLength: 300 }).map((t) => `app[1]: ${t.replace(/\n/g, ' ')}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 80 }), fc.integer({ min: 16, max: 4096 }), fc.boolean(), async (texts, chunkSize, unfinished) => {
+        const t0 = new Date(2026, 10, 24, 0, 0, 0).getTime();
+        writeFileSync(path, texts.map((t, i) => `${trad(new Date(t0 + i * 1000), t)}\n`).join('') + (unfinished ? 'Nov 24 07:00:00 db1 env-sync/pull_x[7]: half' : ''));
+        const needles = ['env-sync/pull_x', 'job=pull_x '];
+        const prefilter = (raw: string) => needles.some((n) => raw.includes(n));
+        const visit = (into: string[]) => (e: { message: string; time: Date }) => {
+          into.push(`${e.time.getTime()} ${e.message}`);
+          return false;
+        };
+        const fast: string[] = [];
+        const plain: string[] = [];
+        await scanBackwards({ syslog: path, rotated: 0, now: NOW, needles, prefilter, chunkSize }, visit(fast));
+        await scanBackwards({ syslog: path, rotated: 0, now: NOW, prefilter, chunkSize }, visit(plain));
+        expect(fast).to.deep.equal(plain);
+      }),
+      { numRuns: 200 },
     );
   });
 

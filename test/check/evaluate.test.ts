@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { evaluate, type CheckFacts, type CheckOptions } from '../../src/check/evaluate.js';
+import { parseRange } from '../../src/check/range.js';
+import { clock, duration } from '../../src/check/words.js';
+import { applyRun } from '../../src/markers/store.js';
+import { emptyJobState, type JobState, type Outcome, type Run } from '../../src/markers/types.js';
+
+// The judgement alone: facts in, state and words out, no file or process touched. Rows in the manner
+// of the Monitoring Plugins' table tests; the plugin tests run the same rules end to end.
+const NOW = new Date(2026, 10, 24, 8, 0, 0);
+const H = 3600_000;
+
+function runAt(startHoursAgo: number, outcome: Outcome | 'running', minutes = 23, extra: Partial<Run> = {}): Run {
+  const start = new Date(NOW.getTime() - startHoursAgo * H);
+  const ended = outcome !== 'running';
+  return {
+    runId: `r-${startHoursAgo}-${outcome}`,
+    job: 'pull_x',
+    part: null,
+    host: 'db1',
+    user: 'govuk-backup',
+    wrapperPid: 4100,
+    wrapperStartTicks: 1,
+    childPid: 4101,
+    bootId: 'boot-a',
+    argv: ['/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_x.cfg'],
+    cwd: '/',
+    start: start.toISOString(),
+    end: ended ? new Date(start.getTime() + minutes * 60_000).toISOString() : null,
+    durationSeconds: ended ? minutes * 60 : null,
+    outcome,
+    exitCode: outcome === 'success' ? 0 : outcome === 'failure' ? 1 : null,
+    signal: outcome === 'signal' ? 'SIGKILL' : null,
+    timeoutSeconds: outcome === 'timeout' ? 6 * 3600 : null,
+    message: null,
+    output: { lines: 1, bytes: 10, tail: [outcome === 'failure' ? 'pg_restore: error: relation "events" does not exist' : 'done'] },
+    ...extra,
+  };
+}
+
+function history(...runs: Run[]): JobState {
+  return runs.reduce((s, r) => applyRun(s, r, new Date(r.end ?? r.start)), emptyJobState('pull_x'));
+}
+
+const OPTS: CheckOptions = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', graceSeconds: 3600, missing: 2, verbose: 0 };
+const FACTS: CheckFacts = { jobState: null, running: [], rebootLock: null, evidence: null, syslogOnly: null, syslogProblems: [], previousScheduled: null };
+
+const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckOptions>, number, RegExp]> = [
+  ['a success last night', { jobState: history(runAt(8, 'success')) }, {}, 0, /^pull_x last run succeeded at 00:23 after 23m$/],
+  ['a failure after an older success', { jobState: history(runAt(32, 'success'), runAt(8, 'failure')) }, {}, 2, /^pull_x failed with exit 1 at 00:23 after 23m; last success yesterday|last success 1 day ago/],
+  ['two failures in a row', { jobState: history(runAt(32, 'failure'), runAt(8, 'failure')) }, {}, 2, /no success on record, 2 failures in a row$/],
+  ['a timeout', { jobState: history(runAt(8, 'timeout', 360)) }, {}, 2, /^pull_x timed out at 06:00 after 6h \(--timeout\)/],
+  ['a kill by signal', { jobState: history(runAt(8, 'signal')) }, {}, 2, /^pull_x was killed by SIGKILL/],
+  ['a success 30 hours ago against -w 25h -c 26h', { jobState: history(runAt(30.5, 'success')) }, { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') }, 2, /last success 1 day ago \(over --age-critical 26h\)/],
+  ['a success 25.5 hours ago against -w 25h -c 26h', { jobState: history(runAt(25.9, 'success')) }, { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') }, 1, /over --age-warning 25h/],
+  ['a run in progress within --max-runtime', { running: [{ marker: { ...runAt(1, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 0, /^pull_x running since 07:00 \(for 1h\)$/],
+  ['a run in progress past --max-runtime', { running: [{ marker: { ...runAt(7, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 2, /over --runtime-critical 6h/],
+  ['a run started "in the future" (clock stepped back)', { running: [{ marker: { ...runAt(-1, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 0, /\(for 0s\)$/],
+  ['a run whose wrapper died', { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'dead' }] }, {}, 2, /died: wrapper pid 4100 is gone and recorded no end/],
+  ['a run interrupted by a reboot', { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'other-boot' }] }, {}, 2, /interrupted by a reboot/],
+  ['no record, --missing critical', {}, {}, 2, /no record of this job/],
+  ['no record, --missing ok', {}, { missing: 0 }, 0, /no record of this job/],
+  ['a stale reboot lock', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock-env-sync_pull_x', ageSeconds: 7 * H / 1000 } }, {}, 1, /stale with_reboot_lock file/],
+  ['a missed scheduled run', { jobState: history(runAt(32, 'success')), previousScheduled: new Date(NOW.getTime() - 7.7 * H) }, { schedule: '18 0 * * *' }, 2, /missed|did not start/],
+];
+
+describe('evaluate(): facts in, verdict out', () => {
+  for (const [what, facts, opts, state, summary] of ROWS) {
+    it(`${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][state]} for ${what}`, () => {
+      const r = evaluate({ ...FACTS, ...facts }, { ...OPTS, ...opts }, NOW);
+      expect(r.state, r.summary).to.equal(state);
+      expect(r.summary).to.match(summary);
+    });
+  }
+  it('gives the re-run command of the run judged', () => {
+    const r = evaluate({ ...FACTS, jobState: history(runAt(8, 'failure')) }, OPTS, NOW);
+    expect(r.longOutput).to.include('Re-run: sudo -u govuk-backup env-sync-run --job pull_x -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg');
+  });
+});
+
+describe('words an engineer reads at 3am', () => {
+  const ROWS_CLOCK: Array<[Date, string]> = [
+    [new Date(2026, 10, 24, 0, 41), '00:41'],
+    [new Date(2026, 10, 23, 0, 41), 'yesterday 00:41'],
+    [new Date(2026, 10, 22, 0, 41), 'Nov 22 00:41'],
+    [new Date(2026, 0, 3, 23, 5), 'Jan 3 23:05'],
+  ];
+  for (const [at, words] of ROWS_CLOCK) it(`clock: ${words}`, () => expect(clock(at, NOW)).to.equal(words));
+  const ROWS_DURATION: Array<[number, string]> = [[-5, '0s'], [59, '59s'], [60, '1m'], [3599, '59m'], [3600, '1h'], [5400, '1h 30m'], [47 * 3600, '47h'], [50 * 3600, '2d 2h']];
+  for (const [s, words] of ROWS_DURATION) it(`duration: ${s}s is ${words}`, () => expect(duration(s)).to.equal(words));
+});
