@@ -26,7 +26,8 @@ export interface CheckOptions {
 export interface CheckFacts {
   jobState: JobState | null;
   running: Array<{ marker: RunningMarker; liveness: Liveness }>;
-  rebootLock: { path: string; ageSeconds: number } | null;
+  /** A with_reboot_lock file: the job's own, or (shared) the one file older versions used for all jobs. */
+  rebootLock: { path: string; ageSeconds: number; shared?: boolean } | null;
   evidence: RunEvidence | null;
   syslogOnly: { run: SyslogOnlyRun | null; lastSuccessEnd: Date | null } | null;
   syslogProblems: SyslogProblem[];
@@ -39,6 +40,7 @@ interface Result {
 }
 
 const NAMES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
+const SHARED_LOCK_STALE_SECONDS = 24 * 3600;
 
 function thresholdState(value: number, warn: Range | undefined, crit: Range | undefined): State {
   if (crit && alerts(crit, value)) return 2;
@@ -202,10 +204,17 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
     results.push({ state: 1, text: `start at ${clock(new Date(skipped.start), now)} skipped: ${skipped.message ?? 'another run was still running'}` });
   }
 
-  if (facts.rebootLock && alive.length === 0) {
+  // Another job may hold a shared lock for its own run; only a day-old one is surely stale.
+  const lock = facts.rebootLock;
+  if (lock?.shared && alive.length === 0 && lock.ageSeconds > SHARED_LOCK_STALE_SECONDS) {
     results.push({
       state: 1,
-      text: `stale with_reboot_lock file ${facts.rebootLock.path} (${duration(facts.rebootLock.ageSeconds)} old): the host will not reboot for updates and the next run will wait for it; remove it if no sync is running`,
+      text: `stale shared with_reboot_lock file ${lock.path} (${duration(lock.ageSeconds)} old): the host will not reboot for updates and every job using the old with_reboot_lock waits for it; remove it if no sync is running`,
+    });
+  } else if (lock && !lock.shared && alive.length === 0) {
+    results.push({
+      state: 1,
+      text: `stale with_reboot_lock file ${lock.path} (${duration(lock.ageSeconds)} old): the host will not reboot for updates and the next run will wait for it; remove it if no sync is running`,
     });
   }
 

@@ -48,13 +48,18 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     liveness: processLiveness(marker.wrapperPid, marker.wrapperStartTicks, marker.bootId, bootId),
   }));
 
+  // The job's own with_reboot_lock file, else the one file older with_reboot_lock versions shared
+  // between all jobs (`reboot_lock`, and before it `govuk_env_sync`: FIELD-NOTES).
   let rebootLock: CheckFacts['rebootLock'] = null;
-  const lockPath = join(o.rebootLockDir, `reboot_lock-env-sync_${o.job}`);
-  try {
-    const st = statSync(lockPath);
-    rebootLock = { path: lockPath, ageSeconds: Math.max(0, (now.getTime() - st.mtimeMs) / 1000) };
-  } catch {
-    /* no lock file: the usual case */
+  for (const [name, shared] of [[`reboot_lock-env-sync_${o.job}`, false], ['reboot_lock', true], ['govuk_env_sync', true]] as const) {
+    const lockPath = join(o.rebootLockDir, name);
+    try {
+      const st = statSync(lockPath);
+      rebootLock = { path: lockPath, ageSeconds: Math.max(0, (now.getTime() - st.mtimeMs) / 1000), shared };
+      break;
+    } catch {
+      /* no lock file: the usual case */
+    }
   }
 
   const scan: ScanOptions = { syslog: o.syslog, rotated: o.rotated, now, deadline: o.deadline, onFile: (path) => o.onStage(`reading ${path}`) };

@@ -61,6 +61,8 @@ const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckOptions>, number, R
   ['no record, --missing critical', {}, {}, 2, /no record of this job/],
   ['no record, --missing ok', {}, { missing: 0 }, 0, /no record of this job/],
   ['a stale reboot lock', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock-env-sync_pull_x', ageSeconds: 7 * H / 1000 } }, {}, 1, /stale with_reboot_lock file/],
+  ['a shared reboot_lock a day old', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: 30 * H / 1000, shared: true } }, {}, 1, /stale shared with_reboot_lock file .*reboot_lock \(30h old\)/],
+  ['a shared reboot_lock an hour old (another job may be running)', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: H / 1000, shared: true } }, {}, 0, /^pull_x last run succeeded/],
   ['a missed scheduled run', { jobState: history(runAt(32, 'success')), previousScheduled: new Date(NOW.getTime() - 7.7 * H) }, { schedule: '18 0 * * *' }, 2, /missed|did not start/],
 ];
 

@@ -174,6 +174,20 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     expect(r.first).to.contain(`stale with_reboot_lock file ${lock} (5h old)`);
   });
 
+  it('WARNING for the old shared reboot_lock file once it is a day old (older with_reboot_lock versions)', async () => {
+    await wrap(['--job', 'shared', '--', 'true']);
+    const lockDir = join(dir, 'no-reboot');
+    mkdirSync(lockDir);
+    const lock = join(lockDir, 'reboot_lock');
+    writeFileSync(lock, '');
+    utimesSync(lock, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    expect((await check(['-j', 'shared'])).code, 'another job may hold it for its run').to.equal(0);
+    utimesSync(lock, new Date(Date.now() - 30 * 3600_000), new Date(Date.now() - 30 * 3600_000));
+    const r = await check(['-j', 'shared']);
+    expect(r.code).to.equal(1);
+    expect(r.first).to.contain(`stale shared with_reboot_lock file ${lock} (30h old)`);
+  });
+
   it('judges an unwrapped job from syslog only, and says so', async () => {
     const c = cfg('unwrapped', 'behaviour=fail\n');
     await run(SAMPLE, ['-f', c], { env: env() });
