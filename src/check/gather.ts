@@ -39,10 +39,26 @@ export async function validateSchedule(schedule: string): Promise<string | null>
   }
 }
 
+// Host-wide facts read once per process: check_env_sync_all and env-sync status gather 500 jobs.
+const bootIds = new Map<string, string | null>();
+const sharedLocks = new Map<string, { mtimeMs: number } | null>();
+
+function statOnce(path: string): { mtimeMs: number } | null {
+  if (!sharedLocks.has(path)) {
+    try {
+      sharedLocks.set(path, { mtimeMs: statSync(path).mtimeMs });
+    } catch {
+      sharedLocks.set(path, null);
+    }
+  }
+  return sharedLocks.get(path)!;
+}
+
 export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   o.onStage(`reading markers in ${o.stateDir}`);
   const jobState = readJobState(o.stateDir, o.job);
-  const bootId = readBootId(o.bootIdFile);
+  if (!bootIds.has(o.bootIdFile)) bootIds.set(o.bootIdFile, readBootId(o.bootIdFile));
+  const bootId = bootIds.get(o.bootIdFile)!;
   const running = readRunningMarkers(o.stateDir, o.job).map((marker) => ({
     marker,
     liveness: processLiveness(marker.wrapperPid, marker.wrapperStartTicks, marker.bootId, bootId),
@@ -53,12 +69,18 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   let rebootLock: CheckFacts['rebootLock'] = null;
   for (const [name, shared] of [[`reboot_lock-env-sync_${o.job}`, false], ['reboot_lock', true], ['govuk_env_sync', true]] as const) {
     const lockPath = join(o.rebootLockDir, name);
-    try {
-      const st = statSync(lockPath);
+    let st: { mtimeMs: number } | null = null;
+    if (shared) st = statOnce(lockPath);
+    else {
+      try {
+        st = statSync(lockPath);
+      } catch {
+        /* no lock file: the usual case */
+      }
+    }
+    if (st) {
       rebootLock = { path: lockPath, ageSeconds: Math.max(0, (now.getTime() - st.mtimeMs) / 1000), shared };
       break;
-    } catch {
-      /* no lock file: the usual case */
     }
   }
 
