@@ -3,7 +3,7 @@ import { DEFAULT_BOOT_ID_FILE, DEFAULT_REBOOT_LOCK_DIR, stateDirFrom, syslogFrom
 import { parseDuration } from '../common/duration.js';
 import { validateName } from '../common/jobName.js';
 import { standardFlags } from '../common/args.js';
-import { quickParse } from '../common/quickArgs.js';
+import { quickParse, repeatedOption } from '../common/quickArgs.js';
 import { parseRange } from './range.js';
 import type { CheckOptions } from './evaluate.js';
 import type { State } from '../output/pluginOutput.js';
@@ -79,7 +79,7 @@ export async function parseWithYargs(args: string[], mode: 'one' | 'all'): Promi
   if (failure) throw new ArgumentError(`${failure} (see ${mode === 'one' ? 'check_env_sync' : 'check_env_sync_all'} --help)`);
   if (argv.help || argv.version) return { text: printed.endsWith('\n') ? printed : `${printed}\n` };
   if (argv._.length) throw new ArgumentError(`unexpected argument ${JSON.stringify(String(argv._[0]))}; every value needs its option (see --help)`);
-  const twice = Object.keys(optionSpec(mode)).find((k) => Array.isArray(argv[k]));
+  const twice = repeatedOption(argv, optionSpec(mode));
   if (twice) throw new ArgumentError(`--${twice} is given more than once; give it once`);
   return argv;
 }
@@ -90,7 +90,6 @@ export async function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = p
   const parsed = quick ? quick.values : await parseWithYargs(args, mode);
   if ('text' in parsed) return parsed as { text: string };
   const str = (k: string) => parsed[k] as string | undefined;
-  const argv = { missing: str('missing')!, rotated: str('rotated')!, grace: str('grace')!, timeout: str('timeout')!, 'max-output': str('max-output')! };
   const job = mode === 'one' ? str('job') : '(all)';
   if (!job) throw new ArgumentError('--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)');
   const wrap = <T>(fn: () => T): T => {
@@ -106,27 +105,27 @@ export async function parsePluginArgs(args: string[], env: NodeJS.ProcessEnv = p
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ArgumentError(`--${key}: ${JSON.stringify(v)} must be a whole number from ${min} to ${max}`);
     return Number(v);
   };
-  const missing = MISSING[argv.missing.toLowerCase()];
-  if (missing === undefined) throw new ArgumentError(`--missing: ${JSON.stringify(argv.missing)} must be one of ok, warning, critical, unknown`);
+  const missing = MISSING[str('missing')!.toLowerCase()];
+  if (missing === undefined) throw new ArgumentError(`--missing: ${JSON.stringify(str('missing'))} must be one of ok, warning, critical, unknown`);
   return {
     job,
     crontab: str('crontab'),
     user: str('user'),
     stateDir: stateDirFrom(str('state-dir'), env),
     syslog: syslogFrom(str('syslog'), env),
-    rotated: int('rotated', argv.rotated, 0, 30),
+    rotated: int('rotated', str('rotated')!, 0, 30),
     bootIdFile: str('boot-id-file')!,
     ageWarning: range('age-warning', str('age-warning')),
     ageCritical: range('age-critical', str('age-critical')),
     runtimeWarning: range('runtime-warning', str('runtime-warning')),
     runtimeCritical: range('runtime-critical', str('runtime-critical')),
     schedule: str('schedule'),
-    graceSeconds: wrap(() => parseDuration(argv.grace, '--grace')),
+    graceSeconds: wrap(() => parseDuration(str('grace')!, '--grace')),
     missing,
     rebootLockDir: str('reboot-lock-dir')!,
     cfgName: str('cfg-name'),
-    timeoutSeconds: int('timeout', argv.timeout, 1, 3600),
-    maxOutput: int('max-output', argv['max-output'], 256, 65536),
+    timeoutSeconds: int('timeout', str('timeout')!, 1, 3600),
+    maxOutput: int('max-output', str('max-output')!, 256, 65536),
     verbose: parsed.verbose as number,
   };
 }

@@ -219,7 +219,7 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
   }
 
   // Metrics.
-  if (lastSuccessEnd) metrics.push({ label: 'age', value: Math.max(0, (now.getTime() - lastSuccessEnd.getTime()) / 1000), uom: 's', warn: opts.ageWarning, crit: opts.ageCritical, min: 0 });
+  if (lastSuccessEnd) metrics.push({ label: 'age', value: elapsed(lastSuccessEnd, now), uom: 's', warn: opts.ageWarning, crit: opts.ageCritical, min: 0 });
   const runningSecs = alive.length ? elapsed(new Date(alive[0]!.marker.start), now) : null;
   const lastDuration = runningSecs ?? last?.durationSeconds ?? (syslogOnlyRun?.end ? (syslogOnlyRun.end.getTime() - syslogOnlyRun.start.getTime()) / 1000 : null);
   if (lastDuration !== null) metrics.push({ label: 'duration', value: lastDuration, uom: 's', warn: opts.runtimeWarning, crit: opts.runtimeCritical, min: 0 });

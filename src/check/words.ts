@@ -1,5 +1,6 @@
 // Times and durations as an engineer woken at 3am reads them.
 import { formatDistanceStrict } from 'date-fns/formatDistanceStrict';
+import { MONTH_NAMES } from '../syslog/parseLine.js';
 
 export function duration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
@@ -12,9 +13,6 @@ export function duration(seconds: number): string {
   return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
 }
 
-// Not toLocaleString: loading the ICU locale data costs a check tens of milliseconds.
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 /** `00:41` today, `yesterday 00:41`, else `Nov 22 00:41` (host-local time). */
 export function clock(at: Date, now: Date): string {
   const hm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
@@ -22,7 +20,8 @@ export function clock(at: Date, now: Date): string {
   const diff = Math.round((day(now) - day(at)) / 86_400_000);
   if (diff === 0) return hm;
   if (diff === 1) return `yesterday ${hm}`;
-  return `${MONTHS[at.getMonth()]} ${at.getDate()} ${hm}`;
+  // Not toLocaleString: loading the ICU locale data costs a check tens of milliseconds.
+  return `${MONTH_NAMES[at.getMonth()]} ${at.getDate()} ${hm}`;
 }
 
 export function ago(at: Date, now: Date): string {

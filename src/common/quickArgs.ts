@@ -103,3 +103,8 @@ function finish(values: QuickParse['values'], spec: QuickSpec, rest: string[]): 
   }
   return { values, rest };
 }
+
+/** The first option yargs read more than once (it makes an array of it), for the caller's error. */
+export function repeatedOption(values: Record<string, unknown>, spec: QuickSpec): string | undefined {
+  return Object.keys(spec).find((k) => Array.isArray(values[k]));
+}

@@ -1,6 +1,8 @@
 import type { SyslogEntry } from './types.js';
 
-const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+/** Month abbreviations as syslog writes them (and as the checks print dates). */
+export const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+const MONTHS: Record<string, number> = Object.fromEntries(MONTH_NAMES.map((m, i) => [m, i]));
 // `Nov  4 00:18:01 host tag[pid]: msg` — host-local time, no year.
 // The s flag: a message may hold CR, U+2028 and other characters `.` would not match otherwise.
 const TRADITIONAL = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) (.*)$/s;

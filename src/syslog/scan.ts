@@ -51,13 +51,14 @@ export function seekAfter(fd: number, path: string, size: number, after: Date, n
     const mid = lo + Math.floor((hi - lo) / 2);
     const n = readSync(fd, probe, 0, Math.min(PROBE, hi - mid), mid);
     cost.bytesRead += n;
-    const nl = probe.subarray(0, n).indexOf(0x0a);
+    const view = probe.subarray(0, n);
+    const nl = view.indexOf(0x0a);
     if (nl === -1) break;
     const start = mid + nl + 1;
     if (start >= hi) break;
     let time: Date | null = null;
     for (let at = nl + 1; at < n; ) {
-      const next = probe.subarray(0, n).indexOf(0x0a, at);
+      const next = view.indexOf(0x0a, at);
       if (next === -1) break;
       const e = parseLine(probe.toString('utf8', at, next), path, now);
       if (e) {

@@ -2,7 +2,7 @@ import { DEFAULT_BOOT_ID_FILE, stateDirFrom } from '../common/defaults.js';
 import { parseDuration } from '../common/duration.js';
 import { defaultJobName, validateName } from '../common/jobName.js';
 import { standardFlags } from '../common/args.js';
-import { quickParse } from '../common/quickArgs.js';
+import { quickParse, repeatedOption } from '../common/quickArgs.js';
 import { icingaConfigFromArgv, icingaYargsOptions, type IcingaPostConfig } from '../icinga/postOptions.js';
 
 /** The wrapper's own failures (bad usage) exit 125, as timeout(1) and env(1) do, apart from the child's statuses. */
@@ -68,7 +68,7 @@ export async function parseWithYargs(args: string[]): Promise<{ values: Record<s
   const argv = parser.parseSync();
   if (failure) throw new UsageError(failure);
   if (argv.help || argv.version) return 'done';
-  const twice = Object.keys(OPTIONS).find((k) => Array.isArray(argv[k]));
+  const twice = repeatedOption(argv, OPTIONS);
   if (twice) throw new UsageError(`--${twice} is given more than once; give it once`);
   // halt-at-non-option puts everything from COMMAND on in argv._; with `--` it is in argv['--'].
   return { values: argv, command: [...argv._, ...((argv['--'] as unknown[] | undefined) ?? [])].map(String) };
@@ -80,24 +80,25 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
   if (parsed === 'done') return 'done';
   const { command } = parsed;
   const str = (k: string) => parsed.values[k] as string | undefined;
-  const argv = { job: str('job'), part: str('part'), timeout: str('timeout'), 'kill-after': str('kill-after')! };
   if (command.length === 0) throw new UsageError('no COMMAND given: env-sync-run [options] -- COMMAND [ARG...]');
-  let job = argv.job;
+  let job = str('job');
   if (job === undefined) {
     job = defaultJobName(command);
     if (job === undefined) throw new UsageError('no --job given and COMMAND has no -f FILE.cfg to name the job after: add --job NAME');
   }
+  const part = str('part');
   try {
     validateName(job, 'job');
-    if (argv.part !== undefined) validateName(argv.part, 'part');
+    if (part !== undefined) validateName(part, 'part');
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   let timeoutSeconds: number | null = null;
   let killAfterSeconds: number;
   try {
-    if (argv.timeout !== undefined) timeoutSeconds = parseDuration(argv.timeout, '--timeout');
-    killAfterSeconds = parseDuration(argv['kill-after'], '--kill-after');
+    const timeout = str('timeout');
+    if (timeout !== undefined) timeoutSeconds = parseDuration(timeout, '--timeout');
+    killAfterSeconds = parseDuration(str('kill-after')!, '--kill-after');
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -106,7 +107,7 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
   if (icinga instanceof Error) throw new UsageError(icinga.message);
   return {
     job,
-    part: argv.part ?? null,
+    part: part ?? null,
     command,
     stateDir: stateDirFrom(str('state-dir'), env),
     bootIdFile: str('boot-id-file')!,

@@ -1,6 +1,7 @@
 // Writes syslog files of a given size with a realistic mix of lines, and the benchmarked job's run
 // where a case wants it (near the end of syslog, or at the very start of syslog.1).
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { syslogStamp } from '../support/proc.js';
 
 const HOST = 'db-admin-1';
 const NOISE: Array<(i: number) => string> = [
@@ -14,12 +15,6 @@ const NOISE: Array<(i: number) => string> = [
   (i) => `nrpe[${7000 + (i % 50)}]: Could not read request from client 10.2.0.${i % 9}, bailing out...`,
 ];
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-function traditional(d: Date): string {
-  const day = String(d.getDate()).padStart(2, ' ');
-  const t = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${MONTHS[d.getMonth()]} ${day} ${t}`;
-}
 
 export interface JobLines {
   job: string;
@@ -74,18 +69,18 @@ export function writeSyslog(path: string, bytes: number, from: Date, to: Date, i
   for (let i = 0; written + chunkBytes < bytes; i++) {
     const t = new Date(from.getTime() + Math.min(1, i / total) * span);
     while (next < sorted.length && sorted[next]!.time <= t) {
-      const line = `${traditional(sorted[next]!.time)} ${HOST} ${sorted[next]!.text}\n`;
+      const line = `${syslogStamp(sorted[next]!.time)} ${HOST} ${sorted[next]!.text}\n`;
       chunk.push(line);
       chunkBytes += line.length;
       next++;
     }
-    const line = `${traditional(t)} ${HOST} ${NOISE[i % NOISE.length]!(i)}\n`;
+    const line = `${syslogStamp(t)} ${HOST} ${NOISE[i % NOISE.length]!(i)}\n`;
     chunk.push(line);
     chunkBytes += line.length;
     if (chunkBytes >= 1 << 20) flush();
   }
   for (; next < sorted.length; next++) {
-    const line = `${traditional(sorted[next]!.time)} ${HOST} ${sorted[next]!.text}\n`;
+    const line = `${syslogStamp(sorted[next]!.time)} ${HOST} ${sorted[next]!.text}\n`;
     chunk.push(line);
     chunkBytes += line.length;
   }

@@ -3,14 +3,9 @@ import { mkdirSync, openSync, closeSync, writeFileSync, writeSync } from 'node:f
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { makeTempDir } from '../support/tmp.js';
-import { plugin, run } from '../support/proc.js';
+import { plugin, run, syslogLine } from '../support/proc.js';
 
 const CHECK = plugin('check_env_sync');
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const trad = (d: Date, rest: string) => {
-  const hms = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${hms} db1 ${rest}`;
-};
 
 /** What Icinga gets must stay a Monitoring Plugins result whatever the log holds. */
 function expectCleanResult(r: { code: number | null; stdout: string; stderr: string }, maxBytes: number) {
@@ -40,12 +35,12 @@ describe('check_env_sync on hostile syslog lines', function () {
     const syslog = join(dir, 'syslog');
     const fd = openSync(syslog, 'w');
     const line = (text: string | Buffer) => writeSync(fd, Buffer.concat([Buffer.from(typeof text === 'string' ? text : ''), typeof text === 'string' ? Buffer.alloc(0) : text, Buffer.from('\n')]));
-    line(trad(now, 'env-sync-run[4]: event=start job=pull_bin run=x pid=5 argv="sh"'));
-    line(Buffer.concat([Buffer.from(trad(now, 'env-sync/pull_bin[5]: ')), binary, binary]));
+    line(syslogLine(now, 'env-sync-run[4]: event=start job=pull_bin run=x pid=5 argv="sh"'));
+    line(Buffer.concat([Buffer.from(syslogLine(now, 'env-sync/pull_bin[5]: ')), binary, binary]));
     line(binary); // not even a syslog line
-    line(trad(now, `env-sync/pull_bin[5]: ${'y'.repeat(10 * 1024 * 1024)}`));
-    line(trad(now, 'env-sync/pull_bin[5]: pg_restore: error: a|b \u001b[31mred\u001b[0m \u001b]0;title\u0007 done\r'));
-    line(trad(now, 'env-sync-run[4]: event=finish job=pull_bin run=x outcome=failure exit=5 duration=1s'));
+    line(syslogLine(now, `env-sync/pull_bin[5]: ${'y'.repeat(10 * 1024 * 1024)}`));
+    line(syslogLine(now, 'env-sync/pull_bin[5]: pg_restore: error: a|b \u001b[31mred\u001b[0m \u001b]0;title\u0007 done\r'));
+    line(syslogLine(now, 'env-sync-run[4]: event=finish job=pull_bin run=x outcome=failure exit=5 duration=1s'));
     closeSync(fd);
     for (const max of ['4096', '1024']) {
       const r = await run(CHECK, ['--job', 'pull_bin', '--state-dir', state, '--syslog', syslog, '-vv', '--max-output', max]);
@@ -63,11 +58,11 @@ describe('check_env_sync on hostile syslog lines', function () {
     writeFileSync(
       syslog,
       Buffer.concat([
-        Buffer.from(`${trad(new Date(now.getTime() - 60_000), `govuk_env_sync.sh: Starting "${argv}"`)}\n`),
+        Buffer.from(`${syslogLine(new Date(now.getTime() - 60_000), `govuk_env_sync.sh: Starting "${argv}"`)}\n`),
         binary,
         Buffer.from('\n'),
-        Buffer.from(`${trad(now, `govuk_env_sync.sh: ${'z'.repeat(10 * 1024 * 1024)} /pull_raw.cfg`)}\n`),
-        Buffer.from(`${trad(now, `govuk_env_sync.sh: Error running "${argv}" in function restore on line 1 executing "a|b \u001b[1mbold\u001b[0m\u0000"`)}\n`),
+        Buffer.from(`${syslogLine(now, `govuk_env_sync.sh: ${'z'.repeat(10 * 1024 * 1024)} /pull_raw.cfg`)}\n`),
+        Buffer.from(`${syslogLine(now, `govuk_env_sync.sh: Error running "${argv}" in function restore on line 1 executing "a|b \u001b[1mbold\u001b[0m\u0000"`)}\n`),
       ]),
     );
     const r = await run(CHECK, ['--job', 'pull_raw', '--state-dir', join(dir, 'empty-state'), '--syslog', syslog, '-v']);
@@ -80,9 +75,9 @@ describe('check_env_sync on hostile syslog lines', function () {
   it('-t fires while a huge rotated log is still being read: UNKNOWN naming the file', async () => {
     const now = new Date();
     const syslog = join(dir, 'syslog');
-    writeFileSync(syslog, `${trad(now, 'CRON[1]: (root) CMD (true)')}\n`);
+    writeFileSync(syslog, `${syslogLine(now, 'CRON[1]: (root) CMD (true)')}\n`);
     // 2 GiB of lines once inflated, in 32 gzip members of 64 MiB each (gunzip reads them all).
-    const member = gzipSync(Buffer.from(`${trad(now, 'kernel: [1.0] noise noise noise noise noise noise noise')}\n`.repeat(Math.floor((64 << 20) / 72))), { level: 1 });
+    const member = gzipSync(Buffer.from(`${syslogLine(now, 'kernel: [1.0] noise noise noise noise noise noise noise')}\n`.repeat(Math.floor((64 << 20) / 72))), { level: 1 });
     const fd = openSync(`${syslog}.2.gz`, 'w');
     for (let i = 0; i < 32; i++) writeSync(fd, member);
     closeSync(fd);

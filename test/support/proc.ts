@@ -2,6 +2,7 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { MONTH_NAMES } from '../../src/syslog/parseLine.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const plugin = (name: string) => join(repoRoot, 'plugins', name);
@@ -58,7 +59,11 @@ export function asNobody(cmd: string, args: string[]): [string, string[]] {
 
 /** A traditional syslog timestamp for now (`Nov  4 00:18:01`), host-local time. */
 export function syslogStamp(d = new Date()): string {
-  const m = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
   const hms = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${m} ${String(d.getDate()).padStart(2, ' ')} ${hms}`;
+  return `${MONTH_NAMES[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${hms}`;
+}
+
+/** A traditional syslog line of host db1: `Nov 24 00:18:01 db1 tag[pid]: message`. */
+export function syslogLine(d: Date, rest: string): string {
+  return `${syslogStamp(d)} db1 ${rest}`;
 }

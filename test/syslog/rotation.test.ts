@@ -4,15 +4,11 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scanBackwards } from '../../src/syslog/scan.js';
 import { makeTempDir } from '../support/tmp.js';
+import { syslogLine } from '../support/proc.js';
 
 const NOW = new Date(2026, 10, 24, 8, 0, 0);
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const trad = (d: Date, rest: string) => {
-  const hms = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${hms} db1 ${rest}`;
-};
 const numbered = (from: number, count: number, tag: string, endsAt: Date) =>
-  Array.from({ length: count }, (_, i) => trad(new Date(endsAt.getTime() - (count - i) * 1000), `${tag}[1]: line ${from + i}`)).join('\n') + '\n';
+  Array.from({ length: count }, (_, i) => syslogLine(new Date(endsAt.getTime() - (count - i) * 1000), `${tag}[1]: line ${from + i}`)).join('\n') + '\n';
 
 describe('syslog rotated while a check reads it', function () {
   this.timeout(60_000);

@@ -5,13 +5,9 @@ import { join } from 'node:path';
 import { scanBackwards, seekAfter } from '../../src/syslog/scan.js';
 import { collectRunEvidence } from '../../src/syslog/jobQueries.js';
 import { makeTempDir } from '../support/tmp.js';
+import { syslogLine } from '../support/proc.js';
 
 const NOW = new Date(2026, 10, 24, 8, 0, 0);
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const trad = (d: Date, rest: string) => {
-  const hms = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${hms} db1 ${rest}`;
-};
 
 interface Line {
   offset: number;
@@ -24,7 +20,7 @@ function writeLog(path: string, lines: Array<{ time: Date | null; text: string }
   let offset = 0;
   const parts: string[] = [];
   for (const l of lines) {
-    const text = l.time ? trad(l.time, l.text) : l.text;
+    const text = l.time ? syslogLine(l.time, l.text) : l.text;
     out.push({ offset, time: l.time });
     parts.push(`${text}\n`);
     offset += Buffer.byteLength(text) + 1;
@@ -61,7 +57,7 @@ describe('seeking syslog by time', function () {
             return s.junk && s.len % 7 === 0 ? { time: null, text: '\u0000\u00ff binary'.repeat(1 + (s.len % 50)) } : { time: new Date(t), text: `app[1]: ${'x'.repeat(s.len)}` };
           });
           const written = writeLog(path, lines);
-          const size = written.length ? written[written.length - 1]!.offset + Buffer.byteLength(lines.at(-1)!.time ? trad(lines.at(-1)!.time!, lines.at(-1)!.text) : lines.at(-1)!.text) + 1 : 0;
+          const size = written.length ? written[written.length - 1]!.offset + Buffer.byteLength(lines.at(-1)!.time ? syslogLine(lines.at(-1)!.time!, lines.at(-1)!.text) : lines.at(-1)!.text) + 1 : 0;
           const after = new Date(new Date(2026, 10, 24, 0, 0, 0).getTime() + afterSeconds * 1000);
           const p = seek(path, after, size);
           expect(p === size || written.some((l) => l.offset === p), `offset ${p} is a line start`).to.equal(true);
@@ -84,7 +80,7 @@ describe('seeking syslog by time', function () {
     await fc.assert(
       fc.asyncProperty(fc.array(line, { maxLength: 80 }), fc.integer({ min: 16, max: 4096 }), fc.boolean(), async (texts, chunkSize, unfinished) => {
         const t0 = new Date(2026, 10, 24, 0, 0, 0).getTime();
-        writeFileSync(path, texts.map((t, i) => `${trad(new Date(t0 + i * 1000), t)}\n`).join('') + (unfinished ? 'Nov 24 07:00:00 db1 env-sync/pull_x[7]: half' : ''));
+        writeFileSync(path, texts.map((t, i) => `${syslogLine(new Date(t0 + i * 1000), t)}\n`).join('') + (unfinished ? 'Nov 24 07:00:00 db1 env-sync/pull_x[7]: half' : ''));
         const needles = ['env-sync/pull_x', 'job=pull_x '];
         const prefilter = (raw: string) => needles.some((n) => raw.includes(n));
         const visit = (into: string[]) => (e: { message: string; time: Date }) => {
@@ -108,10 +104,10 @@ describe('seeking syslog by time', function () {
     const noise = 'postgres[5001]: [3-1] LOG:  checkpoint complete: wrote 2211 buffers (0.4%); 0 WAL file(s) added, 0 removed, 1 recycled; write=269.7 s';
     const parts: string[] = [];
     for (let t = NOW.getTime() - 4 * 3600_000; t < NOW.getTime() - 60_000; t += 20) {
-      parts.push(`${trad(new Date(t), noise)}\n`);
-      if (t === runStart.getTime()) parts.push(`${trad(new Date(t), 'env-sync-run[4100]: event=start job=pull_x run=r1 pid=4101 argv="x"')}\n`);
-      if (t === runStart.getTime() + 3000) parts.push(`${trad(new Date(t), 'env-sync/pull_x[4101]: pg_restore: error: relation "events" does not exist')}\n`);
-      if (t === runStart.getTime() + 4000) parts.push(`${trad(new Date(t), 'env-sync-run[4100]: event=finish job=pull_x run=r1 outcome=failure exit=1 duration=4s')}\n`);
+      parts.push(`${syslogLine(new Date(t), noise)}\n`);
+      if (t === runStart.getTime()) parts.push(`${syslogLine(new Date(t), 'env-sync-run[4100]: event=start job=pull_x run=r1 pid=4101 argv="x"')}\n`);
+      if (t === runStart.getTime() + 3000) parts.push(`${syslogLine(new Date(t), 'env-sync/pull_x[4101]: pg_restore: error: relation "events" does not exist')}\n`);
+      if (t === runStart.getTime() + 4000) parts.push(`${syslogLine(new Date(t), 'env-sync-run[4100]: event=finish job=pull_x run=r1 outcome=failure exit=1 duration=4s')}\n`);
     }
     writeFileSync(path, parts.join(''));
     const evidence = await collectRunEvidence({ syslog: path, rotated: 0, now: NOW }, { job: 'pull_x', runId: 'r1', start: runStart, end: new Date(runStart.getTime() + 4000) });
@@ -131,10 +127,10 @@ describe('seeking syslog by time', function () {
     const path = join(dir, 'long-run');
     const start = new Date(NOW.getTime() - 3 * 3600_000);
     const end = new Date(NOW.getTime() - 3600_000);
-    const lines: string[] = [trad(start, 'env-sync-run[7]: event=start job=pull_x run=r2 pid=8 argv="x"')];
-    for (let t = start.getTime() + 1000; t < end.getTime(); t += 1000) lines.push(trad(new Date(t), `env-sync/pull_x[8]: pg_restore: processing item ${t} TABLE DATA public.events`));
-    lines.push(trad(end, 'env-sync/pull_x[8]: pg_restore: error: could not write: No space left on device'));
-    lines.push(trad(end, 'env-sync-run[7]: event=finish job=pull_x run=r2 outcome=failure exit=1 duration=7200s'));
+    const lines: string[] = [syslogLine(start, 'env-sync-run[7]: event=start job=pull_x run=r2 pid=8 argv="x"')];
+    for (let t = start.getTime() + 1000; t < end.getTime(); t += 1000) lines.push(syslogLine(new Date(t), `env-sync/pull_x[8]: pg_restore: processing item ${t} TABLE DATA public.events`));
+    lines.push(syslogLine(end, 'env-sync/pull_x[8]: pg_restore: error: could not write: No space left on device'));
+    lines.push(syslogLine(end, 'env-sync-run[7]: event=finish job=pull_x run=r2 outcome=failure exit=1 duration=7200s'));
     writeFileSync(path, `${lines.join('\n')}\n`);
     const evidence = await collectRunEvidence({ syslog: path, rotated: 0, now: NOW, maxBytes: 16 * 1024 }, { job: 'pull_x', runId: 'r2', start, end });
     expect(evidence.partial).to.equal(true);

@@ -8,14 +8,9 @@ import { scanBackwards } from '../../src/syslog/scan.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../../src/syslog/jobQueries.js';
 import type { SyslogEntry } from '../../src/syslog/types.js';
 import { makeTempDir } from '../support/tmp.js';
-import { asNobody, repoRoot, run } from '../support/proc.js';
+import { asNobody, repoRoot, run, syslogLine } from '../support/proc.js';
 
 const NOW = new Date(2026, 10, 24, 8, 0, 0);
-const trad = (d: Date, rest: string) => {
-  const m = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
-  const hms = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${m} ${String(d.getDate()).padStart(2, ' ')} ${hms} db1 ${rest}`;
-};
 
 describe('syslog lines', () => {
   const ROWS: Array<[string, Partial<SyslogEntry> | null]> = [
@@ -79,7 +74,7 @@ describe('reading syslog backwards', function () {
   afterEach(() => cleanup());
 
   const lines = (n: number, from: Date, tag = 'noise', width = 40) =>
-    Array.from({ length: n }, (_, i) => trad(new Date(from.getTime() + i * 1000), `${tag}[1]: line ${i} ${'y'.repeat(width)}`)).join('\n') + '\n';
+    Array.from({ length: n }, (_, i) => syslogLine(new Date(from.getTime() + i * 1000), `${tag}[1]: line ${i} ${'y'.repeat(width)}`)).join('\n') + '\n';
 
   it('visits every line newest first across tiny chunks and long lines, skipping a half-written last line', async () => {
     const f = join(dir, 'syslog');
@@ -132,9 +127,9 @@ describe('reading syslog backwards', function () {
       f,
       lines(20, new Date(start.getTime() - 60_000_0)) +
         [
-          trad(start, `govuk_env_sync.sh: Starting "${argv}"`),
-          trad(new Date(start.getTime() + 5000), `env-sync/pull_x[7]: pg_restore: error: relation "events" does not exist`),
-          trad(new Date(start.getTime() + 6000), `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore"`),
+          syslogLine(start, `govuk_env_sync.sh: Starting "${argv}"`),
+          syslogLine(new Date(start.getTime() + 5000), `env-sync/pull_x[7]: pg_restore: error: relation "events" does not exist`),
+          syslogLine(new Date(start.getTime() + 6000), `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore"`),
         ].join('\n') +
         '\n',
     );
@@ -167,12 +162,12 @@ describe('reading syslog backwards', function () {
     writeFileSync(
       f,
       [
-        trad(t(30), `govuk_env_sync.sh: Starting "${argv('pull_x')}"`),
-        trad(t(29), `govuk_env_sync.sh: Completed "${argv('pull_x')}"`),
-        trad(t(6), `govuk_env_sync.sh: Starting "${argv('pull_x')}"`),
-        trad(t(5.5), `govuk_env_sync.sh: Starting "${argv('pull_x_other')}"`),
-        trad(t(5), `govuk_env_sync.sh: Error running "${argv('pull_x')}" in function f on line 1 executing "x"`),
-        trad(t(1), `govuk_env_sync.sh: Starting "${argv('push_y')}"`),
+        syslogLine(t(30), `govuk_env_sync.sh: Starting "${argv('pull_x')}"`),
+        syslogLine(t(29), `govuk_env_sync.sh: Completed "${argv('pull_x')}"`),
+        syslogLine(t(6), `govuk_env_sync.sh: Starting "${argv('pull_x')}"`),
+        syslogLine(t(5.5), `govuk_env_sync.sh: Starting "${argv('pull_x_other')}"`),
+        syslogLine(t(5), `govuk_env_sync.sh: Error running "${argv('pull_x')}" in function f on line 1 executing "x"`),
+        syslogLine(t(1), `govuk_env_sync.sh: Starting "${argv('push_y')}"`),
       ].join('\n') + '\n',
     );
     const x = await findLastSyslogOnlyRun({ syslog: f, rotated: 1, now: NOW }, 'pull_x');
