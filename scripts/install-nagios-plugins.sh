@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Links the checks into the directory Icinga 2 (PluginDir), NRPE and Nagios ($USER1$) take plugins
-# from, default /usr/lib/nagios/plugins. Links, not copies: the launchers load the bundles (and their
-# shared chunks) from this checkout's dist/, and an upgrade of the checkout upgrades what Icinga runs.
+# from, default /usr/lib/nagios/plugins. Links, not copies: the launchers load their bundles (and the
+# lazily loaded ones in dist/lazy/) from this checkout's dist/, and an upgrade of the checkout upgrades
+# what Icinga runs.
 # Usage: scripts/install-nagios-plugins.sh [PLUGIN_DIR]
 set -euo pipefail
 dest=${1:-/usr/lib/nagios/plugins}
@@ -19,6 +20,6 @@ for p in check_env_sync check_env_sync_all check_env_sync_order; do
   ln -sfn "$src/$p" "$target"
   echo "$target -> $src/$p"
 done
-if [[ ! -f $src/../dist/check_env_sync.mjs ]]; then
+if [[ ! -f $src/../dist/check_env_sync.cjs ]]; then
   echo "install-nagios-plugins: the checkout is not built yet: run npm ci && npm run build in $(dirname "$src")" >&2
 fi

@@ -3,6 +3,7 @@ import { evaluate } from '../check/evaluate.js';
 import { gather, validateSchedule } from '../check/gather.js';
 import { MarkerError } from '../markers/read.js';
 import { emit, runPlugin, unknown } from '../output/pluginRuntime.js';
+import { writeAll } from '../output/writeAll.js';
 import { StageTimeoutError } from '../syslog/types.js';
 
 runPlugin(async () => {
@@ -10,7 +11,7 @@ runPlugin(async () => {
   try {
     const parsed = await parsePluginArgs(process.argv.slice(2));
     if ('text' in parsed) {
-      process.stdout.write(parsed.text);
+      writeAll(1, parsed.text);
       process.exit(3); // -h and -V exit UNKNOWN, as the Monitoring Plugins do
     }
     opts = parsed;

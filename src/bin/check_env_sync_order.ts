@@ -1,49 +1,65 @@
-import yargs from 'yargs';
 import { stateDirFrom } from '../common/defaults.js';
 import { parseDuration } from '../common/duration.js';
 import { validateName } from '../common/jobName.js';
 import { standardFlags } from '../common/args.js';
+import { quickParse, repeatedOption } from '../common/quickArgs.js';
 import { evaluateOrder } from '../check/order.js';
 import { MarkerError, readJobState } from '../markers/read.js';
 import { emit, runPlugin, unknown } from '../output/pluginRuntime.js';
+import { writeAll } from '../output/writeAll.js';
 
-runPlugin(async () => {
+const USAGE =
+  'Usage: check_env_sync_order --first JOB --then JOB --within DURATION [--state-dir DIR]\n\nCRITICAL when FIRST succeeded more than --within ago and THEN has not succeeded since; WARNING while inside the window.';
+
+const OPTIONS = {
+  first: { type: 'string', describe: 'The copy job (e.g. copy_data_to_staging)' },
+  then: { type: 'string', describe: 'The job that must follow it (e.g. data_sync_complete)' },
+  within: { type: 'string', default: '2h', describe: 'How long THEN may take to follow' },
+  'state-dir': { type: 'string', describe: 'State directory [env ENV_SYNC_STATE_DIR, default /var/lib/env-sync]' },
+  timeout: { alias: 't', type: 'string', default: '10', describe: 'Seconds before the plugin gives up' },
+  'max-output': { type: 'string', default: '4096', describe: 'Output bound in bytes' },
+} as const;
+
+/** Help, version and unusual command lines go to yargs (loaded only then), as for check_env_sync. */
+async function parseWithYargs(args: string[]): Promise<Record<string, unknown>> {
+  const { default: yargs } = await import('yargs');
   let failure: string | null = null;
   let printed = '';
   const argv = standardFlags(
-    yargs(process.argv.slice(2))
-    .scriptName('check_env_sync_order')
-    .usage('Usage: check_env_sync_order --first JOB --then JOB --within DURATION [--state-dir DIR]\n\nCRITICAL when FIRST succeeded more than --within ago and THEN has not succeeded since; WARNING while inside the window.')
-    .options({
-      first: { type: 'string', describe: 'The copy job (e.g. copy_data_to_staging)' },
-      then: { type: 'string', describe: 'The job that must follow it (e.g. data_sync_complete)' },
-      within: { type: 'string', default: '2h', describe: 'How long THEN may take to follow' },
-      'state-dir': { type: 'string', describe: 'State directory [env ENV_SYNC_STATE_DIR, default /var/lib/env-sync]' },
-      timeout: { alias: 't', type: 'string', default: '10', describe: 'Seconds before the plugin gives up' },
-      'max-output': { type: 'string', default: '4096', describe: 'Output bound in bytes' },
-    }),
+    yargs(args).scriptName('check_env_sync_order').usage(USAGE).parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false }).options(OPTIONS),
     (m) => (failure = m),
-  ).parseSync(process.argv.slice(2), {}, (_e, _a, out) => {
-      printed = out;
-    });
+  ).parseSync(args, {}, (_e, _a, out) => {
+    printed = out;
+  });
   if (failure) emit(unknown(`${failure} (see check_env_sync_order --help)`));
   if (argv.help || argv.version) {
-    process.stdout.write(printed.endsWith('\n') ? printed : `${printed}\n`);
+    writeAll(1, printed.endsWith('\n') ? printed : `${printed}\n`);
     process.exit(3);
   }
+  if (argv._.length) emit(unknown(`unexpected argument ${JSON.stringify(String(argv._[0]))}; every value needs its option (see --help)`));
+  const twice = repeatedOption(argv, OPTIONS);
+  if (twice) emit(unknown(`--${twice} is given more than once; give it once`));
+  return argv;
+}
+
+runPlugin(async () => {
+  const args = process.argv.slice(2);
+  const argv = quickParse(args, OPTIONS)?.values ?? (await parseWithYargs(args));
+  const first = argv.first as string | undefined;
+  const then = argv.then as string | undefined;
   let within: number;
   try {
-    if (!argv.first || !argv.then) throw new Error('--first JOB and --then JOB are both required');
-    validateName(argv.first);
-    validateName(argv.then);
-    within = parseDuration(argv.within, '--within');
+    if (!first || !then) throw new Error('--first JOB and --then JOB are both required');
+    validateName(first);
+    validateName(then);
+    within = parseDuration(argv.within as string, '--within');
   } catch (err) {
     emit(unknown((err as Error).message));
   }
-  const stateDir = stateDirFrom(argv['state-dir']);
+  const stateDir = stateDirFrom(argv['state-dir'] as string | undefined);
   try {
     const now = new Date();
-    emit(evaluateOrder(readJobState(stateDir, argv.first!), readJobState(stateDir, argv.then!), { first: argv.first!, then: argv.then!, withinSeconds: within }, now), Number(argv['max-output']) || 4096);
+    emit(evaluateOrder(readJobState(stateDir, first), readJobState(stateDir, then), { first, then, withinSeconds: within }, now), Number(argv['max-output']) || 4096);
   } catch (err) {
     if (err instanceof MarkerError) emit(unknown(err.message));
     throw err;

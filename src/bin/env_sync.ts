@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import yargs from 'yargs';
 import { DEFAULT_BOOT_ID_FILE, DEFAULT_REBOOT_LOCK_DIR, stateDirFrom, syslogFrom } from '../common/defaults.js';
 import { parseDuration } from '../common/duration.js';
 import { currentUser } from '../common/host.js';
@@ -180,6 +179,8 @@ async function main(): Promise<number> {
   const run = <T>(fn: (a: T) => Promise<number>) => (a: T) => {
     result = fn(a);
   };
+  // yargs is bundled apart (dist/lazy/) and loaded here, as every executable does.
+  const { default: yargs } = await import('yargs');
   await yargs(process.argv.slice(2))
     .scriptName('env-sync')
     .usage('Usage: env-sync <command> [options]\n\nThe on-call engineer\'s view of the data-sync jobs on this host.')

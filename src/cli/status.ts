@@ -1,4 +1,5 @@
 // `env-sync status`: one row a job, worst first; colour and block sparklines only on a terminal.
+import { compareText } from '../common/compare.js';
 import type { JobVerdict } from '../check/hostJobs.js';
 import { ago, clock, duration } from '../check/words.js';
 import { STATE_NAMES } from '../output/pluginOutput.js';
@@ -54,7 +55,7 @@ export async function statusRows(jobs: JobVerdict[], now: Date): Promise<StatusR
       history: (st?.history ?? []).slice(-10).map((h) => ({ start: h.start, outcome: h.outcome, durationSeconds: h.durationSeconds, exitCode: h.exitCode })),
     });
   }
-  return rows.sort((a, b) => RANK[b.state]! - RANK[a.state]! || a.job.localeCompare(b.job));
+  return rows.sort((a, b) => RANK[b.state]! - RANK[a.state]! || compareText(a.job, b.job));
 }
 
 function sparkline(history: StatusRow['history'], colour: boolean): string {

@@ -1,6 +1,6 @@
 import { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../common/randomHex.js';
 
 export class UnsafePathError extends Error {}
 
@@ -19,7 +19,7 @@ export function assertRealDirectory(dir: string): void {
 export function writeFileAtomic(path: string, content: string, mode = 0o644): void {
   const dir = dirname(path);
   assertRealDirectory(dir);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   let renamed = false;
   try {

@@ -1,6 +1,6 @@
 import { closeSync, constants, linkSync, openSync, statSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../common/randomHex.js';
 import { processLiveness, type Liveness } from '../common/host.js';
 import { readMarkerText, MarkerError } from './read.js';
 import { MARKER_SCHEMA, type LockRecord } from './types.js';
@@ -38,7 +38,7 @@ export function readLock(path: string): LockRecord | null {
 }
 
 function writeTemp(dir: string, name: string, content: string): string {
-  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${name}.${process.pid}.${randomHex(4)}.tmp`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
     writeSync(fd, content);

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { compareText } from '../common/compare.js';
 import { isValidName } from '../common/jobName.js';
 import { jobDir, RUNNING_PREFIX, statePath } from './paths.js';
 import { MARKER_SCHEMA, OUTCOMES, type JobState, type Run, type RunningMarker } from './types.js';
@@ -174,7 +175,7 @@ export function readRunningMarkers(stateDir: string, job: string): RunningMarker
     const obj = parseJson(path, text);
     markers.push({ ...checkRun(path, 'run', obj, true), schema: obj.schema as number });
   }
-  return markers.sort((a, b) => a.start.localeCompare(b.start));
+  return markers.sort((a, b) => compareText(a.start, b.start));
 }
 
 /** Job names that have a directory in the state directory. */

@@ -1,8 +1,9 @@
 // Whatever happens, a plugin prints one Monitoring Plugins result and exits 0-3: never a stack trace.
 import { render, type PluginResult } from './pluginOutput.js';
+import { writeAll } from './writeAll.js';
 
 export function emit(result: PluginResult, maxOutput = 4096): never {
-  process.stdout.write(render(result, maxOutput));
+  writeAll(1, render(result, maxOutput));
   process.exit(result.state);
 }
 

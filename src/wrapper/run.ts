@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../common/randomHex.js';
 import { constants as osConstants } from 'node:os';
 import { currentHost, currentUser, processLiveness, processStartTicks, readBootId } from '../common/host.js';
 import { tryAcquire, release, readLock } from '../markers/lock.js';
@@ -10,6 +10,7 @@ import type { LockRecord, Outcome, Run, RunningMarker } from '../markers/types.j
 import { EXIT_SKIPPED, EXIT_TIMEOUT, type WrapperOptions } from './options.js';
 import { OutputTail, OutputTap, type LineSink } from './outputTap.js';
 import { redactArg, redactArgv } from './redact.js';
+import { writeAll } from '../output/writeAll.js';
 import { SyslogSink } from './syslogSink.js';
 
 const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -18,7 +19,7 @@ const DRAIN_AFTER_EXIT_MS = 1000;
 
 function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
+  return `${stamp}-${randomHex(3)}`;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -312,18 +313,20 @@ function runChild(opts: WrapperOptions, run: Run, tail: OutputTail, reporter: Re
     onSpawned();
     reporter.event(`event=start job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${run.runId} pid=${pgid} argv="${quoteForLog(run.argv)}"`);
 
-    const tap = (stream: NodeJS.ReadableStream & { pipe: Function }, dest: NodeJS.WriteStream, sink: LineSink | null) => {
+    const tap = (stream: NodeJS.ReadableStream, fd: number, sink: LineSink | null) => {
       // Copies of the output (marker tail, syslog) get URL credentials redacted; the pass-through does not.
       const copies = new OutputTap(tail, sink, redactArg);
-      stream.on('data', (chunk: Buffer) => copies.push(chunk));
+      stream.on('data', (chunk: Buffer) => {
+        // A blocking write, as Node writes stdout itself on Linux: a slow reader of our output slows
+        // the child, as it would without the wrapper, instead of growing a buffer here. A reader
+        // that went away (EPIPE) is ignored: the sync goes on.
+        writeAll(fd, chunk);
+        copies.push(chunk);
+      });
       stream.on('end', () => copies.end());
-      // pipe() gives the pass-through backpressure: a slow reader of our stdout slows the child, as it
-      // would without the wrapper, instead of growing a buffer here.
-      (stream as NodeJS.ReadableStream).pipe(dest, { end: false });
     };
-    tap(child.stdout!, process.stdout, reporter.stdoutSink());
-    tap(child.stderr!, process.stderr, reporter.stderrSink());
-    for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined); // EPIPE: reader went away; the sync goes on
+    tap(child.stdout!, 1, reporter.stdoutSink());
+    tap(child.stderr!, 2, reporter.stderrSink());
 
     if (opts.timeoutSeconds !== null) {
       timers.push(
