@@ -1,0 +1,91 @@
+// What each executable loads on the command line Icinga, NRPE and cron give it. Start-up is paid
+// every minute on every host (docs/benchmarks.md has the timings); these tests pin the causes, which
+// unlike timings do not vary with a noisy machine: one CommonJS bundle and nothing lazy, no ES
+// module loader, no yargs, no node:crypto, and for the plugins no stream modules and no ICU.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixture, plugin, repoRoot } from './support/proc.js';
+import { makeTempDir } from './support/tmp.js';
+
+interface Probe {
+  builtins: string[];
+  files: string[];
+  calls: string[];
+}
+
+describe('start-up: what an executable loads on its usual command line', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let state: string;
+  let cleanup: () => void;
+  const syslog = () => join(dir, 'syslog');
+
+  before(() => {
+    ({ dir, cleanup } = makeTempDir());
+    state = join(dir, 'state');
+    mkdirSync(state);
+    writeFileSync(syslog(), '');
+    // Three jobs with real markers, one failed, so that sorting, evidence and ages all run.
+    for (const [job, cmd] of [['alpha', 'true'], ['Bravo', 'false'], ['9charlie', 'true']] as const) {
+      const r = spawnSync(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', job, '--', cmd]);
+      expect(r.status, String(r.stderr)).to.equal(cmd === 'true' ? 0 : 1);
+    }
+  });
+  after(() => cleanup());
+
+  function probe(exe: string, args: string[]): Probe & { stdout: string; status: number | null } {
+    const out = join(dir, `probe-${exe}.json`);
+    const env: NodeJS.ProcessEnv = { ...process.env, STARTUP_PROBE_OUT: out };
+    delete env.NODE_OPTIONS;
+    const r = spawnSync(process.execPath, ['-r', fixture('startup-probe.cjs'), plugin(exe), ...args], { env, encoding: 'utf8' });
+    return { ...(JSON.parse(readFileSync(out, 'utf8')) as Probe), stdout: r.stdout, status: r.status };
+  }
+
+  const ownFiles = (p: Probe) => p.files.filter((f) => f.startsWith(repoRoot) && !f.endsWith('startup-probe.cjs')).map((f) => f.slice(repoRoot.length));
+  // Built-in modules loaded beyond what a bare `node -e 0` loads.
+  const loaded = (p: Probe, pattern: RegExp) => p.builtins.filter((m) => pattern.test(m) && !probeBare().builtins.includes(m));
+
+  const plugins: [string, string[]][] = [
+    ['check_env_sync', ['--job', 'Bravo', '--state-dir', '', '--syslog', '', '-w', '25h', '-c', '26h']],
+    ['check_env_sync_all', ['--state-dir', '', '--syslog', '']],
+    ['check_env_sync_order', ['--first', 'alpha', '--then', '9charlie', '--state-dir', '']],
+  ];
+  for (const [exe, template] of plugins) {
+    it(`${exe}: its launcher and one CommonJS bundle, no stream, crypto or ES module loading, no ICU`, () => {
+      const args = template.map((a, i) => (a === '' ? (template[i - 1] === '--syslog' ? syslog() : state) : a));
+      const p = probe(exe, args);
+      expect(p.stdout).to.match(/^ENV_SYNC (OK|WARNING|CRITICAL) - /);
+      expect(ownFiles(p)).to.deep.equal([`plugins/${exe}`, `dist/${exe}.cjs`]);
+      expect(loaded(p, /^NativeModule (stream|net|crypto|internal\/crypto\/|internal\/streams\/)/), 'stream or crypto modules').to.deep.equal([]);
+      expect(loaded(p, /esm/), 'the ES module loader at work').to.deep.equal([]);
+      expect(p.calls, 'calls that load ICU data').to.deep.equal([]);
+    });
+  }
+
+  it('env-sync-run: its launcher and one CommonJS bundle, no crypto, no ICU; the child process modules it needs', () => {
+    const p = probe('env-sync-run', ['--no-syslog', '--state-dir', state, '--job', 'alpha', '--', 'true']);
+    expect(p.status).to.equal(0);
+    expect(ownFiles(p)).to.deep.equal(['plugins/env-sync-run', 'dist/env_sync_run.cjs']);
+    expect(loaded(p, /^NativeModule (crypto|internal\/crypto\/)/), 'crypto modules').to.deep.equal([]);
+    expect(loaded(p, /^NativeModule child_process$/)).to.have.length(1);
+    expect(p.calls, 'calls that load ICU data').to.deep.equal([]);
+  });
+
+  it('loads yargs, from its own bundle in dist/lazy/, only when asked for help', () => {
+    const p = probe('check_env_sync', ['--help']);
+    expect(p.stdout).to.match(/^Usage: check_env_sync/);
+    // dist/lazy/yargs.mjs is an ES module: it is not in require.cache but its loader is.
+    expect(loaded(p, /esm/)).to.not.deep.equal([]);
+  });
+
+  let bare: Probe | null = null;
+  function probeBare(): Probe {
+    if (bare) return bare;
+    const out = join(dir, 'probe-bare.json');
+    spawnSync(process.execPath, ['-r', fixture('startup-probe.cjs'), '-e', '0'], { env: { ...process.env, STARTUP_PROBE_OUT: out } });
+    bare = JSON.parse(readFileSync(out, 'utf8')) as Probe;
+    return bare;
+  }
+});
