@@ -132,6 +132,24 @@ describe('marker files', () => {
     expect(mode).to.equal('644');
   });
 
+  it('reads markers of different sizes in turn whole (one read buffer), and fills fields older markers lack with null', () => {
+    const big = run('failure', { job: 'big', output: { lines: 40, bytes: 0, tail: Array.from({ length: 40 }, (_, i) => `${i} ${'x'.repeat(3000)}`) } });
+    recordRun(ctx(dir, 'big'), big);
+    recordRun(ctx(dir, 'small'), run('success', { job: 'small' }));
+    // A marker written before childPid, signal and message existed.
+    const old = run('success', { job: 'old' }) as Partial<Run>;
+    for (const f of ['childPid', 'signal', 'message', 'timeoutSeconds'] as const) delete old[f];
+    mkdirSync(join(dir, 'old'));
+    writeFileAtomic(statePath(dir, 'old'), JSON.stringify({ ...emptyJobState('old'), last: old, lastSuccess: old }));
+    expect(readFileSync(statePath(dir, 'big')).length).to.be.greaterThan(100_000);
+    for (const job of ['small', 'big', 'small', 'old', 'big', 'old']) {
+      const s = readJobState(dir, job)!;
+      expect(s.last!.job).to.equal(job);
+      const onDisk = JSON.parse(readFileSync(statePath(dir, job), 'utf8')).last as Record<string, unknown>;
+      expect(s.last).to.deep.equal({ childPid: null, signal: null, message: null, timeoutSeconds: null, ...onDisk });
+    }
+  });
+
   it('refuses to create the state directory itself, naming the fix', () => {
     expect(() => ensureJobDir(join(dir, 'missing'), 'pull_x')).to.throw(/does not exist; create it: install -d/);
   });
@@ -249,7 +267,7 @@ describe('locks', () => {
             out += d;
             if (String(d).includes('\n') && ++answered === 30) writeFileSync(flag, '');
           });
-          c.on('exit', () => resolve(out));
+          c.on('close', () => resolve(out)); // 'close', not 'exit': stdout may still hold the answer at exit
         }),
       ),
     );
