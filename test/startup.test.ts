@@ -73,6 +73,18 @@ describe('start-up: what an executable loads on its usual command line', functio
     expect(p.calls, 'calls that load ICU data').to.deep.equal([]);
   });
 
+  // A crontab with schedules brings cron-parser (dist/lazy/, an ES module) for the NEXT RUN column.
+  it('env-sync status: one bundle, no yargs or ES module loading, no child_process, readline or ICU', () => {
+    const crontab = join(dir, 'crontab');
+    writeFileSync(crontab, 'MAILTO=""\n');
+    const p = probe('env-sync', ['status', '--state-dir', state, '--syslog', syslog(), '--crontab', crontab, '--json']);
+    expect(JSON.parse(p.stdout).jobs).to.have.length(3);
+    expect(ownFiles(p)).to.deep.equal(['plugins/env-sync', 'dist/env_sync.cjs']);
+    expect(loaded(p, /esm/), 'the ES module loader at work (yargs)').to.deep.equal([]);
+    expect(loaded(p, /^NativeModule (child_process|readline|crypto)$/)).to.deep.equal([]);
+    expect(p.calls, 'calls that load ICU data').to.deep.equal([]);
+  });
+
   it('loads yargs, from its own bundle in dist/lazy/, only when asked for help', () => {
     const p = probe('check_env_sync', ['--help']);
     expect(p.stdout).to.match(/^Usage: check_env_sync/);

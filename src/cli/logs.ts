@@ -1,7 +1,6 @@
 // `env-sync logs JOB [--follow]`: the job's lines from syslog.1 then syslog, oldest first; --follow
 // goes on with new lines, across rotation (tail-file follows the renamed file to its end, then the new one).
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseLine } from '../syslog/parseLine.js';
 import { rotatedFiles } from '../syslog/scan.js';
 
@@ -15,6 +14,8 @@ export function jobLineMatcher(job: string, cfgName = job): (line: string) => bo
 
 export async function printLogs(o: { job: string; syslog: string; rotated: number; out: NodeJS.WritableStream }): Promise<number> {
   const match = jobLineMatcher(o.job);
+  // Loaded here, not at the top: the env-sync bundle holds status too, which never reads lines this way.
+  const { createInterface } = await import('node:readline');
   let n = 0;
   for (const file of rotatedFiles(o.syslog, Math.min(o.rotated, 1)).reverse()) {
     try {
