@@ -240,7 +240,12 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
   const sysLines = syslogOnlyRun ? syslogOnlyRun.lines : (ev?.lines ?? []);
   const sysErrors = syslogOnlyRun ? sysLines.filter((l) => l.message.startsWith('Error running')) : (ev?.errorLines ?? []);
   const pick = sysErrors.length ? sysErrors : sysLines;
-  if (judged || syslogOnlyRun) {
+  if (judged && !syslogOnlyRun && !ev && judged.outcome === 'success') {
+    // Syslog was not read (a run that succeeded needs no explaining): the marker's tail is the evidence.
+    long.push(`Evidence (run ${judged.runId}, last lines of its output, kept in the marker):`);
+    for (const l of judged.output.tail.slice(-shown)) long.push(`  ${l}`);
+    if (!judged.output.tail.length) long.push(`  (the run printed nothing; its syslog lines: env-sync logs ${opts.job})`);
+  } else if (judged || syslogOnlyRun) {
     const id = judged ? `run ${judged.runId}` : 'last run';
     long.push(`Evidence (${id}, ${sysErrors.length ? 'error lines' : 'last lines'}):`);
     for (const e of pick.slice(-shown)) long.push(`  ${evidenceLine(e)}`);

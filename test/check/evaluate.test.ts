@@ -74,6 +74,16 @@ describe('evaluate(): facts in, verdict out', () => {
       expect(r.summary).to.match(summary);
     });
   }
+  it('shows a settled success\'s output tail from the marker when syslog was not read', () => {
+    const r = evaluate({ ...FACTS, jobState: history(runAt(8, 'success')) }, OPTS, NOW);
+    expect(r.longOutput.slice(0, 2)).to.deep.equal(['Evidence (run r-8-success, last lines of its output, kept in the marker):', '  done']);
+  });
+  it('says a run printed nothing rather than leave an empty evidence heading', () => {
+    const silent = runAt(8, 'success', 23, { output: { lines: 0, bytes: 0, tail: [] } });
+    const r = evaluate({ ...FACTS, jobState: history(silent) }, OPTS, NOW);
+    expect(r.longOutput[1]).to.equal('  (the run printed nothing; its syslog lines: env-sync logs pull_x)');
+    expect(r.longOutput[1]).to.not.match(/^Re-run/);
+  });
   it('gives the re-run command of the run judged', () => {
     const r = evaluate({ ...FACTS, jobState: history(runAt(8, 'failure')) }, OPTS, NOW);
     expect(r.longOutput).to.include('Re-run: sudo -u govuk-backup env-sync-run --job pull_x -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg');
