@@ -6,11 +6,17 @@
 // entry required from a CommonJS launcher costs about 1 ms.
 //
 // The big packages used only on slow paths (yargs for help and unusual arguments, execa, tail-file,
-// cron-parser) are not in the entries: each is bundled once into dist/lazy/<package>.mjs (they are
-// ES modules), and an entry's `await import('yargs')` becomes `import('./lazy/yargs.mjs')`, paid
-// only by the runs that need it.
+// cron-parser) are not in the entries: each is bundled once into dist/lazy/<package>.cjs, and an
+// entry's `await import('yargs')` becomes a require() of it, paid only by the runs that need it.
+// No import() is left in any bundle, so plugins/lib/launch.cjs can run them from V8's code cache
+// (vm.Script has no module loader for import()).
+//
+// Last, each executable runs once on a small fixture with ENV_SYNC_WRITE_CODE_CACHE=1, and its
+// launcher saves the code V8 compiled as dist/<name>.cjs.cache (see plugins/lib/launch.cjs).
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -30,7 +36,7 @@ const lazyExternal = {
       if (args.kind !== 'dynamic-import') {
         throw new Error(`${args.importer}: ${args.path} must be imported with await import() (it is bundled apart, in dist/lazy/, to keep start-up small)`);
       }
-      return { path: `./lazy/${args.path}.mjs`, external: true };
+      return { path: `./lazy/${args.path}.cjs`, external: true };
     });
   },
 };
@@ -41,6 +47,7 @@ for (const entry of entries) {
     outfile: join(dist, entry.replace(/\.ts$/, '.cjs')),
     bundle: true,
     format: 'cjs',
+    supported: { 'dynamic-import': false },
     platform: 'node',
     target: 'node20',
     sourcemap: false,
@@ -50,23 +57,57 @@ for (const entry of entries) {
   });
 }
 
-// The packages or their dependencies are partly CommonJS and call require() for Node built-ins, so
-// each ESM bundle gets a require (node:module is loaded already by then: these run after start-up).
-const BANNER = "import { createRequire as __esCreateRequire } from 'node:module'; const require = __esCreateRequire(import.meta.url);";
+// yargs is an ES module that finds its own files from import.meta.url; in a CommonJS bundle that
+// is the bundle's own URL, as it was in the ESM bundle.
+const META_BANNER = "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;";
 for (const pkg of LAZY) {
-  // Re-export each name the package has, by name: `export *` from a CommonJS package (cron-parser)
-  // would give names without values.
-  const names = Object.keys(await import(pkg)).filter((n) => n !== '__esModule' && /^[A-Za-z_$][\w$]*$/.test(n));
+  // An entry's `await import(pkg)` becomes `__toESM(require(lazy))` with Node's semantics: the
+  // namespace's default is module.exports and its names are module.exports' properties. So
+  // module.exports is what Node's import() would give as default: an ES module's default export
+  // (yargs), else the package itself (execa's names, cron-parser's, tail-file's class).
+  const meta = JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8'));
+  const esmDefault = meta.type === 'module' && 'default' in (await import(pkg));
+  const contents = esmDefault ? `module.exports = require('${pkg}').default;` : `module.exports = require('${pkg}');`;
   await build({
-    stdin: { contents: `export { ${names.join(', ')} } from '${pkg}';`, resolveDir: root, loader: 'js' },
-    outfile: join(dist, 'lazy', `${pkg}.mjs`),
+    stdin: { contents, resolveDir: root, loader: 'js' },
+    outfile: join(dist, 'lazy', `${pkg}.cjs`),
     bundle: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
+    supported: { 'dynamic-import': false },
+    define: { 'import.meta.url': '__importMetaUrl' },
+    banner: { js: META_BANNER },
     sourcemap: false,
     legalComments: 'none',
-    banner: { js: BANNER },
     logLevel: 'warning',
   });
+}
+
+// Warm-up runs for the code caches: the command lines Icinga and cron give, on a fixture made by
+// the wrapper itself. A run that fails leaves no cache, and the executable works without one.
+const work = mkdtempSync(join(tmpdir(), 'env-sync-build-'));
+try {
+  const state = join(work, 'state');
+  const syslog = join(work, 'syslog');
+  const crontab = join(work, 'crontab');
+  mkdirSync(state);
+  writeFileSync(syslog, '');
+  writeFileSync(crontab, '');
+  const plugin = (name) => join(root, 'plugins', name);
+  const env = { ...process.env, ENV_SYNC_WRITE_CODE_CACHE: '1', ENV_SYNC_STATE_DIR: state, ENV_SYNC_SYSLOG: syslog };
+  const runs = [
+    ['env-sync-run', ['--no-syslog', '--job', 'warm_up', '--', 'false']],
+    ['env-sync-run', ['--no-syslog', '--job', 'warm_up_ok', '--', 'true']],
+    ['check_env_sync', ['--job', 'warm_up', '-w', '25h', '-c', '26h']],
+    ['check_env_sync_all', ['--crontab', crontab]],
+    ['check_env_sync_order', ['--first', 'warm_up_ok', '--then', 'warm_up']],
+    ['env-sync', ['status', '--crontab', crontab]],
+  ];
+  for (const [exe, args] of runs) {
+    const r = spawnSync(plugin(exe), args, { env, encoding: 'utf8' });
+    if (r.status === null || r.status > 3 || r.error) console.warn(`bundle: warm-up run of ${exe} failed (${r.error?.message ?? r.stderr.trim()}); it runs without a code cache`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
 }

@@ -1,10 +1,11 @@
 // What each executable loads on the command line Icinga, NRPE and cron give it. Start-up is paid
 // every minute on every host (docs/benchmarks.md has the timings); these tests pin the causes, which
-// unlike timings do not vary with a noisy machine: one CommonJS bundle and nothing lazy, no ES
-// module loader, no yargs, no node:crypto, and for the plugins no stream modules and no ICU.
+// unlike timings do not vary with a noisy machine: one CommonJS bundle run from V8's code cache and
+// nothing lazy, no ES module loader, no yargs, no node:crypto, and for the plugins no stream modules
+// and no ICU.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, plugin, repoRoot } from './support/proc.js';
 import { makeTempDir } from './support/tmp.js';
@@ -43,7 +44,10 @@ describe('start-up: what an executable loads on its usual command line', functio
     return { ...(JSON.parse(readFileSync(out, 'utf8')) as Probe), stdout: r.stdout, status: r.status };
   }
 
+  // Files loaded through require(): the launcher and its loader; the bundle itself is run by the
+  // loader from its code cache (vm.Script), so it is not among them, and nor is anything lazy.
   const ownFiles = (p: Probe) => p.files.filter((f) => f.startsWith(repoRoot) && !f.endsWith('startup-probe.cjs')).map((f) => f.slice(repoRoot.length));
+  const LOADER = 'plugins/lib/launch.cjs';
   // Built-in modules loaded beyond what a bare `node -e 0` loads.
   const loaded = (p: Probe, pattern: RegExp) => p.builtins.filter((m) => pattern.test(m) && !probeBare().builtins.includes(m));
 
@@ -57,7 +61,7 @@ describe('start-up: what an executable loads on its usual command line', functio
       const args = template.map((a, i) => (a === '' ? (template[i - 1] === '--syslog' ? syslog() : state) : a));
       const p = probe(exe, args);
       expect(p.stdout).to.match(/^ENV_SYNC (OK|WARNING|CRITICAL) - /);
-      expect(ownFiles(p)).to.deep.equal([`plugins/${exe}`, `dist/${exe}.cjs`]);
+      expect(ownFiles(p)).to.deep.equal([`plugins/${exe}`, LOADER]);
       expect(loaded(p, /^NativeModule (stream|net|crypto|internal\/crypto\/|internal\/streams\/)/), 'stream or crypto modules').to.deep.equal([]);
       expect(loaded(p, /esm/), 'the ES module loader at work').to.deep.equal([]);
       expect(p.calls, 'calls that load ICU data').to.deep.equal([]);
@@ -67,7 +71,7 @@ describe('start-up: what an executable loads on its usual command line', functio
   it('env-sync-run: its launcher and one CommonJS bundle, no crypto, no ICU; the child process modules it needs', () => {
     const p = probe('env-sync-run', ['--no-syslog', '--state-dir', state, '--job', 'alpha', '--', 'true']);
     expect(p.status).to.equal(0);
-    expect(ownFiles(p)).to.deep.equal(['plugins/env-sync-run', 'dist/env_sync_run.cjs']);
+    expect(ownFiles(p)).to.deep.equal(['plugins/env-sync-run', LOADER]);
     expect(loaded(p, /^NativeModule (crypto|internal\/crypto\/)/), 'crypto modules').to.deep.equal([]);
     expect(loaded(p, /^NativeModule child_process$/)).to.have.length(1);
     expect(p.calls, 'calls that load ICU data').to.deep.equal([]);
@@ -79,7 +83,7 @@ describe('start-up: what an executable loads on its usual command line', functio
     writeFileSync(crontab, 'MAILTO=""\n');
     const p = probe('env-sync', ['status', '--state-dir', state, '--syslog', syslog(), '--crontab', crontab, '--json']);
     expect(JSON.parse(p.stdout).jobs).to.have.length(3);
-    expect(ownFiles(p)).to.deep.equal(['plugins/env-sync', 'dist/env_sync.cjs']);
+    expect(ownFiles(p)).to.deep.equal(['plugins/env-sync', LOADER]);
     expect(loaded(p, /esm/), 'the ES module loader at work (yargs)').to.deep.equal([]);
     expect(loaded(p, /^NativeModule (child_process|readline|crypto)$/)).to.deep.equal([]);
     expect(p.calls, 'calls that load ICU data').to.deep.equal([]);
@@ -88,8 +92,36 @@ describe('start-up: what an executable loads on its usual command line', functio
   it('loads yargs, from its own bundle in dist/lazy/, only when asked for help', () => {
     const p = probe('check_env_sync', ['--help']);
     expect(p.stdout).to.match(/^Usage: check_env_sync/);
-    // dist/lazy/yargs.mjs is an ES module: it is not in require.cache but its loader is.
-    expect(loaded(p, /esm/)).to.not.deep.equal([]);
+    expect(ownFiles(p)).to.deep.equal(['plugins/check_env_sync', LOADER, 'dist/lazy/yargs.cjs']);
+    expect(loaded(p, /esm/), 'the ES module loader at work').to.deep.equal([]);
+  });
+
+  it('runs every executable from the code cache the build wrote', () => {
+    for (const exe of ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order', 'env-sync', 'env-sync-run']) {
+      const r = spawnSync(plugin(exe), ['--help'], { env: { ...process.env, ENV_SYNC_DEBUG_CODE_CACHE: '1' }, encoding: 'utf8' });
+      expect(r.stderr, exe).to.match(/^code cache: used$/m);
+    }
+  });
+
+  it('ignores a cache that does not match the bundle, and still gives the right verdict', () => {
+    const copy = join(dir, 'copy');
+    cpSync(join(repoRoot, 'plugins'), join(copy, 'plugins'), { recursive: true });
+    cpSync(join(repoRoot, 'dist'), join(copy, 'dist'), { recursive: true });
+    const args = ['--job', 'Bravo', '--state-dir', state, '--syslog', syslog()];
+    const env = { ...process.env, ENV_SYNC_DEBUG_CODE_CACHE: '1' };
+    const good = spawnSync(join(copy, 'plugins', 'check_env_sync'), args, { env, encoding: 'utf8' });
+    // Another bundle's cache, and then bytes that are no cache at all.
+    for (const bad of [readFileSync(join(copy, 'dist', 'check_env_sync_order.cjs.cache')), Buffer.from('not a code cache')]) {
+      writeFileSync(join(copy, 'dist', 'check_env_sync.cjs.cache'), bad);
+      const r = spawnSync(join(copy, 'plugins', 'check_env_sync'), args, { env, encoding: 'utf8' });
+      expect(r.stderr).to.match(/^code cache: rejected$/m);
+      expect(r.status).to.equal(good.status);
+      expect(r.stdout.replace(/age=[\d.]+s/, '')).to.equal(good.stdout.replace(/age=[\d.]+s/, ''));
+    }
+    rmSync(join(copy, 'dist', 'check_env_sync.cjs.cache'));
+    const none = spawnSync(join(copy, 'plugins', 'check_env_sync'), args, { env, encoding: 'utf8' });
+    expect(none.stderr).to.match(/^code cache: none$/m);
+    expect(none.status).to.equal(good.status);
   });
 
   let bare: Probe | null = null;
