@@ -8,6 +8,8 @@ const SLACK_MS = 60_000;
 const SEEK_MARGIN_MS = 60_000;
 // How much syslog one check reads back from the end of a run's window. A run of hours in a busy log
 // spans gigabytes; its last lines (where the error is) come first, and `env-sync logs JOB` has the rest.
+// 4 MiB is nearly six minutes of a 1 GiB-a-day log: the three minutes of slack and seek margin
+// around a run's end, and three minutes of its last lines before that.
 export const EVIDENCE_BUDGET_BYTES = 4 * 1024 * 1024;
 const MAX_LINES = 200;
 const SCRIPT_TAG = 'govuk_env_sync.sh';
@@ -50,7 +52,10 @@ export async function collectRunEvidence(
       stopBefore: new Date(from),
       notAfter: new Date(to + SEEK_MARGIN_MS),
       maxBytes: opts.maxBytes ?? EVIDENCE_BUDGET_BYTES,
-      needles: [ownTag, jobWord, cfgNeedle],
+      // Each string the job's lines are known by holds the job's name (its tag, job=, its cfg), so
+      // one indexOf pass over a chunk finds them all; the prefilter and the match below keep only
+      // the job's own lines. Three needles made three passes over the same bytes.
+      needles: cfgNeedle.includes(q.job) ? [q.job] : [q.job, cfgNeedle],
       prefilter: (raw) => raw.includes(ownTag) || raw.includes(jobWord) || raw.includes(cfgNeedle),
     },
     (e) => {

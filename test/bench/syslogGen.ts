@@ -34,14 +34,16 @@ export function jobRunLines(j: JobLines): Array<{ time: Date; text: string }> {
     { time: at(100), text: `govuk_env_sync.sh: Starting "${argv}"` },
     { time: at(2000), text: `env-sync/${j.job}[4101]: Downloading dump from s3://govuk-env-sync/${j.job}/latest.dump` },
   ];
+  // A failing script stops at its error, so the error lines come just before the finish line.
+  const last = Math.max(3000, j.end.getTime() - j.start.getTime() - 200);
   if (j.exit !== 0) {
-    out.push({ time: at(3000), text: `env-sync/${j.job}[4101]: pg_restore: error: could not execute query: ERROR:  relation "events" does not exist` });
-    out.push({ time: at(3100), text: `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore -d ${j.job}"` });
+    out.push({ time: at(last - 100), text: `env-sync/${j.job}[4101]: pg_restore: error: could not execute query: ERROR:  relation "events" does not exist` });
+    out.push({ time: at(last), text: `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore -d ${j.job}"` });
   } else {
-    out.push({ time: at(3100), text: `govuk_env_sync.sh: Completed "${argv}"` });
+    out.push({ time: at(last), text: `govuk_env_sync.sh: Completed "${argv}"` });
   }
   // The finish line comes last even for a run shorter than the lines placed above.
-  out.push({ time: new Date(Math.max(j.end.getTime(), j.start.getTime() + 3200)), text: `env-sync-run[4100]: event=finish job=${j.job} run=${j.runId} outcome=${j.exit ? 'failure' : 'success'} exit=${j.exit} duration=${dur}s` });
+  out.push({ time: new Date(Math.max(j.end.getTime(), j.start.getTime() + last + 100)), text: `env-sync-run[4100]: event=finish job=${j.job} run=${j.runId} outcome=${j.exit ? 'failure' : 'success'} exit=${j.exit} duration=${dur}s` });
   return out;
 }
 
