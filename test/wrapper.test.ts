@@ -47,6 +47,24 @@ describe('env-sync-run', function () {
     expect(readRunningMarkers(state, 'success')).to.deep.equal([]);
   });
 
+  it('writes the running marker once the command has started, with its pid; a command that cannot start leaves none', async () => {
+    const seen: Array<number | null> = [];
+    const running = wrap(['--job', 'once', '--', 'sleep', '0.5']);
+    let done = false;
+    void running.then(() => (done = true));
+    while (!done) {
+      for (const m of readRunningMarkers(state, 'once')) seen.push(m.childPid);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect((await running).code).to.equal(0);
+    expect(seen.length, 'the running marker was never seen').to.be.greaterThan(0);
+    expect(seen.filter((pid) => pid === null), 'markers without the child pid').to.deep.equal([]);
+    const r = await wrap(['--job', 'nocmd', '--', join(dir, 'no-such-command')]);
+    expect(r.code).to.equal(127);
+    expect(readJobState(state, 'nocmd')!.last?.outcome).to.equal('spawn-error');
+    expect(readdirSync(join(state, 'nocmd')).filter((f) => f.startsWith('running-'))).to.deep.equal([]);
+  });
+
   it('passes a failure through: exit 3 gives exit 3 and outcome failure, with the output tail', async () => {
     const r = await wrap(['--job', 'pull_x', '--', SAMPLE, '-f', cfg('fail', 'exit_code=3\n')]);
     expect(r.code).to.equal(3);

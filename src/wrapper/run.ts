@@ -216,8 +216,9 @@ export async function runWrapped(opts: WrapperOptions): Promise<WrapperResult> {
     if (live !== 'alive') marker('record the interrupted run', () => recordInterrupted(m, null, whyDead(m.bootId, m.wrapperPid)));
   }
 
-  marker('write the running marker', () => writeRunning(ctx, run));
-
+  // The running marker is written once, as soon as spawn() returns with the child's pid (it forks and
+  // execs before returning): one atomic write with two fsyncs fewer than writing it before and after.
+  // Until then the run lock names this run; a command that cannot start leaves no running marker.
   const tail = new OutputTail();
   const finished = await runChild(opts, run, tail, reporter, () => marker('write the running marker', () => writeRunning(ctx, run)));
   const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
