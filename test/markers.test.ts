@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyRun, ensureJobDir, recordRun, writeRunning, type StoreContext } from '../src/markers/store.js';
@@ -249,6 +249,20 @@ describe('locks', () => {
     const r = tryAcquire(p, rec('after', process.pid, 'new-boot'), 'new-boot');
     expect(r.acquired).to.equal(true);
     if (r.acquired) expect(r.tookOver.map((h) => h.runId)).to.deep.equal(['before-reboot']);
+  });
+
+  it('takes over a lock a crash left empty or half-written, once it is older than 10 s', () => {
+    ensureJobDir(dir, 'j');
+    const p = runLockPath(dir, 'j', null);
+    for (const junk of ['', '{"schema":1,"runId":"r-old","pi']) {
+      writeFileSync(p, junk);
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(p, old, old);
+      const holder = { runId: 'r-new', pid: process.pid, startTicks: processStartTicks(process.pid), bootId: 'b', host: 'h', start: new Date().toISOString() };
+      expect(tryAcquire(p, holder, 'b').acquired).to.equal(true);
+      expect(readLock(p)?.runId).to.equal('r-new');
+      release(p, 'r-new');
+    }
   });
 
   it('lets exactly one of 30 simultaneous processes take the lock', async () => {

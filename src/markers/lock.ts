@@ -1,4 +1,4 @@
-import { closeSync, constants, linkSync, openSync, statSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, constants, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomHex } from '../common/randomHex.js';
 import { processLiveness, type Liveness } from '../common/host.js';
@@ -37,12 +37,14 @@ export function readLock(path: string): LockRecord | null {
   }
 }
 
+// Not fsynced: a lock lives for one run, and one that a crash leaves empty or half-written is junk
+// that tryAcquire takes over once it is GUARD_STALE_MS old (after a reboot it always is). Two fsyncs
+// a run fewer, each milliseconds on a busy disk.
 function writeTemp(dir: string, name: string, content: string): string {
   const tmp = join(dir, `.${name}.${process.pid}.${randomHex(4)}.tmp`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
     writeSync(fd, content);
-    fsyncSync(fd);
   } catch (err) {
     // Disk full or similar: leave nothing behind.
     closeSync(fd);
