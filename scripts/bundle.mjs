@@ -8,11 +8,11 @@
 // The big packages used only on slow paths (yargs for help and unusual arguments, execa, tail-file,
 // cron-parser) are not in the entries: each is bundled once into dist/lazy/<package>.cjs, and an
 // entry's `await import('yargs')` becomes a require() of it, paid only by the runs that need it.
-// No import() is left in any bundle, so plugins/lib/launch.cjs can run them from V8's code cache
+// No import() is left in any bundle, so plugins/launch.cjs can run them from V8's code cache
 // (vm.Script has no module loader for import()).
 //
 // Last, each executable runs once on a small fixture with ENV_SYNC_WRITE_CODE_CACHE=1, and its
-// launcher saves the code V8 compiled as dist/<name>.cjs.cache (see plugins/lib/launch.cjs).
+// launcher saves the code V8 compiled as dist/<name>.cjs.cache (see plugins/launch.cjs).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -5,7 +5,7 @@
 // and no ICU.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, plugin, repoRoot } from './support/proc.js';
 import { makeTempDir } from './support/tmp.js';
@@ -44,10 +44,10 @@ describe('start-up: what an executable loads on its usual command line', functio
     return { ...(JSON.parse(readFileSync(out, 'utf8')) as Probe), stdout: r.stdout, status: r.status };
   }
 
-  // Files loaded through require(): the launcher and its loader; the bundle itself is run by the
-  // loader from its code cache (vm.Script), so it is not among them, and nor is anything lazy.
+  // Files loaded through require(): the launcher (every executable is a link to it); the bundle
+  // itself is run from its code cache (vm.Script), so it is not among them, and nor is anything lazy.
   const ownFiles = (p: Probe) => p.files.filter((f) => f.startsWith(repoRoot) && !f.endsWith('startup-probe.cjs')).map((f) => f.slice(repoRoot.length));
-  const LOADER = 'plugins/lib/launch.cjs';
+  const LAUNCHER = 'plugins/launch.cjs';
   // Built-in modules loaded beyond what a bare `node -e 0` loads.
   const loaded = (p: Probe, pattern: RegExp) => p.builtins.filter((m) => pattern.test(m) && !probeBare().builtins.includes(m));
 
@@ -61,7 +61,7 @@ describe('start-up: what an executable loads on its usual command line', functio
       const args = template.map((a, i) => (a === '' ? (template[i - 1] === '--syslog' ? syslog() : state) : a));
       const p = probe(exe, args);
       expect(p.stdout).to.match(/^ENV_SYNC (OK|WARNING|CRITICAL) - /);
-      expect(ownFiles(p)).to.deep.equal([`plugins/${exe}`, LOADER]);
+      expect(ownFiles(p)).to.deep.equal([LAUNCHER]);
       expect(loaded(p, /^NativeModule (stream|net|crypto|internal\/crypto\/|internal\/streams\/)/), 'stream or crypto modules').to.deep.equal([]);
       expect(loaded(p, /esm/), 'the ES module loader at work').to.deep.equal([]);
       expect(p.calls, 'calls that load ICU data').to.deep.equal([]);
@@ -71,7 +71,7 @@ describe('start-up: what an executable loads on its usual command line', functio
   it('env-sync-run: its launcher and one CommonJS bundle, no crypto, no ICU; the child process modules it needs', () => {
     const p = probe('env-sync-run', ['--no-syslog', '--state-dir', state, '--job', 'alpha', '--', 'true']);
     expect(p.status).to.equal(0);
-    expect(ownFiles(p)).to.deep.equal(['plugins/env-sync-run', LOADER]);
+    expect(ownFiles(p)).to.deep.equal([LAUNCHER]);
     expect(loaded(p, /^NativeModule (crypto|internal\/crypto\/)/), 'crypto modules').to.deep.equal([]);
     expect(loaded(p, /^NativeModule child_process$/)).to.have.length(1);
     expect(p.calls, 'calls that load ICU data').to.deep.equal([]);
@@ -83,7 +83,7 @@ describe('start-up: what an executable loads on its usual command line', functio
     writeFileSync(crontab, 'MAILTO=""\n');
     const p = probe('env-sync', ['status', '--state-dir', state, '--syslog', syslog(), '--crontab', crontab, '--json']);
     expect(JSON.parse(p.stdout).jobs).to.have.length(3);
-    expect(ownFiles(p)).to.deep.equal(['plugins/env-sync', LOADER]);
+    expect(ownFiles(p)).to.deep.equal([LAUNCHER]);
     expect(loaded(p, /esm/), 'the ES module loader at work (yargs)').to.deep.equal([]);
     expect(loaded(p, /^NativeModule (child_process|readline|crypto)$/)).to.deep.equal([]);
     expect(p.calls, 'calls that load ICU data').to.deep.equal([]);
@@ -92,7 +92,7 @@ describe('start-up: what an executable loads on its usual command line', functio
   it('loads yargs, from its own bundle in dist/lazy/, only when asked for help', () => {
     const p = probe('check_env_sync', ['--help']);
     expect(p.stdout).to.match(/^Usage: check_env_sync/);
-    expect(ownFiles(p)).to.deep.equal(['plugins/check_env_sync', LOADER, 'dist/lazy/yargs.cjs']);
+    expect(ownFiles(p)).to.deep.equal([LAUNCHER, 'dist/lazy/yargs.cjs']);
     expect(loaded(p, /esm/), 'the ES module loader at work').to.deep.equal([]);
   });
 
@@ -105,7 +105,7 @@ describe('start-up: what an executable loads on its usual command line', functio
 
   it('ignores a cache that does not match the bundle, and still gives the right verdict', () => {
     const copy = join(dir, 'copy');
-    cpSync(join(repoRoot, 'plugins'), join(copy, 'plugins'), { recursive: true });
+    cpSync(join(repoRoot, 'plugins'), join(copy, 'plugins'), { recursive: true, verbatimSymlinks: true });
     cpSync(join(repoRoot, 'dist'), join(copy, 'dist'), { recursive: true });
     const args = ['--job', 'Bravo', '--state-dir', state, '--syslog', syslog()];
     const env = { ...process.env, ENV_SYNC_DEBUG_CODE_CACHE: '1' };
@@ -122,6 +122,27 @@ describe('start-up: what an executable loads on its usual command line', functio
     const none = spawnSync(join(copy, 'plugins', 'check_env_sync'), args, { env, encoding: 'utf8' });
     expect(none.stderr).to.match(/^code cache: none$/m);
     expect(none.status).to.equal(good.status);
+  });
+
+  it('says which executable is not built, each in its own way, and refuses a name it does not know', () => {
+    const bare = join(dir, 'unbuilt');
+    cpSync(join(repoRoot, 'plugins'), join(bare, 'plugins'), { recursive: true, verbatimSymlinks: true });
+    const expected: Array<[string, number, 'stdout' | 'stderr', RegExp]> = [
+      ['check_env_sync', 3, 'stdout', /^ENV_SYNC UNKNOWN - check_env_sync is not built: run npm run build .*dist\/check_env_sync\.cjs is missing\)\n$/],
+      ['check_env_sync_all', 3, 'stdout', /^ENV_SYNC UNKNOWN - check_env_sync_all is not built: /],
+      ['check_env_sync_order', 3, 'stdout', /^ENV_SYNC UNKNOWN - check_env_sync_order is not built: /],
+      ['env-sync', 2, 'stderr', /^env-sync is not built: .*dist\/env_sync\.cjs is missing/],
+      ['env-sync-run', 125, 'stderr', /^env-sync-run is not built: .*dist\/env_sync_run\.cjs is missing/],
+    ];
+    for (const [exe, code, stream, text] of expected) {
+      const r = spawnSync(join(bare, 'plugins', exe), ['--help'], { encoding: 'utf8' });
+      expect(r.status, exe).to.equal(code);
+      expect(r[stream], exe).to.match(text);
+    }
+    symlinkSync('launch.cjs', join(bare, 'plugins', 'check_foo'));
+    const r = spawnSync(join(bare, 'plugins', 'check_foo'), [], { encoding: 'utf8' });
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/cannot tell which executable "check_foo" is: run it by one of its names \(check_env_sync, /);
   });
 
   let bare: Probe | null = null;
