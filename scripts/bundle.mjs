@@ -92,7 +92,16 @@ try {
   const syslog = join(work, 'syslog');
   const crontab = join(work, 'crontab');
   mkdirSync(state);
-  writeFileSync(syslog, '');
+  // A syslog with the failed run's lines among others, so that the check's evidence path (seek, scan,
+  // line parsing) is compiled in the warm-up and kept in the cache too.
+  const stamp = (d) => `${d.toDateString().slice(4, 7)} ${String(d.getDate()).padStart(2, ' ')} ${d.toTimeString().slice(0, 8)}`;
+  const now = new Date();
+  const lines = [];
+  for (let i = 0; i < 64; i++) lines.push(`${stamp(now)} build-host CRON[${100 + i}]: (root) CMD (true)`);
+  lines.push(`${stamp(now)} build-host env-sync/warm_up[4101]: pg_restore: error: relation "events" does not exist`);
+  lines.push(`${stamp(now)} build-host govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/warm_up.cfg" in function restore`);
+  for (let i = 0; i < 64; i++) lines.push(`${stamp(now)} build-host systemd[1]: Started session ${i}.`);
+  writeFileSync(syslog, `${lines.join('\n')}\n`);
   writeFileSync(crontab, '');
   const plugin = (name) => join(root, 'plugins', name);
   const env = { ...process.env, ENV_SYNC_WRITE_CODE_CACHE: '1', ENV_SYNC_STATE_DIR: state, ENV_SYNC_SYSLOG: syslog };
