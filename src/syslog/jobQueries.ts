@@ -1,16 +1,21 @@
 import { scanBackwards } from './scan.js';
 import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
 
-const SLACK_MS = 60_000;
+// A run's lines are looked for from a minute before its recorded start (clock skew between the
+// marker and syslog costs nothing there: a short run's window is small) to 15 s after its end.
+const SLACK_BEFORE_MS = 60_000;
+const SLACK_AFTER_MS = 15_000;
 // Lines stamped out of order by more than this after the run's end may be missed in its evidence
 // (the verdict itself comes from the markers): the price of seeking by time instead of reading the
-// whole log. rsyslog stamps lines as it receives them, so local lines are in order.
-const SEEK_MARGIN_MS = 60_000;
+// whole log. rsyslog stamps lines as it receives them, so local lines are in order. Everything after
+// the end is read before the run's own lines, so this and SLACK_AFTER_MS are kept short: at a minute
+// each they were 1.4 MiB of a 1 GiB-a-day log read before the first line of the run.
+const SEEK_MARGIN_MS = 15_000;
 // How much syslog one check reads back from the end of a run's window. A run of hours in a busy log
 // spans gigabytes; its last lines (where the error is) come first, and `env-sync logs JOB` has the rest.
-// 4 MiB is nearly six minutes of a 1 GiB-a-day log: the three minutes of slack and seek margin
-// around a run's end, and three minutes of its last lines before that.
-export const EVIDENCE_BUDGET_BYTES = 4 * 1024 * 1024;
+// 2 MiB is nearly three minutes of a 1 GiB-a-day log: the 30 s after the run's end, then over two
+// minutes of its last lines, for about 1 ms of a check (docs/benchmarks.md).
+export const EVIDENCE_BUDGET_BYTES = 2 * 1024 * 1024;
 const MAX_LINES = 200;
 const SCRIPT_TAG = 'govuk_env_sync.sh';
 const ERROR_WORDS = /error|failed|fatal|denied|no space left|cannot|can't|traceback|killed/i;
@@ -39,8 +44,8 @@ export async function collectRunEvidence(
   opts: ScanOptions,
   q: { job: string; runId?: string; start: Date; end: Date | null; cfgName?: string },
 ): Promise<RunEvidence> {
-  const from = q.start.getTime() - SLACK_MS;
-  const to = (q.end ?? opts.now).getTime() + SLACK_MS;
+  const from = q.start.getTime() - SLACK_BEFORE_MS;
+  const to = (q.end ?? opts.now).getTime() + SLACK_AFTER_MS;
   const ownTag = `env-sync/${q.job}`;
   const jobWord = `job=${q.job} `;
   const cfg = cfgMatcher(q.job, q.cfgName);

@@ -123,6 +123,21 @@ describe('seeking syslog by time', function () {
     expect(evidence.partial).to.equal(false);
   });
 
+  it('takes the run\'s lines from a minute before its start to 15 s after its end, in a busy log', async () => {
+    const path = join(dir, 'edges');
+    const start = new Date(NOW.getTime() - 3600_000);
+    const end = new Date(start.getTime() + 600_000);
+    const lines: Array<{ time: Date; text: string }> = [];
+    // Ten lines a second of other programs' noise from before the run to well after it.
+    for (let t = start.getTime() - 300_000; t < end.getTime() + 600_000; t += 100) lines.push({ time: new Date(t), text: 'kernel: [42.0] eth0: link up, 1000Mbps, full-duplex, lpa 0x45E1 and some more words of noise' });
+    const own = (ms: number, text: string) => ({ time: new Date(ms), text: `env-sync/pull_x[8]: ${text}` });
+    lines.push(own(start.getTime() - 90_000, 'before the slack'), own(start.getTime() - 30_000, 'in the slack before'), own(end.getTime() - 1000, 'error: last words'), own(end.getTime() + 10_000, 'in the slack after'), own(end.getTime() + 30_000, 'after the slack'));
+    lines.sort((a, b) => a.time.getTime() - b.time.getTime());
+    writeLog(path, lines);
+    const evidence = await collectRunEvidence({ syslog: path, rotated: 0, now: NOW, maxBytes: 64 << 20 }, { job: 'pull_x', start, end });
+    expect(evidence.lines.map((l) => l.message)).to.deep.equal(['in the slack before', 'error: last words', 'in the slack after']);
+  });
+
   it('reads a long run back from its end within a byte budget, and says the older lines were not read', async () => {
     const path = join(dir, 'long-run');
     const start = new Date(NOW.getTime() - 3 * 3600_000);
