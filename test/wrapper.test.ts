@@ -311,6 +311,19 @@ describe('env-sync-run with a real rsyslogd', function () {
     expect(text).to.match(/govuk_env_sync.sh: Error running ".*pull_x.cfg" in function restore_postgresql on line 212/);
   });
 
+  it('starts a logger for the command\'s stdout or stderr only once that stream has a line', async () => {
+    const state = join(dir, 'state');
+    mkdirSync(state);
+    const env = { ...process.env, ENV_SYNC_SYSLOG_SOCKET: rs.socket };
+    // The command reports the loggers beside it (its parent's children) before and after printing.
+    const script = 'sleep 0.3; pgrep -P $PPID -x logger | wc -l > "$1"; echo one line; sleep 0.5; pgrep -P $PPID -x logger | wc -l > "$2"';
+    const r = await run(WRAPPER, ['--state-dir', state, '--job', 'lazy', '--', 'sh', '-c', script, 'sh', join(dir, 'before'), join(dir, 'after')], { env });
+    expect(r.code).to.equal(0);
+    expect(readFileSync(join(dir, 'before'), 'utf8').trim(), 'loggers before any output (the run log only)').to.equal('1');
+    expect(readFileSync(join(dir, 'after'), 'utf8').trim(), 'loggers after a stdout line').to.equal('2');
+    await rs.waitFor(/env-sync\/lazy\[\d+\]: one line/);
+  });
+
   it('keeps running the sync when the syslog daemon is down', async () => {
     const state = join(dir, 'state');
     mkdirSync(state);
