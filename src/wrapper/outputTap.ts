@@ -74,8 +74,7 @@ export class OutputTap {
       const block = chunk.subarray(first + 1, last + 1);
       const plain = longest <= SYSLOG_LINE_BYTES && shortest > 0 && block.indexOf(0x0d) === -1 && block.indexOf(URL_MARK) === -1;
       if (plain) {
-        this.tail.countLines(count - Math.min(count, OUTPUT_TAIL_LINES));
-        for (const line of lastLines(block, OUTPUT_TAIL_LINES)) this.tail.addLine(line);
+        this.tail.addBlock(block, count);
         this.sink?.writeBlock(block, count);
       } else {
         let start = 0;
@@ -125,40 +124,61 @@ export class OutputTap {
   }
 }
 
-/** The last `n` lines of a block of newline-ended lines, oldest first, CR-free (checked by the caller). */
-function lastLines(block: Buffer, n: number): string[] {
-  const out: string[] = [];
-  let end = block.length - 1; // the final newline
-  while (out.length < n && end >= 0) {
-    const nl = end > 0 ? block.lastIndexOf(0x0a, end - 1) : -1;
-    out.push(block.toString('utf8', nl + 1, end));
-    end = nl;
-  }
-  return out.reverse();
+/** Where the last `n` lines of a block of newline-ended lines start (0 when it has no more than `n`). */
+function lastLinesStart(block: Buffer, n: number): number {
+  let start = block.length - 1; // the final newline
+  for (let i = 0; i < n && start > 0; i++) start = block.lastIndexOf(0x0a, start - 1);
+  return start <= 0 ? 0 : start + 1;
 }
 
-/** Counts the child's output and keeps its last lines for the marker. */
+/**
+ * Counts the child's output and keeps its last lines for the marker. Lines are kept as they come, a
+ * block of plain lines as bytes (its last OUTPUT_TAIL_LINES), and decoded and cleaned only for the
+ * summary: at gigabytes of output, cleaning the last lines of every chunk, which the next chunk
+ * replaces, cost the wrapper more than the copying itself.
+ */
 export class OutputTail {
   private lines = 0;
   private bytes = 0;
-  private tail: string[] = [];
+  // Newest last; together they hold at least the last OUTPUT_TAIL_LINES lines, and few more.
+  private kept: Array<{ text: string } | { block: Buffer; count: number }> = [];
+  private keptLines = 0;
 
   countBytes(n: number): void {
     this.bytes += n;
   }
 
-  /** Lines seen but not kept (older than the tail a chunk contributes). */
-  countLines(n: number): void {
-    this.lines += n;
+  /** Complete, newline-ended plain lines (no CR, none empty or over-long: the caller checked). */
+  addBlock(block: Buffer, count: number): void {
+    this.lines += count;
+    this.keep({ block: Buffer.from(block.subarray(lastLinesStart(block, OUTPUT_TAIL_LINES))), count: Math.min(count, OUTPUT_TAIL_LINES) });
   }
 
   addLine(line: string): void {
     this.lines++;
-    this.tail.push(cutUtf8(stripControl(line), OUTPUT_TAIL_LINE_BYTES));
-    if (this.tail.length > OUTPUT_TAIL_LINES) this.tail.shift();
+    this.keep({ text: line });
   }
 
   summary(): OutputSummary {
-    return { lines: this.lines, bytes: this.bytes, tail: [...this.tail] };
+    const texts: string[] = [];
+    for (const k of this.kept) {
+      if ('text' in k) texts.push(k.text);
+      else {
+        let start = 0;
+        for (let nl = k.block.indexOf(0x0a); nl !== -1; nl = k.block.indexOf(0x0a, start)) {
+          texts.push(k.block.toString('utf8', start, nl));
+          start = nl + 1;
+        }
+      }
+    }
+    const tail = texts.slice(-OUTPUT_TAIL_LINES).map((l) => cutUtf8(stripControl(l), OUTPUT_TAIL_LINE_BYTES));
+    return { lines: this.lines, bytes: this.bytes, tail };
+  }
+
+  private keep(entry: { text: string } | { block: Buffer; count: number }): void {
+    const size = (e: typeof entry) => ('text' in e ? 1 : e.count);
+    this.kept.push(entry);
+    this.keptLines += size(entry);
+    while (this.kept.length > 1 && this.keptLines - size(this.kept[0]!) >= OUTPUT_TAIL_LINES) this.keptLines -= size(this.kept.shift()!);
   }
 }
