@@ -58,7 +58,14 @@ if (process.env.ENV_SYNC_DEBUG_CODE_CACHE === '1') {
 }
 if (process.env.ENV_SYNC_WRITE_CODE_CACHE === '1') {
   // The build's warm-up run: at exit the cache holds every function this run compiled.
-  process.on('exit', () => writeFileSync(`${file}.cache`, script.createCachedData()));
+  process.on('exit', () => {
+    try {
+      writeFileSync(`${file}.cache`, script.createCachedData());
+    } catch (err) {
+      // Never let the cache change what the executable said or its exit status.
+      process.stderr.write(`code cache not written: ${err && err.message}\n`);
+    }
+  });
 }
 const bundle = { exports: {} };
 script.runInThisContext()(bundle.exports, Module.createRequire(file), bundle, file, dist);

@@ -122,6 +122,12 @@ describe('start-up: what an executable loads on its usual command line', functio
     const none = spawnSync(join(copy, 'plugins', 'check_env_sync'), args, { env, encoding: 'utf8' });
     expect(none.stderr).to.match(/^code cache: none$/m);
     expect(none.status).to.equal(good.status);
+    // A cache that cannot be written (here a directory in its place) changes nothing either.
+    mkdirSync(join(copy, 'dist', 'check_env_sync.cjs.cache'));
+    const unwritable = spawnSync(join(copy, 'plugins', 'check_env_sync'), args, { env: { ...env, ENV_SYNC_WRITE_CODE_CACHE: '1' }, encoding: 'utf8' });
+    expect(unwritable.stderr).to.match(/^code cache not written: /m);
+    expect(unwritable.status).to.equal(good.status);
+    expect(unwritable.stdout.replace(/age=[\d.]+s/, '')).to.equal(good.stdout.replace(/age=[\d.]+s/, ''));
   });
 
   it('says which executable is not built, each in its own way, and refuses a name it does not know', () => {
