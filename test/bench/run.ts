@@ -224,6 +224,15 @@ async function main() {
     rows.push({ case: 'node alone piping the same child (floor)', size: process.env.BENCH_THROUGHPUT ?? '1G', subject: viaNode.wall, baselineName: 'same child piped to cat', baseline: viaCat.wall, ratio: viaCat.wall / viaNode.wall, target: 'information', met: null, peakMiB: viaNode.rssKiB / 1024 });
     console.log(`wrapper throughput: ${(gib / 2 ** 20 / viaWrapper.wall).toFixed(0)} MiB/s vs cat ${(gib / 2 ** 20 / viaCat.wall).toFixed(0)} MiB/s: ratio ${thr.toFixed(2)} (target >= 0.8) peak ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB`);
 
+    // Peak memory flat: an eighth of the output through the same wrapper, peak against peak. Node's
+    // heap settles at a size of its own; what must not happen is growth with the volume.
+    const small = Math.floor(gib / 8);
+    const smallProducer = `yes 'pg_restore: processing item 4242 TABLE DATA public.events owner govuk' | head -c ${small}`;
+    const [viaWrapperSmall] = measureTogether([{ cmd: [`${plugin('env-sync-run')} --no-syslog --state-dir ${wState} --job throughput -- sh -c "${smallProducer}" > /dev/null`], shell: true }], Math.min(RUNS, 3)) as [Measured];
+    const growthMiB = (viaWrapper.rssKiB - viaWrapperSmall.rssKiB) / 1024;
+    rows.push({ case: `wrapper peak memory, ${(small / 2 ** 20).toFixed(0)} MiB then ${(gib / 2 ** 20).toFixed(0)} MiB of output`, size: process.env.BENCH_THROUGHPUT ?? '1G', subject: NaN, baselineName: 'growth', baseline: NaN, ratio: NaN, target: 'flat: growth <= 16 MiB', met: growthMiB <= 16, peakMiB: viaWrapper.rssKiB / 1024, note: `${(viaWrapperSmall.rssKiB / 1024).toFixed(1)} MiB, then ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB: ${growthMiB >= 0 ? "+" : ""}${growthMiB.toFixed(1)} MiB` });
+    console.log(`wrapper peak memory: ${(viaWrapperSmall.rssKiB / 1024).toFixed(1)} MiB for ${(small / 2 ** 20).toFixed(0)} MiB of output, ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB for ${(gib / 2 ** 20).toFixed(0)} MiB (flat: growth <= 16 MiB)`);
+
     // 500 jobs: the host-wide check and the status table against one check.
     const manyState = join(data, 'many');
     mkdirSync(manyState);
