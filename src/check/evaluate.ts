@@ -21,6 +21,8 @@ export interface CheckOptions {
   graceSeconds: number;
   missing: State;
   verbose: number;
+  /** State, summary and metrics only, without the long output (host-wide views). */
+  brief?: boolean;
 }
 
 export interface CheckFacts {
@@ -117,14 +119,14 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
       return {
         state: 3,
         summary: `${opts.job}: no marker in ${opts.stateDir} and ${unreadable.path} cannot be read (${unreadable.problem}); ${unreadable.fix}`,
-        longOutput: facts.syslogProblems.slice(1).map((p) => `${p.path}: ${p.problem}; ${p.fix}`),
+        longOutput: opts.brief ? [] : facts.syslogProblems.slice(1).map((p) => `${p.path}: ${p.problem}; ${p.fix}`),
         perfdata: [],
       };
     }
     return {
       state: opts.missing,
       summary: `${opts.job}: no record of this job: nothing in ${opts.stateDir}/${opts.job}/ and no govuk_env_sync.sh run of ${opts.job}.cfg in ${opts.syslog} or its rotations`,
-      longOutput: ['Is the job spelled right, and is its cron line wrapped with env-sync-run? (--missing chooses this state)'],
+      longOutput: opts.brief ? [] : ['Is the job spelled right, and is its cron line wrapped with env-sync-run? (--missing chooses this state)'],
       perfdata: [],
     };
   }
@@ -230,6 +232,9 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
   const state = worst(results.map((r) => r.state));
   const ordered = [...results].sort((a, b) => [0, 1, 3, 2][b.state]! - [0, 1, 3, 2][a.state]!);
   const summary = `${opts.job} ${ordered.map((r) => r.text).join('; ')}`;
+  // Host-wide views (check_env_sync_all, env-sync status) show one line a job: 500 jobs' evidence and
+  // re-run commands would be built for nothing.
+  if (opts.brief) return { state, summary, longOutput: [], perfdata: metrics };
   for (const r of ordered.slice(1)) if (r.state) long.push(`[${NAMES[r.state]}] ${r.text}`);
   if (syslogOnlyRun) long.push('Judged from syslog only: the job is not wrapped by env-sync-run (no marker in the state directory).');
 

@@ -59,7 +59,7 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
   const jobs: JobVerdict[] = [];
   for (const job of [...names].sort()) {
     const c = byJob.get(job) ?? null;
-    const opts: CheckOptions = { ...o, job, schedule: c?.schedule, missing: o.neverRun };
+    const opts: CheckOptions = { ...o, job, schedule: c?.schedule, missing: o.neverRun, brief: true };
     try {
       const facts = await gather(
         { job, stateDir: o.stateDir, syslog: o.syslog, rotated: o.rotated, bootIdFile: o.bootIdFile, rebootLockDir: o.rebootLockDir, schedule: c?.schedule, deadline: o.deadline, onStage: () => undefined, skipEvidence: o.skipEvidence },

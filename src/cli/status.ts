@@ -81,11 +81,14 @@ export function renderTable(rows: StatusRow[], now: Date, colour: boolean): stri
     String(r.consecutiveFailures),
     sparkline(r.history, colour),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.replace(/\x1b\[[0-9;]*m/g, '').length)));
+  // Colour codes take no room on the screen; without colour there are none to leave out (job names
+  // are validated, so no cell brings its own).
+  const width = colour ? (v: string) => v.replace(/\x1b\[[0-9;]*m/g, '').length : (v: string) => v.length;
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => width(c[i]!))));
   const line = (c: string[], state?: number) =>
     c
       .map((v, i) => {
-        const pad = v + ' '.repeat(widths[i]! - v.replace(/\x1b\[[0-9;]*m/g, '').length);
+        const pad = v + ' '.repeat(widths[i]! - width(v));
         return i === 0 && colour && state !== undefined ? `${COLOUR[state]}${pad}${RESET}` : pad;
       })
       .join('  ')

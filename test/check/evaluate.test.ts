@@ -84,6 +84,13 @@ describe('evaluate(): facts in, verdict out', () => {
     expect(r.longOutput[1]).to.equal('  (the run printed nothing; its syslog lines: env-sync logs pull_x)');
     expect(r.longOutput[1]).to.not.match(/^Re-run/);
   });
+  it('gives state, summary and metrics without the long output when asked to be brief (host-wide views)', () => {
+    for (const facts of [{ jobState: history(runAt(8, 'failure')) }, { jobState: history(runAt(30.5, 'success')) }, {}]) {
+      const full = evaluate({ ...FACTS, ...facts }, { ...OPTS, ageCritical: parseRange('26h', '-c') }, NOW);
+      const brief = evaluate({ ...FACTS, ...facts }, { ...OPTS, ageCritical: parseRange('26h', '-c'), brief: true }, NOW);
+      expect(brief).to.deep.equal({ ...full, longOutput: [] });
+    }
+  });
   it('gives the re-run command of the run judged', () => {
     const r = evaluate({ ...FACTS, jobState: history(runAt(8, 'failure')) }, OPTS, NOW);
     expect(r.longOutput).to.include('Re-run: sudo -u govuk-backup env-sync-run --job pull_x -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg');
