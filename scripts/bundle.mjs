@@ -105,9 +105,12 @@ try {
   writeFileSync(crontab, '');
   const plugin = (name) => join(root, 'plugins', name);
   const env = { ...process.env, ENV_SYNC_WRITE_CODE_CACHE: '1', ENV_SYNC_STATE_DIR: state, ENV_SYNC_SYSLOG: syslog };
+  // An executable's cache is what its last warm-up compiled, so the wrapper's last run is the one
+  // cron makes: syslog on (logger starts; with no daemon at this socket it reports that and the run
+  // goes on), output on both streams, a failure.
   const runs = [
-    ['env-sync-run', ['--no-syslog', '--job', 'warm_up', '--', 'false']],
     ['env-sync-run', ['--no-syslog', '--job', 'warm_up_ok', '--', 'true']],
+    ['env-sync-run', ['--syslog-socket', join(work, 'no-daemon.sock'), '--job', 'warm_up', '--', 'sh', '-c', 'echo restoring; echo error: no space left >&2; exit 1']],
     ['check_env_sync', ['--job', 'warm_up', '-w', '25h', '-c', '26h']],
     ['check_env_sync_all', ['--crontab', crontab]],
     ['check_env_sync_order', ['--first', 'warm_up_ok', '--then', 'warm_up']],
