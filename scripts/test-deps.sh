@@ -20,6 +20,7 @@ declare -A need=(
   [ionice]=util-linux
   [/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1]=libfaketime
   [faketime]=faketime
+  [pgrep]=procps
 )
 missing=()
 for tool in "${!need[@]}"; do
