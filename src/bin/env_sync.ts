@@ -190,7 +190,7 @@ const STATUS_JSON = { type: 'boolean', default: false, describe: 'Machine-readab
 
 async function main(): Promise<number> {
   // `env-sync status` with plain options (what scripts and the 500-job benchmark run) skips yargs,
-  // about 55 ms; anything else (help, --order, options before the command) goes to yargs below.
+  // about 30 ms; anything else (help, --order, options before the command) goes to yargs below.
   const args = process.argv.slice(2);
   if (args[0] === 'status') {
     const quick = quickParse(args.slice(1), { ...GLOBAL_OPTIONS, json: STATUS_JSON });
