@@ -104,7 +104,9 @@ try {
   writeFileSync(syslog, `${lines.join('\n')}\n`);
   writeFileSync(crontab, '');
   const plugin = (name) => join(root, 'plugins', name);
-  const env = { ...process.env, ENV_SYNC_WRITE_CODE_CACHE: '1', ENV_SYNC_STATE_DIR: state, ENV_SYNC_SYSLOG: syslog };
+  // A small environment, as cron's or NRPE's: no NODE_OPTIONS (V8 flags in the build would make a
+  // cache the plugins' own runs reject) and nothing of the builder's that the executables read.
+  const env = { PATH: process.env.PATH, ENV_SYNC_WRITE_CODE_CACHE: '1', ENV_SYNC_STATE_DIR: state, ENV_SYNC_SYSLOG: syslog };
   // An executable's cache is what its last warm-up compiled, so the wrapper's last run is the one
   // cron makes: syslog on (logger starts; with no daemon at this socket it reports that and the run
   // goes on), output on both streams, a failure.
