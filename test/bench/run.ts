@@ -120,6 +120,39 @@ function machine(): string {
   return `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB (${(freemem() / 2 ** 30).toFixed(0)} GiB free), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
+/**
+ * What each import the executables could make costs a start, against `node -e 0` in the same rounds:
+ * the figures behind the bundling decisions (README, Decisions). Each row loads one thing in a bare
+ * node; "added" is its median minus node's.
+ */
+function measureImports(): string[] {
+  const dist = (f: string) => JSON.stringify(join(root, 'dist', f));
+  const mod = (name: string) => JSON.stringify(join(root, 'node_modules', name));
+  const cases: Array<[string, string, string]> = [
+    ['node:child_process', "require('node:child_process')", 'the wrapper needs it; loaded lazily by env-sync (rerun --exec)'],
+    ['node:crypto', "require('node:crypto').randomBytes(4)", 'not used: run ids come from /dev/urandom'],
+    ['process.stdout (stream modules)', "process.stdout.write('')", 'plugins write with write(2) instead'],
+    ["localeCompare (ICU's collator)", "'a'.localeCompare('b')", 'not used: names sort by code unit'],
+    ['the ES module loader', "import('node:fs')", 'not used: the bundles are CommonJS'],
+    ['date-fns/formatDistanceStrict, from node_modules', `require(${mod('date-fns/formatDistanceStrict.js')}).formatDistanceStrict(0, 1)`, 'bundled into every executable (`ago`), without the file lookups this row pays'],
+    ['yargs, from node_modules', `import(${mod('yargs/index.mjs')})`, 'never: bundled'],
+    ['yargs, its bundle (dist/lazy)', `require(${dist('lazy/yargs.cjs')})`, 'help and unusual command lines only'],
+    ['execa, its bundle (dist/lazy)', `require(${dist('lazy/execa.cjs')})`, 'reading a user\'s crontab only'],
+    ['cron-parser, its bundle (dist/lazy)', `require(${dist('lazy/cron-parser.cjs')})`, '--schedule and the NEXT RUN column only'],
+    ['tail-file, its bundle (dist/lazy)', `require(${dist('lazy/tail-file.cjs')})`, 'env-sync logs --follow only'],
+  ];
+  const measured = measureTogether([NODE_BARE, ...cases.map(([, code]) => ({ cmd: [process.execPath, '-e', code] }))], STARTUP_RUNS);
+  const base = measured[0]!.wall;
+  const lines = ['| import | median | node -e 0 | added | ratio | where it is used |', '|---|---|---|---|---|---|'];
+  cases.forEach(([name, , where], i) => {
+    const m = measured[i + 1]!;
+    const failed = m.status !== 0 ? ' (failed to load)' : '';
+    console.log(`import ${name.padEnd(36)} ${(m.wall * 1000).toFixed(1)} ms, +${((m.wall - base) * 1000).toFixed(1)} ms over node -e 0${failed}`);
+    lines.push(`| ${name} | ${(m.wall * 1000).toFixed(1)} ms | ${(base * 1000).toFixed(1)} ms | ${((m.wall - base) * 1000).toFixed(1)} ms | ${(m.wall / base).toFixed(2)} | ${where}${failed} |`);
+  });
+  return lines;
+}
+
 async function main() {
   for (const exe of ['env-sync-run', 'check_env_sync']) {
     if (!have(exe)) throw new Error(`${exe} is not runnable: run npm run build first`);
@@ -262,12 +295,13 @@ async function main() {
     if (!process.env.BENCH_KEEP) rmSync(data, { recursive: true, force: true });
   }
 
+  const imports = measureImports();
   const table = [
     '| case | size | median | baseline | baseline median | ratio | target | peak RSS | met |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.case} | ${r.size} | ${Number.isFinite(r.subject) ? `${r.subject.toFixed(3)} s` : '-'} | ${r.baselineName} | ${Number.isFinite(r.baseline) ? `${r.baseline.toFixed(3)} s` : '-'} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '-'} | ${r.target} | ${r.peakMiB === null ? '-' : `${r.peakMiB.toFixed(1)} MiB`} | ${r.met === null ? '-' : r.met ? 'yes' : 'NO'}${r.note ? ` (${r.note})` : ''} |`),
   ].join('\n');
-  const doc = `# Benchmarks\n\nProduced by \`npm run bench\` (BENCH_SIZES=${SIZES.join(',')}, ${RUNS} runs a case and ${STARTUP_RUNS} for the start-up cases, medians; peak RSS is the largest of the runs, from GNU time).\nRatios compare against baselines measured in the same run, alternating with the subject run by run, because the machines are shared and noisy.\nEvery command runs without NODE_EXTRA_CA_CERTS and NODE_OPTIONS, as under NRPE, Icinga or cron: that variable alone (set on the build machines) adds 38 ms to each node start and would flatter every ratio against \`node -e 0\`.\nRows marked information are floors: what Node itself costs for the same job, with none of our code.\nFor the throughput row the ratio is the wrapper's throughput over cat's (higher is better).\n\nMachine: ${machine()}\n\n${table}\n`;
+  const doc = `# Benchmarks\n\nProduced by \`npm run bench\` (BENCH_SIZES=${SIZES.join(',')}, ${RUNS} runs a case and ${STARTUP_RUNS} for the start-up cases, medians; peak RSS is the largest of the runs, from GNU time).\nRatios compare against baselines measured in the same run, alternating with the subject run by run, because the machines are shared and noisy.\nEvery command runs without NODE_EXTRA_CA_CERTS and NODE_OPTIONS, as under NRPE, Icinga or cron: that variable alone (set on the build machines) adds 38 ms to each node start and would flatter every ratio against \`node -e 0\`.\nRows marked information are floors: what Node itself costs for the same job, with none of our code.\nFor the throughput row the ratio is the wrapper's throughput over cat's (higher is better).\n\nMachine: ${machine()}\n\n${table}\n\n## What each import costs a start\n\nEach row is a bare \`node -e\` that loads one thing, alternating with \`node -e 0\` (${STARTUP_RUNS} rounds, medians).\n\n${imports.join('\n')}\n`;
   writeFileSync(join(root, 'docs', 'benchmarks.md'), doc);
   console.log(`\nwrote docs/benchmarks.md`);
 }
