@@ -2,8 +2,8 @@
 // plugin started every minute loads one module instead of resolving hundreds from node_modules.
 //
 // CommonJS, not ESM: Node 20 sets up its ESM loader for the first ES module it meets, which costs
-// about 5 ms a start on a 22 ms `node -e 0` (measured with the bench's round-robin runs); a .cjs
-// entry required from a CommonJS launcher costs about 1 ms.
+// about 5 ms a start on a 22 ms `node -e 0` (docs/benchmarks.md, "What each import costs"); a
+// CommonJS bundle run by a CommonJS launcher needs none of it.
 //
 // The big packages used only on slow paths (yargs for help and unusual arguments, execa, tail-file,
 // cron-parser) are not in the entries: each is bundled once into dist/lazy/<package>.cjs, and an
