@@ -1,8 +1,8 @@
 import { stateDirFrom } from '../common/defaults.js';
 import { parseDuration } from '../common/duration.js';
 import { validateName } from '../common/jobName.js';
-import { standardFlags } from '../common/args.js';
-import { quickParse, repeatedOption } from '../common/quickArgs.js';
+import { quickParse } from '../common/quickArgs.js';
+import { ArgumentError, parsePluginWithYargs } from '../check/cli.js';
 import { evaluateOrder } from '../check/order.js';
 import { MarkerError, readJobState } from '../markers/read.js';
 import { emit, runPlugin, unknown } from '../output/pluginRuntime.js';
@@ -20,31 +20,20 @@ const OPTIONS = {
   'max-output': { type: 'string', default: '4096', describe: 'Output bound in bytes' },
 } as const;
 
-/** Help, version and unusual command lines go to yargs (loaded only then), as for check_env_sync. */
-async function parseWithYargs(args: string[]): Promise<Record<string, unknown>> {
-  const { default: yargs } = await import('yargs');
-  let failure: string | null = null;
-  let printed = '';
-  const argv = standardFlags(
-    yargs(args).scriptName('check_env_sync_order').usage(USAGE).parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false }).options(OPTIONS),
-    (m) => (failure = m),
-  ).parseSync(args, {}, (_e, _a, out) => {
-    printed = out;
-  });
-  if (failure) emit(unknown(`${failure} (see check_env_sync_order --help)`));
-  if (argv.help || argv.version) {
-    writeAll(1, printed.endsWith('\n') ? printed : `${printed}\n`);
-    process.exit(3);
-  }
-  if (argv._.length) emit(unknown(`unexpected argument ${JSON.stringify(String(argv._[0]))}; every value needs its option (see --help)`));
-  const twice = repeatedOption(argv, OPTIONS);
-  if (twice) emit(unknown(`--${twice} is given more than once; give it once`));
-  return argv;
-}
-
 runPlugin(async () => {
   const args = process.argv.slice(2);
-  const argv = quickParse(args, OPTIONS)?.values ?? (await parseWithYargs(args));
+  let argv: Record<string, unknown>;
+  try {
+    // Help, version and unusual command lines go to yargs (loaded only then), as for check_env_sync.
+    const parsed = quickParse(args, OPTIONS)?.values ?? (await parsePluginWithYargs(args, 'check_env_sync_order', USAGE, OPTIONS));
+    if ('text' in parsed) {
+      writeAll(1, parsed.text as string);
+      process.exit(3);
+    }
+    argv = parsed;
+  } catch (err) {
+    emit(unknown(err instanceof ArgumentError ? err.message : `bad arguments: ${(err as Error).message}`));
+  }
   const first = argv.first as string | undefined;
   const then = argv.then as string | undefined;
   let within: number;

@@ -5,6 +5,7 @@ import { validateName } from '../common/jobName.js';
 import { standardFlags } from '../common/args.js';
 import { quickParse, repeatedOption } from '../common/quickArgs.js';
 import { parseRange } from './range.js';
+import type { Options } from 'yargs';
 import type { CheckOptions } from './evaluate.js';
 import type { State } from '../output/pluginOutput.js';
 
@@ -60,28 +61,34 @@ export function optionSpec(mode: 'one' | 'all') {
   } as const;
 }
 
-/** The whole grammar, help and error messages, from yargs (loaded only when quickParse gives up). */
-export async function parseWithYargs(args: string[], mode: 'one' | 'all'): Promise<Record<string, unknown> | { text: string }> {
+/**
+ * A plugin's whole grammar, help and error messages, from yargs (loaded only when quickParse gives
+ * up): the values, or the help or version text to print before exiting UNKNOWN. Bad arguments throw
+ * ArgumentError, with the fix.
+ */
+export async function parsePluginWithYargs(args: string[], name: string, usage: string, options: Record<string, Options>): Promise<Record<string, unknown> | { text: string }> {
   const { default: yargs } = await import('yargs');
   let failure: string | null = null;
   let printed = '';
   const parser = standardFlags(
-    yargs(args)
-    .scriptName(mode === 'one' ? 'check_env_sync' : 'check_env_sync_all')
-    .usage(`${USAGE[mode]}\nRanges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).`)
-    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
-    .options(optionSpec(mode)),
+    yargs(args).scriptName(name).usage(usage).parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false }).options(options),
     (m) => (failure = m),
   );
   const argv = parser.parseSync(args, {}, (_err, _argv, output) => {
     printed = output;
   });
-  if (failure) throw new ArgumentError(`${failure} (see ${mode === 'one' ? 'check_env_sync' : 'check_env_sync_all'} --help)`);
+  if (failure) throw new ArgumentError(`${failure} (see ${name} --help)`);
   if (argv.help || argv.version) return { text: printed.endsWith('\n') ? printed : `${printed}\n` };
   if (argv._.length) throw new ArgumentError(`unexpected argument ${JSON.stringify(String(argv._[0]))}; every value needs its option (see --help)`);
-  const twice = repeatedOption(argv, optionSpec(mode));
+  const twice = repeatedOption(argv, options);
   if (twice) throw new ArgumentError(`--${twice} is given more than once; give it once`);
   return argv;
+}
+
+/** check_env_sync's and check_env_sync_all's grammar through yargs. */
+export function parseWithYargs(args: string[], mode: 'one' | 'all'): Promise<Record<string, unknown> | { text: string }> {
+  const usage = `${USAGE[mode]}\nRanges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).`;
+  return parsePluginWithYargs(args, mode === 'one' ? 'check_env_sync' : 'check_env_sync_all', usage, optionSpec(mode));
 }
 
 /** Arguments of check_env_sync (`mode` one) and check_env_sync_all (`mode` all: no --job, a crontab). */

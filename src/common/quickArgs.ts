@@ -105,6 +105,6 @@ function finish(values: QuickParse['values'], spec: QuickSpec, rest: string[]): 
 }
 
 /** The first option yargs read more than once (it makes an array of it), for the caller's error. */
-export function repeatedOption(values: Record<string, unknown>, spec: QuickSpec): string | undefined {
+export function repeatedOption(values: Record<string, unknown>, spec: Readonly<Record<string, unknown>>): string | undefined {
   return Object.keys(spec).find((k) => Array.isArray(values[k]));
 }

@@ -84,5 +84,17 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
     const w = await run(plugin('check_env_sync_order'), ['--first', 'a', '--then', 'b', '--within', 'soon'], { env: env() });
     expect(w.code).to.equal(3);
     expect(w.stdout).to.contain('--within: "soon" is not a duration');
+    // The lines quickParse leaves to yargs: help, an unknown option, a repeated one, a stray word.
+    const help = await run(plugin('check_env_sync_order'), ['--help'], { env: env() });
+    expect(help.code).to.equal(3);
+    expect(help.stdout).to.match(/^Usage: check_env_sync_order --first JOB --then JOB/);
+    for (const [args, text] of [
+      [['--first', 'a', '--then', 'b', '--bogus', 'x'], 'ENV_SYNC UNKNOWN - Unknown argument: bogus (see check_env_sync_order --help)\n'],
+      [['--first', 'a', '--first', 'b', '--then', 'c'], 'ENV_SYNC UNKNOWN - --first is given more than once; give it once\n'],
+    ] as const) {
+      const r2 = await run(plugin('check_env_sync_order'), [...args], { env: env() });
+      expect(r2.code, args.join(' ')).to.equal(3);
+      expect(r2.stdout).to.equal(text);
+    }
   });
 });
