@@ -2,13 +2,12 @@ import { compareText } from '../common/compare.js';
 import { ArgumentError, parsePluginArgs } from '../check/cli.js';
 import { judgeHost } from '../check/hostJobs.js';
 import { MarkerError } from '../markers/read.js';
-import { STATE_NAMES, worst, type PluginResult } from '../output/pluginOutput.js';
+import { severity, STATE_NAMES, worst, type PluginResult } from '../output/pluginOutput.js';
 import type { Metric } from '../output/perfdata.js';
 import { emit, runPlugin, unknown } from '../output/pluginRuntime.js';
 import { writeAll } from '../output/writeAll.js';
 import { StageTimeoutError } from '../syslog/types.js';
 
-const RANK = [0, 1, 3, 2];
 
 runPlugin(async () => {
   let opts;
@@ -34,7 +33,7 @@ runPlugin(async () => {
   if (view.jobs.length === 0) {
     emit({ state: opts.missing, summary: `no jobs found in ${opts.stateDir}${opts.crontab ? ` or ${opts.crontab}` : opts.user ? ` or the crontab of ${opts.user}` : ''}`, longOutput: view.problems, perfdata: [] }, opts.maxOutput);
   }
-  const jobs = [...view.jobs].sort((a, b) => RANK[b.result.state]! - RANK[a.result.state]! || compareText(a.job, b.job));
+  const jobs = [...view.jobs].sort((a, b) => severity(b.result.state) - severity(a.result.state) || compareText(a.job, b.job));
   const counts = [0, 0, 0, 0];
   for (const j of jobs) counts[j.result.state]!++;
   const running = jobs.filter((j) => j.facts?.running.some((r) => r.liveness === 'alive')).length;

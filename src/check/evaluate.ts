@@ -2,7 +2,7 @@
 // (as Checkmk's checks yield them); the worst one wins and leads the summary.
 import { alerts, type Range } from './range.js';
 import { ago, clock, duration, shellQuote } from './words.js';
-import { worst, type PluginResult, type State } from '../output/pluginOutput.js';
+import { severity, worst, type PluginResult, type State } from '../output/pluginOutput.js';
 import type { Metric } from '../output/perfdata.js';
 import { FAILED_OUTCOMES, type JobState, type Run, type RunningMarker } from '../markers/types.js';
 import type { Liveness } from '../common/host.js';
@@ -230,7 +230,7 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
   metrics.push({ label: 'running', value: alive.length || syslogOnlyRun?.outcome === 'running' ? 1 : 0, min: 0, max: 1 });
 
   const state = worst(results.map((r) => r.state));
-  const ordered = [...results].sort((a, b) => [0, 1, 3, 2][b.state]! - [0, 1, 3, 2][a.state]!);
+  const ordered = [...results].sort((a, b) => severity(b.state) - severity(a.state));
   const summary = `${opts.job} ${ordered.map((r) => r.text).join('; ')}`;
   // Host-wide views (check_env_sync_all, env-sync status) show one line a job: 500 jobs' evidence and
   // re-run commands would be built for nothing.

@@ -2,10 +2,9 @@
 import { compareText } from '../common/compare.js';
 import type { JobVerdict } from '../check/hostJobs.js';
 import { ago, clock, duration } from '../check/words.js';
-import { STATE_NAMES } from '../output/pluginOutput.js';
+import { severity, STATE_NAMES } from '../output/pluginOutput.js';
 import type { HistoryEntry } from '../markers/types.js';
 
-const RANK = [0, 1, 3, 2];
 const COLOUR = ['\x1b[32m', '\x1b[33m', '\x1b[31m', '\x1b[35m'];
 const RESET = '\x1b[0m';
 const OUTCOME_CHAR: Record<string, string> = { success: '+', failure: 'x', timeout: 'T', signal: 'k', 'spawn-error': 'E', 'skipped-overlap': 's', interrupted: '!' };
@@ -55,7 +54,7 @@ export async function statusRows(jobs: JobVerdict[], now: Date): Promise<StatusR
       history: (st?.history ?? []).slice(-10).map((h) => ({ start: h.start, outcome: h.outcome, durationSeconds: h.durationSeconds, exitCode: h.exitCode })),
     });
   }
-  return rows.sort((a, b) => RANK[b.state]! - RANK[a.state]! || compareText(a.job, b.job));
+  return rows.sort((a, b) => severity(b.state) - severity(a.state) || compareText(a.job, b.job));
 }
 
 function sparkline(history: StatusRow['history'], colour: boolean): string {

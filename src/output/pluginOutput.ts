@@ -12,10 +12,13 @@ export interface PluginResult {
   perfdata: Metric[];
 }
 
+/** How bad a state is: a real CRITICAL outranks an UNKNOWN (something is known to be broken), UNKNOWN outranks WARNING. */
+export function severity(s: State | number): number {
+  return [0, 1, 3, 2][s]!;
+}
+
 export function worst(states: State[]): State {
-  // A real CRITICAL outranks an UNKNOWN (something is known to be broken); UNKNOWN outranks WARNING.
-  const rank = (s: State) => [0, 1, 3, 2][s]!;
-  return states.reduce<State>((a, b) => (rank(b) > rank(a) ? b : a), 0);
+  return states.reduce<State>((a, b) => (severity(b) > severity(a) ? b : a), 0);
 }
 
 /**
