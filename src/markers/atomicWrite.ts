@@ -11,6 +11,11 @@ export function assertRealDirectory(dir: string): void {
   if (!st.isDirectory()) throw new UnsafePathError(`${dir} is not a directory`);
 }
 
+/** A temporary file's name beside its target: hidden, this process's, never the same twice. */
+export function tempPath(dir: string, name: string): string {
+  return join(dir, `.${name}.${process.pid}.${randomHex(4)}.tmp`);
+}
+
 /**
  * Writes a file so that a reader sees the old content or the new, never a mix: a temp file in the same
  * directory (O_EXCL|O_NOFOLLOW), fsync, rename over the target, fsync the directory. On any failure the
@@ -19,7 +24,7 @@ export function assertRealDirectory(dir: string): void {
 export function writeFileAtomic(path: string, content: string, mode = 0o644): void {
   const dir = dirname(path);
   assertRealDirectory(dir);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
+  const tmp = tempPath(dir, basename(path));
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   let renamed = false;
   try {

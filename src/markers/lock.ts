@@ -1,6 +1,6 @@
 import { closeSync, constants, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomHex } from '../common/randomHex.js';
+import { basename, dirname } from 'node:path';
+import { tempPath } from './atomicWrite.js';
 import { processLiveness, type Liveness } from '../common/host.js';
 import { readMarkerText, MarkerError } from './read.js';
 import { MARKER_SCHEMA, type LockRecord } from './types.js';
@@ -41,7 +41,7 @@ export function readLock(path: string): LockRecord | null {
 // that tryAcquire takes over once it is GUARD_STALE_MS old (after a reboot it always is). Two fsyncs
 // a run fewer, each milliseconds on a busy disk.
 function writeTemp(dir: string, name: string, content: string): string {
-  const tmp = join(dir, `.${name}.${process.pid}.${randomHex(4)}.tmp`);
+  const tmp = tempPath(dir, name);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
     writeSync(fd, content);
