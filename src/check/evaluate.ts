@@ -245,7 +245,7 @@ export function evaluate(facts: CheckFacts, opts: CheckOptions, now: Date): Plug
   const sysLines = syslogOnlyRun ? syslogOnlyRun.lines : (ev?.lines ?? []);
   const sysErrors = syslogOnlyRun ? sysLines.filter((l) => l.message.startsWith('Error running')) : (ev?.errorLines ?? []);
   const pick = sysErrors.length ? sysErrors : sysLines;
-  if (judged && !syslogOnlyRun && !ev && judged.outcome === 'success') {
+  if (judged && !ev && judged.outcome === 'success') {
     // Syslog was not read (a run that succeeded needs no explaining): the marker's tail is the evidence.
     long.push(`Evidence (run ${judged.runId}, last lines of its output, kept in the marker):`);
     for (const l of judged.output.tail.slice(-shown)) long.push(`  ${l}`);

@@ -141,7 +141,7 @@ export class OutputTail {
   private lines = 0;
   private bytes = 0;
   // Newest last; together they hold at least the last OUTPUT_TAIL_LINES lines, and few more.
-  private kept: Array<{ text: string } | { block: Buffer; count: number }> = [];
+  private kept: Kept[] = [];
   private keptLines = 0;
 
   countBytes(n: number): void {
@@ -175,10 +175,12 @@ export class OutputTail {
     return { lines: this.lines, bytes: this.bytes, tail };
   }
 
-  private keep(entry: { text: string } | { block: Buffer; count: number }): void {
-    const size = (e: typeof entry) => ('text' in e ? 1 : e.count);
+  private keep(entry: Kept): void {
     this.kept.push(entry);
-    this.keptLines += size(entry);
-    while (this.kept.length > 1 && this.keptLines - size(this.kept[0]!) >= OUTPUT_TAIL_LINES) this.keptLines -= size(this.kept.shift()!);
+    this.keptLines += linesIn(entry);
+    while (this.kept.length > 1 && this.keptLines - linesIn(this.kept[0]!) >= OUTPUT_TAIL_LINES) this.keptLines -= linesIn(this.kept.shift()!);
   }
 }
+
+type Kept = { text: string } | { block: Buffer; count: number };
+const linesIn = (k: Kept) => ('text' in k ? 1 : k.count);
