@@ -239,7 +239,9 @@ async function main() {
 
     // Throughput: 1 GiB of output lines through the wrapper vs the same child piped to cat.
     const gib = bytesOf(process.env.BENCH_THROUGHPUT ?? '1G');
-    const producer = `yes 'pg_restore: processing item 4242 TABLE DATA public.events owner govuk' | head -c ${gib}`;
+    const producerOf = (bytes: number) => `yes 'pg_restore: processing item 4242 TABLE DATA public.events owner govuk' | head -c ${bytes}`;
+    const producer = producerOf(gib);
+    const throughWrapper = (bytes: number): Cmd => ({ cmd: [`${plugin('env-sync-run')} --no-syslog --state-dir ${wState} --job throughput -- sh -c "${producerOf(bytes)}" > /dev/null`], shell: true });
 
     // Node itself piping the same child (no wrapper code): the floor for any wrapper written in Node.
     const nodePipe = `${process.execPath} -e "const c=require('child_process').spawn('sh',['-c',process.argv[1]],{stdio:['ignore','pipe','inherit']});c.stdout.on('data',(b)=>require('fs').writeSync(1,b))" "${producer}"`;
@@ -247,7 +249,7 @@ async function main() {
       [
         { cmd: [`${producer} | cat > /dev/null`], shell: true },
         { cmd: [`${nodePipe} > /dev/null`], shell: true },
-        { cmd: [`${plugin('env-sync-run')} --no-syslog --state-dir ${wState} --job throughput -- sh -c "${producer}" > /dev/null`], shell: true },
+        throughWrapper(gib),
       ],
       Math.min(RUNS, 3),
     ) as [Measured, Measured, Measured];
@@ -260,8 +262,7 @@ async function main() {
     // Peak memory flat: an eighth of the output through the same wrapper, peak against peak. Node's
     // heap settles at a size of its own; what must not happen is growth with the volume.
     const small = Math.floor(gib / 8);
-    const smallProducer = `yes 'pg_restore: processing item 4242 TABLE DATA public.events owner govuk' | head -c ${small}`;
-    const [viaWrapperSmall] = measureTogether([{ cmd: [`${plugin('env-sync-run')} --no-syslog --state-dir ${wState} --job throughput -- sh -c "${smallProducer}" > /dev/null`], shell: true }], Math.min(RUNS, 3)) as [Measured];
+    const [viaWrapperSmall] = measureTogether([throughWrapper(small)], Math.min(RUNS, 3)) as [Measured];
     const growthMiB = (viaWrapper.rssKiB - viaWrapperSmall.rssKiB) / 1024;
     rows.push({ case: `wrapper peak memory, ${(small / 2 ** 20).toFixed(0)} MiB then ${(gib / 2 ** 20).toFixed(0)} MiB of output`, size: process.env.BENCH_THROUGHPUT ?? '1G', subject: NaN, baselineName: 'growth', baseline: NaN, ratio: NaN, target: 'flat: growth <= 16 MiB', met: growthMiB <= 16, peakMiB: viaWrapper.rssKiB / 1024, note: `${(viaWrapperSmall.rssKiB / 1024).toFixed(1)} MiB, then ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB: ${growthMiB >= 0 ? "+" : ""}${growthMiB.toFixed(1)} MiB` });
     console.log(`wrapper peak memory: ${(viaWrapperSmall.rssKiB / 1024).toFixed(1)} MiB for ${(small / 2 ** 20).toFixed(0)} MiB of output, ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB for ${(gib / 2 ** 20).toFixed(0)} MiB (flat: growth <= 16 MiB)`);
