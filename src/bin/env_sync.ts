@@ -32,6 +32,9 @@ interface Common {
 class CliError extends Error {}
 
 function hostOptions(a: Common, skipEvidence: boolean): HostOptions {
+  if (!Number.isInteger(a.rotated) || a.rotated < 0 || a.rotated > 30) {
+    throw new CliError('--rotated must be a whole number from 0 to 30 (1 reads FILE.1, 2 adds FILE.2.gz …)');
+  }
   return {
     stateDir: stateDirFrom(a['state-dir']),
     syslog: syslogFrom(a.syslog),

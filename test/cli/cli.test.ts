@@ -140,6 +140,20 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     expect(doc.jobs[1]!.running).to.equal(true);
   });
 
+  it('env-sync status reads the same plain command line with or without yargs', async () => {
+    // Options after `status` take the quick path; the same options before it go through yargs.
+    const quick = await run(ENV_SYNC, ['status', '--json', ...common()]);
+    const full = await run(ENV_SYNC, [...common(), 'status', '--json']);
+    const jobs = (r: { stdout: string }) => (JSON.parse(r.stdout) as { jobs: unknown[] }).jobs;
+    expect(quick.code).to.equal(full.code);
+    expect(jobs(quick)).to.deep.equal(jobs(full));
+    for (const args of [['status', '--rotated', 'x', ...common()], [...common(), '--rotated', 'x', 'status']]) {
+      const bad = await run(ENV_SYNC, args);
+      expect(bad.code, args.join(' ')).to.equal(2);
+      expect(bad.stderr).to.equal('env-sync: --rotated must be a whole number from 0 to 30 (1 reads FILE.1, 2 adds FILE.2.gz …)\n');
+    }
+  });
+
   it('env-sync show and rerun give the evidence and the command; config gives icinga2 and nrpe lines', async () => {
     const show = await run(ENV_SYNC, ['show', 'pull_content_data_admin_production_daily', ...common()]);
     expect(show.stdout).to.match(/^ENV_SYNC CRITICAL - /);
