@@ -51,15 +51,15 @@ describe('start-up: what an executable loads on its usual command line', functio
   // Built-in modules loaded beyond what a bare `node -e 0` loads.
   const loaded = (p: Probe, pattern: RegExp) => p.builtins.filter((m) => pattern.test(m) && !probeBare().builtins.includes(m));
 
-  const plugins: [string, string[]][] = [
-    ['check_env_sync', ['--job', 'Bravo', '--state-dir', '', '--syslog', '', '-w', '25h', '-c', '26h']],
-    ['check_env_sync_all', ['--state-dir', '', '--syslog', '']],
-    ['check_env_sync_order', ['--first', 'alpha', '--then', '9charlie', '--state-dir', '']],
+  // Arguments as functions: the state directory exists only once before() has run.
+  const plugins: [string, () => string[]][] = [
+    ['check_env_sync', () => ['--job', 'Bravo', '--state-dir', state, '--syslog', syslog(), '-w', '25h', '-c', '26h']],
+    ['check_env_sync_all', () => ['--state-dir', state, '--syslog', syslog()]],
+    ['check_env_sync_order', () => ['--first', 'alpha', '--then', '9charlie', '--state-dir', state]],
   ];
-  for (const [exe, template] of plugins) {
+  for (const [exe, args] of plugins) {
     it(`${exe}: its launcher and one CommonJS bundle, no stream, crypto or ES module loading, no ICU`, () => {
-      const args = template.map((a, i) => (a === '' ? (template[i - 1] === '--syslog' ? syslog() : state) : a));
-      const p = probe(exe, args);
+      const p = probe(exe, args());
       expect(p.stdout).to.match(/^ENV_SYNC (OK|WARNING|CRITICAL) - /);
       expect(ownFiles(p)).to.deep.equal([LAUNCHER]);
       expect(loaded(p, /^NativeModule (stream|net|crypto|internal\/crypto\/|internal\/streams\/)/), 'stream or crypto modules').to.deep.equal([]);
