@@ -82,7 +82,6 @@ describe('evaluate(): facts in, verdict out', () => {
     const silent = runAt(8, 'success', 23, { output: { lines: 0, bytes: 0, tail: [] } });
     const r = evaluate({ ...FACTS, jobState: history(silent) }, OPTS, NOW);
     expect(r.longOutput[1]).to.equal('  (the run printed nothing; its syslog lines: env-sync logs pull_x)');
-    expect(r.longOutput[1]).to.not.match(/^Re-run/);
   });
   it('gives state, summary and metrics without the long output when asked to be brief (host-wide views)', () => {
     for (const facts of [{ jobState: history(runAt(8, 'failure')) }, { jobState: history(runAt(30.5, 'success')) }, {}]) {
