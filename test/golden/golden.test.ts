@@ -1,0 +1,143 @@
+// Golden outputs: every executable and subcommand over a fixed host (test/golden/fixture.ts), judged
+// at a fixed instant under libfaketime. outputs.json was captured from the code before the "one
+// option table, one verdict path" refactor; the refactor keeps every byte, except where a change is
+// listed in CHANGES below with its reason. GOLDEN_UPDATE=1 rewrites outputs.json from the code as it
+// is (for an intended change of output: say why in the commit).
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir } from '../support/tmp.js';
+import { plugin, repoRoot } from '../support/proc.js';
+import { GOLDEN_NOW, writeGoldenHost, type GoldenHost } from './fixture.js';
+
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
+const OUTPUTS = join(repoRoot, 'test', 'golden', 'outputs.json');
+
+export interface Golden {
+  stdout: string;
+  stderr: string;
+  exit: number | null;
+}
+
+interface Case {
+  name: string;
+  exe: string;
+  args: (h: GoldenHost) => string[];
+}
+
+const plug = (h: GoldenHost) => ['--state-dir', h.state, '--syslog', h.syslog, '--boot-id-file', h.bootIdFile, '--reboot-lock-dir', h.rebootLockDir];
+const cli = (h: GoldenHost) => [...plug(h), '--crontab', h.crontab];
+const one = (name: string, ...args: string[]): Case => ({ name: `check_env_sync ${name}`, exe: 'check_env_sync', args: (h) => [...args, ...plug(h)] });
+
+export const CASES: Case[] = [
+  one('ok', '--job', 'pull_ok', '-w', '25h', '-c', '26h'),
+  one('ok -v', '--job', 'pull_ok', '-v'),
+  one('failed', '--job', 'push_failed', '--max-age', '26h'),
+  one('failed -vv', '--job', 'push_failed', '-vv'),
+  one('failed, small output', '--job', 'push_failed', '--max-output', '300'),
+  one('running', '--job', 'pull_running', '--max-runtime', '6h'),
+  one('running too long', '--job', 'pull_running', '--runtime-warning', '10m'),
+  one('wrapper died', '--job', 'pull_dead'),
+  one('rebooted', '--job', 'pull_rebooted'),
+  one('skipped', '--job', 'pull_skipped'),
+  one('parts', '--job', 'copy_data_to_staging'),
+  one('unwrapped failed', '--job', 'pull_unwrapped'),
+  one('unwrapped ok', '--job', 'pull_unwrapped_ok', '--max-age', '26h'),
+  one('no record', '--job', 'pull_never'),
+  one('no record, --missing warning', '--job', 'pull_never', '--missing', 'warning'),
+  one('missed schedule', '--job', 'pull_ok', '--schedule', '0 5 * * *', '--grace', '30m'),
+  one('schedule kept', '--job', 'pull_ok', '--schedule', '18 0 * * *'),
+  one('schedule, default grace', '--job', 'pull_ok', '--schedule', '30 4 * * *'),
+  one('corrupt marker', '--job', 'corrupt'),
+  one('future schema', '--job', 'future'),
+  one('bad range', '--job', 'pull_ok', '-c', '10:5'),
+  one('bad job name', '--job', '../x'),
+  one('no job'),
+  one('unknown option', '--job', 'pull_ok', '--bogus', 'x'),
+  one('bad schedule', '--job', 'pull_ok', '--schedule', 'x y'),
+  one('bad timeout', '--job', 'pull_ok', '-t', '0'),
+  one('bad rotated', '--job', 'pull_ok', '--rotated', 'x'),
+  { name: 'check_env_sync -h', exe: 'check_env_sync', args: () => ['-h'] },
+  { name: 'check_env_sync -V', exe: 'check_env_sync', args: () => ['-V'] },
+  { name: 'check_env_sync_all crontab', exe: 'check_env_sync_all', args: (h) => [...plug(h), '--crontab', h.crontab] },
+  { name: 'check_env_sync_all crontab critical', exe: 'check_env_sync_all', args: (h) => [...plug(h), '--crontab', h.crontab, '--missing', 'critical', '--max-age', '26h'] },
+  { name: 'check_env_sync_all markers only', exe: 'check_env_sync_all', args: (h) => plug(h) },
+  { name: 'check_env_sync_all -h', exe: 'check_env_sync_all', args: () => ['-h'] },
+  { name: 'check_env_sync_order ok', exe: 'check_env_sync_order', args: (h) => ['--first', 'copy_data_to_staging', '--then', 'data_sync_complete', '--state-dir', h.state] },
+  { name: 'check_env_sync_order waiting', exe: 'check_env_sync_order', args: (h) => ['--first', 'copy_waiting', '--then', 'data_sync_complete', '--within', '2h', '--state-dir', h.state] },
+  { name: 'check_env_sync_order late', exe: 'check_env_sync_order', args: (h) => ['--first', 'copy_waiting', '--then', 'data_sync_complete', '--within', '10m', '--state-dir', h.state] },
+  { name: 'check_env_sync_order no then', exe: 'check_env_sync_order', args: (h) => ['--first', 'copy_waiting', '--state-dir', h.state] },
+  { name: 'check_env_sync_order -h', exe: 'check_env_sync_order', args: () => ['-h'] },
+  { name: 'env-sync status', exe: 'env-sync', args: (h) => ['status', ...cli(h)] },
+  { name: 'env-sync status --json', exe: 'env-sync', args: (h) => ['status', ...cli(h), '--json'] },
+  { name: 'env-sync status --order', exe: 'env-sync', args: (h) => ['status', ...cli(h), '--order', 'copy_data_to_staging:data_sync_complete:2h'] },
+  { name: 'env-sync status bad rotated', exe: 'env-sync', args: (h) => ['status', ...cli(h), '--rotated', 'x'] },
+  { name: 'env-sync show failed', exe: 'env-sync', args: (h) => ['show', 'push_failed', ...cli(h)] },
+  { name: 'env-sync show failed --json', exe: 'env-sync', args: (h) => ['show', 'push_failed', '--json', ...cli(h)] },
+  { name: 'env-sync show unwrapped', exe: 'env-sync', args: (h) => ['show', 'pull_unwrapped', ...cli(h)] },
+  { name: 'env-sync show no job', exe: 'env-sync', args: (h) => ['show', ...cli(h)] },
+  { name: 'env-sync logs wrapped', exe: 'env-sync', args: (h) => ['logs', 'push_failed', '--syslog', h.syslog] },
+  { name: 'env-sync logs unwrapped', exe: 'env-sync', args: (h) => ['logs', 'pull_unwrapped', '--syslog', h.syslog] },
+  { name: 'env-sync rerun from crontab', exe: 'env-sync', args: (h) => ['rerun', 'pull_unwrapped', ...cli(h)] },
+  { name: 'env-sync rerun from marker', exe: 'env-sync', args: (h) => ['rerun', 'copy_data_to_staging', ...cli(h)] },
+  { name: 'env-sync config icinga2', exe: 'env-sync', args: (h) => ['config', 'icinga2', ...cli(h)] },
+  { name: 'env-sync config nrpe', exe: 'env-sync', args: (h) => ['config', 'nrpe', ...cli(h)] },
+  { name: 'env-sync --help', exe: 'env-sync', args: () => ['--help'] },
+  { name: 'env-sync-run output and exit', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', 'golden_run', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'] },
+  { name: 'env-sync-run no command', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', 'golden_run'] },
+  { name: 'env-sync-run bad job', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', '../x', '--', 'true'] },
+  { name: 'env-sync-run not found', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', 'golden_run', '--', '/nonexistent/sync'] },
+  { name: 'env-sync-run no state dir', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'nonexistent'), '--job', 'golden_run', '--', 'true'] },
+];
+
+/**
+ * Output changes the refactor makes on purpose, each with its reason: a function from the captured
+ * output to the expected one. Nothing else may differ.
+ */
+export const CHANGES: Record<string, { reason: string; edit: (g: Golden) => Golden }> = {};
+
+/** Runs one case on the golden host, with the clock frozen and the temp path written as $DIR. */
+export function runCase(c: Case, h: GoldenHost): Golden {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', TZ: 'UTC', LANG: 'C', LD_PRELOAD: LIBFAKETIME, FAKETIME: GOLDEN_NOW, DONT_FAKE_MONOTONIC: '1' };
+  const r = spawnSync(plugin(c.exe), c.args(h), { env, encoding: 'utf8', timeout: 30_000 });
+  const norm = (s: string) => s.split(h.dir).join('$DIR');
+  return { stdout: norm(r.stdout ?? ''), stderr: norm(r.stderr ?? ''), exit: r.status };
+}
+
+describe('golden outputs of every executable (fixed host, frozen clock)', function () {
+  this.timeout(120_000);
+  let tmp: ReturnType<typeof makeTempDir>;
+  let host: GoldenHost;
+  let expected: Record<string, Golden> = {};
+  const actual: Record<string, Golden> = {};
+  before(() => {
+    if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} is missing: apt-get install -y libfaketime (scripts/test-deps.sh)`);
+    tmp = makeTempDir('env-sync-golden-');
+    host = writeGoldenHost(tmp.dir);
+    mkdirSync(join(tmp.dir, 'run-state'));
+    if (!process.env.GOLDEN_UPDATE) expected = JSON.parse(readFileSync(OUTPUTS, 'utf8')) as Record<string, Golden>;
+  });
+  after(() => {
+    if (process.env.GOLDEN_UPDATE) writeFileSync(OUTPUTS, `${JSON.stringify(actual, null, 1)}\n`);
+    tmp?.cleanup();
+  });
+
+  for (const c of CASES) {
+    it(c.name, () => {
+      const got = runCase(c, host);
+      actual[c.name] = got;
+      if (process.env.GOLDEN_UPDATE) return;
+      const captured = expected[c.name];
+      expect(captured, `no captured output for ${c.name}: run with GOLDEN_UPDATE=1`).to.not.equal(undefined);
+      const want = CHANGES[c.name] ? CHANGES[c.name]!.edit(captured!) : captured!;
+      expect(got).to.deep.equal(want);
+    });
+  }
+  it('lists a reason for every change, and changes only cases that exist', () => {
+    for (const [name, change] of Object.entries(CHANGES)) {
+      expect(CASES.some((c) => c.name === name), name).to.equal(true);
+      expect(change.reason.length, name).to.be.greaterThan(10);
+    }
+  });
+});
