@@ -1,22 +1,20 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJobState, readRunningMarkers } from '../src/markers/read.js';
+import { LIBFAKETIME, requireLibfaketime } from './support/faketime.js';
 import { makeTempDir } from './support/tmp.js';
 import { plugin, run, waitUntil } from './support/proc.js';
 
-// libfaketime (Debian package faketime) moves the wall clock of the processes it is preloaded into,
-// re-reading the offset from a file on every call; the monotonic clock is left alone, as an NTP step
-// leaves it.
-const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
+// libfaketime re-reads the clock's offset from a file on every call (FAKETIME_TIMESTAMP_FILE).
 
 describe('the wall clock moved backwards during a run', function () {
   this.timeout(120_000);
   let dir: string;
   let cleanup: () => void;
   before(() => {
-    if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} is missing: apt-get install -y faketime (npm test installs it via scripts/test-deps.sh)`);
+    requireLibfaketime();
   });
   beforeEach(() => ({ dir, cleanup } = makeTempDir()));
   afterEach(() => cleanup());

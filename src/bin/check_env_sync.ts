@@ -1,36 +1,25 @@
-import { ArgumentError, parsePluginArgs } from '../check/cli.js';
-import { evaluate } from '../check/evaluate.js';
-import { gather, validateSchedule } from '../check/gather.js';
+import { gather } from '../check/gather.js';
+import { verdict } from '../check/verdict.js';
+import { scheduleProblem } from '../cron/schedule.js';
 import { MarkerError } from '../markers/read.js';
-import { emit, runPlugin, unknown } from '../output/pluginRuntime.js';
-import { writeAll } from '../output/writeAll.js';
+import { emit, pluginArgs, pluginDeadline, runPlugin, unknown } from '../output/pluginRuntime.js';
 import { StageTimeoutError } from '../syslog/types.js';
 
 runPlugin(async () => {
-  let opts;
-  try {
-    const parsed = await parsePluginArgs(process.argv.slice(2));
-    if ('text' in parsed) {
-      writeAll(1, parsed.text);
-      process.exit(3); // -h and -V exit UNKNOWN, as the Monitoring Plugins do
-    }
-    opts = parsed;
-  } catch (err) {
-    emit(unknown(err instanceof ArgumentError ? err.message : `bad arguments: ${(err as Error).message}`));
-  }
+  const o = await pluginArgs('check_env_sync');
   let stage = 'starting';
-  setTimeout(() => emit(unknown(`plugin timed out after ${opts.timeoutSeconds}s while ${stage}`), opts.maxOutput), opts.timeoutSeconds * 1000).unref();
-  if (opts.schedule) {
-    const bad = await validateSchedule(opts.schedule);
-    if (bad) emit(unknown(`--schedule: ${JSON.stringify(opts.schedule)} is not a cron schedule (${bad}); use 5 fields like '18 0 * * *'`), opts.maxOutput);
+  const deadline = pluginDeadline(o.timeout, o.maxOutput, () => stage);
+  if (o.schedule) {
+    const bad = await scheduleProblem(o.schedule);
+    if (bad) emit(unknown(`--schedule: ${JSON.stringify(o.schedule)} is not a cron schedule (${bad}); use 5 fields like '18 0 * * *'`), o.maxOutput);
   }
   const now = new Date();
   try {
-    const facts = await gather({ ...opts, deadline: Date.now() + opts.timeoutSeconds * 1000, onStage: (s) => (stage = s) }, now);
-    emit(evaluate(facts, opts, now), opts.maxOutput);
+    const facts = await gather({ ...o, deadline, onStage: (s) => (stage = s) }, now);
+    emit(verdict(facts, { ...o, graceSeconds: o.grace }, now, o.verbose), o.maxOutput);
   } catch (err) {
-    if (err instanceof MarkerError) emit(unknown(`${opts.job}: ${err.message}`), opts.maxOutput);
-    if (err instanceof StageTimeoutError) emit(unknown(`plugin timed out after ${opts.timeoutSeconds}s while ${err.stage}`), opts.maxOutput);
-    emit(unknown(`${opts.job}: internal error while ${stage}: ${(err as Error)?.message ?? String(err)}`), opts.maxOutput);
+    if (err instanceof MarkerError) emit(unknown(`${o.job}: ${err.message}`), o.maxOutput);
+    if (err instanceof StageTimeoutError) emit(unknown(`plugin timed out after ${o.timeout}s while ${err.stage}`), o.maxOutput);
+    emit(unknown(`${o.job}: internal error while ${stage}: ${(err as Error)?.message ?? String(err)}`), o.maxOutput);
   }
 });

@@ -1,5 +1,6 @@
 import { EXIT_USAGE, parseOptions, UsageError } from '../wrapper/options.js';
 import { runWrapped } from '../wrapper/run.js';
+import { writeAll } from '../output/writeAll.js';
 
 async function main(): Promise<number> {
   let opts;
@@ -10,7 +11,10 @@ async function main(): Promise<number> {
     process.stderr.write(`env-sync-run: ${msg}\nTry 'env-sync-run --help'.\n`);
     return EXIT_USAGE;
   }
-  if (opts === 'done') return 0;
+  if ('text' in opts) {
+    writeAll(1, opts.text);
+    return 0;
+  }
   const { exitCode } = await runWrapped(opts);
   return exitCode;
 }

@@ -5,7 +5,8 @@ import { processLiveness, readBootId } from '../common/host.js';
 import { readJobState, readRunningMarkers } from '../markers/read.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../syslog/jobQueries.js';
 import type { ScanOptions, SyslogProblem } from '../syslog/types.js';
-import type { CheckFacts } from './evaluate.js';
+import { previousScheduledRun } from '../cron/schedule.js';
+import type { CheckFacts } from './types.js';
 
 export interface GatherOptions {
   job: string;
@@ -20,23 +21,6 @@ export interface GatherOptions {
   onStage: (stage: string) => void;
   /** Host-wide views judge many jobs at once and skip the per-run evidence search in syslog. */
   skipEvidence?: boolean;
-}
-
-/** The start of the most recent scheduled run at or before now, from a 5-field cron expression. */
-export async function previousScheduledRun(schedule: string, now: Date): Promise<Date> {
-  // Loaded only when --schedule is given: it brings luxon, which most checks never need.
-  const mod = (await import('cron-parser')) as typeof import('cron-parser') & { default?: typeof import('cron-parser') };
-  const CronExpressionParser = mod.CronExpressionParser ?? mod.default!.CronExpressionParser;
-  return CronExpressionParser.parse(schedule, { currentDate: now }).prev().toDate();
-}
-
-export async function validateSchedule(schedule: string): Promise<string | null> {
-  try {
-    await previousScheduledRun(schedule, new Date());
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
 }
 
 // Host-wide facts read once per process: check_env_sync_all and env-sync status gather 500 jobs.

@@ -1,15 +1,15 @@
-// Every job known on the host (state directory ∪ crontab), each judged by the same evaluate() as
-// check_env_sync: shared by check_env_sync_all and `env-sync status`.
+// Every job known on the host (state directory ∪ crontab), each gathered and judged as
+// check_env_sync judges it: shared by check_env_sync_all and `env-sync status`.
 import { readFileSync } from 'node:fs';
-import { listJobs } from '../markers/read.js';
-import { MarkerError } from '../markers/read.js';
+import type { State } from '../common/states.js';
 import { parseCrontab, readUserCrontab, type CronJob } from '../cron/crontab.js';
-import { evaluate, type CheckOptions } from './evaluate.js';
+import { listJobs, MarkerError } from '../markers/read.js';
+import { jobVerdict, unreadableJob, type JobVerdict } from './aggregate.js';
 import { gather } from './gather.js';
-import type { PluginResult, State } from '../output/pluginOutput.js';
-import type { CheckFacts } from './evaluate.js';
+import { judge } from './judge.js';
+import type { CheckPolicy } from './types.js';
 
-export interface HostOptions extends Omit<CheckOptions, 'job' | 'schedule'> {
+export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'missing'> {
   rotated: number;
   bootIdFile: string;
   rebootLockDir: string;
@@ -17,16 +17,9 @@ export interface HostOptions extends Omit<CheckOptions, 'job' | 'schedule'> {
   user?: string | undefined;
   deadline: number;
   /** State of a crontab job that has never run. */
-  neverRun: State;
+  missing: State;
+  /** Host-wide views judge many jobs at once and skip the per-run evidence search in syslog. */
   skipEvidence: boolean;
-}
-
-export interface JobVerdict {
-  job: string;
-  result: PluginResult;
-  cron: CronJob | null;
-  facts: CheckFacts | null;
-  neverRun: boolean;
 }
 
 export interface HostView {
@@ -50,29 +43,19 @@ export async function loadCrontab(o: { crontab?: string | undefined; user?: stri
 }
 
 export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
-  const problems: string[] = [];
   const cron = await loadCrontab(o);
-  problems.push(...cron.problems);
   const byJob = new Map<string, CronJob>();
   for (const c of cron.jobs) byJob.set(c.job, c);
   const names = new Set([...listJobs(o.stateDir), ...byJob.keys()]);
   const jobs: JobVerdict[] = [];
   for (const job of [...names].sort()) {
     const c = byJob.get(job) ?? null;
-    const opts: CheckOptions = { ...o, job, schedule: c?.schedule, missing: o.neverRun, brief: true };
     try {
-      const facts = await gather(
-        { job, stateDir: o.stateDir, syslog: o.syslog, rotated: o.rotated, bootIdFile: o.bootIdFile, rebootLockDir: o.rebootLockDir, schedule: c?.schedule, deadline: o.deadline, onStage: () => undefined, skipEvidence: o.skipEvidence },
-        now,
-      );
-      const neverRun = !facts.jobState && facts.running.length === 0 && !facts.syslogOnly?.run;
-      const result = evaluate(facts, opts, now);
-      if (neverRun) result.summary = `${job} never run${c ? ` (in the crontab, schedule '${c.schedule}')` : ''}`;
-      jobs.push({ job, result, cron: c, facts, neverRun });
+      const facts = await gather({ ...o, job, schedule: c?.schedule, onStage: () => undefined }, now);
+      jobs.push(jobVerdict(job, facts, judge(facts, { ...o, job, schedule: c?.schedule }, now), c));
     } catch (err) {
-      const summary = err instanceof MarkerError ? `${job}: ${err.message}` : `${job}: ${(err as Error).message}`;
-      jobs.push({ job, result: { state: 3, summary, longOutput: [], perfdata: [] }, cron: c, facts: null, neverRun: false });
+      jobs.push(unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c));
     }
   }
-  return { jobs, problems };
+  return { jobs, problems: cron.problems };
 }

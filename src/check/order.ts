@@ -1,6 +1,6 @@
 // check_env_sync_order: a copy job (e.g. copy_data_to_staging) must be followed by its completion job
 // (data_sync_complete); until it is, staging's signon points at production.
-import { ago, clock, duration } from './words.js';
+import { ago, clock, duration } from '../common/timeWords.js';
 import type { PluginResult } from '../output/pluginOutput.js';
 import type { JobState } from '../markers/types.js';
 

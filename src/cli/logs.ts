@@ -1,15 +1,19 @@
-// `env-sync logs JOB [--follow]`: the job's lines from syslog.1 then syslog, oldest first; --follow
-// goes on with new lines, across rotation (tail-file follows the renamed file to its end, then the new one).
+// `env-sync logs JOB [--follow]`: the job's lines from the rotated files back to --rotated, then the
+// live file, oldest first; --follow goes on with new lines, across rotation (tail-file follows the
+// renamed file to its end, then the new one).
 import { createReadStream } from 'node:fs';
+import { jobLineRule } from '../syslog/jobLines.js';
 import { parseLine } from '../syslog/parseLine.js';
 import { rotatedFiles } from '../syslog/scan.js';
 
+/** The raw line is one of the job's (its output, the wrapper's events for it, the script's lines for its cfg). */
 export function jobLineMatcher(job: string, cfgName = job): (line: string) => boolean {
-  const tag = ` env-sync/${job}[`;
-  const tagNoPid = ` env-sync/${job}:`;
-  const event = `job=${job} `;
-  const cfg = `/${cfgName}.cfg`;
-  return (line) => line.includes(tag) || line.includes(tagNoPid) || (line.includes(' env-sync-run') && `${line} `.includes(event)) || (line.includes(' govuk_env_sync.sh') && line.includes(cfg));
+  const rule = jobLineRule(job, cfgName);
+  return (line) => {
+    if (!rule.mayBelong(line)) return false;
+    const e = parseLine(line, '', new Date());
+    return e !== null && rule.belongs(e);
+  };
 }
 
 export async function printLogs(o: { job: string; syslog: string; rotated: number; out: NodeJS.WritableStream }): Promise<number> {
@@ -17,11 +21,18 @@ export async function printLogs(o: { job: string; syslog: string; rotated: numbe
   // Loaded here, not at the top: the env-sync bundle holds status too, which never reads lines this way.
   const { createInterface } = await import('node:readline');
   let n = 0;
-  for (const file of rotatedFiles(o.syslog, Math.min(o.rotated, 1)).reverse()) {
+  for (const file of rotatedFiles(o.syslog, o.rotated).reverse()) {
     try {
-      const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+      const raw = createReadStream(file);
+      let input: NodeJS.ReadableStream = raw;
+      if (file.endsWith('.gz')) {
+        const gunzip = (await import('node:zlib')).createGunzip();
+        raw.on('error', (err) => gunzip.destroy(err));
+        input = raw.pipe(gunzip);
+      }
+      const rl = createInterface({ input, crlfDelay: Infinity });
       for await (const line of rl) {
-        if (match(line) && parseLine(line, file, new Date())) {
+        if (match(line)) {
           o.out.write(`${line}\n`);
           n++;
         }

@@ -1,9 +1,16 @@
 // `env-sync status`: one row a job, worst first; colour and block sparklines only on a terminal.
-import { compareText } from '../common/compare.js';
-import type { JobVerdict } from '../check/hostJobs.js';
-import { ago, clock, duration } from '../check/words.js';
-import { severity, STATE_NAMES } from '../output/pluginOutput.js';
+import type { Values } from '../common/options.js';
+import { parseDuration } from '../common/duration.js';
+import { validateName } from '../common/jobName.js';
+import { STATE_NAMES, worst, type State } from '../common/states.js';
+import { ago, clock, duration } from '../common/timeWords.js';
+import { byState, type JobVerdict } from '../check/aggregate.js';
+import { judgeHost } from '../check/hostJobs.js';
+import { evaluateOrder } from '../check/order.js';
+import { nextScheduledRun } from '../cron/schedule.js';
+import { readJobState } from '../markers/read.js';
 import type { HistoryEntry } from '../markers/types.js';
+import { CliError, hostOptions } from './hostOptions.js';
 
 const COLOUR = ['\x1b[32m', '\x1b[33m', '\x1b[31m', '\x1b[35m'];
 const RESET = '\x1b[0m';
@@ -12,7 +19,7 @@ const BLOCKS = '▁▂▃▄▅▆▇█';
 
 export interface StatusRow {
   job: string;
-  state: number;
+  state: State;
   stateName: string;
   summary: string;
   schedule: string | null;
@@ -24,37 +31,27 @@ export interface StatusRow {
   history: Array<Pick<HistoryEntry, 'start' | 'outcome' | 'durationSeconds' | 'exitCode'>>;
 }
 
-export async function nextRun(schedule: string, now: Date): Promise<Date | null> {
-  try {
-    const mod = (await import('cron-parser')) as typeof import('cron-parser') & { default?: typeof import('cron-parser') };
-    const P = mod.CronExpressionParser ?? mod.default!.CronExpressionParser;
-    return P.parse(schedule, { currentDate: now }).next().toDate();
-  } catch {
-    return null;
-  }
-}
-
 export async function statusRows(jobs: JobVerdict[], now: Date): Promise<StatusRow[]> {
   const rows: StatusRow[] = [];
-  for (const j of jobs) {
+  for (const j of byState(jobs)) {
     const st = j.facts?.jobState ?? null;
     const last = st?.last ?? null;
-    const next = j.cron ? await nextRun(j.cron.schedule, now) : null;
+    const next = j.cron ? await nextScheduledRun(j.cron.schedule, now) : null;
     rows.push({
       job: j.job,
-      state: j.result.state,
-      stateName: STATE_NAMES[j.result.state],
-      summary: j.result.summary,
+      state: j.state,
+      stateName: STATE_NAMES[j.state],
+      summary: j.summary,
       schedule: j.cron?.schedule ?? null,
       nextRun: next ? next.toISOString() : null,
       lastRun: last && { start: last.start, end: last.end, outcome: last.outcome, exitCode: last.exitCode, durationSeconds: last.durationSeconds },
       consecutiveFailures: st?.consecutiveFailures ?? 0,
-      running: !!j.facts?.running.some((r) => r.liveness === 'alive'),
+      running: j.running,
       neverRun: j.neverRun,
       history: (st?.history ?? []).slice(-10).map((h) => ({ start: h.start, outcome: h.outcome, durationSeconds: h.durationSeconds, exitCode: h.exitCode })),
     });
   }
-  return rows.sort((a, b) => severity(b.state) - severity(a.state) || compareText(a.job, b.job));
+  return rows;
 }
 
 function sparkline(history: StatusRow['history'], colour: boolean): string {
@@ -93,4 +90,41 @@ export function renderTable(rows: StatusRow[], now: Date, colour: boolean): stri
       .join('  ')
       .trimEnd();
   return [line(header), ...cells.map((c, i) => line(c, rows[i]!.state))].join('\n') + '\n';
+}
+
+/** `--order FIRST:THEN[:WITHIN]`: a copy job and the job that must follow it (default within 2h). */
+function orderVerdicts(specs: string[], stateDir: string, now: Date) {
+  return specs.map((spec) => {
+    const [first, then, within = '2h'] = spec.split(':');
+    if (!first || !then) throw new CliError(`--order ${JSON.stringify(spec)}: use FIRST:THEN[:WITHIN], e.g. copy_data_to_staging:data_sync_complete:2h`);
+    let withinSeconds: number;
+    try {
+      validateName(first);
+      validateName(then);
+      withinSeconds = parseDuration(within, '--order');
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    const v = evaluateOrder(readJobState(stateDir, first), readJobState(stateDir, then), { first, then, withinSeconds }, now);
+    return { first, then, withinSeconds, state: v.state, stateName: STATE_NAMES[v.state], summary: v.summary };
+  });
+}
+
+/** `env-sync status`: the table (or --json), exiting with the worst state so scripts can use it. */
+export async function status(a: Values<'env-sync status'>, out: NodeJS.WritableStream, err: NodeJS.WritableStream, isTTY: boolean): Promise<State> {
+  const now = new Date();
+  const o = hostOptions(a, true);
+  const view = await judgeHost(o, now);
+  const rows = await statusRows(view.jobs, now);
+  const orders = orderVerdicts(a.order, o.stateDir, now);
+  if (a.json) {
+    out.write(`${JSON.stringify({ schema: 1, generated: now.toISOString(), stateDir: o.stateDir, problems: view.problems, jobs: rows, orders }, null, 2)}\n`);
+  } else {
+    for (const ord of orders) out.write(`ORDER ${ord.stateName}: ${ord.summary}\n`);
+    const colour = isTTY && !process.env.NO_COLOR;
+    if (rows.length === 0) out.write(`no jobs found in ${o.stateDir}${o.crontab ? ` or ${o.crontab}` : ''}\n`);
+    else out.write(renderTable(rows, now, colour));
+    for (const p of view.problems) err.write(`env-sync: ${p}\n`);
+  }
+  return worst([...rows.map((r) => r.state), ...orders.map((r) => r.state)]);
 }

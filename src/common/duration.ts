@@ -18,3 +18,17 @@ export function parseDuration(text: string, option: string): number {
   }
   return seconds;
 }
+
+/** Seconds as the shortest duration parseDuration reads back: 3600 → `1h`, 5400 → `1h30m`, 45 → `45s`. */
+export function formatDuration(seconds: number): string {
+  let s = Math.round(seconds);
+  if (s === 0) return '0s';
+  let out = '';
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    if (s >= size) {
+      out += `${Math.floor(s / size)}${unit}`;
+      s %= size;
+    }
+  }
+  return out;
+}

@@ -14,11 +14,15 @@ export function currentHost(): string {
   return hostname();
 }
 
+/**
+ * The user this process runs as, from its uid (not $USER, which survives su, runuser and setpriv
+ * and would name the wrong one); `uid N` where the uid has no name.
+ */
 export function currentUser(): string {
   try {
     return userInfo().username;
   } catch {
-    return String(process.getuid?.() ?? 'unknown');
+    return `uid ${process.getuid?.() ?? '?'}`;
   }
 }
 

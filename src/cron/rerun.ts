@@ -1,4 +1,4 @@
-import { shellQuote } from '../check/words.js';
+import { shellQuote } from '../common/shell.js';
 import type { CronJob } from './crontab.js';
 
 const isIonice = (w: string) => /(^|\/)ionice$/.test(w);

@@ -14,30 +14,37 @@ export interface IcingaPostConfig {
   deadlineMs?: number | undefined;
 }
 
-/** yargs option definitions for env-sync-run (spread into .options()). */
-export const icingaYargsOptions = {
-  'icinga-url': { type: 'string', describe: 'Icinga 2 API base URL (https://host:5665): post the verdict as a passive result after each run' },
-  'icinga-user': { type: 'string', describe: 'Icinga 2 ApiUser with permission actions/process-check-result' },
-  'icinga-password-file': { type: 'string', describe: "File holding the ApiUser's password (never on the command line)" },
-  'icinga-ca': { type: 'string', describe: "CA certificate of Icinga's API (the master's /var/lib/icinga2/certs/ca.crt)" },
-  'icinga-host': { type: 'string', describe: 'Icinga host name of this machine (default: its host name)' },
-  'icinga-service': { type: 'string', describe: 'Icinga service name (default: "env-sync <job>")' },
-} as const;
+interface IcingaValues {
+  icingaUrl?: string | undefined;
+  icingaUser?: string | undefined;
+  icingaPasswordFile?: string | undefined;
+  icingaCa?: string | undefined;
+  icingaHost?: string | undefined;
+  icingaService?: string | undefined;
+}
 
 /**
- * The posting configuration from parsed options: null when --icinga-url is absent; an Error naming
- * the missing option when it is incomplete (the wrapper reports it and runs the sync anyway).
+ * The posting configuration from the wrapper's options: null when --icinga-url is absent; an Error
+ * naming the missing option when it is incomplete.
  */
-export function icingaConfigFromArgv(argv: Record<string, unknown>): IcingaPostConfig | null | Error {
-  const s = (k: string): string | undefined => (typeof argv[k] === 'string' && argv[k] !== '' ? (argv[k] as string) : undefined);
-  const url = s('icinga-url');
+export function icingaConfig(v: IcingaValues): IcingaPostConfig | null | Error {
+  const s = (x: string | undefined) => (x === '' ? undefined : x);
+  const url = s(v.icingaUrl);
   if (!url) {
-    const stray = ['icinga-user', 'icinga-password-file', 'icinga-ca', 'icinga-host', 'icinga-service'].filter((k) => s(k));
-    return stray.length ? new Error(`--${stray[0]} needs --icinga-url (the Icinga 2 API base URL, e.g. https://icinga.example:5665)`) : null;
+    const stray = (
+      [
+        ['icinga-user', v.icingaUser],
+        ['icinga-password-file', v.icingaPasswordFile],
+        ['icinga-ca', v.icingaCa],
+        ['icinga-host', v.icingaHost],
+        ['icinga-service', v.icingaService],
+      ] as const
+    ).filter(([, x]) => s(x));
+    return stray.length ? new Error(`--${stray[0]![0]} needs --icinga-url (the Icinga 2 API base URL, e.g. https://icinga.example:5665)`) : null;
   }
-  const user = s('icinga-user');
+  const user = s(v.icingaUser);
   if (!user) return new Error('--icinga-url needs --icinga-user (an ApiUser with permission actions/process-check-result)');
-  const passwordFile = s('icinga-password-file');
+  const passwordFile = s(v.icingaPasswordFile);
   if (!passwordFile) return new Error("--icinga-url needs --icinga-password-file (a file with the ApiUser's password; never give it on the command line)");
-  return { url, user, passwordFile, caFile: s('icinga-ca'), host: s('icinga-host'), service: s('icinga-service') };
+  return { url, user, passwordFile, caFile: s(v.icingaCa), host: s(v.icingaHost), service: s(v.icingaService) };
 }

@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareText } from '../common/compare.js';
+import { currentUser } from '../common/host.js';
 import { isValidName } from '../common/jobName.js';
 import { jobDir, RUNNING_PREFIX, statePath } from './paths.js';
 import { MARKER_SCHEMA, OUTCOMES, type JobState, type Run, type RunningMarker } from './types.js';
@@ -23,7 +24,7 @@ function errnoFix(path: string, err: NodeJS.ErrnoException): MarkerError {
   switch (err.code) {
     case 'EACCES':
     case 'EPERM':
-      return new MarkerError(path, 'permission denied', `make it readable by this user (${currentUserName()}), e.g. chmod o+r, or run the check as a user that can read it`);
+      return new MarkerError(path, 'permission denied', `make it readable by this user (${currentUser()}), e.g. chmod o+r, or run the check as a user that can read it`);
     case 'ELOOP':
       return new MarkerError(path, 'is a symbolic link; refusing to trust it', 'replace the link with the marker itself, or remove it so the next run writes a new one');
     case 'EISDIR':
@@ -31,10 +32,6 @@ function errnoFix(path: string, err: NodeJS.ErrnoException): MarkerError {
     default:
       return new MarkerError(path, `cannot be read (${err.code ?? err.message})`, 'check the file and the state directory');
   }
-}
-
-function currentUserName(): string {
-  return process.env.USER ?? String(process.getuid?.() ?? '?');
 }
 
 // One read buffer for every marker a process reads (500 jobs: 500 allocations fewer for the GC).

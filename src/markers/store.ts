@@ -1,5 +1,4 @@
 import { chmodSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
-import { HISTORY_LIMIT } from '../common/defaults.js';
 import { assertRealDirectory, UnsafePathError, writeFileAtomic } from './atomicWrite.js';
 import { acquireBlocking, release } from './lock.js';
 import { jobDir, runningPath, stateLockPath, statePath } from './paths.js';
@@ -7,6 +6,7 @@ import { MarkerError, readJobState } from './read.js';
 import {
   emptyJobState,
   FAILED_OUTCOMES,
+  HISTORY_LIMIT,
   MARKER_SCHEMA,
   type HistoryEntry,
   type JobState,

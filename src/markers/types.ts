@@ -2,6 +2,11 @@
 // field by field; bump MARKER_SCHEMA on any change a reader of the old schema would misread.
 export const MARKER_SCHEMA = 1;
 
+/** Runs kept in a job's history; lines of output kept with a run, and the bytes of each. */
+export const HISTORY_LIMIT = 50;
+export const OUTPUT_TAIL_LINES = 20;
+export const OUTPUT_TAIL_LINE_BYTES = 512;
+
 export type Outcome =
   | 'success'
   | 'failure'

@@ -1,4 +1,4 @@
-import { perfRange, type Range } from '../check/range.js';
+import { perfRange, type Range } from '../common/range.js';
 
 export interface Metric {
   label: string;

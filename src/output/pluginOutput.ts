@@ -1,8 +1,7 @@
+import { STATE_NAMES, type State } from '../common/states.js';
 import { cleanText, cutBytes } from './sanitize.js';
 import { formatPerfdata, type Metric } from './perfdata.js';
 
-export type State = 0 | 1 | 2 | 3;
-export const STATE_NAMES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 export const PREFIX = 'ENV_SYNC';
 
 export interface PluginResult {
@@ -10,15 +9,6 @@ export interface PluginResult {
   summary: string;
   longOutput: string[];
   perfdata: Metric[];
-}
-
-/** How bad a state is: a real CRITICAL outranks an UNKNOWN (something is known to be broken), UNKNOWN outranks WARNING. */
-export function severity(s: State | number): number {
-  return [0, 1, 3, 2][s]!;
-}
-
-export function worst(states: State[]): State {
-  return states.reduce<State>((a, b) => (severity(b) > severity(a) ? b : a), 0);
 }
 
 /**

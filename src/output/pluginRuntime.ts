@@ -1,4 +1,7 @@
 // Whatever happens, a plugin prints one Monitoring Plugins result and exits 0-3: never a stack trace.
+import { parseCommandLine } from '../common/commandLine.js';
+import { OptionError, type CommandName, type Values } from '../common/options.js';
+import { UNKNOWN } from '../common/states.js';
 import { render, type PluginResult } from './pluginOutput.js';
 import { writeAll } from './writeAll.js';
 
@@ -8,9 +11,29 @@ export function emit(result: PluginResult, maxOutput = 4096): never {
 }
 
 export function unknown(summary: string, longOutput: string[] = []): PluginResult {
-  return { state: 3, summary, longOutput, perfdata: [] };
+  return { state: UNKNOWN, summary, longOutput, perfdata: [] };
 }
 
 export function runPlugin(main: () => Promise<void>): void {
   main().catch((err) => emit(unknown(`internal error: ${(err as Error)?.message ?? String(err)}`)));
+}
+
+/** A plugin's typed options; help and version are printed with exit 3, bad arguments are UNKNOWN with the fix. */
+export async function pluginArgs<C extends CommandName>(cmd: C): Promise<Values<C>> {
+  try {
+    const parsed = await parseCommandLine(cmd, process.argv.slice(2));
+    if ('text' in parsed) {
+      writeAll(1, parsed.text);
+      process.exit(UNKNOWN); // -h and -V exit UNKNOWN, as the Monitoring Plugins do
+    }
+    return parsed.values;
+  } catch (err) {
+    emit(unknown(err instanceof OptionError ? err.message : `bad arguments: ${(err as Error).message}`));
+  }
+}
+
+/** Gives up with UNKNOWN naming the stage that was slow once `seconds` have passed. */
+export function pluginDeadline(seconds: number, maxOutput: number, stage: () => string): number {
+  setTimeout(() => emit(unknown(`plugin timed out after ${seconds}s while ${stage()}`), maxOutput), seconds * 1000).unref();
+  return Date.now() + seconds * 1000;
 }

@@ -1,3 +1,4 @@
+import { isErrorText, jobLineRule } from './jobLines.js';
 import { scanBackwards } from './scan.js';
 import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
 
@@ -17,12 +18,6 @@ const SEEK_MARGIN_MS = 15_000;
 // minutes of its last lines, for about 1 ms of a check (docs/benchmarks.md).
 export const EVIDENCE_BUDGET_BYTES = 2 * 1024 * 1024;
 const MAX_LINES = 200;
-const SCRIPT_TAG = 'govuk_env_sync.sh';
-const ERROR_WORDS = /error|failed|fatal|denied|no space left|cannot|can't|traceback|killed/i;
-
-export function isErrorLine(e: SyslogEntry): boolean {
-  return e.message.startsWith('Error running') || e.message.startsWith('error hash:') || ERROR_WORDS.test(e.message);
-}
 
 export interface RunEvidence {
   lines: SyslogEntry[];
@@ -34,11 +29,6 @@ export interface RunEvidence {
   partial: boolean;
 }
 
-function cfgMatcher(job: string, cfgName?: string): (message: string) => boolean {
-  const needle = `/${cfgName ?? job}.cfg`;
-  return (m) => m.includes(`${needle}"`) || m.includes(`${needle} `) || m.endsWith(needle);
-}
-
 /** The job's syslog lines in a run's window (its own output, the wrapper's events, the script's lines), oldest first. */
 export async function collectRunEvidence(
   opts: ScanOptions,
@@ -46,10 +36,7 @@ export async function collectRunEvidence(
 ): Promise<RunEvidence> {
   const from = q.start.getTime() - SLACK_BEFORE_MS;
   const to = (q.end ?? opts.now).getTime() + SLACK_AFTER_MS;
-  const ownTag = `env-sync/${q.job}`;
-  const jobWord = `job=${q.job} `;
-  const cfg = cfgMatcher(q.job, q.cfgName);
-  const cfgNeedle = `/${q.cfgName ?? q.job}.cfg`;
+  const rule = jobLineRule(q.job, q.cfgName);
   const found: SyslogEntry[] = [];
   const scan = await scanBackwards(
     {
@@ -57,25 +44,20 @@ export async function collectRunEvidence(
       stopBefore: new Date(from),
       notAfter: new Date(to + SEEK_MARGIN_MS),
       maxBytes: opts.maxBytes ?? EVIDENCE_BUDGET_BYTES,
-      // Each string the job's lines are known by holds the job's name (its tag, job=, its cfg), so
-      // one indexOf pass over a chunk finds them all; the prefilter and the match below keep only
-      // the job's own lines. Three needles made three passes over the same bytes.
-      needles: cfgNeedle.includes(q.job) ? [q.job] : [q.job, cfgNeedle],
-      prefilter: (raw) => raw.includes(ownTag) || raw.includes(jobWord) || raw.includes(cfgNeedle),
+      needles: rule.needles,
+      prefilter: rule.mayBelong,
     },
     (e) => {
       const t = e.time.getTime();
       if (t < from) return true;
       if (t > to) return false;
-      const mine =
-        e.tag === ownTag || (e.tag === 'env-sync-run' && `${e.message} `.includes(jobWord)) || (e.tag === SCRIPT_TAG && cfg(e.message));
-      if (mine) found.push(e);
+      if (rule.belongs(e)) found.push(e);
       // Only the newest MAX_LINES are shown: a long run's output need not be read to its start.
       return found.length >= MAX_LINES;
     },
   );
   const lines = found.reverse().slice(-MAX_LINES);
-  return { lines, errorLines: lines.filter(isErrorLine), filesRead: scan.filesRead, problems: scan.problems, bytesRead: scan.bytesRead, partial: scan.budgetSpent || (scan.stoppedEarly && found.length >= MAX_LINES) };
+  return { lines, errorLines: lines.filter((e) => isErrorText(e.message)), filesRead: scan.filesRead, problems: scan.problems, bytesRead: scan.bytesRead, partial: scan.budgetSpent || (scan.stoppedEarly && found.length >= MAX_LINES) };
 }
 
 export interface SyslogOnlyRun {
@@ -98,15 +80,14 @@ export async function findLastSyslogOnlyRun(
   job: string,
   cfgName?: string,
 ): Promise<{ run: SyslogOnlyRun | null; lastSuccessEnd: Date | null; filesRead: string[]; problems: SyslogProblem[] }> {
-  const cfg = cfgMatcher(job, cfgName);
-  const needle = `/${cfgName ?? job}.cfg`;
+  const rule = jobLineRule(job, cfgName);
   // Newest first: the first finishing line seen belongs to the last run unless a Starting comes first.
   let endLine: SyslogEntry | null = null;
   let run: SyslogOnlyRun | null = null;
   let lastSuccessEnd: Date | null = null;
   const seen: SyslogEntry[] = [];
-  const scan = await scanBackwards({ ...opts, needles: [needle], prefilter: (raw) => raw.includes(SCRIPT_TAG) && raw.includes(needle) }, (e) => {
-    if (e.tag !== SCRIPT_TAG || !cfg(e.message)) return false;
+  const scan = await scanBackwards({ ...opts, needles: [rule.cfgNeedle], prefilter: rule.mayBeScriptLine }, (e) => {
+    if (!rule.isScriptLine(e)) return false;
     const m = QUOTED.exec(e.message);
     if (!m) return false;
     if (run === null) {

@@ -1,7 +1,6 @@
+import { MONTH_NAMES } from '../common/timeWords.js';
 import type { SyslogEntry } from './types.js';
 
-/** Month abbreviations as syslog writes them (and as the checks print dates). */
-export const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 const MONTHS: Record<string, number> = Object.fromEntries(MONTH_NAMES.map((m, i) => [m, i]));
 // `Nov  4 00:18:01 host tag[pid]: msg` — host-local time, no year.
 // The s flag: a message may hold CR, U+2028 and other characters `.` would not match otherwise.

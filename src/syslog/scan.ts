@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { currentUser } from '../common/host.js';
 import { parseLine } from './parseLine.js';
 import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogEntry, type SyslogProblem, type Visitor } from './types.js';
 
@@ -14,18 +14,9 @@ export function rotatedFiles(syslog: string, rotated: number): string[] {
   return files;
 }
 
-// The user the process really runs as ($USER survives su/setpriv and would name the wrong one).
-function whoami(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
-  }
-}
-
 function openProblem(path: string, err: NodeJS.ErrnoException): SyslogProblem {
   if (err.code === 'EACCES' || err.code === 'EPERM') {
-    return { path, problem: 'permission denied', fix: `add user ${whoami()} to group adm to read ${path} (usermod -aG adm ${whoami()})` };
+    return { path, problem: 'permission denied', fix: `add user ${currentUser()} to group adm to read ${path} (usermod -aG adm ${currentUser()})` };
   }
   return { path, problem: `cannot be read (${err.code ?? err.message})`, fix: `check ${path}` };
 }

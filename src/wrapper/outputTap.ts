@@ -1,23 +1,8 @@
-import { OUTPUT_TAIL_LINE_BYTES, OUTPUT_TAIL_LINES } from '../common/defaults.js';
-import type { OutputSummary } from '../markers/types.js';
+import { OUTPUT_TAIL_LINE_BYTES, OUTPUT_TAIL_LINES, type OutputSummary } from '../markers/types.js';
+import { cutBytes, stripControl } from '../output/sanitize.js';
 
 // Longest line copied to syslog whole; the rest of a longer line is cut (the pass-through is untouched).
 export const SYSLOG_LINE_BYTES = 8000;
-// eslint-disable-next-line no-control-regex
-// Whole escape sequences first, so `ESC[31m` goes entirely rather than leaving `[31m` behind.
-const CONTROL = /\u001b\[[0-9;?]*[ -/]*[@-~]|[\u0000-\u0008\u000b-\u001f\u007f]/g;
-
-export function stripControl(text: string): string {
-  return text.replace(CONTROL, '').replace(/\t/g, ' ');
-}
-
-function cutUtf8(text: string, maxBytes: number): string {
-  const buf = Buffer.from(text, 'utf8');
-  if (buf.length <= maxBytes) return text;
-  let end = maxBytes;
-  while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--;
-  return `${buf.subarray(0, end).toString('utf8')}…`;
-}
 
 /** Where the complete lines of one output stream go: syslog, when it is on. */
 export interface LineSink {
@@ -171,7 +156,7 @@ export class OutputTail {
         }
       }
     }
-    const tail = texts.slice(-OUTPUT_TAIL_LINES).map((l) => cutUtf8(stripControl(l), OUTPUT_TAIL_LINE_BYTES));
+    const tail = texts.slice(-OUTPUT_TAIL_LINES).map((l) => cutBytes(stripControl(l), OUTPUT_TAIL_LINE_BYTES));
     return { lines: this.lines, bytes: this.bytes, tail };
   }
 

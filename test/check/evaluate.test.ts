@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import { evaluate, type CheckFacts, type CheckOptions } from '../../src/check/evaluate.js';
-import { parseRange } from '../../src/check/range.js';
-import { clock, duration } from '../../src/check/words.js';
+import { judge, summarise } from '../../src/check/judge.js';
+import type { CheckFacts, CheckPolicy } from '../../src/check/types.js';
+import { verdict } from '../../src/check/verdict.js';
+import { parseRange } from '../../src/common/range.js';
+import { clock, duration } from '../../src/common/timeWords.js';
 import { applyRun } from '../../src/markers/store.js';
 import { emptyJobState, type JobState, type Outcome, type Run } from '../../src/markers/types.js';
 
@@ -42,31 +44,32 @@ function history(...runs: Run[]): JobState {
   return runs.reduce((s, r) => applyRun(s, r, new Date(r.end ?? r.start)), emptyJobState('pull_x'));
 }
 
-const OPTS: CheckOptions = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', graceSeconds: 3600, missing: 2, verbose: 0 };
+const OPTS: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', graceSeconds: 3600, missing: 2 };
+const evaluate = (facts: CheckFacts, policy: CheckPolicy, now: Date) => verdict(facts, policy, now, 0);
 const FACTS: CheckFacts = { jobState: null, running: [], rebootLock: null, evidence: null, syslogOnly: null, syslogProblems: [], previousScheduled: null };
 
-const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckOptions>, number, RegExp]> = [
+const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, number, RegExp]> = [
   ['a success last night', { jobState: history(runAt(8, 'success')) }, {}, 0, /^pull_x last run succeeded at 00:23 after 23m$/],
-  ['a failure after an older success', { jobState: history(runAt(32, 'success'), runAt(8, 'failure')) }, {}, 2, /^pull_x failed with exit 1 at 00:23 after 23m; last success yesterday|last success 1 day ago/],
-  ['two failures in a row', { jobState: history(runAt(32, 'failure'), runAt(8, 'failure')) }, {}, 2, /no success on record, 2 failures in a row$/],
-  ['a timeout', { jobState: history(runAt(8, 'timeout', 360)) }, {}, 2, /^pull_x timed out at 06:00 after 6h \(--timeout\)/],
-  ['a kill by signal', { jobState: history(runAt(8, 'signal')) }, {}, 2, /^pull_x was killed by SIGKILL/],
-  ['a success 30 hours ago against -w 25h -c 26h', { jobState: history(runAt(30.5, 'success')) }, { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') }, 2, /last success 1 day ago \(over --age-critical 26h\)/],
-  ['a success 25.5 hours ago against -w 25h -c 26h', { jobState: history(runAt(25.9, 'success')) }, { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') }, 1, /over --age-warning 25h/],
+  ['a failure after an older success', { jobState: history(runAt(32, 'success'), runAt(8, 'failure')) }, {}, 2, /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago$/],
+  ['two failures in a row', { jobState: history(runAt(32, 'failure'), runAt(8, 'failure')) }, {}, 2, /^pull_x failed with exit 1 at 00:23 after 23m; no success on record, 2 failures in a row$/],
+  ['a timeout', { jobState: history(runAt(8, 'timeout', 360)) }, {}, 2, /^pull_x timed out at 06:00 after 6h \(--timeout\); no success on record$/],
+  ['a kill by signal', { jobState: history(runAt(8, 'signal')) }, {}, 2, /^pull_x was killed by SIGKILL at 00:23 after 23m; no success on record$/],
+  ['a success 30 hours ago against -w 25h -c 26h', { jobState: history(runAt(30.5, 'success')) }, { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') }, 2, /^pull_x last success 1 day ago \(over --age-critical 26h\); last run succeeded at yesterday 01:53 after 23m$/],
+  ['a success 25.5 hours ago against -w 25h -c 26h', { jobState: history(runAt(25.9, 'success')) }, { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') }, 1, /^pull_x last success 1 day ago \(over --age-warning 25h\); last run succeeded at yesterday 06:29 after 23m$/],
   ['a run in progress within --max-runtime', { running: [{ marker: { ...runAt(1, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 0, /^pull_x running since 07:00 \(for 1h\)$/],
-  ['a run in progress past --max-runtime', { running: [{ marker: { ...runAt(7, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 2, /over --runtime-critical 6h/],
-  ['a run started "in the future" (clock stepped back)', { running: [{ marker: { ...runAt(-1, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 0, /\(for 0s\)$/],
-  ['a run whose wrapper died', { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'dead' }] }, {}, 2, /died: wrapper pid 4100 is gone and recorded no end/],
-  ['a run interrupted by a reboot', { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'other-boot' }] }, {}, 2, /interrupted by a reboot/],
-  ['no record, --missing critical', {}, {}, 2, /no record of this job/],
-  ['no record, --missing ok', {}, { missing: 0 }, 0, /no record of this job/],
-  ['a stale reboot lock', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock-env-sync_pull_x', ageSeconds: 7 * H / 1000 } }, {}, 1, /stale with_reboot_lock file/],
-  ['a shared reboot_lock a day old', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: 30 * H / 1000, shared: true } }, {}, 1, /stale shared with_reboot_lock file .*reboot_lock \(30h old\)/],
-  ['a shared reboot_lock an hour old (another job may be running)', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: H / 1000, shared: true } }, {}, 0, /^pull_x last run succeeded/],
-  ['a missed scheduled run', { jobState: history(runAt(32, 'success')), previousScheduled: new Date(NOW.getTime() - 7.7 * H) }, { schedule: '18 0 * * *' }, 2, /missed|did not start/],
+  ['a run in progress past --max-runtime', { running: [{ marker: { ...runAt(7, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 2, /^pull_x running since 01:00 \(for 7h\) \(over --runtime-critical 6h\)$/],
+  ['a run started "in the future" (clock stepped back)', { running: [{ marker: { ...runAt(-1, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 0, /^pull_x running since 09:00 \(for 0s\)$/],
+  ['a run whose wrapper died', { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'dead' }] }, {}, 2, /^pull_x run started 06:00 died: wrapper pid 4100 is gone and recorded no end$/],
+  ['a run interrupted by a reboot', { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'other-boot' }] }, {}, 2, /^pull_x run started 06:00 was interrupted by a reboot \(boot id changed\) and recorded no end$/],
+  ['no record, --missing critical', {}, {}, 2, /^pull_x: no record of this job: nothing in \/var\/lib\/env-sync\/pull_x\/ and no govuk_env_sync.sh run of pull_x.cfg in \/var\/log\/syslog or its rotations$/],
+  ['no record, --missing ok', {}, { missing: 0 }, 0, /^pull_x: no record of this job: /],
+  ['a stale reboot lock', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock-env-sync_pull_x', ageSeconds: 7 * H / 1000 } }, {}, 1, /^pull_x stale with_reboot_lock file \/etc\/unattended-reboot\/no-reboot\/reboot_lock-env-sync_pull_x \(7h old\): the host will not reboot for updates and the next run will wait for it; remove it if no sync is running; last run succeeded at 00:23 after 23m$/],
+  ['a shared reboot_lock a day old', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: 30 * H / 1000, shared: true } }, {}, 1, /^pull_x stale shared with_reboot_lock file \/etc\/unattended-reboot\/no-reboot\/reboot_lock \(30h old\): the host will not reboot for updates and every job using the old with_reboot_lock waits for it; remove it if no sync is running; last run succeeded at 00:23 after 23m$/],
+  ['a shared reboot_lock an hour old (another job may be running)', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: H / 1000, shared: true } }, {}, 0, /^pull_x last run succeeded at 00:23 after 23m$/],
+  ['a missed scheduled run', { jobState: history(runAt(32, 'success')), previousScheduled: new Date(NOW.getTime() - 7.7 * H) }, { schedule: '18 0 * * *' }, 2, /^pull_x missed the run due at 00:18 \(schedule '18 0 \* \* \*', grace 1h\): nothing started since; last run succeeded at yesterday 00:23 after 23m$/],
 ];
 
-describe('evaluate(): facts in, verdict out', () => {
+describe('judge(): facts in, verdict out', () => {
   for (const [what, facts, opts, state, summary] of ROWS) {
     it(`${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][state]} for ${what}`, () => {
       const r = evaluate({ ...FACTS, ...facts }, { ...OPTS, ...opts }, NOW);
@@ -83,11 +86,11 @@ describe('evaluate(): facts in, verdict out', () => {
     const r = evaluate({ ...FACTS, jobState: history(silent) }, OPTS, NOW);
     expect(r.longOutput[1]).to.equal('  (the run printed nothing; its syslog lines: env-sync logs pull_x)');
   });
-  it('gives state, summary and metrics without the long output when asked to be brief (host-wide views)', () => {
+  it('gives the same state, summary and metrics from the judgement alone as the whole verdict (host-wide views)', () => {
     for (const facts of [{ jobState: history(runAt(8, 'failure')) }, { jobState: history(runAt(30.5, 'success')) }, {}]) {
       const full = evaluate({ ...FACTS, ...facts }, { ...OPTS, ageCritical: parseRange('26h', '-c') }, NOW);
-      const brief = evaluate({ ...FACTS, ...facts }, { ...OPTS, ageCritical: parseRange('26h', '-c'), brief: true }, NOW);
-      expect(brief).to.deep.equal({ ...full, longOutput: [] });
+      const brief = summarise(judge({ ...FACTS, ...facts }, { ...OPTS, ageCritical: parseRange('26h', '-c') }, NOW));
+      expect({ ...brief, longOutput: full.longOutput }).to.deep.equal(full);
     }
   });
   it('gives the re-run command of the run judged', () => {

@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { cleanText, oneLine } from '../../src/output/sanitize.js';
 import { formatMetric } from '../../src/output/perfdata.js';
-import { render, worst } from '../../src/output/pluginOutput.js';
-import { parseRange } from '../../src/check/range.js';
+import { render } from '../../src/output/pluginOutput.js';
+import { worst } from '../../src/common/states.js';
+import { parseRange } from '../../src/common/range.js';
 
 describe('plugin output', () => {
   it('strips control characters and ANSI escapes, and never lets | through', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { alerts, parseRange, perfRange } from '../../src/check/range.js';
+import { alerts, parseRange, perfRange } from '../../src/common/range.js';
 import { parseDuration } from '../../src/common/duration.js';
 
 // Rows in the manner of the Monitoring Plugins' test_utils: a range, then values and whether each alerts.

@@ -6,6 +6,7 @@ import { parseCrontab } from '../../src/cron/crontab.js';
 import { rerunCommandLine } from '../../src/cron/rerun.js';
 import { splitWords } from '../../src/cron/words.js';
 import { readRunningMarkers } from '../../src/markers/read.js';
+import { frozenClock } from '../support/faketime.js';
 import { makeTempDir } from '../support/tmp.js';
 import { fixture, plugin, run, sleep, syslogStamp, waitUntil } from '../support/proc.js';
 
@@ -141,16 +142,18 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   });
 
   it('env-sync status reads the same plain command line with or without yargs', async () => {
-    // Options after `status` take the quick path; the same options before it go through yargs.
-    const quick = await run(ENV_SYNC, ['status', '--json', ...common()]);
-    const full = await run(ENV_SYNC, [...common(), 'status', '--json']);
+    // Options after `status` take the quick path; the same options before it go through yargs. Both
+    // run at the same frozen instant: a running job's "for 1s" must not depend on when each ran.
+    const env = { ...process.env, ...frozenClock(new Date()) };
+    const quick = await run(ENV_SYNC, ['status', '--json', ...common()], { env });
+    const full = await run(ENV_SYNC, [...common(), 'status', '--json'], { env });
     const jobs = (r: { stdout: string }) => (JSON.parse(r.stdout) as { jobs: unknown[] }).jobs;
     expect(quick.code).to.equal(full.code);
     expect(jobs(quick)).to.deep.equal(jobs(full));
     for (const args of [['status', '--rotated', 'x', ...common()], [...common(), '--rotated', 'x', 'status']]) {
       const bad = await run(ENV_SYNC, args);
       expect(bad.code, args.join(' ')).to.equal(2);
-      expect(bad.stderr).to.equal('env-sync: --rotated must be a whole number from 0 to 30 (1 reads FILE.1, 2 adds FILE.2.gz …)\n');
+      expect(bad.stderr).to.equal('env-sync: --rotated: "x" must be a whole number from 0 to 30\nTry \'env-sync --help\'.\n');
     }
   });
 
@@ -163,9 +166,9 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     const rerun = await run(ENV_SYNC, ['rerun', 'push_attachments_staging', ...common()]);
     expect(rerun.stdout.trim()).to.equal('sudo -u govuk-backup env-sync-run --job push_attachments_staging -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg');
     const icinga = await run(ENV_SYNC, ['config', 'icinga2', ...common()]);
-    expect(icinga.stdout).to.contain('vars.env_sync_jobs["pull_content_data_admin_production_daily"] = { schedule = "18 0 * * *", grace = "2h" }');
+    expect(icinga.stdout).to.contain('vars.env_sync_jobs["pull_content_data_admin_production_daily"] = { schedule = "18 0 * * *", grace = "1h" }');
     const nrpe = await run(ENV_SYNC, ['config', 'nrpe', ...common()]);
-    expect(nrpe.stdout).to.contain("command[check_env_sync_push_attachments_staging]=/usr/lib/nagios/plugins/check_env_sync --job push_attachments_staging --schedule '0 0 * * *' --grace 2h");
+    expect(nrpe.stdout).to.contain("command[check_env_sync_push_attachments_staging]=/usr/lib/nagios/plugins/check_env_sync --job push_attachments_staging --schedule '0 0 * * *' --grace 1h");
     const bad = await run(ENV_SYNC, ['show', 'a/b', ...common()]);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain('invalid job name');

@@ -1,30 +1,39 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { quickParse, type QuickSpec } from '../../src/common/quickArgs.js';
-import { optionSpec, parsePluginArgs, parseWithYargs as pluginYargs } from '../../src/check/cli.js';
-import { OPTIONS as WRAPPER_OPTIONS, parseWithYargs as wrapperYargs } from '../../src/wrapper/options.js';
+import { parseCommandLine, parseWithYargs, quickSpec } from '../../src/common/commandLine.js';
+import { COMMAND_NAMES, COMMANDS, convert, OptionError, type CommandName } from '../../src/common/options.js';
 
-const CHECK = optionSpec('one');
-const ALL = optionSpec('all');
+const CHECK = quickSpec('check_env_sync');
+const ALL = quickSpec('check_env_sync_all');
+const WRAPPER_OPTIONS = quickSpec('env-sync-run');
 
 // The command lines Icinga, NRPE and cron really pass must take the fast path; anything unusual must not.
 describe('quickParse: the usual command lines without yargs', () => {
   it('reads the command line of icinga-conf/icinga2/commands.conf', () => {
     const q = quickParse(['--job', 'pull_x_daily', '--state-dir', '/var/lib/env-sync', '--syslog', '/var/log/syslog', '-w', '25h', '-c', '26h', '--max-runtime', '6h', '-t', '30', '-v'], CHECK);
     expect(q).to.not.equal(null);
-    expect(q!.values).to.include({ job: 'pull_x_daily', 'state-dir': '/var/lib/env-sync', 'age-warning': '25h', 'age-critical': '26h', 'runtime-critical': '6h', timeout: '30', verbose: 1, missing: 'critical', grace: '1h' });
+    expect(q!.values).to.include({ job: 'pull_x_daily', 'state-dir': '/var/lib/env-sync', 'age-warning': '25h', 'age-critical': '26h', 'runtime-critical': '6h', timeout: '30', verbose: 1 });
     expect(q!.rest).to.deep.equal([]);
   });
-  it('reads --name=value, -vv and the defaults of an empty line', () => {
-    expect(quickParse(['--job=a', '-vv', '--verbose'], CHECK)!.values).to.include({ job: 'a', verbose: 3, rotated: '1', 'max-output': '4096' });
-    expect(quickParse([], ALL)!.values).to.include({ missing: 'warning', verbose: 0, crontab: undefined });
+  it('reads --name=value, -vv, and leaves what was not given for the table to fill', () => {
+    expect(quickParse(['--job=a', '-vv', '--verbose'], CHECK)!.values).to.include({ job: 'a', verbose: 3, rotated: undefined, 'max-output': undefined });
+    expect(quickParse([], ALL)!.values).to.include({ missing: undefined, verbose: 0, crontab: undefined });
+  });
+  it('fills defaults, the environment and a command\'s own default from the table', async () => {
+    const one = (await parseCommandLine('check_env_sync', ['--job', 'a'], {})) as { values: Record<string, unknown> };
+    expect(one.values).to.include({ job: 'a', rotated: 1, maxOutput: 4096, missing: 2, grace: 3600, stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog' });
+    const all = (await parseCommandLine('check_env_sync_all', [], { ENV_SYNC_STATE_DIR: '/srv/state' })) as { values: Record<string, unknown> };
+    expect(all.values).to.include({ missing: 1, stateDir: '/srv/state' });
+    const given = (await parseCommandLine('check_env_sync_all', ['--state-dir', '/given'], { ENV_SYNC_STATE_DIR: '/srv/state' })) as { values: Record<string, unknown> };
+    expect(given.values).to.include({ stateDir: '/given' });
   });
   it("reads the wrapper's options up to COMMAND, with or without --", () => {
     const cron = ['--job', 'j', '--no-syslog', '--timeout', '6h', '/usr/local/bin/govuk_env_sync.sh', '-f', 'x.cfg'];
     expect(quickParse(cron, WRAPPER_OPTIONS, { haltAtNonOption: true })).to.deep.include({ rest: ['/usr/local/bin/govuk_env_sync.sh', '-f', 'x.cfg'] });
     const q = quickParse(['--overlap', 'wait', '--', 'sh', '-c', 'exit 3'], WRAPPER_OPTIONS, { haltAtNonOption: true })!;
     expect(q.rest).to.deep.equal(['sh', '-c', 'exit 3']);
-    expect(q.values).to.include({ overlap: 'wait', syslog: true, 'kill-after': '30s' });
+    expect(q.values).to.include({ overlap: 'wait', syslog: undefined, 'kill-after': undefined });
   });
   const GIVE_UP: Array<[string, string[], QuickSpec, boolean]> = [
     ['help', ['-h'], CHECK, false],
@@ -49,13 +58,13 @@ describe('quickParse: the usual command lines without yargs', () => {
   }
   it('lets yargs name a repeated option, which quickParse leaves to it', async () => {
     let message = '';
-    await parsePluginArgs(['-j', 'a', '--job', 'b'], {}).catch((err: Error) => (message = err.message));
+    await parseCommandLine('check_env_sync', ['-j', 'a', '--job', 'b'], {}).catch((err: Error) => (message = err.message));
     expect(message).to.include('--job is given more than once');
   });
 });
 
 // Whenever quickParse answers, yargs (the full grammar) must read the same values.
-const VALUES = ['a', 'x.cfg', '25h', '~:10', '@1:2', '10:', '', 'a b', '=x', 'true', '0', '-', '/var/log/syslog', 'critical', 'skip', 'wait'];
+const VALUES = ['a', 'x.cfg', '25h', '10', '2h', '4096', 'ok', 'warning', '1', '~:10', '@1:2', '10:', '', 'a b', '=x', 'true', '0', '-', '/var/log/syslog', 'critical', 'skip', 'wait'];
 
 function wordsFor(spec: QuickSpec, haltAtNonOption: boolean): fc.Arbitrary<string[]> {
   const entries = Object.entries(spec);
@@ -71,37 +80,38 @@ function wordsFor(spec: QuickSpec, haltAtNonOption: boolean): fc.Arbitrary<strin
   return fc.tuple(fc.array(option, { maxLength: 6 }), rest).map(([opts, r]) => [...opts.flat(), ...r]);
 }
 
-describe('quickParse agrees with yargs', () => {
-  for (const [name, spec] of [['check_env_sync', CHECK], ['check_env_sync_all', ALL]] as const) {
-    it(`on generated ${name} command lines`, async () => {
+/** The typed values a command line gives, or the error it is refused with. */
+function outcome(cmd: CommandName, raw: Record<string, unknown>): unknown {
+  try {
+    return { values: convert(cmd, raw, {}) };
+  } catch (err) {
+    if (err instanceof OptionError) return { error: err.message };
+    throw err;
+  }
+}
+
+// Every command of the option table: where quickParse answers, yargs reads the same raw values, and
+// the typed conversion of both gives the same values or the same error.
+describe('quickParse agrees with yargs, for every command of the option table', () => {
+  for (const cmd of COMMAND_NAMES.filter((c) => !('positional' in COMMANDS[c]) || c === 'env-sync-run')) {
+    const halt = cmd === 'env-sync-run';
+    const spec = quickSpec(cmd);
+    it(`on generated ${cmd} command lines`, async () => {
       let quick = 0;
       await fc.assert(
-        fc.asyncProperty(wordsFor(spec, false), async (args) => {
-          const q = quickParse(args, spec);
+        fc.asyncProperty(wordsFor(spec, halt), async (args) => {
+          const q = quickParse(args, spec, { haltAtNonOption: halt });
           if (!q) return;
           quick++;
-          const y = (await pluginYargs(args, name === 'check_env_sync' ? 'one' : 'all')) as Record<string, unknown>;
-          for (const key of Object.keys(spec)) expect(q.values[key], `${key} in ${JSON.stringify(args)}`).to.deep.equal(y[key]);
+          const y = await parseWithYargs(cmd, args);
+          if ('text' in y) throw new Error(`yargs printed help for ${JSON.stringify(args)}`);
+          for (const key of Object.keys(spec)) expect(q.values[key], `${key} in ${JSON.stringify(args)}`).to.deep.equal(y.raw[key]);
+          expect(q.rest, `COMMAND of ${JSON.stringify(args)}`).to.deep.equal(y.rest);
+          expect(outcome(cmd, q.values), JSON.stringify(args)).to.deep.equal(outcome(cmd, y.raw));
         }),
-        { numRuns: 300 },
+        { numRuns: 200 },
       );
-      expect(quick, 'generated lines taking the fast path').to.be.greaterThan(50);
+      expect(quick, 'generated lines taking the fast path').to.be.greaterThan(40);
     });
   }
-  it('on generated env-sync-run command lines', async () => {
-    let quick = 0;
-    await fc.assert(
-      fc.asyncProperty(wordsFor(WRAPPER_OPTIONS, true), async (args) => {
-        const q = quickParse(args, WRAPPER_OPTIONS, { haltAtNonOption: true });
-        if (!q) return;
-        quick++;
-        const y = await wrapperYargs(args);
-        if (y === 'done') throw new Error(`yargs printed help for ${JSON.stringify(args)}`);
-        for (const key of Object.keys(WRAPPER_OPTIONS)) expect(q.values[key], `${key} in ${JSON.stringify(args)}`).to.deep.equal(y.values[key]);
-        expect(q.rest, `COMMAND of ${JSON.stringify(args)}`).to.deep.equal(y.command);
-      }),
-      { numRuns: 300 },
-    );
-    expect(quick, 'generated lines taking the fast path').to.be.greaterThan(50);
-  });
 });

@@ -5,13 +5,13 @@
 // is (for an intended change of output: say why in the commit).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { frozenClock, requireLibfaketime } from '../support/faketime.js';
 import { makeTempDir } from '../support/tmp.js';
 import { plugin, repoRoot } from '../support/proc.js';
 import { GOLDEN_NOW, writeGoldenHost, type GoldenHost } from './fixture.js';
 
-const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 const OUTPUTS = join(repoRoot, 'test', 'golden', 'outputs.json');
 
 export interface Golden {
@@ -95,11 +95,36 @@ export const CASES: Case[] = [
  * Output changes the refactor makes on purpose, each with its reason: a function from the captured
  * output to the expected one. Nothing else may differ.
  */
-export const CHANGES: Record<string, { reason: string; edit: (g: Golden) => Golden }> = {};
+const CHANGED = join(repoRoot, 'test', 'golden', 'changed.json');
+const changed = (name: string): Golden => (JSON.parse(readFileSync(CHANGED, 'utf8')) as Record<string, Golden>)[name]!;
+const HELP = 'help generated from the one option table: each option\'s environment variable and default come from the table; check_env_sync_all no longer offers --schedule and --cfg-name, which it ignored; env-sync lists its options under each command (env-sync COMMAND --help); the new help is in changed.json';
+const SEVERITY = 'one severity order (src/common/states.ts): env-sync status exits with the worst state as check_env_sync_all does, CRITICAL over UNKNOWN (Math.max gave UNKNOWN)';
+const GRACE = 'one --grace default, 1h, in every executable (env-sync had 2h, so the same late run was OK in env-sync status and CRITICAL in the plugins)';
+const wholeHelp = (name: string) => ({ reason: HELP, edit: () => changed(name) });
+
+export const CHANGES: Record<string, { reason: string; edit: (g: Golden) => Golden }> = {
+  'check_env_sync -h': wholeHelp('check_env_sync -h'),
+  'check_env_sync_all -h': wholeHelp('check_env_sync_all -h'),
+  'check_env_sync_order -h': wholeHelp('check_env_sync_order -h'),
+  'env-sync --help': wholeHelp('env-sync --help'),
+  'env-sync status': { reason: SEVERITY, edit: (g) => ({ ...g, exit: 2 }) },
+  'env-sync status --json': { reason: SEVERITY, edit: (g) => ({ ...g, exit: 2 }) },
+  'env-sync status --order': { reason: SEVERITY, edit: (g) => ({ ...g, exit: 2 }) },
+  'env-sync status bad rotated': {
+    reason: 'one option table: env-sync refuses a bad --rotated with the same words as the plugins, and names its help like every other usage error',
+    edit: (g) => ({ ...g, stderr: 'env-sync: --rotated: "x" must be a whole number from 0 to 30\nTry \'env-sync --help\'.\n' }),
+  },
+  'env-sync show no job': {
+    reason: 'a missing JOB is a usage error found before any work: env-sync judged a job called "undefined" and printed its verdict before the error',
+    edit: (g) => ({ ...g, stdout: '' }),
+  },
+  'env-sync config icinga2': { reason: GRACE, edit: (g) => ({ ...g, stdout: g.stdout.replaceAll('grace = "2h"', 'grace = "1h"') }) },
+  'env-sync config nrpe': { reason: GRACE, edit: (g) => ({ ...g, stdout: g.stdout.replaceAll('--grace 2h', '--grace 1h') }) },
+};
 
 /** Runs one case on the golden host, with the clock frozen and the temp path written as $DIR. */
 export function runCase(c: Case, h: GoldenHost): Golden {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', TZ: 'UTC', LANG: 'C', LD_PRELOAD: LIBFAKETIME, FAKETIME: GOLDEN_NOW, DONT_FAKE_MONOTONIC: '1' };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', ...frozenClock(GOLDEN_NOW) };
   const r = spawnSync(plugin(c.exe), c.args(h), { env, encoding: 'utf8', timeout: 30_000 });
   const norm = (s: string) => s.split(h.dir).join('$DIR');
   return { stdout: norm(r.stdout ?? ''), stderr: norm(r.stderr ?? ''), exit: r.status };
@@ -112,7 +137,7 @@ describe('golden outputs of every executable (fixed host, frozen clock)', functi
   let expected: Record<string, Golden> = {};
   const actual: Record<string, Golden> = {};
   before(() => {
-    if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} is missing: apt-get install -y libfaketime (scripts/test-deps.sh)`);
+    requireLibfaketime();
     tmp = makeTempDir('env-sync-golden-');
     host = writeGoldenHost(tmp.dir);
     mkdirSync(join(tmp.dir, 'run-state'));

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { splitPluginOutput } from '../../src/icinga/passiveResult.js';
 import { defaultCheckPlugin, postRunVerdict, verdictFromPlugin } from '../../src/icinga/postVerdict.js';
-import { icingaConfigFromArgv } from '../../src/icinga/postOptions.js';
+import { icingaConfig } from '../../src/icinga/postOptions.js';
 import { startFakeIcingaApi, type FakeIcingaApi } from '../support/fakeIcingaApi.js';
 import { PLUGIN_DIR, recordFinishedRun, runPlugin } from '../support/icingaFixtures.js';
 import { makeTempDir } from '../support/tmp.js';
@@ -85,17 +85,17 @@ describe('icinga passive verdict of a run (postRunVerdict)', function () {
   });
 });
 
-describe('icinga options of env-sync-run (icingaConfigFromArgv)', function () {
+describe('icinga options of env-sync-run (icingaConfig)', function () {
   it('is off without --icinga-url', function () {
-    expect(icingaConfigFromArgv({})).to.equal(null);
+    expect(icingaConfig({})).to.equal(null);
   });
   it('names the missing option', function () {
-    expect(String(icingaConfigFromArgv({ 'icinga-url': 'https://i:5665' }))).to.include('--icinga-url needs --icinga-user');
-    expect(String(icingaConfigFromArgv({ 'icinga-url': 'https://i:5665', 'icinga-user': 'u' }))).to.include('needs --icinga-password-file');
-    expect(String(icingaConfigFromArgv({ 'icinga-user': 'u' }))).to.include('--icinga-user needs --icinga-url');
+    expect(String(icingaConfig({ icingaUrl: 'https://i:5665' }))).to.include('--icinga-url needs --icinga-user');
+    expect(String(icingaConfig({ icingaUrl: 'https://i:5665', icingaUser: 'u' }))).to.include('needs --icinga-password-file');
+    expect(String(icingaConfig({ icingaUser: 'u' }))).to.include('--icinga-user needs --icinga-url');
   });
   it('collects the options', function () {
-    expect(icingaConfigFromArgv({ 'icinga-url': 'https://i:5665', 'icinga-user': 'u', 'icinga-password-file': '/p', 'icinga-ca': '/ca', 'icinga-service': 's' })).to.deep.equal({
+    expect(icingaConfig({ icingaUrl: 'https://i:5665', icingaUser: 'u', icingaPasswordFile: '/p', icingaCa: '/ca', icingaService: 's' })).to.deep.equal({
       url: 'https://i:5665',
       user: 'u',
       passwordFile: '/p',

@@ -2,7 +2,7 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { MONTH_NAMES } from '../../src/syslog/parseLine.js';
+import { MONTH_NAMES } from '../../src/common/timeWords.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const plugin = (name: string) => join(repoRoot, 'plugins', name);

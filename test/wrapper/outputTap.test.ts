@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { OUTPUT_TAIL_LINE_BYTES, OUTPUT_TAIL_LINES } from '../../src/common/defaults.js';
-import { OutputTail, OutputTap, SYSLOG_LINE_BYTES, stripControl } from '../../src/wrapper/outputTap.js';
+import { OUTPUT_TAIL_LINE_BYTES, OUTPUT_TAIL_LINES } from '../../src/markers/types.js';
+import { OutputTail, OutputTap, SYSLOG_LINE_BYTES } from '../../src/wrapper/outputTap.js';
+import { cutBytes, stripControl } from '../../src/output/sanitize.js';
 import { redactArg } from '../../src/wrapper/redact.js';
 
 /** What the copies must hold, line by line: the plain definition the chunked fast path must match. */
@@ -19,14 +20,7 @@ function reference(output: Buffer): { syslog: string[]; tail: string[]; lines: n
     if (text.endsWith('\r')) text = text.slice(0, -1);
     return redactArg(cut ? `${text} …(line cut)` : text);
   });
-  const cutUtf8 = (t: string) => {
-    const b = Buffer.from(t);
-    if (b.length <= OUTPUT_TAIL_LINE_BYTES) return t;
-    let end = OUTPUT_TAIL_LINE_BYTES;
-    while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
-    return `${b.subarray(0, end).toString('utf8')}…`;
-  };
-  return { syslog, tail: syslog.slice(-OUTPUT_TAIL_LINES).map((l) => cutUtf8(stripControl(l))), lines: parts.length };
+  return { syslog, tail: syslog.slice(-OUTPUT_TAIL_LINES).map((l) => cutBytes(stripControl(l), OUTPUT_TAIL_LINE_BYTES)), lines: parts.length };
 }
 
 const LINE = fc.oneof(

@@ -1,6 +1,8 @@
 // Times and durations as an engineer woken at 3am reads them.
 import { formatDistanceStrict } from 'date-fns/formatDistanceStrict';
-import { MONTH_NAMES } from '../syslog/parseLine.js';
+
+/** Month abbreviations as syslog writes them (and as the checks print dates). */
+export const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
 export function duration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
@@ -27,9 +29,4 @@ export function clock(at: Date, now: Date): string {
 export function ago(at: Date, now: Date): string {
   if (at.getTime() > now.getTime()) return 'in the future (clock skew?)';
   return `${formatDistanceStrict(at, now)} ago`;
-}
-
-/** POSIX shell quoting, for commands people paste. */
-export function shellQuote(argv: readonly string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }

@@ -1,7 +1,7 @@
 // Monitoring Plugins threshold ranges (the shared "utils" semantics), with duration units allowed in
 // the bounds: `10` alerts outside 0..10, `10:` below 10, `~:10` above 10, `10:20` outside 10..20,
 // `@10:20` inside 10..20 (inclusive).
-import { parseDuration } from '../common/duration.js';
+import { parseDuration } from './duration.js';
 
 export interface Range {
   text: string;

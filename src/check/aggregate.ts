@@ -1,0 +1,75 @@
+// The host-wide verdict (check_env_sync_all, env-sync status): each job's brief verdict, and the
+// one verdict over all of them. Pure: judged jobs in, words and states out.
+import { compareText } from '../common/compare.js';
+import { BY_SEVERITY, severity, STATE_NAMES, UNKNOWN, worst, type State } from '../common/states.js';
+import type { CronJob } from '../cron/crontab.js';
+import type { PluginResult } from '../output/pluginOutput.js';
+import type { Metric } from '../output/perfdata.js';
+import { summarise } from './judge.js';
+import type { CheckFacts, Judgement } from './types.js';
+
+export interface JobVerdict {
+  job: string;
+  state: State;
+  summary: string;
+  perfdata: Metric[];
+  cron: CronJob | null;
+  facts: CheckFacts | null;
+  /** In the crontab (or named) but no run of it on record anywhere. */
+  neverRun: boolean;
+  running: boolean;
+}
+
+/** One job's line in a host-wide view; a job that never ran says so and where it was found. */
+export function jobVerdict(job: string, facts: CheckFacts, j: Judgement, cron: CronJob | null): JobVerdict {
+  const { state, summary, perfdata } = summarise(j);
+  const neverRun = !facts.jobState && facts.running.length === 0 && !facts.syslogOnly?.run;
+  return {
+    job,
+    state,
+    summary: neverRun ? `${job} never run${cron ? ` (in the crontab, schedule '${cron.schedule}')` : ''}` : summary,
+    perfdata,
+    cron,
+    facts,
+    neverRun,
+    running: facts.running.some((r) => r.liveness === 'alive'),
+  };
+}
+
+/** A job whose records could not be read: UNKNOWN with the reason. */
+export function unreadableJob(job: string, message: string, cron: CronJob | null): JobVerdict {
+  return { job, state: UNKNOWN, summary: `${job}: ${message}`, perfdata: [], cron, facts: null, neverRun: false, running: false };
+}
+
+/** Worst first, then by name. */
+export function byState(jobs: readonly JobVerdict[]): JobVerdict[] {
+  return [...jobs].sort((a, b) => severity(b.state) - severity(a.state) || compareText(a.job, b.job));
+}
+
+/**
+ * check_env_sync_all's verdict: the worst job's state, counts by state naming the first few jobs of
+ * each, one line a job in the long output, and each job's age and failure count as perfdata.
+ */
+export function hostVerdict(jobs: readonly JobVerdict[], o: { missing: State; where: string; problems: string[] }): PluginResult {
+  if (jobs.length === 0) return { state: o.missing, summary: `no jobs found in ${o.where}`, longOutput: o.problems, perfdata: [] };
+  const sorted = byState(jobs);
+  const counts = [0, 0, 0, 0];
+  for (const j of sorted) counts[j.state]!++;
+  const byStateWords = BY_SEVERITY.filter((s) => counts[s]).map((s) => {
+    const names = sorted.filter((j) => j.state === s).slice(0, 5).map((j) => j.job).join(', ');
+    return `${counts[s]} ${STATE_NAMES[s]}${s ? ` (${names}${counts[s]! > 5 ? ', …' : ''})` : ''}`;
+  });
+  const running = sorted.filter((j) => j.running).length;
+  const never = sorted.filter((j) => j.neverRun).length;
+  const extra = [running ? `${running} running` : '', never ? `${never} never run` : ''].filter(Boolean).join(', ');
+  const perfdata: Metric[] = [];
+  for (const j of jobs) {
+    for (const m of j.perfdata) if (m.label === 'age' || m.label === 'consecutive_failures') perfdata.push({ ...m, label: `${j.job}_${m.label === 'age' ? 'age' : 'failures'}` });
+  }
+  return {
+    state: worst(sorted.map((j) => j.state)),
+    summary: `${sorted.length} jobs: ${byStateWords.join(', ')}${extra ? `; ${extra}` : ''}`,
+    longOutput: [...sorted.map((j) => `[${STATE_NAMES[j.state]}] ${j.summary}`), ...o.problems],
+    perfdata,
+  };
+}

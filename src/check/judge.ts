@@ -1,0 +1,200 @@
+// The judgement, apart from all I/O and from the explaining: facts in, findings and metrics out.
+// Each rule adds a Result (as Checkmk's checks yield them); the worst one leads the summary.
+import { alerts, type Range } from '../common/range.js';
+import { CRITICAL, OK, severity, UNKNOWN, WARNING, worst, type State } from '../common/states.js';
+import { ago, clock, duration } from '../common/timeWords.js';
+import { FAILED_OUTCOMES, type Run } from '../markers/types.js';
+import type { Metric } from '../output/perfdata.js';
+import type { CheckFacts, CheckPolicy, Judgement, Result } from './types.js';
+
+const SHARED_LOCK_STALE_SECONDS = 24 * 3600;
+
+export interface Levels {
+  warn: Range | undefined;
+  crit: Range | undefined;
+  /** The options' common stem, for the words: `--age` (…-warning, …-critical). */
+  option: string;
+}
+
+/**
+ * A value against its warning and critical ranges: its state, the words that say which limit it
+ * passed, and its metric with the same ranges — one call, as Checkmk's check_levels.
+ */
+export function checkLevels(value: number, levels: Levels, metric: Pick<Metric, 'label' | 'uom' | 'min'>): { state: State; words: string; metric: Metric } {
+  const { warn, crit, option } = levels;
+  const state: State = crit && alerts(crit, value) ? CRITICAL : warn && alerts(warn, value) ? WARNING : OK;
+  const words = state === CRITICAL ? ` (over ${option}-critical ${crit!.text})` : state === WARNING ? ` (over ${option}-warning ${warn!.text})` : '';
+  // The fields in the order perfdata and `env-sync show --json` have always had them.
+  return { state, words, metric: { label: metric.label, value, uom: metric.uom, warn, crit, min: metric.min } };
+}
+
+/**
+ * Seconds from a recorded wall-clock time to now, never negative: after the clock is stepped back
+ * (NTP, a wrong clock corrected) a run started "in the future" has run 0s, not -3600s, which every
+ * range would alert on. Durations of finished runs come from the wrapper's monotonic clock instead.
+ */
+export function elapsed(from: Date, now: Date): number {
+  return Math.max(0, (now.getTime() - from.getTime()) / 1000);
+}
+
+/** What a finished run did, in words: `failed with exit 1 at 00:41 after 23m`. */
+export function whatHappened(run: Run, now: Date): string {
+  const end = run.end ? new Date(run.end) : null;
+  const when = end ? ` at ${clock(end, now)}` : '';
+  const after = run.durationSeconds !== null ? ` after ${duration(run.durationSeconds)}` : '';
+  const part = run.part ? ` (part ${run.part})` : '';
+  switch (run.outcome) {
+    case 'success':
+      return `last run${part} succeeded${when}${after}`;
+    case 'failure':
+      return `failed${part} with exit ${run.exitCode}${when}${after}`;
+    case 'timeout':
+      return `timed out${part}${when} after ${duration(run.timeoutSeconds ?? run.durationSeconds ?? 0)} (--timeout)`;
+    case 'signal':
+      return `was killed${part} by ${run.signal ?? 'a signal'}${when}${after}`;
+    case 'spawn-error':
+      return `could not start${part}${when}: ${run.message ?? `exit ${run.exitCode}`}`;
+    case 'interrupted':
+      return `run${part} started ${clock(new Date(run.start), now)} was interrupted: ${run.message ?? 'its wrapper died'}`;
+    default:
+      return `${run.outcome}${when}`;
+  }
+}
+
+export const isFailed = (run: { outcome: string }): boolean => FAILED_OUTCOMES.has(run.outcome as never);
+
+export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgement {
+  const results: Result[] = [];
+  const st = facts.jobState;
+  const alive = facts.running.filter((r) => r.liveness === 'alive');
+  const lastSuccessEnd = st?.lastSuccess ? new Date(st.lastSuccess.end ?? st.lastSuccess.start) : (facts.syslogOnly?.lastSuccessEnd ?? null);
+  const syslogOnlyRun = !st && facts.running.length === 0 ? (facts.syslogOnly?.run ?? null) : null;
+  const base = { job: policy.job, metrics: [] as Metric[], judged: null, syslogOnlyRun: null, noRecord: true };
+
+  if (!st && facts.running.length === 0 && !syslogOnlyRun) {
+    const unreadable = facts.syslogProblems[0];
+    if (unreadable) {
+      const text = `no marker in ${policy.stateDir} and ${unreadable.path} cannot be read (${unreadable.problem}); ${unreadable.fix}`;
+      return { ...base, results: [{ state: UNKNOWN, text }], headline: `${policy.job}: ${text}` };
+    }
+    const text = `no record of this job: nothing in ${policy.stateDir}/${policy.job}/ and no govuk_env_sync.sh run of ${policy.job}.cfg in ${policy.syslog} or its rotations`;
+    return { ...base, results: [{ state: policy.missing, text }], headline: `${policy.job}: ${text}` };
+  }
+
+  const runtime: Levels = { warn: policy.runtimeWarning, crit: policy.runtimeCritical, option: '--runtime' };
+  let durationMetric: Metric | null = null;
+
+  // Runs in progress, and runs whose process is gone without an end.
+  for (const { marker, liveness } of facts.running) {
+    const started = new Date(marker.start);
+    if (liveness === 'alive') {
+      const secs = elapsed(started, now);
+      const lv = checkLevels(secs, runtime, { label: 'duration', uom: 's', min: 0 });
+      durationMetric ??= lv.metric;
+      results.push({ state: lv.state, text: `running since ${clock(started, now)} (for ${duration(secs)})${lv.words}` });
+    } else if (liveness === 'other-boot') {
+      results.push({ state: CRITICAL, text: `run started ${clock(started, now)} was interrupted by a reboot (boot id changed) and recorded no end` });
+    } else {
+      results.push({ state: CRITICAL, text: `run started ${clock(started, now)} died: wrapper pid ${marker.wrapperPid} is gone and recorded no end` });
+    }
+  }
+
+  // The last run that ended, judged against the last success.
+  const last = st?.last ?? null;
+  if (last) {
+    const successSince = st?.lastSuccess && st.lastSuccess.start >= last.start;
+    if (isFailed(last) && !successSince) {
+      const since = st?.lastSuccess ? `last success ${ago(lastSuccessEnd!, now)}` : 'no success on record';
+      const streak = st && st.consecutiveFailures > 1 ? `, ${st.consecutiveFailures} failures in a row` : '';
+      results.push({ state: CRITICAL, text: `${whatHappened(last, now)}; ${since}${streak}` });
+    } else if (alive.length === 0) {
+      results.push({ state: OK, text: whatHappened(last, now) });
+    }
+    // Jobs run in parts: a part whose last run failed keeps the job CRITICAL even if a later part passed.
+    for (const p of Object.values(st?.parts ?? {})) {
+      if (isFailed(p) && p.runId !== last.runId) results.push({ state: CRITICAL, text: `part ${p.part} ${whatHappened({ ...p, part: null }, now)}` });
+    }
+  }
+
+  if (syslogOnlyRun) {
+    const r = syslogOnlyRun;
+    const took = r.end ? ` after ${duration((r.end.getTime() - r.start.getTime()) / 1000)}` : '';
+    if (r.outcome === 'failure') {
+      const since = facts.syslogOnly?.lastSuccessEnd ? `last success ${ago(facts.syslogOnly.lastSuccessEnd, now)}` : 'no success in the logs read';
+      results.push({ state: CRITICAL, text: `failed at ${clock(r.end!, now)}${took}; ${since}` });
+    } else if (r.outcome === 'success') {
+      results.push({ state: OK, text: `last run succeeded at ${clock(r.end!, now)}${took}` });
+    } else {
+      const secs = elapsed(r.start, now);
+      const lv = checkLevels(secs, runtime, { label: 'duration', uom: 's', min: 0 });
+      results.push({ state: lv.state, text: `running since ${clock(r.start, now)} (for ${duration(secs)})${lv.words}` });
+    }
+  }
+
+  // Age of the last success.
+  let ageMetric: Metric | null = null;
+  const ageLevels: Levels = { warn: policy.ageWarning, crit: policy.ageCritical, option: '--age' };
+  if (lastSuccessEnd) {
+    const lv = checkLevels(elapsed(lastSuccessEnd, now), ageLevels, { label: 'age', uom: 's', min: 0 });
+    ageMetric = lv.metric;
+    if (lv.state) results.push({ state: lv.state, text: `last success ${ago(lastSuccessEnd, now)}${lv.words}` });
+  } else if ((policy.ageWarning || policy.ageCritical) && !results.some((r) => r.state === CRITICAL)) {
+    results.push({ state: policy.ageCritical ? CRITICAL : WARNING, text: 'no successful run on record' });
+  }
+
+  // A scheduled run that never started.
+  if (facts.previousScheduled) {
+    const due = facts.previousScheduled;
+    const starts = [last?.start, st?.lastSkipped?.start, ...facts.running.map((r) => r.marker.start)].filter((x): x is string => !!x).map((x) => new Date(x).getTime());
+    if (syslogOnlyRun) starts.push(syslogOnlyRun.start.getTime());
+    // A minute of slack: cron starts the job a little after the minute it is due.
+    const startedSince = starts.some((t) => t >= due.getTime() - 60_000);
+    const overdue = now.getTime() > due.getTime() + policy.graceSeconds * 1000;
+    if (!startedSince && overdue) {
+      results.push({ state: CRITICAL, text: `missed the run due at ${clock(due, now)} (schedule '${policy.schedule}', grace ${duration(policy.graceSeconds)}): nothing started since` });
+    }
+  }
+
+  // An overlap refused since the last run.
+  const skipped = st?.lastSkipped;
+  if (skipped && (!last || skipped.start > last.start)) {
+    results.push({ state: WARNING, text: `start at ${clock(new Date(skipped.start), now)} skipped: ${skipped.message ?? 'another run was still running'}` });
+  }
+
+  // Another job may hold a shared lock for its own run; only a day-old one is surely stale.
+  const lock = facts.rebootLock;
+  if (lock?.shared && alive.length === 0 && lock.ageSeconds > SHARED_LOCK_STALE_SECONDS) {
+    results.push({
+      state: WARNING,
+      text: `stale shared with_reboot_lock file ${lock.path} (${duration(lock.ageSeconds)} old): the host will not reboot for updates and every job using the old with_reboot_lock waits for it; remove it if no sync is running`,
+    });
+  } else if (lock && !lock.shared && alive.length === 0) {
+    results.push({
+      state: WARNING,
+      text: `stale with_reboot_lock file ${lock.path} (${duration(lock.ageSeconds)} old): the host will not reboot for updates and the next run will wait for it; remove it if no sync is running`,
+    });
+  }
+
+  // Metrics, in the order the perfdata has always had them.
+  const metrics: Metric[] = [];
+  if (ageMetric) metrics.push(ageMetric);
+  const endedDuration = last?.durationSeconds ?? (syslogOnlyRun?.end ? (syslogOnlyRun.end.getTime() - syslogOnlyRun.start.getTime()) / 1000 : null);
+  if (durationMetric) metrics.push(durationMetric);
+  else if (endedDuration !== null) metrics.push(checkLevels(endedDuration, runtime, { label: 'duration', uom: 's', min: 0 }).metric);
+  if (last?.exitCode != null) metrics.push({ label: 'exit_code', value: last.exitCode });
+  if (st) metrics.push({ label: 'consecutive_failures', value: st.consecutiveFailures, min: 0 });
+  metrics.push({ label: 'running', value: alive.length || syslogOnlyRun?.outcome === 'running' ? 1 : 0, min: 0, max: 1 });
+
+  return { job: policy.job, results, metrics, headline: null, judged: alive[0]?.marker ?? last, syslogOnlyRun, noRecord: false };
+}
+
+/** The findings worst first (stable: equally bad ones keep the order the rules found them in). */
+export function ordered(j: Judgement): Result[] {
+  return [...j.results].sort((a, b) => severity(b.state) - severity(a.state));
+}
+
+/** The job's state, the first line's words and the perfdata: what host-wide views show of a job. */
+export function summarise(j: Judgement): { state: State; summary: string; perfdata: Metric[] } {
+  const state = worst(j.results.map((r) => r.state));
+  return { state, summary: j.headline ?? `${j.job} ${ordered(j).map((r) => r.text).join('; ')}`, perfdata: j.metrics };
+}

@@ -1,0 +1,56 @@
+// What the check's steps hand each other: gather → facts → judge → judgement → explain/render.
+import type { Liveness } from '../common/host.js';
+import type { Range } from '../common/range.js';
+import type { State } from '../common/states.js';
+import type { JobState, Run, RunningMarker } from '../markers/types.js';
+import type { Metric } from '../output/perfdata.js';
+import type { RunEvidence, SyslogOnlyRun } from '../syslog/jobQueries.js';
+import type { SyslogProblem } from '../syslog/types.js';
+
+/** Everything the judgement of one job needs, read from files and processes by gather(). */
+export interface CheckFacts {
+  jobState: JobState | null;
+  running: Array<{ marker: RunningMarker; liveness: Liveness }>;
+  /** A with_reboot_lock file: the job's own, or (shared) the one file older versions used for all jobs. */
+  rebootLock: { path: string; ageSeconds: number; shared?: boolean } | null;
+  evidence: RunEvidence | null;
+  syslogOnly: { run: SyslogOnlyRun | null; lastSuccessEnd: Date | null } | null;
+  syslogProblems: SyslogProblem[];
+  previousScheduled: Date | null;
+}
+
+/** The limits a job is judged against, and where its records are (for the words). */
+export interface CheckPolicy {
+  job: string;
+  stateDir: string;
+  syslog: string;
+  ageWarning?: Range | undefined;
+  ageCritical?: Range | undefined;
+  runtimeWarning?: Range | undefined;
+  runtimeCritical?: Range | undefined;
+  schedule?: string | undefined;
+  graceSeconds: number;
+  /** State of a job with no record at all. */
+  missing: State;
+}
+
+/** One finding, as Checkmk's checks yield them: the worst leads the summary. */
+export interface Result {
+  state: State;
+  text: string;
+}
+
+/** The judgement of one job: its findings and metrics, and the records explain() shows. */
+export interface Judgement {
+  job: string;
+  results: Result[];
+  metrics: Metric[];
+  /** Replaces the usual `<job> <findings>` summary where the job has no record to speak of. */
+  headline: string | null;
+  /** The run whose evidence and re-run command are shown: the live one, else the last that ended. */
+  judged: Run | null;
+  /** An unwrapped job's last run, judged from govuk_env_sync.sh's own syslog lines. */
+  syslogOnlyRun: SyslogOnlyRun | null;
+  /** The job has no marker, no running marker and no syslog record. */
+  noRecord: boolean;
+}

@@ -1,0 +1,53 @@
+// `env-sync <command> [options]`: each command's options come from the one option table. A plain
+// `env-sync status` (what scripts and the 500-job benchmark run) skips yargs; anything else — help,
+// the other commands, options before the command — goes through it.
+import { quickSpec, standardFlags, yargsOptions } from '../common/commandLine.js';
+import { COMMANDS, convert, OptionError, type CommandName, type Values } from '../common/options.js';
+import { quickParse } from '../common/quickArgs.js';
+
+export const ENV_SYNC_COMMANDS = ['status', 'show', 'logs', 'rerun', 'config'] as const;
+export type EnvSyncCommand = (typeof ENV_SYNC_COMMANDS)[number];
+
+export type EnvSyncArgs = { [C in EnvSyncCommand]: { command: C; values: Values<`env-sync ${C}`>; positional: string | undefined } }[EnvSyncCommand];
+
+export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Promise<EnvSyncArgs | { text: string }> {
+  if (args[0] === 'status') {
+    const quick = quickParse(args.slice(1), quickSpec('env-sync status'));
+    if (quick) return { command: 'status', values: convert('env-sync status', quick.values, env), positional: undefined };
+  }
+  const { default: yargs } = await import('yargs');
+  let failure: string | null = null;
+  let printed = '';
+  let chosen: { command: EnvSyncCommand; raw: Record<string, unknown> } | null = null;
+  let parser = standardFlags(
+    yargs(args)
+      .scriptName('env-sync')
+      .usage("Usage: env-sync <command> [options]\n\nThe on-call engineer's view of the data-sync jobs on this host.")
+      .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false }),
+    (m) => (failure = m),
+  );
+  for (const command of ENV_SYNC_COMMANDS) {
+    const spec = COMMANDS[`env-sync ${command}`] as (typeof COMMANDS)[CommandName];
+    const p = 'positional' in spec ? spec.positional : undefined;
+    parser = parser.command(
+      p ? `${command} <${p.name}>` : command,
+      spec.usage,
+      (y) => {
+        const withOptions = y.options(yargsOptions(`env-sync ${command}`));
+        return p ? withOptions.positional(p.name, { type: 'string', describe: p.describe, ...('choices' in p ? { choices: [...p.choices] } : {}) }) : withOptions;
+      },
+      (argv) => {
+        chosen = { command, raw: argv };
+      },
+    );
+  }
+  await parser.demandCommand(1, 'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe').parseAsync(args, {}, (_err, _argv, output) => {
+    printed = output;
+  });
+  if (failure) throw new OptionError(failure);
+  const picked = chosen as { command: EnvSyncCommand; raw: Record<string, unknown> } | null;
+  if (!picked) return { text: printed.endsWith('\n') ? printed : `${printed}\n` };
+  const spec = COMMANDS[`env-sync ${picked.command}`] as (typeof COMMANDS)[CommandName];
+  const positional = 'positional' in spec ? String(picked.raw[spec.positional.name]) : undefined;
+  return { command: picked.command, values: convert(`env-sync ${picked.command}`, picked.raw, env), positional } as EnvSyncArgs;
+}

@@ -1,0 +1,27 @@
+// What every `env-sync` command reads of the host, from its options.
+import type { Values } from '../common/options.js';
+import type { HostOptions } from '../check/hostJobs.js';
+
+type Common = Pick<Values<'env-sync status'>, 'stateDir' | 'syslog' | 'rotated' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'user' | 'grace'> & { missing?: Values<'env-sync status'>['missing'] };
+
+/** A person waits for `env-sync`; a minute is the bound on its syslog reading. */
+const CLI_DEADLINE_MS = 60_000;
+
+export class CliError extends Error {}
+
+export function hostOptions(a: Common, skipEvidence: boolean): HostOptions {
+  return {
+    stateDir: a.stateDir,
+    syslog: a.syslog,
+    rotated: a.rotated,
+    bootIdFile: a.bootIdFile,
+    rebootLockDir: a.rebootLockDir,
+    crontab: a.crontab,
+    // The crontab of --user is read only when no file is given (reading another user's needs root).
+    user: a.crontab ? undefined : a.user,
+    graceSeconds: a.grace,
+    missing: a.missing ?? 1,
+    deadline: Date.now() + CLI_DEADLINE_MS,
+    skipEvidence,
+  };
+}

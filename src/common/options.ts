@@ -1,0 +1,318 @@
+// The one option table. Every option of every executable is defined here once: its flag and
+// aliases, default, environment variable, help text and typed parser. Each command lists the
+// options it takes; where a command's default or wording differs on purpose, the difference is
+// written beside the option (`for`). The fast path (quickArgs), the yargs path (help, unusual
+// command lines), the typed conversion, the README's option tables, the man pages and the
+// generated NRPE and Icinga lines all read from it. Nothing else declares an option.
+import { parseDuration } from './duration.js';
+import { validateName } from './jobName.js';
+import { parseRange, type Range } from './range.js';
+import { stateFromName, type State } from './states.js';
+
+/** A bad command line: the message names the option and the fix. */
+export class OptionError extends Error {}
+
+export const COMMAND_NAMES = [
+  'check_env_sync',
+  'check_env_sync_all',
+  'check_env_sync_order',
+  'env-sync-run',
+  'env-sync status',
+  'env-sync show',
+  'env-sync logs',
+  'env-sync rerun',
+  'env-sync config',
+] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export interface OptionSpec<T> {
+  /** The long flag, without dashes; the option's id when absent. */
+  flag: string;
+  alias?: readonly string[];
+  /** How the command line carries it: a value, a switch (`--no-X` too), a repeatable switch, or a repeatable value. */
+  kind: 'string' | 'boolean' | 'count' | 'array';
+  /** The value's placeholder in usage lines and man pages (DIR, RANGE, …). */
+  arg?: string;
+  describe: string;
+  /** Read when the option is not given. */
+  env?: string;
+  /** As it would be typed (parsed like a given value); absent: the option has no default. */
+  default?: string | boolean;
+  choices?: readonly string[];
+  /** A command's own default, wording or flag, on purpose. */
+  for?: Partial<Record<CommandName, { default?: string; describe?: string; flag?: string; alias?: readonly string[] }>>;
+  /** The raw value (a word, true/false, a count, or words) to its typed value; throws OptionError. */
+  parse: (raw: never, flag: string) => T;
+}
+
+function option<T, S extends Omit<OptionSpec<T>, 'parse'> & { parse: (raw: never, flag: string) => T }>(spec: S): S {
+  return spec;
+}
+
+const fail = (message: string): never => {
+  throw new OptionError(message);
+};
+const wrapped = <T>(fn: () => T): T => {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof OptionError) throw err;
+    throw new OptionError((err as Error).message);
+  }
+};
+
+const text = (raw: string) => raw;
+const bool = (raw: boolean) => raw;
+const count = (raw: number) => raw;
+const words = (raw: string[]) => raw;
+const range = (raw: string, flag: string): Range => wrapped(() => parseRange(raw, flag));
+const seconds = (raw: string, flag: string): number => wrapped(() => parseDuration(raw, flag));
+const positiveSeconds = (raw: string, flag: string): number => {
+  const s = seconds(raw, flag);
+  return s > 0 ? s : fail(`${flag}: must be more than 0`);
+};
+const jobName = (raw: string): string => wrapped(() => validateName(raw, 'job'));
+const partName = (raw: string): string => wrapped(() => validateName(raw, 'part'));
+const wholeNumber = (min: number, max: number) => (raw: string, flag: string): number =>
+  /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max ? Number(raw) : fail(`${flag}: ${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`);
+const state = (raw: string, flag: string): State => stateFromName(raw) ?? fail(`${flag}: ${JSON.stringify(raw)} must be one of ok, warning, critical, unknown`);
+
+export const OPTIONS = {
+  job: option({
+    flag: 'job',
+    alias: ['j'],
+    kind: 'string',
+    arg: 'JOB',
+    describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)',
+    for: { 'env-sync-run': { describe: 'Job name (default: the basename of the file after -f in COMMAND, without .cfg)', alias: [] } },
+    parse: jobName,
+  }),
+  part: option({ flag: 'part', kind: 'string', arg: 'NAME', describe: 'Part of the job this run does (old JOBLIST syncs); each part keeps its own last run', parse: partName }),
+  stateDir: option({ flag: 'state-dir', kind: 'string', arg: 'DIR', env: 'ENV_SYNC_STATE_DIR', default: '/var/lib/env-sync', describe: 'State directory: the markers env-sync-run writes', parse: text }),
+  syslog: option({
+    flag: 'syslog',
+    kind: 'string',
+    arg: 'FILE',
+    env: 'ENV_SYNC_SYSLOG',
+    default: '/var/log/syslog',
+    describe: 'Syslog file, read from its end; rotated: FILE.1, FILE.2.gz …',
+    for: { 'env-sync-run': { flag: 'syslog-file', describe: 'Syslog file check_env_sync reads, for the passive verdict' } },
+    parse: text,
+  }),
+  rotated: option({ flag: 'rotated', kind: 'string', arg: 'N', default: '1', describe: 'Rotated files to read: 1 = FILE.1, 2 adds FILE.2.gz …', parse: wholeNumber(0, 30) }),
+  bootIdFile: option({ flag: 'boot-id-file', kind: 'string', arg: 'FILE', default: '/proc/sys/kernel/random/boot_id', describe: 'Boot id file: a changed boot id marks a run interrupted by a reboot', parse: text }),
+  rebootLockDir: option({ flag: 'reboot-lock-dir', kind: 'string', arg: 'DIR', default: '/etc/unattended-reboot/no-reboot', describe: "with_reboot_lock's directory (reboot_lock-env-sync_<job>)", parse: text }),
+  ageWarning: option({ flag: 'age-warning', alias: ['w'], kind: 'string', arg: 'RANGE', describe: 'Range for the age of the last success (e.g. 25h)', parse: range }),
+  ageCritical: option({ flag: 'age-critical', alias: ['c', 'max-age'], kind: 'string', arg: 'RANGE', describe: 'Range for the age of the last success (e.g. 26h)', parse: range }),
+  runtimeWarning: option({ flag: 'runtime-warning', kind: 'string', arg: 'RANGE', describe: 'Range for the runtime of a run in progress', parse: range }),
+  runtimeCritical: option({ flag: 'runtime-critical', alias: ['max-runtime'], kind: 'string', arg: 'RANGE', describe: 'Range for the runtime of a run in progress', parse: range }),
+  schedule: option({ flag: 'schedule', kind: 'string', arg: 'CRON', describe: "The job's cron schedule ('18 0 * * *', host time zone): CRITICAL when a due run did not start", parse: text }),
+  grace: option({ flag: 'grace', kind: 'string', arg: 'DUR', default: '1h', describe: 'How late a scheduled run may start', parse: seconds }),
+  missing: option({
+    flag: 'missing',
+    kind: 'string',
+    arg: 'STATE',
+    default: 'critical',
+    describe: 'State when the job has no record at all: ok|warning|critical|unknown',
+    for: {
+      check_env_sync_all: { default: 'warning', describe: 'State of a crontab job that never ran: ok|warning|critical|unknown' },
+      'env-sync status': { default: 'warning', describe: 'State of a crontab job that never ran: ok|warning|critical|unknown' },
+      'env-sync show': { default: 'warning' },
+    },
+    parse: state,
+  }),
+  cfgName: option({ flag: 'cfg-name', kind: 'string', arg: 'NAME', describe: 'Cfg basename to match in syslog (default: the job name)', parse: text }),
+  timeout: option({ flag: 'timeout', alias: ['t'], kind: 'string', arg: 'SEC', default: '10', describe: 'Seconds before the plugin gives up (UNKNOWN naming the slow stage)', parse: wholeNumber(1, 3600) }),
+  maxOutput: option({ flag: 'max-output', kind: 'string', arg: 'BYTES', default: '4096', describe: 'Output bound in bytes (1024 fits NRPE v2)', parse: wholeNumber(256, 65536) }),
+  verbose: option({ flag: 'verbose', alias: ['v'], kind: 'count', describe: 'More evidence lines (-v, -vv)', parse: count }),
+  crontab: option({ flag: 'crontab', kind: 'string', arg: 'FILE', describe: 'Crontab file to find jobs in (jobs that never ran, schedules)', parse: text }),
+  user: option({
+    flag: 'user',
+    kind: 'string',
+    arg: 'USER',
+    describe: "The jobs' user: its crontab is read with crontab -l -u USER (needs root)",
+    for: { 'env-sync status': { default: 'govuk-backup' }, 'env-sync show': { default: 'govuk-backup' }, 'env-sync rerun': { default: 'govuk-backup' }, 'env-sync config': { default: 'govuk-backup' } },
+    parse: text,
+  }),
+  first: option({ flag: 'first', kind: 'string', arg: 'JOB', describe: 'The copy job (e.g. copy_data_to_staging)', parse: jobName }),
+  then: option({ flag: 'then', kind: 'string', arg: 'JOB', describe: 'The job that must follow it (e.g. data_sync_complete)', parse: jobName }),
+  within: option({ flag: 'within', kind: 'string', arg: 'DUR', default: '2h', describe: 'How long THEN may take to follow', parse: seconds }),
+  runTimeout: option({ flag: 'timeout', kind: 'string', arg: 'DUR', describe: 'Stop the command after this long (e.g. 6h): SIGTERM to its process group, exit 124', parse: positiveSeconds }),
+  killAfter: option({ flag: 'kill-after', kind: 'string', arg: 'DUR', default: '30s', describe: 'After --timeout, SIGKILL the process group if still there after this long', parse: seconds }),
+  overlap: option({
+    flag: 'overlap',
+    kind: 'string',
+    arg: 'MODE',
+    choices: ['skip', 'wait', 'allow'] as const,
+    default: 'skip',
+    describe: 'When a run of the job is still alive: skip (exit 75), wait for it, or allow both',
+    parse: (raw: string) => raw as 'skip' | 'wait' | 'allow',
+  }),
+  syslogCopy: option({ flag: 'syslog', kind: 'boolean', default: true, describe: 'Copy output lines to syslog (--no-syslog to turn off)', parse: bool }),
+  syslogSocket: option({ flag: 'syslog-socket', kind: 'string', arg: 'PATH', env: 'ENV_SYNC_SYSLOG_SOCKET', default: '/dev/log', describe: 'Syslog socket the output lines are copied to', parse: text }),
+  icingaUrl: option({ flag: 'icinga-url', kind: 'string', arg: 'URL', describe: 'Icinga 2 API base URL (https://host:5665): post the verdict as a passive result after each run', parse: text }),
+  icingaUser: option({ flag: 'icinga-user', kind: 'string', arg: 'USER', describe: 'Icinga 2 ApiUser with permission actions/process-check-result', parse: text }),
+  icingaPasswordFile: option({ flag: 'icinga-password-file', kind: 'string', arg: 'FILE', describe: "File holding the ApiUser's password (never on the command line)", parse: text }),
+  icingaCa: option({ flag: 'icinga-ca', kind: 'string', arg: 'FILE', describe: "CA certificate of Icinga's API (the master's /var/lib/icinga2/certs/ca.crt)", parse: text }),
+  icingaHost: option({ flag: 'icinga-host', kind: 'string', arg: 'HOST', describe: 'Icinga host name of this machine (default: its host name)', parse: text }),
+  icingaService: option({ flag: 'icinga-service', kind: 'string', arg: 'NAME', describe: 'Icinga service name (default: "env-sync <job>")', parse: text }),
+  json: option({ flag: 'json', kind: 'boolean', default: false, describe: 'Machine-readable output', parse: bool }),
+  order: option({ flag: 'order', kind: 'array', arg: 'FIRST:THEN[:WITHIN]', describe: 'THEN must follow FIRST (e.g. copy_data_to_staging:data_sync_complete:2h)', parse: words }),
+  follow: option({ flag: 'follow', alias: ['f'], kind: 'boolean', default: false, describe: 'Keep following, across rotation', parse: bool }),
+  exec: option({ flag: 'exec', kind: 'boolean', default: false, describe: 'Run it now', parse: bool }),
+} as const;
+
+export type OptionId = keyof typeof OPTIONS;
+type Spec<K extends OptionId> = (typeof OPTIONS)[K];
+type ValueOf<K extends OptionId> = ReturnType<Spec<K>['parse']>;
+type HasDefault<K extends OptionId> = Spec<K> extends { default: string | boolean } ? true : Spec<K> extends { kind: 'count' | 'array' } ? true : false;
+
+const PLUGIN_COMMON = ['stateDir', 'syslog', 'rotated', 'bootIdFile'] as const;
+const THRESHOLDS = ['ageWarning', 'ageCritical', 'runtimeWarning', 'runtimeCritical'] as const;
+const CLI_COMMON = ['stateDir', 'syslog', 'rotated', 'bootIdFile', 'user', 'crontab', 'rebootLockDir', 'grace'] as const;
+
+const RANGES = 'Ranges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).';
+
+export interface CommandSpec {
+  /** How a bad command line is reported: plugins say UNKNOWN (3), the wrapper exits 125, the CLI 2. */
+  kind: 'plugin' | 'wrapper' | 'cli';
+  usage: string;
+  options: readonly OptionId[];
+  /** Options without which the command cannot run, with what to give. */
+  required?: Partial<Record<OptionId, string>>;
+  /** Words after the options: the wrapped COMMAND, or the subcommand's argument. */
+  positional?: { name: string; describe: string; choices?: readonly string[] };
+}
+
+export const COMMANDS = {
+  check_env_sync: {
+    kind: 'plugin',
+    usage: `Usage: check_env_sync -j JOB [options]\n\nOne data-sync job's verdict from env-sync-run's markers and syslog, for Icinga/Nagios.\n${RANGES}`,
+    options: ['job', ...PLUGIN_COMMON, ...THRESHOLDS, 'schedule', 'grace', 'missing', 'rebootLockDir', 'cfgName', 'timeout', 'maxOutput', 'verbose'],
+    required: { job: '--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)' },
+  },
+  check_env_sync_all: {
+    kind: 'plugin',
+    usage: `Usage: check_env_sync_all [options]\n\nOne verdict over every data-sync job on the host (state directory and crontab), worst state wins.\n${RANGES}`,
+    options: ['crontab', 'user', ...PLUGIN_COMMON, ...THRESHOLDS, 'grace', 'missing', 'rebootLockDir', 'timeout', 'maxOutput', 'verbose'],
+  },
+  check_env_sync_order: {
+    kind: 'plugin',
+    usage:
+      'Usage: check_env_sync_order --first JOB --then JOB --within DURATION [--state-dir DIR]\n\nCRITICAL when FIRST succeeded more than --within ago and THEN has not succeeded since; WARNING while inside the window.',
+    options: ['first', 'then', 'within', 'stateDir', 'timeout', 'maxOutput'],
+    required: { first: '--first JOB and --then JOB are both required', then: '--first JOB and --then JOB are both required' },
+  },
+  'env-sync-run': {
+    kind: 'wrapper',
+    usage: `Usage: env-sync-run [options] -- COMMAND [ARG...]
+
+Runs COMMAND (no shell), passes its output through, copies each line to syslog (tag env-sync/<job>)
+and records the run in the state directory for check_env_sync.
+
+Exit status: the command's; 128+N if it was killed by signal N; 124 if --timeout fired; 126/127 if it
+could not be run; 75 if another run of the job was still running (--overlap skip); 125 for a usage error.`,
+    options: ['job', 'part', 'stateDir', 'bootIdFile', 'runTimeout', 'killAfter', 'overlap', 'syslogCopy', 'syslogSocket', 'syslog', 'icingaUrl', 'icingaUser', 'icingaPasswordFile', 'icingaCa', 'icingaHost', 'icingaService'],
+    positional: { name: 'COMMAND', describe: 'The sync and its arguments, after --' },
+  },
+  'env-sync status': {
+    kind: 'cli',
+    usage: 'One row a job, worst first',
+    options: [...CLI_COMMON, 'missing', 'json', 'order'],
+  },
+  'env-sync show': {
+    kind: 'cli',
+    usage: 'The last runs, the evidence from syslog and the re-run command',
+    options: [...CLI_COMMON, 'missing', 'json'],
+    positional: { name: 'job', describe: 'The job' },
+  },
+  'env-sync logs': {
+    kind: 'cli',
+    usage: "The job's lines from syslog.1 and syslog",
+    options: [...CLI_COMMON, 'follow'],
+    positional: { name: 'job', describe: 'The job' },
+  },
+  'env-sync rerun': {
+    kind: 'cli',
+    usage: "Print (or with --exec run) the job's command under env-sync-run as its user",
+    options: [...CLI_COMMON, 'exec'],
+    positional: { name: 'job', describe: 'The job' },
+  },
+  'env-sync config': {
+    kind: 'cli',
+    usage: 'Icinga 2 host variables or NRPE command lines for the jobs found',
+    options: [...CLI_COMMON],
+    positional: { name: 'kind', describe: 'icinga2 or nrpe', choices: ['icinga2', 'nrpe'] },
+  },
+} as const satisfies Record<CommandName, CommandSpec>;
+
+type OptionsOf<C extends CommandName> = (typeof COMMANDS)[C]['options'][number];
+type DefaultFor<C extends CommandName, K extends OptionId> = Spec<K> extends { for: { [P in C]: { default: string } } } ? true : false;
+type RequiredOf<C extends CommandName> = (typeof COMMANDS)[C] extends { required: infer R } ? keyof R : never;
+/** A command's typed values: an option with a default, or one the command requires, always has a value. */
+export type Values<C extends CommandName> = {
+  -readonly [K in OptionsOf<C>]: HasDefault<K> extends true ? ValueOf<K> : DefaultFor<C, K> extends true ? ValueOf<K> : K extends RequiredOf<C> ? ValueOf<K> : ValueOf<K> | undefined;
+};
+
+export function optionSpec(id: OptionId): OptionSpec<unknown> {
+  return OPTIONS[id] as unknown as OptionSpec<unknown>;
+}
+
+/** The option as one command sees it: its own flag, aliases, default and help text. */
+export interface CommandOption {
+  id: OptionId;
+  flag: string;
+  alias: readonly string[];
+  kind: OptionSpec<unknown>['kind'];
+  arg: string | undefined;
+  describe: string;
+  env: string | undefined;
+  default: string | boolean | undefined;
+  choices: readonly string[] | undefined;
+}
+
+export function commandOptions(cmd: CommandName): CommandOption[] {
+  return (COMMANDS[cmd].options as readonly OptionId[]).map((id) => {
+    const o = optionSpec(id);
+    const own = o.for?.[cmd];
+    return {
+      id,
+      flag: own?.flag ?? o.flag,
+      alias: own?.alias ?? o.alias ?? [],
+      kind: o.kind,
+      arg: o.arg,
+      describe: own?.describe ?? o.describe,
+      env: o.env,
+      default: own?.default ?? o.default,
+      choices: o.choices,
+    };
+  });
+}
+
+/** The flag a command knows an option by (`--schedule`), for generated command lines and messages. */
+export function flagOf(id: OptionId, cmd?: CommandName): string {
+  const o = optionSpec(id);
+  return `--${(cmd && o.for?.[cmd]?.flag) ?? o.flag}`;
+}
+
+/** Raw values (as read by quickParse or yargs, under each option's flag) to typed ones, with env and defaults. */
+export function convert<C extends CommandName>(cmd: C, raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Values<C> {
+  const out: Record<string, unknown> = {};
+  const spec = COMMANDS[cmd] as CommandSpec;
+  for (const o of commandOptions(cmd)) {
+    let value = raw[o.flag];
+    if (Array.isArray(value) && o.kind !== 'array') throw new OptionError(`--${o.flag} is given more than once; give it once`);
+    if (value === undefined && o.env && env[o.env] !== undefined && env[o.env] !== '') value = env[o.env];
+    if (value === undefined) value = o.kind === 'count' ? 0 : o.kind === 'array' ? [] : o.default;
+    if (value === undefined) {
+      const need = spec.required?.[o.id];
+      if (need) throw new OptionError(need);
+      out[o.id] = undefined;
+      continue;
+    }
+    if (o.kind === 'array' && !Array.isArray(value)) value = [value];
+    if (o.kind === 'string' && typeof value !== 'string') value = String(value);
+    out[o.id] = (optionSpec(o.id).parse as (raw: unknown, flag: string) => unknown)(value, `--${o.flag}`);
+  }
+  return out as Values<C>;
+}
