@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJobState, readRunningMarkers } from '../src/markers/read.js';
 import { LIBFAKETIME, requireLibfaketime } from './support/faketime.js';
-import { makeTempDir } from './support/tmp.js';
+import { makeTempDir, stateDirIn } from './support/tmp.js';
 import { plugin, run, waitUntil } from './support/proc.js';
 
 // libfaketime re-reads the clock's offset from a file on every call (FAKETIME_TIMESTAMP_FILE).
@@ -20,8 +20,7 @@ describe('the wall clock moved backwards during a run', function () {
   afterEach(() => cleanup());
 
   it('records a duration that is never negative, and the check stays sane while the run goes on and after it ends', async () => {
-    const state = join(dir, 'state');
-    mkdirSync(state);
+    const state = stateDirIn(dir);
     const offset = join(dir, 'faketime');
     writeFileSync(offset, '+0\n');
     const env = { ...process.env, LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: offset, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1' };

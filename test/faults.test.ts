@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJobState, readRunningMarkers } from '../src/markers/read.js';
-import { makeTempDir } from './support/tmp.js';
+import { makeTempDir, stateDirIn } from './support/tmp.js';
 import { plugin, run, sleep, waitUntil } from './support/proc.js';
 
 const WRAPPER = plugin('env-sync-run');
@@ -21,8 +21,7 @@ describe('faults the suite survives', function () {
     const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
     if (m.status !== 0) throw new Error(`cannot mount a 64 KiB tmpfs for the disk-full test (needs root): ${m.stderr}`);
     try {
-      const state = join(mnt, 'state');
-      mkdirSync(state);
+      const state = stateDirIn(mnt);
       expect((await run(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'full', '--', 'true'])).code).to.equal(0);
       const before = readFileSync(join(state, 'full', 'state.json'), 'utf8');
       spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'filler')}`, 'bs=1k', 'count=1000']); // fills it: ENOSPC
@@ -39,8 +38,7 @@ describe('faults the suite survives', function () {
   });
 
   it('state directory deleted mid-run: the sync finishes with its status and the wrapper says why nothing was recorded', async () => {
-    const state = join(dir, 'state');
-    mkdirSync(state);
+    const state = stateDirIn(dir);
     const child = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'gone', '--', 'sh', '-c', 'sleep 1; echo done; exit 6'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -57,8 +55,7 @@ describe('faults the suite survives', function () {
   });
 
   it('100 overlapping starts of one job: exactly one runs, 99 are recorded as skipped, no read ever sees a torn marker', async () => {
-    const state = join(dir, 'state');
-    mkdirSync(state);
+    const state = stateDirIn(dir);
     const release = join(dir, 'release');
     const statePathFile = join(state, 'storm', 'state.json');
     let reads = 0;
@@ -107,8 +104,7 @@ describe('faults the suite survives', function () {
   });
 
   it('stores no environment and writes markers 0644 in a 0755 job directory', async () => {
-    const state = join(dir, 'state');
-    mkdirSync(state);
+    const state = stateDirIn(dir);
     await run(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'envtest', '--', 'true'], { env: { ...process.env, SECRET_TOKEN: 'tok-3f9a7c' } });
     for (const f of readdirSync(join(state, 'envtest'))) expect(readFileSync(join(state, 'envtest', f), 'utf8')).not.to.contain('tok-3f9a7c');
     expect((statSync(join(state, 'envtest')).mode & 0o777).toString(8)).to.equal('755');

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, plugin, repoRoot } from './support/proc.js';
-import { makeTempDir } from './support/tmp.js';
+import { makeTempDir, stateDirIn } from './support/tmp.js';
 
 interface Probe {
   builtins: string[];
@@ -25,8 +25,7 @@ describe('start-up: what an executable loads on its usual command line', functio
 
   before(() => {
     ({ dir, cleanup } = makeTempDir());
-    state = join(dir, 'state');
-    mkdirSync(state);
+    state = stateDirIn(dir);
     writeFileSync(syslog(), '');
     // Three jobs with real markers, one failed, so that sorting, evidence and ages all run.
     for (const [job, cmd] of [['alpha', 'true'], ['Bravo', 'false'], ['9charlie', 'true']] as const) {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJobState, readRunningMarkers } from '../src/markers/read.js';
 import { readLock } from '../src/markers/lock.js';
@@ -9,7 +9,7 @@ import { runLockPath } from '../src/markers/paths.js';
 import { VERSION } from '../src/common/version.js';
 import { redactArgv } from '../src/wrapper/redact.js';
 import { OutputTail, OutputTap, SYSLOG_LINE_BYTES } from '../src/wrapper/outputTap.js';
-import { makeTempDir } from './support/tmp.js';
+import { makeTempDir, stateDirIn } from './support/tmp.js';
 import { asNobody, fixture, pidAlive, plugin, repoRoot, run, sleep, waitUntil } from './support/proc.js';
 import { startRsyslog, type Rsyslog } from './support/rsyslog.js';
 
@@ -23,8 +23,7 @@ describe('env-sync-run', function () {
   let cleanup: () => void;
   beforeEach(() => {
     ({ dir, cleanup } = makeTempDir());
-    state = join(dir, 'state');
-    mkdirSync(state, { mode: 0o755 });
+    state = stateDirIn(dir);
   });
   afterEach(() => cleanup());
 
@@ -296,8 +295,7 @@ describe('env-sync-run with a real rsyslogd', function () {
   afterEach(() => cleanup());
 
   it('sends start and finish lines and every output line of the command to syslog', async () => {
-    const state = join(dir, 'state');
-    mkdirSync(state);
+    const state = stateDirIn(dir);
     const cfgFile = join(dir, 'pull_x.cfg');
     writeFileSync(cfgFile, 'behaviour=fail\nexit_code=3\n');
     const env = { ...process.env, ENV_SYNC_SYSLOG_SOCKET: rs.socket };
@@ -312,8 +310,7 @@ describe('env-sync-run with a real rsyslogd', function () {
   });
 
   it('starts a logger for the command\'s stdout or stderr only once that stream has a line', async () => {
-    const state = join(dir, 'state');
-    mkdirSync(state);
+    const state = stateDirIn(dir);
     const env = { ...process.env, ENV_SYNC_SYSLOG_SOCKET: rs.socket };
     // The command reports the loggers beside it (its parent's children) before and after printing.
     const script = 'sleep 0.3; pgrep -P $PPID -x logger | wc -l > "$1"; echo one line; sleep 0.5; pgrep -P $PPID -x logger | wc -l > "$2"';
@@ -325,8 +322,7 @@ describe('env-sync-run with a real rsyslogd', function () {
   });
 
   it('keeps running the sync when the syslog daemon is down', async () => {
-    const state = join(dir, 'state');
-    mkdirSync(state);
+    const state = stateDirIn(dir);
     const r = await run(WRAPPER, ['--state-dir', state, '--syslog-socket', join(dir, 'no-daemon.sock'), '--job', 'down', '--', 'sh', '-c', 'echo still synced; exit 0']);
     expect(r.code).to.equal(0);
     expect(r.stdout).to.equal('still synced\n');

@@ -10,7 +10,7 @@ import { isFailed, ordered } from './judge.js';
 import type { CheckFacts, Judgement } from './types.js';
 
 /** A syslog line as evidence: the file it came from, its time of day, its tag and message. */
-export function evidenceLine(e: SyslogEntry): string {
+function evidenceLine(e: SyslogEntry): string {
   const t = e.time;
   const hms = [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
   return `${e.file}: ${hms} ${e.tag}: ${e.message}`;
@@ -22,12 +22,12 @@ export function rerunCommand(job: string, run: Pick<Run, 'argv' | 'user' | 'part
 }
 
 /** The JOBLIST form: the part selected by the environment, the same command, recorded under its part. */
-export function partRerunCommand(job: string, run: Pick<Run, 'argv' | 'part'>): string {
+function partRerunCommand(job: string, run: Pick<Run, 'argv' | 'part'>): string {
   return `JOBLIST=${shellQuote([run.part ?? ''])} ${shellQuote(['env-sync-run', '--job', job, '--part', run.part ?? '', '--', ...run.argv])}`;
 }
 
 /** How many evidence lines: 5, 20 with -v, 200 with -vv. */
-export function evidenceLines(verbose: number): number {
+function evidenceLines(verbose: number): number {
   return verbose >= 2 ? 200 : verbose === 1 ? 20 : 5;
 }
 

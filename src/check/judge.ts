@@ -33,12 +33,12 @@ export function checkLevels(value: number, levels: Levels, metric: Pick<Metric, 
  * (NTP, a wrong clock corrected) a run started "in the future" has run 0s, not -3600s, which every
  * range would alert on. Durations of finished runs come from the wrapper's monotonic clock instead.
  */
-export function elapsed(from: Date, now: Date): number {
+function elapsed(from: Date, now: Date): number {
   return Math.max(0, (now.getTime() - from.getTime()) / 1000);
 }
 
 /** What a finished run did, in words: `failed with exit 1 at 00:41 after 23m`. */
-export function whatHappened(run: Run, now: Date): string {
+function whatHappened(run: Run, now: Date): string {
   const end = run.end ? new Date(run.end) : null;
   const when = end ? ` at ${clock(end, now)}` : '';
   const after = run.durationSeconds !== null ? ` after ${duration(run.durationSeconds)}` : '';

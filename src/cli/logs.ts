@@ -7,7 +7,7 @@ import { parseLine } from '../syslog/parseLine.js';
 import { rotatedFiles } from '../syslog/scan.js';
 
 /** The raw line is one of the job's (its output, the wrapper's events for it, the script's lines for its cfg). */
-export function jobLineMatcher(job: string, cfgName = job): (line: string) => boolean {
+function jobLineMatcher(job: string, cfgName = job): (line: string) => boolean {
   const rule = jobLineRule(job, cfgName);
   return (line) => {
     if (!rule.mayBelong(line)) return false;

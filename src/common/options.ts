@@ -159,7 +159,7 @@ export const OPTIONS = {
   json: option({ flag: 'json', kind: 'boolean', default: false, describe: 'Machine-readable output', parse: bool }),
   order: option({ flag: 'order', kind: 'array', arg: 'FIRST:THEN[:WITHIN]', describe: 'THEN must follow FIRST (e.g. copy_data_to_staging:data_sync_complete:2h)', parse: words }),
   follow: option({ flag: 'follow', alias: ['f'], kind: 'boolean', default: false, describe: 'Keep following, across rotation', parse: bool }),
-  exec: option({ flag: 'exec', kind: 'boolean', default: false, describe: 'Run it now', parse: bool }),
+  exec: option({ flag: 'exec', kind: 'boolean', default: false, describe: "Run it now, as the job's user (without it: print it)", parse: bool }),
 } as const;
 
 export type OptionId = keyof typeof OPTIONS;

@@ -1,24 +1,23 @@
-// The usual, well-formed command line read straight from the option table yargs is given.
+// The usual, well-formed command line, read from the option table without yargs.
 //
-// Loading yargs costs about 30 ms even from its bundle, more than starting node (22 ms), and a
-// plugin starts every minute on every host (see docs/benchmarks.md). Icinga and cron always pass
-// the same plain `--name value` / `-x value` words, so those are read here; anything else (help,
-// version, an unknown or repeated option, a value that looks like an option, `--name=value` for a
-// boolean, camelCase spellings) returns null and the caller hands the words to yargs, which stays
-// the one source of help text, error messages and the full grammar. test/common/quickArgs.test.ts
-// checks, on generated command lines, that both read the same values.
+// A plugin starts every minute on every host, and loading yargs costs more than starting node
+// (docs/benchmarks.md). Icinga and cron always pass the same plain `--name value` / `-x value`
+// words, so those are read here; anything else (help, version, an unknown or repeated option, a
+// value that looks like an option, `--name=value` for a boolean, camelCase spellings) returns null
+// and the caller hands the words to yargs, which stays the one source of help text, error messages
+// and the full grammar. test/common/quickArgs.test.ts checks, on generated command lines of every
+// command in the table, that both read the same values.
 
 export interface QuickOption {
   alias?: string | readonly string[];
   type?: 'string' | 'boolean' | 'count';
   choices?: readonly string[];
-  default?: unknown;
 }
 
 export type QuickSpec = Readonly<Record<string, QuickOption>>;
 
 export interface QuickParse {
-  /** Values under each option's own (first) name, defaults filled in. */
+  /** Values under each option's own (first) name; a count not given is 0, anything else not given is absent. */
   values: Record<string, string | boolean | number | undefined>;
   /** The words from the first non-option word on, or after `--` (only with haltAtNonOption). */
   rest: string[];
@@ -99,12 +98,8 @@ export function quickParse(args: readonly string[], spec: QuickSpec, opts: { hal
 
 function finish(values: QuickParse['values'], spec: QuickSpec, rest: string[]): QuickParse {
   for (const [key, o] of Object.entries(spec)) {
-    if (values[key] === undefined) values[key] = o.type === 'count' ? ((o.default as number | undefined) ?? 0) : (o.default as string | boolean | undefined);
+    if (values[key] === undefined && o.type === 'count') values[key] = 0;
   }
   return { values, rest };
 }
 
-/** The first option yargs read more than once (it makes an array of it), for the caller's error. */
-export function repeatedOption(values: Record<string, unknown>, spec: Readonly<Record<string, unknown>>): string | undefined {
-  return Object.keys(spec).find((k) => Array.isArray(values[k]));
-}

@@ -3,6 +3,6 @@ export function shellQuote(argv: readonly string[]): string {
   return argv.map(quoteWord).join(' ');
 }
 
-export function quoteWord(a: string): string {
+function quoteWord(a: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }

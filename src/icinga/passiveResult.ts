@@ -4,8 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-
-export type ExitStatus = 0 | 1 | 2 | 3;
+import type { State } from '../common/states.js';
 
 export interface PassiveResultOptions {
   /** Base URL of the Icinga 2 API, e.g. https://icinga.example:5665 (a full .../process-check-result URL is accepted too). */
@@ -17,7 +16,7 @@ export interface PassiveResultOptions {
   caFile?: string | undefined;
   host: string;
   service: string;
-  exitStatus: ExitStatus;
+  exitStatus: State;
   /** First line is the summary, the rest long output (no perfdata in it: see splitPluginOutput). */
   pluginOutput: string;
   performanceData?: string[] | undefined;
@@ -31,6 +30,8 @@ export interface PassiveResultOptions {
   initialBackoffMs?: number | undefined;
   /** Timeout of one HTTP request (default 10 s, never beyond the budget left). */
   requestTimeoutMs?: number | undefined;
+  /** The clock the budget is kept by, and the pause between attempts (tests pass their own). */
+  clock?: { now(): number; sleep(ms: number): Promise<void> } | undefined;
 }
 
 export interface PassiveResultOutcome {
@@ -75,7 +76,7 @@ interface Attempt {
 }
 
 /** The endpoint URL for a base URL given on the command line. */
-export function processCheckResultUrl(base: string): URL {
+function processCheckResultUrl(base: string): URL {
   let url: URL;
   try {
     url = new URL(base);
@@ -121,7 +122,7 @@ function readCa(file: string): Buffer {
 }
 
 /** Builds the JSON body Icinga 2 expects. The filter uses filter_vars so names need no escaping. */
-export function checkResultBody(o: PassiveResultOptions): Record<string, unknown> {
+function checkResultBody(o: PassiveResultOptions): Record<string, unknown> {
   const body: Record<string, unknown> = {
     type: 'Service',
     filter: 'host.name==host_name && service.name==service_name',
@@ -221,12 +222,13 @@ function postOnce(url: URL, auth: string, ca: Buffer | undefined, body: string, 
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const REAL_CLOCK = { now: () => Date.now(), sleep: (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)) };
 
 /** Posts the result, retrying transient failures with exponential back-off inside the time budget. Never throws. */
 export async function postCheckResult(o: PassiveResultOptions): Promise<PassiveResultOutcome> {
   const warnings: string[] = [];
-  const started = Date.now();
+  const clock = o.clock ?? REAL_CLOCK;
+  const started = clock.now();
   const budget = o.deadlineMs ?? DEFAULT_DEADLINE_MS;
   let attempts = 0;
   try {
@@ -238,18 +240,18 @@ export async function postCheckResult(o: PassiveResultOptions): Promise<PassiveR
     let backoff = o.initialBackoffMs ?? DEFAULT_BACKOFF_MS;
     let last: Attempt | undefined;
     for (;;) {
-      const left = budget - (Date.now() - started);
+      const left = budget - (clock.now() - started);
       if (left <= 0) break;
       attempts++;
       last = await postOnce(url, auth, ca, body, Math.min(o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, left), o);
       if (last.ok) return { ok: true, attempts, httpStatus: last.httpStatus, message: last.message, warnings };
       if (!last.retry) break;
-      const wait = Math.min(backoff, budget - (Date.now() - started));
+      const wait = Math.min(backoff, budget - (clock.now() - started));
       if (wait <= 0) break;
-      await sleep(wait);
+      await clock.sleep(wait);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
-    const gaveUp = last?.retry ? ` (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${Math.round((Date.now() - started) / 1000)}s)` : '';
+    const gaveUp = last?.retry ? ` (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${Math.round((clock.now() - started) / 1000)}s)` : '';
     return {
       ok: false,
       attempts,
@@ -291,7 +293,7 @@ export function splitPluginOutput(text: string): { pluginOutput: string; perform
 }
 
 /** Splits a perfdata string into its items; labels may be quoted and contain spaces. */
-export function splitPerfData(s: string): string[] {
+function splitPerfData(s: string): string[] {
   const items: string[] = [];
   const re = /\s*('(?:[^']|'')*'|[^\s=]+)=(\S*)/g;
   let m: RegExpExecArray | null;

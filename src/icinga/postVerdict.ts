@@ -1,11 +1,16 @@
 // The wrapper's side of the passive variant: after a run, post to Icinga 2 the verdict
-// check_env_sync gives for the job, so the passive service reads exactly like the active check.
-import { execFile } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+// check_env_sync gives for the job — judged here, in-process, by the same gather, judge, explain and
+// render — so the passive service reads exactly like the active check.
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { convert } from '../common/options.js';
+import { UNKNOWN, type State } from '../common/states.js';
+import { gather } from '../check/gather.js';
+import { verdict } from '../check/verdict.js';
+import { MarkerError } from '../markers/read.js';
+import { render } from '../output/pluginOutput.js';
+import { StageTimeoutError } from '../syslog/types.js';
 import type { IcingaPostConfig } from './postOptions.js';
-import { postCheckResult, splitPluginOutput, type ExitStatus, type PassiveResultOutcome } from './passiveResult.js';
+import { postCheckResult, splitPluginOutput, type PassiveResultOutcome } from './passiveResult.js';
 
 export interface RunContext {
   job: string;
@@ -18,47 +23,37 @@ export interface RunContext {
 }
 
 export interface Verdict {
-  exitStatus: ExitStatus;
+  exitStatus: State;
   /** The plugin's full text: first line with perfdata, long output. */
   text: string;
 }
 
-/** Where check_env_sync lives: beside the running env-sync-run launcher (symlinks resolved). */
-export function defaultCheckPlugin(argv1: string | undefined = process.argv[1]): string {
-  let base = argv1 ?? '';
+/** check_env_sync's verdict for the job with its default limits (the option table's), bounded in time. */
+export async function judgeRun(ctx: RunContext, timeoutSeconds = 20): Promise<Verdict> {
+  const raw: Record<string, unknown> = { job: ctx.job, 'state-dir': ctx.stateDir, timeout: String(timeoutSeconds) };
+  if (ctx.syslog) raw.syslog = ctx.syslog;
+  if (ctx.bootIdFile) raw['boot-id-file'] = ctx.bootIdFile;
+  const o = convert('check_env_sync', raw, {});
+  const now = new Date();
+  let stage = 'starting';
   try {
-    base = realpathSync(base);
-  } catch {
-    /* keep it as given */
+    const facts = await gather({ ...o, deadline: Date.now() + timeoutSeconds * 1000, onStage: (s) => (stage = s) }, now);
+    const v = verdict(facts, { ...o, graceSeconds: o.grace }, now, o.verbose);
+    return { exitStatus: v.state, text: render(v, o.maxOutput) };
+  } catch (err) {
+    const why =
+      err instanceof MarkerError ? `${ctx.job}: ${err.message}` : err instanceof StageTimeoutError ? `timed out after ${timeoutSeconds}s while ${err.stage}` : `${ctx.job}: internal error while ${stage}: ${(err as Error)?.message ?? String(err)}`;
+    return { exitStatus: UNKNOWN, text: render({ state: UNKNOWN, summary: why, longOutput: [], perfdata: [] }, o.maxOutput) };
   }
-  return join(dirname(base), 'check_env_sync');
-}
-
-/** Runs check_env_sync for the job (the same code Icinga runs), bounded in time. */
-export function verdictFromPlugin(ctx: RunContext, plugin = defaultCheckPlugin(), timeoutSeconds = 20): Promise<Verdict> {
-  const args = ['--job', ctx.job, '--state-dir', ctx.stateDir, '--timeout', String(timeoutSeconds)];
-  if (ctx.syslog) args.push('--syslog', ctx.syslog);
-  if (ctx.bootIdFile) args.push('--boot-id-file', ctx.bootIdFile);
-  return new Promise((resolve) => {
-    execFile(plugin, args, { timeout: (timeoutSeconds + 5) * 1000, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, stdout) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
-      if (code !== null && code >= 0 && code <= 3 && stdout.trim() !== '') {
-        resolve({ exitStatus: code as ExitStatus, text: stdout });
-        return;
-      }
-      const why = err ? err.message.split('\n')[0] : 'no output';
-      resolve({ exitStatus: 3, text: `ENV_SYNC UNKNOWN - env-sync-run could not get the verdict from ${plugin}: ${why}\n` });
-    });
-  });
 }
 
 /**
- * Posts the job's verdict to Icinga. `verdict` is the in-process evaluation when the caller has one;
- * otherwise check_env_sync is run. Never throws; the outcome says what happened.
+ * Posts the job's verdict to Icinga: `given` when the caller has one, else judged here. Never
+ * throws; the outcome says what happened.
  */
-export async function postRunVerdict(cfg: IcingaPostConfig, ctx: RunContext, verdict?: Verdict, plugin?: string): Promise<PassiveResultOutcome> {
+export async function postRunVerdict(cfg: IcingaPostConfig, ctx: RunContext, given?: Verdict): Promise<PassiveResultOutcome> {
   try {
-    const v = verdict ?? (await verdictFromPlugin(ctx, plugin));
+    const v = given ?? (await judgeRun(ctx));
     const { pluginOutput, performanceData } = splitPluginOutput(v.text);
     const now = Date.now() / 1000;
     return await postCheckResult({

@@ -18,7 +18,7 @@ export class MarkerError extends Error {
 }
 
 // Markers are a few KiB (50 history entries, a bounded output tail); anything far larger is not one.
-export const MAX_MARKER_BYTES = 4 * 1024 * 1024;
+const MAX_MARKER_BYTES = 4 * 1024 * 1024;
 
 function errnoFix(path: string, err: NodeJS.ErrnoException): MarkerError {
   switch (err.code) {

@@ -123,7 +123,7 @@ export function writeRunning(ctx: StoreContext, run: Run): void {
   writeFileAtomic(runningPath(ctx.stateDir, ctx.job, run.runId), `${JSON.stringify({ schema: MARKER_SCHEMA, ...run }, null, 1)}\n`);
 }
 
-export function removeRunning(ctx: StoreContext, runId: string): void {
+function removeRunning(ctx: StoreContext, runId: string): void {
   try {
     unlinkSync(runningPath(ctx.stateDir, ctx.job, runId));
   } catch (err) {

@@ -2,7 +2,7 @@ import { STATE_NAMES, type State } from '../common/states.js';
 import { cleanText, cutBytes } from './sanitize.js';
 import { formatPerfdata, type Metric } from './perfdata.js';
 
-export const PREFIX = 'ENV_SYNC';
+const PREFIX = 'ENV_SYNC';
 
 export interface PluginResult {
   state: State;

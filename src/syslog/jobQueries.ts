@@ -16,7 +16,7 @@ const SEEK_MARGIN_MS = 15_000;
 // spans gigabytes; its last lines (where the error is) come first, and `env-sync logs JOB` has the rest.
 // 2 MiB is nearly three minutes of a 1 GiB-a-day log: the 30 s after the run's end, then over two
 // minutes of its last lines, for about 1 ms of a check (docs/benchmarks.md).
-export const EVIDENCE_BUDGET_BYTES = 2 * 1024 * 1024;
+const EVIDENCE_BUDGET_BYTES = 2 * 1024 * 1024;
 const MAX_LINES = 200;
 
 export interface RunEvidence {

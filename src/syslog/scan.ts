@@ -3,7 +3,7 @@ import { currentUser } from '../common/host.js';
 import { parseLine } from './parseLine.js';
 import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogEntry, type SyslogProblem, type Visitor } from './types.js';
 
-export const DEFAULT_CHUNK = 256 * 1024;
+const DEFAULT_CHUNK = 256 * 1024;
 const CARRY_ROOM = 64 * 1024;
 
 /** The live file and its rotated siblings, newest first: FILE, FILE.1, FILE.2.gz … */

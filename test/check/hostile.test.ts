@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { mkdirSync, openSync, closeSync, writeFileSync, writeSync } from 'node:fs';
+import { openSync, closeSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { makeTempDir } from '../support/tmp.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { plugin, run, syslogLine } from '../support/proc.js';
 
 const CHECK = plugin('check_env_sync');
@@ -27,8 +27,7 @@ describe('check_env_sync on hostile syslog lines', function () {
   const binary = Buffer.from([0x00, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0x07, 0x08, 0x7c, 0x0d, 0xc3, 0x28, 0x80]);
 
   it('judges a wrapped run whose syslog lines are binary, 10 MiB long, or carry ANSI escapes and |', async () => {
-    const state = join(dir, 'state');
-    mkdirSync(state);
+    const state = stateDirIn(dir);
     const wrapped = await run(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', 'pull_bin', '--', 'sh', '-c', 'echo restoring; exit 5']);
     expect(wrapped.code).to.equal(5);
     const now = new Date();

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJobState } from '../../src/markers/read.js';
 import { statePath } from '../../src/markers/paths.js';
 import { writeFileAtomic } from '../../src/markers/atomicWrite.js';
-import { makeTempDir } from '../support/tmp.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { plugin, run } from '../support/proc.js';
 
 const WRAPPER = plugin('env-sync-run');
@@ -17,8 +17,7 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
   let sync: string;
   beforeEach(() => {
     ({ dir, cleanup } = makeTempDir());
-    state = join(dir, 'state');
-    mkdirSync(state);
+    state = stateDirIn(dir);
     // A stand-in for env-sync-and-backup's `bash sync production staging`: fails the part named in JOBLIST=mysql-normal.
     sync = join(dir, 'sync');
     writeFileSync(sync, '#!/bin/sh\necho "syncing $JOBLIST from $1 to $2"\n[ "$JOBLIST" = mysql-normal ] && { echo "ERROR 1045 (28000): Access denied for user" >&2; exit 1; }\nexit 0\n', { mode: 0o755 });

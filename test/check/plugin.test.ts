@@ -7,7 +7,7 @@ import { statePath } from '../../src/markers/paths.js';
 import { writeFileAtomic } from '../../src/markers/atomicWrite.js';
 import { scanBackwards } from '../../src/syslog/scan.js';
 import { StageTimeoutError } from '../../src/syslog/types.js';
-import { makeTempDir } from '../support/tmp.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { asNobody, fixture, plugin, run, syslogStamp, waitUntil } from '../support/proc.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
 
@@ -29,8 +29,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
   after(async () => rs?.stop());
   beforeEach(() => {
     ({ dir, cleanup } = makeTempDir());
-    state = join(dir, 'state');
-    mkdirSync(state);
+    state = stateDirIn(dir);
     bootFile = join(dir, 'boot_id');
     writeFileSync(bootFile, 'boot-a\n');
   });
@@ -109,11 +108,13 @@ describe('check_env_sync on markers written by the real wrapper', function () {
   it('CRITICAL when the host rebooted during the run (boot id changed)', async () => {
     const child = spawn(WRAPPER, ['--boot-id-file', bootFile, '--job', 'rebooted', '--', 'sleep', '30'], { env: env(), stdio: 'ignore' });
     await waitUntil('running marker', () => readRunningMarkers(state, 'rebooted').some((m) => m.childPid));
+    const sleepPid = readRunningMarkers(state, 'rebooted')[0]!.childPid!;
     writeFileSync(bootFile, 'boot-b\n');
     const r = await check(['-j', 'rebooted']);
     child.kill('SIGKILL');
     await new Promise((res) => child.once('exit', res));
-    spawn('pkill', ['-f', 'sleep 30']);
+    // The wrapper's child (its own process group) outlives a SIGKILLed wrapper: end it by the pid recorded.
+    process.kill(-sleepPid, 'SIGKILL');
     expect(r.code).to.equal(2);
     expect(r.first).to.contain('was interrupted by a reboot (boot id changed)');
   });

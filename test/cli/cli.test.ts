@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCrontab } from '../../src/cron/crontab.js';
 import { rerunCommandLine } from '../../src/cron/rerun.js';
 import { splitWords } from '../../src/cron/words.js';
 import { readRunningMarkers } from '../../src/markers/read.js';
 import { frozenClock } from '../support/faketime.js';
-import { makeTempDir } from '../support/tmp.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { fixture, plugin, run, sleep, syslogStamp, waitUntil } from '../support/proc.js';
 
 const CRONTAB = fixture('crontab.govuk-backup');
@@ -61,8 +61,7 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   let longRun: ReturnType<typeof spawn> | null = null;
   before(async () => {
     ({ dir, cleanup } = makeTempDir());
-    state = join(dir, 'state');
-    mkdirSync(state);
+    state = stateDirIn(dir);
     writeFileSync(join(dir, 'syslog'), '');
     const env = { ...process.env, ENV_SYNC_STATE_DIR: state };
     // One job failing, one running, one that never ran (only in the crontab).

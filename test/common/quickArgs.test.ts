@@ -17,8 +17,8 @@ describe('quickParse: the usual command lines without yargs', () => {
     expect(q!.rest).to.deep.equal([]);
   });
   it('reads --name=value, -vv, and leaves what was not given for the table to fill', () => {
-    expect(quickParse(['--job=a', '-vv', '--verbose'], CHECK)!.values).to.include({ job: 'a', verbose: 3, rotated: undefined, 'max-output': undefined });
-    expect(quickParse([], ALL)!.values).to.include({ missing: undefined, verbose: 0, crontab: undefined });
+    expect(quickParse(['--job=a', '-vv', '--verbose'], CHECK)!.values).to.deep.equal({ job: 'a', verbose: 3 });
+    expect(quickParse([], ALL)!.values).to.deep.equal({ verbose: 0 });
   });
   it('fills defaults, the environment and a command\'s own default from the table', async () => {
     const one = (await parseCommandLine('check_env_sync', ['--job', 'a'], {})) as { values: Record<string, unknown> };
@@ -33,7 +33,7 @@ describe('quickParse: the usual command lines without yargs', () => {
     expect(quickParse(cron, WRAPPER_OPTIONS, { haltAtNonOption: true })).to.deep.include({ rest: ['/usr/local/bin/govuk_env_sync.sh', '-f', 'x.cfg'] });
     const q = quickParse(['--overlap', 'wait', '--', 'sh', '-c', 'exit 3'], WRAPPER_OPTIONS, { haltAtNonOption: true })!;
     expect(q.rest).to.deep.equal(['sh', '-c', 'exit 3']);
-    expect(q.values).to.include({ overlap: 'wait', syslog: undefined, 'kill-after': undefined });
+    expect(q.values).to.deep.equal({ overlap: 'wait' });
   });
   const GIVE_UP: Array<[string, string[], QuickSpec, boolean]> = [
     ['help', ['-h'], CHECK, false],

@@ -8,7 +8,7 @@ import { makeTestPki } from '../support/tls.js';
 import { freePort, startIcinga2, validateIcinga2, writeIcinga2Config, type RunningIcinga2 } from '../support/icinga2.js';
 import { NRPE_CFG, PLUGIN_DIR, recordFinishedRun, REPO_ROOT, runPlugin } from '../support/icingaFixtures.js';
 import { adaptCommands, CHECK_NRPE, commandLine, startNrpe, type RunningNrpe } from '../support/nrpe.js';
-import { makeTempDir } from '../support/tmp.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
 
 const CONF = join(REPO_ROOT, 'icinga-conf', 'icinga2');
 const COMMANDS = join(CONF, 'commands.conf');
@@ -66,9 +66,8 @@ describe('icinga2 daemon with the API: passive and active results', function () 
 
   before(async function () {
     tmp = makeTempDir('env-sync-icinga2-api-');
-    stateDir = join(tmp.dir, 'state');
+    stateDir = stateDirIn(tmp.dir);
     syslog = join(tmp.dir, 'syslog');
-    mkdirSync(stateDir, { mode: 0o755 });
     writeFileSync(syslog, '', { mode: 0o644 });
     recordFinishedRun(stateDir, job, 'failure', 1, ['restore failed: psql: could not connect']);
     recordFinishedRun(stateDir, 'pull_x', 'success', 0, ['Completed']);

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PLUGIN_DIR, REPO_ROOT, runPlugin } from '../support/icingaFixtures.js';
-import { makeTempDir } from '../support/tmp.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
 
 const SCRIPT = join(REPO_ROOT, 'scripts', 'install-nagios-plugins.sh');
 
@@ -22,8 +22,7 @@ describe('installing the checks into the Nagios plugin directory', function () {
     for (const p of ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order']) {
       expect(readlinkSync(join(tmp.dir, p))).to.equal(join(PLUGIN_DIR, p));
     }
-    const state = join(tmp.dir, 'state');
-    mkdirSync(state);
+    const state = stateDirIn(tmp.dir);
     const args = ['--job', 'pull_x', '--state-dir', state, '--syslog', join(tmp.dir, 'no-syslog')];
     const linked = spawnSync(join(tmp.dir, 'check_env_sync'), args, { encoding: 'utf8' });
     const direct = runPlugin('check_env_sync', args);

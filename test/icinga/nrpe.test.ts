@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '../support/icinga2.js';
 import { NRPE_CFG, PLUGIN_DIR, recordFinishedRun, runPlugin, writeCorruptMarker } from '../support/icingaFixtures.js';
 import { adaptCommands, checkNrpe, commandLine, startNrpe, type RunningNrpe } from '../support/nrpe.js';
-import { makeTempDir } from '../support/tmp.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
 
 
 const sameButAge = (text: string): string => text.replace(/\bage=[0-9.]+s/g, 'age=<n>s');
@@ -17,8 +17,7 @@ describe('NRPE with icinga-conf/nrpe/env_sync.cfg', function () {
 
   before(async function () {
     tmp = makeTempDir('env-sync-nrpe-');
-    const stateDir = join(tmp.dir, 'state');
-    mkdirSync(stateDir, { mode: 0o755 });
+    const stateDir = stateDirIn(tmp.dir);
     const syslog = join(tmp.dir, 'syslog');
     writeFileSync(syslog, '', { mode: 0o644 });
     recordFinishedRun(stateDir, 'pull_x', 'success', 0, ['Completed']);

@@ -99,22 +99,34 @@ describe('icinga passive result (postCheckResult)', function () {
     expect(seen).to.have.length(3);
   });
 
-  it('gives up inside the time budget when the API keeps failing', async function () {
+  // The budget is kept on a virtual clock that moves only when the poster pauses, so how many
+  // attempts fit does not depend on how fast a loaded machine answers: attempts at 0, 8 s and 16 s
+  // (the pause doubles up to its 8 s cap), then the 24 s are spent. Each request still has 8 s of
+  // real time to be answered in.
+  const virtualClock = () => {
+    let t = 0;
+    return { now: () => t, sleep: async (ms: number) => void (t += ms) };
+  };
+
+  it('gives up inside the time budget when the API keeps failing, pausing between attempts', async function () {
     api.answers = [503];
-    const r = await postCheckResult(opts({ deadlineMs: 600, initialBackoffMs: 100 }));
+    const clock = virtualClock();
+    const r = await postCheckResult(opts({ deadlineMs: 24_000, initialBackoffMs: 8_000, clock }));
     expect(r.ok).to.equal(false);
-    expect(r.attempts).to.be.greaterThan(1);
+    expect(r.attempts).to.equal(3);
+    expect(api.seen).to.have.length(3);
+    expect(clock.now()).to.equal(24_000);
     expect(r.httpStatus).to.equal(503);
-    expect(r.message).to.match(/gave up after \d+ attempts/);
+    expect(r.message).to.match(/gave up after 3 attempts in 24s/);
   });
 
   it('retries a refused connection until the budget is spent, then says it cannot reach the API', async function () {
     const closedPort = port;
     await api.close();
     api.close = async () => {};
-    const r = await postCheckResult(opts({ url: `https://127.0.0.1:${closedPort}`, deadlineMs: 400, initialBackoffMs: 50 }));
+    const r = await postCheckResult(opts({ url: `https://127.0.0.1:${closedPort}`, deadlineMs: 24_000, initialBackoffMs: 8_000, clock: virtualClock() }));
     expect(r.ok).to.equal(false);
-    expect(r.attempts).to.be.greaterThan(1);
+    expect(r.attempts).to.equal(3);
     expect(r.message).to.include(`cannot reach https://127.0.0.1:${closedPort}`);
     expect(r.message).to.include('ECONNREFUSED');
   });

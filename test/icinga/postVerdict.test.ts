@@ -1,13 +1,13 @@
 import { expect } from 'chai';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { splitPluginOutput } from '../../src/icinga/passiveResult.js';
-import { defaultCheckPlugin, postRunVerdict, verdictFromPlugin } from '../../src/icinga/postVerdict.js';
+import { judgeRun, postRunVerdict } from '../../src/icinga/postVerdict.js';
 import { icingaConfig } from '../../src/icinga/postOptions.js';
 import { startFakeIcingaApi, type FakeIcingaApi } from '../support/fakeIcingaApi.js';
-import { PLUGIN_DIR, recordFinishedRun, runPlugin } from '../support/icingaFixtures.js';
-import { makeTempDir } from '../support/tmp.js';
+import { recordFinishedRun, runPlugin, writeCorruptMarker } from '../support/icingaFixtures.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { makeTestPki, type TestPki } from '../support/tls.js';
 
 describe('icinga passive verdict of a run (postRunVerdict)', function () {
@@ -22,8 +22,7 @@ describe('icinga passive verdict of a run (postRunVerdict)', function () {
   before(function () {
     tmp = makeTempDir('env-sync-verdict-');
     pki = makeTestPki(tmp.dir, 'icinga');
-    stateDir = join(tmp.dir, 'state');
-    mkdirSync(stateDir, { mode: 0o755 });
+    stateDir = stateDirIn(tmp.dir);
     syslog = join(tmp.dir, 'syslog');
     writeFileSync(syslog, '');
     recordFinishedRun(stateDir, 'pull_failing', 'failure', 1, ['psql: error: connection refused']);
@@ -46,8 +45,6 @@ describe('icinga passive verdict of a run (postRunVerdict)', function () {
     const r = await postRunVerdict(
       { url: `https://127.0.0.1:${api.port}`, user: 'env-sync', passwordFile, caFile: pki.caCert },
       { job: 'pull_failing', stateDir, syslog, executionStart: 1000, executionEnd: 1060 },
-      undefined,
-      join(PLUGIN_DIR, 'check_env_sync'),
     );
     expect(r.ok, r.message).to.equal(true);
     const body = api.seen[0]!.body;
@@ -73,15 +70,13 @@ describe('icinga passive verdict of a run (postRunVerdict)', function () {
     expect(body.filter_vars).to.deep.equal({ host_name: 'db-admin-1', service_name: 'GOV.UK environment sync pull_x' });
   });
 
-  it('turns a plugin that cannot run into an UNKNOWN verdict naming it', async function () {
-    const missing = join(tmp.dir, 'no-such-check');
-    const v = await verdictFromPlugin({ job: 'pull_x', stateDir }, missing);
+  it('judges in-process as check_env_sync does: an unreadable marker is UNKNOWN naming the file', async function () {
+    writeCorruptMarker(stateDir, 'pull_corrupt');
+    const direct = runPlugin('check_env_sync', ['--job', 'pull_corrupt', '--state-dir', stateDir, '--timeout', '20', '--syslog', syslog]);
+    const v = await judgeRun({ job: 'pull_corrupt', stateDir, syslog });
     expect(v.exitStatus).to.equal(3);
-    expect(v.text).to.match(new RegExp(`^ENV_SYNC UNKNOWN - env-sync-run could not get the verdict from ${missing}: `));
-  });
-
-  it('finds check_env_sync beside the env-sync-run launcher', function () {
-    expect(defaultCheckPlugin(join(PLUGIN_DIR, 'env-sync-run'))).to.equal(join(PLUGIN_DIR, 'check_env_sync'));
+    expect(v.text).to.equal(direct.stdout);
+    expect(v.text).to.match(/^ENV_SYNC UNKNOWN - pull_corrupt: .*pull_corrupt\/state.json: is not valid JSON/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,4 +7,15 @@ export function makeTempDir(prefix = 'env-sync-test-'): { dir: string; cleanup: 
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A state directory inside `parent` (its `state`), mode 0755 whatever the umask: as an administrator
+ * makes it, writable by its owner only, so the checks trust the markers in it.
+ */
+export function stateDirIn(parent: string): string {
+  const state = join(parent, 'state');
+  mkdirSync(state);
+  chmodSync(state, 0o755);
+  return state;
 }

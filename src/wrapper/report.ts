@@ -1,0 +1,41 @@
+// Everything the wrapper says about a run goes to stderr and to syslog (tag env-sync-run), and the
+// command's output lines to syslog under env-sync/<job>.
+import type { LineSink } from './outputTap.js';
+import { SyslogSink } from './syslogSink.js';
+
+export interface RunReporter {
+  /** One `event=…` line under the tag env-sync-run. */
+  event(line: string): void;
+  /** Said on stderr and logged as an event: something about monitoring went wrong, the sync goes on. */
+  warn(message: string): void;
+  stdoutSink(): LineSink | null;
+  stderrSink(): LineSink | null;
+  /** Hands the last lines to syslog (bounded). */
+  close(): Promise<void>;
+}
+
+export function syslogReporter(o: { job: string; syslog: boolean; syslogSocket: string }): RunReporter {
+  let down = false;
+  const sayDown = (why: string) => {
+    if (down) return;
+    down = true;
+    process.stderr.write(`env-sync-run: WARNING: syslog unavailable (${why}); output is not copied to syslog, the sync goes on\n`);
+  };
+  const runLog = o.syslog ? new SyslogSink('env-sync-run', 'user.notice', o.syslogSocket, sayDown) : null;
+  const out = o.syslog ? new SyslogSink(`env-sync/${o.job}`, 'user.info', o.syslogSocket, sayDown) : null;
+  const err = o.syslog ? new SyslogSink(`env-sync/${o.job}`, 'user.err', o.syslogSocket, sayDown) : null;
+  return {
+    event: (line) => runLog?.write(line),
+    warn(message) {
+      process.stderr.write(`env-sync-run: WARNING: ${message}\n`);
+      runLog?.write(`event=warning job=${o.job} ${message}`);
+    },
+    stdoutSink: () => out,
+    stderrSink: () => err,
+    async close() {
+      const dropped = (out?.dropped ?? 0) + (err?.dropped ?? 0);
+      if (dropped > 0 && !down) runLog?.write(`event=dropped job=${o.job} lines=${dropped} (syslog could not keep up; the output itself passed through whole)`);
+      await Promise.all([out?.close(), err?.close(), runLog?.close()]);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// What the wrapper's run needs of the marker store, as one interface, so the run logic can be tested
+// with a fake store (and a failing one) as well as with real files.
+import { processStartTicks } from '../common/host.js';
+import { release } from '../markers/lock.js';
+import { runLockPath } from '../markers/paths.js';
+import { readRunningMarkers } from '../markers/read.js';
+import { takeRunLock, type RunLock } from '../markers/runLock.js';
+import { ensureJobDir, recordRun, writeRunning, type StoreContext } from '../markers/store.js';
+import type { LockRecord, Run, RunningMarker } from '../markers/types.js';
+
+export interface RunStore {
+  /** The job's directory exists and can hold markers; throws with the reason otherwise. */
+  prepare(): void;
+  lock(wait: boolean): Promise<RunLock>;
+  unlock(): void;
+  /** Running markers of the job, of this run and of runs whose wrapper died. */
+  runningMarkers(): RunningMarker[];
+  writeRunning(run: Run): void;
+  record(run: Run): void;
+}
+
+export interface StoreTarget {
+  stateDir: string;
+  job: string;
+  part: string | null;
+}
+
+/** This process as the holder of locks, for one run. */
+export function lockHolder(runId: string, bootId: string | null, host: string, start: Date): Omit<LockRecord, 'schema'> {
+  return { runId, pid: process.pid, startTicks: processStartTicks(process.pid), bootId, host, start: start.toISOString() };
+}
+
+export function markerStore(t: StoreTarget, holder: Omit<LockRecord, 'schema'>, bootId: string | null): RunStore {
+  const ctx: StoreContext = { stateDir: t.stateDir, job: t.job, bootId, holder };
+  const lockPath = () => runLockPath(t.stateDir, t.job, t.part);
+  return {
+    prepare: () => void ensureJobDir(t.stateDir, t.job),
+    lock: (wait) => takeRunLock(lockPath(), holder, bootId, wait),
+    unlock: () => release(lockPath(), holder.runId),
+    runningMarkers: () => readRunningMarkers(t.stateDir, t.job),
+    writeRunning: (run) => writeRunning(ctx, run),
+    record: (run) => void recordRun(ctx, run),
+  };
+}

@@ -1,0 +1,52 @@
+// The same job judged by check_env_sync, check_env_sync_all and env-sync status must reach the same
+// state: one option table gives them one --grace default (1h), where env-sync once had 2h.
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { processStartTicks } from '../../src/common/host.js';
+import { ensureJobDir, recordRun } from '../../src/markers/store.js';
+import type { Run } from '../../src/markers/types.js';
+import { frozenClock } from '../support/faketime.js';
+import { plugin, run } from '../support/proc.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
+
+const NOW = new Date('2026-11-24T06:00:00Z');
+
+function succeededAt(job: string, start: string, end: string): Run {
+  return { runId: `run-${start}`, job, part: null, host: 'db-admin-1', user: 'govuk-backup', wrapperPid: 4100, wrapperStartTicks: null, childPid: 4101, bootId: null, argv: ['/usr/local/bin/govuk_env_sync.sh', '-f', `/etc/govuk_env_sync/${job}.cfg`], cwd: '/', start, end, durationSeconds: (Date.parse(end) - Date.parse(start)) / 1000, outcome: 'success', exitCode: 0, signal: null, timeoutSeconds: null, message: null, output: { lines: 0, bytes: 0, tail: [] } };
+}
+
+describe('one job, three views, one state', function () {
+  this.timeout(30_000);
+  const cases: Array<[string, string, number]> = [
+    // Due at 04:30, nothing started: 90 minutes late is past the 1h grace.
+    ['90 minutes late', '30 4 * * *', 2],
+    // Due at 05:30, nothing started yet: 30 minutes late is within the grace.
+    ['30 minutes late', '30 5 * * *', 0],
+  ];
+  for (const [what, schedule, state] of cases) {
+    it(`a run ${what} is ${['OK', 'WARNING', 'CRITICAL'][state]} in check_env_sync, check_env_sync_all and env-sync status`, async () => {
+      const { dir, cleanup } = makeTempDir();
+      try {
+        const stateDir = stateDirIn(dir);
+        const job = 'pull_late';
+        ensureJobDir(stateDir, job);
+        const holder = { runId: 't', pid: process.pid, startTicks: processStartTicks(process.pid), bootId: null, host: 'test', start: NOW.toISOString() };
+        recordRun({ stateDir, job, bootId: null, holder }, succeededAt(job, '2026-11-23T04:30:00.000Z', '2026-11-23T04:50:00.000Z'));
+        const crontab = join(dir, 'crontab');
+        writeFileSync(crontab, `${schedule} /usr/local/bin/env-sync-run -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${job}.cfg\n`);
+        const env = { ...process.env, ...frozenClock(NOW) };
+        const common = ['--state-dir', stateDir, '--syslog', join(dir, 'no-syslog'), '--reboot-lock-dir', join(dir, 'no-locks')];
+        const one = await run(plugin('check_env_sync'), ['--job', job, '--schedule', schedule, ...common], { env });
+        const all = await run(plugin('check_env_sync_all'), ['--crontab', crontab, ...common], { env });
+        const status = await run(plugin('env-sync'), ['status', '--json', '--crontab', crontab, ...common], { env });
+        expect(one.code, one.stdout).to.equal(state);
+        expect(all.code, all.stdout).to.equal(state);
+        expect((JSON.parse(status.stdout) as { jobs: Array<{ state: number }> }).jobs.map((j) => j.state)).to.deep.equal([state]);
+        expect(status.code).to.equal(state);
+      } finally {
+        cleanup();
+      }
+    });
+  }
+});

@@ -1,0 +1,162 @@
+// The wrapper's run logic with a fake marker store, reporter and poster, as runitor tests its
+// Pinger: what is recorded, in what order, and that no trouble of theirs changes the sync's exit.
+// The real-process tests (test/wrapper.test.ts, test/faults.test.ts) run the same logic on files.
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunLock } from '../../src/markers/runLock.js';
+import type { LockRecord, Run, RunningMarker } from '../../src/markers/types.js';
+import type { WrapperOptions } from '../../src/wrapper/options.js';
+import type { RunReporter } from '../../src/wrapper/report.js';
+import { runWrapped, type VerdictPoster } from '../../src/wrapper/run.js';
+import type { RunStore } from '../../src/wrapper/runStore.js';
+import { makeTempDir } from '../support/tmp.js';
+
+const BOOT = 'boot-now';
+
+function options(command: string[], extra: Partial<WrapperOptions> = {}): WrapperOptions {
+  return { job: 'pull_x', part: null, command, stateDir: '/fake/state', bootIdFile: '/fake/boot_id', timeoutSeconds: null, killAfterSeconds: 5, overlap: 'skip', syslog: false, syslogSocket: '/dev/null', syslogFile: '/fake/syslog', icinga: null, ...extra };
+}
+
+class FakeStore implements RunStore {
+  calls: string[] = [];
+  recorded: Run[] = [];
+  constructor(
+    private readonly o: { lock?: RunLock; running?: RunningMarker[]; failOn?: string } = {},
+  ) {}
+  private call(name: string) {
+    this.calls.push(name);
+    if (this.o.failOn === name) throw new Error(`${name} failed: EROFS`);
+  }
+  prepare() {
+    this.call('prepare');
+  }
+  async lock(wait: boolean) {
+    this.call(wait ? 'lock(wait)' : 'lock');
+    return this.o.lock ?? { acquired: true as const, tookOver: [] };
+  }
+  unlock() {
+    this.call('unlock');
+  }
+  runningMarkers() {
+    this.call('runningMarkers');
+    return this.o.running ?? [];
+  }
+  writeRunning(run: Run) {
+    this.call(`writeRunning(${run.childPid ? 'pid' : 'no pid'})`);
+  }
+  record(run: Run) {
+    this.call(`record(${run.outcome})`);
+    this.recorded.push(structuredClone(run));
+  }
+}
+
+class FakeReporter implements RunReporter {
+  events: string[] = [];
+  warnings: string[] = [];
+  closed = false;
+  event(line: string) {
+    this.events.push(line);
+  }
+  warn(message: string) {
+    this.warnings.push(message);
+  }
+  stdoutSink() {
+    return null;
+  }
+  stderrSink() {
+    return null;
+  }
+  async close() {
+    this.closed = true;
+  }
+}
+
+const deps = (store: RunStore, reporter: RunReporter, poster: VerdictPoster | null = null) => ({ store, reporter, poster, bootId: BOOT, runId: 'run-now', startedAt: new Date() });
+
+function abandoned(runId: string, pid: number, bootId: string): RunningMarker {
+  return { schema: 1, runId, job: 'pull_x', part: null, host: 'h', user: 'u', wrapperPid: pid, wrapperStartTicks: null, childPid: 1, bootId, argv: ['sync'], cwd: '/', start: '2026-11-24T00:00:00.000Z', end: null, durationSeconds: null, outcome: 'running', exitCode: null, signal: null, timeoutSeconds: null, message: null, output: { lines: 0, bytes: 0, tail: [] } };
+}
+const DEAD_PID = 2147483647;
+
+describe('the wrapper\'s run logic, with a fake store, reporter and poster', function () {
+  this.timeout(20_000);
+
+  it('takes the lock, writes the running marker once with the pid, records the end, then lets the lock go', async () => {
+    const store = new FakeStore();
+    const reporter = new FakeReporter();
+    const r = await runWrapped(options(['sh', '-c', 'exit 3']), deps(store, reporter));
+    expect(r.exitCode).to.equal(3);
+    expect(store.calls).to.deep.equal(['prepare', 'lock', 'runningMarkers', 'writeRunning(pid)', 'record(failure)', 'unlock']);
+    expect(store.recorded[0]).to.include({ runId: 'run-now', outcome: 'failure', exitCode: 3 });
+    expect(reporter.events.map((e) => e.split(' ')[0])).to.deep.equal(['event=start', 'event=finish']);
+    expect(reporter.closed).to.equal(true);
+  });
+
+  it('skips a run while another holds the lock: exit 75, the skip recorded, the command never started', async () => {
+    const { dir, cleanup } = makeTempDir();
+    try {
+      const holder: LockRecord = { schema: 1, runId: 'run-alive', pid: process.pid, startTicks: null, bootId: BOOT, host: 'h', start: '2026-11-24T00:18:00.000Z' };
+      const store = new FakeStore({ lock: { acquired: false, holder } });
+      const touched = join(dir, 'started');
+      const r = await runWrapped(options(['touch', touched]), deps(store, new FakeReporter()));
+      expect(r.exitCode).to.equal(75);
+      expect(existsSync(touched)).to.equal(false);
+      expect(store.calls).to.deep.equal(['prepare', 'lock', 'record(skipped-overlap)']);
+      expect(store.recorded[0]!.message).to.equal('run run-alive (pid ' + process.pid + ', started 2026-11-24T00:18:00.000Z) of this job was still running');
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('records the run whose lock it took over as interrupted, once, and a dead run of an earlier boot as a reboot', async () => {
+    const dead = abandoned('run-dead', DEAD_PID, BOOT);
+    const rebooted = abandoned('run-rebooted', process.pid, 'boot-before');
+    const lock: LockRecord = { schema: 1, runId: 'run-dead', pid: DEAD_PID, startTicks: null, bootId: BOOT, host: 'h', start: dead.start };
+    const store = new FakeStore({ lock: { acquired: true, tookOver: [lock] }, running: [dead, rebooted] });
+    const reporter = new FakeReporter();
+    const r = await runWrapped(options(['true']), deps(store, reporter));
+    expect(r.exitCode).to.equal(0);
+    const interrupted = store.recorded.filter((x) => x.outcome === 'interrupted');
+    expect(interrupted.map((x) => [x.runId, x.message])).to.deep.equal([
+      ['run-dead', `wrapper pid ${DEAD_PID} died without recording an end; found by run run-now`],
+      ['run-rebooted', 'host rebooted during the run (boot id changed); found by run run-now'],
+    ]);
+    expect(reporter.events.filter((e) => e.startsWith('event=interrupted'))).to.have.length(2);
+  });
+
+  it('keeps running the sync with its exit status when the store fails, saying so once and trying no more', async () => {
+    for (const failOn of ['prepare', 'writeRunning(pid)', 'record(success)']) {
+      const store = new FakeStore({ failOn });
+      const reporter = new FakeReporter();
+      const r = await runWrapped(options(['sh', '-c', 'exit 0']), deps(store, reporter));
+      expect(r.exitCode, failOn).to.equal(0);
+      expect(reporter.warnings, failOn).to.have.length(1);
+      expect(reporter.warnings[0], failOn).to.match(/^cannot .* in \/fake\/state \(.*EROFS\); the sync runs anyway/);
+      expect(store.calls.slice(store.calls.indexOf(failOn) + 1).filter((c) => c !== 'unlock'), failOn).to.deep.equal([]);
+    }
+  });
+
+  it('posts the verdict after the run is recorded, and a failed post changes nothing', async () => {
+    const store = new FakeStore();
+    const reporter = new FakeReporter();
+    const order: string[] = [];
+    const poster: VerdictPoster = async (run, rep) => {
+      order.push(`post(${run.outcome}) after ${store.calls.at(-1)}`);
+      rep.warn('passive result not posted: cannot reach https://icinga:5665: ECONNREFUSED');
+    };
+    const r = await runWrapped(options(['sh', '-c', 'exit 2']), deps(store, reporter, poster));
+    expect(r.exitCode).to.equal(2);
+    expect(order).to.deep.equal(['post(failure) after unlock']);
+    expect(reporter.warnings).to.deep.equal(['passive result not posted: cannot reach https://icinga:5665: ECONNREFUSED']);
+  });
+
+  it('--overlap allow takes no lock; --overlap wait asks the store to wait', async () => {
+    const allow = new FakeStore();
+    await runWrapped(options(['true'], { overlap: 'allow' }), deps(allow, new FakeReporter()));
+    expect(allow.calls).to.deep.equal(['runningMarkers', 'writeRunning(pid)', 'record(success)']);
+    const wait = new FakeStore();
+    await runWrapped(options(['true'], { overlap: 'wait' }), deps(wait, new FakeReporter()));
+    expect(wait.calls.slice(0, 2)).to.deep.equal(['prepare', 'lock(wait)']);
+  });
+});
