@@ -5,8 +5,8 @@
 // millisecond of a plugin's start is paid every minute on every host.
 //
 // The bundle runs from V8's code cache, dist/<name>.cjs.cache, which the build saves from one run of
-// each executable (what Node 22's module.enableCompileCache does; Node 20 has no such switch): about
-// 3 ms of a 30 ms check. V8 checks a cache against the source, its own version and its flags and
+// each executable (what Node 22's module.enableCompileCache does; Node 20 has no such switch), which
+// saves the compile on every start. V8 checks a cache against the source, its own version and its flags and
 // ignores one that does not match, so a stale or foreign cache costs the compile, never a wrong program.
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');

@@ -1,8 +1,8 @@
 // Bundles each executable's entry (src/bin/*.ts) into one CommonJS file, dist/<name>.cjs, so a
 // plugin started every minute loads one module instead of resolving hundreds from node_modules.
 //
-// CommonJS, not ESM: Node 20 sets up its ESM loader for the first ES module it meets, which costs
-// about 5 ms a start on a 22 ms `node -e 0` (docs/benchmarks.md, "What each import costs"); a
+// CommonJS, not ESM: Node 20 sets up its ESM loader for the first ES module it meets, a cost on
+// every start (docs/benchmarks.md, "What each import costs"); a
 // CommonJS bundle run by a CommonJS launcher needs none of it.
 //
 // The big packages used only on slow paths (yargs for help and unusual arguments, execa, tail-file,

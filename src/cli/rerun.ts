@@ -35,7 +35,7 @@ export async function rerun(job: string, a: Values<'env-sync rerun'>): Promise<n
   const real = argv.map((w) => (w === 'env-sync-run' ? self : w));
   const asUser = user === currentUser() ? real : process.getuid?.() === 0 ? ['runuser', '-u', user, '--', ...real] : ['sudo', '-u', user, ...real];
   process.stderr.write(`env-sync: running ${shellQuote(asUser)}\n`);
-  // Loaded here: child_process brings net and the stream modules, 5 ms of every `env-sync status`.
+  // Loaded here: child_process brings net and the stream modules, which `env-sync status` never needs.
   const { spawn } = await import('node:child_process');
   const child = spawn(asUser[0]!, asUser.slice(1), { stdio: 'inherit' });
   return new Promise((resolve) => {

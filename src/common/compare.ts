@@ -1,6 +1,6 @@
 /**
  * Orders strings by UTF-16 code unit, the same on every host. Not localeCompare: its first call
- * loads ICU's collator, about 7 ms of a 22 ms plugin start, and job names, run ids and ISO times are
+ * loads ICU's collator (its cost is in docs/benchmarks.md), and job names, run ids and ISO times are
  * ASCII, where both orders agree.
  */
 export function compareText(a: string, b: string): number {

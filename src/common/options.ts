@@ -61,6 +61,11 @@ const wrapped = <T>(fn: () => T): T => {
   }
 };
 
+/** The same own default or wording for several commands. */
+function sameFor<C extends CommandName, T>(commands: readonly C[], own: T): Record<C, T> {
+  return Object.fromEntries(commands.map((c) => [c, own])) as Record<C, T>;
+}
+
 const text = (raw: string) => raw;
 const bool = (raw: boolean) => raw;
 const count = (raw: number) => raw;
@@ -79,25 +84,12 @@ const state = (raw: string, flag: string): State => stateFromName(raw) ?? fail(`
 
 export const OPTIONS = {
   job: option({
-    flag: 'job',
-    alias: ['j'],
-    kind: 'string',
-    arg: 'JOB',
-    describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)',
-    for: { 'env-sync-run': { describe: 'Job name (default: the basename of the file after -f in COMMAND, without .cfg)', alias: [] } },
-    parse: jobName,
+    flag: 'job', alias: ['j'], kind: 'string', arg: 'JOB', describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)', for: { 'env-sync-run': { describe: 'Job name (default: the basename of the file after -f in COMMAND, without .cfg)', alias: [] } }, parse: jobName,
   }),
   part: option({ flag: 'part', kind: 'string', arg: 'NAME', describe: 'Part of the job this run does (old JOBLIST syncs); each part keeps its own last run', parse: partName }),
   stateDir: option({ flag: 'state-dir', kind: 'string', arg: 'DIR', env: 'ENV_SYNC_STATE_DIR', default: '/var/lib/env-sync', describe: 'State directory: the markers env-sync-run writes', parse: text }),
   syslog: option({
-    flag: 'syslog',
-    kind: 'string',
-    arg: 'FILE',
-    env: 'ENV_SYNC_SYSLOG',
-    default: '/var/log/syslog',
-    describe: 'Syslog file, read from its end; rotated: FILE.1, FILE.2.gz …',
-    for: { 'env-sync-run': { flag: 'syslog-file', describe: 'Syslog file check_env_sync reads, for the passive verdict' } },
-    parse: text,
+    flag: 'syslog', kind: 'string', arg: 'FILE', env: 'ENV_SYNC_SYSLOG', default: '/var/log/syslog', describe: 'Syslog file, read from its end; rotated: FILE.1, FILE.2.gz …', for: { 'env-sync-run': { flag: 'syslog-file', describe: 'Syslog file check_env_sync reads, for the passive verdict' } }, parse: text,
   }),
   rotated: option({ flag: 'rotated', kind: 'string', arg: 'N', default: '1', describe: 'Rotated files to read: 1 = FILE.1, 2 adds FILE.2.gz …', parse: wholeNumber(0, 30) }),
   bootIdFile: option({ flag: 'boot-id-file', kind: 'string', arg: 'FILE', default: '/proc/sys/kernel/random/boot_id', describe: 'Boot id file: a changed boot id marks a run interrupted by a reboot', parse: text }),
@@ -108,18 +100,9 @@ export const OPTIONS = {
   runtimeCritical: option({ flag: 'runtime-critical', alias: ['max-runtime'], kind: 'string', arg: 'RANGE', describe: 'Range for the runtime of a run in progress', parse: range }),
   schedule: option({ flag: 'schedule', kind: 'string', arg: 'CRON', describe: "The job's cron schedule ('18 0 * * *', host time zone): CRITICAL when a due run did not start", parse: text }),
   grace: option({ flag: 'grace', kind: 'string', arg: 'DUR', default: '1h', describe: 'How late a scheduled run may start', parse: seconds }),
+  // One job with no record is an alert by default; in a host-wide view it is a crontab job that never ran.
   missing: option({
-    flag: 'missing',
-    kind: 'string',
-    arg: 'STATE',
-    default: 'critical',
-    describe: 'State when the job has no record at all: ok|warning|critical|unknown',
-    for: {
-      check_env_sync_all: { default: 'warning', describe: 'State of a crontab job that never ran: ok|warning|critical|unknown' },
-      'env-sync status': { default: 'warning', describe: 'State of a crontab job that never ran: ok|warning|critical|unknown' },
-      'env-sync show': { default: 'warning' },
-    },
-    parse: state,
+    flag: 'missing', kind: 'string', arg: 'STATE', default: 'critical', describe: 'State when the job has no record at all: ok|warning|critical|unknown', for: { ...sameFor(['check_env_sync_all', 'env-sync status'], { default: 'warning', describe: 'State of a crontab job that never ran: ok|warning|critical|unknown' }), 'env-sync show': { default: 'warning' } }, parse: state,
   }),
   cfgName: option({ flag: 'cfg-name', kind: 'string', arg: 'NAME', describe: 'Cfg basename to match in syslog (default: the job name)', parse: text }),
   timeout: option({ flag: 'timeout', alias: ['t'], kind: 'string', arg: 'SEC', default: '10', describe: 'Seconds before the plugin gives up (UNKNOWN naming the slow stage)', parse: wholeNumber(1, 3600) }),
@@ -127,12 +110,7 @@ export const OPTIONS = {
   verbose: option({ flag: 'verbose', alias: ['v'], kind: 'count', describe: 'More evidence lines (-v, -vv)', parse: count }),
   crontab: option({ flag: 'crontab', kind: 'string', arg: 'FILE', describe: 'Crontab file to find jobs in (jobs that never ran, schedules)', parse: text }),
   user: option({
-    flag: 'user',
-    kind: 'string',
-    arg: 'USER',
-    describe: "The jobs' user: its crontab is read with crontab -l -u USER (needs root)",
-    for: { 'env-sync status': { default: 'govuk-backup' }, 'env-sync show': { default: 'govuk-backup' }, 'env-sync rerun': { default: 'govuk-backup' }, 'env-sync config': { default: 'govuk-backup' } },
-    parse: text,
+    flag: 'user', kind: 'string', arg: 'USER', describe: "The jobs' user: its crontab is read with crontab -l -u USER (needs root)", for: sameFor(['env-sync status', 'env-sync show', 'env-sync rerun', 'env-sync config'], { default: 'govuk-backup' }), parse: text,
   }),
   first: option({ flag: 'first', kind: 'string', arg: 'JOB', describe: 'The copy job (e.g. copy_data_to_staging)', parse: jobName }),
   then: option({ flag: 'then', kind: 'string', arg: 'JOB', describe: 'The job that must follow it (e.g. data_sync_complete)', parse: jobName }),
@@ -140,13 +118,7 @@ export const OPTIONS = {
   runTimeout: option({ flag: 'timeout', kind: 'string', arg: 'DUR', describe: 'Stop the command after this long (e.g. 6h): SIGTERM to its process group, exit 124', parse: positiveSeconds }),
   killAfter: option({ flag: 'kill-after', kind: 'string', arg: 'DUR', default: '30s', describe: 'After --timeout, SIGKILL the process group if still there after this long', parse: seconds }),
   overlap: option({
-    flag: 'overlap',
-    kind: 'string',
-    arg: 'MODE',
-    choices: ['skip', 'wait', 'allow'] as const,
-    default: 'skip',
-    describe: 'When a run of the job is still alive: skip (exit 75), wait for it, or allow both',
-    parse: (raw: string) => raw as 'skip' | 'wait' | 'allow',
+    flag: 'overlap', kind: 'string', arg: 'MODE', choices: ['skip', 'wait', 'allow'] as const, default: 'skip', describe: 'When a run of the job is still alive: skip (exit 75), wait for it, or allow both', parse: (raw: string) => raw as 'skip' | 'wait' | 'allow',
   }),
   syslogCopy: option({ flag: 'syslog', kind: 'boolean', default: true, describe: 'Copy output lines to syslog (--no-syslog to turn off)', parse: bool }),
   syslogSocket: option({ flag: 'syslog-socket', kind: 'string', arg: 'PATH', env: 'ENV_SYNC_SYSLOG_SOCKET', default: '/dev/log', describe: 'Syslog socket the output lines are copied to', parse: text }),

@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 /**
  * `bytes` random bytes from the kernel, as hex, for run ids and temporary file names. Not
- * node:crypto: loading it costs the wrapper about 3 ms a start (twelve modules), and these names
+ * node:crypto: loading it is a cost on every start (docs/benchmarks.md), and these names
  * only need to differ, not to be secret. Math.random stands in if /dev/urandom cannot be read
  * (a chroot without /dev), because a run must not fail over a name.
  */

@@ -3,8 +3,8 @@ import { writeSync } from 'node:fs';
 /**
  * Writes all of `data` to a file descriptor synchronously, as Node itself writes stdout and stderr
  * on Linux (files, pipes and terminals alike). Plugins print once and exit, and touching
- * process.stdout loads Node's stream modules (net and 20 stream modules when Icinga's stdout is a
- * pipe: about 3 ms of a 22 ms start); the wrapper's pass-through skips a stream pipe per chunk. A
+ * process.stdout loads Node's stream modules (net and the stream modules when Icinga's stdout is a
+ * pipe, a cost on every start: docs/benchmarks.md); the wrapper's pass-through skips a stream pipe per chunk. A
  * reader that went away (EPIPE) is not an error here: there is nobody left to tell.
  */
 export function writeAll(fd: number, data: string | Uint8Array): void {

@@ -9,13 +9,13 @@ const SLACK_AFTER_MS = 15_000;
 // Lines stamped out of order by more than this after the run's end may be missed in its evidence
 // (the verdict itself comes from the markers): the price of seeking by time instead of reading the
 // whole log. rsyslog stamps lines as it receives them, so local lines are in order. Everything after
-// the end is read before the run's own lines, so this and SLACK_AFTER_MS are kept short: at a minute
-// each they were 1.4 MiB of a 1 GiB-a-day log read before the first line of the run.
+// the end is read before the run's own lines, so this and SLACK_AFTER_MS are kept short (what a
+// minute of each cost is in docs/benchmarks.md).
 const SEEK_MARGIN_MS = 15_000;
 // How much syslog one check reads back from the end of a run's window. A run of hours in a busy log
 // spans gigabytes; its last lines (where the error is) come first, and `env-sync logs JOB` has the rest.
 // 2 MiB is nearly three minutes of a 1 GiB-a-day log: the 30 s after the run's end, then over two
-// minutes of its last lines, for about 1 ms of a check (docs/benchmarks.md).
+// minutes of its last lines.
 const EVIDENCE_BUDGET_BYTES = 2 * 1024 * 1024;
 const MAX_LINES = 200;
 

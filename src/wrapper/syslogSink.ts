@@ -9,7 +9,7 @@ const MAX_QUEUED_BYTES = 1 << 20;
  * One long-lived `logger` process for one tag and priority. Uses logger(1) because Node has no unix
  * datagram sockets; logger speaks to /dev/log (or --syslog-socket) exactly as the sync script does.
  * logger is started by the first line, not before: a sync that prints nothing on stderr never
- * pays for a logger there (about 2 ms of the wrapper's start each).
+ * pays for a logger there (a process start each).
  */
 export class SyslogSink implements LineSink {
   private proc: ChildProcess | null = null;

@@ -1,8 +1,10 @@
 // Golden outputs: every executable and subcommand over a fixed host (test/golden/fixture.ts), judged
 // at a fixed instant under libfaketime. outputs.json was captured from the code before the "one
 // option table, one verdict path" refactor; the refactor keeps every byte, except where a change is
-// listed in CHANGES below with its reason. GOLDEN_UPDATE=1 rewrites outputs.json from the code as it
-// is (for an intended change of output: say why in the commit).
+// listed in CHANGES below with its reason; a changed output that cannot be said as an edit of the
+// old one (a help text) is kept in changed.json. GOLDEN_UPDATE=1 rewrites outputs.json from the
+// code as it is, GOLDEN_UPDATE_CHANGED=1 rewrites changed.json (for an intended change of output:
+// say why in the commit).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -100,7 +102,8 @@ const changed = (name: string): Golden => (JSON.parse(readFileSync(CHANGED, 'utf
 const HELP = 'help generated from the one option table: each option\'s environment variable and default come from the table; check_env_sync_all no longer offers --schedule and --cfg-name, which it ignored; env-sync lists its options under each command (env-sync COMMAND --help); the new help is in changed.json';
 const SEVERITY = 'one severity order (src/common/states.ts): env-sync status exits with the worst state as check_env_sync_all does, CRITICAL over UNKNOWN (Math.max gave UNKNOWN)';
 const GRACE = 'one --grace default, 1h, in every executable (env-sync had 2h, so the same late run was OK in env-sync status and CRITICAL in the plugins)';
-const wholeHelp = (name: string) => ({ reason: HELP, edit: () => changed(name) });
+const WHOLE = new Set<string>();
+const wholeHelp = (name: string) => (WHOLE.add(name), { reason: HELP, edit: () => changed(name) });
 
 export const CHANGES: Record<string, { reason: string; edit: (g: Golden) => Golden }> = {
   'check_env_sync -h': wholeHelp('check_env_sync -h'),
@@ -145,6 +148,7 @@ describe('golden outputs of every executable (fixed host, frozen clock)', functi
   });
   after(() => {
     if (process.env.GOLDEN_UPDATE) writeFileSync(OUTPUTS, `${JSON.stringify(actual, null, 1)}\n`);
+    if (process.env.GOLDEN_UPDATE_CHANGED) writeFileSync(CHANGED, `${JSON.stringify(Object.fromEntries([...WHOLE].map((n) => [n, actual[n]])), null, 1)}\n`);
     tmp?.cleanup();
   });
 
@@ -152,7 +156,7 @@ describe('golden outputs of every executable (fixed host, frozen clock)', functi
     it(c.name, () => {
       const got = runCase(c, host);
       actual[c.name] = got;
-      if (process.env.GOLDEN_UPDATE) return;
+      if (process.env.GOLDEN_UPDATE || (process.env.GOLDEN_UPDATE_CHANGED && WHOLE.has(c.name))) return;
       const captured = expected[c.name];
       expect(captured, `no captured output for ${c.name}: run with GOLDEN_UPDATE=1`).to.not.equal(undefined);
       const want = CHANGES[c.name] ? CHANGES[c.name]!.edit(captured!) : captured!;

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
-import { judge, summarise } from '../../src/check/judge.js';
+import { hostVerdict, type JobVerdict } from '../../src/check/aggregate.js';
+import { checkLevels, judge, summarise } from '../../src/check/judge.js';
+import { formatMetric } from '../../src/output/perfdata.js';
 import type { CheckFacts, CheckPolicy } from '../../src/check/types.js';
 import { verdict } from '../../src/check/verdict.js';
-import { parseRange } from '../../src/common/range.js';
+import { parseRange, perfRange } from '../../src/common/range.js';
 import { clock, duration } from '../../src/common/timeWords.js';
 import { applyRun } from '../../src/markers/store.js';
 import { emptyJobState, type JobState, type Outcome, type Run } from '../../src/markers/types.js';
@@ -109,4 +111,50 @@ describe('words an engineer reads at 3am', () => {
   for (const [at, words] of ROWS_CLOCK) it(`clock: ${words}`, () => expect(clock(at, NOW)).to.equal(words));
   const ROWS_DURATION: Array<[number, string]> = [[-5, '0s'], [59, '59s'], [60, '1m'], [3599, '59m'], [3600, '1h'], [5400, '1h 30m'], [47 * 3600, '47h'], [50 * 3600, '2d 2h']];
   for (const [s, words] of ROWS_DURATION) it(`duration: ${s}s is ${words}`, () => expect(duration(s)).to.equal(words));
+});
+
+describe('checkLevels(): a value against its ranges, in one call', () => {
+  const r = (t: string) => parseRange(t, '-x');
+  const ROWS: Array<[number, string | undefined, string | undefined, number, string]> = [
+    [10, undefined, undefined, 0, ''],
+    [10, '20', '30', 0, ''],
+    [25, '20', '30', 1, ' (over --age-warning 20)'],
+    [31, '20', '30', 2, ' (over --age-critical 30)'],
+    [31, undefined, '30', 2, ' (over --age-critical 30)'],
+    [5, '10:', undefined, 1, ' (over --age-warning 10:)'],
+    [15, '@10:20', undefined, 1, ' (over --age-warning @10:20)'],
+    [30 * 3600, '25h', '26h', 2, ' (over --age-critical 26h)'],
+  ];
+  for (const [value, warn, crit, state, words] of ROWS) {
+    it(`${value} against -w ${warn ?? '-'} -c ${crit ?? '-'}: state ${state}`, () => {
+      const lv = checkLevels(value, { warn: warn ? r(warn) : undefined, crit: crit ? r(crit) : undefined, option: '--age' }, { label: 'age', uom: 's', min: 0 });
+      expect(lv.state).to.equal(state);
+      expect(lv.words).to.equal(words);
+      expect(formatMetric(lv.metric)).to.equal(`age=${value}s;${warn ? perfRange(r(warn)) : ''};${crit ? perfRange(r(crit)) : ''};0`);
+    });
+  }
+});
+
+describe('hostVerdict(): the host-wide verdict over judged jobs', () => {
+  const job = (name: string, state: 0 | 1 | 2 | 3, extra: Partial<JobVerdict> = {}): JobVerdict => ({ job: name, state, summary: `${name} summary`, perfdata: [{ label: 'age', value: 60, uom: 's', min: 0 }, { label: 'consecutive_failures', value: state === 2 ? 1 : 0, min: 0 }], cron: null, facts: null, neverRun: false, running: false, ...extra });
+  const ROWS: Array<[string, JobVerdict[], number, string]> = [
+    ['no jobs: the --missing state, saying where it looked', [], 1, 'no jobs found in /var/lib/env-sync'],
+    ['all OK', [job('b', 0), job('a', 0)], 0, '2 jobs: 2 OK'],
+    ['CRITICAL outranks UNKNOWN, which outranks WARNING', [job('w', 1), job('u', 3), job('c', 2)], 2, '3 jobs: 1 CRITICAL (c), 1 UNKNOWN (u), 1 WARNING (w)'],
+    ['UNKNOWN outranks WARNING', [job('w', 1), job('u', 3)], 3, '2 jobs: 1 UNKNOWN (u), 1 WARNING (w)'],
+    ['the first five names of a state, then …', ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => job(n, 2)), 2, '6 jobs: 6 CRITICAL (a, b, c, d, e, …)'],
+    ['running and never-run jobs counted', [job('r', 0, { running: true }), job('n', 1, { neverRun: true })], 1, '2 jobs: 1 WARNING (n), 1 OK; 1 running, 1 never run'],
+  ];
+  for (const [what, jobs, state, summary] of ROWS) {
+    it(what, () => {
+      const v = hostVerdict(jobs, { missing: 1, where: '/var/lib/env-sync', problems: [] });
+      expect(v.state).to.equal(state);
+      expect(v.summary).to.equal(summary);
+    });
+  }
+  it('lists one line a job, worst first then by name, and each job\'s age and failures as perfdata', () => {
+    const v = hostVerdict([job('b', 0), job('a', 2), job('c', 1)], { missing: 1, where: '-', problems: ['crontab of govuk-backup not read'] });
+    expect(v.longOutput).to.deep.equal(['[CRITICAL] a summary', '[WARNING] c summary', '[OK] b summary', 'crontab of govuk-backup not read']);
+    expect(v.perfdata.map((m) => m.label)).to.deep.equal(['b_age', 'b_failures', 'a_age', 'a_failures', 'c_age', 'c_failures']);
+  });
 });
