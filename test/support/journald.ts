@@ -39,6 +39,12 @@ export interface Journald {
   rotate(): Promise<void>;
   /** `logger -u devLog --tag TAG MESSAGE`, optionally as another user (setpriv), then sync. */
   log(tag: string, message: string, opts?: { user?: string; extraArgs?: string[] }): Promise<void>;
+  /**
+   * Lines (any bytes) through one logger that stays alive until journald has stored `lines` entries
+   * from it, as the wrapper's long-lived loggers do: journald reads _COMM and _EXE from /proc when a
+   * line arrives, and has none to read for a logger that already exited. Resolves with logger's pid.
+   */
+  logKeptOpen(tag: string, input: Buffer | string, lines: number, opts?: { user?: string; extraArgs?: string[] }): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -224,13 +230,42 @@ export async function startJournald(opts: { config?: Record<string, string> } = 
       if (r.code !== 0) throw new Error(`journalctl --namespace ${namespace} --rotate failed: ${r.stderr.trim()}`);
     },
     async log(tag, message, o = {}) {
-      const args = ['-u', devLog, '--tag', tag, ...(o.extraArgs ?? []), '--', message];
-      const r = o.user ? await exec('setpriv', [`--reuid=${o.user}`, `--regid=${o.user === 'nobody' ? 'nogroup' : o.user}`, '--clear-groups', 'logger', ...args]) : await exec('logger', args);
+      const [cmd, args] = asUser(o.user, 'logger', ['-u', devLog, '--tag', tag, ...(o.extraArgs ?? []), '--', message]);
+      const r = await exec(cmd, args);
       if (r.code !== 0) throw new Error(`logger to ${devLog} failed: ${r.stderr.trim()}`);
       await sync();
     },
+    async logKeptOpen(tag, input, lines, o = {}) {
+      const [cmd, args] = asUser(o.user, 'logger', ['-u', devLog, '--tag', tag, ...(o.extraArgs ?? [])]);
+      const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (d) => (err += d));
+      const exited = new Promise<void>((r) => child.once('close', () => r()));
+      child.stdin!.write(input);
+      const loggerPid = child.pid!;
+      const until = Date.now() + 20_000;
+      for (;;) {
+        await sync();
+        const r = await journalctl(['--namespace', namespace, '--no-pager', '-o', 'json', `_PID=${loggerPid}`]);
+        if (r.stdout.split('\n').filter(Boolean).length >= lines) break;
+        if (child.exitCode !== null || Date.now() > until) {
+          child.kill('SIGKILL');
+          throw new Error(`logger ${loggerPid} did not get ${lines} lines into journald ${namespace}: ${err.trim()}`);
+        }
+        await sleep(20);
+      }
+      child.stdin!.end();
+      await exited;
+      return loggerPid;
+    },
     stop,
   };
+}
+
+/** [cmd, args] running cmd as USER with no supplementary groups (setpriv execs it: the pid is cmd's), or as is. */
+export function asUser(user: string | undefined, cmd: string, args: string[]): [string, string[]] {
+  if (!user) return [cmd, args];
+  return ['setpriv', [`--reuid=${user}`, `--regid=${user === 'nobody' ? 'nogroup' : user}`, '--clear-groups', cmd, ...args]];
 }
 
 /** Journal files in a directory (for counting rotations). */
