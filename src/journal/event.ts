@@ -109,6 +109,7 @@ export function writeJournalEvent(fields: Record<string, string>, opts: JournalE
   }
   const own = process.getuid?.() === 0 ? ['--mount'] : ['--mount', '--map-root-user'];
   const [cmd, args] = socketDir === JOURNAL_SOCKET_DIR ? [logger, ['--journald']] : ['unshare', [...own, 'sh', '-c', MOUNT_AND_LOG, 'sh', socketDir, logger]];
+  const what = `${logger} --journald`;
   return new Promise((resolve) => {
     let done = false;
     let stderr = '';
@@ -131,13 +132,13 @@ export function writeJournalEvent(fields: Record<string, string>, opts: JournalE
       } catch {
         // gone meanwhile
       }
-      finish({ written: false, why: `${cmd} --journald did not finish within ${timeoutMs} ms` });
+      finish({ written: false, why: `${what} did not finish within ${timeoutMs} ms` });
     }, timeoutMs);
     child.stderr!.on('data', (d: Buffer) => stderr.length < 500 && (stderr += d.toString()));
     child.on('error', (err) => finish({ written: false, why: `cannot run ${cmd}: ${err.message}` }));
     child.on('close', (code, signal) => {
       if (code === 0) finish({ written: true, why: null });
-      else finish({ written: false, why: `${cmd} --journald ${signal ? `was killed by ${signal}` : `exited ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}` });
+      else finish({ written: false, why: `${what} ${signal ? `was killed by ${signal}` : `exited ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}` });
     });
     child.stdin!.on('error', () => undefined); // logger gone before reading: its exit says why
     child.stdin!.end(input);

@@ -132,7 +132,7 @@ describe('journal reader against a real systemd-journald', function () {
     const hung = join(tmp.dir, 'hung-journalctl');
     writeFileSync(hung, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 600\n`);
     chmodSync(hung, 0o755);
-    const reading = collectJournal(q({ matches: [{ SYSLOG_IDENTIFIER: 'window' }], journalctl: hung, deadline: Date.now() + 1500, stage: 'reading the journal for pull_x' }));
+    const reading = collectJournal(q({ matches: [{ SYSLOG_IDENTIFIER: 'window' }], journalctl: hung, deadline: Date.now() + 3000, stage: 'reading the journal for pull_x' }));
     await waitForFile(pidFile);
     const pid = Number(readFileSync(pidFile, 'utf8'));
     caught = undefined;
