@@ -3,6 +3,7 @@ import { epochArg, matchArgs, namespaceNameProblem, queryArgs, sourceLabel } fro
 import { LineSplitter, decodeValue, entryFromJson } from '../../src/journal/entry.js';
 import { journalSocketDirFor, journaldInput, runEventFields } from '../../src/journal/event.js';
 import { followArgs } from '../../src/journal/follow.js';
+import { exitProblems, groupFix, whoami } from '../../src/journal/problems.js';
 
 describe('journal: journalctl arguments', () => {
   it('same-field values are repeated matches (OR), fields of a group are ANDed, groups are joined by +', () => {
@@ -161,5 +162,19 @@ describe('journal: structured run events', () => {
     expect(journalSocketDirFor('/run/systemd/journal/dev-log')).to.equal('/run/systemd/journal');
     expect(journalSocketDirFor('/run/systemd/journal.ops/dev-log')).to.equal('/run/systemd/journal.ops');
     expect(journalSocketDirFor('/tmp/rsyslog/log.sock')).to.equal(null);
+  });
+});
+
+describe("journal: what journalctl's stderr and exit status mean", () => {
+  it("its hint that only the user's own entries were shown (exit 0) is a permission problem", () => {
+    const stderr = "Hint: You are currently not seeing messages from other users and the system.\n      Users in groups 'adm', 'systemd-journal' can see all messages.\n";
+    expect(exitProblems({}, 0, null, stderr)).to.deep.equal([{ path: 'journal', problem: "permission denied: only this user's own entries could be read, not the system's or other users'", fix: groupFix() }]);
+    expect(groupFix()).to.equal(`add user ${whoami()} to group systemd-journal or adm to read the system journal (usermod -aG systemd-journal ${whoami()}; it applies to new logins and services started after)`);
+  });
+
+  it('a signal that was not ours, and a failure with nothing on stderr', () => {
+    expect(exitProblems({ namespace: 'ops' }, null, 'SIGSEGV', '')).to.deep.equal([{ path: 'journal:ops', problem: 'journalctl was killed by SIGSEGV', fix: 'run the same journalctl by hand to see why' }]);
+    expect(exitProblems({}, 1, null, '')[0]!.problem).to.equal('journalctl exited 1: (nothing on stderr)');
+    expect(exitProblems({}, 0, null, '')).to.deep.equal([]);
   });
 });
