@@ -55,7 +55,10 @@ export function followArgs(o: FollowOptions, now: Date): string[] {
   return args;
 }
 
-/** Calls onEntry with each matching entry, oldest first, as journald writes it, until stop(). */
+/**
+ * Calls onEntry with each matching entry, oldest first, as journald writes it, until stop(). onEntry
+ * runs in a stream's data handler: it must not throw. Bad matches throw TypeError at once.
+ */
 export function followJournal(o: FollowOptions, onEntry: (e: JournalEntry) => void): JournalFollower {
   const journalctl = o.journalctl ?? 'journalctl';
   const args = followArgs(o, new Date());

@@ -30,7 +30,12 @@ function kill(pid: number | undefined, signal: NodeJS.Signals): void {
  */
 export function readJournal(q: JournalQuery, visit: JournalVisitor): Promise<JournalReadResult> {
   const journalctl = q.journalctl ?? 'journalctl';
-  const args = queryArgs(q);
+  let args: string[];
+  try {
+    args = queryArgs(q);
+  } catch (err) {
+    return Promise.reject(err); // a bad match or count from the caller: a rejection, as any other failure
+  }
   const source = sourceLabel(q);
   const extra = q.fields ?? DEFAULT_EXTRA_FIELDS;
   const result: JournalReadResult = { source, problems: [], count: 0, stoppedEarly: false, countReached: false, unparsed: 0, argv: [journalctl, ...args] };
