@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real components the tests run (rsyslog, logrotate, logger, NRPE, icinga2, envdir, tmux,
-# libfaketime)
+# libfaketime, promtool, node_exporter, curl)
 # from Debian's packages when they are missing. Tests never skip a missing tool: they fail and name this
 # script; run it as root (or install the packages listed below yourself).
 set -euo pipefail
@@ -21,6 +21,9 @@ declare -A need=(
   [/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1]=libfaketime
   [faketime]=faketime
   [pgrep]=procps
+  [promtool]=prometheus
+  [prometheus-node-exporter]=prometheus-node-exporter
+  [curl]=curl
 )
 missing=()
 for tool in "${!need[@]}"; do
