@@ -27,7 +27,7 @@ declare -A need=(
 )
 missing=()
 for tool in "${!need[@]}"; do
-  if [[ $tool == /* ]]; then [[ -x $tool ]] && continue; else command -v "$tool" >/dev/null 2>&1 && continue; fi
+  if [[ $tool == /* ]]; then [[ -e $tool ]] && continue; else command -v "$tool" >/dev/null 2>&1 && continue; fi
   [[ -x /usr/sbin/$tool ]] && continue
   missing+=("${need[$tool]}")
 done
