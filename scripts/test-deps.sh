@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real components the tests run (rsyslog, logrotate, logger, NRPE, icinga2, envdir, tmux,
-# libfaketime, journald and systemd-journal-remote)
+# libfaketime, journald and systemd-journal-remote, promtool, node_exporter, curl)
 # from Debian's packages when they are missing. Tests never skip a missing tool: they fail and name this
 # script; run it as root (or install the packages listed below yourself).
 set -euo pipefail
@@ -26,10 +26,13 @@ declare -A need=(
   [/lib/systemd/systemd-journal-remote]=systemd-journal-remote
   [unshare]=util-linux
   [useradd]=passwd
+  [promtool]=prometheus
+  [prometheus-node-exporter]=prometheus-node-exporter
+  [curl]=curl
 )
 missing=()
 for tool in "${!need[@]}"; do
-  if [[ $tool == /* ]]; then [[ -x $tool ]] && continue; else command -v "$tool" >/dev/null 2>&1 && continue; fi
+  if [[ $tool == /* ]]; then [[ -e $tool ]] && continue; else command -v "$tool" >/dev/null 2>&1 && continue; fi
   [[ -x /usr/sbin/$tool ]] && continue
   missing+=("${need[$tool]}")
 done

@@ -1,0 +1,85 @@
+// Prometheus' text exposition format (version 0.0.4), the one node_exporter's textfile collector reads:
+// https://prometheus.io/docs/instrumenting/exposition_formats/. Only what our files need: gauges and
+// counters with labels, no timestamps (node_exporter refuses samples that carry one).
+
+export type MetricType = 'gauge' | 'counter';
+
+export interface MetricDef {
+  name: string;
+  type: MetricType;
+  help: string;
+  /** The labels a sample may carry, in the order they are written; a sample may leave out the optional ones. */
+  labels: readonly string[];
+  /** Labels every sample must carry. */
+  required: readonly string[];
+}
+
+export interface Sample {
+  def: MetricDef;
+  labels: Readonly<Record<string, string>>;
+  value: number;
+}
+
+/** Label values escape backslash, double quote and line feed; nothing else is special inside the quotes. */
+export function escapeLabelValue(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : '\\n'));
+}
+
+/** HELP text escapes backslash and line feed only (a quote is literal there). */
+export function escapeHelp(help: string): string {
+  return help.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n'));
+}
+
+/** Go's ParseFloat reads every finite JavaScript number string; the infinities and NaN have their own spellings. */
+export function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+function seriesLine(s: Sample): string {
+  const parts: string[] = [];
+  for (const name of s.def.labels) {
+    const v = s.labels[name];
+    if (v !== undefined) parts.push(`${name}="${escapeLabelValue(v)}"`);
+  }
+  return `${s.def.name}${parts.length ? `{${parts.join(',')}}` : ''} ${formatValue(s.value)}`;
+}
+
+function checkLabels(s: Sample): void {
+  for (const name of Object.keys(s.labels)) {
+    if (!s.def.labels.includes(name)) throw new Error(`${s.def.name} has no label ${name} (it takes ${s.def.labels.join(', ') || 'none'})`);
+  }
+  for (const name of s.def.required) {
+    if (s.labels[name] === undefined) throw new Error(`${s.def.name} needs the label ${name}`);
+  }
+}
+
+/**
+ * The text of one file: each family's HELP and TYPE once, then its samples, families in the order of
+ * `defs` (a family with no sample is left out). A series given twice is refused here, because
+ * node_exporter drops it from the scrape and counts a gathering error.
+ */
+export function renderFamilies(defs: readonly MetricDef[], samples: readonly Sample[]): string {
+  const byDef = new Map<MetricDef, string[]>();
+  for (const d of defs) byDef.set(d, []);
+  for (const s of samples) {
+    const lines = byDef.get(s.def);
+    if (!lines) throw new Error(`${s.def.name} is not one of the metrics of this file`);
+    checkLabels(s);
+    lines.push(seriesLine(s));
+  }
+  let out = '';
+  for (const [def, lines] of byDef) {
+    if (lines.length === 0) continue;
+    const seen = new Set<string>();
+    for (const line of lines) {
+      const series = line.slice(0, line.lastIndexOf(' '));
+      if (seen.has(series)) throw new Error(`series ${series} given twice`);
+      seen.add(series);
+    }
+    out += `# HELP ${def.name} ${escapeHelp(def.help)}\n# TYPE ${def.name} ${def.type}\n${lines.join('\n')}\n`;
+  }
+  return out;
+}

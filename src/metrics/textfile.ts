@@ -1,0 +1,96 @@
+// Writing into node_exporter's textfile directory. The collector reads every *.prom file there at each
+// scrape, so a file must appear whole (temp file in the same directory, then rename) and be readable
+// by node_exporter's user (Debian: prometheus), whatever the writer's umask.
+import { closeSync, constants, fchmodSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateName } from '../common/jobName.js';
+import { tempPath } from '../markers/atomicWrite.js';
+
+/** The verdict file of `env-sync metrics`. */
+export const VERDICT_TEXTFILE = 'env_sync_verdicts.prom';
+
+/**
+ * The wrapper's file for a job. Not `env_sync_<job>.prom`: a job may be called `verdicts`, and its
+ * file would then replace the verdict file. Every name made here starts `env_sync_run_`, which the
+ * verdict file's does not.
+ */
+export function runFactsTextfile(job: string): string {
+  return `env_sync_run_${validateName(job)}.prom`;
+}
+
+// node_exporter reads only *.prom; a hidden name or a path is never what a caller meant.
+const TEXTFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*\.prom$/;
+
+export class TextfileError extends Error {}
+
+function explain(dir: string, err: NodeJS.ErrnoException): TextfileError {
+  switch (err.code) {
+    case 'ENOENT':
+      return new TextfileError(`textfile directory ${dir} does not exist; create it (install -d -m 0755 ${dir}) or correct --textfile-dir`);
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new TextfileError(`cannot write into textfile directory ${dir} (${err.code}); make it writable by this user or correct --textfile-dir`);
+    default:
+      return new TextfileError(`cannot write into textfile directory ${dir}: ${err.message}`);
+  }
+}
+
+/**
+ * Replaces DIR/NAME with TEXT atomically, mode 0644, and returns its path. Never follows a symbolic
+ * link: a DIR that is one is refused, the temp file is opened O_EXCL|O_NOFOLLOW, and a link at NAME
+ * is replaced, not written through. Not fsynced: the file is a copy of the markers rewritten at every
+ * run and every minute, and its write is on the wrapper's path. On failure the old file is left as
+ * it was, the temp file removed, and a TextfileError names the directory and the fix; callers report
+ * it as a warning (a metrics file never changes a sync's exit status).
+ */
+export function writeTextfileAtomic(dir: string, name: string, text: string): string {
+  if (!TEXTFILE_NAME.test(name)) throw new TextfileError(`textfile name ${JSON.stringify(name)} must be a plain file name ending in .prom`);
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch (err) {
+    throw explain(dir, err as NodeJS.ErrnoException);
+  }
+  if (st.isSymbolicLink()) throw new TextfileError(`textfile directory ${dir} is a symbolic link; metrics are never written through links: give --textfile-dir the real directory`);
+  if (!st.isDirectory()) throw new TextfileError(`textfile directory ${dir} is not a directory; correct --textfile-dir`);
+  const path = join(dir, name);
+  const tmp = tempPath(dir, name);
+  let fd: number;
+  try {
+    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  } catch (err) {
+    throw explain(dir, err as NodeJS.ErrnoException);
+  }
+  let renamed = false;
+  try {
+    // The mode given to open is cut by the umask (cron's may be 027); node_exporter must read the file.
+    fchmodSync(fd, 0o644);
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    closeSync(fd);
+    fd = -1;
+    renameSync(tmp, path);
+    renamed = true;
+  } catch (err) {
+    if (fd >= 0) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* the write error is the one to report */
+      }
+    }
+    const e = err as NodeJS.ErrnoException;
+    throw new TextfileError(`cannot write ${path}: ${e.code === 'EISDIR' ? 'it is a directory; remove it' : e.message}`);
+  } finally {
+    if (!renamed) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* nothing to clean */
+      }
+    }
+  }
+  return path;
+}
