@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real components the tests run (rsyslog, logrotate, logger, NRPE, icinga2, envdir, tmux,
-# libfaketime)
+# libfaketime, lintian)
 # from Debian's packages when they are missing. Tests never skip a missing tool: they fail and name this
 # script; run it as root (or install the packages listed below yourself).
 set -euo pipefail
@@ -21,6 +21,7 @@ declare -A need=(
   [/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1]=libfaketime
   [faketime]=faketime
   [pgrep]=procps
+  [lintian]=lintian
 )
 missing=()
 for tool in "${!need[@]}"; do
