@@ -15,7 +15,7 @@ import { buildDeb, PACKAGE, requireTool } from '../support/debPackage.js';
 import { startFakeIcingaApi, type FakeIcingaApi } from '../support/fakeIcingaApi.js';
 import { freePort, validateIcinga2, writeIcinga2Config } from '../support/icinga2.js';
 import { checkNrpe, requireNrpe, startNrpe, type RunningNrpe } from '../support/nrpe.js';
-import { repoRoot, run, sleep } from '../support/proc.js';
+import { repoRoot, run } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
 import { makeTestPki } from '../support/tls.js';
 
@@ -40,12 +40,12 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Ran {
 }
 
 /** dpkg and friends, waiting (up to 10 minutes) while another apt/dpkg on the shared machine holds the lock. */
-async function dpkg(cmd: string, args: string[]): Promise<Ran> {
+function dpkg(cmd: string, args: string[]): Ran {
   const deadline = Date.now() + 600_000;
   for (;;) {
     const r = sh(cmd, args, { DEBIAN_FRONTEND: 'noninteractive' });
-    if (r.status !== 0 && /lock/i.test(r.stderr) && /locked by another process|lock-frontend|Could not get lock/.test(r.stderr) && Date.now() < deadline) {
-      await sleep(2000);
+    if (r.status !== 0 && /locked by another process|lock-frontend|Could not get lock/.test(r.stderr) && Date.now() < deadline) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
       continue;
     }
     return r;
@@ -110,6 +110,7 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     requireTool('dpkg-reconfigure', 'debconf');
     requireNrpe();
     if (sh('id', ['nagios']).status !== 0) throw new Error('user nagios is missing: install the Debian package nagios-nrpe-server');
+    for (const s of SIGNALS) process.on(s, trap);
     tmp = makeTempDir('env-sync-deb-');
     v1 = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
     v2 = `${v1}+1`;
@@ -130,15 +131,30 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     if (clash.length) throw new Error(`files of ${PACKAGE} are already on this machine, not from the package: ${clash.join(', ')}; this test would overwrite and then purge them, so it does not run (remove them, e.g. links made by scripts/install-nagios-plugins.sh, if they are leftovers)`);
   });
 
+  /** Puts the machine back as the test found it, whatever step failed: synchronous, for the signal trap too. */
+  function restoreMachine(): void {
+    if (!weInstalled) return;
+    if (installed()) {
+      const r = dpkg('dpkg', ['--purge', PACKAGE]);
+      if (r.status !== 0) console.error(`dpkg --purge ${PACKAGE} failed: ${r.stderr}`);
+    }
+    if (exists(STATE_DIR)) sh('rm', ['-rf', STATE_DIR]);
+    weInstalled = false;
+  }
+  // Mocha runs no after hook when it is interrupted: purge then, too.
+  const trap = (signal: NodeJS.Signals) => {
+    void nrpe?.stop(); // SIGTERM to its process group now; it would outlive us otherwise
+    restoreMachine();
+    tmp?.cleanup();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
+  };
+  const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
   after(async function () {
+    for (const s of SIGNALS) process.off(s, trap);
     await nrpe?.stop();
     await api?.close();
-    // Put the machine back as it was, whatever step failed.
-    if (weInstalled && installed()) {
-      const r = await dpkg('dpkg', ['--purge', PACKAGE]);
-      if (r.status !== 0) console.error(`after: dpkg --purge ${PACKAGE} failed: ${r.stderr}`);
-    }
-    if (weInstalled && exists(STATE_DIR)) sh('rm', ['-rf', STATE_DIR]);
+    restoreMachine();
     tmp?.cleanup();
   });
 
@@ -155,7 +171,7 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
 
   it('installs with dpkg -i: the plugins, the commands on PATH, the conffiles, and the state directory with the line that hands it over', async function () {
     weInstalled = true;
-    const r = await dpkg('dpkg', ['-i', debV1]);
+    const r = dpkg('dpkg', ['-i', debV1]);
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     expect(installed()).to.deep.equal({ status: 'ii', version: v1 });
 
@@ -271,7 +287,7 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
 
   it('hands the state directory to the job user named in /etc/default/env-sync-checks on dpkg-reconfigure, and the job user can then run a job', async function () {
     writeFileSync(DEFAULTS, readFileSync(DEFAULTS, 'utf8').replace(/^ENV_SYNC_JOB_USER=.*$/m, 'ENV_SYNC_JOB_USER=nobody'));
-    const r = await dpkg('dpkg-reconfigure', [PACKAGE]);
+    const r = dpkg('dpkg-reconfigure', [PACKAGE]);
     expect(r.status, r.stderr).to.equal(0);
     expect(ownerAndMode(STATE_DIR)).to.equal('nobody:nogroup 755');
     const asJobUser = sh('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'env-sync-run', '--no-syslog', '--job', 'handed_over', '--', 'true'], { PATH: CRON_PATH });
@@ -281,7 +297,7 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
   });
 
   it('upgrades to a rebuilt package with a higher version: markers, the job user and the edited conffile kept', async function () {
-    const r = await dpkg('dpkg', ['-i', debV2]);
+    const r = dpkg('dpkg', ['-i', debV2]);
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     expect(installed()).to.deep.equal({ status: 'ii', version: v2 });
     expect(snapshot(STATE_DIR)).to.deep.equal(markersBeforeUpgrade);
@@ -292,13 +308,13 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
   });
 
   it('remove keeps the markers and the conffiles; purge leaves no file of the package', async function () {
-    const removed = await dpkg('dpkg', ['--remove', PACKAGE]);
+    const removed = dpkg('dpkg', ['--remove', PACKAGE]);
     expect(removed.status, removed.stderr).to.equal(0);
     expect(exists('/usr/lib/nagios/plugins/check_env_sync')).to.equal(false);
     expect(snapshot(STATE_DIR)).to.deep.equal(markersBeforeUpgrade);
     expect(exists(DEFAULTS) && exists(NRPE_FILE)).to.equal(true);
 
-    const purged = await dpkg('dpkg', ['--purge', PACKAGE]);
+    const purged = dpkg('dpkg', ['--purge', PACKAGE]);
     expect(purged.status, purged.stderr).to.equal(0);
     expect(installed()).to.equal(null);
     const left = [...payload.filter((p) => !p.before).map((p) => p.path), STATE_DIR].filter(exists);
