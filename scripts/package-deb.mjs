@@ -8,8 +8,8 @@
 //
 // Layout (docs/packaging.md): the launcher and its links in /usr/lib/env-sync-checks/plugins/ and the
 // bundles with their code caches in /usr/lib/env-sync-checks/dist/, as in the checkout, because the
-// launcher finds dist/ at ../dist from its own real path and env-sync-run and env-sync find their
-// sibling executables beside it; relative links to them from /usr/lib/nagios/plugins and /usr/bin.
+// launcher finds dist/ at ../dist from its own real path and an executable that runs another finds it
+// beside that path; relative links to them from /usr/lib/nagios/plugins and /usr/bin.
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,

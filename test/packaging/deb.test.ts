@@ -247,7 +247,7 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     nrpe = null;
   });
 
-  it('the installed env-sync-run posts the verdict of the installed check_env_sync beside it (passive results)', async function () {
+  it('the installed env-sync-run posts the verdict of the installed check for a passive result', async function () {
     const pki = makeTestPki(tmp.dir, 'icinga');
     api = await startFakeIcingaApi(pki);
     const password = join(tmp.dir, 'password');

@@ -159,7 +159,7 @@ describe('the npm tarball: npm pack, npm install -g into a prefix, the same outp
     expect({ status: b.status, stdout: b.stdout, stderr: b.stderr }).to.deep.equal({ status: a.status, stdout: a.stdout, stderr: a.stderr });
   });
 
-  it('the installed env-sync-run finds check_env_sync beside it for a passive result, and env-sync rerun --exec finds env-sync-run', async function () {
+  it('the installed env-sync-run posts the check\'s verdict for a passive result, and env-sync rerun --exec runs the installed env-sync-run', async function () {
     const pki = makeTestPki(tmp.dir, 'icinga');
     const api = await startFakeIcingaApi(pki);
     try {
