@@ -40,7 +40,11 @@ const COMMANDS = ['env-sync', 'env-sync-run'];
 const EXECUTABLES = [...PLUGINS, ...COMMANDS];
 const CONFFILES = ['/etc/default/env-sync-checks', '/etc/nagios/nrpe.d/env-sync-checks.cfg'];
 
+// Once the staging directory exists an error is thrown, not process.exit(), so that it is removed.
+class PackageError extends Error {}
+let work = null;
 function die(message) {
+  if (work !== null) throw new PackageError(message);
   process.stderr.write(`package-deb: ${message}\n`);
   process.exit(1);
 }
@@ -81,7 +85,7 @@ for (const tool of ['dpkg-deb']) {
 // commit give the same package.
 const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? (spawnSync('git', ['log', '-1', '--format=%ct'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || Math.floor(Date.now() / 1000)));
 
-const work = mkdtempSync(join(tmpdir(), 'env-sync-deb-'));
+work = mkdtempSync(join(tmpdir(), 'env-sync-deb-stage-'));
 const stage = join(work, `${PACKAGE}_${version}_all`);
 
 /** A file in the package: text or bytes, 0644 unless told. */
@@ -309,7 +313,11 @@ try {
   };
   settle(stage);
   const outDir = resolve(opts.out);
-  mkdirSync(outDir, { recursive: true });
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (err) {
+    die(`--out ${outDir}: cannot make the directory (${err.message}); give a directory you can write`);
+  }
   const deb = join(outDir, `${PACKAGE}_${version}_all.deb`);
   const r = spawnSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb], {
     encoding: 'utf8',
@@ -317,6 +325,10 @@ try {
   });
   if (r.status !== 0) die(`dpkg-deb failed: ${r.stderr || r.stdout}`);
   process.stdout.write(`${deb}\n`);
+} catch (err) {
+  if (!(err instanceof PackageError)) throw err;
+  process.stderr.write(`package-deb: ${err.message}\n`);
+  process.exitCode = 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
