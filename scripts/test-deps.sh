@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real components the tests run (rsyslog, logrotate, logger, NRPE, icinga2, envdir, tmux,
-# libfaketime, journald and systemd-journal-remote, promtool, node_exporter, curl)
+# libfaketime, journald and systemd-journal-remote, promtool, node_exporter, curl, lintian)
 # from Debian's packages when they are missing. Tests never skip a missing tool: they fail and name this
 # script; run it as root (or install the packages listed below yourself).
 set -euo pipefail
@@ -29,6 +29,7 @@ declare -A need=(
   [promtool]=prometheus
   [prometheus-node-exporter]=prometheus-node-exporter
   [curl]=curl
+  [lintian]=lintian
 )
 missing=()
 for tool in "${!need[@]}"; do

@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../../src/markers/atomicWrite.js';
 import { statePath } from '../../src/markers/paths.js';
 import type { Run } from '../../src/markers/types.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
+import { buildDeb } from '../support/debPackage.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const plugin = (name: string) => join(root, 'plugins', name);
@@ -153,6 +154,50 @@ function measureImports(): string[] {
   return lines;
 }
 
+/**
+ * The typical check as the Debian package runs it: the package `npm run package` builds, unpacked
+ * with `dpkg-deb -x` (the files and relative links `dpkg -i` puts in /, without root and without
+ * touching this machine), its /usr/lib/nagios/plugins/check_env_sync against `node -e 0` of the node
+ * its launcher names (#!/usr/bin/node), and the checkout's plugin in the same rounds for comparison.
+ */
+function installedPackageStartup(data: string): void {
+  const name = 'check from the Debian package, typical';
+  const dir = join(data, 'deb');
+  mkdirSync(dir);
+  const notMeasured = (why: string) => {
+    console.log(`${name}: not measured: ${why}`);
+    rows.push({ case: name, size: '1M', subject: NaN, baselineName: '/usr/bin/node -e 0', baseline: NaN, ratio: NaN, target: '<= 1.3', met: false, peakMiB: null, note: `not measured: ${why}` });
+  };
+  let deb: string;
+  try {
+    deb = buildDeb(dir);
+  } catch (err) {
+    notMeasured((err as Error).message.split('\n')[0]!);
+    return;
+  }
+  const unpacked = join(dir, 'root');
+  const x = spawnSync('dpkg-deb', ['-x', deb, unpacked], { encoding: 'utf8' });
+  if (x.status !== 0) return notMeasured(`dpkg-deb -x failed: ${x.stderr || x.error?.message}`);
+  const node = spawnSync('/usr/bin/node', ['-e', '0']);
+  if (node.status !== 0) return notMeasured('/usr/bin/node, which the package runs, is missing (apt-get install -y nodejs)');
+
+  // The typical case of the main table: a failed run two hours back, its lines near the end of syslog.
+  const now = new Date();
+  const state = join(dir, 'state');
+  mkdirSync(state);
+  const runStart = new Date(now.getTime() - 2 * 3600_000);
+  const failed = makeMarker(state, JOB, runStart, 1);
+  const syslog = join(dir, 'syslog');
+  writeSyslog(syslog, 1 << 20, new Date(now.getTime() - 24 * 3600_000), now, jobRunLines({ job: JOB, runId: failed.runId, start: runStart, end: new Date(runStart.getTime() + 1380_000), exit: 1 }));
+  const args = ['--job', JOB, '--state-dir', state, '--syslog', syslog, '-t', '120'];
+  const [packaged, base, checkout] = measureTogether(
+    [{ cmd: [join(unpacked, 'usr/lib/nagios/plugins/check_env_sync'), ...args] }, { cmd: ['/usr/bin/node', '-e', '0'] }, { cmd: [plugin('check_env_sync'), ...args] }],
+    STARTUP_RUNS,
+  ) as [Measured, Measured, Measured];
+  if (packaged.status !== 2) return notMeasured(`the packaged check exited ${packaged.status}, not 2 (CRITICAL) as the failed run should give`);
+  row({ case: name, size: '1M', subject: packaged.wall, baselineName: '/usr/bin/node -e 0', baseline: base.wall, target: '<= 1.3', limit: 1.3, peakMiB: packaged.rssKiB / 1024, memLimitMiB: 80, note: `the checkout's plugin in the same rounds: ${(checkout.wall / base.wall).toFixed(2)}` });
+}
+
 async function main() {
   for (const exe of ['env-sync-run', 'check_env_sync']) {
     if (!have(exe)) throw new Error(`${exe} is not runnable: run npm run build first`);
@@ -237,6 +282,8 @@ async function main() {
     }
     const [floor, floorBase] = measureTogether([spawnFloor, NODE_BARE], STARTUP_RUNS) as [Measured, Measured];
     rows.push({ case: `${FLOOR} (floor)`, size: '-', subject: floor.wall, baselineName: 'node -e 0', baseline: floorBase.wall, ratio: floor.wall / floorBase.wall, target: 'information', met: null, peakMiB: floor.rssKiB / 1024 });
+
+    installedPackageStartup(data);
 
     // Throughput: 1 GiB of output lines through the wrapper vs the same child piped to cat.
     const gib = bytesOf(process.env.BENCH_THROUGHPUT ?? '1G');
