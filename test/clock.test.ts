@@ -28,7 +28,7 @@ describe('the wall clock moved backwards during a run', function () {
 
     const wrapper = spawn(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', 'clock', '--', 'sleep', '3'], { env, stdio: 'ignore' });
     const exited = new Promise<number | null>((r) => wrapper.once('exit', r));
-    await waitUntil('running marker with the child pid', () => readRunningMarkers(state, 'clock').some((m) => m.childPid));
+    await waitUntil('running marker with the child pid', () => readRunningMarkers(state, 'clock', null).some((m) => m.childPid));
 
     // An hour back, as a corrected clock or an NTP step would do: the run now started "in the future".
     writeFileSync(offset, '-1h\n');
@@ -38,7 +38,7 @@ describe('the wall clock moved backwards during a run', function () {
     expect(during.stdout).to.match(/ duration=0s;/);
 
     expect(await exited).to.equal(0);
-    const last = readJobState(state, 'clock')!.last!;
+    const last = readJobState(state, 'clock', null)!.last!;
     expect(last.outcome).to.equal('success');
     // Measured on the monotonic clock: about the 3 seconds slept, though the wall clock says -1 hour.
     expect(last.durationSeconds).to.be.within(2.5, 60);

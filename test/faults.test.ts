@@ -30,7 +30,7 @@ describe('faults the suite survives', function () {
       expect(r.stdout).to.equal('synced\n');
       expect(r.stderr).to.match(/WARNING: cannot .*ENOSPC|no space left/i);
       expect(readFileSync(join(state, 'full', 'state.json'), 'utf8')).to.equal(before);
-      expect(readJobState(state, 'full')!.last!.outcome).to.equal('success');
+      expect(readJobState(state, 'full', null)!.last!.outcome).to.equal('success');
       expect(readdirSync(join(state, 'full')).filter((n) => n.endsWith('.tmp'))).to.deep.equal([]);
     } finally {
       spawnSync('umount', [mnt]);
@@ -45,7 +45,7 @@ describe('faults the suite survives', function () {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     // Once the child's pid is in the running marker, recording the end is the only marker write left.
-    await waitUntil('running marker with the child pid', () => readRunningMarkers(state, 'gone').some((m) => m.childPid));
+    await waitUntil('running marker with the child pid', () => readRunningMarkers(state, 'gone', null).some((m) => m.childPid));
     rmSync(state, { recursive: true, force: true });
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).to.equal(6);
@@ -65,7 +65,7 @@ describe('faults the suite survives', function () {
       while (reading) {
         try {
           if (existsSync(statePathFile)) {
-            readJobState(state, 'storm');
+            readJobState(state, 'storm', null);
             reads++;
           }
         } catch (e) {
@@ -98,7 +98,7 @@ describe('faults the suite survives', function () {
     expect(reads).to.be.greaterThan(0);
     expect(codes.filter((c) => c === 0)).to.have.length(1);
     expect(codes.filter((c) => c === 75)).to.have.length(99);
-    const s = readJobState(state, 'storm')!;
+    const s = readJobState(state, 'storm', null)!;
     expect(s.history.filter((h) => h.outcome === 'skipped-overlap')).to.have.length(49); // bounded history: the last 50 entries
     expect(s.last?.outcome).to.equal('success');
   });

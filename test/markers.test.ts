@@ -122,10 +122,10 @@ describe('marker files', () => {
     const c = ctx(dir);
     const r = run('success');
     writeRunning(c, { ...r, outcome: 'running', end: null });
-    expect(readRunningMarkers(dir, 'pull_x').map((m) => m.runId)).to.deep.equal([r.runId]);
+    expect(readRunningMarkers(dir, 'pull_x', null).map((m) => m.runId)).to.deep.equal([r.runId]);
     recordRun(c, r);
-    expect(readRunningMarkers(dir, 'pull_x')).to.deep.equal([]);
-    const s = readJobState(dir, 'pull_x');
+    expect(readRunningMarkers(dir, 'pull_x', null)).to.deep.equal([]);
+    const s = readJobState(dir, 'pull_x', null);
     expect(s?.last?.runId).to.equal(r.runId);
     expect(listJobs(dir)).to.deep.equal(['pull_x']);
     const mode = spawnSync('stat', ['-c', '%a', statePath(dir, 'pull_x')]).stdout.toString().trim();
@@ -143,7 +143,7 @@ describe('marker files', () => {
     writeFileAtomic(statePath(dir, 'old'), JSON.stringify({ ...emptyJobState('old'), last: old, lastSuccess: old }));
     expect(readFileSync(statePath(dir, 'big')).length).to.be.greaterThan(100_000);
     for (const job of ['small', 'big', 'small', 'old', 'big', 'old']) {
-      const s = readJobState(dir, job)!;
+      const s = readJobState(dir, job, null)!;
       expect(s.last!.job).to.equal(job);
       const onDisk = JSON.parse(readFileSync(statePath(dir, job), 'utf8')).last as Record<string, unknown>;
       expect(s.last).to.deep.equal({ childPid: null, signal: null, message: null, timeoutSeconds: null, ...onDisk });
@@ -175,7 +175,7 @@ describe('marker files', () => {
     ensureJobDir(dir, 'pull_x');
     writeFileSync(statePath(dir, 'pull_x'), '{"schema":1,"job":"pull_x","la');
     recordRun(ctx(dir), run('failure'));
-    expect(readJobState(dir, 'pull_x')?.consecutiveFailures).to.equal(1);
+    expect(readJobState(dir, 'pull_x', null)?.consecutiveFailures).to.equal(1);
     expect(readdirSync(join(dir, 'pull_x')).some((n) => n.startsWith('state.json.corrupt-'))).to.equal(true);
   });
 
@@ -186,7 +186,7 @@ describe('marker files', () => {
     ['a JSON list', (p) => writeFileSync(p, '[1,2]'), /does not hold a JSON object/],
     ['future schema', (p) => writeFileSync(p, '{"schema":99,"job":"pull_x"}'), /marker schema 99, newer than this check understands \(1\); upgrade env-sync-checks/],
     ['wrong field type', (p) => writeFileSync(p, '{"schema":1,"job":"pull_x","consecutiveFailures":"x","history":[]}'), /consecutiveFailures is missing or of the wrong type/],
-    ['world-writable', (p) => { writeFileSync(p, '{}'); chmodSync(p, 0o666); }, /world-writable.*chmod o-w/],
+    ['world-writable', (p) => { writeFileSync(p, '{}'); chmodSync(p, 0o666); }, /is writable by everyone, so another user could have changed it; refusing to trust it; chmod go-w .*state.json and check who changed it/],
     ['a symlink', (p) => { writeFileSync(`${p}.real`, '{}'); symlinkSync(`${p}.real`, p); }, /symbolic link; refusing to trust/],
     ['a directory', (p) => mkdirSync(p), /is a directory/],
     ['100 MiB', (p) => { writeFileSync(p, ''); spawnSync('truncate', ['-s', '100M', p]); }, /far larger than any marker/],
@@ -197,7 +197,7 @@ describe('marker files', () => {
       const p = statePath(dir, 'pull_x');
       make(p);
       try {
-        readJobState(dir, 'pull_x');
+        readJobState(dir, 'pull_x', null);
         expect.fail('no error');
       } catch (err) {
         expect(err).to.be.instanceOf(MarkerError);

@@ -7,7 +7,7 @@ import { readJobState, readRunningMarkers } from '../src/markers/read.js';
 import { readLock } from '../src/markers/lock.js';
 import { runLockPath } from '../src/markers/paths.js';
 import { VERSION } from '../src/common/version.js';
-import { redactArgv } from '../src/wrapper/redact.js';
+import { redactArgv } from '../src/common/redact.js';
 import { OutputTail, OutputTap, SYSLOG_LINE_BYTES } from '../src/wrapper/outputTap.js';
 import { makeTempDir, stateDirIn } from './support/tmp.js';
 import { asNobody, fixture, pidAlive, plugin, repoRoot, run, sleep, waitUntil } from './support/proc.js';
@@ -38,12 +38,12 @@ describe('env-sync-run', function () {
     const r = await wrap(['--', SAMPLE, '-f', cfg('success')]);
     expect(r.code).to.equal(0);
     expect(r.stdout).to.contain('Restored content_data_admin_production');
-    const s = readJobState(state, 'success')!;
+    const s = readJobState(state, 'success', null)!;
     expect(s.last?.outcome).to.equal('success');
     expect(s.lastSuccess?.runId).to.equal(s.last?.runId);
     expect(s.last?.argv).to.deep.equal([SAMPLE, '-f', join(dir, 'success.cfg')]);
     expect(s.last?.durationSeconds).to.be.at.least(0);
-    expect(readRunningMarkers(state, 'success')).to.deep.equal([]);
+    expect(readRunningMarkers(state, 'success', null)).to.deep.equal([]);
   });
 
   it('writes the running marker once the command has started, with its pid; a command that cannot start leaves none', async () => {
@@ -52,7 +52,7 @@ describe('env-sync-run', function () {
     let done = false;
     void running.then(() => (done = true));
     while (!done) {
-      for (const m of readRunningMarkers(state, 'once')) seen.push(m.childPid);
+      for (const m of readRunningMarkers(state, 'once', null)) seen.push(m.childPid);
       await new Promise((r) => setImmediate(r));
     }
     expect((await running).code).to.equal(0);
@@ -60,7 +60,7 @@ describe('env-sync-run', function () {
     expect(seen.filter((pid) => pid === null), 'markers without the child pid').to.deep.equal([]);
     const r = await wrap(['--job', 'nocmd', '--', join(dir, 'no-such-command')]);
     expect(r.code).to.equal(127);
-    expect(readJobState(state, 'nocmd')!.last?.outcome).to.equal('spawn-error');
+    expect(readJobState(state, 'nocmd', null)!.last?.outcome).to.equal('spawn-error');
     expect(readdirSync(join(state, 'nocmd')).filter((f) => f.startsWith('running-'))).to.deep.equal([]);
   });
 
@@ -68,7 +68,7 @@ describe('env-sync-run', function () {
     const r = await wrap(['--job', 'pull_x', '--', SAMPLE, '-f', cfg('fail', 'exit_code=3\n')]);
     expect(r.code).to.equal(3);
     expect(r.stderr).to.contain('relation "events" does not exist');
-    const s = readJobState(state, 'pull_x')!;
+    const s = readJobState(state, 'pull_x', null)!;
     expect(s.last).to.include({ outcome: 'failure', exitCode: 3 });
     expect(s.consecutiveFailures).to.equal(1);
     expect(s.last?.output.tail.join('\n')).to.contain('relation "events" does not exist');
@@ -84,18 +84,18 @@ describe('env-sync-run', function () {
   it('reports a command killed by a signal as 128+N with outcome signal', async () => {
     const r = await wrap(['--job', 'sig', '--', 'sh', '-c', 'kill -KILL $$']);
     expect(r.code).to.equal(137);
-    expect(readJobState(state, 'sig')!.last).to.include({ outcome: 'signal', signal: 'SIGKILL', exitCode: 137 });
+    expect(readJobState(state, 'sig', null)!.last).to.include({ outcome: 'signal', signal: 'SIGKILL', exitCode: 137 });
   });
 
   it('forwards SIGTERM to the command and records it', async () => {
     const child = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'fwd', '--', SAMPLE, '-f', cfg('hang')], { stdio: 'ignore' });
-    await waitUntil('running marker with child pid', () => readRunningMarkers(state, 'fwd').some((m) => m.childPid));
-    const childPid = readRunningMarkers(state, 'fwd')[0]!.childPid!;
+    await waitUntil('running marker with child pid', () => readRunningMarkers(state, 'fwd', null).some((m) => m.childPid));
+    const childPid = readRunningMarkers(state, 'fwd', null)[0]!.childPid!;
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).to.equal(143);
     expect(pidAlive(childPid)).to.equal(false);
-    const last = readJobState(state, 'fwd')!.last!;
+    const last = readJobState(state, 'fwd', null)!.last!;
     expect(last).to.include({ outcome: 'signal', signal: 'SIGTERM' });
     expect(last.message).to.contain('received SIGTERM and forwarded it');
   });
@@ -106,7 +106,7 @@ describe('env-sync-run', function () {
     const helperPid = Number(/helper pid (\d+)/.exec(r.stdout)?.[1]);
     expect(helperPid).to.be.greaterThan(0);
     expect(pidAlive(helperPid)).to.equal(false);
-    const last = readJobState(state, 'slow')!.last!;
+    const last = readJobState(state, 'slow', null)!.last!;
     expect(last).to.include({ outcome: 'timeout', exitCode: 124, timeoutSeconds: 1 });
     expect(pidAlive(last.childPid!)).to.equal(false);
   });
@@ -115,13 +115,13 @@ describe('env-sync-run', function () {
     const nf = await wrap(['--job', 'nf', '--', join(dir, 'no-such-sync')]);
     expect(nf.code).to.equal(127);
     expect(nf.stderr).to.contain('command not found');
-    expect(readJobState(state, 'nf')!.last).to.include({ outcome: 'spawn-error', exitCode: 127 });
+    expect(readJobState(state, 'nf', null)!.last).to.include({ outcome: 'spawn-error', exitCode: 127 });
     const script = join(dir, 'not-exec.sh');
     writeFileSync(script, '#!/bin/sh\necho hi\n');
     chmodSync(script, 0o644);
     const ne = await wrap(['--job', 'ne', '--', script]);
     expect(ne.code).to.equal(126);
-    expect(readJobState(state, 'ne')!.last).to.include({ outcome: 'spawn-error', exitCode: 126 });
+    expect(readJobState(state, 'ne', null)!.last).to.include({ outcome: 'spawn-error', exitCode: 126 });
   });
 
   it('skips an overlapping run with exit 75 and leaves the first run unharmed', async () => {
@@ -136,7 +136,7 @@ describe('env-sync-run', function () {
     const code = await new Promise((r) => first.once('exit', r));
     expect(code).to.equal(0);
     expect(out).to.equal('first done\n');
-    const s = readJobState(state, 'ov')!;
+    const s = readJobState(state, 'ov', null)!;
     expect(s.last?.outcome).to.equal('success');
     expect(s.lastSkipped?.outcome).to.equal('skipped-overlap');
     expect(s.history.map((h) => h.outcome)).to.deep.equal(['skipped-overlap', 'success']);
@@ -149,42 +149,42 @@ describe('env-sync-run', function () {
     const second = await wrap(['--job', 'w', '--overlap', 'wait', '--', 'true']);
     expect(second.code).to.equal(0);
     expect(await firstExit).to.equal(0);
-    expect(readJobState(state, 'w')!.history.map((h) => h.outcome)).to.deep.equal(['success', 'success']);
+    expect(readJobState(state, 'w', null)!.history.map((h) => h.outcome)).to.deep.equal(['success', 'success']);
   });
 
   it('a wrapper SIGKILLed mid-run leaves a running marker whose pid is dead; the next run takes the lock over and records it interrupted', async () => {
     const victim = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'k', '--', 'sleep', '30'], { stdio: 'ignore' });
-    await waitUntil('running marker with child pid', () => readRunningMarkers(state, 'k').some((m) => m.childPid));
-    const marker = readRunningMarkers(state, 'k')[0]!;
+    await waitUntil('running marker with child pid', () => readRunningMarkers(state, 'k', null).some((m) => m.childPid));
+    const marker = readRunningMarkers(state, 'k', null)[0]!;
     victim.kill('SIGKILL');
     await new Promise((r) => victim.once('exit', r));
     process.kill(marker.childPid!, 'SIGKILL'); // the orphaned sleep, so the test leaves nothing behind
-    const left = readRunningMarkers(state, 'k');
+    const left = readRunningMarkers(state, 'k', null);
     expect(left.map((m) => m.runId)).to.deep.equal([marker.runId]);
     expect(pidAlive(left[0]!.wrapperPid)).to.equal(false);
     expect(readLock(runLockPath(state, 'k', null))?.runId).to.equal(marker.runId);
 
     const next = await wrap(['--job', 'k', '--', 'true']);
     expect(next.code).to.equal(0);
-    const s = readJobState(state, 'k')!;
+    const s = readJobState(state, 'k', null)!;
     expect(s.history.map((h) => h.outcome)).to.deep.equal(['interrupted', 'success']);
     const interrupted = s.history[0]!;
     expect(interrupted.runId).to.equal(marker.runId);
-    expect(readRunningMarkers(state, 'k')).to.deep.equal([]);
+    expect(readRunningMarkers(state, 'k', null)).to.deep.equal([]);
   });
 
   it('records a run from an earlier boot as interrupted by a reboot', async () => {
     const bootFile = join(dir, 'boot_id');
     writeFileSync(bootFile, 'boot-one\n');
     const victim = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--boot-id-file', bootFile, '--job', 'rb', '--', 'sleep', '30'], { stdio: 'ignore' });
-    await waitUntil('running marker', () => readRunningMarkers(state, 'rb').some((m) => m.childPid));
-    const marker = readRunningMarkers(state, 'rb')[0]!;
+    await waitUntil('running marker', () => readRunningMarkers(state, 'rb', null).some((m) => m.childPid));
+    const marker = readRunningMarkers(state, 'rb', null)[0]!;
     victim.kill('SIGKILL');
     await new Promise((r) => victim.once('exit', r));
     process.kill(marker.childPid!, 'SIGKILL');
     writeFileSync(bootFile, 'boot-two\n');
     await wrap(['--boot-id-file', bootFile, '--job', 'rb', '--', 'true']);
-    const s = readJobState(state, 'rb')!;
+    const s = readJobState(state, 'rb', null)!;
     expect(s.history[0]).to.include({ outcome: 'interrupted', runId: marker.runId });
     expect(s.consecutiveFailures).to.equal(0);
   });
@@ -227,9 +227,9 @@ describe('env-sync-run', function () {
 
   it('redacts credentials in URLs in the recorded argv', async () => {
     await wrap(['--job', 'red', '--', 'echo', 'https://user:s3cret@example.com/x', 'postgres://a:b@db/x']);
-    const argv = readJobState(state, 'red')!.last!.argv;
+    const argv = readJobState(state, 'red', null)!.last!.argv;
     expect(argv).to.deep.equal(['echo', 'https://***@example.com/x', 'postgres://***@db/x']);
-    expect(JSON.stringify(readJobState(state, 'red'))).not.to.contain('s3cret');
+    expect(JSON.stringify(readJobState(state, 'red', null))).not.to.contain('s3cret');
     expect(redactArgv(['--url=ftp://u:p@h'])).to.deep.equal(['--url=ftp://***@h']);
   });
 
@@ -266,7 +266,7 @@ describe('env-sync-run', function () {
     clearInterval(sampler);
     expect(code).to.equal(0);
     expect(bytes).to.equal(size);
-    expect(readJobState(state, 'big')!.last!.output.bytes).to.equal(size);
+    expect(readJobState(state, 'big', null)!.last!.output.bytes).to.equal(size);
     expect(hash.digest('hex')).to.equal(expectedHash);
     expect(peakKiB, 'peak RSS of the wrapper').to.be.greaterThan(0).and.below(120 * 1024);
   });
@@ -301,7 +301,7 @@ describe('env-sync-run with a real rsyslogd', function () {
     const env = { ...process.env, ENV_SYNC_SYSLOG_SOCKET: rs.socket };
     const r = await run(WRAPPER, ['--state-dir', state, '--', SAMPLE, '-f', cfgFile], { env });
     expect(r.code).to.equal(3);
-    const runId = readJobState(state, 'pull_x')!.last!.runId;
+    const runId = readJobState(state, 'pull_x', null)!.last!.runId;
     const text = await rs.waitFor(new RegExp(`event=finish job=pull_x run=${runId} outcome=failure exit=3 duration=[0-9.]+s`));
     expect(text).to.match(new RegExp(`env-sync-run\\[\\d+\\]: event=start job=pull_x run=${runId} pid=\\d+ argv="`));
     expect(text).to.match(/env-sync\/pull_x\[\d+\]: Downloading dump of content_data_admin_production/);
@@ -327,7 +327,7 @@ describe('env-sync-run with a real rsyslogd', function () {
     expect(r.code).to.equal(0);
     expect(r.stdout).to.equal('still synced\n');
     expect(r.stderr).to.contain('syslog unavailable');
-    expect(readJobState(state, 'down')!.last!.outcome).to.equal('success');
+    expect(readJobState(state, 'down', null)!.last!.outcome).to.equal('success');
   });
 });
 

@@ -2,6 +2,7 @@ import { gather } from '../check/gather.js';
 import { verdict } from '../check/verdict.js';
 import { scheduleProblem } from '../cron/schedule.js';
 import { MarkerError } from '../markers/read.js';
+import { UnknownUserError } from '../markers/trust.js';
 import { emit, pluginArgs, pluginDeadline, runPlugin, unknown } from '../output/pluginRuntime.js';
 import { StageTimeoutError } from '../syslog/types.js';
 
@@ -15,10 +16,11 @@ runPlugin(async () => {
   }
   const now = new Date();
   try {
-    const facts = await gather({ ...o, deadline, onStage: (s) => (stage = s) }, now);
+    const facts = await gather({ ...o, trust: { user: o.user }, deadline, onStage: (s) => (stage = s) }, now);
     emit(verdict(facts, { ...o, graceSeconds: o.grace }, now, o.verbose), o.maxOutput);
   } catch (err) {
     if (err instanceof MarkerError) emit(unknown(`${o.job}: ${err.message}`), o.maxOutput);
+    if (err instanceof UnknownUserError) emit(unknown(err.message), o.maxOutput);
     if (err instanceof StageTimeoutError) emit(unknown(`plugin timed out after ${o.timeout}s while ${err.stage}`), o.maxOutput);
     emit(unknown(`${o.job}: internal error while ${stage}: ${(err as Error)?.message ?? String(err)}`), o.maxOutput);
   }

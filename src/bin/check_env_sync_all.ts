@@ -10,7 +10,7 @@ runPlugin(async () => {
   const now = new Date();
   let view;
   try {
-    view = await judgeHost({ ...o, graceSeconds: o.grace, deadline, skipEvidence: true }, now);
+    view = await judgeHost({ ...o, graceSeconds: o.grace, deadline, skipEvidence: true, trust: { user: o.user } }, now);
   } catch (err) {
     if (err instanceof MarkerError || err instanceof StageTimeoutError) emit(unknown(err.message), o.maxOutput);
     throw err;

@@ -1,6 +1,7 @@
 // The explaining, apart from the judging: what an engineer woken by the alert reads under its first
 // line — the other findings, the evidence of the run judged and where it came from, and how to run
 // the job again. Pure: facts and the judgement in, lines out.
+import { REDACTED } from '../common/redact.js';
 import { shellQuote } from '../common/shell.js';
 import { STATE_NAMES } from '../common/states.js';
 import type { Run } from '../markers/types.js';
@@ -39,7 +40,7 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: { s
   const long: string[] = [];
   for (const r of ordered(j).slice(1)) if (r.state) long.push(`[${STATE_NAMES[r.state]}] ${r.text}`);
   const syslogOnlyRun = j.syslogOnlyRun;
-  if (syslogOnlyRun) long.push('Judged from syslog only: the job is not wrapped by env-sync-run (no marker in the state directory).');
+  if (syslogOnlyRun) long.push('Judged from syslog lines alone, which any local user can write (logger): the job is not wrapped by env-sync-run, so no marker in the state directory records its runs.');
 
   // Evidence of the run judged: error lines, else the last lines; the marker's output tail too.
   const shown = evidenceLines(verbose);
@@ -73,6 +74,6 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: { s
     for (const p of failedPartRuns) long.push(`Re-run part ${p.part} (as ${p.user}): ${partRerunCommand(j.job, p)}`);
   } else if (judged) long.push(`Re-run: ${rerunCommand(j.job, judged)}`);
   else if (syslogOnlyRun) long.push(`Re-run: sudo -u govuk-backup ${syslogOnlyRun.argv}`);
-  if (judged?.argv.some((a) => a.includes('***@'))) long.push('(credentials in URLs were redacted from the recorded command: put them back before running it)');
+  if (judged?.argv.some((a) => a.includes(REDACTED))) long.push('(secrets were redacted from the recorded command: put them back before running it)');
   return long;
 }

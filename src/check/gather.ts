@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { processLiveness, readBootId } from '../common/host.js';
 import { readJobState, readRunningMarkers } from '../markers/read.js';
+import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../syslog/jobQueries.js';
 import type { ScanOptions, SyslogProblem } from '../syslog/types.js';
 import { previousScheduledRun } from '../cron/schedule.js';
@@ -17,6 +18,8 @@ export interface GatherOptions {
   rebootLockDir: string;
   cfgName?: string | undefined;
   schedule?: string | undefined;
+  /** What is known of the job's user (--user, the crontab's owner): whose markers to trust. */
+  trust?: TrustHints | undefined;
   deadline: number;
   onStage: (stage: string) => void;
   /** Host-wide views judge many jobs at once and skip the per-run evidence search in syslog. */
@@ -44,10 +47,11 @@ function statOnce(path: string): { mtimeMs: number } | null {
 
 export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   o.onStage(`reading markers in ${o.stateDir}`);
-  const jobState = readJobState(o.stateDir, o.job);
+  const trust = jobTrust(o.stateDir, o.job, o.trust);
+  const jobState = readJobState(o.stateDir, o.job, trust);
   if (!bootIds.has(o.bootIdFile)) bootIds.set(o.bootIdFile, readBootId(o.bootIdFile));
   const bootId = bootIds.get(o.bootIdFile)!;
-  const running = readRunningMarkers(o.stateDir, o.job).map((marker) => ({
+  const running = readRunningMarkers(o.stateDir, o.job, trust).map((marker) => ({
     marker,
     liveness: processLiveness(marker.wrapperPid, marker.wrapperStartTicks, marker.bootId, bootId),
   }));

@@ -1,6 +1,7 @@
 // What every `env-sync` command reads of the host, from its options.
 import type { Values } from '../common/options.js';
 import type { HostOptions } from '../check/hostJobs.js';
+import { hintsFor } from '../markers/trust.js';
 
 type Common = Pick<Values<'env-sync status'>, 'stateDir' | 'syslog' | 'rotated' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'user' | 'grace'> & { missing?: Values<'env-sync status'>['missing'] };
 
@@ -23,5 +24,6 @@ export function hostOptions(a: Common, skipEvidence: boolean): HostOptions {
     missing: a.missing ?? 1,
     deadline: Date.now() + CLI_DEADLINE_MS,
     skipEvidence,
+    trust: hintsFor(a.user),
   };
 }

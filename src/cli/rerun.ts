@@ -3,11 +3,13 @@ import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Values } from '../common/options.js';
 import { currentUser } from '../common/host.js';
+import { REDACTED } from '../common/redact.js';
 import { shellQuote } from '../common/shell.js';
 import { rerunCommand } from '../check/explain.js';
 import { loadCrontab } from '../check/hostJobs.js';
 import { rerunArgv, rerunCommandLine } from '../cron/rerun.js';
 import { readJobState } from '../markers/read.js';
+import { hintsFor, jobTrust } from '../markers/trust.js';
 import { CliError, hostOptions } from './hostOptions.js';
 
 export async function rerun(job: string, a: Values<'env-sync rerun'>): Promise<number> {
@@ -19,9 +21,9 @@ export async function rerun(job: string, a: Values<'env-sync rerun'>): Promise<n
     argv = rerunArgv(cron);
     if (cron.shellOperator && a.exec) throw new CliError(`the crontab line ${cron.lineNo} of ${job} uses the shell ('${cron.shellOperator}'); run it yourself:\n${rerunCommandLine(cron, user, currentUser())}`);
   } else {
-    const last = readJobState(o.stateDir, job)?.last;
+    const last = readJobState(o.stateDir, job, jobTrust(o.stateDir, job, hintsFor(a.user)))?.last;
     if (!last) throw new CliError(`${job} is neither in the crontab (${o.crontab ?? `of ${o.user}`}) nor recorded in ${o.stateDir}: nothing to re-run`);
-    if (last.argv.some((w) => w.includes('***@'))) throw new CliError(`the recorded command of ${job} had credentials redacted; re-run it from the crontab (--crontab FILE or --user USER)`);
+    if (last.argv.some((w) => w.includes(REDACTED))) throw new CliError(`the recorded command of ${job} had secrets redacted; re-run it from the crontab (--crontab FILE or --user USER)`);
     user = last.user;
     argv = ['env-sync-run', '--job', job, ...(last.part ? ['--part', last.part] : []), '--', ...last.argv];
   }

@@ -9,6 +9,7 @@ import { judgeHost } from '../check/hostJobs.js';
 import { evaluateOrder } from '../check/order.js';
 import { nextScheduledRun } from '../cron/schedule.js';
 import { readJobState } from '../markers/read.js';
+import { hintsFor, jobTrust } from '../markers/trust.js';
 import type { HistoryEntry } from '../markers/types.js';
 import { CliError, hostOptions } from './hostOptions.js';
 
@@ -93,7 +94,7 @@ export function renderTable(rows: StatusRow[], now: Date, colour: boolean): stri
 }
 
 /** `--order FIRST:THEN[:WITHIN]`: a copy job and the job that must follow it (default within 2h). */
-function orderVerdicts(specs: string[], stateDir: string, now: Date) {
+function orderVerdicts(specs: string[], stateDir: string, user: string | undefined, now: Date) {
   return specs.map((spec) => {
     const [first, then, within = '2h'] = spec.split(':');
     if (!first || !then) throw new CliError(`--order ${JSON.stringify(spec)}: use FIRST:THEN[:WITHIN], e.g. copy_data_to_staging:data_sync_complete:2h`);
@@ -105,7 +106,8 @@ function orderVerdicts(specs: string[], stateDir: string, now: Date) {
     } catch (err) {
       throw new CliError((err as Error).message);
     }
-    const v = evaluateOrder(readJobState(stateDir, first), readJobState(stateDir, then), { first, then, withinSeconds }, now);
+    const read = (job: string) => readJobState(stateDir, job, jobTrust(stateDir, job, hintsFor(user)));
+    const v = evaluateOrder(read(first), read(then), { first, then, withinSeconds }, now);
     return { first, then, withinSeconds, state: v.state, stateName: STATE_NAMES[v.state], summary: v.summary };
   });
 }
@@ -116,7 +118,7 @@ export async function status(a: Values<'env-sync status'>, out: NodeJS.WritableS
   const o = hostOptions(a, true);
   const view = await judgeHost(o, now);
   const rows = await statusRows(view.jobs, now);
-  const orders = orderVerdicts(a.order, o.stateDir, now);
+  const orders = orderVerdicts(a.order, o.stateDir, a.user, now);
   if (a.json) {
     out.write(`${JSON.stringify({ schema: 1, generated: now.toISOString(), stateDir: o.stateDir, problems: view.problems, jobs: rows, orders }, null, 2)}\n`);
   } else {

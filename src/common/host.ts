@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readBoundedText } from './boundedRead.js';
 import { hostname, userInfo } from 'node:os';
 
 /** The boot id distinguishes "this pid is dead" from "this pid belongs to an earlier boot". */
 export function readBootId(file: string): string | null {
   try {
-    return readFileSync(file, 'utf8').trim() || null;
+    return readBoundedText(file, { maxBytes: 256 })?.trim() || null;
   } catch {
     return null;
   }
@@ -32,7 +32,8 @@ export function currentUser(): string {
  */
 export function processStartTicks(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readBoundedText(`/proc/${pid}/stat`, { maxBytes: 4096 });
+    if (stat === null) return null;
     // The command name (field 2) may hold spaces and parentheses; fields resume after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(rest[19]);

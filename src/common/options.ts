@@ -110,7 +110,9 @@ export const OPTIONS = {
   verbose: option({ flag: 'verbose', alias: ['v'], kind: 'count', describe: 'More evidence lines (-v, -vv)', parse: count }),
   crontab: option({ flag: 'crontab', kind: 'string', arg: 'FILE', describe: 'Crontab file to find jobs in (jobs that never ran, schedules)', parse: text }),
   user: option({
-    flag: 'user', kind: 'string', arg: 'USER', describe: "The jobs' user: its crontab is read with crontab -l -u USER (needs root)", for: sameFor(['env-sync status', 'env-sync show', 'env-sync rerun', 'env-sync config'], { default: 'govuk-backup' }), parse: text,
+    flag: 'user', kind: 'string', arg: 'USER', describe: "The jobs' user: markers it or root owns are trusted (default: each job directory's owner, never root), and its crontab is read with crontab -l -u USER (needs root)",
+    for: { ...sameFor(['env-sync status', 'env-sync show', 'env-sync rerun', 'env-sync config'], { default: 'govuk-backup' }), ...sameFor(['check_env_sync', 'check_env_sync_order'], { describe: "The job's user: markers it or root owns are trusted (default: the job directory's owner, never root)" }) },
+    parse: text,
   }),
   first: option({ flag: 'first', kind: 'string', arg: 'JOB', describe: 'The copy job (e.g. copy_data_to_staging)', parse: jobName }),
   then: option({ flag: 'then', kind: 'string', arg: 'JOB', describe: 'The job that must follow it (e.g. data_sync_complete)', parse: jobName }),
@@ -160,7 +162,7 @@ export const COMMANDS = {
   check_env_sync: {
     kind: 'plugin',
     usage: `Usage: check_env_sync -j JOB [options]\n\nOne data-sync job's verdict from env-sync-run's markers and syslog, for Icinga/Nagios.\n${RANGES}`,
-    options: ['job', ...PLUGIN_COMMON, ...THRESHOLDS, 'schedule', 'grace', 'missing', 'rebootLockDir', 'cfgName', 'timeout', 'maxOutput', 'verbose'],
+    options: ['job', ...PLUGIN_COMMON, 'user', ...THRESHOLDS, 'schedule', 'grace', 'missing', 'rebootLockDir', 'cfgName', 'timeout', 'maxOutput', 'verbose'],
     required: { job: '--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)' },
   },
   check_env_sync_all: {
@@ -172,7 +174,7 @@ export const COMMANDS = {
     kind: 'plugin',
     usage:
       'Usage: check_env_sync_order --first JOB --then JOB --within DURATION [--state-dir DIR]\n\nCRITICAL when FIRST succeeded more than --within ago and THEN has not succeeded since; WARNING while inside the window.',
-    options: ['first', 'then', 'within', 'stateDir', 'timeout', 'maxOutput'],
+    options: ['first', 'then', 'within', 'stateDir', 'user', 'timeout', 'maxOutput'],
     required: { first: '--first JOB and --then JOB are both required', then: '--first JOB and --then JOB are both required' },
   },
   'env-sync-run': {

@@ -85,7 +85,7 @@ export function parseCrontab(text: string): CronJob[] {
 /** The crontab of a user (`crontab -l -u USER`), or null with the reason when it cannot be read. */
 export async function readUserCrontab(user: string): Promise<{ text: string | null; problem: string | null }> {
   const { execa } = await import('execa');
-  const r = await execa('crontab', ['-l', '-u', user], { reject: false, timeout: 5000 });
+  const r = await execa('crontab', ['-l', '-u', user], { reject: false, timeout: 5000, maxBuffer: 1024 * 1024 });
   if (r.exitCode === 0) return { text: r.stdout, problem: null };
   const why = String(r.stderr || r.message || 'unknown error').split('\n')[0];
   return { text: null, problem: `crontab of ${user} not read (${why}); give --crontab FILE with a readable copy` };

@@ -1,7 +1,7 @@
 // Posts a passive check result to Icinga 2's REST API (/v1/actions/process-check-result).
 // Used by env-sync-run at the end of a run. It must never make the sync worse: every failure
 // is returned as a value (never thrown), and the whole attempt is bounded by a time budget.
-import { readFileSync, statSync } from 'node:fs';
+import { readBounded, ReadProblem } from '../common/boundedRead.js';
 import { request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { State } from '../common/states.js';
@@ -93,32 +93,35 @@ function processCheckResultUrl(base: string): URL {
 }
 
 function readPassword(file: string, warnings: string[]): string {
-  let text: string;
+  let bytes: Buffer | null;
   try {
-    const st = statSync(file);
-    if ((st.mode & 0o004) !== 0) {
-      warnings.push(`password file ${file} is readable by every user: chmod 0640 ${file} (owner root, group of the job's user)`);
-    }
-    text = readFileSync(file, 'utf8');
+    bytes = readBounded(file, {
+      maxBytes: 4096,
+      inspect: (st) => {
+        if ((st.mode & 0o004) !== 0) warnings.push(`password file ${file} is readable by every user: chmod 0640 ${file} (owner root, group of the job's user)`);
+      },
+    });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Permanent(`--icinga-password-file ${file} does not exist: create it with the ApiUser's password on its first line`);
-    if (code === 'EACCES') throw new Permanent(`--icinga-password-file ${file} is not readable by this user: make it readable by the job's user (e.g. chgrp and chmod 0640)`);
+    if (err instanceof ReadProblem && err.code === 'denied') throw new Permanent(`--icinga-password-file ${file} is not readable by this user: make it readable by the job's user (e.g. chgrp and chmod 0640)`);
     throw new Permanent(`--icinga-password-file ${file} cannot be read: ${(err as Error).message}`);
   }
+  if (bytes === null) throw new Permanent(`--icinga-password-file ${file} does not exist: create it with the ApiUser's password on its first line`);
+  const text = bytes.toString('utf8');
   const password = text.split(/\r?\n/, 1)[0] ?? '';
   if (password === '') throw new Permanent(`--icinga-password-file ${file} is empty: put the ApiUser's password on its first line`);
   return password;
 }
 
 function readCa(file: string): Buffer {
+  let why: string;
   try {
-    return readFileSync(file);
+    const ca = readBounded(file, { maxBytes: 1024 * 1024 });
+    if (ca) return ca;
+    why = 'does not exist';
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable by this user' : (err as Error).message;
-    throw new Permanent(`--icinga-ca ${file} ${why}: copy the Icinga CA certificate (/var/lib/icinga2/certs/ca.crt on the master) there`);
+    why = err instanceof ReadProblem ? (err.code === 'denied' ? 'is not readable by this user' : err.problem) : (err as Error).message;
   }
+  throw new Permanent(`--icinga-ca ${file} ${why}: copy the Icinga CA certificate (/var/lib/icinga2/certs/ca.crt on the master) there`);
 }
 
 /** Builds the JSON body Icinga 2 expects. The filter uses filter_vars so names need no escaping. */

@@ -1,4 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
+import { currentUser } from '../common/host.js';
+import { nameOf } from '../common/users.js';
 import { assertRealDirectory, UnsafePathError, writeFileAtomic } from './atomicWrite.js';
 import { acquireBlocking, release } from './lock.js';
 import { jobDir, runningPath, stateLockPath, statePath } from './paths.js';
@@ -73,13 +75,20 @@ export function ensureJobDir(stateDir: string, job: string): string {
     }
     throw err;
   }
+  const top = lstatSync(stateDir);
+  if (top.mode & 0o022) throw new UnsafePathError(`state directory ${stateDir} is writable by ${top.mode & 0o002 ? 'everyone' : 'its group'}, so another user could plant markers in it (the checks refuse them): chmod go-w ${stateDir}`);
   const dir = jobDir(stateDir, job);
   try {
     mkdirSync(dir, { mode: 0o755 });
     chmodSync(dir, 0o755);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    if (lstatSync(dir).isSymbolicLink()) throw new UnsafePathError(`${dir} is a symbolic link; markers are never written through links`);
+    const st = lstatSync(dir);
+    if (st.isSymbolicLink()) throw new UnsafePathError(`${dir} is a symbolic link; markers are never written through links`);
+    // Markers written where another user could change them would be refused by every check anyway.
+    if (st.mode & 0o022) throw new UnsafePathError(`${dir} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'}: chmod go-w ${dir} and check who changed it`);
+    const me = process.getuid?.() ?? 0;
+    if (me !== 0 && st.uid !== me) throw new UnsafePathError(`${dir} is owned by ${nameOf(st.uid)}, not by ${currentUser()}: the checks would not trust markers in it; chown ${currentUser()} ${dir} if the job is ${currentUser()}'s`);
   }
   return dir;
 }
@@ -101,7 +110,7 @@ function withStateLock<T>(ctx: StoreContext, fn: () => T): T {
  */
 function loadForUpdate(ctx: StoreContext): JobState {
   try {
-    return readJobState(ctx.stateDir, ctx.job) ?? emptyJobState(ctx.job);
+    return readJobState(ctx.stateDir, ctx.job, null) ?? emptyJobState(ctx.job);
   } catch (err) {
     if (!(err instanceof MarkerError)) throw err;
     const path = statePath(ctx.stateDir, ctx.job);

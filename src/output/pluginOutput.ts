@@ -1,4 +1,5 @@
 import { STATE_NAMES, type State } from '../common/states.js';
+import { redactText } from '../common/redact.js';
 import { cleanText, cutBytes } from './sanitize.js';
 import { formatPerfdata, type Metric } from './perfdata.js';
 
@@ -20,12 +21,13 @@ export function render(result: PluginResult, maxBytes: number): string {
   const head = `${PREFIX} ${STATE_NAMES[result.state]} - `;
   const tail = perf ? ` | ${perf}` : '';
   const summaryRoom = Math.max(16, maxBytes - Buffer.byteLength(head) - Buffer.byteLength(tail) - 1);
-  const summary = cutBytes(cleanText(result.summary) || STATE_NAMES[result.state], summaryRoom);
+  // Secrets are redacted here too: evidence lines come from syslog, where any program may have put one.
+  const summary = cutBytes(cleanText(redactText(result.summary)) || STATE_NAMES[result.state], summaryRoom);
   let first = `${head}${summary}${tail}`;
   if (Buffer.byteLength(first) + 1 > maxBytes) first = cutBytes(`${head}${summary}`, maxBytes - 1); // tiny limits: drop perfdata
   let out = `${first}\n`;
   let used = Buffer.byteLength(out);
-  const lines = result.longOutput.map(cleanText).filter((l) => l !== '');
+  const lines = result.longOutput.map((l) => cleanText(redactText(l))).filter((l) => l !== '');
   for (let i = 0; i < lines.length; i++) {
     const line = `${lines[i]}\n`;
     const note = `(${lines.length - i} more lines cut: --max-output)\n`;

@@ -1,4 +1,5 @@
 import { MONTH_NAMES } from '../common/timeWords.js';
+import { withoutCutWord } from '../common/redact.js';
 import type { SyslogEntry } from './types.js';
 
 const MONTHS: Record<string, number> = Object.fromEntries(MONTH_NAMES.map((m, i) => [m, i]));
@@ -23,7 +24,7 @@ export function inferYear(month: number, day: number, h: number, m: number, s: n
 
 /** One syslog line, or null when it is not in a format we know. Never throws. */
 export function parseLine(raw: string, file: string, now: Date): SyslogEntry | null {
-  if (raw.length > MAX_LINE) raw = raw.slice(0, MAX_LINE);
+  if (raw.length > MAX_LINE) raw = withoutCutWord(raw.slice(0, MAX_LINE));
   if (raw.endsWith('\r')) raw = raw.slice(0, -1); // a CRLF log
   let time: Date;
   let host: string;

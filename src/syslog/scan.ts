@@ -24,6 +24,11 @@ function openProblem(path: string, err: NodeJS.ErrnoException): SyslogProblem {
 class Stop extends Error {}
 class BudgetSpent extends Error {}
 
+// A line this long is not a log line anyone wrote to be read: it is left out whole. Keeping a part
+// of it would cut a word, which may be the value of a secret whose name was cut away
+// (…SWORD=hunter2), and no redaction could recognise it.
+const MONSTROUS_LINE = 4 * 1024 * 1024;
+
 const PROBE = 16 * 1024;
 // Below this span a binary search step costs more than reading the span.
 const SEEK_WINDOW = 64 * 1024;
@@ -76,6 +81,7 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
   let pos = opts.notAfter ? seekAfter(fd, path, size, opts.notAfter, opts.now, cost) : size;
   let carry: Buffer = Buffer.alloc(0);
   let first = true;
+  let dropping = false;
   // Room after the chunk for the carried start of a line, so joining them copies only the carry.
   const buf = Buffer.allocUnsafe(chunk + CARRY_ROOM);
   while (pos > 0) {
@@ -93,15 +99,17 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
       block = buf.subarray(0, n + carry.length);
     } else block = Buffer.concat([buf.subarray(0, n), carry]);
     let end = block.length;
-    if (first) {
-      first = false;
-      // Drop an unfinished last line.
+    if (first || dropping) {
+      // Drop an unfinished last line, or the rest of a monstrous one (its start, up to its newline).
       const lastNl = block.lastIndexOf(0x0a);
       end = lastNl === -1 ? 0 : lastNl;
-      if (lastNl === -1 && pos > 0) {
+      if (lastNl === -1 && (pos > 0 || dropping)) {
+        first = false;
         carry = Buffer.alloc(0);
         continue;
       }
+      first = false;
+      dropping = false;
     }
     let oldest: Buffer | null = null;
     if (needles) {
@@ -140,7 +148,10 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
     }
     // The bytes before the first newline of this block are the end of a line that starts earlier.
     carry = Buffer.from(block.subarray(0, end));
-    if (carry.length > 4 * 1024 * 1024) carry = carry.subarray(carry.length - 64 * 1024); // a monstrous line: keep its end only
+    if (carry.length > MONSTROUS_LINE) {
+      carry = Buffer.alloc(0);
+      dropping = true;
+    }
   }
   if (carry.length) emitText(carry.toString('utf8'), path, opts, visit);
 }
@@ -155,13 +166,17 @@ function emitText(text: string, path: string, opts: ScanOptions, visit: Visitor)
  * A gzipped rotation cannot be read backwards: inflate it forwards, keep only the lines the prefilter
  * accepts (bounded), then visit those newest first.
  */
-async function scanGzip(path: string, opts: ScanOptions, visit: Visitor): Promise<void> {
+async function scanGzip(fd: number, path: string, opts: ScanOptions, visit: Visitor): Promise<void> {
   const { createReadStream } = await import('node:fs');
   const { createGunzip } = await import('node:zlib');
   const kept: SyslogEntry[] = [];
   let carry = '';
   await new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(path).pipe(createGunzip());
+    // The descriptor opened (and checked) by the caller: a rename by logrotate after that cannot
+    // make this read fail, and the caller closes it.
+    const raw = createReadStream(path, { fd, autoClose: false });
+    const stream = raw.pipe(createGunzip());
+    raw.on('error', (err) => stream.destroy(err));
     stream.on('data', (d: Buffer) => {
       if (opts.deadline !== undefined && Date.now() > opts.deadline) {
         stream.destroy();
@@ -195,20 +210,6 @@ export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, 
   for (let i = 0; i <= last && i < files.length; i++) {
     const path = files[i]!;
     try {
-      if (path.endsWith('.gz')) {
-        try {
-          const fd = openSync(path, constants.O_RDONLY);
-          closeSync(fd);
-        } catch (err) {
-          const e = err as NodeJS.ErrnoException;
-          if (e.code !== 'ENOENT') result.problems.push(openProblem(path, e));
-          continue;
-        }
-        result.filesRead.push(path);
-        opts.onFile?.(path);
-        await scanGzip(path, opts, visit);
-        continue;
-      }
       let fd: number;
       try {
         fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -228,13 +229,14 @@ export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, 
           continue;
         }
         seen.add(identity);
-        result.filesRead.push(path);
-        opts.onFile?.(path);
         if (!st.isFile()) {
-          result.problems.push({ path, problem: 'is not a regular file', fix: `point --syslog at the syslog file` });
+          result.problems.push({ path, problem: st.isDirectory() ? 'is a directory, not a log file' : 'is not a regular file', fix: `move it away; point --syslog at the syslog file` });
           continue;
         }
-        scanPlainBackwards(fd, path, opts, visit, opts.chunkSize ?? DEFAULT_CHUNK, cost);
+        result.filesRead.push(path);
+        opts.onFile?.(path);
+        if (path.endsWith('.gz')) await scanGzip(fd, path, opts, visit);
+        else scanPlainBackwards(fd, path, opts, visit, opts.chunkSize ?? DEFAULT_CHUNK, cost);
       } finally {
         closeSync(fd);
       }

@@ -6,7 +6,7 @@ import type { Outcome } from '../markers/types.js';
 import { writeAll } from '../output/writeAll.js';
 import { EXIT_TIMEOUT } from './options.js';
 import { OutputTail, OutputTap, type LineSink } from './outputTap.js';
-import { redactArg } from './redact.js';
+import { redactText } from '../common/redact.js';
 import type { RunReporter } from './report.js';
 
 const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -95,8 +95,8 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
     onSpawned(pgid);
 
     const tap = (stream: NodeJS.ReadableStream, fd: number, sink: LineSink | null) => {
-      // Copies of the output (marker tail, syslog) get URL credentials redacted; the pass-through does not.
-      const copies = new OutputTap(tail, sink, redactArg);
+      // Copies of the output (marker tail, syslog) get secrets redacted; the pass-through does not.
+      const copies = new OutputTap(tail, sink, redactText);
       stream.on('data', (chunk: Buffer) => {
         // A blocking write, as Node writes stdout itself on Linux: a slow reader of our output slows
         // the child, as it would without the wrapper, instead of growing a buffer here. A reader

@@ -1,4 +1,5 @@
 import { OUTPUT_TAIL_LINE_BYTES, OUTPUT_TAIL_LINES, type OutputSummary } from '../markers/types.js';
+import { SECRET_NEEDLES, withoutCutWord } from '../common/redact.js';
 import { cutBytes, stripControl } from '../output/sanitize.js';
 
 // Longest line copied to syslog whole; the rest of a longer line is cut (the pass-through is untouched).
@@ -12,7 +13,9 @@ export interface LineSink {
   writeBlock(block: Buffer, count: number): void;
 }
 
-const URL_MARK = Buffer.from('://');
+// A block holding none of these cannot hold a secret by the redaction rules (src/common/redact.ts).
+const SECRET_MARKS = SECRET_NEEDLES.map((n) => Buffer.from(n));
+const maySecret = (block: Buffer) => SECRET_MARKS.some((m) => block.indexOf(m) !== -1);
 
 /**
  * The copies the wrapper keeps of one output stream (the marker's tail and line count, syslog),
@@ -57,7 +60,7 @@ export class OutputTap {
     }
     if (count > 0) {
       const block = chunk.subarray(first + 1, last + 1);
-      const plain = longest <= SYSLOG_LINE_BYTES && shortest > 0 && block.indexOf(0x0d) === -1 && block.indexOf(URL_MARK) === -1;
+      const plain = longest <= SYSLOG_LINE_BYTES && shortest > 0 && block.indexOf(0x0d) === -1 && !maySecret(block);
       if (plain) {
         this.tail.addBlock(block, count);
         this.sink?.writeBlock(block, count);
@@ -102,7 +105,7 @@ export class OutputTap {
     const cut = alreadyCut || bytes.length > SYSLOG_LINE_BYTES;
     let text = (cut ? bytes.subarray(0, SYSLOG_LINE_BYTES) : bytes).toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (cut) text += ' …(line cut)';
+    if (cut) text = `${withoutCutWord(text)} …(line cut)`;
     const line = this.redact(text);
     this.tail.addLine(line);
     this.sink?.write(line);

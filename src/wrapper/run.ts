@@ -8,7 +8,7 @@ import type { LockRecord, Run, RunningMarker } from '../markers/types.js';
 import { runChild } from './child.js';
 import { EXIT_SKIPPED, type WrapperOptions } from './options.js';
 import { OutputTail } from './outputTap.js';
-import { redactArgv } from './redact.js';
+import { redactArgv, redactText } from '../common/redact.js';
 import { syslogReporter, type RunReporter } from './report.js';
 import { lockHolder, markerStore, type RunStore } from './runStore.js';
 
@@ -147,7 +147,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     outcome: finished.outcome,
     exitCode: finished.exitCode,
     signal: finished.signal,
-    message: finished.message,
+    message: finished.message === null ? null : redactText(finished.message),
     output: tail.summary(),
   });
   await marker('record the finished run', () => store.record(run));

@@ -37,7 +37,8 @@ export function markerStore(t: StoreTarget, holder: Omit<LockRecord, 'schema'>, 
     prepare: () => void ensureJobDir(t.stateDir, t.job),
     lock: (wait) => takeRunLock(lockPath(), holder, bootId, wait),
     unlock: () => release(lockPath(), holder.runId),
-    runningMarkers: () => readRunningMarkers(t.stateDir, t.job),
+    // The wrapper reads its own files: no other user's trust is asked of them.
+    runningMarkers: () => readRunningMarkers(t.stateDir, t.job, null),
     writeRunning: (run) => writeRunning(ctx, run),
     record: (run) => void recordRun(ctx, run),
   };

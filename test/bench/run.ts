@@ -109,7 +109,7 @@ function have(exe: string): boolean {
 function makeMarker(stateDir: string, job: string, start: Date, exit: number): Run {
   const r = spawnSync(plugin('env-sync-run'), ['--no-syslog', '--state-dir', stateDir, '--job', job, '--', exit ? 'false' : 'true'], { stdio: 'ignore' });
   if (r.status === null) throw new Error('env-sync-run did not run');
-  const state = readJobState(stateDir, job)!;
+  const state = readJobState(stateDir, job, null)!;
   const shift = (run: Run | null) => run && { ...run, start: start.toISOString(), end: new Date(start.getTime() + 23 * 60_000).toISOString(), durationSeconds: 1380 };
   const moved = { ...state, last: shift(state.last), lastSuccess: shift(state.lastSuccess) };
   writeFileAtomic(statePath(stateDir, job), JSON.stringify(moved));
@@ -307,6 +307,17 @@ async function main() {
     rows.push({ case: 'node alone piping the same child (floor)', size: process.env.BENCH_THROUGHPUT ?? '1G', subject: viaNode.wall, baselineName: 'same child piped to cat', baseline: viaCat.wall, ratio: viaCat.wall / viaNode.wall, target: 'information', met: null, peakMiB: viaNode.rssKiB / 1024 });
     console.log(`wrapper throughput: ${(gib / 2 ** 20 / viaWrapper.wall).toFixed(0)} MiB/s vs node alone ${(gib / 2 ** 20 / viaNode.wall).toFixed(0)} MiB/s (cat ${(gib / 2 ** 20 / viaCat.wall).toFixed(0)} MiB/s): ratio ${thr.toFixed(2)} (target >= 0.9) peak ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB`);
 
+    // The same volume of lines that may hold a secret (each has `=`): every one takes the per-line
+    // path and its redaction (src/common/redact.ts), the worst case for the copies the wrapper keeps.
+    const secretish = (bytes: number) => `yes 'pg_restore: item=4242 TABLE DATA public.events PGPASSWORD=hunter2 owner govuk' | head -c ${bytes}`;
+    const nodePipeSecret = `${process.execPath} -e "const c=require('child_process').spawn('sh',['-c',process.argv[1]],{stdio:['ignore','pipe','inherit']});c.stdout.on('data',(b)=>require('fs').writeSync(1,b))" "${secretish(gib)}"`;
+    const [viaNodeSecret, viaWrapperSecret] = measureTogether(
+      [{ cmd: [`${nodePipeSecret} > /dev/null`], shell: true }, { cmd: [`${plugin('env-sync-run')} --no-syslog --state-dir ${wState} --job throughput_secret -- sh -c "${secretish(gib)}" > /dev/null`], shell: true }],
+      Math.min(RUNS, 3),
+    ) as [Measured, Measured];
+    const thrSecret = viaNodeSecret.wall / viaWrapperSecret.wall;
+    rows.push({ case: 'wrapper throughput, every line redacted', size: process.env.BENCH_THROUGHPUT ?? '1G', subject: viaWrapperSecret.wall, baselineName: 'node alone piping the same child', baseline: viaNodeSecret.wall, ratio: thrSecret, target: 'throughput >= 0.9 x node', met: thrSecret >= 0.9, peakMiB: viaWrapperSecret.rssKiB / 1024, note: `${((viaWrapperSecret.wall - viaNodeSecret.wall) / (gib / 83) * 1e9).toFixed(0)} ns a line over Node's own` });
+
     // Peak memory flat: an eighth of the output through the same wrapper, peak against peak. Node's
     // heap settles at a size of its own; what must not happen is growth with the volume.
     const small = Math.floor(gib / 8);
@@ -318,7 +329,7 @@ async function main() {
     // 500 jobs: the host-wide check and the status table against one check.
     const manyState = join(data, 'many');
     mkdirSync(manyState);
-    const oneRun = readJobState(wState, 'startup')!.last!;
+    const oneRun = readJobState(wState, 'startup', null)!.last!;
     const ctx = (job: string) => ({ stateDir: manyState, job, bootId: null, holder: { runId: 'bench', pid: process.pid, startTicks: null, bootId: null, host: 'bench', start: now.toISOString() } });
     for (let i = 0; i < 500; i++) {
       const job = `job_${String(i).padStart(3, '0')}`;

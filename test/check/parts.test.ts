@@ -31,7 +31,7 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
     expect((await part('assets')).code).to.equal(0);
     expect((await part('mysql-normal')).code).to.equal(1);
     expect((await part('postgresql-backend')).code).to.equal(0);
-    const s = readJobState(state, 'copy_data_to_staging')!;
+    const s = readJobState(state, 'copy_data_to_staging', null)!;
     expect(Object.fromEntries(Object.entries(s.parts).map(([k, v]) => [k, v.outcome]))).to.deep.equal({ assets: 'success', 'mysql-normal': 'failure', 'postgresql-backend': 'success' });
     const r = await check(['-j', 'copy_data_to_staging']);
     expect(r.code).to.equal(2);
@@ -48,7 +48,7 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
 
   const order = (within = '2h') => run(plugin('check_env_sync_order'), ['--first', 'copy_data_to_staging', '--then', 'data_sync_complete', '--within', within], { env: env() });
   const shift = (job: string, hours: number) => {
-    const s = readJobState(state, job)!;
+    const s = readJobState(state, job, null)!;
     const mv = (r: typeof s.last) => r && { ...r, start: new Date(Date.parse(r.start) - hours * 3600_000).toISOString(), end: r.end && new Date(Date.parse(r.end) - hours * 3600_000).toISOString() };
     writeFileAtomic(statePath(state, job), JSON.stringify({ ...s, last: mv(s.last), lastSuccess: mv(s.lastSuccess) }));
   };

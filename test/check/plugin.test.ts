@@ -52,7 +52,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
   };
   /** Moves a recorded run back in time (the wrapper can only write "now"). */
   const age = (job: string, hours: number) => {
-    const s = readJobState(state, job)!;
+    const s = readJobState(state, job, null)!;
     const shift = (r: typeof s.last) => r && { ...r, start: new Date(Date.parse(r.start) - hours * 3600_000).toISOString(), end: r.end && new Date(Date.parse(r.end) - hours * 3600_000).toISOString() };
     writeFileAtomic(statePath(state, job), JSON.stringify({ ...s, last: shift(s.last), lastSuccess: shift(s.lastSuccess) }));
   };
@@ -88,7 +88,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
 
   it('OK while a run is in progress within limits, CRITICAL past --max-runtime, CRITICAL once its wrapper died', async () => {
     const child = spawn(WRAPPER, ['--boot-id-file', bootFile, '--job', 'long', '--', 'sleep', '30'], { env: env(), stdio: 'ignore' });
-    await waitUntil('running marker', () => readRunningMarkers(state, 'long').some((m) => m.childPid));
+    await waitUntil('running marker', () => readRunningMarkers(state, 'long', null).some((m) => m.childPid));
     const ok = await check(['-j', 'long', '--max-runtime', '1h']);
     expect(ok.code).to.equal(0);
     expect(ok.first).to.match(/^ENV_SYNC OK - long running since \d\d:\d\d \(for \d+s\) \|.* running=1;;;0;1$/);
@@ -96,7 +96,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     const over = await check(['-j', 'long', '--max-runtime', '1']);
     expect(over.code).to.equal(2);
     expect(over.first).to.contain('(over --runtime-critical 1)');
-    const childPid = readRunningMarkers(state, 'long')[0]!.childPid!;
+    const childPid = readRunningMarkers(state, 'long', null)[0]!.childPid!;
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     process.kill(childPid, 'SIGKILL');
@@ -107,8 +107,8 @@ describe('check_env_sync on markers written by the real wrapper', function () {
 
   it('CRITICAL when the host rebooted during the run (boot id changed)', async () => {
     const child = spawn(WRAPPER, ['--boot-id-file', bootFile, '--job', 'rebooted', '--', 'sleep', '30'], { env: env(), stdio: 'ignore' });
-    await waitUntil('running marker', () => readRunningMarkers(state, 'rebooted').some((m) => m.childPid));
-    const sleepPid = readRunningMarkers(state, 'rebooted')[0]!.childPid!;
+    await waitUntil('running marker', () => readRunningMarkers(state, 'rebooted', null).some((m) => m.childPid));
+    const sleepPid = readRunningMarkers(state, 'rebooted', null)[0]!.childPid!;
     writeFileSync(bootFile, 'boot-b\n');
     const r = await check(['-j', 'rebooted']);
     child.kill('SIGKILL');
@@ -122,11 +122,11 @@ describe('check_env_sync on markers written by the real wrapper', function () {
   it('WARNING for a skipped overlapping start', async () => {
     const first = spawn(WRAPPER, ['--boot-id-file', bootFile, '--job', 'ov', '--', 'sleep', '2'], { env: env(), stdio: 'ignore' });
     const firstExit = new Promise((r) => first.once('exit', r));
-    await waitUntil('first run', () => readRunningMarkers(state, 'ov').length > 0);
+    await waitUntil('first run', () => readRunningMarkers(state, 'ov', null).length > 0);
     expect((await wrap(['--job', 'ov', '--', 'true'])).code).to.equal(75);
     await firstExit;
     // The skip happened while the first run was alive; after it ended the skip is older than the run.
-    const s = readJobState(state, 'ov')!;
+    const s = readJobState(state, 'ov', null)!;
     writeFileAtomic(statePath(state, 'ov'), JSON.stringify({ ...s, lastSkipped: { ...s.lastSkipped!, start: new Date(Date.now() + 1000).toISOString() } }));
     const r = await check(['-j', 'ov']);
     expect(r.code).to.equal(1);

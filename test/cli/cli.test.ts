@@ -69,12 +69,12 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     await run(WRAPPER, ['--no-syslog', '--job', 'push_attachments_staging', '--', 'true'], { env });
     await run(WRAPPER, ['--no-syslog', '--job', 'push_attachments_staging', '--', 'true'], { env });
     longRun = spawn(WRAPPER, ['--no-syslog', '--job', 'pull_publishing_api_production_daily', '--', 'sleep', '60'], { env, stdio: 'ignore' });
-    await waitUntil('running marker', () => readRunningMarkers(state, 'pull_publishing_api_production_daily').some((m) => m.childPid));
+    await waitUntil('running marker', () => readRunningMarkers(state, 'pull_publishing_api_production_daily', null).some((m) => m.childPid));
     writeFileSync(join(dir, 'crontab'), readFileSync(CRONTAB, 'utf8').split('\n').filter((l) => !/pull_wrapped|piped/.test(l)).join('\n'));
   });
   after(async () => {
     if (longRun) {
-      const child = readRunningMarkers(state, 'pull_publishing_api_production_daily')[0]?.childPid;
+      const child = readRunningMarkers(state, 'pull_publishing_api_production_daily', null)[0]?.childPid;
       longRun.kill('SIGTERM');
       await new Promise((r) => longRun!.once('exit', r));
       if (child) spawnSync('kill', ['-9', String(child)]);

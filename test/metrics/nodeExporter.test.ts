@@ -47,16 +47,16 @@ describe('metrics: a real node_exporter serves the files', function () {
     expect((await wrap(['--job', 'copy_data', '--part', 'assets', '--', 'true'])).code).to.equal(0);
     expect((await wrap(['--job', 'copy_data', '--part', 'mysql-normal', '--', 'sh', '-c', 'exit 1'])).code).to.equal(1);
     long = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'pull_long', '--', 'sleep', '300'], { stdio: 'ignore' });
-    await waitUntil('the running marker of pull_long', () => readRunningMarkers(state, 'pull_long').length === 1, 20_000);
-    longMarker = readRunningMarkers(state, 'pull_long')[0]!;
+    await waitUntil('the running marker of pull_long', () => readRunningMarkers(state, 'pull_long', null).length === 1, 20_000);
+    longMarker = readRunningMarkers(state, 'pull_long', null)[0]!;
     // A second start while it runs is refused and recorded as skipped (--overlap skip).
     expect((await wrap(['--job', 'pull_long', '--', 'sleep', '300'])).code).to.equal(75);
 
     // What the wrapper will write at the end (or start) of each run, and what env-sync metrics will write.
     const verdicts: JobVerdict[] = [];
     for (const job of JOBS) {
-      const alive = readRunningMarkers(state, job).filter((m) => pidAlive(m.wrapperPid));
-      writeTextfileAtomic(textDir, runFactsTextfile(job), runFactsText(readJobState(state, job) ?? emptyJobState(job), alive));
+      const alive = readRunningMarkers(state, job, null).filter((m) => pidAlive(m.wrapperPid));
+      writeTextfileAtomic(textDir, runFactsTextfile(job), runFactsText(readJobState(state, job, null) ?? emptyJobState(job), alive));
       const check = await run(plugin('check_env_sync'), ['-j', job, '--state-dir', state, '--syslog', syslog]);
       verdicts.push({ job, state: check.code as PluginState, wrapperAlive: job === 'pull_long' ? alive.length === 1 : null });
     }
@@ -100,7 +100,7 @@ describe('metrics: a real node_exporter serves the files', function () {
 
   it('the values are the runs that happened: success, failure with its exit code, a failed part, a run in progress', async () => {
     const m = await served();
-    const ok = readJobState(state, 'pull_ok')!;
+    const ok = readJobState(state, 'pull_ok', null)!;
     expect(m.get(key('env_sync_last_run_success', { job_name: 'pull_ok' }))).to.equal(1);
     expect(m.get(key('env_sync_last_run_exit_code', { job_name: 'pull_ok' }))).to.equal(0);
     expect(m.get(key('env_sync_last_success_timestamp_seconds', { job_name: 'pull_ok' }))).to.equal(Date.parse(ok.lastSuccess!.end!) / 1000);
@@ -120,7 +120,7 @@ describe('metrics: a real node_exporter serves the files', function () {
 
     expect(m.get(key('env_sync_running', { job_name: 'pull_long' }))).to.equal(1);
     expect(m.get(key('env_sync_running_since_timestamp_seconds', { job_name: 'pull_long' }))).to.equal(Date.parse(longMarker.start) / 1000);
-    const skipped = readJobState(state, 'pull_long')!.lastSkipped!;
+    const skipped = readJobState(state, 'pull_long', null)!.lastSkipped!;
     expect(m.get(key('env_sync_last_skipped_timestamp_seconds', { job_name: 'pull_long' }))).to.equal(Date.parse(skipped.start) / 1000);
     expect(m.get(key('env_sync_last_start_attempt_timestamp_seconds', { job_name: 'pull_long' }))).to.equal(Date.parse(skipped.start) / 1000);
     expect(m.has(key('env_sync_last_run_start_timestamp_seconds', { job_name: 'pull_long' }))).to.equal(false);

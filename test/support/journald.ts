@@ -7,10 +7,11 @@
 // systemd-journald runs here without systemd as PID 1: `/lib/systemd/systemd-journald NAMESPACE`
 // binds its own sockets in /run/systemd/journal.NAMESPACE/ and writes /var/log/journal/<machine-id>.NAMESPACE/
 // (or /run/log/journal/… when /var/log/journal does not exist).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+export { ensureUser } from './users.js';
 import { randomHex } from '../../src/common/randomHex.js';
 import { pidAlive, sleep } from './proc.js';
 
@@ -329,15 +330,6 @@ export function currentBootId(): string {
   return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().replace(/-/g, '');
 }
 
-/** Creates a system user for a test unless it exists; the returned function deletes it again if it was made here. */
-export function ensureUser(name: string): { uid: number; remove: () => void } {
-  const known = spawnSync('id', ['-u', name]);
-  if (known.status === 0) return { uid: Number(known.stdout.toString().trim()), remove: () => undefined };
-  const made = spawnSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', '--user-group', name]);
-  if (made.status !== 0) throw new Error(`useradd ${name} failed: ${made.stderr.toString().trim()} (package passwd)`);
-  const uid = Number(spawnSync('id', ['-u', name]).stdout.toString().trim());
-  return { uid, remove: () => void spawnSync('userdel', [name]) };
-}
 
 /** Runs test/support/journalChild.js (`read` or `event`) as USER (setpriv, no supplementary groups unless given). */
 export async function journalChildAs<T>(user: string, mode: 'read' | 'event', arg: unknown, groups: string[] = []): Promise<T> {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { OUTPUT_TAIL_LINE_BYTES, OUTPUT_TAIL_LINES } from '../../src/markers/types.js';
 import { OutputTail, OutputTap, SYSLOG_LINE_BYTES } from '../../src/wrapper/outputTap.js';
 import { cutBytes, stripControl } from '../../src/output/sanitize.js';
-import { redactArg } from '../../src/wrapper/redact.js';
+import { redactText as redactArg } from '../../src/common/redact.js';
 
 /** What the copies must hold, line by line: the plain definition the chunked fast path must match. */
 function reference(output: Buffer): { syslog: string[]; tail: string[]; lines: number } {

@@ -1,0 +1,53 @@
+// User names and ids: the job's user is named in options and crontabs and recognised in file
+// owners. Node has no getpwnam(3): /etc/passwd answers for local users (every Debian service user),
+// and getent(1) for users from NSS (LDAP) when the file does not know them.
+import { readBoundedText } from './boundedRead.js';
+
+export interface User {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+const MAX_PASSWD_BYTES = 4 * 1024 * 1024;
+let passwd: User[] | null = null;
+
+function parse(line: string): User | null {
+  const f = line.split(':');
+  if (f.length < 7 || !/^\d+$/.test(f[2]!) || !/^\d+$/.test(f[3]!)) return null;
+  return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]! };
+}
+
+function local(): User[] {
+  if (!passwd) {
+    let text: string | null = null;
+    try {
+      text = readBoundedText('/etc/passwd', { maxBytes: MAX_PASSWD_BYTES });
+    } catch {
+      text = null;
+    }
+    passwd = (text ?? '').split('\n').map(parse).filter((u): u is User => u !== null);
+  }
+  return passwd;
+}
+
+function getent(key: string): User | null {
+  // Loaded only here: child_process is not on a plugin's usual path (test/startup.test.ts).
+  const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
+  const r = spawnSync('getent', ['passwd', key], { encoding: 'utf8', timeout: 5000, maxBuffer: 64 * 1024 });
+  return r.status === 0 ? parse(r.stdout.trim().split('\n')[0] ?? '') : null;
+}
+
+export function userByName(name: string): User | null {
+  return local().find((u) => u.name === name) ?? getent(name);
+}
+
+export function userById(uid: number): User | null {
+  return local().find((u) => u.uid === uid) ?? getent(String(uid));
+}
+
+/** `govuk-backup`, or `uid 1001` for an id no name belongs to. */
+export function nameOf(uid: number): string {
+  return userById(uid)?.name ?? `uid ${uid}`;
+}

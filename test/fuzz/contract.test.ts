@@ -1,0 +1,194 @@
+// The contract of all five executables under generated input, as an unprivileged user in a
+// temporary directory: random command lines drawn from the option table and beyond it, markers
+// that are mutated, truncated or binary, syslog files with huge lines, invalid UTF-8, NULs or that
+// are not files at all, crontab text and environment variables. A fixed seed and a bounded count,
+// so it runs in seconds and fails the same way twice.
+//   plugins: exactly one status line first (-h/-V aside), exit 0-3, nothing on stderr, no more
+//            output than --max-output;
+//   env-sync and env-sync-run: no stack trace, a documented exit status, and the wrapped command's
+//            own exit status passed through.
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMANDS, commandOptions, type CommandName } from '../../src/common/options.js';
+import { plugin } from '../support/proc.js';
+import { makeTempDir } from '../support/tmp.js';
+
+const SEED = 20261126;
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+const STACK = /\n\s+at .+:\d+:\d+/;
+const FIRST_LINE = /^ENV_SYNC (OK|WARNING|CRITICAL|UNKNOWN) - /;
+const NOBODY = { uid: Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim()), gid: Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout.trim()) };
+
+interface World {
+  dir: string;
+  state: string;
+  syslog: string;
+  crontab: string;
+}
+
+// A command line cannot carry a NUL byte (execve ends each word at one).
+const junk = fc.oneof(
+  fc.constantFrom('', '-', '--', '-1', '0', '1', '2', '30', '99999999999', '1h', '26h', '~:10', '@1:2', '10:5', 'x y', '../x', 'pull_x', 'ok', 'warning', 'skip', 'allow', '/dev/zero', '/dev/null', 'é✓', '--job', '-vvv', 'status', 'show'),
+  fc.string({ maxLength: 12 }).map((s) => s.replace(/\0/g, '')),
+  fc.stringMatching(/^[a-z_]{1,12}$/),
+);
+
+/** Values that point into the world: the files the executable should find, or not. */
+const inWorld = (w: World) => fc.constantFrom(w.state, w.syslog, w.crontab, join(w.dir, 'missing'), join(w.dir, 'fifo'), w.dir);
+
+function argvFor(cmd: CommandName, w: World): fc.Arbitrary<string[]> {
+  const opts = commandOptions(cmd).filter((o) => o.id !== 'exec' && o.id !== 'icingaUrl');
+  const one = fc.constantFrom(...opts).chain((o) => {
+    const names = [`--${o.flag}`, ...o.alias.map((a) => (a.length === 1 ? `-${a}` : `--${a}`))];
+    const name = fc.constantFrom(...names);
+    if (o.kind === 'boolean' || o.kind === 'count') return name.map((n) => [n]);
+    return fc.tuple(name, fc.oneof(junk, inWorld(w), fc.constantFrom(...(o.choices ?? ['1'])))).map(([n, v]) => [n, v]);
+  });
+  return fc.tuple(fc.array(one, { maxLength: 6 }), fc.array(junk, { maxLength: 2 })).map(([opts2, stray]) => [...opts2.flat(), ...stray]);
+}
+
+const markerText = fc.oneof(
+  fc.constant('{"schema": 1, "job": '),
+  fc.constant('{"schema": 9, "job": "pull_x"}'),
+  fc.constant(''),
+  fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  fc.record({ schema: fc.constant(1), job: fc.constantFrom('pull_x', 'other'), consecutiveFailures: fc.oneof(fc.integer(), fc.string()), history: fc.oneof(fc.constant([]), fc.string()), last: fc.oneof(fc.constant(null), fc.jsonValue()) }).map((v) => JSON.stringify(v)),
+);
+
+const syslogText = fc.array(
+  fc.oneof(
+    fc.constant(`${new Date().toISOString().replace('Z', '+00:00')} h govuk_env_sync.sh: Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg"`),
+    fc.constant(`Nov 26 00:00:00 h env-sync-run[1]: event=finish job=pull_x run=r outcome=success exit=0 duration=1s`),
+    fc.constant(`Nov 26 00:00:01 h govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg" in function f on line 1 executing "x"`),
+    fc.string({ maxLength: 80 }),
+    fc.uint8Array({ maxLength: 80 }).map((b) => Buffer.from(b).toString('latin1')),
+    fc.constant(`Nov 26 00:00:02 h env-sync/pull_x[2]: ${'y'.repeat(300_000)}`),
+    fc.constant('\u0000\u0000\xff\xfe broken'),
+  ),
+  { maxLength: 12 },
+);
+
+const crontabText = fc.array(
+  fc.oneof(
+    fc.constant('18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg'),
+    fc.constant('@daily /usr/local/bin/env-sync-run --job pull_y -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_y.cfg'),
+    fc.constant('61 25 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/bad.cfg'),
+    fc.constant('# Puppet Name: pull_z'),
+    fc.string({ maxLength: 60 }),
+  ),
+  { maxLength: 6 },
+);
+
+/** The world for one run: markers, syslog and crontab as generated; some of them not files at all. */
+function setWorld(w: World, marker: string, lines: string[], cron: string[], oddity: number): void {
+  rmSync(w.state, { recursive: true, force: true });
+  mkdirSync(join(w.state, 'pull_x'), { recursive: true });
+  chownSync(w.state, NOBODY.uid, NOBODY.gid);
+  chownSync(join(w.state, 'pull_x'), NOBODY.uid, NOBODY.gid);
+  writeFileSync(join(w.state, 'pull_x', 'state.json'), marker);
+  for (const f of [w.syslog, `${w.syslog}.1`, `${w.syslog}.2.gz`, w.crontab]) rmSync(f, { recursive: true, force: true });
+  writeFileSync(w.syslog, `${lines.join('\n')}\n`);
+  writeFileSync(`${w.syslog}.1`, lines.slice(0, 3).join('\n'));
+  writeFileSync(w.crontab, cron.join('\n'));
+  if (oddity === 1) mkdirSync(`${w.syslog}.2.gz`);
+  if (oddity === 2) spawnSync('mkfifo', [`${w.syslog}.2.gz`]);
+  if (oddity === 3) writeFileSync(`${w.syslog}.2.gz`, 'not gzip');
+  for (const f of [w.syslog, `${w.syslog}.1`, w.crontab]) chmodSync(f, 0o644);
+}
+
+function runAsNobody(w: World, exe: string, args: string[], env: Record<string, string>) {
+  return spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', plugin(exe), ...args], {
+    cwd: w.dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+const envFor = (w: World) =>
+  fc.record(
+    {
+      ENV_SYNC_STATE_DIR: fc.constantFrom(w.state, join(w.dir, 'missing'), ''),
+      ENV_SYNC_SYSLOG: fc.constantFrom(w.syslog, join(w.dir, 'fifo'), w.dir),
+      ENV_SYNC_SYSLOG_SOCKET: fc.constantFrom(join(w.dir, 'no-socket'), '/dev/null'),
+      TZ: fc.constantFrom('UTC', 'Europe/London', 'America/New_York', 'Pacific/Chatham', 'Nowhere/Atall'),
+      LANG: fc.constantFrom('C', 'en_GB.UTF-8', 'xx'),
+    },
+    { requiredKeys: [] },
+  );
+
+const maxOutputOf = (args: string[]) => {
+  const i = args.lastIndexOf('--max-output');
+  const v = i === -1 ? undefined : args[i + 1];
+  return v && /^\d+$/.test(v) && Number(v) >= 256 && Number(v) <= 65536 ? Number(v) : 65536;
+};
+
+describe('the contract of every executable under generated input (fixed seed, as nobody)', function () {
+  this.timeout(600_000);
+  let tmp: ReturnType<typeof makeTempDir>;
+  let w: World;
+  before(() => {
+    tmp = makeTempDir('env-sync-fuzz-');
+    w = { dir: tmp.dir, state: join(tmp.dir, 'state'), syslog: join(tmp.dir, 'syslog'), crontab: join(tmp.dir, 'crontab') };
+    spawnSync('mkfifo', [join(tmp.dir, 'fifo')]);
+  });
+  after(() => tmp.cleanup());
+
+  for (const cmd of ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order'] as const) {
+    it(`${cmd}: one status line first, exit 0-3, nothing on stderr, bounded output`, () => {
+      fc.assert(
+        fc.property(argvFor(cmd, w), markerText, syslogText, crontabText, fc.integer({ min: 0, max: 3 }), envFor(w), (args, marker, lines, cron, oddity, env) => {
+          setWorld(w, marker, lines, cron, oddity);
+          const r = runAsNobody(w, cmd, [...args, '-t', '20'], env as Record<string, string>);
+          const help = args.some((a) => ['-h', '--help', '-V', '--version'].includes(a));
+          expect(r.status, `${args.join(' ')}\n${r.stdout}${r.stderr}`).to.be.within(0, 3);
+          expect(r.stderr, args.join(' ')).to.equal('');
+          if (!help) {
+            expect(r.stdout, args.join(' ')).to.match(FIRST_LINE);
+            expect(Buffer.byteLength(r.stdout)).to.be.at.most(maxOutputOf(args));
+          }
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+    });
+  }
+
+  it('env-sync: no stack trace, and a documented exit status', () => {
+    const sub = fc.constantFrom('status', 'show', 'logs', 'rerun', 'config');
+    fc.assert(
+      fc.property(sub, fc.constantFrom('pull_x', 'pull_y', '../x', ''), argvFor('env-sync status', w), markerText, syslogText, crontabText, fc.integer({ min: 0, max: 3 }), envFor(w), (command, job, args, marker, lines, cron, oddity, env) => {
+        setWorld(w, marker, lines, cron, oddity);
+        const positional = command === 'config' ? ['nrpe'] : command === 'status' ? [] : [job];
+        const r = runAsNobody(w, 'env-sync', [command, ...positional, ...args.filter((a) => a !== '--exec'), '--crontab', w.crontab], env as Record<string, string>);
+        expect(r.stderr, `${command} ${args.join(' ')}`).to.not.match(STACK);
+        expect(r.status, `${command} ${args.join(' ')}\n${r.stderr}`).to.be.oneOf([0, 1, 2, 3]);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it('env-sync-run: no stack trace; the command\'s own exit status, or one of the wrapper\'s documented ones', () => {
+    fc.assert(
+      fc.property(argvFor('env-sync-run', w), fc.integer({ min: 0, max: 255 }), markerText, envFor(w), (args, exit, marker, env) => {
+        setWorld(w, marker, [], [], 0);
+        const opts = args.filter((a) => a !== '--' && !a.startsWith('--timeout') && a !== '--overlap');
+        const r = runAsNobody(w, 'env-sync-run', [...opts, '--job', 'pull_x', '--', 'sh', '-c', `exit ${exit}`], env as Record<string, string>);
+        expect(r.stderr, args.join(' ')).to.not.match(STACK);
+        const help = opts.some((a) => ['-h', '--help', '-V', '--version'].includes(a));
+        expect(r.status, `${opts.join(' ')}\n${r.stderr}`).to.be.oneOf(help ? [0, 125] : [exit, 125]);
+        if (r.status === 125 && r.status !== exit) expect(r.stderr).to.contain("Try 'env-sync-run --help'.");
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it('covers every command of the option table', () => {
+    const fuzzed: CommandName[] = ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order', 'env-sync status', 'env-sync-run'];
+    for (const c of Object.keys(COMMANDS) as CommandName[]) if (!c.startsWith('env-sync ')) expect(fuzzed, c).to.include(c);
+  });
+});

@@ -1,0 +1,161 @@
+// No secret reaches what is kept or forwarded: markers (argv, output tail, message), the syslog copy,
+// the plugin's output and the passive result, the metric files. Property tests over generated
+// secrets in every form the redaction rules name (src/common/redact.ts), split across read chunks,
+// cut by the line bounds; then one real run through the wrapper, rsyslog and a fake Icinga API.
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { redactArgv, redactText } from '../../src/common/redact.js';
+import { runFactsText } from '../../src/metrics/runFacts.js';
+import { emptyJobState, OUTPUT_TAIL_LINE_BYTES } from '../../src/markers/types.js';
+import { applyRun } from '../../src/markers/store.js';
+import { render } from '../../src/output/pluginOutput.js';
+import { OutputTail, OutputTap, SYSLOG_LINE_BYTES } from '../../src/wrapper/outputTap.js';
+import { startFakeIcingaApi } from '../support/fakeIcingaApi.js';
+import { plugin, run } from '../support/proc.js';
+import { startRsyslog } from '../support/rsyslog.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
+import { makeTestPki } from '../support/tls.js';
+
+// Every secret starts with Zq, which nothing else in the generated text holds, and goes on in
+// characters the filler around it never has (no lower case), so any start of it, or an end of six
+// characters, found anywhere is a leak.
+const SECRET = fc.stringMatching(/^[A-Z0-9!#%+,.:;?_~@/-]{6,20}$/).map((s) => `Zq${s}`);
+const FORMS: Array<(s: string) => string> = [
+  (s) => `PGPASSWORD=${s} psql -h db`,
+  (s) => `export MYSQL_PWD=${s}`,
+  (s) => `AWS_SECRET_ACCESS_KEY=${s} aws s3 cp x y`,
+  (s) => `api_token=${s}`,
+  (s) => `mongodump --password=${s} --db x`,
+  (s) => `mongodump --password ${s} --db x`,
+  (s) => `mysqldump -u backup -p${s} whitehall`,
+  (s) => `restore from mysql://backup:${s}@db.example:3306/whitehall`,
+  (s) => `postgres://u:${s}@db/x?sslmode=require`,
+  (s) => `PGPASSWORD='${s} with space'`,
+];
+const FILLER = fc.stringMatching(/^[a-y ]{0,60}$/);
+
+/** A part of the secret found in the text: any start of it from Zq and two more, or an end of six. */
+function leaks(text: string, secret: string): string | null {
+  for (let n = 4; n <= secret.length; n++) if (text.includes(secret.slice(0, n))) return secret.slice(0, n);
+  for (let n = 6; n <= secret.length; n++) if (text.includes(secret.slice(-n))) return secret.slice(-n);
+  return null;
+}
+
+const line = fc.tuple(FILLER, fc.integer({ min: 0, max: FORMS.length - 1 }), SECRET, FILLER).map(([a, form, secret, b]) => ({ text: `${a}${FORMS[form]!(secret)}${b}`, secret }));
+
+describe('no secret survives in what is kept or forwarded', function () {
+  this.timeout(120_000);
+
+  it('in the syslog copy and the marker tail, however the output is chunked (property)', () => {
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 6 }), (lines, cuts) => {
+        const out = Buffer.from(lines.map((l) => `${l.text}\n`).join(''));
+        const copies: string[] = [];
+        const tail = new OutputTail();
+        const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, redactText);
+        let at = 0;
+        for (let i = 0; at < out.length; i++) {
+          const size = cuts[i % cuts.length]!;
+          tap.push(out.subarray(at, at + size));
+          at += size;
+        }
+        tap.end();
+        const kept = [...copies, ...tail.summary().tail].join('\n');
+        for (const l of lines) expect(leaks(kept, l.secret), `${l.text} -> ${kept}`).to.equal(null);
+      }),
+      { numRuns: 400, seed: 1411 },
+    );
+  });
+
+  it('in lines cut by the syslog and tail bounds, wherever the cut falls in the secret (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: SYSLOG_LINE_BYTES - 120, max: SYSLOG_LINE_BYTES + 10 }), fc.integer({ min: 0, max: FORMS.length - 1 }), SECRET, (pad, form, secret) => {
+        for (const width of [pad, OUTPUT_TAIL_LINE_BYTES - (SYSLOG_LINE_BYTES - pad)]) {
+          const text = `${'x'.repeat(Math.max(0, width))} ${FORMS[form]!(secret)}\n`;
+          const copies: string[] = [];
+          const tail = new OutputTail();
+          const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, redactText);
+          tap.push(Buffer.from(text));
+          tap.end();
+          const kept = [...copies, ...tail.summary().tail].join('\n');
+          expect(leaks(kept, secret), kept.slice(-200)).to.equal(null);
+        }
+      }),
+      { numRuns: 300, seed: 1412 },
+    );
+  });
+
+  it('in the recorded command, its words taken one by one (property)', () => {
+    const argvs: Array<(s: string) => string[]> = [
+      (s) => ['mysqldump', '-u', 'backup', `-p${s}`, 'db'],
+      (s) => ['mongodump', '--password', s],
+      (s) => ['sh', '-c', `PGPASSWORD=${s} pg_dump x`],
+      (s) => ['/usr/local/bin/sync', `--source=mysql://u:${s}@db/x`],
+      (s) => ['env', `AWS_SECRET_ACCESS_KEY=${s}`, 'aws', 's3', 'ls'],
+    ];
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: argvs.length - 1 }), SECRET, (i, secret) => {
+        const kept = redactArgv(argvs[i]!(secret)).join(' ');
+        expect(leaks(kept, secret), kept).to.equal(null);
+      }),
+      { numRuns: 300, seed: 1413 },
+    );
+  });
+
+  it('in the plugin output (and so the passive result), from evidence lines that carry one (property)', () => {
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 4 }), fc.integer({ min: 256, max: 4096 }), (lines, max) => {
+        const text = render({ state: 2, summary: `pull_x failed: ${lines[0]!.text}`, longOutput: lines.map((l) => `  /var/log/syslog: 00:41:00 govuk_env_sync.sh: ${l.text}`), perfdata: [] }, max);
+        for (const l of lines) expect(leaks(text, l.secret), text).to.equal(null);
+      }),
+      { numRuns: 300, seed: 1414 },
+    );
+  });
+
+  it('in the metric files, whatever the marker held (property)', () => {
+    fc.assert(
+      fc.property(line, (l) => {
+        const start = '2026-11-24T00:18:00.000Z';
+        const runRecord = { runId: 'r1', job: 'pull_x', part: null, host: 'h', user: 'u', wrapperPid: 1, wrapperStartTicks: null, childPid: 2, bootId: null, argv: redactArgv(['sh', '-c', l.text]), cwd: '/', start, end: start, durationSeconds: 1, outcome: 'failure' as const, exitCode: 1, signal: null, timeoutSeconds: null, message: redactText(l.text), output: { lines: 1, bytes: 1, tail: [redactText(l.text)] } };
+        const text = runFactsText(applyRun(emptyJobState('pull_x'), runRecord, new Date(start)), []);
+        expect(leaks(text, l.secret)).to.equal(null);
+      }),
+      { numRuns: 100, seed: 1415 },
+    );
+  });
+
+  it('end to end: the wrapper\'s marker, its syslog lines and the passive result of a run that prints and is given secrets', async () => {
+    const { dir, cleanup } = makeTempDir();
+    const rs = await startRsyslog({ format: 'rfc3339' });
+    const pki = makeTestPki(dir, 'icinga');
+    const api = await startFakeIcingaApi(pki);
+    try {
+      const state = stateDirIn(dir);
+      const secrets = ['ZqPG-HUNTER2', 'ZqMY@PA/SS', 'ZqAWS+KEY/9', 'ZqOPT#WORD'];
+      const script = [
+        `echo "connecting to mysql://backup:${secrets[1]}@db.example/whitehall"`,
+        `echo "PGPASSWORD=${secrets[0]} pg_restore failed" >&2`,
+        `echo "AWS_SECRET_ACCESS_KEY=${secrets[2]}"`,
+        `echo "retrying with --password ${secrets[3]}" >&2`,
+        'exit 4',
+      ].join('; ');
+      const password = join(dir, 'icinga-password');
+      writeFileSync(password, 'pw\n', { mode: 0o600 });
+      const r = await run(plugin('env-sync-run'), ['--state-dir', state, '--job', 'pull_secret', '--syslog-socket', rs.socket, '--syslog-file', rs.file, '--icinga-url', `https://127.0.0.1:${api.port}`, '--icinga-user', 'env-sync', '--icinga-password-file', password, '--icinga-ca', pki.caCert, '--', 'sh', '-c', script, `--password=${secrets[3]}`]);
+      expect(r.code).to.equal(4);
+      // The pass-through that cron mails is the command's own output, unchanged.
+      expect(r.stdout + r.stderr).to.contain(secrets[0]);
+      await rs.waitFor(/event=finish job=pull_secret/);
+      const kept = [readFileSync(join(state, 'pull_secret', 'state.json'), 'utf8'), rs.read(), JSON.stringify(api.seen.map((s) => s.body))].join('\n');
+      expect(api.seen).to.have.length(1);
+      expect(kept).to.contain('PGPASSWORD=***');
+      for (const s of secrets) expect(leaks(kept, s), s).to.equal(null);
+    } finally {
+      await api.close();
+      await rs.stop();
+      cleanup();
+    }
+  });
+});
