@@ -5,10 +5,10 @@
 // switch: a cache not used costs the compile only.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asNobody, plugin, repoRoot } from './support/proc.js';
-import { makeTempDir } from './support/tmp.js';
+import { makeTempDir, stateDirIn } from './support/tmp.js';
 
 const NOBODY = 65534;
 // The name the build gives the cache of the Node running the tests, and the same for other V8s.
@@ -44,8 +44,7 @@ describe('code cache: loaded only when it is this V8\'s and nobody but root or t
   before(() => {
     if (process.getuid?.() !== 0) throw new Error('run the tests as root: these give files to other users (chown) and run as nobody (setpriv)');
     tmp = makeTempDir('env-sync-cache-');
-    state = join(tmp.dir, 'state');
-    mkdirSync(state, { mode: 0o755 });
+    state = stateDirIn(tmp.dir);
     writeFileSync(join(tmp.dir, 'syslog'), '', { mode: 0o644 });
     const r = spawnSync(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', 'broken_job', '--', 'sh', '-c', 'echo restore failed; exit 1']);
     expect(r.status, String(r.stderr)).to.equal(1);

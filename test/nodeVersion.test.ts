@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { plugin } from './support/proc.js';
 import { freePort } from './support/icinga2.js';
 import { checkNrpe, startNrpe, type RunningNrpe } from './support/nrpe.js';
-import { makeTempDir } from './support/tmp.js';
+import { makeTempDir, stateDirIn } from './support/tmp.js';
 
 const expected = process.env.ENV_SYNC_EXPECT_NODE ?? process.version;
 const EXECUTABLES = ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order', 'env-sync', 'env-sync-run'];
@@ -30,8 +30,7 @@ describe(`the Node the executables run on (${expected})`, function () {
 
   before(() => {
     tmp = makeTempDir('env-sync-node-');
-    state = join(tmp.dir, 'state');
-    mkdirSync(state, { mode: 0o755 });
+    state = stateDirIn(tmp.dir);
     syslog = join(tmp.dir, 'syslog');
     writeFileSync(syslog, '', { mode: 0o644 });
     const r = spawnSync(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', 'pull_x', '--', 'true'], { encoding: 'utf8' });
