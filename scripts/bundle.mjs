@@ -12,13 +12,13 @@
 // (vm.Script has no module loader for import()).
 //
 // Last, each executable runs once on a small fixture with ENV_SYNC_WRITE_CODE_CACHE=1, and its
-// launcher saves the code V8 compiled as dist/<name>.cjs.cache (see plugins/launch.cjs).
+// launcher saves the code V8 compiled as dist/<name>.cjs.<v8>-<arch>.cache (scripts/warm-code-cache.mjs,
+// plugins/launch.cjs).
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { warmCodeCaches } from './warm-code-cache.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -84,44 +84,7 @@ for (const pkg of LAZY) {
   });
 }
 
-// Warm-up runs for the code caches: the command lines Icinga and cron give, on a fixture made by
-// the wrapper itself. A run that fails leaves no cache, and the executable works without one.
-const work = mkdtempSync(join(tmpdir(), 'env-sync-build-'));
-try {
-  const state = join(work, 'state');
-  const syslog = join(work, 'syslog');
-  const crontab = join(work, 'crontab');
-  mkdirSync(state);
-  // A syslog with the failed run's lines among others, so that the check's evidence path (seek, scan,
-  // line parsing) is compiled in the warm-up and kept in the cache too.
-  const stamp = (d) => `${d.toDateString().slice(4, 7)} ${String(d.getDate()).padStart(2, ' ')} ${d.toTimeString().slice(0, 8)}`;
-  const now = new Date();
-  const lines = [];
-  for (let i = 0; i < 64; i++) lines.push(`${stamp(now)} build-host CRON[${100 + i}]: (root) CMD (true)`);
-  lines.push(`${stamp(now)} build-host env-sync/warm_up[4101]: pg_restore: error: relation "events" does not exist`);
-  lines.push(`${stamp(now)} build-host govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/warm_up.cfg" in function restore`);
-  for (let i = 0; i < 64; i++) lines.push(`${stamp(now)} build-host systemd[1]: Started session ${i}.`);
-  writeFileSync(syslog, `${lines.join('\n')}\n`);
-  writeFileSync(crontab, '');
-  const plugin = (name) => join(root, 'plugins', name);
-  // A small environment, as cron's or NRPE's: no NODE_OPTIONS (V8 flags in the build would make a
-  // cache the plugins' own runs reject) and nothing of the builder's that the executables read.
-  const env = { PATH: process.env.PATH, ENV_SYNC_WRITE_CODE_CACHE: '1', ENV_SYNC_STATE_DIR: state, ENV_SYNC_SYSLOG: syslog };
-  // An executable's cache is what its last warm-up compiled, so the wrapper's last run is the one
-  // cron makes: syslog on (logger starts; with no daemon at this socket it reports that and the run
-  // goes on), output on both streams, a failure.
-  const runs = [
-    ['env-sync-run', ['--no-syslog', '--job', 'warm_up_ok', '--', 'true']],
-    ['env-sync-run', ['--syslog-socket', join(work, 'no-daemon.sock'), '--job', 'warm_up', '--', 'sh', '-c', 'echo restoring; echo error: no space left >&2; exit 1']],
-    ['check_env_sync', ['--job', 'warm_up', '-w', '25h', '-c', '26h']],
-    ['check_env_sync_all', ['--crontab', crontab]],
-    ['check_env_sync_order', ['--first', 'warm_up_ok', '--then', 'warm_up']],
-    ['env-sync', ['status', '--crontab', crontab]],
-  ];
-  for (const [exe, args] of runs) {
-    const r = spawnSync(plugin(exe), args, { env, encoding: 'utf8' });
-    if (r.status === null || r.status > 3 || r.error) console.warn(`bundle: warm-up run of ${exe} failed (${r.error?.message ?? r.stderr.trim()}); it runs without a code cache`);
-  }
-} finally {
-  rmSync(work, { recursive: true, force: true });
-}
+// dist/ as esbuild left it has the builder's umask; the launcher loads a code cache only from a
+// directory that no group or other can write, and nagios must read it: 0755 whatever the umask.
+chmodSync(dist, 0o755);
+warmCodeCaches();

@@ -16,6 +16,7 @@ import { statePath } from '../../src/markers/paths.js';
 import type { Run } from '../../src/markers/types.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
 import { buildDeb } from '../support/debPackage.js';
+import { benchNodes, codeCacheState } from './nodes.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const plugin = (name: string) => join(root, 'plugins', name);
@@ -202,6 +203,9 @@ async function main() {
   for (const exe of ['env-sync-run', 'check_env_sync']) {
     if (!have(exe)) throw new Error(`${exe} is not runnable: run npm run build first`);
   }
+  // The typical check on each Node a host may have (20, 22, 24), each against its own `node -e 0`.
+  const { nodes, error: nodesError } = benchNodes(root);
+  if (nodesError) console.log(`typical check on Node 22 and 24: not measured: ${nodesError}`);
   const data = mkdtempSync(join(tmpdir(), 'env-sync-bench-'));
   console.log(`bench data in ${data}; ${RUNS} runs a case; machine: ${machine()}`);
   try {
@@ -224,6 +228,15 @@ async function main() {
       const checkArgs = (state: string, syslog: string) => [plugin('check_env_sync'), '--job', JOB, '--state-dir', state, '--syslog', syslog, '-t', '120'];
       const [typ, typBase] = measureTogether([{ cmd: checkArgs(typState, join(dir, 'syslog')) }, NODE_BARE], STARTUP_RUNS) as [Measured, Measured];
       row({ case: 'check, typical (run near end)', size, subject: typ.wall, baselineName: 'node -e 0', baseline: typBase.wall, target: '<= 1.3', limit: 1.3, peakMiB: typ.rssKiB / 1024, memLimitMiB: 80 });
+      if (size === SIZES[0]) {
+        for (const node of nodes) {
+          const [check, ...rest] = checkArgs(typState, join(dir, 'syslog'));
+          const cache = codeCacheState(node, check!, rest, BENCH_ENV);
+          const [t, b] = measureTogether([{ cmd: [node.bin, check!, ...rest] }, { cmd: [node.bin, '-e', '0'] }], STARTUP_RUNS) as [Measured, Measured];
+          row({ case: `check, typical, on Node ${node.version}`, size, subject: t.wall, baselineName: `its node -e 0`, baseline: b.wall, target: '<= 1.3', limit: 1.3, peakMiB: t.rssKiB / 1024, memLimitMiB: 80, note: cache === 'used' ? undefined : `code cache: ${cache}` });
+        }
+        if (nodesError) rows.push({ case: 'check, typical, on Node 22 and 24', size, subject: NaN, baselineName: 'its node -e 0', baseline: NaN, ratio: NaN, target: '<= 1.3', met: false, peakMiB: null, note: `not measured: ${nodesError}` });
+      }
 
       // Worst: the run at the very start of syslog.1, so all of syslog and syslog.1 are read.
       const worstDir = join(dir, 'worst');

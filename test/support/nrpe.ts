@@ -28,8 +28,11 @@ export function checkNrpe(port: number, command: string | null, timeoutSeconds =
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-/** Starts nrpe with the given command definitions (the text of an nrpe.d/*.cfg file). */
-export async function startNrpe(dir: string, port: number, commands: string): Promise<RunningNrpe> {
+/**
+ * Starts nrpe with the given command definitions (the text of an nrpe.d/*.cfg file); `env` is the
+ * daemon's environment, which its commands inherit (by default the tests' own).
+ */
+export async function startNrpe(dir: string, port: number, commands: string, env?: NodeJS.ProcessEnv): Promise<RunningNrpe> {
   requireNrpe();
   const commandFile = join(dir, 'env_sync.cfg');
   writeFileSync(commandFile, commands, { mode: 0o644 });
@@ -53,7 +56,7 @@ export async function startNrpe(dir: string, port: number, commands: string): Pr
     ].join('\n'),
     { mode: 0o644 },
   );
-  const daemon = startDaemon(NRPE, ['-c', cfg, '-f']);
+  const daemon = startDaemon(NRPE, ['-c', cfg, '-f'], env ? { env } : {});
   const stop = daemon.stop;
 
   // Ready when check_nrpe without a command gets the daemon's version back.
