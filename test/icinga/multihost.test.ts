@@ -1,7 +1,8 @@
 // Many hosts: an Icinga 2 master scheduling our CheckCommands on a sync host's agent through
-// command_endpoint, as docs/icinga.md ("Many hosts") sets it up. Real daemons: a master and three
-// agents (one set up right, one without accept_commands, one without accept_config), each with
-// private directories, certificates from `icinga2 pki`, APIs on 127.0.0.1.
+// command_endpoint, as docs/icinga.md ("Many hosts") sets it up. Real daemons: a master and four
+// agents (one set up right, one without accept_commands, one without accept_config, one without
+// accept_config but with the CheckCommands installed locally), each with private directories,
+// certificates from `icinga2 pki`, APIs on 127.0.0.1.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ const CONF = join(REPO_ROOT, 'icinga-conf', 'icinga2');
 const AGENT = 'agent';
 const NO_COMMANDS = 'agent-no-commands';
 const NO_CONFIG = 'agent-no-config';
+const LOCAL_COMMANDS = 'agent-local-commands';
 
 /** The private name resolution the passive post needs: unshare(1) and mount(8), as root. */
 function requireNamespaceTools(): void {
@@ -78,6 +80,7 @@ object ApiUser "env-sync-poster" {
 ${agentHost(AGENT, ['pull_ok', 'pull_failing'], '  vars.env_sync_all = true\n')}
 ${agentHost(NO_COMMANDS, ['pull_ok'])}
 ${agentHost(NO_CONFIG, ['pull_ok'])}
+${agentHost(LOCAL_COMMANDS, ['pull_ok'])}
 object Host "sync-passive" {
   check_command = "dummy"
   address = "127.0.0.1"
@@ -95,6 +98,7 @@ object Host "sync-passive" {
         { name: AGENT, pluginDir, acceptCommands: true, acceptConfig: true },
         { name: NO_COMMANDS, pluginDir, acceptCommands: false, acceptConfig: true },
         { name: NO_CONFIG, pluginDir, acceptCommands: true, acceptConfig: false },
+        { name: LOCAL_COMMANDS, pluginDir, acceptCommands: true, acceptConfig: false, localFiles: [join(CONF, 'commands.conf')] },
       ],
     });
     await cluster.start();
@@ -173,6 +177,13 @@ object Host "sync-passive" {
     const attrs = await checkNow(NO_CONFIG, 'env-sync pull_ok');
     expect(attrs.state).to.equal(3);
     expect(attrs.last_check_result.output).to.equal("Check command 'env_sync' does not exist.");
+  });
+
+  it('runs the check on an agent without accept_config that has the CheckCommands installed locally', async function () {
+    const attrs = await checkNow(LOCAL_COMMANDS, 'env-sync pull_ok');
+    expect(attrs.last_check_result.check_source).to.equal(LOCAL_COMMANDS);
+    expect(attrs.state, attrs.last_check_result.output).to.equal(0);
+    expect(attrs.last_check_result.output).to.match(/^ENV_SYNC OK - pull_ok last run succeeded/);
   });
 
   it('logs no "does not match anywhere" warning on the master for the variant files it includes', function () {

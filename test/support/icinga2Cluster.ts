@@ -21,6 +21,8 @@ export interface AgentSpec {
   pluginDir: string;
   acceptCommands: boolean;
   acceptConfig: boolean;
+  /** Configuration files the agent includes itself (e.g. the CheckCommands, installed locally). */
+  localFiles?: string[];
 }
 
 export interface ClusterSpec {
@@ -35,8 +37,10 @@ export interface ClusterSpec {
   agents: AgentSpec[];
   /** The tests' own ApiUser, on every node. */
   apiUser?: { user: string; password: string };
-  /** Extra permissions of the tests' ApiUser on the master (e.g. objects/modify/Service). */
+  /** Extra permissions of that ApiUser on the master (e.g. events/* for the event stream). */
   masterPermissions?: string[];
+  /** The daemons' environment (the plug-ins they start inherit it); default the caller's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ClusterNode {
@@ -98,7 +102,7 @@ export class Icinga2Cluster {
   readonly caCert: string;
   readonly master: ClusterNode;
   readonly agents: Record<string, ClusterNode> = {};
-  private readonly apiUser: { user: string; password: string };
+  readonly apiUser: { user: string; password: string };
   private readonly started: Daemon[] = [];
 
   private constructor(
@@ -188,7 +192,7 @@ object Zone ${q(GLOBAL_ZONE)} { global = true }
 include <itl>
 include <plugins>
 object CheckerComponent "checker" { }
-object ApiListener "api" {
+${(a.localFiles ?? []).map((f) => `include ${q(f)}\n`).join('')}object ApiListener "api" {
   bind_host = "127.0.0.1"
   bind_port = ${n.port}
   accept_config = ${a.acceptConfig}
@@ -199,7 +203,7 @@ ${apiUserConf(this.apiUser, QUERY_PERMISSIONS)}`,
   }
 
   private startNode(n: ClusterNode): void {
-    n.daemon = startDaemon(ICINGA2, ['daemon', '-c', join(n.dir, 'etc', 'icinga2.conf'), ...icinga2Defines(n.dir)]);
+    n.daemon = startDaemon(ICINGA2, ['daemon', '-c', join(n.dir, 'etc', 'icinga2.conf'), ...icinga2Defines(n.dir)], this.spec.env ? { env: this.spec.env } : {});
     this.started.push(n.daemon);
     n.pid = n.daemon.pid;
   }
