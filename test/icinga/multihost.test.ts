@@ -1,8 +1,9 @@
 // Many hosts: an Icinga 2 master scheduling our CheckCommands on a sync host's agent through
-// command_endpoint, as docs/icinga.md ("Many hosts") sets it up. Real daemons: a master and four
-// agents (one set up right, one without accept_commands, one without accept_config, one without
-// accept_config but with the CheckCommands installed locally), each with private directories,
-// certificates from `icinga2 pki`, APIs on 127.0.0.1.
+// command_endpoint, as docs/icinga.md ("Many hosts") sets it up. Real daemons: a master and five
+// agents (one set up right, one without accept_commands, one without accept_config, one that accepts
+// config but does not declare the global zone, one without accept_config but with the CheckCommands
+// installed locally), each with private directories, certificates from `icinga2 pki`, APIs on
+// 127.0.0.1.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ const AGENT = 'agent';
 const NO_COMMANDS = 'agent-no-commands';
 const NO_CONFIG = 'agent-no-config';
 const LOCAL_COMMANDS = 'agent-local-commands';
+const NO_GLOBAL_ZONE = 'agent-no-global-zone';
 
 /** The private name resolution the passive post needs: unshare(1) and mount(8), as root. */
 function requireNamespaceTools(): void {
@@ -81,6 +83,7 @@ ${agentHost(AGENT, ['pull_ok', 'pull_failing'], '  vars.env_sync_all = true\n')}
 ${agentHost(NO_COMMANDS, ['pull_ok'])}
 ${agentHost(NO_CONFIG, ['pull_ok'])}
 ${agentHost(LOCAL_COMMANDS, ['pull_ok'])}
+${agentHost(NO_GLOBAL_ZONE, ['pull_ok'])}
 object Host "sync-passive" {
   check_command = "dummy"
   address = "127.0.0.1"
@@ -99,6 +102,7 @@ object Host "sync-passive" {
         { name: NO_COMMANDS, pluginDir, acceptCommands: false, acceptConfig: true },
         { name: NO_CONFIG, pluginDir, acceptCommands: true, acceptConfig: false },
         { name: LOCAL_COMMANDS, pluginDir, acceptCommands: true, acceptConfig: false, localFiles: [join(CONF, 'commands.conf')] },
+        { name: NO_GLOBAL_ZONE, pluginDir, acceptCommands: true, acceptConfig: true, globalZone: false },
       ],
     });
     await cluster.start();
@@ -175,6 +179,12 @@ object Host "sync-passive" {
 
   it("shows UNKNOWN \"Check command 'env_sync' does not exist\" for an agent without accept_config (and no local commands)", async function () {
     const attrs = await checkNow(NO_CONFIG, 'env-sync pull_ok');
+    expect(attrs.state).to.equal(3);
+    expect(attrs.last_check_result.output).to.equal("Check command 'env_sync' does not exist.");
+  });
+
+  it("shows the same UNKNOWN for an agent with accept_config whose zones.conf lacks the global zone", async function () {
+    const attrs = await checkNow(NO_GLOBAL_ZONE, 'env-sync pull_ok');
     expect(attrs.state).to.equal(3);
     expect(attrs.last_check_result.output).to.equal("Check command 'env_sync' does not exist.");
   });

@@ -3,7 +3,7 @@
 // and certificates from `icinga2 pki` (a CA in the master's data directory, as `icinga2 node wizard`
 // makes it). Agents connect to the master, as the node wizard sets them up. Nothing of the system's
 // /etc/icinga2 or /var/lib/icinga2 is read or written.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { startDaemon, type Daemon } from './daemon.js';
@@ -21,6 +21,8 @@ export interface AgentSpec {
   pluginDir: string;
   acceptCommands: boolean;
   acceptConfig: boolean;
+  /** Whether its zones.conf declares the global zone (default true, as the node wizard writes it). */
+  globalZone?: boolean;
   /** Configuration files the agent includes itself (e.g. the CheckCommands, installed locally). */
   localFiles?: string[];
 }
@@ -57,29 +59,34 @@ export interface ClusterNode {
 
 const QUERY_PERMISSIONS = ['objects/query/*', 'status/query', 'actions/reschedule-check'];
 
-function icinga2(args: string[], dir: string): void {
-  const r = spawnSync(ICINGA2, [...args, ...icinga2Defines(dir)], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`icinga2 ${args.join(' ')} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+function icinga2(args: string[], dir: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(ICINGA2, [...args, ...icinga2Defines(dir)], { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`icinga2 ${args.join(' ')} failed (${err.message.split('\n')[0]}):\n${stdout}${stderr}`)) : resolve(),
+    ),
+  );
 }
 
 /**
  * A CA in the master's DataDir/ca (`icinga2 pki new-ca`), and for every node a key and a certificate
  * signed by it (`pki new-cert`, `pki sign-csr`) where its ApiListener looks: DataDir/certs/<name>.crt,
- * .key and ca.crt. Returns the CA certificate.
+ * .key and ca.crt. Returns the CA certificate. The keys (4096-bit RSA, seconds of CPU each) are made
+ * at the same time.
  */
-export function makeClusterPki(masterDir: string, nodes: Array<{ name: string; dir: string }>): string {
+export async function makeClusterPki(masterDir: string, nodes: Array<{ name: string; dir: string }>): Promise<string> {
   requireIcinga2();
   mkdirSync(join(masterDir, 'lib'), { recursive: true });
-  icinga2(['pki', 'new-ca'], masterDir);
+  const certs = (n: { name: string; dir: string }) => join(n.dir, 'lib', 'certs');
+  const file = (n: { name: string; dir: string }, ext: string) => join(certs(n), `${n.name}.${ext}`);
+  nodes.forEach((n) => mkdirSync(certs(n), { recursive: true }));
+  await Promise.all([
+    icinga2(['pki', 'new-ca'], masterDir),
+    ...nodes.map((n) => icinga2(['pki', 'new-cert', '--cn', n.name, '--key', file(n, 'key'), '--csr', file(n, 'csr')], n.dir)),
+  ]);
   const caCert = join(masterDir, 'lib', 'ca', 'ca.crt');
   for (const n of nodes) {
-    const certs = join(n.dir, 'lib', 'certs');
-    mkdirSync(certs, { recursive: true });
-    const key = join(certs, `${n.name}.key`);
-    const csr = join(certs, `${n.name}.csr`);
-    icinga2(['pki', 'new-cert', '--cn', n.name, '--key', key, '--csr', csr], n.dir);
-    icinga2(['pki', 'sign-csr', '--csr', csr, '--cert', join(certs, `${n.name}.crt`)], masterDir);
-    copyFileSync(caCert, join(certs, 'ca.crt'));
+    await icinga2(['pki', 'sign-csr', '--csr', file(n, 'csr'), '--cert', file(n, 'crt')], masterDir);
+    copyFileSync(caCert, join(certs(n), 'ca.crt'));
   }
   return caCert;
 }
@@ -108,13 +115,11 @@ export class Icinga2Cluster {
   private constructor(
     private readonly spec: ClusterSpec,
     ports: number[],
+    caCert: string,
   ) {
-    requireIcinga2();
     this.apiUser = spec.apiUser ?? { user: 'test', password: 'test-secret' };
+    this.caCert = caCert;
     const masterDir = join(spec.dir, 'master');
-    const nodes = [{ name: MASTER_NAME, dir: masterDir }, ...spec.agents.map((a) => ({ name: a.name, dir: join(spec.dir, a.name) }))];
-    nodes.forEach((n) => mkdirs(n.dir));
-    this.caCert = makeClusterPki(masterDir, nodes);
     const ca = readFileSync(this.caCert);
     const node = (name: string, dir: string, port: number): ClusterNode => {
       const url = `https://127.0.0.1:${port}`;
@@ -128,9 +133,13 @@ export class Icinga2Cluster {
 
   /** Writes the nodes' configuration and certificates (ports chosen now); start() starts them. */
   static async create(spec: ClusterSpec): Promise<Icinga2Cluster> {
+    requireIcinga2();
+    const nodes = [{ name: MASTER_NAME, dir: join(spec.dir, 'master') }, ...spec.agents.map((a) => ({ name: a.name, dir: join(spec.dir, a.name) }))];
+    nodes.forEach((n) => mkdirs(n.dir));
+    const caCert = await makeClusterPki(nodes[0]!.dir, nodes);
     const ports: number[] = [];
     for (let i = 0; i <= spec.agents.length; i++) ports.push(await freePort());
-    return new Icinga2Cluster(spec, ports);
+    return new Icinga2Cluster(spec, ports, caCert);
   }
 
   private zones(): string {
@@ -188,8 +197,7 @@ object Zone ZoneName {
   endpoints = [ NodeName ]
   parent = ${q(MASTER_ZONE)}
 }
-object Zone ${q(GLOBAL_ZONE)} { global = true }
-include <itl>
+${a.globalZone === false ? '' : `object Zone ${q(GLOBAL_ZONE)} { global = true }\n`}include <itl>
 include <plugins>
 object CheckerComponent "checker" { }
 ${(a.localFiles ?? []).map((f) => `include ${q(f)}\n`).join('')}object ApiListener "api" {
@@ -231,7 +239,8 @@ ${apiUserConf(this.apiUser, QUERY_PERMISSIONS)}`,
   /**
    * Starts every daemon and waits until the cluster can run checks: each API answers, each agent is
    * connected to the master (seen from both sides), and agents that accept config have the global
-   * zone's CheckCommand syncCheck (they reload once it arrived; connected is checked after that).
+   * zone's CheckCommand syncCheck (they reload once it arrived; connected is checked after that). An
+   * agent without the global zone in its zones.conf ignores it: there is nothing to wait for.
    */
   async start(syncCheck = 'env_sync', boundMs = 150_000): Promise<void> {
     const deadline = Date.now() + boundMs;
@@ -241,7 +250,7 @@ ${apiUserConf(this.apiUser, QUERY_PERMISSIONS)}`,
     await this.waitFor(`the master's API`, () => ok(this.master, '/v1/status/IcingaApplication'), deadline);
     for (const a of this.spec.agents) {
       const n = this.agents[a.name]!;
-      if (a.acceptConfig) await this.waitFor(`CheckCommand ${syncCheck} synced to ${a.name}`, () => ok(n, `/v1/objects/checkcommands/${syncCheck}`), deadline);
+      if (a.acceptConfig && a.globalZone !== false) await this.waitFor(`CheckCommand ${syncCheck} synced to ${a.name}`, () => ok(n, `/v1/objects/checkcommands/${syncCheck}`), deadline);
       await this.waitFor(`${a.name} connected to the master`, async () => {
         const there = await n.api('GET', `/v1/objects/endpoints/${encodeURIComponent(MASTER_NAME)}?attrs=connected`);
         const here = await this.master.api('GET', `/v1/objects/endpoints/${encodeURIComponent(a.name)}?attrs=connected`);
@@ -250,8 +259,13 @@ ${apiUserConf(this.apiUser, QUERY_PERMISSIONS)}`,
     }
   }
 
-  /** Stops every daemon started (by its process group), whatever state start() reached. */
+  /**
+   * Stops every daemon started (by its process group), whatever state start() reached. Agents first:
+   * a master told to stop while agents are connected to it did not exit within 15 s (and was killed).
+   */
   async stop(): Promise<void> {
-    await Promise.all(this.started.map((d) => d.stop()));
+    const master = this.master.daemon;
+    await Promise.all(this.started.filter((d) => d !== master).map((d) => d.stop()));
+    if (master) await master.stop();
   }
 }
