@@ -197,8 +197,8 @@ object Host "sync-passive" {
   });
 
   it('logs no "does not match anywhere" warning on the master for the variant files it includes', function () {
-    expect(cluster!.master.daemon.log()).to.include('Instantiated');
-    expect(cluster!.master.daemon.log()).to.not.match(/does not match anywhere/);
+    expect(cluster!.master.daemon!.log()).to.include('Instantiated');
+    expect(cluster!.master.daemon!.log()).to.not.match(/does not match anywhere/);
   });
 
   /** env-sync-run in a mount namespace of its own whose /etc/hosts names the master at 127.0.0.1. */

@@ -52,8 +52,9 @@ export interface ClusterNode {
   /** https://127.0.0.1:<port>; the certificate names `name`, so clients verify against that. */
   url: string;
   api: Icinga2Api;
-  daemon: Daemon;
-  /** The daemon's process group (its umbrella process, worker and plug-in helpers). */
+  /** Set by start(). */
+  daemon?: Daemon;
+  /** The daemon's process group (its umbrella process, worker and plug-in helpers); 0 before start(). */
   pid: number;
 }
 
@@ -102,8 +103,8 @@ function apiUserConf(u: { user: string; password: string }, permissions: string[
 }
 
 /**
- * A master and agents, started together. Construct it, keep it where an after hook can reach it,
- * then await start(): stop() ends every daemon started so far, also when start() failed or timed out.
+ * A master and agents, started together. Create it, keep it where an after hook can reach it, then
+ * await start(): stop() ends every daemon started so far, also when start() failed or timed out.
  */
 export class Icinga2Cluster {
   readonly caCert: string;
@@ -123,7 +124,7 @@ export class Icinga2Cluster {
     const ca = readFileSync(this.caCert);
     const node = (name: string, dir: string, port: number): ClusterNode => {
       const url = `https://127.0.0.1:${port}`;
-      return { name, dir, port, url, api: icinga2ApiClient(url, ca, this.apiUser.user, this.apiUser.password, name), daemon: undefined as unknown as Daemon, pid: 0 };
+      return { name, dir, port, url, api: icinga2ApiClient(url, ca, this.apiUser.user, this.apiUser.password, name), pid: 0 };
     };
     this.master = node(MASTER_NAME, masterDir, ports[0]!);
     spec.agents.forEach((a, i) => (this.agents[a.name] = node(a.name, join(spec.dir, a.name), ports[i + 1]!)));
@@ -220,7 +221,7 @@ ${apiUserConf(this.apiUser, QUERY_PERMISSIONS)}`,
   async waitFor(what: string, test: () => Promise<boolean>, deadline: number): Promise<void> {
     for (;;) {
       const dead = [this.master, ...Object.values(this.agents)].find((n) => n.daemon?.exited());
-      if (dead) throw new Error(`icinga2 ${dead.name} exited while waiting for ${what}:\n${dead.daemon.log().slice(-4000)}`);
+      if (dead) throw new Error(`icinga2 ${dead.name} exited while waiting for ${what}:\n${dead.daemon!.log().slice(-4000)}`);
       try {
         if (await test()) return;
       } catch {
