@@ -3,6 +3,7 @@
 // and writes the table to docs/benchmarks.md.
 //   BENCH_SIZES=1M,100M,1G (default)   BENCH_RUNS=5 (default)   BENCH_STARTUP_RUNS=21 (default)
 //   BENCH_KEEP=1 keeps the data dir
+//   BENCH_ICINGA_JOBS=500, BENCH_ICINGA_SECONDS=60 (default): the Icinga master + agent load case
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
