@@ -148,7 +148,8 @@ const steps = [
       '',
     ].join('\n');
     put('usr/share/icinga2/include/plugins-contrib.d/env-sync.conf', header + readFileSync(join(root, 'icinga-conf/icinga2/commands.conf'), 'utf8'));
-    put(`${DOC}/examples/icinga2/services.conf`, readFileSync(join(root, 'icinga-conf/icinga2/services.conf')));
+    // The apply rules, one file per variant (an administrator includes only those in use).
+    for (const f of readdirSync(join(root, 'icinga-conf/icinga2')).filter((f) => /^services-.*\.conf$/.test(f))) put(`${DOC}/examples/icinga2/${f}`, readFileSync(join(root, 'icinga-conf/icinga2', f)));
     put(`${DOC}/examples/icinga2/hosts.conf`, readFileSync(join(root, 'icinga-conf/icinga2/examples/hosts.conf')));
     for (const f of readdirSync(join(root, 'icinga-conf/icinga1'))) put(`${DOC}/examples/icinga1/${f}`, readFileSync(join(root, 'icinga-conf/icinga1', f)));
   },

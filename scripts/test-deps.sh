@@ -30,6 +30,7 @@ declare -A need=(
   [prometheus-node-exporter]=prometheus-node-exporter
   [curl]=curl
   [lintian]=lintian
+  [mount]=mount
 )
 missing=()
 for tool in "${!need[@]}"; do

@@ -3,11 +3,13 @@
 // and writes the table to docs/benchmarks.md.
 //   BENCH_SIZES=1M,100M,1G (default)   BENCH_RUNS=5 (default)   BENCH_STARTUP_RUNS=21 (default)
 //   BENCH_KEEP=1 keeps the data dir
+//   BENCH_ICINGA_JOBS=500, BENCH_ICINGA_SECONDS=60 (default): the Icinga master + agent load case
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request as httpsRequest } from 'node:https';
 import { jobRunLines, writeSyslog } from './syslogGen.js';
 import { recordRun } from '../../src/markers/store.js';
 import { readJobState } from '../../src/markers/read.js';
@@ -17,6 +19,7 @@ import type { Run } from '../../src/markers/types.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
 import { buildDeb } from '../support/debPackage.js';
 import { benchNodes, codeCacheState } from './nodes.js';
+import { Icinga2Cluster } from '../support/icinga2Cluster.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const plugin = (name: string) => join(root, 'plugins', name);
@@ -199,6 +202,172 @@ function installedPackageStartup(data: string): void {
   row({ case: name, size: '1M', subject: packaged.wall, baselineName: '/usr/bin/node -e 0', baseline: base.wall, target: '<= 1.3', limit: 1.3, peakMiB: packaged.rssKiB / 1024, memLimitMiB: 80, note: `the checkout's plugin in the same rounds: ${(checkout.wall / base.wall).toFixed(2)}` });
 }
 
+/**
+ * Many hosts: one Icinga 2 agent with BENCH_ICINGA_JOBS (500) wrapped jobs, each an `env-sync <job>`
+ * service of the shipped agent variant (command_endpoint) checked every minute by a master, over
+ * BENCH_ICINGA_SECONDS (60) once every service has had its first check:
+ * - the agent's CPU seconds per minute (daemon and plug-ins: every process of its process group,
+ *   with the children it reaped) against the CPU of as many `node -e 0`;
+ * - the master's check latency: from the time a check was due on the master (its next_check) to
+ *   the result's arrival there (the master's event stream), less the plug-in's own run time. Icinga's
+ *   own latency figure cannot serve: for a command_endpoint check the agent stamps schedule_start and
+ *   schedule_end itself, so it reads 0 (or below) however late the result is.
+ */
+async function measureIcingaAgentLoad(data: string): Promise<void> {
+  const jobs = Number(process.env.BENCH_ICINGA_JOBS ?? 500);
+  const windowSeconds = Number(process.env.BENCH_ICINGA_SECONDS ?? 60);
+  const caseCpu = `icinga agent CPU, ${jobs} jobs checked every minute`;
+  const caseLatency = `icinga master check latency, ${jobs} jobs every minute`;
+  const dir = join(data, 'icinga-agent');
+  const stateDir = join(dir, 'state');
+  const pluginDir = join(dir, 'plugins');
+  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(pluginDir);
+  symlinkSync(plugin('check_env_sync'), join(pluginDir, 'check_env_sync'));
+  // Every job has a run on record (one real wrapper run, copied under each name), 1 in 50 failed.
+  spawnSync(plugin('env-sync-run'), ['--no-syslog', '--state-dir', stateDir, '--job', 'seed', '--', 'true'], { stdio: 'ignore', env: BENCH_ENV });
+  const seed = readJobState(stateDir, 'seed')!.last!;
+  const names = Array.from({ length: jobs }, (_, i) => `job_${String(i).padStart(3, '0')}`);
+  names.forEach((job, i) => {
+    const ctx = { stateDir, job, bootId: null, holder: { runId: 'bench', pid: process.pid, startTicks: null, bootId: null, host: 'bench', start: new Date().toISOString() } };
+    recordRun(ctx, { ...seed, job, runId: `bench-${i}`, outcome: i % 50 === 0 ? 'failure' : 'success', exitCode: i % 50 === 0 ? 1 : 0 });
+  });
+  const syslog = join(dir, 'syslog');
+  writeSyslog(syslog, 1 << 20, new Date(Date.now() - 24 * 3600_000), new Date(), []);
+  // The shipped rule checks every 5 minutes; the case is every minute, so only the interval changes.
+  const shipped = readFileSync(join(root, 'icinga-conf', 'icinga2', 'services-agent.conf'), 'utf8');
+  if ((shipped.match(/check_interval = 5m/g) ?? []).length !== 1) throw new Error('services-agent.conf: expected one "check_interval = 5m" to set to 1m for the benchmark');
+  const rules = join(dir, 'services-agent.conf');
+  writeFileSync(rules, shipped.replace('check_interval = 5m', 'check_interval = 1m'));
+  const masterConfig = `object Host "agent" {
+  check_command = "dummy"
+  vars.agent_endpoint = name
+  vars.env_sync_state_dir = ${JSON.stringify(stateDir)}
+  vars.env_sync_syslog = ${JSON.stringify(syslog)}
+${names.map((j) => `  vars.env_sync_jobs["${j}"] = { max_age = "26h" }`).join('\n')}
+}
+`;
+  const tick = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  const statFields = (path: string) => {
+    const f = readFileSync(path, 'utf8');
+    return f.slice(f.lastIndexOf(')') + 2).split(' ').map(Number); // [0] is field 3 of proc(5)
+  };
+  // utime + stime + cutime + cstime of every process in the group (a plug-in still running at a
+  // sample is counted in its own line, once reaped in its parent's cutime: no double count).
+  const groupCpu = (pgid: number): number => {
+    let ticks = 0;
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const f = statFields(`/proc/${pid}/stat`);
+        if (f[2] === pgid) ticks += f[11]! + f[12]! + f[13]! + f[14]!;
+      } catch {
+        /* ended meanwhile */
+      }
+    }
+    return ticks / tick;
+  };
+  let cluster: Icinga2Cluster | undefined;
+  let stopEvents = () => {};
+  try {
+    cluster = await Icinga2Cluster.create({
+      dir: join(dir, 'icinga2'),
+      globalFiles: [join(root, 'icinga-conf', 'icinga2', 'commands.conf')],
+      masterFiles: [rules],
+      masterConfig,
+      agents: [{ name: 'agent', pluginDir, acceptCommands: true, acceptConfig: true }],
+      masterPermissions: ['events/*'],
+      env: BENCH_ENV,
+    });
+    await cluster.start();
+    const c = cluster;
+    const services = async (attrs: string[]): Promise<Array<{ name: string; attrs: any }>> => {
+      const r = await c.master.api('GET', `/v1/objects/services?filter=${encodeURIComponent('host.name=="agent"')}${attrs.map((a) => `&attrs=${a}`).join('')}`);
+      return r.json?.results ?? [];
+    };
+    // The first checks are spread over the first minute; the window starts once each has run once.
+    await c.waitFor(
+      `a first result from the agent for each of ${jobs} services`,
+      async () => {
+        const rs = await services(['last_check_result']);
+        return rs.length === jobs && rs.every((s) => s.attrs.last_check_result?.check_source === 'agent' && s.attrs.last_check_result.exit_status !== 3);
+      },
+      Date.now() + 240_000,
+    );
+    // Every check result as the master processes it, stamped with the master's time.
+    const arrivals: Array<{ service: string; at: number; cr: any }> = [];
+    await new Promise<void>((resolve, reject) => {
+      const body = JSON.stringify({ types: ['CheckResult'], queue: `bench-${process.pid}`, filter: 'event.host=="agent"' });
+      const auth = 'Basic ' + Buffer.from(`${c.apiUser.user}:${c.apiUser.password}`).toString('base64');
+      const req = httpsRequest(`${c.master.url}/v1/events`, { method: 'POST', ca: readFileSync(c.caCert), servername: c.master.name, agent: false, headers: { Accept: 'application/json', Authorization: auth, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`event stream: HTTP ${res.statusCode}`));
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          let nl;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (!line.trim()) continue;
+            const e = JSON.parse(line);
+            arrivals.push({ service: e.service, at: e.timestamp, cr: e.check_result });
+          }
+        });
+        res.on('error', () => {});
+        resolve();
+      });
+      req.on('error', (err) => (arrivals.length ? undefined : reject(err)));
+      req.end(body);
+      stopEvents = () => req.destroy();
+    });
+    const due = new Map((await services(['next_check'])).map((s) => [s.name.slice('agent!'.length), s.attrs.next_check as number]));
+    const agentPgid = c.agents.agent!.pid;
+    const t0 = Date.now() / 1000;
+    const cpu0 = groupCpu(agentPgid);
+    await new Promise((r) => setTimeout(r, windowSeconds * 1000));
+    const cpu1 = groupCpu(agentPgid);
+    const t1 = Date.now() / 1000;
+    stopEvents();
+    const cpuPerMinute = ((cpu1 - cpu0) * 60) / (t1 - t0);
+    const inWindow = arrivals.filter((a) => a.at >= t0 && a.at <= t1);
+    // Each service's first check after its due time (a check due in the last seconds of the window
+    // may not have come back yet: those are left out, not counted as late).
+    const latencies: number[] = [];
+    for (const [service, when] of due) {
+      if (when < t0 || when > t1 - 10) continue;
+      const a = inWindow.find((x) => x.service === service && x.cr.execution_start >= when);
+      if (a) latencies.push(a.at - when - (a.cr.execution_end - a.cr.execution_start));
+    }
+    latencies.sort((x, y) => x - y);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+    await cluster.stop();
+    cluster = undefined;
+    // The baseline: as many bare node starts, their CPU read from our own children's rusage.
+    const selfChildrenCpu = () => {
+      const f = statFields('/proc/self/stat');
+      return (f[13]! + f[14]!) / tick;
+    };
+    const b0 = selfChildrenCpu();
+    for (let i = 0; i < jobs; i++) spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore', env: BENCH_ENV });
+    const nodeCpu = selfChildrenCpu() - b0;
+    const note = `${inWindow.length} results in the ${windowSeconds} s window; the agent used ${((cpuPerMinute / 60) * 100).toFixed(0)}% of one core`;
+    rows.push({ case: caseCpu, size: '-', subject: cpuPerMinute, baselineName: `node -e 0 x ${jobs} (CPU)`, baseline: nodeCpu, ratio: cpuPerMinute / nodeCpu, target: 'information', met: null, peakMiB: null, note });
+    console.log(`${caseCpu}: ${cpuPerMinute.toFixed(1)} CPU s per minute vs node -e 0 x ${jobs} ${nodeCpu.toFixed(1)} CPU s: ratio ${(cpuPerMinute / nodeCpu).toFixed(2)} (${note})`);
+    const latNote = `95th percentile of ${latencies.length} checks; median ${pct(0.5).toFixed(3)} s, max ${(latencies.at(-1) ?? NaN).toFixed(3)} s`;
+    rows.push({ case: caseLatency, size: '-', subject: pct(0.95), baselineName: 'check interval', baseline: 60, ratio: pct(0.95) / 60, target: 'information', met: null, peakMiB: null, note: latNote });
+    console.log(`${caseLatency}: ${latNote}`);
+  } catch (err) {
+    const why = (err as Error).message.split('\n')[0];
+    console.log(`${caseCpu}: not measured: ${why}`);
+    for (const name of [caseCpu, caseLatency]) {
+      rows.push({ case: name, size: '-', subject: NaN, baselineName: '-', baseline: NaN, ratio: NaN, target: 'information', met: false, peakMiB: null, note: `not measured: ${why}` });
+    }
+  } finally {
+    stopEvents();
+    await cluster?.stop();
+  }
+}
+
 async function main() {
   for (const exe of ['env-sync-run', 'check_env_sync']) {
     if (!have(exe)) throw new Error(`${exe} is not runnable: run npm run build first`);
@@ -364,6 +533,8 @@ async function main() {
       const [m, one] = measureTogether([{ cmd: [...cmd] }, oneCmd], STARTUP_RUNS) as [Measured, Measured];
       row({ case: name, size: '-', subject: m.wall, baselineName: 'one check_env_sync', baseline: one.wall, target: '<= 3', limit: 3, peakMiB: m.rssKiB / 1024 });
     }
+
+    await measureIcingaAgentLoad(data);
   } finally {
     if (!process.env.BENCH_KEEP) rmSync(data, { recursive: true, force: true });
   }

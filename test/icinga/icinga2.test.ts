@@ -12,8 +12,16 @@ import { makeTempDir, stateDirIn } from '../support/tmp.js';
 
 const CONF = join(REPO_ROOT, 'icinga-conf', 'icinga2');
 const COMMANDS = join(CONF, 'commands.conf');
-const SERVICES = join(CONF, 'services.conf');
+const SERVICES = {
+  agent: join(CONF, 'services-agent.conf'),
+  nrpe: join(CONF, 'services-nrpe.conf'),
+  passive: join(CONF, 'services-passive.conf'),
+  all: join(CONF, 'services-all.conf'),
+  order: join(CONF, 'services-order.conf'),
+};
+const ALL_SERVICES = Object.values(SERVICES);
 const SAMPLE_HOSTS = join(CONF, 'examples', 'hosts.conf');
+const NO_MATCH = /does not match anywhere/;
 
 describe('icinga2 configuration (icinga2 daemon -C)', function () {
   this.timeout(120_000);
@@ -27,13 +35,43 @@ describe('icinga2 configuration (icinga2 daemon -C)', function () {
   });
 
   it('accepts the CheckCommands, apply rules and sample hosts, creating one service per job and variant', function () {
-    const { configFile } = writeIcinga2Config({ dir: tmp.dir, pluginDir: PLUGIN_DIR, globalFiles: [COMMANDS], masterFiles: [SERVICES, SAMPLE_HOSTS] });
+    const { configFile } = writeIcinga2Config({ dir: tmp.dir, pluginDir: PLUGIN_DIR, globalFiles: [COMMANDS], masterFiles: [...ALL_SERVICES, SAMPLE_HOSTS] });
     const r = validateIcinga2(tmp.dir, configFile);
     expect(r.status, r.output).to.equal(0);
     expect(r.output).to.include('Finished validating the configuration file(s).');
     // Agent host: 2 jobs + "env-sync all" + 1 order; NRPE host: 2 jobs; passive host: 2 jobs.
     expect(r.output).to.match(/Instantiated 8 Services\./);
     expect(r.output).to.match(/Instantiated 3 Hosts\./);
+    expect(r.output).to.not.match(NO_MATCH);
+  });
+
+  // A master includes only the variant it uses; hosts of the other variants (in the sample file)
+  // are there too, and must not make their rules' absence matter.
+  for (const [variant, files, services] of [
+    ['agent', [SERVICES.agent], 2],
+    ['agent with "env-sync all" and the order check', [SERVICES.agent, SERVICES.all, SERVICES.order], 4],
+    ['NRPE', [SERVICES.nrpe], 2],
+    ['passive', [SERVICES.passive], 2],
+  ] as const) {
+    it(`accepts the ${variant} variant alone, with no "does not match anywhere" warning`, function () {
+      const { configFile } = writeIcinga2Config({ dir: tmp.dir, pluginDir: PLUGIN_DIR, globalFiles: [COMMANDS], masterFiles: [...files, SAMPLE_HOSTS] });
+      const r = validateIcinga2(tmp.dir, configFile);
+      expect(r.status, r.output).to.equal(0);
+      expect(r.output).to.match(new RegExp(`Instantiated ${services} Services?\\.`));
+      expect(r.output).to.not.match(NO_MATCH);
+    });
+  }
+
+  it('warns "does not match anywhere" for each variant file a master includes but does not use (why they are separate)', function () {
+    const onlyPassive = 'object Host "h" {\n  check_command = "dummy"\n  vars.env_sync_mode = "passive"\n  vars.env_sync_jobs["pull_x"] = {}\n}\n';
+    const { configFile } = writeIcinga2Config({ dir: tmp.dir, pluginDir: PLUGIN_DIR, globalFiles: [COMMANDS], masterFiles: ALL_SERVICES, extraMasterConfig: onlyPassive });
+    const r = validateIcinga2(tmp.dir, configFile);
+    expect(r.status, r.output).to.equal(0);
+    const warned = r.output.split('\n').filter((l) => NO_MATCH.test(l));
+    for (const unused of ['services-agent.conf', 'services-nrpe.conf', 'services-all.conf', 'services-order.conf']) {
+      expect(warned.filter((l) => l.includes(unused)), `${unused} in:\n${r.output}`).to.have.length(1);
+    }
+    expect(warned.filter((l) => l.includes('services-passive.conf'))).to.deep.equal([]);
   });
 
   it('rejects a service whose check command does not exist (the validation is real)', function () {
@@ -41,7 +79,7 @@ describe('icinga2 configuration (icinga2 daemon -C)', function () {
       dir: tmp.dir,
       pluginDir: PLUGIN_DIR,
       globalFiles: [COMMANDS],
-      masterFiles: [SERVICES],
+      masterFiles: ALL_SERVICES,
       extraMasterConfig: 'object Host "h" { check_command = "env_sync_no_such_command" }\n',
     });
     const r = validateIcinga2(tmp.dir, configFile);
@@ -144,7 +182,7 @@ object Host "sync-options" {
       dir: join(tmp.dir, 'icinga2'),
       pluginDir,
       globalFiles: [COMMANDS],
-      masterFiles: [SERVICES],
+      masterFiles: ALL_SERVICES,
       extraMasterConfig: hosts,
       api: { port: await freePort(), user: 'env-sync', password: 'test-secret-1' },
     });

@@ -266,7 +266,8 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     const instance = (name: string, withContrib: boolean, globalFiles: string[]) => {
       const dir = join(tmp.dir, name);
       mkdirSync(dir);
-      const { configFile } = writeIcinga2Config({ dir, pluginDir: '/usr/lib/nagios/plugins', globalFiles, masterFiles: [`${EXAMPLES}/icinga2/services.conf`, `${EXAMPLES}/icinga2/hosts.conf`] });
+      const rules = ['agent', 'nrpe', 'passive', 'all', 'order'].map((v) => `${EXAMPLES}/icinga2/services-${v}.conf`);
+      const { configFile } = writeIcinga2Config({ dir, pluginDir: '/usr/lib/nagios/plugins', globalFiles, masterFiles: [...rules, `${EXAMPLES}/icinga2/hosts.conf`] });
       // As Debian's icinga2.conf and constants.conf have it (the other contrib commands need the constant).
       if (withContrib) appendFileSync(configFile, 'const PluginContribDir = "/usr/lib/nagios/plugins"\ninclude <plugins-contrib>\n');
       return validateIcinga2(dir, configFile);

@@ -1,6 +1,8 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 
 export interface Daemon {
+  /** Its pid, which is also its process group's id. */
+  pid: number;
   /** Everything it printed so far. */
   log(): string;
   exited(): boolean;
@@ -25,6 +27,7 @@ export function startDaemon(cmd: string, args: string[], opts: SpawnOptions = {}
     }
   };
   return {
+    pid: child.pid ?? 0,
     log: () => output,
     exited: () => exited,
     async stop() {

@@ -141,20 +141,20 @@ export interface RunningIcinga2 {
   password: string;
   /** Everything the daemon printed so far (for failure messages). */
   log(): string;
-  api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  api: Icinga2Api;
   stop(): Promise<void>;
 }
 
-export async function startIcinga2(s: Icinga2Setup & { api: NonNullable<Icinga2Setup['api']> }): Promise<RunningIcinga2> {
-  requireIcinga2();
-  const { configFile, caCert } = writeIcinga2Config(s);
-  const ca = readFileSync(caCert!);
-  const daemon = startDaemon(ICINGA2, ['daemon', '-c', configFile, ...icinga2Defines(s.dir)], { // own process group: stop() ends the daemon and its helper processes together
-  });
+export type Icinga2Api = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ status: number; json: any }>;
 
-  const url = `https://127.0.0.1:${s.api.port}`;
-  const auth = 'Basic ' + Buffer.from(`${s.api.user}:${s.api.password}`).toString('base64');
-  const api: RunningIcinga2['api'] = (method, path, body) =>
+/**
+ * A client for an Icinga 2 REST API, TLS verified against ca. servername is the name the
+ * certificate must carry when the URL's host does not (an API on 127.0.0.1 whose certificate names
+ * its NodeName).
+ */
+export function icinga2ApiClient(url: string, ca: Buffer, user: string, password: string, servername?: string): Icinga2Api {
+  const auth = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+  return (method, path, body) =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
@@ -162,6 +162,7 @@ export async function startIcinga2(s: Icinga2Setup & { api: NonNullable<Icinga2S
         {
           method,
           ca,
+          ...(servername ? { servername } : {}),
           headers: {
             Accept: 'application/json',
             Authorization: auth,
@@ -189,6 +190,17 @@ export async function startIcinga2(s: Icinga2Setup & { api: NonNullable<Icinga2S
       req.on('error', reject);
       req.end(payload);
     });
+}
+
+export async function startIcinga2(s: Icinga2Setup & { api: NonNullable<Icinga2Setup['api']> }): Promise<RunningIcinga2> {
+  requireIcinga2();
+  const { configFile, caCert } = writeIcinga2Config(s);
+  const ca = readFileSync(caCert!);
+  const daemon = startDaemon(ICINGA2, ['daemon', '-c', configFile, ...icinga2Defines(s.dir)], { // own process group: stop() ends the daemon and its helper processes together
+  });
+
+  const url = `https://127.0.0.1:${s.api.port}`;
+  const api = icinga2ApiClient(url, ca, s.api.user, s.api.password);
 
   const stop = daemon.stop;
 
