@@ -226,7 +226,7 @@ async function measureIcingaAgentLoad(data: string): Promise<void> {
   symlinkSync(plugin('check_env_sync'), join(pluginDir, 'check_env_sync'));
   // Every job has a run on record (one real wrapper run, copied under each name), 1 in 50 failed.
   spawnSync(plugin('env-sync-run'), ['--no-syslog', '--state-dir', stateDir, '--job', 'seed', '--', 'true'], { stdio: 'ignore', env: BENCH_ENV });
-  const seed = readJobState(stateDir, 'seed')!.last!;
+  const seed = readJobState(stateDir, 'seed', null)!.last!;
   const names = Array.from({ length: jobs }, (_, i) => `job_${String(i).padStart(3, '0')}`);
   names.forEach((job, i) => {
     const ctx = { stateDir, job, bootId: null, holder: { runId: 'bench', pid: process.pid, startTicks: null, bootId: null, host: 'bench', start: new Date().toISOString() } };
