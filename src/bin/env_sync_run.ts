@@ -24,7 +24,8 @@ main().then(
     process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`env-sync-run: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    // Never a stack trace: one line that says what failed.
+    process.stderr.write(`env-sync-run: internal error: ${(err as Error)?.message ?? String(err)}\n`);
     process.exitCode = EXIT_USAGE;
   },
 );

@@ -1,7 +1,7 @@
 // `env-sync logs JOB [--follow]`: the job's lines from the rotated files back to --rotated, then the
 // live file, oldest first; --follow goes on with new lines, across rotation (tail-file follows the
 // renamed file to its end, then the new one).
-import { createReadStream } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync } from 'node:fs';
 import { jobLineRule } from '../syslog/jobLines.js';
 import { parseLine } from '../syslog/parseLine.js';
 import { rotatedFiles } from '../syslog/scan.js';
@@ -22,8 +22,14 @@ export async function printLogs(o: { job: string; syslog: string; rotated: numbe
   const { createInterface } = await import('node:readline');
   let n = 0;
   for (const file of rotatedFiles(o.syslog, o.rotated).reverse()) {
+    let fd: number | null = null;
     try {
-      const raw = createReadStream(file);
+      // Opened without blocking and checked on the descriptor: a FIFO or a directory in a log's
+      // place is named, never waited on.
+      fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw Object.assign(new Error(st.isDirectory() ? 'a directory' : 'not a regular file'), { code: st.isDirectory() ? 'EISDIR' : 'not a regular file' });
+      const raw = createReadStream(file, { fd, autoClose: false });
       let input: NodeJS.ReadableStream = raw;
       if (file.endsWith('.gz')) {
         const gunzip = (await import('node:zlib')).createGunzip();
@@ -40,6 +46,8 @@ export async function printLogs(o: { job: string; syslog: string; rotated: numbe
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code !== 'ENOENT') process.stderr.write(`env-sync: cannot read ${file} (${e.code ?? e.message})${e.code === 'EACCES' ? `: add your user to group adm` : ''}\n`);
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
   }
   return n;

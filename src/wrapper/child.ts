@@ -62,7 +62,17 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
     let timedOut = false;
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
-    const child = spawn(file, args, { detached: true, stdio: ['inherit', 'pipe', 'pipe'] });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file, args, { detached: true, stdio: ['inherit', 'pipe', 'pipe'] });
+    } catch (err) {
+      // spawn() throws, rather than emitting 'error', for arguments it refuses outright (an empty name).
+      const message = `command cannot be run: ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+      process.stderr.write(`env-sync-run: ${message}\n`);
+      reporter.event(`event=spawn-error job=${spec.job} run=${spec.runId} exit=127 ${message}`);
+      resolve({ outcome: 'spawn-error', exitCode: 127, signal: null, message });
+      return;
+    }
     const pgid = child.pid;
 
     const forward = (sig: NodeJS.Signals) => {

@@ -39,6 +39,7 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
   if ('text' in parsed) return parsed;
   const { values: v, rest: command } = parsed;
   if (command.length === 0) throw new UsageError('no COMMAND given: env-sync-run [options] -- COMMAND [ARG...]');
+  if (command[0] === '') throw new UsageError('COMMAND is an empty word: env-sync-run [options] -- COMMAND [ARG...]');
   const job = v.job ?? defaultJobName(command);
   if (job === undefined) throw new UsageError('no --job given and COMMAND has no -f FILE.cfg to name the job after: add --job NAME');
   try {
