@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real components the tests run (rsyslog, logrotate, logger, NRPE, icinga2, envdir, tmux,
-# libfaketime, journald and systemd-journal-remote, promtool, node_exporter, curl, lintian)
+# libfaketime, journald and systemd-journal-remote, promtool, node_exporter, curl, lintian, cron's
+# crontab and sudo)
 # from Debian's packages when they are missing. Tests never skip a missing tool: they fail and name this
 # script; run it as root (or install the packages listed below yourself).
 set -euo pipefail
@@ -30,6 +31,8 @@ declare -A need=(
   [prometheus-node-exporter]=prometheus-node-exporter
   [curl]=curl
   [lintian]=lintian
+  [crontab]=cron
+  [sudo]=sudo
   [mount]=mount
 )
 missing=()

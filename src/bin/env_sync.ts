@@ -4,11 +4,24 @@ import { judgeHost } from '../check/hostJobs.js';
 import { parseEnvSync } from '../cli/args.js';
 import { icinga2Config, nrpeConfig } from '../cli/configGen.js';
 import { CliError, hostOptions } from '../cli/hostOptions.js';
+import { writeInventoryFromCrontab } from '../cli/inventory.js';
 import { followLogs, printLogs } from '../cli/logs.js';
 import { rerun } from '../cli/rerun.js';
 import { show } from '../cli/show.js';
 import { status } from '../cli/status.js';
 import { MarkerError } from '../markers/read.js';
+
+/** One line from the person at the terminal (or whatever stdin holds); empty at its end. */
+async function ask(question: string): Promise<string> {
+  process.stderr.write(question);
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  for await (const line of rl) {
+    rl.close();
+    return line;
+  }
+  return '';
+}
 
 /** A job named on the command line, checked before any path is built from it. */
 function jobArg(job: string | undefined): string {
@@ -38,9 +51,10 @@ async function main(): Promise<number> {
       return 0;
     }
     case 'rerun':
-      return rerun(jobArg(parsed.positional), parsed.values);
+      return rerun(jobArg(parsed.positional), parsed.values, { out: process.stdout, err: process.stderr, ask });
     case 'config': {
       const a = parsed.values;
+      if (parsed.positional === 'inventory') return writeInventoryFromCrontab(a);
       const view = await judgeHost(hostOptions(a, true), new Date());
       const jobs = view.jobs.map((j) => ({ job: j.job, cron: j.cron }));
       process.stdout.write(parsed.positional === 'icinga2' ? icinga2Config(jobs, a.grace) : nrpeConfig(jobs, a.grace));

@@ -50,8 +50,10 @@ export function byState(jobs: readonly JobVerdict[]): JobVerdict[] {
  * check_env_sync_all's verdict: the worst job's state, counts by state naming the first few jobs of
  * each, one line a job in the long output, and each job's age and failure count as perfdata.
  */
-export function hostVerdict(jobs: readonly JobVerdict[], o: { missing: State; where: string; problems: string[] }): PluginResult {
-  if (jobs.length === 0) return { state: o.missing, summary: `no jobs found in ${o.where}`, longOutput: o.problems, perfdata: [] };
+export function hostVerdict(jobs: readonly JobVerdict[], o: { missing: State; where: string; problems: string[]; blind?: string | null | undefined }): PluginResult {
+  // Said in the first line: a host-wide OK that cannot see unwrapped jobs must not pass for a full one.
+  const blind = o.blind ? `; ${o.blind}` : '';
+  if (jobs.length === 0) return { state: o.missing, summary: `no jobs found in ${o.where}${blind}`, longOutput: o.problems, perfdata: [] };
   const sorted = byState(jobs);
   const counts = [0, 0, 0, 0];
   for (const j of sorted) counts[j.state]!++;
@@ -68,7 +70,7 @@ export function hostVerdict(jobs: readonly JobVerdict[], o: { missing: State; wh
   }
   return {
     state: worst(sorted.map((j) => j.state)),
-    summary: `${sorted.length} jobs: ${byStateWords.join(', ')}${extra ? `; ${extra}` : ''}`,
+    summary: `${sorted.length} jobs: ${byStateWords.join(', ')}${extra ? `; ${extra}` : ''}${blind}`,
     longOutput: [...sorted.map((j) => `[${STATE_NAMES[j.state]}] ${j.summary}`), ...o.problems],
     perfdata,
   };

@@ -1,10 +1,11 @@
 // The explaining, apart from the judging: what an engineer woken by the alert reads under its first
 // line — the other findings, the evidence of the run judged and where it came from, and how to run
 // the job again. Pure: facts and the judgement in, lines out.
-import { REDACTED } from '../common/redact.js';
-import { shellQuote } from '../common/shell.js';
 import { STATE_NAMES } from '../common/states.js';
+import { pasteLine } from '../cron/rerun.js';
+import { runningPath, statePath } from '../markers/paths.js';
 import type { Run } from '../markers/types.js';
+import { chooseRerun, envSyncRerun, type RerunSources } from './rerunChoice.js';
 import { isErrorText } from '../syslog/jobLines.js';
 import type { SyslogEntry } from '../syslog/types.js';
 import { isFailed, ordered } from './judge.js';
@@ -17,22 +18,21 @@ function evidenceLine(e: SyslogEntry): string {
   return `${e.file}: ${hms} ${e.tag}: ${e.message}`;
 }
 
-export function rerunCommand(job: string, run: Pick<Run, 'argv' | 'user' | 'part'>): string {
-  const wrapped = ['env-sync-run', '--job', job, ...(run.part ? ['--part', run.part] : []), '--', ...run.argv];
-  return `sudo -u ${shellQuote([run.user])} ${shellQuote(wrapped)}`;
-}
-
-/** The JOBLIST form: the part selected by the environment, the same command, recorded under its part. */
-function partRerunCommand(job: string, run: Pick<Run, 'argv' | 'part'>): string {
-  return `JOBLIST=${shellQuote([run.part ?? ''])} ${shellQuote(['env-sync-run', '--job', job, '--part', run.part ?? '', '--', ...run.argv])}`;
-}
-
 /** How many evidence lines: 5, 20 with -v, 200 with -vv. */
 function evidenceLines(verbose: number): number {
   return verbose >= 2 ? 200 : verbose === 1 ? 20 : 5;
 }
 
-export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: { syslog: string }): string[] {
+export interface ExplainOptions {
+  syslog: string;
+  stateDir: string;
+  /** The option table's default state directory: a re-run keeps any other. */
+  defaultStateDir: string;
+  /** This installation's env-sync-run, added to a re-run whose cron line lacks it. */
+  envSyncRun: string;
+}
+
+export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: ExplainOptions): string[] {
   if (j.noRecord) {
     if (facts.syslogProblems.length) return facts.syslogProblems.slice(1).map((p) => `${p.path}: ${p.problem}; ${p.fix}`);
     return ['Is the job spelled right, and is its cron line wrapped with env-sync-run? (--missing chooses this state)'];
@@ -67,13 +67,32 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: { s
     if (ev?.partial) long.push(`  (older lines of this run were not read; all of them: env-sync logs ${j.job})`);
   }
   for (const p of facts.syslogProblems) long.push(`Cannot read ${p.path}: ${p.problem}; ${p.fix}`);
+  if (facts.inventoryProblem) long.push(`Cannot use the job inventory: ${facts.inventoryProblem}`);
 
-  // Jobs run in parts (old JOBLIST syncs): re-run just the parts whose last run failed.
-  const failedPartRuns = Object.values(facts.jobState?.parts ?? {}).filter(isFailed);
-  if (failedPartRuns.length) {
-    for (const p of failedPartRuns) long.push(`Re-run part ${p.part} (as ${p.user}): ${partRerunCommand(j.job, p)}`);
-  } else if (judged) long.push(`Re-run: ${rerunCommand(j.job, judged)}`);
-  else if (syslogOnlyRun) long.push(`Re-run: sudo -u govuk-backup ${syslogOnlyRun.argv}`);
-  if (judged?.argv.some((a) => a.includes(REDACTED))) long.push('(secrets were redacted from the recorded command: put them back before running it)');
+  long.push(...rerunLines(facts, j, o));
   return long;
+}
+
+/**
+ * How to run the job again: the full command when one can be trusted and shown (pasted as root, it
+ * runs as the job's user as cron ran it), and always `sudo env-sync rerun JOB`, which reads the
+ * crontab as root, shows the command and asks. Jobs run in parts: just the parts that failed.
+ */
+function rerunLines(facts: CheckFacts, j: Judgement, o: ExplainOptions): string[] {
+  const sources: RerunSources = { job: j.job, user: facts.trust.user, cron: facts.cron, inventory: facts.inventory, run: j.judged, markerPath: j.judged ? markerPathOf(o.stateDir, j.job, j.judged) : null };
+  const target = { stateDir: o.stateDir, defaultStateDir: o.defaultStateDir, envSyncRun: o.envSyncRun };
+  const failedParts = Object.values(facts.jobState?.parts ?? {}).filter(isFailed);
+  const lines: string[] = [];
+  for (const p of failedParts) {
+    const choice = chooseRerun({ ...sources, run: p, markerPath: statePath(o.stateDir, j.job) }, target, p.part);
+    lines.push(choice.plan ? `Re-run part ${p.part}: ${pasteLine(choice.plan)}` : `Re-run part ${p.part}: ${envSyncRerun(j.job, p.part)} (${choice.why})`);
+  }
+  if (failedParts.length) return [...lines, `Or: ${envSyncRerun(j.job)} (shows the command and asks; --dry-run prints it, --exec runs it)`];
+  const choice = chooseRerun(sources, target);
+  if (choice.plan) return [`Re-run: ${pasteLine(choice.plan)}`, `  (as ${choice.plan.user.name}, from ${choice.plan.source}; or: ${envSyncRerun(j.job)}, which shows the command and asks)`];
+  return [`Re-run: ${envSyncRerun(j.job)} (reads the crontab as root, shows the command and asks; no full command here: ${choice.why})`];
+}
+
+function markerPathOf(stateDir: string, job: string, run: Run): string {
+  return run.outcome === 'running' ? runningPath(stateDir, job, run.runId) : statePath(stateDir, job);
 }

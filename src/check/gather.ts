@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { processLiveness, readBootId } from '../common/host.js';
 import { readJobState, readRunningMarkers } from '../markers/read.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
+import { MarkerError } from '../markers/errors.js';
+import { readInventory } from '../cron/inventory.js';
+import type { CronJob } from '../cron/crontab.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../syslog/jobQueries.js';
 import type { ScanOptions, SyslogProblem } from '../syslog/types.js';
 import { previousScheduledRun } from '../cron/schedule.js';
@@ -20,6 +23,8 @@ export interface GatherOptions {
   schedule?: string | undefined;
   /** What is known of the job's user (--user, the crontab's owner): whose markers to trust. */
   trust?: TrustHints | undefined;
+  /** The job's crontab line, when the caller read the crontab. */
+  cron?: CronJob | null | undefined;
   deadline: number;
   onStage: (stage: string) => void;
   /** Host-wide views judge many jobs at once and skip the per-run evidence search in syslog. */
@@ -93,5 +98,13 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     o.onStage('computing the schedule');
     previousScheduled = await previousScheduledRun(o.schedule, now);
   }
-  return { jobState, running, rebootLock, evidence, syslogOnly, syslogProblems, previousScheduled };
+  let inventory: CheckFacts['inventory'] = null;
+  let inventoryProblem: string | null = null;
+  try {
+    inventory = readInventory(o.stateDir, trust)?.jobs.find((j) => j.job === o.job) ?? null;
+  } catch (err) {
+    if (!(err instanceof MarkerError)) throw err;
+    inventoryProblem = err.message;
+  }
+  return { jobState, running, rebootLock, evidence, syslogOnly, syslogProblems, previousScheduled, trust, cron: o.cron ?? null, inventory, inventoryProblem };
 }

@@ -5,7 +5,8 @@ import { readBoundedText, ReadProblem } from '../common/boundedRead.js';
 import type { State } from '../common/states.js';
 import { parseCrontab, readUserCrontab, type CronJob } from '../cron/crontab.js';
 import { listJobs, MarkerError } from '../markers/read.js';
-import type { TrustHints } from '../markers/trust.js';
+import { jobTrust, type TrustHints } from '../markers/trust.js';
+import { inventoryJobs, readInventory } from '../cron/inventory.js';
 import { jobVerdict, unreadableJob, type JobVerdict } from './aggregate.js';
 import { gather } from './gather.js';
 import { judge } from './judge.js';
@@ -29,12 +30,16 @@ export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'mis
 export interface HostView {
   jobs: JobVerdict[];
   problems: string[];
+  /** Why jobs that never wrote a marker (unwrapped, never run) cannot be seen: no crontab, no inventory. */
+  blind: string | null;
 }
 
 // A crontab is a few KiB; anything far larger is not one (and /dev/zero must not fill the memory).
 const MAX_CRONTAB_BYTES = 1024 * 1024;
 
 export interface LoadedCrontab {
+  /** The crontab's text, when it was read. */
+  text: string | null;
   jobs: CronJob[];
   problems: string[];
   /** Who owns the crontab file given with --crontab (root's is no evidence of the jobs' user). */
@@ -45,35 +50,50 @@ export async function loadCrontab(o: { crontab?: string | undefined; user?: stri
   if (o.crontab) {
     try {
       const text = readBoundedText(o.crontab, { maxBytes: MAX_CRONTAB_BYTES });
-      if (text === null) return { jobs: [], problems: [`--crontab ${o.crontab} does not exist; give the crontab file of the jobs' user`], owner: null };
+      if (text === null) return { text: null, jobs: [], problems: [`--crontab ${o.crontab} does not exist; give the crontab file of the jobs' user`], owner: null };
       const uid = statSync(o.crontab).uid;
-      return { jobs: parseCrontab(text), problems: [], owner: uid === 0 ? null : uid };
+      return { text, jobs: parseCrontab(text), problems: [], owner: uid === 0 ? null : uid };
     } catch (err) {
       const why = err instanceof ReadProblem ? err.problem : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
-      return { jobs: [], problems: [`cannot read --crontab ${o.crontab} (${why}); give a readable crontab file`], owner: null };
+      return { text: null, jobs: [], problems: [`cannot read --crontab ${o.crontab} (${why}); give a readable crontab file`], owner: null };
     }
   }
   if (o.user) {
     const r = await readUserCrontab(o.user);
-    return { jobs: r.text === null ? [] : parseCrontab(r.text), problems: r.problem ? [r.problem] : [], owner: null };
+    return { text: r.text, jobs: r.text === null ? [] : parseCrontab(r.text), problems: r.problem ? [r.problem] : [], owner: null };
   }
-  return { jobs: [], problems: [], owner: null };
+  return { text: null, jobs: [], problems: [], owner: null };
 }
 
 export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
   const cron = await loadCrontab(o);
   const byJob = new Map<string, CronJob>();
+  const problems = [...cron.problems];
+  let blind: string | null = null;
+  if (!cron.jobs.length) {
+    // Without the crontab (user nagios cannot read it), the job inventory the wrapper keeps in the
+    // state directory lists every job of the crontab, the unwrapped ones too.
+    try {
+      const inv = readInventory(o.stateDir, jobTrust(o.stateDir, null, { ...o.trust, crontabOwner: cron.owner }));
+      if (inv) for (const c of inventoryJobs(inv)) byJob.set(c.job, c);
+      else if (!o.crontab) blind = `unwrapped jobs not seen: ${cron.problems.length ? 'the crontab cannot be read' : 'no crontab given'} and there is no job inventory in ${o.stateDir} (a wrapped run writes it; as root: env-sync config inventory)`;
+    } catch (err) {
+      if (!(err instanceof MarkerError)) throw err;
+      problems.push(err.message);
+      blind = `unwrapped jobs not seen: the job inventory cannot be trusted (${err.path})`;
+    }
+  }
   for (const c of cron.jobs) byJob.set(c.job, c);
   const names = new Set([...listJobs(o.stateDir), ...byJob.keys()]);
   const jobs: JobVerdict[] = [];
   for (const job of [...names].sort()) {
     const c = byJob.get(job) ?? null;
     try {
-      const facts = await gather({ ...o, job, schedule: c?.schedule, trust: { ...o.trust, crontabOwner: cron.owner }, onStage: () => undefined }, now);
+      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner: cron.owner }, onStage: () => undefined }, now);
       jobs.push(jobVerdict(job, facts, judge(facts, { ...o, job, schedule: c?.schedule }, now), c));
     } catch (err) {
       jobs.push(unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c));
     }
   }
-  return { jobs, problems: cron.problems };
+  return { jobs, problems, blind };
 }

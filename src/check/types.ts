@@ -2,6 +2,9 @@
 import type { Liveness } from '../common/host.js';
 import type { Range } from '../common/range.js';
 import type { State } from '../common/states.js';
+import type { CronJob } from '../cron/crontab.js';
+import type { InventoryJob } from '../cron/inventory.js';
+import type { JobTrust } from '../markers/trust.js';
 import type { JobState, Run, RunningMarker } from '../markers/types.js';
 import type { Metric } from '../output/perfdata.js';
 import type { RunEvidence, SyslogOnlyRun } from '../syslog/jobQueries.js';
@@ -17,6 +20,14 @@ export interface CheckFacts {
   syslogOnly: { run: SyslogOnlyRun | null; lastSuccessEnd: Date | null } | null;
   syslogProblems: SyslogProblem[];
   previousScheduled: Date | null;
+  /** Whose job this is (the trust rules): whose markers count, who runs a re-run. */
+  trust: JobTrust;
+  /** The job's crontab line, where the crontab was read (host-wide views, env-sync as root). */
+  cron: CronJob | null;
+  /** The job's entry in the job inventory of the state directory. */
+  inventory: InventoryJob | null;
+  /** Why the inventory could not be used, when it could not. */
+  inventoryProblem: string | null;
 }
 
 /** The limits a job is judged against, and where its records are (for the words). */

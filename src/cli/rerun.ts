@@ -1,48 +1,70 @@
-// `env-sync rerun JOB [--exec]`: the job's command as a person should run it again, printed or run.
-import { realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import type { Values } from '../common/options.js';
-import { currentUser } from '../common/host.js';
-import { REDACTED } from '../common/redact.js';
-import { shellQuote } from '../common/shell.js';
-import { rerunCommand } from '../check/explain.js';
+// `env-sync rerun JOB [--part P] [--exec | --dry-run]`: the job again, as cron ran it, as its user
+// (src/cron/rerun.ts, src/check/rerunChoice.ts). Shows the command and asks; --exec runs it without
+// asking, --dry-run prints it. Run as root it reads the crontab; as another user it needs the job
+// inventory, and says so rather than guess.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { siblingExecutable } from '../common/install.js';
+import { optionSpec, type Values } from '../common/options.js';
+import { chooseRerun } from '../check/rerunChoice.js';
 import { loadCrontab } from '../check/hostJobs.js';
-import { rerunArgv, rerunCommandLine } from '../cron/rerun.js';
+import { readInventory } from '../cron/inventory.js';
+import { pasteLine, rerunArgv, type RerunPlan } from '../cron/rerun.js';
+import { statePath } from '../markers/paths.js';
 import { readJobState } from '../markers/read.js';
-import { hintsFor, jobTrust } from '../markers/trust.js';
+import { jobTrust } from '../markers/trust.js';
 import { CliError, hostOptions } from './hostOptions.js';
 
-export async function rerun(job: string, a: Values<'env-sync rerun'>): Promise<number> {
+/** The plan for the job, or a CliError saying why there is none. */
+export async function planRerun(job: string, a: Values<'env-sync rerun'>): Promise<{ plan: RerunPlan; notes: string[] }> {
   const o = hostOptions(a, true);
-  const cron = (await loadCrontab(o)).jobs.find((c) => c.job === job) ?? null;
-  let argv: string[];
-  let user = a.user;
-  if (cron) {
-    argv = rerunArgv(cron);
-    if (cron.shellOperator && a.exec) throw new CliError(`the crontab line ${cron.lineNo} of ${job} uses the shell ('${cron.shellOperator}'); run it yourself:\n${rerunCommandLine(cron, user, currentUser())}`);
-  } else {
-    const last = readJobState(o.stateDir, job, jobTrust(o.stateDir, job, hintsFor(a.user)))?.last;
-    if (!last) throw new CliError(`${job} is neither in the crontab (${o.crontab ?? `of ${o.user}`}) nor recorded in ${o.stateDir}: nothing to re-run`);
-    if (last.argv.some((w) => w.includes(REDACTED))) throw new CliError(`the recorded command of ${job} had secrets redacted; re-run it from the crontab (--crontab FILE or --user USER)`);
-    user = last.user;
-    argv = ['env-sync-run', '--job', job, ...(last.part ? ['--part', last.part] : []), '--', ...last.argv];
+  const crontab = await loadCrontab(o);
+  const cron = crontab.jobs.find((c) => c.job === job) ?? null;
+  const trust = jobTrust(o.stateDir, job, { ...o.trust, crontabOwner: crontab.owner });
+  const notes: string[] = [];
+  let inventory = null;
+  try {
+    inventory = readInventory(o.stateDir, trust)?.jobs.find((j) => j.job === job) ?? null;
+  } catch (err) {
+    notes.push(`the job inventory is not used: ${(err as Error).message}`);
   }
-  const printed = cron ? rerunCommandLine(cron, user, currentUser()) : rerunCommand(job, { argv: argv.slice(argv.indexOf('--') + 1), user, part: null });
+  const state = readJobState(o.stateDir, job, trust);
+  const run = a.part ? (state?.parts[a.part] ?? null) : (state?.last ?? null);
+  if (a.part && !run) throw new CliError(`${job} has no recorded run of part ${a.part} in ${o.stateDir}: nothing to re-run`);
+  if (!cron && !inventory && crontab.problems.length) notes.push(...crontab.problems);
+  const choice = chooseRerun(
+    { job, user: trust.user, cron, inventory, run, markerPath: run ? statePath(o.stateDir, job) : null },
+    { stateDir: o.stateDir, defaultStateDir: String(optionSpec('stateDir').default), envSyncRun: siblingExecutable('env-sync-run') },
+    a.part ?? null,
+  );
+  if (!choice.plan) throw new CliError(`cannot re-run ${job}: ${choice.why}${notes.length ? ` (${notes.join('; ')})` : ''}; as root, env-sync reads the crontab of --user (default govuk-backup)`);
+  const lock = join(o.rebootLockDir, `reboot_lock-env-sync_${job}`);
+  if (existsSync(lock)) notes.push(`${lock} is there: this re-run does not wait for it (with_reboot_lock is left out), but the next cron run will; remove it if no sync is running`);
+  return { plan: choice.plan, notes };
+}
+
+export async function rerun(job: string, a: Values<'env-sync rerun'>, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; ask: (q: string) => Promise<string> }): Promise<number> {
+  if (a.exec && a.dryRun) throw new CliError('--exec and --dry-run: give one of them');
+  const { plan, notes } = await planRerun(job, a);
+  io.out.write(`${pasteLine(plan)}\n`);
+  for (const n of notes) io.err.write(`env-sync: ${n}\n`);
+  if (a.dryRun) return 0;
+  io.err.write(`env-sync: runs as ${plan.user.name}, from ${plan.source}\n`);
   if (!a.exec) {
-    process.stdout.write(`${printed}\n`);
-    return 0;
+    const answer = (await io.ask(`Run it now? [y/N] `)).trim().toLowerCase();
+    if (answer !== 'y' && answer !== 'yes') {
+      io.err.write('env-sync: not run\n');
+      return 1;
+    }
   }
-  // Run our own env-sync-run, whatever PATH holds, as the job's user so the markers stay theirs.
-  const self = join(dirname(realpathSync(process.argv[1] ?? '.')), 'env-sync-run');
-  const real = argv.map((w) => (w === 'env-sync-run' ? self : w));
-  const asUser = user === currentUser() ? real : process.getuid?.() === 0 ? ['runuser', '-u', user, '--', ...real] : ['sudo', '-u', user, ...real];
-  process.stderr.write(`env-sync: running ${shellQuote(asUser)}\n`);
+  const argv = rerunArgv(plan, process.getuid?.() ?? -1);
+  io.err.write(`env-sync: running it as ${plan.user.name}\n`);
   // Loaded here: child_process brings net and the stream modules, which `env-sync status` never needs.
   const { spawn } = await import('node:child_process');
-  const child = spawn(asUser[0]!, asUser.slice(1), { stdio: 'inherit' });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
   return new Promise((resolve) => {
     child.on('error', (err) => {
-      process.stderr.write(`env-sync: cannot run ${asUser[0]}: ${err.message}\n`);
+      io.err.write(`env-sync: cannot run ${argv[0]}: ${err.message}\n`);
       resolve(127);
     });
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? 15 : 0)));

@@ -1,11 +1,13 @@
 // `env-sync show JOB`: the verdict with all its evidence, the last runs and the re-run command.
 import type { Values } from '../common/options.js';
-import { currentUser } from '../common/host.js';
 import { clock, duration } from '../common/timeWords.js';
 import { gather } from '../check/gather.js';
 import { loadCrontab } from '../check/hostJobs.js';
-import { verdict } from '../check/verdict.js';
-import { rerunCommandLine } from '../cron/rerun.js';
+import { judge } from '../check/judge.js';
+import { chooseRerun } from '../check/rerunChoice.js';
+import { explainOptions, verdict } from '../check/verdict.js';
+import { pasteLine } from '../cron/rerun.js';
+import { statePath } from '../markers/paths.js';
 import { render } from '../output/pluginOutput.js';
 import { hostOptions } from './hostOptions.js';
 import type { State } from '../common/states.js';
@@ -13,10 +15,15 @@ import type { State } from '../common/states.js';
 export async function show(job: string, a: Values<'env-sync show'>, out: NodeJS.WritableStream): Promise<State> {
   const now = new Date();
   const o = hostOptions(a, false);
-  const cron = (await loadCrontab(o)).jobs.find((c) => c.job === job) ?? null;
-  const facts = await gather({ ...o, job, schedule: cron?.schedule, onStage: () => undefined }, now);
-  const v = verdict(facts, { ...o, job, schedule: cron?.schedule }, now, 2);
-  const rerun = cron ? rerunCommandLine(cron, a.user, currentUser()) : null;
+  const crontab = await loadCrontab(o);
+  const cron = crontab.jobs.find((c) => c.job === job) ?? null;
+  const facts = await gather({ ...o, job, schedule: cron?.schedule, cron, trust: { ...o.trust, crontabOwner: crontab.owner }, onStage: () => undefined }, now);
+  const policy = { ...o, job, schedule: cron?.schedule };
+  const v = verdict(facts, policy, now, 2);
+  const judged = judge(facts, policy, now).judged;
+  const how = explainOptions(policy);
+  const choice = chooseRerun({ job, user: facts.trust.user, cron, inventory: facts.inventory, run: judged, markerPath: judged ? statePath(o.stateDir, job) : null }, how);
+  const rerun = choice.plan ? pasteLine(choice.plan) : null;
   if (a.json) {
     out.write(`${JSON.stringify({ schema: 1, job, verdict: v, schedule: cron?.schedule ?? null, rerun, history: facts.jobState?.history ?? [] }, null, 2)}\n`);
     return v.state;
@@ -29,6 +36,5 @@ export async function show(job: string, a: Values<'env-sync show'>, out: NodeJS.
       out.write(`  ${clock(new Date(h.start), now).padEnd(17)} ${h.outcome.padEnd(15)} exit ${String(h.exitCode ?? '-').padEnd(4)} ${h.durationSeconds != null ? duration(h.durationSeconds) : '-'}${h.part ? `  part ${h.part}` : ''}  ${h.runId}\n`);
     }
   }
-  if (rerun) out.write(`\nRe-run from the crontab line ${cron!.lineNo}: ${rerun}\n`);
   return v.state;
 }

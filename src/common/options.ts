@@ -133,7 +133,8 @@ export const OPTIONS = {
   json: option({ flag: 'json', kind: 'boolean', default: false, describe: 'Machine-readable output', parse: bool }),
   order: option({ flag: 'order', kind: 'array', arg: 'FIRST:THEN[:WITHIN]', describe: 'THEN must follow FIRST (e.g. copy_data_to_staging:data_sync_complete:2h)', parse: words }),
   follow: option({ flag: 'follow', alias: ['f'], kind: 'boolean', default: false, describe: 'Keep following, across rotation', parse: bool }),
-  exec: option({ flag: 'exec', kind: 'boolean', default: false, describe: "Run it now, as the job's user (without it: print it)", parse: bool }),
+  exec: option({ flag: 'exec', kind: 'boolean', default: false, describe: "Run it now, as the job's user, without asking", parse: bool }),
+  dryRun: option({ flag: 'dry-run', kind: 'boolean', default: false, describe: 'Print the command and run nothing', parse: bool }),
 } as const;
 
 export type OptionId = keyof typeof OPTIONS;
@@ -208,15 +209,15 @@ could not be run; 75 if another run of the job was still running (--overlap skip
   },
   'env-sync rerun': {
     kind: 'cli',
-    usage: "Print (or with --exec run) the job's command under env-sync-run as its user",
-    options: [...CLI_COMMON, 'exec'],
+    usage: "Re-run the job as cron ran it, as its user, under env-sync-run: show the command and ask (--exec: run it, --dry-run: print it)",
+    options: [...CLI_COMMON, 'part', 'exec', 'dryRun'],
     positional: { name: 'job', describe: 'The job' },
   },
   'env-sync config': {
     kind: 'cli',
-    usage: 'Icinga 2 host variables or NRPE command lines for the jobs found',
+    usage: 'Icinga 2 host variables or NRPE command lines for the jobs found; or the job inventory, written',
     options: [...CLI_COMMON],
-    positional: { name: 'kind', describe: 'icinga2 or nrpe', choices: ['icinga2', 'nrpe'] },
+    positional: { name: 'kind', describe: 'icinga2, nrpe, or inventory (write the job inventory for nagios, as root)', choices: ['icinga2', 'nrpe', 'inventory'] },
   },
 } as const satisfies Record<CommandName, CommandSpec>;
 

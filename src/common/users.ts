@@ -32,7 +32,25 @@ function local(): User[] {
   return passwd;
 }
 
+// getent is asked only where /etc/nsswitch.conf names a source beyond the local files (LDAP, sss…):
+// elsewhere it could not know more than /etc/passwd, and a check must not start a process for nothing.
+let remoteSources: boolean | null = null;
+function hasRemoteSources(): boolean {
+  if (remoteSources === null) {
+    let conf: string | null = null;
+    try {
+      conf = readBoundedText('/etc/nsswitch.conf', { maxBytes: 64 * 1024 });
+    } catch {
+      conf = null;
+    }
+    const line = /^passwd:\s*(.*)$/m.exec(conf ?? '')?.[1] ?? 'files';
+    remoteSources = line.split(/\s+/).some((s) => s !== '' && !/^(files|compat|systemd|\[.*\])$/.test(s));
+  }
+  return remoteSources;
+}
+
 function getent(key: string): User | null {
+  if (!hasRemoteSources()) return null;
   // Loaded only here: child_process is not on a plugin's usual path (test/startup.test.ts).
   const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
   const r = spawnSync('getent', ['passwd', key], { encoding: 'utf8', timeout: 5000, maxBuffer: 64 * 1024 });

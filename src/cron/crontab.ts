@@ -5,8 +5,10 @@ export interface CronJob {
   job: string;
   /** 5-field schedule, or an @keyword translated to one. */
   schedule: string;
-  /** The command part of the line, as written. */
+  /** The command part of the line, as written: what cron hands to /bin/sh -c. */
   command: string;
+  /** The crontab's VAR=value lines in force for this line, which cron puts in the job's environment. */
+  env: Record<string, string>;
   words: string[];
   shellOperator: string | null;
   puppetName: string | null;
@@ -46,6 +48,7 @@ function jobOf(words: string[], puppetName: string | null): { job: string | null
  */
 export function parseCrontab(text: string): CronJob[] {
   const jobs: CronJob[] = [];
+  const env: Record<string, string> = {};
   let puppetName: string | null = null;
   text.split('\n').forEach((raw, idx) => {
     const line = raw.trim();
@@ -56,7 +59,13 @@ export function parseCrontab(text: string): CronJob[] {
       return;
     }
     if (line.startsWith('#')) return;
-    if (/^[A-Za-z_][A-Za-z0-9_]*\s*=/.test(line)) return; // environment setting
+    const setting = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (setting) {
+      // cron(8): NAME = value, the value optionally in quotes, which are taken off.
+      const raw = setting[2]!;
+      env[setting[1]!] = /^(["']).*\1$/.test(raw) ? raw.slice(1, -1) : raw;
+      return;
+    }
     let schedule: string;
     let command: string;
     if (line.startsWith('@')) {
@@ -77,7 +86,7 @@ export function parseCrontab(text: string): CronJob[] {
     if (!isSync) return;
     const { job, wrapped } = jobOf(words, name);
     if (!job || !isValidName(job)) return;
-    jobs.push({ job, schedule, command, words, shellOperator, puppetName: name, lineNo: idx + 1, wrapped });
+    jobs.push({ job, schedule, command, env: { ...env }, words, shellOperator, puppetName: name, lineNo: idx + 1, wrapped });
   });
   return jobs;
 }

@@ -100,7 +100,7 @@ function checkRun(path: string, where: string, v: unknown, allowRunning: boolean
   for (const f of ['childPid', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks'] as const) {
     if (r[f] !== undefined && !isNumOrNull(r[f])) throw bad(f);
   }
-  for (const f of ['signal', 'bootId', 'message'] as const) if (r[f] !== undefined && !isStrOrNull(r[f])) throw bad(f);
+  for (const f of ['signal', 'bootId', 'message', 'cronCommand', 'cronCwd'] as const) if (r[f] !== undefined && !isStrOrNull(r[f])) throw bad(f);
   if (!Array.isArray(r.argv) || !r.argv.every(isStr)) throw bad('argv');
   const outcomeOk = (OUTCOMES as readonly unknown[]).includes(r.outcome) || (allowRunning && r.outcome === 'running');
   if (!outcomeOk) throw bad('outcome');
@@ -114,7 +114,7 @@ function checkRun(path: string, where: string, v: unknown, allowRunning: boolean
 }
 
 // Fields older markers may lack (schema 1 grew them); absent means null.
-const NULL_WHEN_ABSENT = ['childPid', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks', 'signal', 'bootId', 'message'] as const;
+const NULL_WHEN_ABSENT = ['childPid', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks', 'signal', 'bootId', 'message', 'cronCommand', 'cronCwd'] as const;
 
 /** The job's finished-run state, or null when the job has never finished a run here. */
 /** The job's state.json; `trust` null only for the wrapper reading its own files. */

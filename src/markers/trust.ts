@@ -6,7 +6,7 @@
 // to the state directory are owned by the job's user or root and writable by no one else: a
 // stranger who could write any of them could plant a marker that turns a CRITICAL into an OK.
 import { lstatSync, statSync, type Stats } from 'node:fs';
-import { nameOf, userByName, type User } from '../common/users.js';
+import { nameOf, userById, userByName, type User } from '../common/users.js';
 import { MarkerError } from './errors.js';
 import { jobDir } from './paths.js';
 
@@ -32,26 +32,31 @@ export function hintsFor(user: string | undefined): TrustHints {
   return user !== undefined && userByName(user) ? { user } : {};
 }
 
-export function jobTrust(stateDir: string, job: string, hints: TrustHints = {}): JobTrust {
+/** The job's user for one job, or (job null) for the state directory as a whole. */
+export function jobTrust(stateDir: string, job: string | null, hints: TrustHints = {}): JobTrust {
   if (hints.user !== undefined) {
     const u = userByName(hints.user);
     if (!u) throw new UnknownUserError(`--user: no user ${JSON.stringify(hints.user)} on this host; name the user the job runs as (e.g. govuk-backup)`);
     return { user: u, source: '--user' };
   }
-  if (hints.crontabOwner) {
-    const u = { name: nameOf(hints.crontabOwner), uid: hints.crontabOwner, gid: -1, home: '' };
-    return { user: u, source: "the crontab's owner" };
-  }
-  for (const [dir, follow] of [[stateDir, true], [jobDir(stateDir, job), false]] as const) {
+  if (hints.crontabOwner) return { user: ownerAsUser(hints.crontabOwner), source: "the crontab's owner" };
+  const dirs: Array<[string, boolean]> = [[stateDir, true]];
+  if (job !== null) dirs.push([jobDir(stateDir, job), false]);
+  for (const [dir, follow] of dirs) {
     let st: Stats | undefined;
     try {
       st = (follow ? statSync : lstatSync)(dir, { throwIfNoEntry: false });
     } catch {
       st = undefined;
     }
-    if (st && st.isDirectory() && st.uid !== 0) return { user: { name: nameOf(st.uid), uid: st.uid, gid: st.gid, home: '' }, source: `the owner of ${dir}` };
+    if (st && st.isDirectory() && st.uid !== 0) return { user: ownerAsUser(st.uid, st.gid), source: `the owner of ${dir}` };
   }
   return { user: null, source: 'none: only root-owned markers are trusted' };
+}
+
+/** The user owning a file, as the password database knows it (its home for a re-run); an id alone where it does not. */
+function ownerAsUser(uid: number, gid = -1): User {
+  return userById(uid) ?? { name: nameOf(uid), uid, gid, home: '/' };
 }
 
 const TRUST_FIX = 'check who changed it';

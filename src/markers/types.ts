@@ -1,6 +1,7 @@
 // The marker format: the contract between env-sync-run and the checks. docs/markers.md describes it
 // field by field; bump MARKER_SCHEMA on any change a reader of the old schema would misread.
-export const MARKER_SCHEMA = 1;
+// 2: a run records the cron command it was started by (cronCommand, cronCwd); schema 1 is still read.
+export const MARKER_SCHEMA = 2;
 
 /** Runs kept in a job's history; lines of output kept with a run, and the bytes of each. */
 export const HISTORY_LIMIT = 50;
@@ -54,9 +55,13 @@ export interface Run {
   wrapperStartTicks: number | null;
   childPid: number | null;
   bootId: string | null;
-  /** The wrapped command, credentials in URLs replaced by "***". */
+  /** The wrapped command, secrets replaced by "***". */
   argv: string[];
   cwd: string;
+  /** The `/bin/sh -c` text of the cron ancestor that started the run, secrets replaced; null when none. */
+  cronCommand: string | null;
+  /** That shell's working directory (cron's: the user's home). */
+  cronCwd: string | null;
   /** ISO 8601 UTC. */
   start: string;
   end: string | null;

@@ -10,6 +10,8 @@ import { EXIT_SKIPPED, type WrapperOptions } from './options.js';
 import { OutputTail } from './outputTap.js';
 import { redactArgv, redactText } from '../common/redact.js';
 import { syslogReporter, type RunReporter } from './report.js';
+import { cronInvocation, type CronInvocation } from './invocation.js';
+import { refreshInventory, type InventoryRefresh } from './inventoryRefresh.js';
 import { lockHolder, markerStore, type RunStore } from './runStore.js';
 
 /** Posts the run's verdict somewhere (Icinga's API); says what went wrong through the reporter, never throws. */
@@ -22,6 +24,10 @@ export interface WrapperDeps {
   bootId: string | null;
   runId: string;
   startedAt: Date;
+  /** The cron command the run was started by, when a shell -c above it says. */
+  invocation: CronInvocation | null;
+  /** Starts the job inventory's refresh (crontab -l), once the command has started. */
+  inventory: ((stateDir: string) => InventoryRefresh) | null;
 }
 
 export interface WrapperResult {
@@ -59,6 +65,8 @@ export function defaultDeps(opts: WrapperOptions, startedAt = new Date()): Wrapp
     bootId,
     runId,
     startedAt,
+    invocation: cronInvocation(),
+    inventory: refreshInventory,
   };
 }
 
@@ -78,6 +86,8 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     bootId,
     argv: redactArgv(opts.command),
     cwd: process.cwd(),
+    cronCommand: deps.invocation?.command ?? null,
+    cronCwd: deps.invocation?.cwd ?? null,
     start: startedAt.toISOString(),
     end: null,
     durationSeconds: null,
@@ -135,9 +145,11 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   // execs before returning): one atomic write. Until then the run lock names this run; a command that
   // cannot start leaves no running marker.
   const tail = new OutputTail();
+  let inventory: InventoryRefresh | null = null;
   const finished = await runChild({ job: opts.job, runId, command: opts.command, timeoutSeconds: opts.timeoutSeconds, killAfterSeconds: opts.killAfterSeconds }, tail, reporter, (pid) => {
     run.childPid = pid;
     void marker('write the running marker', () => store.writeRunning(run));
+    if (markersOk && deps.inventory) inventory = deps.inventory(opts.stateDir);
     reporter.event(`event=start job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${runId} pid=${pid} argv="${quoteForLog(run.argv)}"`);
   });
   const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -161,6 +173,8 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   reporter.event(
     `event=finish job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${runId} outcome=${finished.outcome} exit=${finished.exitCode}${finished.signal ? ` signal=${finished.signal}` : ''} duration=${run.durationSeconds}s`,
   );
+  const notRefreshed = inventory ? await (inventory as InventoryRefresh).finish() : null;
+  if (notRefreshed) reporter.event(`event=inventory job=${opts.job} run=${runId} not refreshed: ${notRefreshed}`);
   if (deps.poster) await deps.poster(run, reporter);
   await reporter.close();
   return { exitCode: finished.exitCode, run };

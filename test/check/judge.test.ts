@@ -29,6 +29,8 @@ function runAt(startHoursAgo: number, outcome: Outcome | 'running', minutes = 23
     bootId: 'boot-a',
     argv: ['/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_x.cfg'],
     cwd: '/',
+    cronCommand: null,
+    cronCwd: null,
     start: start.toISOString(),
     end: ended ? new Date(start.getTime() + minutes * 60_000).toISOString() : null,
     durationSeconds: ended ? minutes * 60 : null,
@@ -47,8 +49,11 @@ function history(...runs: Run[]): JobState {
 }
 
 const OPTS: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', graceSeconds: 3600, missing: 2 };
-const evaluate = (facts: CheckFacts, policy: CheckPolicy, now: Date) => verdict(facts, policy, now, 0);
-const FACTS: CheckFacts = { jobState: null, running: [], rebootLock: null, evidence: null, syslogOnly: null, syslogProblems: [], previousScheduled: null };
+const WRAPPER_PATH = '/opt/env-sync-checks/plugins/env-sync-run';
+const HOW = { syslog: '/var/log/syslog', stateDir: '/var/lib/env-sync', defaultStateDir: '/var/lib/env-sync', envSyncRun: WRAPPER_PATH };
+const evaluate = (facts: CheckFacts, policy: CheckPolicy, now: Date) => verdict(facts, policy, now, 0, { ...HOW, stateDir: policy.stateDir });
+const JOB_USER = { name: 'govuk-backup', uid: 1001, gid: 1001, home: '/home/govuk-backup' };
+const FACTS: CheckFacts = { jobState: null, running: [], rebootLock: null, evidence: null, syslogOnly: null, syslogProblems: [], previousScheduled: null, trust: { user: JOB_USER, source: '--user' }, cron: null, inventory: null, inventoryProblem: null };
 
 const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, number, RegExp]> = [
   ['a success last night', { jobState: history(runAt(8, 'success')) }, {}, 0, /^pull_x last run succeeded at 00:23 after 23m$/],
@@ -95,10 +100,29 @@ describe('judge(): facts in, verdict out', () => {
       expect({ ...brief, longOutput: full.longOutput }).to.deep.equal(full);
     }
   });
-  it('gives the re-run command of the run judged', () => {
-    const r = evaluate({ ...FACTS, jobState: history(runAt(8, 'failure')) }, OPTS, NOW);
-    expect(r.longOutput).to.include('Re-run: sudo -u govuk-backup env-sync-run --job pull_x -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg');
-  });
+});
+
+describe('the Re-run line: the command as cron ran it, as the job\'s user, or sudo env-sync rerun', () => {
+  const CRON = '/usr/bin/ionice -c 2 -n 6 /usr/local/bin/with_reboot_lock env-sync_pull_x /usr/bin/envdir /etc/govuk_env_sync/env.d /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg';
+  const ENV = "sudo -u govuk-backup env -i HOME=/home/govuk-backup LOGNAME=govuk-backup SHELL=/bin/sh PATH=/usr/bin:/bin /bin/sh -c";
+  const INNER = `/usr/bin/envdir /etc/govuk_env_sync/env.d ${WRAPPER_PATH} --job pull_x -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg`;
+  const inventoryEntry = (command: string, redacted = false) => ({ job: 'pull_x', schedule: '18 0 * * *', command, env: {}, lineNo: 7, wrapped: false, redacted });
+  const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, string[]]> = [
+    ['the cron command the wrapper recorded, less ionice and with_reboot_lock, in its directory', { jobState: history(runAt(8, 'failure', 23, { cronCommand: CRON, cronCwd: '/home/govuk-backup' })) }, {}, [`Re-run: ${ENV} 'cd /home/govuk-backup && ${INNER}'`, `  (as govuk-backup, from the cron command recorded in /var/lib/env-sync/pull_x/state.json; or: sudo env-sync rerun pull_x, which shows the command and asks)`]],
+    ['a non-default state directory kept, so the re-run clears the alert', { jobState: history(runAt(8, 'failure', 23, { cronCommand: CRON, cronCwd: '/home/govuk-backup' })) }, { stateDir: '/srv/env-sync' }, [`Re-run: ${ENV} 'cd /home/govuk-backup && /usr/bin/envdir /etc/govuk_env_sync/env.d ${WRAPPER_PATH} --job pull_x --state-dir /srv/env-sync -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg'`]],
+    ['an unwrapped job from the job inventory: the crontab line', { syslogOnly: { run: { start: new Date(NOW.getTime() - 8 * H), end: new Date(NOW.getTime() - 7 * H), outcome: 'failure', argv: 'x', errorLine: null, lines: [] }, lastSuccessEnd: null }, inventory: inventoryEntry(`PGHOST=db1 ${CRON} >>~/sync.log 2>&1`) }, {}, [`Re-run: ${ENV} 'cd /home/govuk-backup && PGHOST=db1 /usr/bin/envdir /etc/govuk_env_sync/env.d ${WRAPPER_PATH} --job pull_x -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg >>~/sync.log 2>&1'`]],
+    ['an inventory line with a secret redacted: never shown as runnable', { syslogOnly: { run: { start: new Date(NOW.getTime() - 8 * H), end: new Date(NOW.getTime() - 7 * H), outcome: 'failure', argv: 'x', errorLine: null, lines: [] }, lastSuccessEnd: null }, inventory: inventoryEntry(`PGPASSWORD=*** ${CRON}`, true) }, {}, ['Re-run: sudo env-sync rerun pull_x (reads the crontab as root, shows the command and asks; no full command here: a secret was redacted from the job inventory (crontab line 7))']],
+    ['syslog alone: a command read from syslog is never shown', { syslogOnly: { run: { start: new Date(NOW.getTime() - 8 * H), end: new Date(NOW.getTime() - 7 * H), outcome: 'failure', argv: '/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_z.cfg ; cp /bin/bash /tmp/rootsh', errorLine: null, lines: [] }, lastSuccessEnd: null } }, {}, ['Re-run: sudo env-sync rerun pull_x (reads the crontab as root, shows the command and asks; no full command here: no crontab line, job inventory or recorded cron command names this job (a command read from syslog is never shown as runnable))']],
+    ['a marker naming another user is not used to re-run', { jobState: history(runAt(8, 'failure', 23, { cronCommand: CRON, user: 'root' })) }, {}, ["Re-run: sudo env-sync rerun pull_x (reads the crontab as root, shows the command and asks; no full command here: /var/lib/env-sync/pull_x/state.json names user root, not the job's user govuk-backup: its command is not used to re-run)"]],
+    ['the job\'s user unknown: no full command', { jobState: history(runAt(8, 'failure', 23, { cronCommand: CRON })), trust: { user: null, source: 'none' } }, {}, ["Re-run: sudo env-sync rerun pull_x (reads the crontab as root, shows the command and asks; no full command here: the job's user is not known (its records are root's): give --user USER)"]],
+  ];
+  for (const [what, facts, policy, lines] of ROWS) {
+    it(what, () => {
+      const r = evaluate({ ...FACTS, ...facts }, { ...OPTS, ...policy }, NOW);
+      const at = r.longOutput.findIndex((l) => l.startsWith('Re-run'));
+      expect(r.longOutput.slice(at, at + lines.length)).to.deep.equal(lines);
+    });
+  }
 });
 
 describe('words an engineer reads at 3am', () => {

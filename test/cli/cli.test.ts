@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCrontab } from '../../src/cron/crontab.js';
-import { rerunCommandLine } from '../../src/cron/rerun.js';
+import { rerunScript } from '../../src/cron/rerun.js';
 import { splitWords } from '../../src/cron/words.js';
 import { readRunningMarkers } from '../../src/markers/read.js';
 import { frozenClock } from '../support/faketime.js';
@@ -28,25 +28,32 @@ describe('crontab lines of govuk-backup', () => {
     expect(jobs.find((j) => j.job === 'pull_wrapped')!.wrapped).to.equal(true);
     expect(jobs[0]!.puppetName).to.equal('pull_content_data_admin_production_daily');
   });
+  const T = { stateDir: '/var/lib/env-sync', defaultStateDir: '/var/lib/env-sync', envSyncRun: '/usr/bin/env-sync-run' };
   const RERUN: Array<[string, string]> = [
-    // New form: with_reboot_lock with a lock name, envdir kept, env-sync-run after envdir.
-    ['pull_content_data_admin_production_daily', 'sudo -u govuk-backup /usr/bin/envdir /etc/govuk_env_sync/env.d env-sync-run --job pull_content_data_admin_production_daily -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_content_data_admin_production_daily.cfg'],
+    // New form: with_reboot_lock with a lock name; envdir kept, env-sync-run after envdir.
+    ['pull_content_data_admin_production_daily', '/usr/bin/envdir /etc/govuk_env_sync/env.d /usr/bin/env-sync-run --job pull_content_data_admin_production_daily -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_content_data_admin_production_daily.cfg'],
     // Old form: with_reboot_lock directly followed by the command.
-    ['pull_publishing_api_production_daily', 'sudo -u govuk-backup /usr/bin/envdir /etc/govuk_env_sync/env.d env-sync-run --job pull_publishing_api_production_daily -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_publishing_api_production_daily.cfg'],
+    ['pull_publishing_api_production_daily', '/usr/bin/envdir /etc/govuk_env_sync/env.d /usr/bin/env-sync-run --job pull_publishing_api_production_daily -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_publishing_api_production_daily.cfg'],
     // No ionice, no envdir.
-    ['push_attachments_staging', 'sudo -u govuk-backup env-sync-run --job push_attachments_staging -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg'],
+    ['push_attachments_staging', '/usr/bin/env-sync-run --job push_attachments_staging -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg'],
     // Already wrapped: kept as it is.
-    ['pull_wrapped', 'sudo -u govuk-backup /usr/bin/envdir /etc/govuk_env_sync/env.d /usr/local/bin/env-sync-run --timeout 6h -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_wrapped.cfg'],
-    // A shell line is handed to sh whole.
-    ['piped', "sudo -u govuk-backup sh -c '/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/piped.cfg | tee -a /tmp/log'"],
+    ['pull_wrapped', '/usr/bin/envdir /etc/govuk_env_sync/env.d /usr/local/bin/env-sync-run --timeout 6h -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_wrapped.cfg'],
+    // A pipe stays sh text: the first command of it is wrapped.
+    ['piped', '/usr/bin/env-sync-run --job piped -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/piped.cfg | tee -a /tmp/log'],
   ];
   for (const [job, cmd] of RERUN) {
-    it(`re-runs ${job} without schedule, ionice and with_reboot_lock`, () => {
-      expect(rerunCommandLine(jobs.find((j) => j.job === job)!, 'govuk-backup', 'root')).to.equal(cmd);
+    it(`re-runs ${job} as sh text without ionice and with_reboot_lock, with env-sync-run`, () => {
+      expect(rerunScript(jobs.find((j) => j.job === job)!, { ...T, job })).to.equal(cmd);
     });
   }
+  it('keeps VAR=value words, ~/ and quotes as sh text, and a non-default state directory', () => {
+    expect(rerunScript({ command: "PGHOST=db1 /usr/local/bin/with_reboot_lock env-sync_x ~/bin/govuk_env_sync.sh -f '/etc/govuk_env_sync/x.cfg' 2>&1" }, { ...T, job: 'x', stateDir: '/srv/state' })).to.equal(
+      "PGHOST=db1 /usr/bin/env-sync-run --job x --state-dir /srv/state -- ~/bin/govuk_env_sync.sh -f '/etc/govuk_env_sync/x.cfg' 2>&1",
+    );
+    expect(rerunScript({ command: '/usr/local/bin/env-sync-run --job x -- sync' }, { ...T, job: 'x', stateDir: '/srv/state' })).to.equal('/usr/local/bin/env-sync-run --state-dir /srv/state --job x -- sync');
+  });
   it('splits words like sh and notices shell operators', () => {
-    expect(splitWords(`a 'b c' "d \\"e\\"" f\\ g`)).to.deep.equal({ words: ['a', 'b c', 'd "e"', 'f g'], shellOperator: null });
+    expect(splitWords(`a 'b c' "d \\"e\\"" f\\ g`)).to.deep.include({ words: ['a', 'b c', 'd "e"', 'f g'], shellOperator: null });
     expect(splitWords('a && b').shellOperator).to.equal('&');
     expect(splitWords('a "$(x)"').shellOperator).to.equal('$');
     expect(splitWords('date +%s').shellOperator).to.equal('%');
@@ -157,13 +164,15 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   });
 
   it('env-sync show and rerun give the evidence and the command; config gives icinga2 and nrpe lines', async () => {
-    const show = await run(ENV_SYNC, ['show', 'pull_content_data_admin_production_daily', ...common()]);
+    // --user root: the records here are root's, and a re-run needs the job's user.
+    const show = await run(ENV_SYNC, ['show', 'pull_content_data_admin_production_daily', '--user', 'root', ...common()]);
     expect(show.stdout).to.match(/^ENV_SYNC CRITICAL - /);
     expect(show.stdout).to.contain('marker output tail: restore failed');
     expect(show.stdout).to.match(/Last runs \(newest first\):\n\s+\S+\s+failure\s+exit 3/);
-    expect(show.stdout).to.contain('Re-run from the crontab line 5: sudo -u govuk-backup /usr/bin/envdir');
-    const rerun = await run(ENV_SYNC, ['rerun', 'push_attachments_staging', ...common()]);
-    expect(rerun.stdout.trim()).to.equal('sudo -u govuk-backup env-sync-run --job push_attachments_staging -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg');
+    expect(show.stdout).to.contain(`Re-run: sudo -u root env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && /usr/bin/envdir /etc/govuk_env_sync/env.d ${WRAPPER} --job pull_content_data_admin_production_daily --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_content_data_admin_production_daily.cfg'`);
+    expect(show.stdout).to.contain('(as root, from the crontab line 5; or: sudo env-sync rerun pull_content_data_admin_production_daily, which shows the command and asks)');
+    const rerun = await run(ENV_SYNC, ['rerun', 'push_attachments_staging', '--dry-run', '--user', 'root', ...common()]);
+    expect(rerun.stdout.trim()).to.equal(`sudo -u root env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && ${WRAPPER} --job push_attachments_staging --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg'`);
     const icinga = await run(ENV_SYNC, ['config', 'icinga2', ...common()]);
     expect(icinga.stdout).to.contain('vars.env_sync_jobs["pull_content_data_admin_production_daily"] = { schedule = "18 0 * * *", grace = "1h" }');
     const nrpe = await run(ENV_SYNC, ['config', 'nrpe', ...common()]);
@@ -173,9 +182,11 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     expect(bad.stderr).to.contain('invalid job name');
   });
 
-  it('env-sync rerun --exec runs the job under env-sync-run so the markers record it', async () => {
-    const r = await run(ENV_SYNC, ['rerun', 'push_attachments_staging', '--exec', '--state-dir', state], { env: { ...process.env, ENV_SYNC_STATE_DIR: state } });
-    expect(r.code).to.equal(0);
+  it('env-sync rerun --exec runs the job\'s crontab line under env-sync-run so the markers record it', async () => {
+    const crontab = join(dir, 'crontab-rerun');
+    writeFileSync(crontab, '# Puppet Name: push_attachments_staging\n0 0 * * * true sync\n');
+    const r = await run(ENV_SYNC, ['rerun', 'push_attachments_staging', '--exec', '--user', 'root', '--crontab', crontab, '--state-dir', state], { env: { ...process.env, ENV_SYNC_STATE_DIR: state } });
+    expect(r.code, r.stderr).to.equal(0);
     const s = JSON.parse(readFileSync(join(state, 'push_attachments_staging', 'state.json'), 'utf8')) as { history: unknown[] };
     expect(s.history).to.have.length(3);
   });

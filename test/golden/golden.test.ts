@@ -81,8 +81,12 @@ export const CASES: Case[] = [
   { name: 'env-sync show no job', exe: 'env-sync', args: (h) => ['show', ...cli(h)] },
   { name: 'env-sync logs wrapped', exe: 'env-sync', args: (h) => ['logs', 'push_failed', '--syslog', h.syslog] },
   { name: 'env-sync logs unwrapped', exe: 'env-sync', args: (h) => ['logs', 'pull_unwrapped', '--syslog', h.syslog] },
-  { name: 'env-sync rerun from crontab', exe: 'env-sync', args: (h) => ['rerun', 'pull_unwrapped', ...cli(h)] },
-  { name: 'env-sync rerun from marker', exe: 'env-sync', args: (h) => ['rerun', 'copy_data_to_staging', ...cli(h)] },
+  { name: 'env-sync rerun from crontab', exe: 'env-sync', args: (h) => ['rerun', 'pull_unwrapped', '--dry-run', '--user', 'root', ...cli(h)] },
+  { name: 'env-sync rerun, no job user', exe: 'env-sync', args: (h) => ['rerun', 'pull_unwrapped', '--dry-run', ...cli(h)] },
+  { name: 'env-sync rerun from marker', exe: 'env-sync', args: (h) => ['rerun', 'copy_data_to_staging', '--dry-run', '--user', 'root', ...cli(h)] },
+  { name: 'env-sync rerun refused without asking', exe: 'env-sync', args: (h) => ['rerun', 'pull_unwrapped', '--user', 'root', ...cli(h)] },
+  { name: 'env-sync show, job user root', exe: 'env-sync', args: (h) => ['show', 'pull_unwrapped', '--user', 'root', ...cli(h)] },
+  one('failed, job user root', '--job', 'push_failed', '--user', 'root'),
   { name: 'env-sync config icinga2', exe: 'env-sync', args: (h) => ['config', 'icinga2', ...cli(h)] },
   { name: 'env-sync config nrpe', exe: 'env-sync', args: (h) => ['config', 'nrpe', ...cli(h)] },
   { name: 'env-sync --help', exe: 'env-sync', args: () => ['--help'] },
@@ -114,7 +118,8 @@ export const CHANGES: Record<string, { reason: string; edit: (g: Golden) => Gold
 export function runCase(c: Case, h: GoldenHost): Golden {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', ...frozenClock(GOLDEN_NOW) };
   const r = spawnSync(plugin(c.exe), c.args(h), { env, encoding: 'utf8', timeout: 30_000 });
-  const norm = (s: string) => s.split(h.dir).join('$DIR');
+  // The temporary host and this checkout (the env-sync-run a re-run adds) are where they happen to be.
+  const norm = (s: string) => s.split(h.dir).join('$DIR').split(repoRoot).join('$REPO/');
   return { stdout: norm(r.stdout ?? ''), stderr: norm(r.stderr ?? ''), exit: r.status };
 }
 

@@ -16,6 +16,8 @@ export function makeRun(job: string, over: Partial<Run> = {}): Run {
     bootId: 'boot-1',
     argv: ['/usr/local/bin/govuk_env_sync.sh', '-f', `/etc/govuk_env_sync/${job}.cfg`],
     cwd: '/',
+    cronCommand: null,
+    cronCwd: null,
     start: '2026-11-24T00:18:00.000Z',
     end: '2026-11-24T00:41:00.000Z',
     durationSeconds: 1380,

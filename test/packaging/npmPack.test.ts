@@ -172,8 +172,12 @@ describe('the npm tarball: npm pack, npm install -g into a prefix, the same outp
     } finally {
       await api.close();
     }
-    const rerun = spawnSync('env-sync', ['rerun', 'posted', '--exec', '--state-dir', state, '--crontab', '/dev/null'], { env: { PATH: npmPath() }, encoding: 'utf8' });
+    // The re-run comes from the job's crontab line, as root (--user root: the records here are root's).
+    const crontab = join(tmp.dir, 'crontab-posted');
+    writeFileSync(crontab, '# Puppet Name: posted\n0 0 * * * true sync\n');
+    const rerun = spawnSync('env-sync', ['rerun', 'posted', '--exec', '--user', 'root', '--state-dir', state, '--crontab', crontab], { env: { PATH: npmPath() }, encoding: 'utf8' });
     expect(rerun.status, rerun.stderr).to.equal(0);
-    expect(rerun.stderr).to.include(`env-sync: running ${join(prefix, 'lib', 'node_modules', 'env-sync-checks', 'bin', 'env-sync-run')} --job posted -- true`);
+    expect(rerun.stdout).to.include(`${join(prefix, 'lib', 'node_modules', 'env-sync-checks', 'bin', 'env-sync-run')} --job posted --state-dir ${state} -- true sync`);
+    expect((JSON.parse(readFileSync(join(state, 'posted', 'state.json'), 'utf8')) as { history: unknown[] }).history).to.have.length(2);
   });
 });

@@ -39,6 +39,8 @@ export function recordFinishedRun(stateDir: string, job: string, outcome: Outcom
     bootId: null,
     argv: ['/usr/local/bin/govuk_env_sync.sh', '-f', `/etc/govuk_env_sync/${job}.cfg`],
     cwd: '/',
+    cronCommand: null,
+    cronCwd: null,
     start: start.toISOString(),
     end: end.toISOString(),
     durationSeconds: 120,

@@ -118,7 +118,7 @@ describe('no secret survives in what is kept or forwarded', function () {
     fc.assert(
       fc.property(line, (l) => {
         const start = '2026-11-24T00:18:00.000Z';
-        const runRecord = { runId: 'r1', job: 'pull_x', part: null, host: 'h', user: 'u', wrapperPid: 1, wrapperStartTicks: null, childPid: 2, bootId: null, argv: redactArgv(['sh', '-c', l.text]), cwd: '/', start, end: start, durationSeconds: 1, outcome: 'failure' as const, exitCode: 1, signal: null, timeoutSeconds: null, message: redactText(l.text), output: { lines: 1, bytes: 1, tail: [redactText(l.text)] } };
+        const runRecord = { runId: 'r1', job: 'pull_x', part: null, host: 'h', user: 'u', wrapperPid: 1, wrapperStartTicks: null, childPid: 2, bootId: null, argv: redactArgv(['sh', '-c', l.text]), cwd: '/', cronCommand: null, cronCwd: null, start, end: start, durationSeconds: 1, outcome: 'failure' as const, exitCode: 1, signal: null, timeoutSeconds: null, message: redactText(l.text), output: { lines: 1, bytes: 1, tail: [redactText(l.text)] } };
         const text = runFactsText(applyRun(emptyJobState('pull_x'), runRecord, new Date(start)), []);
         expect(leaks(text, l.secret)).to.equal(null);
       }),

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { OUTPUT_TAIL_LINE_BYTES, OUTPUT_TAIL_LINES } from '../../src/markers/types.js';
 import { OutputTail, OutputTap, SYSLOG_LINE_BYTES } from '../../src/wrapper/outputTap.js';
 import { cutBytes, stripControl } from '../../src/output/sanitize.js';
-import { redactText as redactArg } from '../../src/common/redact.js';
+import { redactText as redactArg, withoutCutWord } from '../../src/common/redact.js';
 
 /** What the copies must hold, line by line: the plain definition the chunked fast path must match. */
 function reference(output: Buffer): { syslog: string[]; tail: string[]; lines: number } {
@@ -18,7 +18,7 @@ function reference(output: Buffer): { syslog: string[]; tail: string[]; lines: n
     const cut = p.length > SYSLOG_LINE_BYTES;
     let text = (cut ? p.subarray(0, SYSLOG_LINE_BYTES) : p).toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
-    return redactArg(cut ? `${text} …(line cut)` : text);
+    return redactArg(cut ? `${withoutCutWord(text)} …(line cut)` : text);
   });
   return { syslog, tail: syslog.slice(-OUTPUT_TAIL_LINES).map((l) => cutBytes(stripControl(l), OUTPUT_TAIL_LINE_BYTES)), lines: parts.length };
 }

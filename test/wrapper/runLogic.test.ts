@@ -72,10 +72,10 @@ class FakeReporter implements RunReporter {
   }
 }
 
-const deps = (store: RunStore, reporter: RunReporter, poster: VerdictPoster | null = null) => ({ store, reporter, poster, bootId: BOOT, runId: 'run-now', startedAt: new Date() });
+const deps = (store: RunStore, reporter: RunReporter, poster: VerdictPoster | null = null) => ({ store, reporter, poster, bootId: BOOT, runId: 'run-now', startedAt: new Date(), invocation: null, inventory: null });
 
 function abandoned(runId: string, pid: number, bootId: string): RunningMarker {
-  return { schema: 1, runId, job: 'pull_x', part: null, host: 'h', user: 'u', wrapperPid: pid, wrapperStartTicks: null, childPid: 1, bootId, argv: ['sync'], cwd: '/', start: '2026-11-24T00:00:00.000Z', end: null, durationSeconds: null, outcome: 'running', exitCode: null, signal: null, timeoutSeconds: null, message: null, output: { lines: 0, bytes: 0, tail: [] } };
+  return { schema: 1, runId, job: 'pull_x', part: null, host: 'h', user: 'u', wrapperPid: pid, wrapperStartTicks: null, childPid: 1, bootId, argv: ['sync'], cwd: '/', cronCommand: null, cronCwd: null, start: '2026-11-24T00:00:00.000Z', end: null, durationSeconds: null, outcome: 'running', exitCode: null, signal: null, timeoutSeconds: null, message: null, output: { lines: 0, bytes: 0, tail: [] } };
 }
 const DEAD_PID = 2147483647;
 
