@@ -147,6 +147,7 @@ export function makeHostChain(root: string, o: { jobUser: { uid: number; gid: nu
           clearTimeout(timer);
           resolve({ code, stdout, stderr });
         });
+        child.stdin!.on('error', () => {}); // exited without reading its input
         child.stdin!.end(opts.input ?? '');
       });
     },

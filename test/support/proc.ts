@@ -25,6 +25,8 @@ export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: 
     child.stderr!.on('data', (d) => stderr.length < 32 << 20 && (stderr += d));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // A command that exits without reading its input (most do) closes the pipe first: not an error.
+    child.stdin!.on('error', () => {});
     child.stdin!.end(opts.input ?? '');
   });
 }
