@@ -6,6 +6,7 @@
 // generated NRPE and Icinga lines all read from it. Nothing else declares an option.
 import { parseDuration } from './duration.js';
 import { validateName } from './jobName.js';
+import { namespaceNameProblem } from '../journal/args.js';
 import { parseRange, type Range } from './range.js';
 import { stateFromName, type State } from './states.js';
 
@@ -91,6 +92,13 @@ export const OPTIONS = {
   syslog: option({
     flag: 'syslog', kind: 'string', arg: 'FILE', env: 'ENV_SYNC_SYSLOG', default: '/var/log/syslog', describe: 'Syslog file, read from its end; rotated: FILE.1, FILE.2.gz …', for: { 'env-sync-run': { flag: 'syslog-file', describe: 'Syslog file check_env_sync reads, for the passive verdict' } }, parse: text,
   }),
+  log: option({
+    flag: 'log', kind: 'string', arg: 'SOURCE', choices: ['auto', 'syslog', 'journal'] as const, env: 'ENV_SYNC_LOG', default: 'auto',
+    describe: "Log to read the job's lines from: syslog (--syslog and its rotations), journal (journalctl), or auto: the syslog file if it exists, else the journal (a --journal-* option means the journal)",
+    parse: (raw: string) => raw as 'auto' | 'syslog' | 'journal',
+  }),
+  journalNamespace: option({ flag: 'journal-namespace', kind: 'string', arg: 'NS', describe: 'Read the journal of this journald namespace (journalctl --namespace NS) instead of the system journal', parse: (raw: string, flag: string) => (namespaceNameProblem(raw) ? fail(`${flag}: ${namespaceNameProblem(raw)}`) : raw) }),
+  journalFile: option({ flag: 'journal-file', kind: 'string', arg: 'FILE', describe: 'Read this journal file (journalctl --file) instead of the system journal, e.g. one saved from another host; its _UID and _BOOT_ID are only as trustworthy as whoever wrote the file', parse: text }),
   rotated: option({ flag: 'rotated', kind: 'string', arg: 'N', default: '1', describe: 'Rotated files to read: 1 = FILE.1, 2 adds FILE.2.gz …', parse: wholeNumber(0, 30) }),
   bootIdFile: option({ flag: 'boot-id-file', kind: 'string', arg: 'FILE', default: '/proc/sys/kernel/random/boot_id', describe: 'Boot id file: a changed boot id marks a run interrupted by a reboot', parse: text }),
   rebootLockDir: option({ flag: 'reboot-lock-dir', kind: 'string', arg: 'DIR', default: '/etc/unattended-reboot/no-reboot', describe: "with_reboot_lock's directory (reboot_lock-env-sync_<job>)", parse: text }),
@@ -142,9 +150,11 @@ type Spec<K extends OptionId> = (typeof OPTIONS)[K];
 type ValueOf<K extends OptionId> = ReturnType<Spec<K>['parse']>;
 type HasDefault<K extends OptionId> = Spec<K> extends { default: string | boolean } ? true : Spec<K> extends { kind: 'count' | 'array' } ? true : false;
 
-const PLUGIN_COMMON = ['stateDir', 'syslog', 'rotated', 'bootIdFile'] as const;
+// Where the job's log lines come from: syslog files or the journal (src/logsource/).
+const LOG_SOURCE = ['log', 'journalNamespace', 'journalFile'] as const;
+const PLUGIN_COMMON = ['stateDir', 'syslog', 'rotated', ...LOG_SOURCE, 'bootIdFile'] as const;
 const THRESHOLDS = ['ageWarning', 'ageCritical', 'runtimeWarning', 'runtimeCritical'] as const;
-const CLI_COMMON = ['stateDir', 'syslog', 'rotated', 'bootIdFile', 'user', 'crontab', 'rebootLockDir', 'grace'] as const;
+const CLI_COMMON = ['stateDir', 'syslog', 'rotated', ...LOG_SOURCE, 'bootIdFile', 'user', 'crontab', 'rebootLockDir', 'grace'] as const;
 
 const RANGES = 'Ranges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).';
 
@@ -187,7 +197,7 @@ and records the run in the state directory for check_env_sync.
 
 Exit status: the command's; 128+N if it was killed by signal N; 124 if --timeout fired; 126/127 if it
 could not be run; 75 if another run of the job was still running (--overlap skip); 125 for a usage error.`,
-    options: ['job', 'part', 'stateDir', 'bootIdFile', 'runTimeout', 'killAfter', 'overlap', 'syslogCopy', 'syslogSocket', 'syslog', 'icingaUrl', 'icingaUser', 'icingaPasswordFile', 'icingaCa', 'icingaHost', 'icingaService'],
+    options: ['job', 'part', 'stateDir', 'bootIdFile', 'runTimeout', 'killAfter', 'overlap', 'syslogCopy', 'syslogSocket', 'syslog', 'log', 'journalNamespace', 'icingaUrl', 'icingaUser', 'icingaPasswordFile', 'icingaCa', 'icingaHost', 'icingaService'],
     positional: { name: 'COMMAND', describe: 'The sync and its arguments, after --' },
   },
   'env-sync status': {
@@ -289,5 +299,6 @@ export function convert<C extends CommandName>(cmd: C, raw: Record<string, unkno
     if (o.kind === 'string' && typeof value !== 'string') value = String(value);
     out[o.id] = (optionSpec(o.id).parse as (raw: unknown, flag: string) => unknown)(value, `--${o.flag}`);
   }
+  if (out.journalNamespace !== undefined && out.journalFile !== undefined) throw new OptionError('--journal-namespace and --journal-file name two journals; give one');
   return out as Values<C>;
 }

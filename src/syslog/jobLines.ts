@@ -22,6 +22,8 @@ export interface JobLineRule {
   mayBeScriptLine(raw: string): boolean;
   /** The cfg path's tail the script's lines name: `/<cfg>.cfg`. */
   cfgNeedle: string;
+  /** The tags the job's lines carry (SYSLOG_IDENTIFIER in the journal): its output's, the wrapper's, the script's. */
+  tags: string[];
 }
 
 export function jobLineRule(job: string, cfgName: string = job): JobLineRule {
@@ -39,6 +41,7 @@ export function jobLineRule(job: string, cfgName: string = job): JobLineRule {
     isScriptLine,
     mayBeScriptLine: (raw) => raw.includes(SCRIPT_TAG) && raw.includes(cfgNeedle),
     cfgNeedle,
+    tags: [tag, WRAPPER_TAG, SCRIPT_TAG],
   };
 }
 

@@ -1,5 +1,5 @@
-import { isErrorText, jobLineRule } from './jobLines.js';
-import { scanBackwards } from './scan.js';
+import { scanLog } from '../logsource/scan.js';
+import { isErrorText, jobLineRule, SCRIPT_TAG } from './jobLines.js';
 import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
 
 // A run's lines are looked for from a minute before its recorded start (clock skew between the
@@ -38,13 +38,14 @@ export async function collectRunEvidence(
   const to = (q.end ?? opts.now).getTime() + SLACK_AFTER_MS;
   const rule = jobLineRule(q.job, q.cfgName);
   const found: SyslogEntry[] = [];
-  const scan = await scanBackwards(
+  const scan = await scanLog(
     {
       ...opts,
       stopBefore: new Date(from),
       notAfter: new Date(to + SEEK_MARGIN_MS),
       maxBytes: opts.maxBytes ?? EVIDENCE_BUDGET_BYTES,
       needles: rule.needles,
+      tags: rule.tags,
       prefilter: rule.mayBelong,
     },
     (e) => {
@@ -86,7 +87,7 @@ export async function findLastSyslogOnlyRun(
   let run: SyslogOnlyRun | null = null;
   let lastSuccessEnd: Date | null = null;
   const seen: SyslogEntry[] = [];
-  const scan = await scanBackwards({ ...opts, needles: [rule.cfgNeedle], prefilter: rule.mayBeScriptLine }, (e) => {
+  const scan = await scanLog({ ...opts, needles: [rule.cfgNeedle], tags: [SCRIPT_TAG], prefilter: rule.mayBeScriptLine }, (e) => {
     if (!rule.isScriptLine(e)) return false;
     const m = QUOTED.exec(e.message);
     if (!m) return false;

@@ -1,4 +1,5 @@
 // The contract between the syslog reader (src/syslog/) and its users (the checks, env-sync logs).
+import type { LogSource, SenderFilter } from '../logsource/types.js';
 
 export interface SyslogEntry {
   /** Path of the file the line came from (syslog, syslog.1, syslog.2.gz …). */
@@ -57,6 +58,12 @@ export interface ScanOptions {
   maxBytes?: number;
   /** Told of each file as its reading starts, so a plugin's timeout can name the file it was reading. */
   onFile?: (path: string) => void;
+  /** Which log scanLog (src/logsource/) reads: the syslog files above (the default) or the journal. */
+  source?: LogSource;
+  /** The tags (SYSLOG_IDENTIFIER) of the wanted lines: the journal is asked for these alone. */
+  tags?: string[];
+  /** Whose lines count, by the sender journald recorded (_UID); syslog files record none. */
+  senders?: SenderFilter;
 }
 
 export interface ScanResult {

@@ -1,0 +1,48 @@
+// One scan for every query, whichever log holds the lines: the syslog files read backwards
+// (src/syslog/scan.ts) or the journal read with journalctl (src/journal/). Both hand the visitor the
+// job's lines newest first and stop when it returns true, so the queries above
+// (src/syslog/jobQueries.ts) do not know which log they read.
+import { sourceLabel } from '../journal/args.js';
+import type { JournalSelection } from '../journal/types.js';
+import { scanBackwards } from '../syslog/scan.js';
+import type { ScanOptions, ScanResult, Visitor } from '../syslog/types.js';
+
+/** Newest first over the chosen log (ScanOptions.source; the syslog files by default); the visitor returns true to stop. */
+export function scanLog(opts: ScanOptions, visit: Visitor): Promise<ScanResult> {
+  const source = opts.source;
+  return source?.kind === 'journal' ? scanJournal(opts, source.selection, visit) : scanBackwards(opts, visit);
+}
+
+/**
+ * The journal's side of the contract. What the syslog scan finds by reading text is asked of
+ * journalctl instead: the tags as field matches (SYSLOG_IDENTIFIER, from its index), the window as
+ * --since/--until. The prefilter sees `tag: message`, the text a syslog line holds after its host.
+ * Lines of senders the filter does not trust are counted and never visited.
+ */
+async function scanJournal(opts: ScanOptions, selection: JournalSelection, visit: Visitor): Promise<ScanResult> {
+  const senders = opts.senders;
+  opts.onFile?.(sourceLabel(selection));
+  // Loaded when the journal is read: it brings child_process (and with it the stream modules), which a
+  // check reading syslog files, or none, never pays for at start-up.
+  const { readJournal } = await import('../journal/read.js');
+  const r = await readJournal(
+    {
+      ...selection,
+      matches: opts.tags?.length ? [{ SYSLOG_IDENTIFIER: opts.tags }] : [],
+      since: opts.stopBefore,
+      until: opts.notAfter,
+      deadline: opts.deadline,
+      // Only the entry's own fields: ENV_SYNC_* are not read by the queries.
+      fields: [],
+    },
+    (e) => {
+      if (opts.prefilter && !opts.prefilter(`${e.tag}: ${e.message}`)) return false;
+      if (senders && (e.uid === null || !senders.uids.includes(e.uid))) {
+        senders.ignored.set(e.uid, (senders.ignored.get(e.uid) ?? 0) + 1);
+        return false;
+      }
+      return visit(e);
+    },
+  );
+  return { filesRead: [r.source], problems: r.problems, stoppedEarly: r.stoppedEarly, bytesRead: 0, budgetSpent: false };
+}

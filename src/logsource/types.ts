@@ -1,0 +1,35 @@
+// Which log the checks read a job's lines from: the syslog files (rsyslog) or the systemd journal.
+import type { JournalSelection } from '../journal/types.js';
+
+export type LogChoice = 'auto' | 'syslog' | 'journal';
+
+/** A chosen log, with why it was chosen (for the long output when --log auto chose it). */
+export type LogSource = { kind: 'syslog'; why: string } | { kind: 'journal'; selection: JournalSelection; why: string };
+
+/**
+ * Whose lines count: the journal records each line's sender (_UID, from the socket's credentials,
+ * which no sender can forge), so a line of another user is left out and counted here. Syslog files
+ * record no sender; there every line counts.
+ */
+export interface SenderFilter {
+  /** The uids whose lines count: the job's user and root. */
+  uids: readonly number[];
+  /** Lines left out, by their sender's uid (null: an entry without _UID). Filled by the scan. */
+  ignored: Map<number | null, number>;
+}
+
+/** What a check read, for its long output (CheckFacts.log). */
+export interface LogRead {
+  source: LogSource;
+  /** `journal`, `journal:NS`, the journal file, or the syslog file given. */
+  label: string;
+  /**
+   * The senders journald verified: the system journal or a namespace, whose _UID journald set itself.
+   * A journal file's fields are only what whoever wrote the file put there.
+   */
+  verifiedSenders: boolean;
+  /** Lines of the job left out because another user sent them (journal only). */
+  ignored: Array<{ uid: number | null; lines: number }>;
+  /** The uids whose lines counted. */
+  trustedUids: readonly number[];
+}
