@@ -1,5 +1,10 @@
 import { validateName } from '../common/jobName.js';
-import { OptionError } from '../common/options.js';
+import { OptionError, type Values } from '../common/options.js';
+import { followJournalLogs, printJournalLogs } from '../cli/journalLogs.js';
+import type { JournalSelection } from '../journal/types.js';
+import { chooseLog } from '../logsource/choose.js';
+import { senderFilter } from '../logsource/senders.js';
+import { hintsFor, jobTrust } from '../markers/trust.js';
 import { judgeHost } from '../check/hostJobs.js';
 import { parseEnvSync } from '../cli/args.js';
 import { icinga2Config, nrpeConfig } from '../cli/configGen.js';
@@ -21,6 +26,14 @@ async function ask(question: string): Promise<string> {
     return line;
   }
   return '';
+}
+
+/** `env-sync logs` from the journal (problems are said on stderr, as for syslog files). */
+async function journalLogs(job: string, a: Values<'env-sync logs'>, selection: JournalSelection): Promise<number> {
+  const o = { job, selection, trustedUids: senderFilter(jobTrust(a.stateDir, job, hintsFor(a.user))).uids, out: process.stdout, err: process.stderr };
+  const printed = await printJournalLogs(o);
+  if (a.follow) await followJournalLogs({ ...o, since: printed.from, skip: printed.printed, onReady: (label) => process.stderr.write(`env-sync: following ${label} (Ctrl-C to stop)\n`) });
+  return 0;
 }
 
 /** A job named on the command line, checked before any path is built from it. */
@@ -46,6 +59,8 @@ async function main(): Promise<number> {
     case 'logs': {
       const a = parsed.values;
       const job = jobArg(parsed.positional);
+      const source = chooseLog(a);
+      if (source.kind === 'journal') return journalLogs(job, a, source.selection);
       await printLogs({ job, syslog: a.syslog, rotated: a.rotated, out: process.stdout });
       if (a.follow) await followLogs({ job, syslog: a.syslog, out: process.stdout, onReady: () => process.stderr.write(`env-sync: following ${a.syslog} (Ctrl-C to stop)\n`) });
       return 0;

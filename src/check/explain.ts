@@ -8,6 +8,7 @@ import type { Run } from '../markers/types.js';
 import { chooseRerun, envSyncRerun, type RerunSources } from './rerunChoice.js';
 import { isErrorText } from '../syslog/jobLines.js';
 import type { SyslogEntry } from '../syslog/types.js';
+import { logOnlyCaveat, logReadLines } from '../logsource/words.js';
 import { isFailed, ordered } from './judge.js';
 import type { CheckFacts, Judgement } from './types.js';
 
@@ -34,13 +35,15 @@ export interface ExplainOptions {
 
 export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: ExplainOptions): string[] {
   if (j.noRecord) {
-    if (facts.syslogProblems.length) return facts.syslogProblems.slice(1).map((p) => `${p.path}: ${p.problem}; ${p.fix}`);
-    return ['Is the job spelled right, and is its cron line wrapped with env-sync-run? (--missing chooses this state)'];
+    if (facts.syslogProblems.length) return [...facts.syslogProblems.slice(1).map((p) => `${p.path}: ${p.problem}; ${p.fix}`), ...logReadLines(facts.log, facts.trust)];
+    return ['Is the job spelled right, and is its cron line wrapped with env-sync-run? (--missing chooses this state)', ...logReadLines(facts.log, facts.trust)];
   }
   const long: string[] = [];
   for (const r of ordered(j).slice(1)) if (r.state) long.push(`[${STATE_NAMES[r.state]}] ${r.text}`);
   const syslogOnlyRun = j.syslogOnlyRun;
-  if (syslogOnlyRun) long.push('Judged from syslog lines alone, which any local user can write (logger): the job is not wrapped by env-sync-run, so no marker in the state directory records its runs.');
+  if (syslogOnlyRun) long.push(logOnlyCaveat(facts.log));
+  // A log read (the journal) is named; a run that succeeded needed none.
+  if (syslogOnlyRun || facts.evidence) long.push(...logReadLines(facts.log, facts.trust));
 
   // Evidence of the run judged: error lines, else the last lines; the marker's output tail too.
   const shown = evidenceLines(verbose);

@@ -8,11 +8,15 @@ import { MarkerError } from '../markers/errors.js';
 import { readInventory } from '../cron/inventory.js';
 import type { CronJob } from '../cron/crontab.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../syslog/jobQueries.js';
+import { chooseLog, logLabel, verifiedSenders, type LogOptions } from '../logsource/choose.js';
+import { otherBootOf } from '../logsource/boot.js';
+import { senderFilter } from '../logsource/senders.js';
+import type { LogSource } from '../logsource/types.js';
 import type { ScanOptions, SyslogProblem } from '../syslog/types.js';
 import { previousScheduledRun } from '../cron/schedule.js';
 import type { CheckFacts } from './types.js';
 
-export interface GatherOptions {
+export interface GatherOptions extends LogOptions {
   job: string;
   stateDir: string;
   syslog: string;
@@ -34,6 +38,13 @@ export interface GatherOptions {
 // Host-wide facts read once per process: check_env_sync_all and env-sync status gather 500 jobs.
 const bootIds = new Map<string, string | null>();
 const sharedLocks = new Map<string, { mtimeMs: number } | null>();
+const logSources = new Map<string, LogSource>();
+
+function logSourceOnce(o: LogOptions): LogSource {
+  const key = JSON.stringify([o.log, o.syslog, o.journalNamespace, o.journalFile]);
+  if (!logSources.has(key)) logSources.set(key, chooseLog(o));
+  return logSources.get(key)!;
+}
 
 // The usual answer is "no such file", and a thrown ENOENT (an Error with its stack) costs more than
 // the stat itself: 500 jobs, 500 of them.
@@ -73,12 +84,15 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     }
   }
 
-  const scan: ScanOptions = { syslog: o.syslog, rotated: o.rotated, now, deadline: o.deadline, onFile: (path) => o.onStage(`reading ${path}`) };
+  const source = logSourceOnce(o);
+  const label = logLabel(source, o.syslog);
+  const senders = senderFilter(trust);
+  const scan: ScanOptions = { syslog: o.syslog, rotated: o.rotated, now, deadline: o.deadline, onFile: (path) => o.onStage(`reading ${path}`), source, senders };
   let evidence: CheckFacts['evidence'] = null;
   let syslogOnly: CheckFacts['syslogOnly'] = null;
   let syslogProblems: SyslogProblem[] = [];
   const judged = running.find((r) => r.liveness === 'alive')?.marker ?? jobState?.last ?? running[0]?.marker ?? null;
-  o.onStage(`reading ${o.syslog}`);
+  o.onStage(`reading ${label}`);
   // A run that succeeded needs no explaining: its output tail in the marker is evidence enough, and the
   // check (every minute, all day) then costs the same whatever the size of the log.
   const settled = judged && judged.outcome === 'success' && !running.some((r) => r.liveness === 'alive');
@@ -89,7 +103,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     syslogProblems = evidence.problems;
   } else if (!jobState) {
     const found = await findLastSyslogOnlyRun(scan, o.job, o.cfgName);
-    syslogOnly = { run: found.run, lastSuccessEnd: found.lastSuccessEnd };
+    syslogOnly = { run: found.run, lastSuccessEnd: found.lastSuccessEnd, otherBoot: otherBootOf(found.run, bootId) };
     syslogProblems = found.problems;
   }
 
@@ -106,5 +120,6 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     if (!(err instanceof MarkerError)) throw err;
     inventoryProblem = err.message;
   }
-  return { jobState, running, rebootLock, evidence, syslogOnly, syslogProblems, previousScheduled, trust, cron: o.cron ?? null, inventory, inventoryProblem };
+  const log = { source, label, verifiedSenders: verifiedSenders(source), ignored: [...senders.ignored].map(([uid, lines]) => ({ uid, lines })), trustedUids: senders.uids };
+  return { jobState, running, rebootLock, evidence, syslogOnly, syslogProblems, previousScheduled, trust, cron: o.cron ?? null, inventory, inventoryProblem, log };
 }

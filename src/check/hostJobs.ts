@@ -11,8 +11,9 @@ import { jobVerdict, unreadableJob, type JobVerdict } from './aggregate.js';
 import { gather } from './gather.js';
 import { judge } from './judge.js';
 import type { CheckPolicy } from './types.js';
+import type { LogOptions } from '../logsource/choose.js';
 
-export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'missing'> {
+export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'missing'>, LogOptions {
   rotated: number;
   bootIdFile: string;
   rebootLockDir: string;

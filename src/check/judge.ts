@@ -77,7 +77,8 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
       const text = `no marker in ${policy.stateDir} and ${unreadable.path} cannot be read (${unreadable.problem}); ${unreadable.fix}`;
       return { ...base, results: [{ state: UNKNOWN, text }], headline: `${policy.job}: ${text}` };
     }
-    const text = `no record of this job: nothing in ${policy.stateDir}/${policy.job}/ and no govuk_env_sync.sh run of ${policy.job}.cfg in ${policy.syslog} or its rotations`;
+    const where = facts.log?.source.kind === 'journal' ? `the journal (${facts.log.label})` : `${policy.syslog} or its rotations`;
+    const text = `no record of this job: nothing in ${policy.stateDir}/${policy.job}/ and no govuk_env_sync.sh run of ${policy.job}.cfg in ${where}`;
     return { ...base, results: [{ state: policy.missing, text }], headline: `${policy.job}: ${text}` };
   }
 
@@ -124,6 +125,8 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
       results.push({ state: CRITICAL, text: `failed at ${clock(r.end!, now)}${took}; ${since}` });
     } else if (r.outcome === 'success') {
       results.push({ state: OK, text: `last run succeeded at ${clock(r.end!, now)}${took}` });
+    } else if (facts.syslogOnly?.otherBoot) {
+      results.push({ state: CRITICAL, text: `run started ${clock(r.start, now)} was interrupted by a reboot (its journal lines are from boot ${facts.syslogOnly.otherBoot.slice(0, 12)}…, not this boot) and logged no end` });
     } else {
       const secs = elapsed(r.start, now);
       const lv = checkLevels(secs, runtime, { label: 'duration', uom: 's', min: 0 });
@@ -183,7 +186,7 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   else if (endedDuration !== null) metrics.push(checkLevels(endedDuration, runtime, { label: 'duration', uom: 's', min: 0 }).metric);
   if (last?.exitCode != null) metrics.push({ label: 'exit_code', value: last.exitCode });
   if (st) metrics.push({ label: 'consecutive_failures', value: st.consecutiveFailures, min: 0 });
-  metrics.push({ label: 'running', value: alive.length || syslogOnlyRun?.outcome === 'running' ? 1 : 0, min: 0, max: 1 });
+  metrics.push({ label: 'running', value: alive.length || (syslogOnlyRun?.outcome === 'running' && !facts.syslogOnly?.otherBoot) ? 1 : 0, min: 0, max: 1 });
 
   return { job: policy.job, results, metrics, headline: null, judged: alive[0]?.marker ?? last, syslogOnlyRun, noRecord: false };
 }

@@ -9,6 +9,7 @@ import type { JobState, Run, RunningMarker } from '../markers/types.js';
 import type { Metric } from '../output/perfdata.js';
 import type { RunEvidence, SyslogOnlyRun } from '../syslog/jobQueries.js';
 import type { SyslogProblem } from '../syslog/types.js';
+import type { LogRead } from '../logsource/types.js';
 
 /** Everything the judgement of one job needs, read from files and processes by gather(). */
 export interface CheckFacts {
@@ -17,7 +18,8 @@ export interface CheckFacts {
   /** A with_reboot_lock file: the job's own, or (shared) the one file older versions used for all jobs. */
   rebootLock: { path: string; ageSeconds: number; shared?: boolean } | null;
   evidence: RunEvidence | null;
-  syslogOnly: { run: SyslogOnlyRun | null; lastSuccessEnd: Date | null } | null;
+  /** otherBoot: the boot (journal _BOOT_ID) a run with no end started in, when it is not this boot. */
+  syslogOnly: { run: SyslogOnlyRun | null; lastSuccessEnd: Date | null; otherBoot?: string | null } | null;
   syslogProblems: SyslogProblem[];
   previousScheduled: Date | null;
   /** Whose job this is (the trust rules): whose markers count, who runs a re-run. */
@@ -28,6 +30,8 @@ export interface CheckFacts {
   inventory: InventoryJob | null;
   /** Why the inventory could not be used, when it could not. */
   inventoryProblem: string | null;
+  /** Which log the job's lines came from (syslog files or the journal), and whose lines were left out. */
+  log?: LogRead;
 }
 
 /** The limits a job is judged against, and where its records are (for the words). */

@@ -3,7 +3,7 @@ import type { Values } from '../common/options.js';
 import type { HostOptions } from '../check/hostJobs.js';
 import { hintsFor } from '../markers/trust.js';
 
-type Common = Pick<Values<'env-sync status'>, 'stateDir' | 'syslog' | 'rotated' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'user' | 'grace'> & { missing?: Values<'env-sync status'>['missing'] };
+type Common = Pick<Values<'env-sync status'>, 'stateDir' | 'syslog' | 'rotated' | 'log' | 'journalNamespace' | 'journalFile' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'user' | 'grace'> & { missing?: Values<'env-sync status'>['missing'] };
 
 /** A person waits for `env-sync`; a minute is the bound on its syslog reading. */
 const CLI_DEADLINE_MS = 60_000;
@@ -15,6 +15,9 @@ export function hostOptions(a: Common, skipEvidence: boolean): HostOptions {
     stateDir: a.stateDir,
     syslog: a.syslog,
     rotated: a.rotated,
+    log: a.log,
+    journalNamespace: a.journalNamespace,
+    journalFile: a.journalFile,
     bootIdFile: a.bootIdFile,
     rebootLockDir: a.rebootLockDir,
     crontab: a.crontab,

@@ -16,6 +16,8 @@ export interface RunContext {
   job: string;
   stateDir: string;
   syslog?: string | undefined;
+  log?: string | undefined;
+  journalNamespace?: string | undefined;
   bootIdFile?: string | undefined;
   /** Unix seconds of the run's start and end. */
   executionStart?: number | undefined;
@@ -32,6 +34,8 @@ export interface Verdict {
 export async function judgeRun(ctx: RunContext, timeoutSeconds = 20): Promise<Verdict> {
   const raw: Record<string, unknown> = { job: ctx.job, 'state-dir': ctx.stateDir, timeout: String(timeoutSeconds) };
   if (ctx.syslog) raw.syslog = ctx.syslog;
+  if (ctx.log) raw.log = ctx.log;
+  if (ctx.journalNamespace) raw['journal-namespace'] = ctx.journalNamespace;
   if (ctx.bootIdFile) raw['boot-id-file'] = ctx.bootIdFile;
   const o = convert('check_env_sync', raw, {});
   const now = new Date();

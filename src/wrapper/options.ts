@@ -25,6 +25,9 @@ export interface WrapperOptions {
   syslog: boolean;
   syslogSocket: string;
   syslogFile: string;
+  /** Which log the passive verdict reads (--log, --journal-namespace). */
+  log?: 'auto' | 'syslog' | 'journal';
+  journalNamespace?: string | undefined;
   icinga: IcingaPostConfig | null;
 }
 
@@ -61,6 +64,8 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
     syslog: v.syslogCopy,
     syslogSocket: v.syslogSocket,
     syslogFile: v.syslog,
+    log: v.log,
+    journalNamespace: v.journalNamespace,
     icinga,
   };
 }
