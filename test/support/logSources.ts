@@ -4,6 +4,7 @@
 // with `args`.
 import { startJournald, exec, asUser, type Journald } from './journald.js';
 import { startRsyslog, type Rsyslog } from './rsyslog.js';
+import { sleep } from './proc.js';
 
 export interface TestLog {
   kind: 'syslog' | 'journal';
@@ -33,10 +34,17 @@ export async function syslogLog(): Promise<TestLog> {
     label: rs.file,
     settle: async (pattern) => void (await rs.waitFor(pattern)),
     async log(tag, message, user) {
+      // The same line may be in the file already: wait for one more of it.
+      const line = new RegExp(` ${escape(tag)}(\\[\\d+\\])?: ${escape(message)}$`, 'gm');
+      const before = (rs.read().match(line) ?? []).length;
       const [cmd, args] = asUser(user, 'logger', ['-u', rs.socket, '--tag', tag, '--', message]);
       const r = await exec(cmd, args);
       if (r.code !== 0) throw new Error(`logger to ${rs.socket} failed: ${r.stderr.trim()}`);
-      await self.settle(new RegExp(escape(message)));
+      const end = Date.now() + 10_000;
+      while ((rs.read().match(line) ?? []).length <= before) {
+        if (Date.now() > end) throw new Error(`rsyslog did not write ${tag}: ${message} to ${rs.file} within 10 s`);
+        await sleep(20);
+      }
     },
     stop: () => rs.stop(),
     rsyslog: rs,
