@@ -32,7 +32,7 @@ async function ask(question: string): Promise<string> {
 async function journalLogs(job: string, a: Values<'env-sync logs'>, selection: JournalSelection): Promise<number> {
   const o = { job, selection, trustedUids: senderFilter(jobTrust(a.stateDir, job, hintsFor(a.user))).uids, out: process.stdout, err: process.stderr };
   const printed = await printJournalLogs(o);
-  if (a.follow) await followJournalLogs({ ...o, since: printed.from, skip: printed.printed, onReady: (label) => process.stderr.write(`env-sync: following ${label} (Ctrl-C to stop)\n`) });
+  if (a.follow) await followJournalLogs({ ...o, since: printed.from, skip: printed.printed, said: printed.problems, onReady: (label) => process.stderr.write(`env-sync: following ${label} (Ctrl-C to stop)\n`) });
   return 0;
 }
 

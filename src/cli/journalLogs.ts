@@ -58,7 +58,7 @@ export async function printJournalLogs(o: JournalLogsOptions): Promise<{ count: 
 }
 
 /** Follows the journal until SIGINT or SIGTERM, or until journalctl ends by itself (its problems are said). */
-export async function followJournalLogs(o: JournalLogsOptions & { since: Date; skip: Set<string>; onReady?: (label: string) => void }): Promise<SyslogProblem[]> {
+export async function followJournalLogs(o: JournalLogsOptions & { since: Date; skip: Set<string>; said: SyslogProblem[]; onReady?: (label: string) => void }): Promise<SyslogProblem[]> {
   const { followJournal } = await import('../journal/follow.js');
   const rule = jobLineRule(o.job);
   const f = followJournal({ ...o.selection, matches: matches(o.job), since: o.since, fields: [] }, (e) => {
@@ -73,6 +73,6 @@ export async function followJournalLogs(o: JournalLogsOptions & { since: Date; s
   process.removeListener('SIGINT', stop);
   process.removeListener('SIGTERM', stop);
   // Stopped by the person at the terminal: what was wrong was said when the lines were printed.
-  if (!end.stopped) sayProblems(end.problems, o.err);
+  if (!end.stopped) sayProblems(end.problems.filter((p) => !o.said.some((s) => s.problem === p.problem)), o.err);
   return end.problems;
 }
