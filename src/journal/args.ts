@@ -64,6 +64,11 @@ export function matchArgs(matches: JournalMatch[]): string[] {
   return out;
 }
 
+/** A PCRE2 pattern matching any of these strings as they are. */
+export function anyOf(strings: string[]): string {
+  return strings.map((s) => s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&')).join('|');
+}
+
 /** journalctl takes `@<seconds since the epoch>`, with a fraction. */
 export function epochArg(d: Date): string {
   return `@${(d.getTime() / 1000).toFixed(3)}`;
@@ -87,6 +92,7 @@ export function queryArgs(q: JournalQuery): string[] {
     if (!BOOT.test(q.boot)) throw new TypeError(`boot ${JSON.stringify(q.boot)} is neither a boot id (32 hex digits) nor an offset`);
     args.push(`--boot=${q.boot}`);
   }
+  if (q.grep !== undefined) args.push(`--grep=${q.grep}`, '--case-sensitive=true');
   if (q.newestFirst !== false) args.push('--reverse');
   if (q.maxEntries !== undefined) {
     if (!Number.isInteger(q.maxEntries) || q.maxEntries < 1) throw new TypeError(`maxEntries ${q.maxEntries} is not a whole number of at least 1`);

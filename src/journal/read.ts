@@ -38,7 +38,7 @@ export function readJournal(q: JournalQuery, visit: JournalVisitor): Promise<Jou
   }
   const source = sourceLabel(q);
   const extra = q.fields ?? DEFAULT_EXTRA_FIELDS;
-  const result: JournalReadResult = { source, problems: [], count: 0, stoppedEarly: false, countReached: false, unparsed: 0, argv: [journalctl, ...args] };
+  const result: JournalReadResult = { source, problems: [], count: 0, stoppedEarly: false, countReached: false, unparsed: 0, skipped: 0, argv: [journalctl, ...args] };
   const stage = q.stage ?? defaultStage(q);
 
   result.problems = preflightProblems(q);
@@ -69,6 +69,10 @@ export function readJournal(q: JournalQuery, visit: JournalVisitor): Promise<Jou
 
     const splitter = new LineSplitter((line) => {
       if (stopped) return;
+      if (q.rawFilter && !q.rawFilter(line)) {
+        result.skipped++;
+        return;
+      }
       let json: unknown;
       try {
         json = JSON.parse(line);

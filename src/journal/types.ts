@@ -63,6 +63,11 @@ export interface JournalQuery extends JournalSelection {
   until?: Date;
   /** Only this boot: a 32-hex-digit boot id, or an offset such as `0` (this boot) or `-1`. */
   boot?: string;
+  /**
+   * Only entries whose MESSAGE matches this PCRE2 pattern, case-sensitively (journalctl --grep, which
+   * tests each entry before formatting it: what a match on the text costs inside journalctl, not here).
+   */
+  grep?: string;
   /** At most the newest N entries that match (-n N). */
   maxEntries?: number;
   /** Newest first (--reverse), the default; false gives oldest first. */
@@ -73,6 +78,12 @@ export interface JournalQuery extends JournalSelection {
   stage?: string;
   /** Extra fields to return in entry.fields (default ENV_SYNC_JOB, ENV_SYNC_RUN, ENV_SYNC_EVENT). */
   fields?: string[];
+  /**
+   * A cheap test on each line of journalctl's JSON before it is parsed; lines it rejects are never
+   * parsed or visited (counted in `skipped`). It must accept every line that might matter: a field
+   * journalctl prints as an array of bytes does not hold its text.
+   */
+  rawFilter?: (jsonLine: string) => boolean;
 }
 
 export interface JournalReadResult {
@@ -88,6 +99,8 @@ export interface JournalReadResult {
   countReached: boolean;
   /** Lines of journalctl's output that were not a JSON entry (none expected). */
   unparsed: number;
+  /** Lines the rawFilter turned away unparsed. */
+  skipped: number;
   /** What ran, for -v output: journalctl and its arguments. */
   argv: string[];
 }

@@ -4,6 +4,7 @@
 //   BENCH_SIZES=1M,100M,1G (default)   BENCH_RUNS=5 (default)   BENCH_STARTUP_RUNS=21 (default)
 //   BENCH_KEEP=1 keeps the data dir
 //   BENCH_ICINGA_JOBS=500, BENCH_ICINGA_SECONDS=60 (default): the Icinga master + agent load case
+//   BENCH_JOURNAL_SIZE=1G (default): the journal's lines for its rows (journalBench.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
@@ -19,89 +20,14 @@ import type { Run } from '../../src/markers/types.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
 import { buildDeb } from '../support/debPackage.js';
 import { benchNodes, codeCacheState } from './nodes.js';
+import { journalRows } from './journalBench.js';
+import { BENCH_ENV, bytesOf, measureTogether, NODE_BARE, row, rows, RUNS, STARTUP_RUNS, type Cmd, type Measured } from './measure.js';
 import { Icinga2Cluster } from '../support/icinga2Cluster.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const plugin = (name: string) => join(root, 'plugins', name);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-// Start-up cases take tens of milliseconds, where one slow round moves a median of 5: they get more.
-const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 21);
 const SIZES = (process.env.BENCH_SIZES ?? '1M,100M,1G').split(',').map((s) => s.trim());
 const JOB = 'pull_bench_production_daily';
-
-function bytesOf(size: string): number {
-  const m = /^(\d+)([KMG])$/.exec(size);
-  if (!m) throw new Error(`BENCH_SIZES: ${size} is not like 1M, 100M, 1G`);
-  return Number(m[1]) * { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] as 'K' | 'M' | 'G'];
-}
-
-interface Sample {
-  wall: number;
-  rssKiB: number;
-  status: number | null;
-}
-
-/**
- * The environment every measured command gets: ours without the variables that change what a bare
- * `node` costs. NRPE and Icinga start plugins with a small environment and cron with a smaller one;
- * a NODE_EXTRA_CA_CERTS (set on these build machines) makes every node start read and parse a
- * certificate bundle, 38 ms of a 60 ms `node -e 0`, which would flatter every ratio against it.
- */
-const BENCH_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'NODE_DEBUG'].includes(k)));
-
-/** One run under GNU time for peak memory; wall time from our own clock. */
-function once(cmd: string[], opts: { env?: NodeJS.ProcessEnv; shell?: boolean } = {}): Sample {
-  const argv = opts.shell ? ['sh', '-c', cmd.join(' ')] : cmd;
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '@@%M', ...argv], { env: { ...BENCH_ENV, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const m = /@@(\d+)\s*$/.exec(r.stderr?.toString() ?? '');
-  return { wall, rssKiB: m ? Number(m[1]) : NaN, status: r.status };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-type Cmd = { cmd: string[]; env?: NodeJS.ProcessEnv; shell?: boolean };
-type Measured = { wall: number; rssKiB: number; status: number | null };
-
-/**
- * Runs the commands in turn, round after round (a, b, a, b …), so that a noisy neighbour slows a
- * subject and its baseline alike instead of whichever happened to run during the noise.
- */
-function measureTogether(cmds: Cmd[], runs = RUNS): Measured[] {
-  for (const c of cmds) once(c.cmd, c); // warm the page cache and node's compile cache
-  const samples: Sample[][] = cmds.map(() => []);
-  for (let i = 0; i < runs; i++) cmds.forEach((c, j) => samples[j]!.push(once(c.cmd, c)));
-  return samples.map((ss) => ({ wall: median(ss.map((x) => x.wall)), rssKiB: Math.max(...ss.map((x) => x.rssKiB)), status: ss[0]!.status }));
-}
-
-const NODE_BARE: Cmd = { cmd: [process.execPath, '-e', '0'] };
-
-interface Row {
-  case: string;
-  size: string;
-  subject: number;
-  baselineName: string;
-  baseline: number;
-  ratio: number;
-  target: string;
-  met: boolean | null;
-  peakMiB: number | null;
-  note?: string;
-}
-const rows: Row[] = [];
-function row(r: Omit<Row, 'ratio' | 'met'> & { limit: number | null; memLimitMiB?: number }) {
-  const ratio = r.subject / r.baseline;
-  const met = r.limit === null ? null : ratio <= r.limit && (r.memLimitMiB === undefined || (r.peakMiB ?? 0) <= r.memLimitMiB);
-  const full: Row = { ...r, ratio, met };
-  rows.push(full);
-  const f = (x: number) => x.toFixed(3);
-  console.log(`${r.case.padEnd(34)} ${r.size.padStart(5)}  ${f(r.subject)}s vs ${r.baselineName} ${f(r.baseline)}s  ratio ${ratio.toFixed(2)} (target ${r.target})  peak ${r.peakMiB?.toFixed(1) ?? '-'} MiB  ${met === null ? '' : met ? 'MET' : 'NOT MET'}${r.note ? `  ${r.note}` : ''}`);
-}
 
 // Plugins answer --help with exit 3 (the Monitoring Plugins' way), so look for the usage text.
 function have(exe: string): boolean {
@@ -535,6 +461,7 @@ async function main() {
     }
 
     await measureIcingaAgentLoad(data);
+    await journalRows();
   } finally {
     if (!process.env.BENCH_KEEP) rmSync(data, { recursive: true, force: true });
   }

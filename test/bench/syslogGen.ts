@@ -4,16 +4,18 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { syslogStamp } from '../support/proc.js';
 
 const HOST = 'db-admin-1';
-const NOISE: Array<(i: number) => string> = [
-  (i) => `CRON[${2000 + (i % 900)}]: (root) CMD (   cd / && run-parts --report /etc/cron.hourly)`,
-  (i) => `sshd[${3000 + (i % 500)}]: Accepted publickey for deploy from 10.1.${i % 250}.${i % 200} port ${40000 + (i % 20000)} ssh2: RSA SHA256:abcdefghijklmnop`,
-  (i) => `kernel: [${(i / 10).toFixed(6)}] IPv4: martian source 10.0.0.${i % 255} from 10.0.1.1, on dev eth0`,
-  () => `systemd[1]: Started Session 4242 of user deploy.`,
-  (i) => `postgres[${5000 + (i % 100)}]: [${i % 9}-1] LOG:  checkpoint complete: wrote ${i % 4000} buffers (0.${i % 9}%); 0 WAL file(s) added`,
-  (i) => `govuk_env_sync.sh: Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/other_job_${i % 17}.cfg"`,
-  (i) => `env-sync/other_job_${i % 17}[${6000 + (i % 300)}]: pg_restore: processing item ${i} TABLE DATA public.events`,
-  (i) => `nrpe[${7000 + (i % 50)}]: Could not read request from client 10.2.0.${i % 9}, bailing out...`,
+/** The other lines of a busy host, by tag (the journal's SYSLOG_IDENTIFIER: a journal logger takes tag(0)); pid: the one a syslog line shows. */
+export const NOISE_KINDS: Array<{ tag: (i: number) => string; pid?: (i: number) => number; message: (i: number) => string }> = [
+  { tag: () => 'CRON', pid: (i) => 2000 + (i % 900), message: () => '(root) CMD (   cd / && run-parts --report /etc/cron.hourly)' },
+  { tag: () => 'sshd', pid: (i) => 3000 + (i % 500), message: (i) => `Accepted publickey for deploy from 10.1.${i % 250}.${i % 200} port ${40000 + (i % 20000)} ssh2: RSA SHA256:abcdefghijklmnop` },
+  { tag: () => 'kernel', message: (i) => `[${(i / 10).toFixed(6)}] IPv4: martian source 10.0.0.${i % 255} from 10.0.1.1, on dev eth0` },
+  { tag: () => 'systemd', pid: () => 1, message: () => 'Started Session 4242 of user deploy.' },
+  { tag: () => 'postgres', pid: (i) => 5000 + (i % 100), message: (i) => `[${i % 9}-1] LOG:  checkpoint complete: wrote ${i % 4000} buffers (0.${i % 9}%); 0 WAL file(s) added` },
+  { tag: () => 'govuk_env_sync.sh', message: (i) => `Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/other_job_${i % 17}.cfg"` },
+  { tag: (i) => `env-sync/other_job_${i % 17}`, pid: (i) => 6000 + (i % 300), message: (i) => `pg_restore: processing item ${i} TABLE DATA public.events` },
+  { tag: () => 'nrpe', pid: (i) => 7000 + (i % 50), message: (i) => `Could not read request from client 10.2.0.${i % 9}, bailing out...` },
 ];
+const NOISE: Array<(i: number) => string> = NOISE_KINDS.map((k) => (i) => `${k.tag(i)}${k.pid ? `[${k.pid(i)}]` : ''}: ${k.message(i)}`);
 
 
 export interface JobLines {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { epochArg, matchArgs, namespaceNameProblem, queryArgs, sourceLabel } from '../../src/journal/args.js';
+import { epochArg, matchArgs, namespaceNameProblem, queryArgs, sourceLabel, anyOf } from '../../src/journal/args.js';
 import { LineSplitter, decodeValue, entryFromJson } from '../../src/journal/entry.js';
 import { journalSocketDirFor, journaldInput, runEventFields } from '../../src/journal/event.js';
 import { followArgs } from '../../src/journal/follow.js';
@@ -48,6 +48,11 @@ describe('journal: journalctl arguments', () => {
     ]);
     expect(queryArgs({ file: '/x.journal', matches: [], newestFirst: false })).to.not.include('--reverse');
     expect(queryArgs({ file: '/x.journal', matches: [] })).to.include('--file=/x.journal');
+  });
+
+  it('a text match on MESSAGE goes to journalctl as a case-sensitive --grep; anyOf quotes what PCRE2 would read as a pattern', () => {
+    expect(queryArgs({ namespace: 'ops', matches: [], grep: anyOf(['/pull_x.cfg', 'a|b(c)']) })).to.include.members(['--grep=/pull_x\\.cfg|a\\|b\\(c\\)', '--case-sensitive=true']);
+    expect(queryArgs({ namespace: 'ops', matches: [] }).some((a) => a.startsWith('--grep'))).to.equal(false);
   });
 
   it('refuses two selections at once, a bad boot and a bad count', () => {

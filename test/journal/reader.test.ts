@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { collectJournal, readJournal } from '../../src/journal/read.js';
 import type { JournalEntry, JournalQuery, JournalReadResult } from '../../src/journal/types.js';
 import { StageTimeoutError } from '../../src/syslog/types.js';
 import { currentBootId, ensureUser, journalChildAs, startJournald, type Journald } from '../support/journald.js';
-import { pidAlive, sleep, waitForFile } from '../support/proc.js';
+import { pidAlive, sleep, waitUntil } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const STRANGER = 'env-sync-test-stranger';
@@ -117,6 +117,23 @@ describe('journal reader against a real systemd-journald', function () {
     expect(messages(r)).to.deep.equal(['bin\u0001ary \uFFFD\uFFFD end', long]);
   });
 
+  it('--grep: only entries whose MESSAGE matches, case-sensitively, a binary MESSAGE too', async () => {
+    await jd.logKeptOpen('grep-test', Buffer.from('bin\x01ary /pull_x.cfg\n'), 1);
+    await jd.log('grep-test', 'Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg"');
+    await jd.log('grep-test', 'Starting "-f /etc/govuk_env_sync/PULL_X.CFG"');
+    await jd.log('grep-test', 'Starting "-f /etc/govuk_env_sync/pull_y.cfg"');
+    const r = await collectJournal(q({ matches: [{ SYSLOG_IDENTIFIER: 'grep-test' }], grep: '/pull_x\\.cfg' }));
+    expect(r.problems).to.deep.equal([]);
+    expect(messages(r)).to.deep.equal(['Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg"', 'bin\u0001ary /pull_x.cfg']);
+  });
+
+  it('a raw filter turns lines away before they are parsed, and counts them', async () => {
+    const seen: string[] = [];
+    const r = await readJournal(q({ matches: [{ SYSLOG_IDENTIFIER: 'grep-test' }], rawFilter: (line) => line.includes('PULL_X') }), (e) => void seen.push(e.message));
+    expect(seen).to.deep.equal(['Starting "-f /etc/govuk_env_sync/PULL_X.CFG"']);
+    expect(r).to.include({ count: 1, skipped: 3 });
+  });
+
   it('throws StageTimeoutError naming the stage at the deadline, with journalctl killed by its pid', async () => {
     let caught: unknown;
     try {
@@ -133,7 +150,8 @@ describe('journal reader against a real systemd-journald', function () {
     writeFileSync(hung, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 600\n`);
     chmodSync(hung, 0o755);
     const reading = collectJournal(q({ matches: [{ SYSLOG_IDENTIFIER: 'window' }], journalctl: hung, deadline: Date.now() + 3000, stage: 'reading the journal for pull_x' }));
-    await waitForFile(pidFile);
+    // The shell makes the file before it writes the pid into it.
+    await waitUntil('the pid in the file', () => existsSync(pidFile) && /^\d+\n$/.test(readFileSync(pidFile, 'utf8')));
     const pid = Number(readFileSync(pidFile, 'utf8'));
     caught = undefined;
     try {

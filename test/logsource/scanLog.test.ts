@@ -3,7 +3,7 @@
 // the tags and the window, and leaves out (and counts) lines of senders it does not trust.
 import { expect } from 'chai';
 import { chooseLog } from '../../src/logsource/choose.js';
-import { scanLog } from '../../src/logsource/scan.js';
+import { journalQuery, scanLog } from '../../src/logsource/scan.js';
 import type { LogSource, SenderFilter } from '../../src/logsource/types.js';
 import type { ScanOptions, SyslogEntry } from '../../src/syslog/types.js';
 import { journalLog, syslogLog, type TestLog } from '../support/logSources.js';
@@ -103,6 +103,34 @@ describe('scanLog over a syslog file and over the journal', function () {
       const { seen } = await collect(log, { tags: ['scan-job'], prefilter: (raw) => raw.includes('scan-job') && raw.includes('round 1') });
       expect(seen, log.kind).to.deep.equal(['round 1 stranger line', 'round 1 job line']);
     }
+  });
+
+  it('needles: lines holding none are passed over (in the journal, unparsed), a line journalctl gives as bytes is still read', async () => {
+    for (const log of sources()) {
+      await log.log('scan-needle', 'plain line with needle-x in it');
+      await log.log('scan-needle', 'a line without it');
+      await log.log('scan-needle', 'control \u0001 byte, needle-x');
+    }
+    for (const log of sources()) {
+      const seen: string[] = [];
+      await scanLog(opts(log, { tags: ['scan-needle'], needles: ['needle-x'] }), (e) => {
+        if (e.tag === 'scan-needle') seen.push(e.message.replace(/\u0001|#001/, '<1>'));
+        return false;
+      });
+      expect(seen, log.kind).to.deep.equal(['control <1> byte, needle-x', 'plain line with needle-x in it']);
+    }
+  });
+
+  it("the journal query: the message is searched by journalctl (--grep) only when no tag asked for holds a needle", () => {
+    const unwrapped = journalQuery({ syslog: '', rotated: 0, now: new Date(), tags: ['govuk_env_sync.sh'], needles: ['/pull_x.cfg'] }, { namespace: 'ops' });
+    expect(unwrapped).to.include({ grep: '/pull_x\\.cfg', namespace: 'ops' });
+    expect(unwrapped.matches).to.deep.equal([{ SYSLOG_IDENTIFIER: ['govuk_env_sync.sh'] }]);
+    // A wrapped job's output lines hold the job's name in their tag, not their message.
+    const wrapped = journalQuery({ syslog: '', rotated: 0, now: new Date(), tags: ['env-sync/pull_x', 'env-sync-run', 'govuk_env_sync.sh'], needles: ['pull_x'], stopBefore: marks[0], notAfter: marks[1] }, {});
+    expect(wrapped.grep).to.equal(undefined);
+    expect(wrapped).to.include({ since: marks[0], until: marks[1] });
+    expect(wrapped.rawFilter!('{"MESSAGE":"event=finish job=pull_y run=r"}')).to.equal(false);
+    expect(wrapped.rawFilter!('{"MESSAGE":[98,105,110],"SYSLOG_IDENTIFIER":"env-sync/pull_x"}')).to.equal(true);
   });
 
   it('a deadline that passes is a timeout naming the journal', async () => {

@@ -34,8 +34,11 @@ export async function syslogLog(): Promise<TestLog> {
     label: rs.file,
     settle: async (pattern) => void (await rs.waitFor(pattern)),
     async log(tag, message, user) {
-      // The same line may be in the file already: wait for one more of it.
-      const line = new RegExp(` ${escape(tag)}(\\[\\d+\\])?: ${escape(message)}$`, 'gm');
+      // The same line may be in the file already: wait for one more of it. rsyslog writes a control
+      // character as #NNN.
+      // eslint-disable-next-line no-control-regex
+      const text = escape(message).replace(/[\u0000-\u001f]/g, '(?:#\\d{3}|.)');
+      const line = new RegExp(` ${escape(tag)}(\\[\\d+\\])?: ${text}$`, 'gm');
       const before = (rs.read().match(line) ?? []).length;
       const [cmd, args] = asUser(user, 'logger', ['-u', rs.socket, '--tag', tag, '--', message]);
       const r = await exec(cmd, args);
