@@ -127,7 +127,9 @@ export function readJournal(q: JournalQuery, visit: JournalVisitor): Promise<Jou
         if (stopped) add(permissionProblems(q, stderr));
         else {
           splitter.end();
-          add(exitProblems(q, code, signal, stderr));
+          // With --grep, journalctl exits 1 and says nothing when no entry matched, as grep does.
+          const noMatch = q.grep !== undefined && code === 1 && stderr.trim() === '' && result.count + result.unparsed + result.skipped === 0;
+          if (!noMatch) add(exitProblems(q, code, signal, stderr));
         }
         result.countReached = q.maxEntries !== undefined && result.count >= q.maxEntries;
         resolve(result);
