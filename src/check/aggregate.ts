@@ -1,6 +1,7 @@
 // The host-wide verdict (check_env_sync_all, env-sync status): each job's brief verdict, and the
 // one verdict over all of them. Pure: judged jobs in, words and states out.
 import { compareText } from '../common/compare.js';
+import { stillRunning } from '../common/host.js';
 import { BY_SEVERITY, severity, STATE_NAMES, UNKNOWN, worst, type State } from '../common/states.js';
 import type { CronJob } from '../cron/crontab.js';
 import type { PluginResult } from '../output/pluginOutput.js';
@@ -32,7 +33,7 @@ export function jobVerdict(job: string, facts: CheckFacts, j: Judgement, cron: C
     cron,
     facts,
     neverRun,
-    running: facts.running.some((r) => r.liveness === 'alive'),
+    running: facts.running.some((r) => stillRunning(r.liveness)),
   };
 }
 

@@ -1,10 +1,11 @@
 // All the I/O of a check: markers, process liveness, the reboot lock file, syslog, the schedule.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { processLiveness, readBootId } from '../common/host.js';
+import { readBootId, runLiveness, stillRunning, type RunLiveness, type RunProcesses } from '../common/host.js';
 import { readJobState, readRunningMarkers } from '../markers/read.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { MarkerError } from '../markers/errors.js';
+import { runningPath } from '../markers/paths.js';
 import { readInventory } from '../cron/inventory.js';
 import type { CronJob } from '../cron/crontab.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../syslog/jobQueries.js';
@@ -29,6 +30,8 @@ export interface GatherOptions {
   onStage: (stage: string) => void;
   /** Host-wide views judge many jobs at once and skip the per-run evidence search in syslog. */
   skipEvidence?: boolean;
+  /** Whether a run's processes live: the real probe unless a test slows or steers it. */
+  probe?: (p: RunProcesses, currentBootId: string | null) => RunLiveness;
 }
 
 // Host-wide facts read once per process: check_env_sync_all and env-sync status gather 500 jobs.
@@ -53,13 +56,25 @@ function statOnce(path: string): { mtimeMs: number } | null {
 export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   o.onStage(`reading markers in ${o.stateDir}`);
   const trust = jobTrust(o.stateDir, o.job, o.trust);
-  const jobState = readJobState(o.stateDir, o.job, trust);
   if (!bootIds.has(o.bootIdFile)) bootIds.set(o.bootIdFile, readBootId(o.bootIdFile));
   const bootId = bootIds.get(o.bootIdFile)!;
-  const running = readRunningMarkers(o.stateDir, o.job, trust).map((marker) => ({
+  const probe = o.probe ?? runLiveness;
+  // Running markers before the state: a run ending in between is then seen in the state (it records
+  // its end before removing its running marker), never missed by both reads.
+  const runningMarkers = readRunningMarkers(o.stateDir, o.job, trust);
+  let jobState = readJobState(o.stateDir, o.job, trust);
+  let running = runningMarkers.map((marker) => ({
     marker,
-    liveness: processLiveness(marker.wrapperPid, marker.wrapperStartTicks, marker.bootId, bootId),
+    liveness: probe({ pid: marker.wrapperPid, startTicks: marker.wrapperStartTicks, bootId: marker.bootId, childPid: marker.childPid, childStartTicks: marker.childStartTicks }, bootId),
   }));
+  // A run that ended between reading its running marker and probing its pid looks dead. The wrapper
+  // records the end before it removes the running marker, so a marker gone since means a recorded
+  // end: read the state again rather than call the run dead.
+  const ended = running.filter((r) => r.liveness === 'dead' && !existsSync(runningPath(o.stateDir, o.job, r.marker.runId)));
+  if (ended.length) {
+    jobState = readJobState(o.stateDir, o.job, trust);
+    running = running.filter((r) => !ended.includes(r));
+  }
 
   // The job's own with_reboot_lock file, else the one file older with_reboot_lock versions shared
   // between all jobs (`reboot_lock`, and before it `govuk_env_sync`: FIELD-NOTES).
@@ -77,11 +92,11 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   let evidence: CheckFacts['evidence'] = null;
   let syslogOnly: CheckFacts['syslogOnly'] = null;
   let syslogProblems: SyslogProblem[] = [];
-  const judged = running.find((r) => r.liveness === 'alive')?.marker ?? jobState?.last ?? running[0]?.marker ?? null;
+  const judged = running.find((r) => stillRunning(r.liveness))?.marker ?? jobState?.last ?? running[0]?.marker ?? null;
   o.onStage(`reading ${o.syslog}`);
   // A run that succeeded needs no explaining: its output tail in the marker is evidence enough, and the
   // check (every minute, all day) then costs the same whatever the size of the log.
-  const settled = judged && judged.outcome === 'success' && !running.some((r) => r.liveness === 'alive');
+  const settled = judged && judged.outcome === 'success' && !running.some((r) => stillRunning(r.liveness));
   if (judged && (o.skipEvidence || settled)) {
     evidence = null;
   } else if (judged) {

@@ -1,5 +1,6 @@
 // The judgement, apart from all I/O and from the explaining: facts in, findings and metrics out.
 // Each rule adds a Result (as Checkmk's checks yield them); the worst one leads the summary.
+import { stillRunning } from '../common/host.js';
 import { alerts, type Range } from '../common/range.js';
 import { CRITICAL, OK, severity, UNKNOWN, WARNING, worst, type State } from '../common/states.js';
 import { ago, clock, duration } from '../common/timeWords.js';
@@ -66,7 +67,7 @@ export const isFailed = (run: { outcome: string }): boolean => FAILED_OUTCOMES.h
 export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgement {
   const results: Result[] = [];
   const st = facts.jobState;
-  const alive = facts.running.filter((r) => r.liveness === 'alive');
+  const alive = facts.running.filter((r) => stillRunning(r.liveness));
   const lastSuccessEnd = st?.lastSuccess ? new Date(st.lastSuccess.end ?? st.lastSuccess.start) : (facts.syslogOnly?.lastSuccessEnd ?? null);
   const syslogOnlyRun = !st && facts.running.length === 0 ? (facts.syslogOnly?.run ?? null) : null;
   const base = { job: policy.job, metrics: [] as Metric[], judged: null, syslogOnlyRun: null, noRecord: true };
@@ -92,8 +93,17 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
       const lv = checkLevels(secs, runtime, { label: 'duration', uom: 's', min: 0 });
       durationMetric ??= lv.metric;
       results.push({ state: lv.state, text: `running since ${clock(started, now)} (for ${duration(secs)})${lv.words}` });
+    } else if (liveness === 'orphaned') {
+      // The wrapper was killed (OOM killer, kill -9) but the sync runs on: no end will be recorded,
+      // so this is never OK, and past the runtime limit it is as bad as any overrun.
+      const secs = elapsed(started, now);
+      const lv = checkLevels(secs, runtime, { label: 'duration', uom: 's', min: 0 });
+      durationMetric ??= lv.metric;
+      results.push({ state: worst([WARNING, lv.state]), text: `run started ${clock(started, now)}: its wrapper pid ${marker.wrapperPid} is gone but its sync pid ${marker.childPid} is still running (for ${duration(secs)})${lv.words}; its end will not be recorded` });
     } else if (liveness === 'other-boot') {
       results.push({ state: CRITICAL, text: `run started ${clock(started, now)} was interrupted by a reboot (boot id changed) and recorded no end` });
+    } else if (marker.childPid) {
+      results.push({ state: CRITICAL, text: `run started ${clock(started, now)}: its wrapper pid ${marker.wrapperPid} died and recorded no end, and its sync pid ${marker.childPid} has ended since: outcome unknown` });
     } else {
       results.push({ state: CRITICAL, text: `run started ${clock(started, now)} died: wrapper pid ${marker.wrapperPid} is gone and recorded no end` });
     }

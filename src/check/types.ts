@@ -1,5 +1,5 @@
 // What the check's steps hand each other: gather → facts → judge → judgement → explain/render.
-import type { Liveness } from '../common/host.js';
+import type { RunLiveness } from '../common/host.js';
 import type { Range } from '../common/range.js';
 import type { State } from '../common/states.js';
 import type { CronJob } from '../cron/crontab.js';
@@ -13,7 +13,7 @@ import type { SyslogProblem } from '../syslog/types.js';
 /** Everything the judgement of one job needs, read from files and processes by gather(). */
 export interface CheckFacts {
   jobState: JobState | null;
-  running: Array<{ marker: RunningMarker; liveness: Liveness }>;
+  running: Array<{ marker: RunningMarker; liveness: RunLiveness }>;
   /** A with_reboot_lock file: the job's own, or (shared) the one file older versions used for all jobs. */
   rebootLock: { path: string; ageSeconds: number; shared?: boolean } | null;
   evidence: RunEvidence | null;

@@ -1,7 +1,7 @@
 // What the wrapper's run needs of the marker store, as one interface, so the run logic can be tested
 // with a fake store (and a failing one) as well as with real files.
 import { processStartTicks } from '../common/host.js';
-import { release } from '../markers/lock.js';
+import { release, updateHolder } from '../markers/lock.js';
 import { runLockPath } from '../markers/paths.js';
 import { readRunningMarkers } from '../markers/read.js';
 import { takeRunLock, type RunLock } from '../markers/runLock.js';
@@ -13,6 +13,8 @@ export interface RunStore {
   prepare(): void;
   lock(wait: boolean): Promise<RunLock>;
   unlock(): void;
+  /** Names the sync's process group in our lock, so the lock outlives a wrapper killed while the sync runs. */
+  lockChild(childPid: number, childStartTicks: number | null): void;
   /** Running markers of the job, of this run and of runs whose wrapper died. */
   runningMarkers(): RunningMarker[];
   writeRunning(run: Run): void;
@@ -37,6 +39,7 @@ export function markerStore(t: StoreTarget, holder: Omit<LockRecord, 'schema'>, 
     prepare: () => void ensureJobDir(t.stateDir, t.job),
     lock: (wait) => takeRunLock(lockPath(), holder, bootId, wait),
     unlock: () => release(lockPath(), holder.runId),
+    lockChild: (childPid, childStartTicks) => updateHolder(lockPath(), { ...holder, childPid, childStartTicks }),
     // The wrapper reads its own files: no other user's trust is asked of them.
     runningMarkers: () => readRunningMarkers(t.stateDir, t.job, null),
     writeRunning: (run) => writeRunning(ctx, run),

@@ -87,7 +87,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     expect((await check(['-j', 'nocmd'])).first).to.match(/^ENV_SYNC CRITICAL - nocmd could not start at .*: command not found/);
   });
 
-  it('OK while a run is in progress within limits, CRITICAL past --max-runtime, CRITICAL once its wrapper died', async () => {
+  it('OK while a run is in progress within limits, CRITICAL past --max-runtime, CRITICAL once its wrapper and its sync are gone', async () => {
     const child = spawn(WRAPPER, ['--boot-id-file', bootFile, '--job', 'long', '--', 'sleep', '30'], { env: env(), stdio: 'ignore' });
     await waitUntil('running marker', () => readRunningMarkers(state, 'long', null).some((m) => m.childPid));
     const ok = await check(['-j', 'long', '--max-runtime', '1h']);
@@ -103,7 +103,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     process.kill(childPid, 'SIGKILL');
     const dead = await check(['-j', 'long']);
     expect(dead.code).to.equal(2);
-    expect(dead.first).to.match(/run started \d\d:\d\d died: wrapper pid \d+ is gone and recorded no end/);
+    expect(dead.first).to.match(/run started \d\d:\d\d: its wrapper pid \d+ died and recorded no end, and its sync pid \d+ has ended since: outcome unknown/);
   });
 
   it('CRITICAL when the host rebooted during the run (boot id changed)', async () => {
