@@ -11,6 +11,7 @@ import type { CronJob } from '../cron/crontab.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../syslog/jobQueries.js';
 import type { ScanOptions, SyslogProblem } from '../syslog/types.js';
 import { previousScheduledRun } from '../cron/schedule.js';
+import { judgedRun } from './judgedRun.js';
 import type { CheckFacts } from './types.js';
 
 export interface GatherOptions {
@@ -92,7 +93,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   let evidence: CheckFacts['evidence'] = null;
   let syslogOnly: CheckFacts['syslogOnly'] = null;
   let syslogProblems: SyslogProblem[] = [];
-  const judged = running.find((r) => stillRunning(r.liveness))?.marker ?? jobState?.last ?? running[0]?.marker ?? null;
+  const judged = judgedRun(jobState, running);
   o.onStage(`reading ${o.syslog}`);
   // A run that succeeded needs no explaining: its output tail in the marker is evidence enough, and the
   // check (every minute, all day) then costs the same whatever the size of the log.

@@ -4,7 +4,8 @@ import { stillRunning } from '../common/host.js';
 import { alerts, type Range } from '../common/range.js';
 import { CRITICAL, OK, severity, UNKNOWN, WARNING, worst, type State } from '../common/states.js';
 import { ago, clock, duration } from '../common/timeWords.js';
-import { FAILED_OUTCOMES, type Run } from '../markers/types.js';
+import type { Run } from '../markers/types.js';
+import { decidingRun, isFailed, judgedRun } from './judgedRun.js';
 import type { Metric } from '../output/perfdata.js';
 import type { CheckFacts, CheckPolicy, Judgement, Result } from './types.js';
 
@@ -62,7 +63,7 @@ function whatHappened(run: Run, now: Date): string {
   }
 }
 
-export const isFailed = (run: { outcome: string }): boolean => FAILED_OUTCOMES.has(run.outcome as never);
+export { isFailed };
 
 export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgement {
   const results: Result[] = [];
@@ -191,11 +192,13 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   const endedDuration = last?.durationSeconds ?? (syslogOnlyRun?.end ? (syslogOnlyRun.end.getTime() - syslogOnlyRun.start.getTime()) / 1000 : null);
   if (durationMetric) metrics.push(durationMetric);
   else if (endedDuration !== null) metrics.push(checkLevels(endedDuration, runtime, { label: 'duration', uom: 's', min: 0 }).metric);
-  if (last?.exitCode != null) metrics.push({ label: 'exit_code', value: last.exitCode });
+  // The exit code of the run that decides the verdict: a failed part's, not a later part's 0.
+  const deciding = decidingRun(st);
+  if (deciding?.exitCode != null) metrics.push({ label: 'exit_code', value: deciding.exitCode });
   if (st) metrics.push({ label: 'consecutive_failures', value: st.consecutiveFailures, min: 0 });
   metrics.push({ label: 'running', value: alive.length || syslogOnlyRun?.outcome === 'running' ? 1 : 0, min: 0, max: 1 });
 
-  return { job: policy.job, results, metrics, headline: null, judged: alive[0]?.marker ?? last, syslogOnlyRun, noRecord: false };
+  return { job: policy.job, results, metrics, headline: null, judged: judgedRun(st, facts.running), syslogOnlyRun, noRecord: false };
 }
 
 /** The findings worst first (stable: equally bad ones keep the order the rules found them in). */

@@ -38,6 +38,17 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
     expect(r.code).to.equal(2);
     expect(r.stdout.split('\n')[0]).to.match(/part mysql-normal failed with exit 1/);
     expect(r.stdout).not.to.match(/part (assets|postgresql-backend) failed/);
+    // The failed part's own exit code and error lines, not the last part's success.
+    expect(r.stdout.split('\n')[0]).to.match(/\bexit_code=1\b/);
+    expect(r.stdout).to.contain('marker output tail: ERROR 1045 (28000): Access denied for user');
+    expect(r.stdout).not.to.contain('syncing postgresql-backend');
+    // check_env_sync_order: a copy with a failed part is a failed copy, even once the completion job ran.
+    for (const completed of [false, true]) {
+      if (completed) await run(WRAPPER, ['--no-syslog', '--job', 'data_sync_complete', '--', 'true'], { env: env() });
+      const o = await run(plugin('check_env_sync_order'), ['--first', 'copy_data_to_staging', '--then', 'data_sync_complete'], { env: env() });
+      expect(o.code, o.stdout).to.equal(2);
+      expect(o.stdout).to.match(/^ENV_SYNC CRITICAL - copy_data_to_staging's last copy failed \(part mysql-normal\) with exit 1 at \d\d:\d\d: the copy is incomplete, whatever data_sync_complete does\n/);
+    }
     const reruns = r.stdout.split('\n').filter((l) => l.startsWith('Re-run'));
     const inner = `cd ${process.cwd()} && JOBLIST=mysql-normal ${plugin('env-sync-run')} --job copy_data_to_staging --part mysql-normal --state-dir ${state} -- bash ${sync} production staging`;
     expect(reruns).to.deep.equal([`Re-run part mysql-normal: sudo -u root env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/bin:/bin /bin/sh -c '${inner}'`]);
