@@ -54,7 +54,8 @@ export function byState(jobs: readonly JobVerdict[]): JobVerdict[] {
 export function hostVerdict(jobs: readonly JobVerdict[], o: { missing: State; where: string; problems: string[]; blind?: string | null | undefined }): PluginResult {
   // Said in the first line: a host-wide OK that cannot see unwrapped jobs must not pass for a full one.
   const blind = o.blind ? `; ${o.blind}` : '';
-  if (jobs.length === 0) return { state: o.missing, summary: `no jobs found in ${o.where}${blind}`, longOutput: o.problems, perfdata: [] };
+  // With no jobs, why there are none (no state directory, an unreadable crontab) is the news.
+  if (jobs.length === 0) return { state: o.missing, summary: `no jobs found in ${o.where}${o.problems[0] ? `: ${o.problems[0]}` : ''}${blind}`, longOutput: o.problems.slice(1), perfdata: [] };
   const sorted = byState(jobs);
   const counts = [0, 0, 0, 0];
   for (const j of sorted) counts[j.state]!++;

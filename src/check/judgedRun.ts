@@ -21,3 +21,29 @@ export function decidingRun(st: JobState | null): Run | null {
 export function judgedRun(st: JobState | null, running: ReadonlyArray<{ marker: RunningMarker; liveness: RunLiveness }>): Run | null {
   return running.find((r) => stillRunning(r.liveness))?.marker ?? decidingRun(st) ?? running[0]?.marker ?? null;
 }
+
+/**
+ * Whether an unwrapped job's last run from syslog is its record, rather than its markers: always
+ * when it has no markers; for a job whose cron line is not wrapped, when that run started after the
+ * marker's run (a wrapped re-run by hand) — a marker's run and the script lines it wrapped are one.
+ */
+export function syslogOnlyIsPrimary(
+  st: JobState | null,
+  running: ReadonlyArray<{ marker: RunningMarker }>,
+  run: { start: Date } | null,
+  unwrapped: boolean,
+): boolean {
+  if (!run) return false;
+  const markerRuns = [st?.last, ...running.map((r) => r.marker)].filter((r): r is Run => !!r);
+  if (markerRuns.length === 0) return true;
+  if (!unwrapped) return false;
+  const latest = markerRuns.reduce((a, b) => (b.start > a.start ? b : a));
+  const from = Date.parse(latest.start) - SAME_RUN_SLACK_MS;
+  const to = latest.end ? Date.parse(latest.end) + SAME_RUN_SLACK_MS : Infinity;
+  const t = run.start.getTime();
+  if (t >= from && t <= to) return false;
+  return t > from;
+}
+
+// The script's Starting line is stamped inside the wrapper's span, give or take syslog's whole seconds.
+const SAME_RUN_SLACK_MS = 1000;

@@ -1,6 +1,6 @@
 import { closeSync, constants, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { tempPath } from './atomicWrite.js';
+import { giveAway, tempPath } from './atomicWrite.js';
 import { runLiveness, type RunLiveness } from '../common/host.js';
 import { readMarkerText, MarkerError } from './read.js';
 import { MARKER_SCHEMA, type LockRecord } from './types.js';
@@ -44,6 +44,7 @@ function writeTemp(dir: string, name: string, content: string): string {
   const tmp = tempPath(dir, name);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
+    giveAway(fd);
     writeSync(fd, content);
   } catch (err) {
     // Disk full or similar: leave nothing behind.

@@ -5,7 +5,8 @@ import { release, updateHolder } from '../markers/lock.js';
 import { runLockPath } from '../markers/paths.js';
 import { readRunningMarkers } from '../markers/read.js';
 import { takeRunLock, type RunLock } from '../markers/runLock.js';
-import { ensureJobDir, recordRun, writeRunning, type StoreContext } from '../markers/store.js';
+import { createFilesAs } from '../markers/atomicWrite.js';
+import { ensureJobDir, recordRun, stateDirOwnerForRoot, writeRunning, type StoreContext } from '../markers/store.js';
 import type { LockRecord, Run, RunningMarker } from '../markers/types.js';
 
 export interface RunStore {
@@ -34,6 +35,7 @@ export function lockHolder(runId: string, bootId: string | null, host: string, s
 
 export function markerStore(t: StoreTarget, holder: Omit<LockRecord, 'schema'>, bootId: string | null): RunStore {
   const ctx: StoreContext = { stateDir: t.stateDir, job: t.job, bootId, holder };
+  createFilesAs(stateDirOwnerForRoot(t.stateDir));
   const lockPath = () => runLockPath(t.stateDir, t.job, t.part);
   return {
     prepare: () => void ensureJobDir(t.stateDir, t.job),
