@@ -159,7 +159,7 @@ function verdictAt(schedule: string, now: Date, due: Date, lastStart: Date) {
   const facts: CheckFacts = {
     jobState: stateAfter('nightly', [{ start, end: start, durationSeconds: 0 }]),
     running: [], rebootLock: null, evidence: null, syslogOnly: null, syslogProblems: [], previousScheduled: due,
-    trust: { user: USER, source: '--user' }, cron: null, inventory: null, inventoryProblem: null,
+    trust: { user: USER, source: '--user' }, cron: null, inventory: null, inventoryProblem: null, stateDirProblem: null, unwrapped: false, staleMarkers: null,
   };
   return summarise(judge(facts, policy, now));
 }
