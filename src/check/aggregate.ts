@@ -33,7 +33,7 @@ export function jobVerdict(job: string, facts: CheckFacts, j: Judgement, cron: C
     cron,
     facts,
     neverRun,
-    running: facts.running.some((r) => stillRunning(r.liveness)),
+    running: facts.running.some((r) => stillRunning(r.liveness)) || (!!facts.syslogOnly?.primary && facts.syslogOnly.run?.outcome === 'running' && facts.syslogOnly.live !== false),
   };
 }
 

@@ -5,7 +5,7 @@ import { alerts, type Range } from '../common/range.js';
 import { CRITICAL, OK, severity, UNKNOWN, WARNING, worst, type State } from '../common/states.js';
 import { ago, clock, duration } from '../common/timeWords.js';
 import type { Run } from '../markers/types.js';
-import { decidingRun, isFailed, judgedRun } from './judgedRun.js';
+import { decidingRun, failuresInARow, isFailed, judgedRun } from './judgedRun.js';
 import type { Metric } from '../output/perfdata.js';
 import type { CheckFacts, CheckPolicy, Judgement, Result } from './types.js';
 
@@ -228,7 +228,7 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   // The exit code of the run that decides the verdict: a failed part's, not a later part's 0.
   const deciding = decidingRun(st);
   if (deciding?.exitCode != null) metrics.push({ label: 'exit_code', value: deciding.exitCode });
-  if (st) metrics.push({ label: 'consecutive_failures', value: st.consecutiveFailures, min: 0 });
+  if (st) metrics.push({ label: 'consecutive_failures', value: failuresInARow(st), min: 0 });
   metrics.push({ label: 'running', value: alive.length || (syslogOnlyRun?.outcome === 'running' && facts.syslogOnly?.live !== false) ? 1 : 0, min: 0, max: 1 });
 
   return { job: policy.job, results, metrics, headline: null, judged: judgedRun(st, facts.running), syslogOnlyRun, noRecord: false };

@@ -47,3 +47,9 @@ export function syslogOnlyIsPrimary(
 
 // The script's Starting line is stamped inside the wrapper's span, give or take syslog's whole seconds.
 const SAME_RUN_SLACK_MS = 1000;
+
+/** Failures in a row, at least one while a part's latest run failed (a later part's success resets the job's count). */
+export function failuresInARow(st: JobState | null): number {
+  const deciding = decidingRun(st);
+  return Math.max(st?.consecutiveFailures ?? 0, deciding && isFailed(deciding) ? 1 : 0);
+}

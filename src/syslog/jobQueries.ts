@@ -1,4 +1,4 @@
-import { isErrorText, jobLineRule, outputTag, SCRIPT_TAG, WRAPPER_TAG, type JobLineRule } from './jobLines.js';
+import { isErrorText, jobLineRule, outputTag, WRAPPER_TAG, type JobLineRule } from './jobLines.js';
 import { scanBackwards } from './scan.js';
 import { findScriptRuns, type ScriptRunsFound } from './scriptRuns.js';
 import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
@@ -33,7 +33,7 @@ export interface RunEvidence {
 /**
  * A run's own syslog lines, oldest first: its output (env-sync/JOB, logged with the wrapper's pid),
  * the wrapper's lines for it (its pid, or `run=RUN`), and govuk_env_sync.sh's lines in the run's span
- * that name its cfg or no cfg at all. Lines of a neighbouring run in the window are left out: the
+ * that name its cfg. Lines of a neighbouring run in the window are left out: the
  * evidence is this run's, not a time window's. Without a run id and pid (callers that have none),
  * every line of the job in the window.
  */
@@ -52,8 +52,8 @@ export async function collectRunEvidence(
       stopBefore: new Date(from),
       notAfter: new Date(to + SEEK_MARGIN_MS),
       maxBytes: opts.maxBytes ?? EVIDENCE_BUDGET_BYTES,
-      needles: own ? [...rule.needles, SCRIPT_TAG] : rule.needles,
-      prefilter: own ? (raw) => rule.mayBelong(raw) || raw.includes(SCRIPT_TAG) : rule.mayBelong,
+      needles: rule.needles,
+      prefilter: rule.mayBelong,
     },
     (e) => {
       const t = e.time.getTime();
@@ -71,7 +71,6 @@ export async function collectRunEvidence(
 // Syslog's traditional stamps are whole seconds: a line of the run may be stamped up to a second
 // before the run's recorded start.
 const SPAN_SLACK_MS = 1000;
-const NAMES_A_CFG = /\/[^/\s"]+\.cfg(?=["\s]|$)/;
 
 /** Whether a line is one run's own (see collectRunEvidence). */
 function runLineRule(job: string, runId: string, wrapperPid: number, start: Date, end: Date, rule: JobLineRule): (e: SyslogEntry) => boolean {
@@ -82,9 +81,10 @@ function runLineRule(job: string, runId: string, wrapperPid: number, start: Date
   return (e) => {
     if (e.tag === tag) return e.pid === null || e.pid === wrapperPid;
     if (e.tag === WRAPPER_TAG) return e.pid === wrapperPid || ` ${e.message} `.includes(runWord);
-    if (e.tag !== SCRIPT_TAG) return false;
+    // The script's other lines need no looking for: its log() echoes each to stdout, which the
+    // wrapper copies under env-sync/JOB with its pid.
     const t = e.time.getTime();
-    return t >= from && t <= to && (rule.isScriptLine(e) || !NAMES_A_CFG.test(e.message));
+    return rule.isScriptLine(e) && t >= from && t <= to;
   };
 }
 
