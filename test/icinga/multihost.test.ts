@@ -160,6 +160,8 @@ object Host "sync-passive" {
     expect(attrs.state, cr.output).to.equal(2);
     expect(cr.output).to.match(/^ENV_SYNC CRITICAL - pull_failing failed with exit 1/);
     expect(cr.output).to.include('psql: error: could not connect to server');
+    // The first line as the master shows it: the plugin's words up to the "|", no blank before the line break.
+    expect(cr.output.split('\n')[0]).to.equal(direct.stdout.split('\n')[0]!.split('|')[0]).and.to.not.match(/\s$/);
   });
 
   it('runs the host-wide check (check_env_sync_all) on the agent over the wrapped jobs', async function () {
