@@ -158,15 +158,19 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     tmp?.cleanup();
   });
 
-  it('lintian finds no error, and every warning it gives is explained in docs/packaging.md', function () {
+  it('lintian finds no error and nothing about the man pages, and every warning and override is explained in docs/packaging.md', function () {
     // As nobody: lintian unpacks what it checks, which root should not do for a package it did not make.
-    const r = sh('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'lintian', '--display-info', debV1], { HOME: '/tmp', TMPDIR: '/tmp' });
-    const tags = [...r.stdout.matchAll(/^([EWI]): env-sync-checks: (\S+)/gm)].map((m) => ({ level: m[1]!, tag: m[2]! }));
+    const r = sh('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'lintian', '--display-info', '--show-overrides', debV1], { HOME: '/tmp', TMPDIR: '/tmp' });
+    const tags = [...r.stdout.matchAll(/^([EWIO]): env-sync-checks: (\S+)(?: \[(.*)\])?/gm)].map((m) => ({ level: m[1]!, tag: m[2]!, where: m[3] ?? '' }));
     expect(r.stderr.replace(/^running with root privileges.*\n/m, '')).to.equal('');
     expect(tags.filter((t) => t.level === 'E'), r.stdout).to.deep.equal([]);
+    // A page for each executable, each rendering without a groff message (no-manual-page, groff-message, …).
+    expect(tags.filter((t) => t.level !== 'O' && /manual-page|manpage|groff|whatis/.test(t.tag)), r.stdout).to.deep.equal([]);
+    // The one override: the plugins' pages, whose executables are not on PATH.
+    expect(tags.filter((t) => t.level === 'O'), r.stdout).to.deep.equal(PLUGINS.map((p) => ({ level: 'O', tag: 'spare-manual-page', where: `usr/share/man/man1/${p}.1.gz` })));
     const doc = readFileSync(join(repoRoot, 'docs', 'packaging.md'), 'utf8');
-    const unexplained = [...new Set(tags.filter((t) => t.level === 'W').map((t) => t.tag))].filter((tag) => !doc.includes(`\`${tag}\``));
-    expect(unexplained, `lintian warnings not listed in docs/packaging.md:\n${r.stdout}`).to.deep.equal([]);
+    const unexplained = [...new Set(tags.filter((t) => t.level === 'W' || t.level === 'O').map((t) => t.tag))].filter((tag) => !doc.includes(`\`${tag}\``));
+    expect(unexplained, `lintian warnings and overrides not listed in docs/packaging.md:\n${r.stdout}`).to.deep.equal([]);
   });
 
   it('installs with dpkg -i: the plugins, the commands on PATH, the conffiles, and the state directory with the line that hands it over', async function () {
@@ -196,6 +200,19 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     const cc = sh('setpriv', ['--reuid=nagios', '--regid=nagios', '--clear-groups', '/usr/lib/nagios/plugins/check_env_sync', '--job', 'nothing_yet'], { ENV_SYNC_DEBUG_CODE_CACHE: '1' });
     expect(cc.stderr).to.include('code cache: used');
     expect(cc.stdout).to.match(/^ENV_SYNC CRITICAL - nothing_yet: no record of this job/);
+  });
+
+  it('installs a man page for each executable, gzip -9n, that man finds by name and renders without a warning', function () {
+    for (const exe of [...PLUGINS, 'env-sync', 'env-sync-run']) {
+      const path = `/usr/share/man/man1/${exe}.1.gz`;
+      expect(sh('man', ['-w', exe]).stdout.trim(), `man -w ${exe}`).to.equal(path);
+      // gzip -n: no file name (FLG 0) and no time stamp (MTIME 0), so two builds give the same bytes.
+      const head = readFileSync(path).subarray(0, 8);
+      expect([...head], path).to.deep.equal([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
+      const shown = sh('man', ['--warnings', '-E', 'UTF-8', exe], { LC_ALL: 'C.UTF-8', MANWIDTH: '80', MANPAGER: 'cat', PAGER: 'cat' });
+      expect(shown.stderr, exe).to.equal('');
+      expect(shown.stdout, exe).to.match(new RegExp(`^NAME\\n\\s+${exe} - `, 'm'));
+    }
   });
 
   it('the installed NRPE file defines no command on a host with no jobs', async function () {
