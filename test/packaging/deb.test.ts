@@ -18,6 +18,7 @@ import { checkNrpe, requireNrpe, startNrpe, type RunningNrpe } from '../support/
 import { repoRoot, run } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
 import { makeTestPki } from '../support/tls.js';
+import { ensureUser } from '../support/users.js';
 
 const STATE_DIR = '/var/lib/env-sync';
 const DEFAULTS = '/etc/default/env-sync-checks';
@@ -131,8 +132,13 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     if (clash.length) throw new Error(`files of ${PACKAGE} are already on this machine, not from the package: ${clash.join(', ')}; this test would overwrite and then purge them, so it does not run (remove them, e.g. links made by scripts/install-nagios-plugins.sh, if they are leftovers)`);
   });
 
+  /** Removes the job user if this test made it (the NRPE step). */
+  let removeJobUser: () => void = () => undefined;
+
   /** Puts the machine back as the test found it, whatever step failed: synchronous, for the signal trap too. */
   function restoreMachine(): void {
+    removeJobUser();
+    removeJobUser = () => undefined;
     if (!weInstalled) return;
     if (installed()) {
       const r = dpkg('dpkg', ['--purge', PACKAGE]);
@@ -225,6 +231,10 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
   });
 
   it('runs each plugin as nagios through a real NRPE, from the installed NRPE file plus the lines env-sync config nrpe prints', async function () {
+    // The host-wide example names --user govuk-backup, the jobs' user on a real sync host; a --user
+    // that does not exist is UNKNOWN. Made here, after the install (whose owner rule it would change),
+    // when this machine lacks it, and removed again.
+    removeJobUser = ensureUser('govuk-backup').remove;
     // Three jobs as cron would run them, wrapped by the installed env-sync-run on cron's PATH.
     const job = (name: string, ...cmd: string[]) => {
       const r = sh('env-sync-run', ['--no-syslog', '--job', name, '--', ...cmd], { PATH: CRON_PATH });
