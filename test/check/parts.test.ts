@@ -73,7 +73,7 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
     shift('copy_data_to_staging', 1);
     const warn = await order('2h');
     expect(warn.code).to.equal(1);
-    expect(warn.stdout).to.match(/^ENV_SYNC WARNING - copy_data_to_staging succeeded at .*; waiting for data_sync_complete \(1h of 2h\) \| gap=36\d\d(\.\d+)?s;;7200;0/);
+    expect(warn.stdout).to.match(/^ENV_SYNC WARNING - copy_data_to_staging succeeded at .*; waiting for data_sync_complete \(1h of 2h\)\|gap=36\d\d(\.\d+)?s;;7200;0/);
     const status = await run(plugin('env-sync'), ['status', '--crontab', '/dev/null', '--syslog', join(dir, 'syslog'), '--order', 'copy_data_to_staging:data_sync_complete:2h'], { env: env() });
     expect(status.stdout.split('\n')[0]).to.match(/^ORDER WARNING: copy_data_to_staging succeeded at .*; waiting for data_sync_complete/);
     expect(status.code).to.equal(1);
@@ -86,7 +86,7 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
     await run(WRAPPER, ['--no-syslog', '--job', 'data_sync_complete', '--', 'true'], { env: env() });
     const ok = await order('2h');
     expect(ok.code).to.equal(0);
-    expect(ok.stdout).to.match(/^ENV_SYNC OK - data_sync_complete followed copy_data_to_staging: .* \(1h later\) \| gap=36\d\d(\.\d+)?s;;7200;0/);
+    expect(ok.stdout).to.match(/^ENV_SYNC OK - data_sync_complete followed copy_data_to_staging: .* \(1h later\)\|gap=36\d\d(\.\d+)?s;;7200;0/);
   });
 
   it('check_env_sync_order refuses bad arguments with UNKNOWN', async () => {
