@@ -156,7 +156,7 @@ describe('metrics: a real node_exporter serves the files', function () {
 
   // Last: the gathering error counter only grows.
   it('the check above sees a duplicated series: the same job file under a second name is an error node_exporter counts', async () => {
-    const copy = join(textDir, 'env_sync_run_copy.prom');
+    const copy = join(textDir, 'env_sync_copy.prom');
     writeFileSync(copy, readFileSync(join(textDir, runFactsTextfile('pull_ok'))));
     try {
       expect(await gatheringErrorsAfterAScrape()).to.be.greaterThan(0);
