@@ -124,6 +124,9 @@ export const OPTIONS = {
   }),
   syslogCopy: option({ flag: 'syslog', kind: 'boolean', default: true, describe: 'Copy output lines to syslog (--no-syslog to turn off)', parse: bool }),
   syslogSocket: option({ flag: 'syslog-socket', kind: 'string', arg: 'PATH', env: 'ENV_SYNC_SYSLOG_SOCKET', default: '/dev/log', describe: 'Syslog socket the output lines are copied to', parse: text }),
+  textfileDir: option({
+    flag: 'textfile-dir', kind: 'string', arg: 'DIR', env: 'ENV_SYNC_TEXTFILE_DIR', describe: "node_exporter's --collector.textfile.directory: write the job's run facts to DIR/env_sync_<job>.prom at the start and end of each run", parse: (raw: string, flag: string) => raw || fail(`${flag}: give the directory node_exporter reads (--collector.textfile.directory)`),
+  }),
   icingaUrl: option({ flag: 'icinga-url', kind: 'string', arg: 'URL', describe: 'Icinga 2 API base URL (https://host:5665): post the verdict as a passive result after each run', parse: text }),
   icingaUser: option({ flag: 'icinga-user', kind: 'string', arg: 'USER', describe: 'Icinga 2 ApiUser with permission actions/process-check-result', parse: text }),
   icingaPasswordFile: option({ flag: 'icinga-password-file', kind: 'string', arg: 'FILE', describe: "File holding the ApiUser's password (never on the command line)", parse: text }),
@@ -187,7 +190,7 @@ and records the run in the state directory for check_env_sync.
 
 Exit status: the command's; 128+N if it was killed by signal N; 124 if --timeout fired; 126/127 if it
 could not be run; 75 if another run of the job was still running (--overlap skip); 125 for a usage error.`,
-    options: ['job', 'part', 'stateDir', 'bootIdFile', 'runTimeout', 'killAfter', 'overlap', 'syslogCopy', 'syslogSocket', 'syslog', 'icingaUrl', 'icingaUser', 'icingaPasswordFile', 'icingaCa', 'icingaHost', 'icingaService'],
+    options: ['job', 'part', 'stateDir', 'bootIdFile', 'runTimeout', 'killAfter', 'overlap', 'syslogCopy', 'syslogSocket', 'syslog', 'textfileDir', 'icingaUrl', 'icingaUser', 'icingaPasswordFile', 'icingaCa', 'icingaHost', 'icingaService'],
     positional: { name: 'COMMAND', describe: 'The sync and its arguments, after --' },
   },
   'env-sync status': {

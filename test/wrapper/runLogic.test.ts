@@ -159,4 +159,43 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     await runWrapped(options(['true'], { overlap: 'wait' }), deps(wait, new FakeReporter()));
     expect(wait.calls.slice(0, 2)).to.deep.equal(['prepare', 'lock(wait)']);
   });
+
+  it('--textfile-dir: rewrites the textfile after the running marker and after the end is recorded, and after a skip', async () => {
+    const store = new FakeStore();
+    const textfile = async () => void store.calls.push('textfile');
+    const r = await runWrapped(options(['sh', '-c', 'exit 4']), { ...deps(store, new FakeReporter()), textfile });
+    expect(r.exitCode).to.equal(4);
+    expect(store.calls).to.deep.equal(['prepare', 'lock', 'runningMarkers', 'writeRunning(pid)', 'textfile', 'record(failure)', 'unlock', 'textfile']);
+    const holder: LockRecord = { schema: 1, runId: 'run-alive', pid: process.pid, startTicks: null, bootId: BOOT, host: 'h', start: '2026-11-24T00:18:00.000Z' };
+    const skipStore = new FakeStore({ lock: { acquired: false, holder } });
+    const skipped = await runWrapped(options(['true']), { ...deps(skipStore, new FakeReporter()), textfile: async () => void skipStore.calls.push('textfile') });
+    expect(skipped.exitCode).to.equal(75);
+    expect(skipStore.calls).to.deep.equal(['prepare', 'lock', 'record(skipped-overlap)', 'textfile']);
+  });
+
+  it('--textfile-dir: the end write waits for a start write still going, so the file ends with the end', async () => {
+    const store = new FakeStore();
+    let recorded!: () => void;
+    const endRecorded = new Promise<void>((r) => (recorded = r));
+    const record = store.record.bind(store);
+    store.record = (run: Run) => (record(run), recorded());
+    let n = 0;
+    // The start's write is still going when the run has ended and been recorded.
+    const textfile = async () => {
+      const i = ++n;
+      store.calls.push(`textfile ${i} begins`);
+      if (i === 1) {
+        await endRecorded;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      store.calls.push(`textfile ${i} ends`);
+    };
+    const r = await runWrapped(options(['true']), { ...deps(store, new FakeReporter()), textfile });
+    expect(r.exitCode).to.equal(0);
+    const at = (c: string) => store.calls.indexOf(c);
+    expect(at('textfile 1 begins')).to.be.greaterThan(at('writeRunning(pid)'));
+    expect(at('textfile 1 ends')).to.be.greaterThan(at('record(success)'));
+    expect(at('textfile 2 begins')).to.be.greaterThan(at('textfile 1 ends'));
+    expect(store.calls.at(-1)).to.equal('textfile 2 ends');
+  });
 });
