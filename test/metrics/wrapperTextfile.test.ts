@@ -2,13 +2,14 @@
 // what it holds against the markers, and that a file it cannot write never changes the sync's exit.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJobState, readRunningMarkers } from '../../src/markers/read.js';
 import { runFactsText } from '../../src/metrics/runFacts.js';
 import { plugin, run, waitUntil } from '../support/proc.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
-import { seriesKey, seriesMap } from './prometheusTools.js';
+import { asUser, ensureUser, JOB_USER } from '../support/users.js';
+import { NODE_EXPORTER_USER, seriesKey, seriesMap } from './prometheusTools.js';
 
 const WRAPPER = plugin('env-sync-run');
 
@@ -106,6 +107,31 @@ describe('metrics: env-sync-run --textfile-dir writes the job\'s textfile', func
     expect(r.code).to.equal(0);
     expect(r.stderr).to.contain('WARNING: metrics textfile not written: job verdicts has no textfile: env_sync_verdicts.prom is the file of env-sync metrics; run the job under another name (--job)');
     expect(readFileSync(join(textDir, 'env_sync_verdicts.prom'), 'utf8')).to.equal('kept\n');
+  });
+
+  it("the set-up docs/prometheus.md gives: node_exporter's directory root's, group the jobs' user, 0775; the wrapper as that user writes there and node_exporter's user reads it", async () => {
+    const user = ensureUser(JOB_USER);
+    try {
+      chownSync(state, user.uid, user.gid);
+      chownSync(textDir, 0, user.gid);
+      chmodSync(textDir, 0o775);
+      const [cmd, args] = asUser(JOB_USER, WRAPPER, ['--no-syslog', '--state-dir', state, '--textfile-dir', textDir, '--job', 'pull_x', '--', 'true']);
+      const r = await run(cmd, args);
+      expect({ code: r.code, stderr: r.stderr }).to.deep.equal({ code: 0, stderr: '' });
+      expect(statSync(file('pull_x')).uid).to.equal(user.uid);
+      const [catCmd, catArgs] = asUser(NODE_EXPORTER_USER, 'cat', [file('pull_x')]);
+      const read = await run(catCmd, catArgs);
+      expect(read.code, read.stderr).to.equal(0);
+      expect(read.stdout).to.contain('env_sync_last_run_success{job_name="pull_x"} 1');
+      // Without the group's write permission: a warning that says so, and the sync's own status.
+      chmodSync(textDir, 0o755);
+      const [cmd2, args2] = asUser(JOB_USER, WRAPPER, ['--no-syslog', '--state-dir', state, '--textfile-dir', textDir, '--job', 'pull_x', '--', 'sh', '-c', 'exit 5']);
+      const denied = await run(cmd2, args2);
+      expect(denied.code).to.equal(5);
+      expect(denied.stderr).to.equal(`env-sync-run: WARNING: metrics textfile not written: cannot write into textfile directory ${textDir} (EACCES); make it writable by this user or correct --textfile-dir; the sync goes on, Prometheus does not see this run\n`);
+    } finally {
+      user.remove();
+    }
   });
 
   it('an empty --textfile-dir is a usage error naming the option', async () => {
