@@ -13,7 +13,7 @@ import { runFactsTextfile, VERDICT_TEXTFILE, writeTextfileAtomic } from '../../s
 import { freePort } from '../support/icinga2.js';
 import { plugin, run, waitUntil } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
-import { parseExposition, seriesKey, seriesMap, startNodeExporter, type RunningNodeExporter } from './prometheusTools.js';
+import { checkMetrics, parseExposition, seriesKey, seriesMap, startNodeExporter, type RunningNodeExporter } from './prometheusTools.js';
 
 const WRAPPER = plugin('env-sync-run');
 const JOBS = ['pull_ok', 'push_bad', 'copy_data', 'pull_long'];
@@ -138,6 +138,13 @@ describe('metrics: a real node_exporter serves the files', function () {
     expect(next - generated).to.be.at.most(25 * 3600);
     expect(m.get(key('env_sync_verdict_schedule_grace_seconds', { job_name: 'pull_ok' }))).to.equal(3600);
     expect(m.has(key('env_sync_verdict_next_run_timestamp_seconds', { job_name: 'push_bad' }))).to.equal(false);
+  });
+
+  it('promtool check metrics passes on every file the wrapper and env-sync metrics wrote', async () => {
+    for (const f of readdirSync(textDir)) {
+      const r = await checkMetrics(readFileSync(join(textDir, f), 'utf8'));
+      expect({ file: f, code: r.code, out: r.stdout + r.stderr }).to.deep.equal({ file: f, code: 0, out: '' });
+    }
   });
 
   it('serves the HELP and TYPE of the one table for each of our families', async () => {
