@@ -11,7 +11,7 @@ import { emptyJobState, type JobState, type Outcome, type Run } from '../../src/
 
 // The judgement alone: facts in, state and words out, no file or process touched. Rows in the manner
 // of the Monitoring Plugins' table tests; the plugin tests run the same rules end to end.
-export const NOW = new Date(2026, 10, 24, 8, 0, 0);
+const NOW = new Date(2026, 10, 24, 8, 0, 0);
 const H = 3600_000;
 
 function runAt(startHoursAgo: number, outcome: Outcome | 'running', minutes = 23, extra: Partial<Run> = {}): Run {
@@ -48,14 +48,14 @@ function history(...runs: Run[]): JobState {
   return runs.reduce((s, r) => applyRun(s, r, new Date(r.end ?? r.start)), emptyJobState('pull_x'));
 }
 
-export const OPTS: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', graceSeconds: 3600, missing: 2 };
+const OPTS: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', graceSeconds: 3600, missing: 2 };
 const WRAPPER_PATH = '/opt/env-sync-checks/plugins/env-sync-run';
 const HOW = { syslog: '/var/log/syslog', stateDir: '/var/lib/env-sync', defaultStateDir: '/var/lib/env-sync', envSyncRun: WRAPPER_PATH };
-export const evaluate = (facts: CheckFacts, policy: CheckPolicy, now: Date) => verdict(facts, policy, now, 0, { ...HOW, stateDir: policy.stateDir });
+const evaluate = (facts: CheckFacts, policy: CheckPolicy, now: Date) => verdict(facts, policy, now, 0, { ...HOW, stateDir: policy.stateDir });
 const JOB_USER = { name: 'govuk-backup', uid: 1001, gid: 1001, home: '/home/govuk-backup' };
-export const FACTS: CheckFacts = { jobState: null, running: [], rebootLock: null, evidence: null, syslogOnly: null, syslogProblems: [], previousScheduled: null, trust: { user: JOB_USER, source: '--user' }, cron: null, inventory: null, inventoryProblem: null };
+const FACTS: CheckFacts = { jobState: null, running: [], rebootLock: null, evidence: null, syslogOnly: null, syslogProblems: [], previousScheduled: null, trust: { user: JOB_USER, source: '--user' }, cron: null, inventory: null, inventoryProblem: null };
 
-export const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, number, RegExp]> = [
+const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, number, RegExp]> = [
   ['a success last night', { jobState: history(runAt(8, 'success')) }, {}, 0, /^pull_x last run succeeded at 00:23 after 23m$/],
   ['a failure after an older success', { jobState: history(runAt(32, 'success'), runAt(8, 'failure')) }, {}, 2, /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago$/],
   ['two failures in a row', { jobState: history(runAt(32, 'failure'), runAt(8, 'failure')) }, {}, 2, /^pull_x failed with exit 1 at 00:23 after 23m; no success on record, 2 failures in a row$/],
@@ -182,3 +182,6 @@ describe('hostVerdict(): the host-wide verdict over judged jobs', () => {
     expect(v.perfdata.map((m) => m.label)).to.deep.equal(['b_age', 'b_failures', 'a_age', 'a_failures', 'c_age', 'c_failures']);
   });
 });
+
+// The rows and the plugin's way of taking them, for the tests that must agree with it (test/metrics/verdictAgreement.test.ts).
+export { evaluate, FACTS, NOW, OPTS, ROWS };
