@@ -160,17 +160,12 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     expect(wait.calls.slice(0, 2)).to.deep.equal(['prepare', 'lock(wait)']);
   });
 
-  it('--textfile-dir: rewrites the textfile after the running marker and after the end is recorded, and after a skip', async () => {
+  it('--textfile-dir: rewrites the textfile after the running marker and after the end is recorded (after a skipped start: test/metrics/wrapperTextfile.test.ts)', async () => {
     const store = new FakeStore();
     const textfile = async () => void store.calls.push('textfile');
     const r = await runWrapped(options(['sh', '-c', 'exit 4']), { ...deps(store, new FakeReporter()), textfile });
     expect(r.exitCode).to.equal(4);
     expect(store.calls).to.deep.equal(['prepare', 'lock', 'runningMarkers', 'writeRunning(pid)', 'textfile', 'record(failure)', 'unlock', 'textfile']);
-    const holder: LockRecord = { schema: 1, runId: 'run-alive', pid: process.pid, startTicks: null, bootId: BOOT, host: 'h', start: '2026-11-24T00:18:00.000Z' };
-    const skipStore = new FakeStore({ lock: { acquired: false, holder } });
-    const skipped = await runWrapped(options(['true']), { ...deps(skipStore, new FakeReporter()), textfile: async () => void skipStore.calls.push('textfile') });
-    expect(skipped.exitCode).to.equal(75);
-    expect(skipStore.calls).to.deep.equal(['prepare', 'lock', 'record(skipped-overlap)', 'textfile']);
   });
 
   it('--textfile-dir: the end write waits for a start write still going, so the file ends with the end', async () => {
