@@ -69,6 +69,8 @@ export async function loadCrontab(o: { crontab?: string | undefined; user?: stri
 }
 
 export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
+  // A --user with no such user is the command line's fault, said once, not as every job's.
+  if (o.trust.user !== undefined) jobTrust(o.stateDir, null, { user: o.trust.user });
   const cron = await loadCrontab(o);
   const byJob = new Map<string, CronJob>();
   const missing = missingStateDir(o.stateDir, o.user);

@@ -94,7 +94,7 @@ export const OPTIONS = {
     flag: 'syslog', kind: 'string', arg: 'FILE', env: 'ENV_SYNC_SYSLOG', default: '/var/log/syslog', describe: 'Syslog file, read from its end; rotated: FILE.1, FILE.2.gz …', for: { 'env-sync-run': { flag: 'syslog-file', describe: 'Syslog file check_env_sync reads, for the passive verdict' } }, parse: text,
   }),
   rotated: option({
-    flag: 'rotated', kind: 'string', arg: 'N|auto', default: 'auto', describe: `Rotated files to read: auto = back through FILE.1, FILE.2.gz … until the job's last run is found, at most ${AUTO_ROTATED} (Debian keeps 7); N = up to FILE.N, no further`,
+    flag: 'rotated', kind: 'string', arg: 'N', default: 'auto', describe: `Rotated files to read: auto = back through FILE.1, FILE.2.gz … until the job's last run is found, at most ${AUTO_ROTATED} (Debian keeps 7); N = up to FILE.N, no further`,
     parse: (raw: string, flag: string): number | 'auto' => (raw === 'auto' ? 'auto' : wholeNumber(0, 30)(raw, flag)),
   }),
   bootIdFile: option({ flag: 'boot-id-file', kind: 'string', arg: 'FILE', default: '/proc/sys/kernel/random/boot_id', describe: 'Boot id file: a changed boot id marks a run interrupted by a reboot', parse: text }),
