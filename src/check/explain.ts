@@ -19,6 +19,30 @@ function evidenceLine(e: SyslogEntry): string {
   return `${e.file}: ${hms} ${e.tag}: ${e.message}`;
 }
 
+/**
+ * Each distinct message once, where it first appeared, saying where else it did: the script logs a
+ * failure from its subshell and from its parent, and echoes each log line to stdout, which the
+ * wrapper copies under env-sync/JOB — one error, four lines.
+ */
+function distinctLines(lines: readonly SyslogEntry[]): Array<{ first: SyslogEntry; also: string }> {
+  const byText = new Map<string, { first: SyslogEntry; more: SyslogEntry[] }>();
+  for (const e of lines) {
+    const key = sameText(e.message);
+    const seen = byText.get(key);
+    if (seen) seen.more.push(e);
+    else byText.set(key, { first: e, more: [] });
+  }
+  return [...byText.values()].map(({ first, more }) => {
+    if (!more.length) return { first, also: '' };
+    const where = [...new Set(more.map((e) => e.tag))].join(', ');
+    return { first, also: ` (and ${more.length} more time${more.length > 1 ? 's' : ''}${where ? `, as ${where}` : ''})` };
+  });
+}
+
+// The script's log() prints `2026-11-24T00:41:02: MESSAGE` on stdout and logs MESSAGE: the same line.
+const LOG_STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d: /;
+const sameText = (message: string) => message.trim().replace(LOG_STAMP, '');
+
 /** How many evidence lines: 5, 20 with -v, 200 with -vv. */
 function evidenceLines(verbose: number): number {
   return verbose >= 2 ? 200 : verbose === 1 ? 20 : 5;
@@ -60,9 +84,12 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
   } else if (judged || syslogOnlyRun) {
     const id = judged ? `run ${judged.runId}` : 'last run';
     long.push(`Evidence (${id}, ${sysErrors.length ? 'error lines' : 'last lines'}):`);
-    for (const e of pick.slice(-shown)) long.push(`  ${evidenceLine(e)}`);
+    const distinct = distinctLines(pick).slice(-shown);
+    for (const d of distinct) long.push(`  ${evidenceLine(d.first)}${d.also}`);
     if (judged && (judged.outcome !== 'success' || !ev)) {
-      const tail = judged.output.tail;
+      // The output tail is the same output syslog got under env-sync/JOB: only what syslog lacks.
+      const said = new Set(distinctLines(pick).map((d) => sameText(d.first.message)));
+      const tail = judged.output.tail.filter((l) => !said.has(sameText(l)));
       const errs = tail.filter(isErrorText);
       for (const l of (errs.length ? errs : tail).slice(-shown)) long.push(`  marker output tail: ${l}`);
     }

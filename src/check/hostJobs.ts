@@ -5,16 +5,20 @@ import { readBoundedText, ReadProblem } from '../common/boundedRead.js';
 import type { State } from '../common/states.js';
 import { parseCrontab, readUserCrontab, type CronJob } from '../cron/crontab.js';
 import { listJobs, MarkerError } from '../markers/read.js';
+import { missingStateDir } from '../markers/stateDir.js';
+import { rotationLimit, type Rotated } from '../syslog/rotation.js';
+import { scriptRunsLookup } from '../syslog/scriptRunsLookup.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { inventoryJobs, readInventory } from '../cron/inventory.js';
 import { jobVerdict, unreadableJob, type JobVerdict } from './aggregate.js';
 import { gather } from './gather.js';
 import { judge } from './judge.js';
 import type { CheckPolicy } from './types.js';
-import type { LogOptions } from '../logsource/choose.js';
+import { chooseLogOnce, type LogOptions } from '../logsource/choose.js';
+import { senderFilter } from '../logsource/senders.js';
 
 export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'missing'>, LogOptions {
-  rotated: number;
+  rotated: Rotated;
   bootIdFile: string;
   rebootLockDir: string;
   crontab?: string | undefined;
@@ -67,9 +71,12 @@ export async function loadCrontab(o: { crontab?: string | undefined; user?: stri
 }
 
 export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
+  // A --user with no such user is the command line's fault, said once, not as every job's.
+  if (o.trust.user !== undefined) jobTrust(o.stateDir, null, { user: o.trust.user });
   const cron = await loadCrontab(o);
   const byJob = new Map<string, CronJob>();
-  const problems = [...cron.problems];
+  const missing = missingStateDir(o.stateDir, o.user);
+  const problems = [...(missing ? [missing] : []), ...cron.problems];
   let blind: string | null = null;
   if (!cron.jobs.length) {
     // Without the crontab (user nagios cannot read it), the job inventory the wrapper keeps in the
@@ -86,11 +93,17 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
   }
   for (const c of cron.jobs) byJob.set(c.job, c);
   const names = new Set([...listJobs(o.stateDir), ...byJob.keys()]);
+  // One backward read of syslog for the script runs of every job, however many ask.
+  const { rotated, auto } = rotationLimit(o.rotated);
+  // From the journal, the lines of the jobs' user (the state directory's, as for a job with no
+  // directory of its own) and root's count.
+  const senders = senderFilter(jobTrust(o.stateDir, null, { ...o.trust, crontabOwner: cron.owner }));
+  const scriptRuns = scriptRunsLookup({ syslog: o.syslog, rotated, now, deadline: o.deadline, source: chooseLogOnce(o), senders }, [...names].map((job) => ({ job })), auto);
   const jobs: JobVerdict[] = [];
   for (const job of [...names].sort()) {
     const c = byJob.get(job) ?? null;
     try {
-      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner: cron.owner }, onStage: () => undefined }, now);
+      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner: cron.owner }, onStage: () => undefined, scriptRuns }, now);
       jobs.push(jobVerdict(job, facts, judge(facts, { ...o, job, schedule: c?.schedule }, now), c));
     } catch (err) {
       jobs.push(unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c));

@@ -5,7 +5,10 @@ import { quickSpec, standardFlags, yargsOptions } from '../common/commandLine.js
 import { COMMANDS, convert, OptionError, type CommandName, type Values } from '../common/options.js';
 import { quickParse } from '../common/quickArgs.js';
 
-export const ENV_SYNC_COMMANDS = ['status', 'show', 'logs', 'rerun', 'config'] as const;
+/** What env-sync is for: its help's first words and its man page's. */
+export const ENV_SYNC_ABOUT = "The on-call engineer's view of the data-sync jobs on this host.";
+
+export const ENV_SYNC_COMMANDS = ['status', 'show', 'logs', 'rerun', 'config', 'metrics'] as const;
 export type EnvSyncCommand = (typeof ENV_SYNC_COMMANDS)[number];
 
 export type EnvSyncArgs = { [C in EnvSyncCommand]: { command: C; values: Values<`env-sync ${C}`>; positional: string | undefined } }[EnvSyncCommand];
@@ -22,7 +25,7 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
   let parser = standardFlags(
     yargs(args)
       .scriptName('env-sync')
-      .usage("Usage: env-sync <command> [options]\n\nThe on-call engineer's view of the data-sync jobs on this host.")
+      .usage(`Usage: env-sync <command> [options]\n\n${ENV_SYNC_ABOUT}`)
       .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false }),
     (m) => (failure = m),
   );
@@ -41,7 +44,7 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
       },
     );
   }
-  await parser.demandCommand(1, 'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe').parseAsync(args, {}, (_err, _argv, output) => {
+  await parser.demandCommand(1, 'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe, metrics').parseAsync(args, {}, (_err, _argv, output) => {
     printed = output;
   });
   if (failure) throw new OptionError(failure);

@@ -5,6 +5,7 @@ import { closeSync, constants, createReadStream, fstatSync, openSync } from 'nod
 import { jobLineRule } from '../syslog/jobLines.js';
 import { parseLine } from '../syslog/parseLine.js';
 import { rotatedFiles } from '../syslog/scan.js';
+import { rotationLimit, type Rotated } from '../syslog/rotation.js';
 
 /** The raw line is one of the job's (its output, the wrapper's events for it, the script's lines for its cfg). */
 function jobLineMatcher(job: string, cfgName = job): (line: string) => boolean {
@@ -16,12 +17,12 @@ function jobLineMatcher(job: string, cfgName = job): (line: string) => boolean {
   };
 }
 
-export async function printLogs(o: { job: string; syslog: string; rotated: number; out: NodeJS.WritableStream }): Promise<number> {
+export async function printLogs(o: { job: string; syslog: string; rotated: Rotated; out: NodeJS.WritableStream }): Promise<number> {
   const match = jobLineMatcher(o.job);
   // Loaded here, not at the top: the env-sync bundle holds status too, which never reads lines this way.
   const { createInterface } = await import('node:readline');
   let n = 0;
-  for (const file of rotatedFiles(o.syslog, o.rotated).reverse()) {
+  for (const file of rotatedFiles(o.syslog, rotationLimit(o.rotated).rotated).reverse()) {
     let fd: number | null = null;
     try {
       // Opened without blocking and checked on the descriptor: a FIFO or a directory in a log's

@@ -51,6 +51,16 @@ export function chooseLog(o: LogOptions): LogSource {
   }
 }
 
+// Host-wide views gather 500 jobs in one process: the choice is made once.
+const chosen = new Map<string, LogSource>();
+
+/** chooseLog, once per process for the same options. */
+export function chooseLogOnce(o: LogOptions): LogSource {
+  const key = JSON.stringify([o.log, o.syslog, o.journalNamespace, o.journalFile]);
+  if (!chosen.has(key)) chosen.set(key, chooseLog(o));
+  return chosen.get(key)!;
+}
+
 /** How the long output names what was read: the syslog file, `journal`, `journal:NS` or the journal file. */
 export function logLabel(source: LogSource, syslog: string): string {
   return source.kind === 'journal' ? sourceLabel(source.selection) : syslog;

@@ -36,7 +36,7 @@ export function journalQuery(opts: ScanOptions, selection: JournalSelection): Jo
     // Only the entry's own fields: ENV_SYNC_* are not read by the queries.
     fields: [],
     rawFilter: escaped.length ? (line) => line.includes('":[') || escaped.some((n) => line.includes(n)) : undefined,
-    grep: inMessage ? anyOf(needles) : undefined,
+    grep: opts.messageGrep ?? (inMessage ? anyOf(needles) : undefined),
   };
 }
 
@@ -53,7 +53,7 @@ async function scanJournal(opts: ScanOptions, selection: JournalSelection, visit
   const { readJournal } = await import('../journal/read.js');
   const r = await readJournal(journalQuery(opts, selection), (e) => {
     if (opts.prefilter && !opts.prefilter(`${e.tag}: ${e.message}`)) return false;
-    if (senders && (e.uid === null || !senders.uids.includes(e.uid))) {
+    if (senders && !(e.uid !== null && senders.uids.includes(e.uid)) && !(e.trustedPid !== null && senders.pids?.includes(e.trustedPid))) {
       senders.ignored.set(e.uid, (senders.ignored.get(e.uid) ?? 0) + 1);
       return false;
     }

@@ -14,6 +14,13 @@ export type LogSource = { kind: 'syslog'; why: string } | { kind: 'journal'; sel
 export interface SenderFilter {
   /** The uids whose lines count: the job's user and root. */
   uids: readonly number[];
+  /**
+   * Processes whose lines count whatever their _UID: the judged run's wrapper. Run as root, it logs
+   * through `logger --id=<its pid>`, which (util-linux 2.38) sends that pid as credentials with an
+   * uninitialised uid, so journald records a random _UID; only root may send another process's pid,
+   * so a line with the wrapper's _PID is the wrapper's.
+   */
+  pids?: readonly number[];
   /** Lines left out, by their sender's uid (null: an entry without _UID). Filled by the scan. */
   ignored: Map<number | null, number>;
 }

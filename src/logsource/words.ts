@@ -3,7 +3,7 @@ import type { JobTrust } from '../markers/trust.js';
 import { ignoredLines } from './senders.js';
 import type { LogRead } from './types.js';
 
-const UNWRAPPED = 'the job is not wrapped by env-sync-run, so no marker in the state directory records its runs.';
+const UNWRAPPED = "the job's cron line does not run it through env-sync-run, so no marker records its cron runs.";
 
 /** The caveat of a verdict from log lines alone (an unwrapped job): how far the lines can be believed. */
 export function logOnlyCaveat(log: LogRead | undefined): string {

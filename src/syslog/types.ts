@@ -58,10 +58,17 @@ export interface ScanOptions {
   maxBytes?: number;
   /** Told of each file as its reading starts, so a plugin's timeout can name the file it was reading. */
   onFile?: (path: string) => void;
+  /** Asked before each file is opened: true ends the scan there (what is wanted has been found). */
+  beforeFile?: (path: string) => boolean;
   /** Which log scanLog (src/logsource/) reads: the syslog files above (the default) or the journal. */
   source?: LogSource;
   /** The tags (SYSLOG_IDENTIFIER) of the wanted lines: the journal is asked for these alone. */
   tags?: string[];
+  /**
+   * Journal only: a PCRE2 pattern the message of every wanted line matches, which journalctl tests
+   * before formatting an entry (--grep). Without it, the needles when no tag holds one.
+   */
+  messageGrep?: string;
   /** Whose lines count, by the sender journald recorded (_UID); syslog files record none. */
   senders?: SenderFilter;
 }

@@ -29,6 +29,8 @@ export interface WrapperOptions {
   log?: 'auto' | 'syslog' | 'journal';
   journalNamespace?: string | undefined;
   icinga: IcingaPostConfig | null;
+  /** node_exporter's textfile directory (--textfile-dir); absent or null: no metrics file. */
+  textfileDir?: string | null;
 }
 
 export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<WrapperOptions | { text: string }> {
@@ -67,5 +69,6 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
     log: v.log,
     journalNamespace: v.journalNamespace,
     icinga,
+    textfileDir: v.textfileDir ?? null,
   };
 }

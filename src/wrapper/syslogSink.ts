@@ -31,11 +31,7 @@ export class SyslogSink implements LineSink {
 
   private start(): void {
     this.started = true;
-    // As root, logger 2.38 sends --id=PID (another process's pid) as SCM_CREDENTIALS with the uid and gid
-    // left uninitialised: journald then stamps the lines with a random _UID, and the checks would leave
-    // out a root job's lines as another user's. logger's own pid goes with the kernel's credentials.
-    const id = process.geteuid?.() === 0 ? '--id' : `--id=${process.pid}`;
-    const args = ['--tag', this.tag, id, '--priority', this.priority, '--size', '8192', '--socket', this.socket, '--socket-errors=on'];
+    const args = ['--tag', this.tag, `--id=${process.pid}`, '--priority', this.priority, '--size', '8192', '--socket', this.socket, '--socket-errors=on'];
     const proc = spawn('logger', args, { stdio: ['pipe', 'ignore', 'pipe'] });
     this.proc = proc;
     let err = '';

@@ -1,6 +1,8 @@
-// How the benchmark measures, shared by its cases (run.ts) and the journal's (journalBench.ts):
-// commands run in alternating rounds under GNU time, medians, and the rows of docs/benchmarks.md.
+// How the bench measures: each command under GNU time, in rounds alternating with its baseline,
+// medians, and the rows of docs/benchmarks.md. Shared by the bench (run.ts) and the cases that can
+// also be run alone (textfile.ts, journalBench.ts).
 import { spawnSync } from 'node:child_process';
+
 export const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 // Start-up cases take tens of milliseconds, where one slow round moves a median of 5: they get more.
 export const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 21);

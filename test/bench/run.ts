@@ -23,6 +23,7 @@ import { benchNodes, codeCacheState } from './nodes.js';
 import { journalRows } from './journalBench.js';
 import { BENCH_ENV, bytesOf, measureTogether, NODE_BARE, row, rows, RUNS, STARTUP_RUNS, type Cmd, type Measured } from './measure.js';
 import { Icinga2Cluster } from '../support/icinga2Cluster.js';
+import { measureTextfileWrapper, TEXTFILE_BASELINE, TEXTFILE_CASE, TEXTFILE_LIMIT } from './textfile.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const plugin = (name: string) => join(root, 'plugins', name);
@@ -388,6 +389,9 @@ async function main() {
         await rs.stop();
       }
     }
+    // --textfile-dir: the job's textfile written at the start and the end, against the same wrapper without it.
+    const textfile = measureTextfileWrapper(plugin('env-sync-run'), data);
+    row({ case: TEXTFILE_CASE, size: '-', subject: textfile.subject.wall, baselineName: TEXTFILE_BASELINE, baseline: textfile.baseline.wall, target: `<= ${TEXTFILE_LIMIT}`, limit: TEXTFILE_LIMIT, peakMiB: textfile.subject.rssKiB / 1024 });
     const [floor, floorBase] = measureTogether([spawnFloor, NODE_BARE], STARTUP_RUNS) as [Measured, Measured];
     rows.push({ case: `${FLOOR} (floor)`, size: '-', subject: floor.wall, baselineName: 'node -e 0', baseline: floorBase.wall, ratio: floor.wall / floorBase.wall, target: 'information', met: null, peakMiB: floor.rssKiB / 1024 });
 
@@ -472,7 +476,7 @@ async function main() {
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.case} | ${r.size} | ${Number.isFinite(r.subject) ? `${r.subject.toFixed(3)} s` : '-'} | ${r.baselineName} | ${Number.isFinite(r.baseline) ? `${r.baseline.toFixed(3)} s` : '-'} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '-'} | ${r.target} | ${r.peakMiB === null ? '-' : `${r.peakMiB.toFixed(1)} MiB`} | ${r.met === null ? '-' : r.met ? 'yes' : 'NO'}${r.note ? ` (${r.note})` : ''} |`),
   ].join('\n');
-  const doc = `# Benchmarks\n\nProduced by \`npm run bench\` (BENCH_SIZES=${SIZES.join(',')}, ${RUNS} runs a case and ${STARTUP_RUNS} for the start-up cases, medians; peak RSS is the largest of the runs, from GNU time).\nRatios compare against baselines measured in the same run, alternating with the subject run by run, because the machines are shared and noisy.\nEvery command runs without NODE_EXTRA_CA_CERTS and NODE_OPTIONS, as under NRPE, Icinga or cron: that variable alone (set on the build machines) adds 38 ms to each node start and would flatter every ratio against \`node -e 0\`.\nRows marked information are floors: what Node itself costs for the same job, with none of our code.\nFor the throughput row the ratio is the wrapper's throughput over Node's own pass-through of the same output (higher is better); the wrapper's start-up is measured against Node alone starting the same command (the floor of any wrapper written in Node).\n\nMachine: ${machine()}\n\n${table}\n\n## What each import costs a start\n\nEach row is a bare \`node -e\` that loads one thing, alternating with \`node -e 0\` (${STARTUP_RUNS} rounds, medians).\n\n${imports.join('\n')}\n`;
+  const doc = `# Benchmarks\n\nProduced by \`npm run bench\` (BENCH_SIZES=${SIZES.join(',')}, ${RUNS} runs a case and ${STARTUP_RUNS} for the start-up cases, medians; peak RSS is the largest of the runs, from GNU time).\nRatios compare against baselines measured in the same run, alternating with the subject run by run, because the machines are shared and noisy.\nEvery command runs without NODE_EXTRA_CA_CERTS and NODE_OPTIONS, as under NRPE, Icinga or cron: that variable alone (set on the build machines) adds 38 ms to each node start and would flatter every ratio against \`node -e 0\`.\nRows marked information are floors: what Node itself costs for the same job, with none of our code.\nFor the throughput row the ratio is the wrapper's throughput over Node's own pass-through of the same output (higher is better); the wrapper's start-up is measured against Node alone starting the same command (the floor of any wrapper written in Node), and with --textfile-dir against the same wrapper without it (what writing the job's node_exporter textfile at the start and the end of a run adds).\n\nMachine: ${machine()}\n\n${table}\n\n## What each import costs a start\n\nEach row is a bare \`node -e\` that loads one thing, alternating with \`node -e 0\` (${STARTUP_RUNS} rounds, medians).\n\n${imports.join('\n')}\n`;
   writeFileSync(join(root, 'docs', 'benchmarks.md'), doc);
   console.log(`\nwrote docs/benchmarks.md`);
 }
