@@ -1,7 +1,5 @@
 // `env-sync status`: one row a job, worst first; colour and block sparklines only on a terminal.
 import type { Values } from '../common/options.js';
-import { parseDuration } from '../common/duration.js';
-import { validateName } from '../common/jobName.js';
 import { STATE_NAMES, worst, type State } from '../common/states.js';
 import { ago, clock, duration } from '../common/timeWords.js';
 import { byState, type JobVerdict } from '../check/aggregate.js';
@@ -11,7 +9,7 @@ import { nextScheduledRun } from '../cron/schedule.js';
 import { readJobState } from '../markers/read.js';
 import { hintsFor, jobTrust } from '../markers/trust.js';
 import type { HistoryEntry } from '../markers/types.js';
-import { CliError, hostOptions } from './hostOptions.js';
+import { hostOptions } from './hostOptions.js';
 
 const COLOUR = ['\x1b[32m', '\x1b[33m', '\x1b[31m', '\x1b[35m'];
 const RESET = '\x1b[0m';
@@ -93,19 +91,9 @@ export function renderTable(rows: StatusRow[], now: Date, colour: boolean): stri
   return [line(header), ...cells.map((c, i) => line(c, rows[i]!.state))].join('\n') + '\n';
 }
 
-/** `--order FIRST:THEN[:WITHIN]`: a copy job and the job that must follow it (default within 2h). */
-function orderVerdicts(specs: string[], stateDir: string, user: string | undefined, now: Date) {
-  return specs.map((spec) => {
-    const [first, then, within = '2h'] = spec.split(':');
-    if (!first || !then) throw new CliError(`--order ${JSON.stringify(spec)}: use FIRST:THEN[:WITHIN], e.g. copy_data_to_staging:data_sync_complete:2h`);
-    let withinSeconds: number;
-    try {
-      validateName(first);
-      validateName(then);
-      withinSeconds = parseDuration(within, '--order');
-    } catch (err) {
-      throw new CliError((err as Error).message);
-    }
+/** `--order FIRST:THEN[:WITHIN]` (read by the option table, before any work): each pair's verdict. */
+function orderVerdicts(specs: Values<'env-sync status'>['order'], stateDir: string, user: string | undefined, now: Date) {
+  return specs.map(({ first, then, withinSeconds }) => {
     const read = (job: string) => readJobState(stateDir, job, jobTrust(stateDir, job, hintsFor(user)));
     const v = evaluateOrder(read(first), read(then), { first, then, withinSeconds }, now);
     return { first, then, withinSeconds, state: v.state, stateName: STATE_NAMES[v.state], summary: v.summary };

@@ -14,11 +14,11 @@ function describe(value: string): string {
   return `${shown} has characters outside A-Z a-z 0-9 _ . - or does not start with a letter or digit`;
 }
 
-/** Returns the name, or throws a NameError that says what is wrong and how to fix it. */
-export function validateName(value: string, what: 'job' | 'part' = 'job'): string {
+/** Returns the name, or throws a NameError that says what is wrong and how to fix it (givenAs: where the name goes). */
+export function validateName(value: string, what: 'job' | 'part' = 'job', givenAs = `--${what} NAME`): string {
   if (JOB_NAME_PATTERN.test(value)) return value;
   throw new NameError(
-    `invalid ${what} name: ${describe(value)}; use 1-${MAX_NAME_LENGTH} characters from A-Z a-z 0-9 _ . - starting with a letter or digit (--${what} NAME)`,
+    `invalid ${what} name: ${describe(value)}; use 1-${MAX_NAME_LENGTH} characters from A-Z a-z 0-9 _ . - starting with a letter or digit (${givenAs})`,
   );
 }
 
