@@ -4,7 +4,7 @@ import { parseEnvSync } from '../cli/args.js';
 import { icinga2Config, nrpeConfig } from '../cli/configGen.js';
 import { CliError, hostOptions } from '../cli/hostOptions.js';
 import { writeInventoryFromCrontab } from '../cli/inventory.js';
-import { followLogs, printLogs } from '../cli/logs.js';
+import { followLogs, printLogs, quietJob } from '../cli/logs.js';
 import { rerun } from '../cli/rerun.js';
 import { show } from '../cli/show.js';
 import { status } from '../cli/status.js';
@@ -37,7 +37,8 @@ async function main(): Promise<number> {
     case 'logs': {
       const a = parsed.values;
       const job = jobArg(parsed.positional, parsed.command);
-      await printLogs({ job, syslog: a.syslog, rotated: a.rotated, out: process.stdout });
+      const printed = await printLogs({ job, syslog: a.syslog, rotated: a.rotated, out: process.stdout });
+      if (printed.lines === 0) await quietJob(job, a, printed, process.stderr);
       if (a.follow) await followLogs({ job, syslog: a.syslog, out: process.stdout, onReady: () => process.stderr.write(`env-sync: following ${a.syslog} (Ctrl-C to stop)\n`) });
       return 0;
     }

@@ -65,7 +65,15 @@ export async function loadCrontab(o: { crontab?: string | undefined; user?: stri
   return { text: null, jobs: [], problems: [], owner: null };
 }
 
-export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
+/** The host's jobs by name: the state directory's job directories, the crontab's (else the job inventory's) lines. */
+export interface HostJobList extends Omit<HostView, 'jobs'> {
+  names: string[];
+  /** The crontab's or the inventory's line of each job that has one. */
+  cron: Map<string, CronJob>;
+  crontabOwner: number | null;
+}
+
+export async function hostJobList(o: Pick<HostOptions, 'stateDir' | 'crontab' | 'user' | 'trust'>): Promise<HostJobList> {
   const cron = await loadCrontab(o);
   const byJob = new Map<string, CronJob>();
   const problems = [...cron.problems];
@@ -85,11 +93,16 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
   }
   for (const c of cron.jobs) byJob.set(c.job, c);
   const names = new Set([...listJobs(o.stateDir), ...byJob.keys()]);
+  return { names: [...names].sort(), cron: byJob, problems, blind, crontabOwner: cron.owner };
+}
+
+export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
+  const { names, cron: byJob, problems, blind, crontabOwner } = await hostJobList(o);
   const jobs: JobVerdict[] = [];
-  for (const job of [...names].sort()) {
+  for (const job of names) {
     const c = byJob.get(job) ?? null;
     try {
-      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner: cron.owner }, onStage: () => undefined }, now);
+      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner }, onStage: () => undefined }, now);
       jobs.push(jobVerdict(job, facts, judge(facts, { ...o, job, schedule: c?.schedule }, now), c));
     } catch (err) {
       jobs.push(unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c));
