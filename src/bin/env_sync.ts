@@ -7,7 +7,7 @@ import { writeInventoryFromCrontab } from '../cli/inventory.js';
 import { followLogs, printLogs, quietJob } from '../cli/logs.js';
 import { rerun } from '../cli/rerun.js';
 import { show } from '../cli/show.js';
-import { status } from '../cli/status.js';
+import { status, tableStyle } from '../cli/status.js';
 import { EXIT_USAGE, jobArg, UsageError } from '../cli/usage.js';
 import { MarkerError } from '../markers/read.js';
 
@@ -31,7 +31,7 @@ async function main(): Promise<number> {
   }
   switch (parsed.command) {
     case 'status':
-      return status(parsed.values, process.stdout, process.stderr, !!process.stdout.isTTY);
+      return status(parsed.values, process.stdout, process.stderr, tableStyle(!!process.stdout.isTTY, process.stdout.columns, process.env));
     case 'show':
       return show(jobArg(parsed.positional, parsed.command), parsed.values, process.stdout);
     case 'logs': {

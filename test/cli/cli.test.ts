@@ -111,7 +111,8 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   });
 
   it('env-sync status piped: plain text, worst first, outcome characters, no colour', async () => {
-    const r = await run(ENV_SYNC, ['status', ...common()]);
+    // Wide enough for the names whole (80 columns cut them: test/cli/statusTable.test.ts).
+    const r = await run(ENV_SYNC, ['status', ...common()], { env: { ...process.env, COLUMNS: '120' } });
     expect(r.code).to.equal(2);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).to.match(/^STATE\s+JOB\s+LAST RUN\s+DURATION\s+NEXT RUN\s+FAILS\s+RECENT$/);
