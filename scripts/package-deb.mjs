@@ -77,8 +77,8 @@ for (const exe of EXECUTABLES) {
   const bundle = join(dist, `${exe.replace(/-/g, '_')}.cjs`);
   if (!existsSync(bundle)) die(`${relative(root, bundle)} is missing: dist/ is not built; run npm run build first (npm run package does)`);
 }
-for (const tool of ['dpkg-deb']) {
-  if (spawnSync(tool, ['--version']).error) die(`${tool} is missing: install the Debian package dpkg`);
+for (const [tool, pkg] of [['dpkg-deb', 'dpkg'], ['gzip', 'gzip']]) {
+  if (spawnSync(tool, ['--version']).error) die(`${tool} is missing: install the Debian package ${pkg}`);
 }
 
 // Files get the time of the commit they come from (or SOURCE_DATE_EPOCH), so that two builds of one
@@ -159,10 +159,29 @@ const steps = [
     put(`${DOC}/copyright`, copyright());
     put(`${DOC}/changelog.gz`, gzipSync(changelog(), { level: 9 }));
   },
-  // MAN PAGES (issue 19, not done yet): they are to be generated from the one option table
-  // (src/common/options.ts) so that they never drift from --help. The step that adds them goes here:
-  // write usr/share/man/man1/<executable>.1.gz for each of the five executables (gzip -9n), and
-  // remove the no-manual-page lines from docs/packaging.md's lintian notes.
+  async function manPages() {
+    // Written from the one option table (src/common/manPage.ts, built into build/ by tsc), so that
+    // they never drift from --help; gzip -9n as Debian policy wants them: no name, no time stamp.
+    const built = join(root, 'build/src/common/manPage.js');
+    if (!existsSync(built)) die(`${relative(root, built)} is missing: run npm run build first (npm run package does)`);
+    const { MAN_EXECUTABLES, manPage } = await import(built);
+    const date = new Date(epoch * 1000).toISOString().slice(0, 10);
+    for (const exe of EXECUTABLES) {
+      if (!MAN_EXECUTABLES.includes(exe)) die(`src/common/manPage.ts has no page for ${exe}: add it to MAN_EXECUTABLES`);
+      const gz = spawnSync('gzip', ['-9n'], { input: manPage(exe, { version, date }) });
+      if (gz.status !== 0) die(`gzip -9n failed on the man page of ${exe}: ${gz.error?.message ?? gz.stderr}`);
+      put(`usr/share/man/man1/${exe}.1.gz`, gz.stdout);
+    }
+    // lintian calls a section-1 page "spare" when no executable of its name is on PATH: the plugins'
+    // are in /usr/lib/nagios/plugins, where Icinga and NRPE run them (gpg-agent overrides the same tag
+    // for its programs in /usr/lib/gnupg). docs/packaging.md lists this override.
+    const overrides = [
+      '# The plugins live in /usr/lib/nagios/plugins, where Icinga and NRPE run them, not on PATH;',
+      '# their manual pages are read with man check_env_sync and the like.',
+      ...PLUGINS.map((p) => `${PACKAGE}: spare-manual-page [usr/share/man/man1/${p}.1.gz]`),
+    ];
+    put(`usr/share/lintian/overrides/${PACKAGE}`, `${overrides.join('\n')}\n`);
+  },
   function control() {
     mkdirSync(join(stage, 'DEBIAN'), { recursive: true });
     put('DEBIAN/control', controlFile());
@@ -302,7 +321,7 @@ function controlFile() {
 }
 
 try {
-  for (const step of steps) step();
+  for (const step of steps) await step();
   // Directories 0755 whatever the umask; every entry gets the commit's time.
   const settle = (p) => {
     const st = lstatSync(p);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real components the tests run (rsyslog, logrotate, logger, NRPE, icinga2, envdir, tmux,
 # libfaketime, journald and systemd-journal-remote, promtool, node_exporter, curl, lintian, cron's
-# crontab and sudo)
+# crontab, sudo, and groff and man for the man pages)
 # from Debian's packages when they are missing. Tests never skip a missing tool: they fail and name this
 # script; run it as root (or install the packages listed below yourself).
 set -euo pipefail
@@ -34,6 +34,8 @@ declare -A need=(
   [crontab]=cron
   [sudo]=sudo
   [mount]=mount
+  [groff]=groff-base
+  [man]=man-db
 )
 missing=()
 for tool in "${!need[@]}"; do

@@ -148,7 +148,7 @@ describe('marker files', () => {
       const s = readJobState(dir, job, null)!;
       expect(s.last!.job).to.equal(job);
       const onDisk = JSON.parse(readFileSync(statePath(dir, job), 'utf8')).last as Record<string, unknown>;
-      expect(s.last).to.deep.equal({ childPid: null, signal: null, message: null, timeoutSeconds: null, ...onDisk });
+      expect(s.last).to.deep.equal({ childPid: null, childStartTicks: null, signal: null, message: null, timeoutSeconds: null, ...onDisk });
     }
   });
 

@@ -1,6 +1,7 @@
 // The host-wide verdict (check_env_sync_all, env-sync status): each job's brief verdict, and the
 // one verdict over all of them. Pure: judged jobs in, words and states out.
 import { compareText } from '../common/compare.js';
+import { stillRunning } from '../common/host.js';
 import { BY_SEVERITY, severity, STATE_NAMES, UNKNOWN, worst, type State } from '../common/states.js';
 import type { CronJob } from '../cron/crontab.js';
 import type { PluginResult } from '../output/pluginOutput.js';
@@ -32,7 +33,7 @@ export function jobVerdict(job: string, facts: CheckFacts, j: Judgement, cron: C
     cron,
     facts,
     neverRun,
-    running: facts.running.some((r) => r.liveness === 'alive'),
+    running: facts.running.some((r) => stillRunning(r.liveness)) || (!!facts.syslogOnly?.primary && facts.syslogOnly.run?.outcome === 'running' && facts.syslogOnly.live !== false),
   };
 }
 
@@ -53,7 +54,8 @@ export function byState(jobs: readonly JobVerdict[]): JobVerdict[] {
 export function hostVerdict(jobs: readonly JobVerdict[], o: { missing: State; where: string; problems: string[]; blind?: string | null | undefined }): PluginResult {
   // Said in the first line: a host-wide OK that cannot see unwrapped jobs must not pass for a full one.
   const blind = o.blind ? `; ${o.blind}` : '';
-  if (jobs.length === 0) return { state: o.missing, summary: `no jobs found in ${o.where}${blind}`, longOutput: o.problems, perfdata: [] };
+  // With no jobs, why there are none (no state directory, an unreadable crontab) is the news.
+  if (jobs.length === 0) return { state: o.missing, summary: `no jobs found in ${o.where}${o.problems[0] ? `: ${o.problems[0]}` : ''}${blind}`, longOutput: o.problems.slice(1), perfdata: [] };
   const sorted = byState(jobs);
   const counts = [0, 0, 0, 0];
   for (const j of sorted) counts[j.state]!++;

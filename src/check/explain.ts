@@ -18,6 +18,26 @@ function evidenceLine(e: SyslogEntry): string {
   return `${e.file}: ${hms} ${e.tag}: ${e.message}`;
 }
 
+/**
+ * Each distinct message once, where it first appeared, saying where else it did: the script logs a
+ * failure from its subshell and from its parent, and echoes each log line to stdout, which the
+ * wrapper copies under env-sync/JOB — one error, four lines.
+ */
+function distinctLines(lines: readonly SyslogEntry[]): Array<{ first: SyslogEntry; also: string }> {
+  const byText = new Map<string, { first: SyslogEntry; more: SyslogEntry[] }>();
+  for (const e of lines) {
+    const key = e.message.trim();
+    const seen = byText.get(key);
+    if (seen) seen.more.push(e);
+    else byText.set(key, { first: e, more: [] });
+  }
+  return [...byText.values()].map(({ first, more }) => {
+    if (!more.length) return { first, also: '' };
+    const where = [...new Set(more.map((e) => e.tag))].join(', ');
+    return { first, also: ` (and ${more.length} more time${more.length > 1 ? 's' : ''}${where ? `, as ${where}` : ''})` };
+  });
+}
+
 /** How many evidence lines: 5, 20 with -v, 200 with -vv. */
 function evidenceLines(verbose: number): number {
   return verbose >= 2 ? 200 : verbose === 1 ? 20 : 5;
@@ -40,7 +60,7 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
   const long: string[] = [];
   for (const r of ordered(j).slice(1)) if (r.state) long.push(`[${STATE_NAMES[r.state]}] ${r.text}`);
   const syslogOnlyRun = j.syslogOnlyRun;
-  if (syslogOnlyRun) long.push('Judged from syslog lines alone, which any local user can write (logger): the job is not wrapped by env-sync-run, so no marker in the state directory records its runs.');
+  if (syslogOnlyRun) long.push("Judged from syslog lines alone, which any local user can write (logger): the job's cron line does not run it through env-sync-run, so no marker records its cron runs.");
 
   // Evidence of the run judged: error lines, else the last lines; the marker's output tail too.
   const shown = evidenceLines(verbose);
@@ -57,9 +77,12 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
   } else if (judged || syslogOnlyRun) {
     const id = judged ? `run ${judged.runId}` : 'last run';
     long.push(`Evidence (${id}, ${sysErrors.length ? 'error lines' : 'last lines'}):`);
-    for (const e of pick.slice(-shown)) long.push(`  ${evidenceLine(e)}`);
+    const distinct = distinctLines(pick).slice(-shown);
+    for (const d of distinct) long.push(`  ${evidenceLine(d.first)}${d.also}`);
     if (judged && (judged.outcome !== 'success' || !ev)) {
-      const tail = judged.output.tail;
+      // The output tail is the same output syslog got under env-sync/JOB: only what syslog lacks.
+      const said = new Set(distinct.map((d) => d.first.message.trim()));
+      const tail = judged.output.tail.filter((l) => !said.has(l.trim()));
       const errs = tail.filter(isErrorText);
       for (const l of (errs.length ? errs : tail).slice(-shown)) long.push(`  marker output tail: ${l}`);
     }

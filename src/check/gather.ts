@@ -1,22 +1,30 @@
 // All the I/O of a check: markers, process liveness, the reboot lock file, syslog, the schedule.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { processLiveness, readBootId } from '../common/host.js';
+import { readBootId, runLiveness, stillRunning, type RunLiveness, type RunProcesses } from '../common/host.js';
 import { readJobState, readRunningMarkers } from '../markers/read.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { MarkerError } from '../markers/errors.js';
+import { runningPath } from '../markers/paths.js';
+import { jobDirNotWritable, missingStateDir } from '../markers/stateDir.js';
 import { readInventory } from '../cron/inventory.js';
 import type { CronJob } from '../cron/crontab.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../syslog/jobQueries.js';
+import { jobLineRule, SCRIPT_TAG } from '../syslog/jobLines.js';
+import { rotationLimit, type Rotated } from '../syslog/rotation.js';
+import type { ScriptRunsLookup } from '../syslog/scriptRunsLookup.js';
+import { lastFinishAfter } from '../syslog/wrapperEvents.js';
+import { processView, rebootLockHeld, scriptRunning } from '../common/processes.js';
 import type { ScanOptions, SyslogProblem } from '../syslog/types.js';
 import { previousScheduledRun } from '../cron/schedule.js';
+import { judgedRun, syslogOnlyIsPrimary } from './judgedRun.js';
 import type { CheckFacts } from './types.js';
 
 export interface GatherOptions {
   job: string;
   stateDir: string;
   syslog: string;
-  rotated: number;
+  rotated: Rotated;
   bootIdFile: string;
   rebootLockDir: string;
   cfgName?: string | undefined;
@@ -29,7 +37,13 @@ export interface GatherOptions {
   onStage: (stage: string) => void;
   /** Host-wide views judge many jobs at once and skip the per-run evidence search in syslog. */
   skipEvidence?: boolean;
+  /** One scan of syslog for every job of a host-wide view, asked for this job's last script run. */
+  scriptRuns?: ScriptRunsLookup | undefined;
+  /** Whether a run's processes live: the real probe unless a test slows or steers it. */
+  probe?: (p: RunProcesses, currentBootId: string | null) => RunLiveness;
 }
+
+const REBOOT_LOCK_PREFIX = 'reboot_lock-';
 
 // Host-wide facts read once per process: check_env_sync_all and env-sync status gather 500 jobs.
 const bootIds = new Map<string, string | null>();
@@ -53,51 +67,26 @@ function statOnce(path: string): { mtimeMs: number } | null {
 export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   o.onStage(`reading markers in ${o.stateDir}`);
   const trust = jobTrust(o.stateDir, o.job, o.trust);
-  const jobState = readJobState(o.stateDir, o.job, trust);
   if (!bootIds.has(o.bootIdFile)) bootIds.set(o.bootIdFile, readBootId(o.bootIdFile));
   const bootId = bootIds.get(o.bootIdFile)!;
-  const running = readRunningMarkers(o.stateDir, o.job, trust).map((marker) => ({
+  const probe = o.probe ?? runLiveness;
+  // Running markers before the state: a run ending in between is then seen in the state (it records
+  // its end before removing its running marker), never missed by both reads.
+  const runningMarkers = readRunningMarkers(o.stateDir, o.job, trust);
+  let jobState = readJobState(o.stateDir, o.job, trust);
+  let running = runningMarkers.map((marker) => ({
     marker,
-    liveness: processLiveness(marker.wrapperPid, marker.wrapperStartTicks, marker.bootId, bootId),
+    liveness: probe({ pid: marker.wrapperPid, startTicks: marker.wrapperStartTicks, bootId: marker.bootId, childPid: marker.childPid, childStartTicks: marker.childStartTicks }, bootId),
   }));
-
-  // The job's own with_reboot_lock file, else the one file older with_reboot_lock versions shared
-  // between all jobs (`reboot_lock`, and before it `govuk_env_sync`: FIELD-NOTES).
-  let rebootLock: CheckFacts['rebootLock'] = null;
-  for (const [name, shared] of [[`reboot_lock-env-sync_${o.job}`, false], ['reboot_lock', true], ['govuk_env_sync', true]] as const) {
-    const lockPath = join(o.rebootLockDir, name);
-    const st = shared ? statOnce(lockPath) : statOrNull(lockPath);
-    if (st) {
-      rebootLock = { path: lockPath, ageSeconds: Math.max(0, (now.getTime() - st.mtimeMs) / 1000), shared };
-      break;
-    }
+  // A run that ended between reading its running marker and probing its pid looks dead. The wrapper
+  // records the end before it removes the running marker, so a marker gone since means a recorded
+  // end: read the state again rather than call the run dead.
+  const ended = running.filter((r) => r.liveness === 'dead' && !existsSync(runningPath(o.stateDir, o.job, r.marker.runId)));
+  if (ended.length) {
+    jobState = readJobState(o.stateDir, o.job, trust);
+    running = running.filter((r) => !ended.includes(r));
   }
 
-  const scan: ScanOptions = { syslog: o.syslog, rotated: o.rotated, now, deadline: o.deadline, onFile: (path) => o.onStage(`reading ${path}`) };
-  let evidence: CheckFacts['evidence'] = null;
-  let syslogOnly: CheckFacts['syslogOnly'] = null;
-  let syslogProblems: SyslogProblem[] = [];
-  const judged = running.find((r) => r.liveness === 'alive')?.marker ?? jobState?.last ?? running[0]?.marker ?? null;
-  o.onStage(`reading ${o.syslog}`);
-  // A run that succeeded needs no explaining: its output tail in the marker is evidence enough, and the
-  // check (every minute, all day) then costs the same whatever the size of the log.
-  const settled = judged && judged.outcome === 'success' && !running.some((r) => r.liveness === 'alive');
-  if (judged && (o.skipEvidence || settled)) {
-    evidence = null;
-  } else if (judged) {
-    evidence = await collectRunEvidence(scan, { job: o.job, runId: judged.runId, start: new Date(judged.start), end: judged.end ? new Date(judged.end) : null, cfgName: o.cfgName });
-    syslogProblems = evidence.problems;
-  } else if (!jobState) {
-    const found = await findLastSyslogOnlyRun(scan, o.job, o.cfgName);
-    syslogOnly = { run: found.run, lastSuccessEnd: found.lastSuccessEnd };
-    syslogProblems = found.problems;
-  }
-
-  let previousScheduled: Date | null = null;
-  if (o.schedule) {
-    o.onStage('computing the schedule');
-    previousScheduled = await previousScheduledRun(o.schedule, now);
-  }
   let inventory: CheckFacts['inventory'] = null;
   let inventoryProblem: string | null = null;
   try {
@@ -106,5 +95,75 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     if (!(err instanceof MarkerError)) throw err;
     inventoryProblem = err.message;
   }
-  return { jobState, running, rebootLock, evidence, syslogOnly, syslogProblems, previousScheduled, trust, cron: o.cron ?? null, inventory, inventoryProblem };
+  // A job whose cron line does not go through env-sync-run: its runs are in syslog only, whatever
+  // markers a wrapped re-run by hand left.
+  const unwrapped = o.cron ? !o.cron.wrapped : inventory ? !inventory.wrapped : false;
+
+  // The job's own with_reboot_lock file, else the one file older with_reboot_lock versions shared
+  // between all jobs (`reboot_lock`, and before it `govuk_env_sync`: FIELD-NOTES).
+  let rebootLock: CheckFacts['rebootLock'] = null;
+  for (const [name, shared] of [[`${REBOOT_LOCK_PREFIX}env-sync_${o.job}`, false], ['reboot_lock', true], ['govuk_env_sync', true]] as const) {
+    const lockPath = join(o.rebootLockDir, name);
+    const st = shared ? statOnce(lockPath) : statOrNull(lockPath);
+    if (st) {
+      // The job's own file is in use only while a with_reboot_lock names it: a file left behind by a
+      // killed one must not pass for a run in progress. The shared file names no job to look for.
+      const view = shared ? null : processView();
+      const held = view === null ? null : view.hidden ? null : rebootLockHeld(view, name.slice(REBOOT_LOCK_PREFIX.length));
+      rebootLock = { path: lockPath, ageSeconds: Math.max(0, (now.getTime() - st.mtimeMs) / 1000), shared, held };
+      break;
+    }
+  }
+
+  const { rotated, auto } = rotationLimit(o.rotated);
+  const scan: ScanOptions = { syslog: o.syslog, rotated, now, deadline: o.deadline, onFile: (path) => o.onStage(`reading ${path}`) };
+  let evidence: CheckFacts['evidence'] = null;
+  let syslogOnly: CheckFacts['syslogOnly'] = null;
+  let syslogProblems: SyslogProblem[] = [];
+  o.onStage(`reading ${o.syslog}`);
+
+  if ((!jobState && running.length === 0) || unwrapped) {
+    const found = o.scriptRuns ? await o.scriptRuns(o.job, o.cfgName) : await findLastSyslogOnlyRun(scan, o.job, o.cfgName, auto);
+    syslogProblems = found.problems;
+    let live: boolean | null = null;
+    let hidden: string | null = null;
+    if (found.run?.outcome === 'running') {
+      // `Starting` with no end: still running only while a govuk_env_sync.sh runs its cfg. The script
+      // has plain `exit 1` paths that log nothing, and without this such a run is "running" for ever.
+      o.onStage('looking for the job\'s process');
+      const view = processView();
+      hidden = view.hidden;
+      live = hidden ? null : scriptRunning(view, SCRIPT_TAG, jobLineRule(o.job, o.cfgName).cfgNeedle);
+    }
+    const primary = syslogOnlyIsPrimary(jobState, running, found.run, unwrapped);
+    syslogOnly = { run: found.run, lastSuccessEnd: found.lastSuccessEnd, live, hidden, primary };
+  }
+
+  const judged = syslogOnly?.primary ? null : judgedRun(jobState, running);
+  // A run that succeeded needs no explaining: its output tail in the marker is evidence enough, and the
+  // check (every minute, all day) then costs the same whatever the size of the log.
+  const settled = judged && judged.outcome === 'success' && !running.some((r) => stillRunning(r.liveness));
+  if (judged && !o.skipEvidence && !settled) {
+    evidence = await collectRunEvidence(scan, { job: o.job, runId: judged.runId, wrapperPid: judged.wrapperPid, start: new Date(judged.start), end: judged.end ? new Date(judged.end) : null, cfgName: o.cfgName });
+    syslogProblems = [...syslogProblems, ...evidence.problems];
+  }
+
+  // A job directory the job's user cannot write (left root's by a run by hand as root): later runs
+  // were not recorded, and only the wrapper's syslog lines say what they did.
+  let staleMarkers: CheckFacts['staleMarkers'] = null;
+  const unwritable = jobState?.last ? jobDirNotWritable(o.stateDir, o.job, trust.user) : null;
+  if (unwritable && jobState?.last) {
+    o.onStage(`reading ${o.syslog} for runs the markers missed`);
+    const later = await lastFinishAfter(scan, o.job, new Date(jobState.last.end ?? jobState.last.start));
+    syslogProblems = [...syslogProblems, ...later.problems];
+    staleMarkers = { ...unwritable, later: later.event };
+  }
+
+  let previousScheduled: Date | null = null;
+  if (o.schedule) {
+    o.onStage('computing the schedule');
+    previousScheduled = await previousScheduledRun(o.schedule, now);
+  }
+  const stateDirProblem = missingStateDir(o.stateDir, trust.user?.name);
+  return { jobState, running, rebootLock, evidence, syslogOnly, syslogProblems, previousScheduled, trust, cron: o.cron ?? null, inventory, inventoryProblem, stateDirProblem, unwrapped, staleMarkers };
 }

@@ -5,6 +5,9 @@ import { readBoundedText, ReadProblem } from '../common/boundedRead.js';
 import type { State } from '../common/states.js';
 import { parseCrontab, readUserCrontab, type CronJob } from '../cron/crontab.js';
 import { listJobs, MarkerError } from '../markers/read.js';
+import { missingStateDir } from '../markers/stateDir.js';
+import { rotationLimit, type Rotated } from '../syslog/rotation.js';
+import { scriptRunsLookup } from '../syslog/scriptRunsLookup.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { inventoryJobs, readInventory } from '../cron/inventory.js';
 import { jobVerdict, unreadableJob, type JobVerdict } from './aggregate.js';
@@ -13,7 +16,7 @@ import { judge } from './judge.js';
 import type { CheckPolicy } from './types.js';
 
 export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'missing'> {
-  rotated: number;
+  rotated: Rotated;
   bootIdFile: string;
   rebootLockDir: string;
   crontab?: string | undefined;
@@ -76,7 +79,8 @@ export interface HostJobList extends Omit<HostView, 'jobs'> {
 export async function hostJobList(o: Pick<HostOptions, 'stateDir' | 'crontab' | 'user' | 'trust'>): Promise<HostJobList> {
   const cron = await loadCrontab(o);
   const byJob = new Map<string, CronJob>();
-  const problems = [...cron.problems];
+  const missing = missingStateDir(o.stateDir, o.user);
+  const problems = [...(missing ? [missing] : []), ...cron.problems];
   let blind: string | null = null;
   if (!cron.jobs.length) {
     // Without the crontab (user nagios cannot read it), the job inventory the wrapper keeps in the
@@ -98,11 +102,14 @@ export async function hostJobList(o: Pick<HostOptions, 'stateDir' | 'crontab' | 
 
 export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
   const { names, cron: byJob, problems, blind, crontabOwner } = await hostJobList(o);
+  // One backward read of syslog for the script runs of every job, however many ask.
+  const { rotated, auto } = rotationLimit(o.rotated);
+  const scriptRuns = scriptRunsLookup({ syslog: o.syslog, rotated, now, deadline: o.deadline }, names.map((job) => ({ job })), auto);
   const jobs: JobVerdict[] = [];
   for (const job of names) {
     const c = byJob.get(job) ?? null;
     try {
-      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner }, onStage: () => undefined }, now);
+      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner }, onStage: () => undefined, scriptRuns }, now);
       jobs.push(jobVerdict(job, facts, judge(facts, { ...o, job, schedule: c?.schedule }, now), c));
     } catch (err) {
       jobs.push(unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c));

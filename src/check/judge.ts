@@ -1,9 +1,11 @@
 // The judgement, apart from all I/O and from the explaining: facts in, findings and metrics out.
 // Each rule adds a Result (as Checkmk's checks yield them); the worst one leads the summary.
+import { stillRunning } from '../common/host.js';
 import { alerts, type Range } from '../common/range.js';
 import { CRITICAL, OK, severity, UNKNOWN, WARNING, worst, type State } from '../common/states.js';
 import { ago, clock, duration } from '../common/timeWords.js';
-import { FAILED_OUTCOMES, type Run } from '../markers/types.js';
+import type { Run } from '../markers/types.js';
+import { decidingRun, failuresInARow, isFailed, judgedRun } from './judgedRun.js';
 import type { Metric } from '../output/perfdata.js';
 import type { CheckFacts, CheckPolicy, Judgement, Result } from './types.js';
 
@@ -61,14 +63,17 @@ function whatHappened(run: Run, now: Date): string {
   }
 }
 
-export const isFailed = (run: { outcome: string }): boolean => FAILED_OUTCOMES.has(run.outcome as never);
+export { isFailed };
 
 export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgement {
   const results: Result[] = [];
   const st = facts.jobState;
-  const alive = facts.running.filter((r) => r.liveness === 'alive');
-  const lastSuccessEnd = st?.lastSuccess ? new Date(st.lastSuccess.end ?? st.lastSuccess.start) : (facts.syslogOnly?.lastSuccessEnd ?? null);
-  const syslogOnlyRun = !st && facts.running.length === 0 ? (facts.syslogOnly?.run ?? null) : null;
+  const alive = facts.running.filter((r) => stillRunning(r.liveness));
+  const syslogOnlyRun = facts.syslogOnly?.primary ? facts.syslogOnly.run : null;
+  // The later of the markers' last success and syslog's, for a job with both (an unwrapped cron line
+  // with a wrapped re-run by hand).
+  const successes = [st?.lastSuccess ? new Date(st.lastSuccess.end ?? st.lastSuccess.start) : null, facts.syslogOnly?.lastSuccessEnd ?? null].filter((d): d is Date => d !== null);
+  const lastSuccessEnd = successes.length ? new Date(Math.max(...successes.map((d) => d.getTime()))) : null;
   const base = { job: policy.job, metrics: [] as Metric[], judged: null, syslogOnlyRun: null, noRecord: true };
 
   if (!st && facts.running.length === 0 && !syslogOnlyRun) {
@@ -77,16 +82,22 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
       const text = `no marker in ${policy.stateDir} and ${unreadable.path} cannot be read (${unreadable.problem}); ${unreadable.fix}`;
       return { ...base, results: [{ state: UNKNOWN, text }], headline: `${policy.job}: ${text}` };
     }
-    const text = `no record of this job: nothing in ${policy.stateDir}/${policy.job}/ and no govuk_env_sync.sh run of ${policy.job}.cfg in ${policy.syslog} or its rotations`;
+    const where = facts.stateDirProblem ? `${facts.stateDirProblem}, ` : `nothing in ${policy.stateDir}/${policy.job}/ and `;
+    const text = `no record of this job: ${where}no govuk_env_sync.sh run of ${policy.job}.cfg in ${policy.syslog} or its rotations`;
     return { ...base, results: [{ state: policy.missing, text }], headline: `${policy.job}: ${text}` };
   }
+  // Said whatever the rest: a wrapped run cannot record anything there, so its verdict would come
+  // from syslog alone without anyone knowing why.
+  if (facts.stateDirProblem) results.push({ state: WARNING, text: facts.stateDirProblem });
 
   const runtime: Levels = { warn: policy.runtimeWarning, crit: policy.runtimeCritical, option: '--runtime' };
   const ageLevels: Levels = { warn: policy.ageWarning, crit: policy.ageCritical, option: '--age' };
   const age = lastSuccessEnd ? checkLevels(elapsed(lastSuccessEnd, now), ageLevels, { label: 'age', uom: 's', min: 0 }) : null;
-  // A failure's words name the age of the last success; the age limit it passed is said there, once.
+  // A failure's words name the age of the last success; the age limit it passed is said there, once
+  // (when they name the success the limit was measured on).
   let ageSaid = false;
   const lastSuccessWords = (end: Date) => {
+    if (end.getTime() !== lastSuccessEnd?.getTime()) return `last success ${ago(end, now)}`;
     ageSaid = true;
     return `last success ${ago(end, now)}${age?.words ?? ''}`;
   };
@@ -100,15 +111,25 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
       const lv = checkLevels(secs, runtime, { label: 'duration', uom: 's', min: 0 });
       durationMetric ??= lv.metric;
       results.push({ state: lv.state, text: `running since ${clock(started, now)} (for ${duration(secs)})${lv.words}` });
+    } else if (liveness === 'orphaned') {
+      // The wrapper was killed (OOM killer, kill -9) but the sync runs on: no end will be recorded,
+      // so this is never OK, and past the runtime limit it is as bad as any overrun.
+      const secs = elapsed(started, now);
+      const lv = checkLevels(secs, runtime, { label: 'duration', uom: 's', min: 0 });
+      durationMetric ??= lv.metric;
+      results.push({ state: worst([WARNING, lv.state]), text: `run started ${clock(started, now)}: its wrapper pid ${marker.wrapperPid} is gone but its sync pid ${marker.childPid} is still running (for ${duration(secs)})${lv.words}; its end will not be recorded` });
     } else if (liveness === 'other-boot') {
       results.push({ state: CRITICAL, text: `run started ${clock(started, now)} was interrupted by a reboot (boot id changed) and recorded no end` });
+    } else if (marker.childPid) {
+      results.push({ state: CRITICAL, text: `run started ${clock(started, now)}: its wrapper pid ${marker.wrapperPid} died and recorded no end, and its sync pid ${marker.childPid} has ended since: outcome unknown` });
     } else {
       results.push({ state: CRITICAL, text: `run started ${clock(started, now)} died: wrapper pid ${marker.wrapperPid} is gone and recorded no end` });
     }
   }
 
   // The last run that ended, judged against the last success.
-  const last = st?.last ?? null;
+  // When syslog's run is the record (it came after the markers' last), the markers' last is history.
+  const last = syslogOnlyRun ? null : (st?.last ?? null);
   if (last) {
     const successSince = st?.lastSuccess && st.lastSuccess.start >= last.start;
     if (isFailed(last) && !successSince) {
@@ -132,10 +153,32 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
       results.push({ state: CRITICAL, text: `failed at ${clock(r.end!, now)}${took}; ${since}` });
     } else if (r.outcome === 'success') {
       results.push({ state: OK, text: `last run succeeded at ${clock(r.end!, now)}${took}` });
+    } else if (facts.syslogOnly?.live === false) {
+      // The script has `exit 1` paths that log nothing; nothing runs its cfg any more.
+      const since = facts.syslogOnly.lastSuccessEnd ? lastSuccessWords(facts.syslogOnly.lastSuccessEnd) : 'no success in the logs read';
+      results.push({ state: CRITICAL, text: `run started ${clock(r.start, now)} ended without a Completed or Error running line: no govuk_env_sync.sh runs its cfg any more, so it exited early; ${since}` });
+    } else if (facts.syslogOnly?.hidden) {
+      results.push({ state: UNKNOWN, text: `cannot tell whether the run started ${clock(r.start, now)} still runs (no Completed or Error running line yet): ${facts.syslogOnly.hidden}` });
     } else {
       const secs = elapsed(r.start, now);
       const lv = checkLevels(secs, runtime, { label: 'duration', uom: 's', min: 0 });
       results.push({ state: lv.state, text: `running since ${clock(r.start, now)} (for ${duration(secs)})${lv.words}` });
+    }
+  }
+
+  // Runs the markers missed: the job's directory is not its user's to write, so only the wrapper's
+  // syslog lines recorded them. Those lines may make the verdict worse or the markers suspect, never better.
+  const stale = facts.staleMarkers;
+  if (stale) {
+    const why = `${stale.dir} is owned by ${stale.owner}, so the job's runs cannot record their markers there; ${stale.fix}`;
+    const later = stale.later;
+    if (later && isFailed(later)) {
+      const code = later.exitCode !== null ? ` with exit ${later.exitCode}` : '';
+      results.push({ state: CRITICAL, text: `a later run ${later.outcome === 'failure' ? 'failed' : `ended: ${later.outcome}`}${code} at ${clock(later.time, now)} (syslog; the markers are stale: ${why})` });
+    } else if (later) {
+      results.push({ state: WARNING, text: `markers are stale; syslog says a later run ${later.outcome === 'success' ? 'succeeded' : `ended: ${later.outcome}`} at ${clock(later.time, now)}: ${why}` });
+    } else {
+      results.push({ state: WARNING, text: `the next run will not be recorded: ${why}` });
     }
   }
 
@@ -169,12 +212,15 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
 
   // Another job may hold a shared lock for its own run; only a day-old one is surely stale.
   const lock = facts.rebootLock;
+  // The job's own lock file is stale when no with_reboot_lock holds it; where that cannot be seen,
+  // when no run of the job is going.
+  const ownLockStale = lock && !lock.shared && (lock.held === false || (lock.held == null && alive.length === 0 && syslogOnlyRun?.outcome !== 'running'));
   if (lock?.shared && alive.length === 0 && lock.ageSeconds > SHARED_LOCK_STALE_SECONDS) {
     results.push({
       state: WARNING,
       text: `stale shared with_reboot_lock file ${lock.path} (${duration(lock.ageSeconds)} old): the host will not reboot for updates and every job using the old with_reboot_lock waits for it; remove it if no sync is running`,
     });
-  } else if (lock && !lock.shared && alive.length === 0) {
+  } else if (ownLockStale) {
     results.push({
       state: WARNING,
       text: `stale with_reboot_lock file ${lock.path} (${duration(lock.ageSeconds)} old): the host will not reboot for updates and the next run will wait for it; remove it if no sync is running`,
@@ -187,11 +233,13 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   const endedDuration = last?.durationSeconds ?? (syslogOnlyRun?.end ? (syslogOnlyRun.end.getTime() - syslogOnlyRun.start.getTime()) / 1000 : null);
   if (durationMetric) metrics.push(durationMetric);
   else if (endedDuration !== null) metrics.push(checkLevels(endedDuration, runtime, { label: 'duration', uom: 's', min: 0 }).metric);
-  if (last?.exitCode != null) metrics.push({ label: 'exit_code', value: last.exitCode });
-  if (st) metrics.push({ label: 'consecutive_failures', value: st.consecutiveFailures, min: 0 });
-  metrics.push({ label: 'running', value: alive.length || syslogOnlyRun?.outcome === 'running' ? 1 : 0, min: 0, max: 1 });
+  // The exit code of the run that decides the verdict: a failed part's, not a later part's 0.
+  const deciding = decidingRun(st);
+  if (deciding?.exitCode != null) metrics.push({ label: 'exit_code', value: deciding.exitCode });
+  if (st) metrics.push({ label: 'consecutive_failures', value: failuresInARow(st), min: 0 });
+  metrics.push({ label: 'running', value: alive.length || (syslogOnlyRun?.outcome === 'running' && facts.syslogOnly?.live !== false) ? 1 : 0, min: 0, max: 1 });
 
-  return { job: policy.job, results, metrics, headline: null, judged: alive[0]?.marker ?? last, syslogOnlyRun, noRecord: false };
+  return { job: policy.job, results, metrics, headline: null, judged: judgedRun(st, facts.running), syslogOnlyRun, noRecord: false };
 }
 
 /** The findings worst first (stable: equally bad ones keep the order the rules found them in). */

@@ -3,6 +3,7 @@
 import { ago, clock, duration } from '../common/timeWords.js';
 import type { PluginResult } from '../output/pluginOutput.js';
 import type { JobState } from '../markers/types.js';
+import { decidingRun, isFailed } from './judgedRun.js';
 
 export interface OrderOptions {
   first: string;
@@ -20,6 +21,20 @@ export function evaluateOrder(first: JobState | null, then: JobState | null, o: 
   const f = successEnd(first);
   const t = successEnd(then);
   const crit = { text: String(o.withinSeconds), start: 0, end: o.withinSeconds, inside: false };
+  // A copy with any failed part is a failed copy, whatever the parts after it did: the environment is
+  // half-synced, and running the completion job would not make it whole.
+  const failed = decidingRun(first);
+  if (failed && isFailed(failed)) {
+    const part = failed.part ? ` (part ${failed.part})` : '';
+    const end = failed.end ? ` at ${clock(new Date(failed.end), now)}` : '';
+    const code = failed.exitCode !== null ? ` with exit ${failed.exitCode}` : '';
+    return {
+      state: 2,
+      summary: `${o.first}'s last copy failed${part}${code}${end}: the copy is incomplete, whatever ${o.then} does`,
+      longOutput: [`Re-run what failed (check_env_sync -j ${o.first} shows the evidence and the Re-run line), then ${o.then}`],
+      perfdata: [],
+    };
+  }
   if (!f) {
     return { state: 0, summary: `${o.first} has no successful run on record: nothing for ${o.then} to follow`, longOutput: [], perfdata: [] };
   }

@@ -1,5 +1,5 @@
 // What the check's steps hand each other: gather → facts → judge → judgement → explain/render.
-import type { Liveness } from '../common/host.js';
+import type { RunLiveness } from '../common/host.js';
 import type { Range } from '../common/range.js';
 import type { State } from '../common/states.js';
 import type { CronJob } from '../cron/crontab.js';
@@ -7,17 +7,35 @@ import type { InventoryJob } from '../cron/inventory.js';
 import type { JobTrust } from '../markers/trust.js';
 import type { JobState, Run, RunningMarker } from '../markers/types.js';
 import type { Metric } from '../output/perfdata.js';
-import type { RunEvidence, SyslogOnlyRun } from '../syslog/jobQueries.js';
+import type { RunEvidence } from '../syslog/jobQueries.js';
+import type { SyslogOnlyRun } from '../syslog/scriptRuns.js';
+import type { FinishEvent } from '../syslog/wrapperEvents.js';
 import type { SyslogProblem } from '../syslog/types.js';
 
 /** Everything the judgement of one job needs, read from files and processes by gather(). */
 export interface CheckFacts {
   jobState: JobState | null;
-  running: Array<{ marker: RunningMarker; liveness: Liveness }>;
+  running: Array<{ marker: RunningMarker; liveness: RunLiveness }>;
   /** A with_reboot_lock file: the job's own, or (shared) the one file older versions used for all jobs. */
-  rebootLock: { path: string; ageSeconds: number; shared?: boolean } | null;
+  rebootLock: {
+    path: string;
+    ageSeconds: number;
+    shared?: boolean;
+    /** A live with_reboot_lock names it (the job's own file only); null where that cannot be seen. */
+    held?: boolean | null;
+  } | null;
   evidence: RunEvidence | null;
-  syslogOnly: { run: SyslogOnlyRun | null; lastSuccessEnd: Date | null } | null;
+  /** The job's last run from govuk_env_sync.sh's own lines: looked for when it has no markers, or its cron line is unwrapped. */
+  syslogOnly: {
+    run: SyslogOnlyRun | null;
+    lastSuccessEnd: Date | null;
+    /** For a run with no end line: whether a govuk_env_sync.sh still runs its cfg (null: cannot be seen). */
+    live?: boolean | null;
+    /** Why other users' processes cannot be seen, when they cannot. */
+    hidden?: string | null;
+    /** This run, not the markers, is the job's record (see syslogOnlyIsPrimary). */
+    primary: boolean;
+  } | null;
   syslogProblems: SyslogProblem[];
   previousScheduled: Date | null;
   /** Whose job this is (the trust rules): whose markers count, who runs a re-run. */
@@ -28,6 +46,12 @@ export interface CheckFacts {
   inventory: InventoryJob | null;
   /** Why the inventory could not be used, when it could not. */
   inventoryProblem: string | null;
+  /** The state directory does not exist: what to do about it. */
+  stateDirProblem: string | null;
+  /** The job's cron line (or its inventory entry) does not go through env-sync-run. */
+  unwrapped: boolean;
+  /** The job's directory is not its user's to write: later runs could not be recorded, and what syslog says of them. */
+  staleMarkers: { dir: string; owner: string; fix: string; later: FinishEvent | null } | null;
 }
 
 /** The limits a job is judged against, and where its records are (for the words). */

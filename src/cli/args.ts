@@ -6,6 +6,9 @@ import { COMMANDS, convert, OptionError, type CommandName, type Values } from '.
 import { quickParse } from '../common/quickArgs.js';
 import { EXIT_USAGE } from './usage.js';
 
+/** What env-sync is for: its help's first words and its man page's. */
+export const ENV_SYNC_ABOUT = "The on-call engineer's view of the data-sync jobs on this host.";
+
 export const ENV_SYNC_COMMANDS = ['status', 'show', 'logs', 'rerun', 'config'] as const;
 export type EnvSyncCommand = (typeof ENV_SYNC_COMMANDS)[number];
 
@@ -24,7 +27,7 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
   let parser = standardFlags(
     yargs(args)
       .scriptName('env-sync')
-      .usage("Usage: env-sync <command> [options]\n\nThe on-call engineer's view of the data-sync jobs on this host.")
+      .usage(`Usage: env-sync <command> [options]\n\n${ENV_SYNC_ABOUT}`)
       .epilogue(`Exit status: status and show exit with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); a usage error (an unknown option or job, a missing argument) exits ${EXIT_USAGE}.`)
       .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false }),
     (m) => (failure = m),

@@ -5,6 +5,7 @@ import { closeSync, constants, createReadStream, fstatSync, openSync } from 'nod
 import { jobLineRule } from '../syslog/jobLines.js';
 import { parseLine } from '../syslog/parseLine.js';
 import { rotatedFiles } from '../syslog/scan.js';
+import { rotationLimit, type Rotated } from '../syslog/rotation.js';
 import { nearestNames } from '../common/nearest.js';
 import type { Values } from '../common/options.js';
 import { hostJobList, type HostJobList } from '../check/hostJobs.js';
@@ -28,12 +29,12 @@ export interface LogsPrinted {
   unreadable: string[];
 }
 
-export async function printLogs(o: { job: string; syslog: string; rotated: number; out: NodeJS.WritableStream }): Promise<LogsPrinted> {
+export async function printLogs(o: { job: string; syslog: string; rotated: Rotated; out: NodeJS.WritableStream }): Promise<LogsPrinted> {
   const match = jobLineMatcher(o.job);
   // Loaded here, not at the top: the env-sync bundle holds status too, which never reads lines this way.
   const { createInterface } = await import('node:readline');
   const printed: LogsPrinted = { lines: 0, read: [], unreadable: [] };
-  for (const file of rotatedFiles(o.syslog, o.rotated).reverse()) {
+  for (const file of rotatedFiles(o.syslog, rotationLimit(o.rotated).rotated).reverse()) {
     let fd: number | null = null;
     try {
       // Opened without blocking and checked on the descriptor: a FIFO or a directory in a log's

@@ -6,6 +6,7 @@ import { STATE_NAMES, worst, type State } from '../common/states.js';
 import { clock, duration, shortAgo } from '../common/timeWords.js';
 import { byState, type JobVerdict } from '../check/aggregate.js';
 import { judgeHost } from '../check/hostJobs.js';
+import { decidingRun, failuresInARow } from '../check/judgedRun.js';
 import { evaluateOrder } from '../check/order.js';
 import { nextScheduledRun } from '../cron/schedule.js';
 import { readJobState } from '../markers/read.js';
@@ -38,11 +39,29 @@ export interface StatusRow {
   history: Array<Pick<HistoryEntry, 'start' | 'outcome' | 'durationSeconds' | 'exitCode'>>;
 }
 
+/**
+ * The run the check judged, as the table shows it: for an unwrapped job, its last run from syslog;
+ * for a job run in parts, the failed part that decides the verdict; else the last run.
+ */
+function lastRunOf(j: JobVerdict): StatusRow['lastRun'] {
+  const f = j.facts;
+  const sys = f?.syslogOnly?.primary ? f.syslogOnly.run : null;
+  if (sys) {
+    const outcome = sys.outcome === 'running' && f?.syslogOnly?.live === false ? 'ended-unrecorded' : sys.outcome;
+    return { start: sys.start.toISOString(), end: sys.end?.toISOString() ?? null, outcome, exitCode: null, durationSeconds: sys.end ? (sys.end.getTime() - sys.start.getTime()) / 1000 : null };
+  }
+  const r = decidingRun(f?.jobState ?? null);
+  // A run whose wrapper is gone with no end recorded is newer than anything the state holds.
+  const lost = f?.running.find((x) => x.liveness === 'dead' || x.liveness === 'other-boot');
+  if (lost && (!r || lost.marker.start > r.start)) return { start: lost.marker.start, end: null, outcome: lost.liveness === 'dead' ? 'died' : 'interrupted', exitCode: null, durationSeconds: null };
+  return r && { start: r.start, end: r.end, outcome: r.outcome, exitCode: r.exitCode, durationSeconds: r.durationSeconds };
+}
+
 export async function statusRows(jobs: JobVerdict[], now: Date): Promise<StatusRow[]> {
   const rows: StatusRow[] = [];
   for (const j of byState(jobs)) {
     const st = j.facts?.jobState ?? null;
-    const last = st?.last ?? null;
+    const last = lastRunOf(j);
     const next = j.cron ? await nextScheduledRun(j.cron.schedule, now) : null;
     rows.push({
       job: j.job,
@@ -51,8 +70,8 @@ export async function statusRows(jobs: JobVerdict[], now: Date): Promise<StatusR
       summary: j.summary,
       schedule: j.cron?.schedule ?? null,
       nextRun: next ? next.toISOString() : null,
-      lastRun: last && { start: last.start, end: last.end, outcome: last.outcome, exitCode: last.exitCode, durationSeconds: last.durationSeconds },
-      consecutiveFailures: st?.consecutiveFailures ?? 0,
+      lastRun: last,
+      consecutiveFailures: j.facts?.syslogOnly?.primary ? (last?.outcome === 'failure' ? 1 : 0) : failuresInARow(st),
       running: j.running,
       neverRun: j.neverRun,
       history: (st?.history ?? []).slice(-10).map((h) => ({ start: h.start, outcome: h.outcome, durationSeconds: h.durationSeconds, exitCode: h.exitCode })),

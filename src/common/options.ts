@@ -8,6 +8,7 @@ import { parseDuration } from './duration.js';
 import { validateName } from './jobName.js';
 import { parseRange, type Range } from './range.js';
 import { stateFromName, type State } from './states.js';
+import { AUTO_ROTATED } from '../syslog/rotation.js';
 
 /** A bad command line: the message names the option and the fix. */
 export class OptionError extends Error {}
@@ -97,7 +98,10 @@ export const OPTIONS = {
   syslog: option({
     flag: 'syslog', kind: 'string', arg: 'FILE', env: 'ENV_SYNC_SYSLOG', default: '/var/log/syslog', describe: 'Syslog file, read from its end; rotated: FILE.1, FILE.2.gz …', for: { 'env-sync-run': { flag: 'syslog-file', describe: 'Syslog file check_env_sync reads, for the passive verdict' } }, parse: text,
   }),
-  rotated: option({ flag: 'rotated', kind: 'string', arg: 'N', default: '1', describe: 'Rotated files to read: 1 = FILE.1, 2 adds FILE.2.gz …', parse: wholeNumber(0, 30) }),
+  rotated: option({
+    flag: 'rotated', kind: 'string', arg: 'N|auto', default: 'auto', describe: `Rotated files to read: auto = back through FILE.1, FILE.2.gz … until the job's last run is found, at most ${AUTO_ROTATED} (Debian keeps 7); N = up to FILE.N, no further`,
+    parse: (raw: string, flag: string): number | 'auto' => (raw === 'auto' ? 'auto' : wholeNumber(0, 30)(raw, flag)),
+  }),
   bootIdFile: option({ flag: 'boot-id-file', kind: 'string', arg: 'FILE', default: '/proc/sys/kernel/random/boot_id', describe: 'Boot id file: a changed boot id marks a run interrupted by a reboot', parse: text }),
   rebootLockDir: option({ flag: 'reboot-lock-dir', kind: 'string', arg: 'DIR', default: '/etc/unattended-reboot/no-reboot', describe: "with_reboot_lock's directory (reboot_lock-env-sync_<job>)", parse: text }),
   ageWarning: option({ flag: 'age-warning', alias: ['w'], kind: 'string', arg: 'RANGE', describe: 'Range for the age of the last success (e.g. 25h)', parse: range }),

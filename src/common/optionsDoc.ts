@@ -2,12 +2,17 @@
 // them, test/common/options.test.ts fails when the README differs) and the man pages.
 import { COMMAND_NAMES, commandOptions, type CommandName, type CommandOption } from './options.js';
 
-/** `-w`, `--age-warning RANGE` as a command line spells it. */
-export function spelling(o: CommandOption): string {
+/** Each way a command line spells the option: `-w`, `--age-warning RANGE`; the value's placeholder after the long flag. */
+export function spellings(o: CommandOption): string[] {
   const arg = o.kind === 'string' || o.kind === 'array' ? ` ${o.arg ?? 'VALUE'}` : '';
   const names = [...o.alias.filter((a) => a.length === 1).map((a) => `-${a}`), `--${o.flag}${arg}`, ...o.alias.filter((a) => a.length > 1).map((a) => `--${a}`)];
   if (o.kind === 'boolean' && o.default === true) names.push(`--no-${o.flag}`);
-  return names.join(', ');
+  return names;
+}
+
+/** `-w, --age-warning RANGE` as one string. */
+export function spelling(o: CommandOption): string {
+  return spellings(o).join(', ');
 }
 
 /** Where the value comes from when the option is not given. */

@@ -17,7 +17,8 @@ export interface CronJob {
   wrapped: boolean;
 }
 
-const KEYWORDS: Record<string, string> = {
+/** crontab(5)'s @keywords as the five fields they stand for. */
+export const KEYWORDS: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
   '@monthly': '0 0 1 * *',

@@ -9,7 +9,7 @@ export interface IcingaPostConfig {
   caFile?: string | undefined;
   /** Icinga host object name; default: this machine's host name. */
   host?: string | undefined;
-  /** Icinga service name; default "env-sync <job>" (the name services.conf gives it). */
+  /** Icinga service name; default "env-sync <job>" (the name the apply rules of icinga-conf/icinga2/services-*.conf give it). */
   service?: string | undefined;
   deadlineMs?: number | undefined;
 }

@@ -1,8 +1,23 @@
-import { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchownSync, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomHex } from '../common/randomHex.js';
 
 export class UnsafePathError extends Error {}
+
+// Who owns what this process creates in the state directory, when that is not this process's user:
+// root running the wrapper by hand in a directory that belongs to the job's user must not leave
+// files (or a job directory) that the job's later cron runs cannot replace.
+let owner: { uid: number; gid: number } | null = null;
+
+/** From now on, files and directories this process creates for markers belong to uid:gid. */
+export function createFilesAs(o: { uid: number; gid: number } | null): void {
+  owner = o;
+}
+
+/** Gives a file or directory just created (by descriptor) to the owner chosen with createFilesAs. */
+export function giveAway(fd: number): void {
+  if (owner) fchownSync(fd, owner.uid, owner.gid);
+}
 
 /** Refuses to write into a directory that is a symlink: a marker write must never follow one. */
 export function assertRealDirectory(dir: string): void {
@@ -28,6 +43,7 @@ export function writeFileAtomic(path: string, content: string, mode = 0o644): vo
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   let renamed = false;
   try {
+    giveAway(fd);
     const buf = Buffer.from(content, 'utf8');
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);

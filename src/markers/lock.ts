@@ -1,7 +1,7 @@
-import { closeSync, constants, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { tempPath } from './atomicWrite.js';
-import { processLiveness, type Liveness } from '../common/host.js';
+import { giveAway, tempPath } from './atomicWrite.js';
+import { runLiveness, type RunLiveness } from '../common/host.js';
 import { readMarkerText, MarkerError } from './read.js';
 import { MARKER_SCHEMA, type LockRecord } from './types.js';
 
@@ -12,7 +12,7 @@ import { MARKER_SCHEMA, type LockRecord } from './types.js';
 
 export type AcquireResult =
   | { acquired: true; tookOver: LockRecord[] }
-  | { acquired: false; holder: LockRecord; liveness: Liveness };
+  | { acquired: false; holder: LockRecord; liveness: RunLiveness };
 
 const GUARD_STALE_MS = 10_000;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -44,6 +44,7 @@ function writeTemp(dir: string, name: string, content: string): string {
   const tmp = tempPath(dir, name);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
+    giveAway(fd);
     writeSync(fd, content);
   } catch (err) {
     // Disk full or similar: leave nothing behind.
@@ -91,8 +92,9 @@ export function tryAcquire(path: string, record: Omit<LockRecord, 'schema'>, cur
         sleepSync(2);
         continue;
       }
-      const liveness = processLiveness(holder.pid, holder.startTicks, holder.bootId, currentBootId);
-      if (liveness === 'alive') return { acquired: false, holder, liveness };
+      // A holder whose wrapper was killed while its sync runs on still holds the lock.
+      const liveness = runLiveness(holder, currentBootId);
+      if (liveness === 'alive' || liveness === 'orphaned') return { acquired: false, holder, liveness };
       const guard = `${path}.takeover`;
       let guardFd: number;
       try {
@@ -116,6 +118,22 @@ export function tryAcquire(path: string, record: Omit<LockRecord, 'schema'>, cur
     }
   } finally {
     unlinkQuiet(tmp);
+  }
+}
+
+/**
+ * Rewrites our lock with more of what names the run (the sync's process group once it started),
+ * by rename over it: a reader sees the old record or the new one, never a partial one.
+ */
+export function updateHolder(path: string, record: Omit<LockRecord, 'schema'>): void {
+  const current = readLock(path);
+  if (!current || current.runId !== record.runId) return;
+  const tmp = writeTemp(dirname(path), basename(path), `${JSON.stringify({ schema: MARKER_SCHEMA, ...record })}\n`);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    unlinkQuiet(tmp);
+    throw err;
   }
 }
 

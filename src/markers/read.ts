@@ -97,7 +97,7 @@ function checkRun(path: string, where: string, v: unknown, allowRunning: boolean
   if (!isStrOrNull(r.part)) throw bad('part');
   if (!isStrOrNull(r.end)) throw bad('end');
   if (!isNum(r.wrapperPid)) throw bad('wrapperPid');
-  for (const f of ['childPid', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks'] as const) {
+  for (const f of ['childPid', 'childStartTicks', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks'] as const) {
     if (r[f] !== undefined && !isNumOrNull(r[f])) throw bad(f);
   }
   for (const f of ['signal', 'bootId', 'message', 'cronCommand', 'cronCwd'] as const) if (r[f] !== undefined && !isStrOrNull(r[f])) throw bad(f);
@@ -114,7 +114,7 @@ function checkRun(path: string, where: string, v: unknown, allowRunning: boolean
 }
 
 // Fields older markers may lack (schema 1 grew them); absent means null.
-const NULL_WHEN_ABSENT = ['childPid', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks', 'signal', 'bootId', 'message', 'cronCommand', 'cronCwd'] as const;
+const NULL_WHEN_ABSENT = ['childPid', 'childStartTicks', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks', 'signal', 'bootId', 'message', 'cronCommand', 'cronCwd'] as const;
 
 /** The job's finished-run state, or null when the job has never finished a run here. */
 /** The job's state.json; `trust` null only for the wrapper reading its own files. */

@@ -2,9 +2,10 @@
 // to an earlier boot), or held by a run that is still alive — in which case the caller skips, or
 // waits for it with a growing pause.
 import { tryAcquire } from './lock.js';
+import type { RunLiveness } from '../common/host.js';
 import type { LockRecord } from './types.js';
 
-export type RunLock = { acquired: true; tookOver: LockRecord[] } | { acquired: false; holder: LockRecord };
+export type RunLock = { acquired: true; tookOver: LockRecord[] } | { acquired: false; holder: LockRecord; liveness: RunLiveness };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -13,7 +14,7 @@ export async function takeRunLock(path: string, holder: Omit<LockRecord, 'schema
   for (;;) {
     const r = tryAcquire(path, holder, bootId);
     if (r.acquired) return { acquired: true, tookOver: r.tookOver };
-    if (!wait) return { acquired: false, holder: r.holder };
+    if (!wait) return { acquired: false, holder: r.holder, liveness: r.liveness };
     await pause(waitMs);
     waitMs = Math.min(1000, waitMs * 2);
   }

@@ -1,7 +1,8 @@
-import { chmodSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { currentUser } from '../common/host.js';
 import { nameOf } from '../common/users.js';
-import { assertRealDirectory, UnsafePathError, writeFileAtomic } from './atomicWrite.js';
+import { missingStateDir } from './stateDir.js';
+import { assertRealDirectory, giveAway, UnsafePathError, writeFileAtomic } from './atomicWrite.js';
 import { acquireBlocking, release } from './lock.js';
 import { jobDir, runningPath, stateLockPath, statePath } from './paths.js';
 import { MarkerError, readJobState } from './read.js';
@@ -70,9 +71,8 @@ export function ensureJobDir(stateDir: string, job: string): string {
     assertRealDirectory(stateDir);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') {
-      throw new Error(`state directory ${stateDir} does not exist; create it: install -d -o govuk-backup -m 0755 ${stateDir}`);
-    }
+    // The fix names who runs the wrapper, unless that is root (the job's user is then unknown here).
+    if (e.code === 'ENOENT') throw new Error(missingStateDir(stateDir, process.getuid?.() === 0 ? undefined : currentUser()) ?? e.message);
     throw err;
   }
   const top = lstatSync(stateDir);
@@ -81,6 +81,12 @@ export function ensureJobDir(stateDir: string, job: string): string {
   try {
     mkdirSync(dir, { mode: 0o755 });
     chmodSync(dir, 0o755);
+    const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    try {
+      giveAway(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const st = lstatSync(dir);
@@ -148,4 +154,20 @@ export function recordRun(ctx: StoreContext, run: Run, now = new Date()): JobSta
     removeRunning(ctx, run.runId);
     return next;
   });
+}
+
+/**
+ * Whom root's markers should belong to: the state directory's owner when that is another user (the
+ * job's: an administrator made it with install -d -o govuk-backup), so that a run by hand as root
+ * leaves nothing the job's cron runs cannot replace. Null when this process is not root, or the
+ * directory is root's or missing.
+ */
+export function stateDirOwnerForRoot(stateDir: string): { uid: number; gid: number } | null {
+  if ((process.getuid?.() ?? -1) !== 0) return null;
+  try {
+    const st = statSync(stateDir);
+    return st.uid !== 0 ? { uid: st.uid, gid: st.gid } : null;
+  } catch {
+    return null;
+  }
 }

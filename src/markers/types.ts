@@ -53,7 +53,10 @@ export interface Run {
   wrapperPid: number;
   /** /proc/PID/stat start time of the wrapper: with the pid, names the process across pid reuse. */
   wrapperStartTicks: number | null;
+  /** The sync's pid, which is also its process group's id (it runs in a group of its own). */
   childPid: number | null;
+  /** /proc/PID/stat start time of the sync; absent in markers written before it was recorded. */
+  childStartTicks?: number | null;
   bootId: string | null;
   /** The wrapped command, secrets replaced by "***". */
   argv: string[];
@@ -114,6 +117,9 @@ export interface LockRecord {
   bootId: string | null;
   host: string;
   start: string;
+  /** The sync's process group, once started: the lock is held while it lives, even after its wrapper died. */
+  childPid?: number | null;
+  childStartTicks?: number | null;
 }
 
 export function emptyJobState(job: string): JobState {

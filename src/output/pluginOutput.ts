@@ -13,13 +13,15 @@ export interface PluginResult {
 }
 
 /**
- * `ENV_SYNC <STATE> - <summary> | <perfdata>` then the long output, bounded to maxBytes: long output
+ * `ENV_SYNC <STATE> - <summary>|<perfdata>` then the long output, bounded to maxBytes: long output
  * lines are dropped from the end first, then the summary is cut; the perfdata stays whole and valid.
+ * No blank before the `|`: Icinga 2 keeps everything before it as the output, so a blank there would
+ * end the service's first line in a space (docs/icinga.md, "Plugin output").
  */
 export function render(result: PluginResult, maxBytes: number): string {
   const perf = formatPerfdata(result.perfdata);
   const head = `${PREFIX} ${STATE_NAMES[result.state]} - `;
-  const tail = perf ? ` | ${perf}` : '';
+  const tail = perf ? `|${perf}` : '';
   const summaryRoom = Math.max(16, maxBytes - Buffer.byteLength(head) - Buffer.byteLength(tail) - 1);
   // Secrets are redacted here too: evidence lines come from syslog, where any program may have put one.
   const summary = cutBytes(cleanText(redactText(result.summary)) || STATE_NAMES[result.state], summaryRoom);

@@ -1,5 +1,6 @@
-import { isErrorText, jobLineRule } from './jobLines.js';
+import { isErrorText, jobLineRule, outputTag, WRAPPER_TAG, type JobLineRule } from './jobLines.js';
 import { scanBackwards } from './scan.js';
+import { findScriptRuns, type ScriptRunsFound } from './scriptRuns.js';
 import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
 
 // A run's lines are looked for from a minute before its recorded start (clock skew between the
@@ -29,14 +30,21 @@ export interface RunEvidence {
   partial: boolean;
 }
 
-/** The job's syslog lines in a run's window (its own output, the wrapper's events, the script's lines), oldest first. */
+/**
+ * A run's own syslog lines, oldest first: its output (env-sync/JOB, logged with the wrapper's pid),
+ * the wrapper's lines for it (its pid, or `run=RUN`), and govuk_env_sync.sh's lines in the run's span
+ * that name its cfg. Lines of a neighbouring run in the window are left out: the
+ * evidence is this run's, not a time window's. Without a run id and pid (callers that have none),
+ * every line of the job in the window.
+ */
 export async function collectRunEvidence(
   opts: ScanOptions,
-  q: { job: string; runId?: string; start: Date; end: Date | null; cfgName?: string },
+  q: { job: string; runId?: string; wrapperPid?: number; start: Date; end: Date | null; cfgName?: string },
 ): Promise<RunEvidence> {
   const from = q.start.getTime() - SLACK_BEFORE_MS;
   const to = (q.end ?? opts.now).getTime() + SLACK_AFTER_MS;
   const rule = jobLineRule(q.job, q.cfgName);
+  const own = q.runId !== undefined && q.wrapperPid !== undefined ? runLineRule(q.job, q.runId, q.wrapperPid, q.start, q.end ?? opts.now, rule) : null;
   const found: SyslogEntry[] = [];
   const scan = await scanBackwards(
     {
@@ -51,7 +59,7 @@ export async function collectRunEvidence(
       const t = e.time.getTime();
       if (t < from) return true;
       if (t > to) return false;
-      if (rule.belongs(e)) found.push(e);
+      if (own ? own(e) : rule.belongs(e)) found.push(e);
       // Only the newest MAX_LINES are shown: a long run's output need not be read to its start.
       return found.length >= MAX_LINES;
     },
@@ -60,52 +68,36 @@ export async function collectRunEvidence(
   return { lines, errorLines: lines.filter((e) => isErrorText(e.message)), filesRead: scan.filesRead, problems: scan.problems, bytesRead: scan.bytesRead, partial: scan.budgetSpent || (scan.stoppedEarly && found.length >= MAX_LINES) };
 }
 
-export interface SyslogOnlyRun {
-  start: Date;
-  end: Date | null;
-  outcome: 'success' | 'failure' | 'running';
-  argv: string;
-  errorLine: SyslogEntry | null;
-  lines: SyslogEntry[];
+// Syslog's traditional stamps are whole seconds: a line of the run may be stamped up to a second
+// before the run's recorded start.
+const SPAN_SLACK_MS = 1000;
+
+/** Whether a line is one run's own (see collectRunEvidence). */
+function runLineRule(job: string, runId: string, wrapperPid: number, start: Date, end: Date, rule: JobLineRule): (e: SyslogEntry) => boolean {
+  const tag = outputTag(job);
+  const runWord = ` run=${runId} `;
+  const from = start.getTime() - SPAN_SLACK_MS;
+  const to = end.getTime() + SPAN_SLACK_MS;
+  return (e) => {
+    if (e.tag === tag) return e.pid === null || e.pid === wrapperPid;
+    if (e.tag === WRAPPER_TAG) return e.pid === wrapperPid || ` ${e.message} `.includes(runWord);
+    // The script's other lines need no looking for: its log() echoes each to stdout, which the
+    // wrapper copies under env-sync/JOB with its pid.
+    const t = e.time.getTime();
+    return rule.isScriptLine(e) && t >= from && t <= to;
+  };
 }
 
-const QUOTED = /^(Starting|Completed|Error running) "(.*?)"(?: in function|$)/;
-
 /**
- * For jobs not wrapped yet: the last `Starting "…"` of govuk_env_sync.sh naming the job's cfg, and its
- * `Completed` or `Error running` line; if that run failed, when the last success before it ended.
+ * For one job not wrapped yet: its last run from govuk_env_sync.sh's own lines naming its cfg and,
+ * if that run failed, when the last success before it ended.
  */
 export async function findLastSyslogOnlyRun(
   opts: ScanOptions,
   job: string,
   cfgName?: string,
-): Promise<{ run: SyslogOnlyRun | null; lastSuccessEnd: Date | null; filesRead: string[]; problems: SyslogProblem[] }> {
-  const rule = jobLineRule(job, cfgName);
-  // Newest first: the first finishing line seen belongs to the last run unless a Starting comes first.
-  let endLine: SyslogEntry | null = null;
-  let run: SyslogOnlyRun | null = null;
-  let lastSuccessEnd: Date | null = null;
-  const seen: SyslogEntry[] = [];
-  const scan = await scanBackwards({ ...opts, needles: [rule.cfgNeedle], prefilter: rule.mayBeScriptLine }, (e) => {
-    if (!rule.isScriptLine(e)) return false;
-    const m = QUOTED.exec(e.message);
-    if (!m) return false;
-    if (run === null) {
-      seen.push(e);
-      if (m[1] === 'Starting') {
-        const outcome = !endLine ? 'running' : endLine.message.startsWith('Completed') ? 'success' : 'failure';
-        run = { start: e.time, end: endLine?.time ?? null, outcome, argv: m[2]!, errorLine: outcome === 'failure' ? endLine : null, lines: seen.reverse() };
-        return outcome === 'success';
-      }
-      if (!endLine) endLine = e;
-      return false;
-    }
-    if (m[1] === 'Completed') {
-      lastSuccessEnd = e.time;
-      return true;
-    }
-    return false;
-  });
-  const r = run as SyslogOnlyRun | null;
-  return { run: r, lastSuccessEnd: r?.outcome === 'success' ? r.end : lastSuccessEnd, filesRead: scan.filesRead, problems: scan.problems };
+  autoRotated = false,
+): Promise<ScriptRunsFound & { filesRead: string[]; problems: SyslogProblem[] }> {
+  const r = await findScriptRuns(opts, [{ job, cfgName }], autoRotated);
+  return { ...r.byJob.get(job)!, filesRead: r.filesRead, problems: r.problems };
 }

@@ -209,6 +209,10 @@ export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, 
   let last = opts.rotated;
   for (let i = 0; i <= last && i < files.length; i++) {
     const path = files[i]!;
+    if (opts.beforeFile?.(path)) {
+      result.stoppedEarly = true;
+      break;
+    }
     try {
       let fd: number;
       try {

@@ -57,6 +57,8 @@ export interface ScanOptions {
   maxBytes?: number;
   /** Told of each file as its reading starts, so a plugin's timeout can name the file it was reading. */
   onFile?: (path: string) => void;
+  /** Asked before each file is opened: true ends the scan there (what is wanted has been found). */
+  beforeFile?: (path: string) => boolean;
 }
 
 export interface ScanResult {

@@ -3,7 +3,7 @@
 // the reporter and the poster are passed in, so the rules here are tested with fakes as well as
 // with real files, a real syslog and a real Icinga.
 import { randomHex } from '../common/randomHex.js';
-import { currentHost, currentUser, processLiveness, processStartTicks, readBootId } from '../common/host.js';
+import { currentHost, currentUser, processStartTicks, readBootId, runLiveness } from '../common/host.js';
 import type { LockRecord, Run, RunningMarker } from '../markers/types.js';
 import { runChild } from './child.js';
 import { EXIT_SKIPPED, type WrapperOptions } from './options.js';
@@ -83,6 +83,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     wrapperPid: process.pid,
     wrapperStartTicks: processStartTicks(process.pid),
     childPid: null,
+    childStartTicks: null,
     bootId,
     argv: redactArgv(opts.command),
     cwd: process.cwd(),
@@ -124,13 +125,17 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
       haveLock = true;
       tookOver = lock.tookOver;
     } else if (lock) {
+      const h = lock.holder;
       const skipped: Run = {
         ...run,
         end: new Date().toISOString(),
         durationSeconds: 0,
         outcome: 'skipped-overlap',
         exitCode: EXIT_SKIPPED,
-        message: `run ${lock.holder.runId} (pid ${lock.holder.pid}, started ${lock.holder.start}) of this job was still running`,
+        message:
+          lock.liveness === 'orphaned'
+            ? `run ${h.runId} (started ${h.start}) of this job is still running: its wrapper pid ${h.pid} is gone but its sync pid ${h.childPid} still runs`
+            : `run ${h.runId} (pid ${h.pid}, started ${h.start}) of this job was still running`,
       };
       process.stderr.write(`env-sync-run: ${opts.job}: not started: ${skipped.message} (exit ${EXIT_SKIPPED})\n`);
       reporter.event(`event=skip job=${opts.job} run=${runId} outcome=skipped-overlap exit=${EXIT_SKIPPED} running=${lock.holder.runId}`);
@@ -148,6 +153,11 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   let inventory: InventoryRefresh | null = null;
   const finished = await runChild({ job: opts.job, runId, command: opts.command, timeoutSeconds: opts.timeoutSeconds, killAfterSeconds: opts.killAfterSeconds }, tail, reporter, (pid) => {
     run.childPid = pid;
+    run.childStartTicks = processStartTicks(pid);
+    // The lock first: whoever sees the running marker (a check, a kill -9 after it) finds the lock
+    // already naming the sync, so a wrapper killed from then on leaves a lock no one takes over
+    // while the sync runs.
+    if (haveLock) void marker('name the sync in the run lock', () => store.lockChild(pid, run.childStartTicks ?? null));
     void marker('write the running marker', () => store.writeRunning(run));
     if (markersOk && deps.inventory) inventory = deps.inventory(opts.stateDir);
     reporter.event(`event=start job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${runId} pid=${pid} argv="${quoteForLog(run.argv)}"`);
@@ -194,7 +204,9 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     const abandoned: Array<{ marker: RunningMarker | null; lock: LockRecord | null }> = tookOver.map((lock) => ({ marker: running.find((m) => m.runId === lock.runId) ?? null, lock }));
     for (const m of running) {
       if (m.runId === runId || tookOver.some((l) => l.runId === m.runId)) continue;
-      if (processLiveness(m.wrapperPid, m.wrapperStartTicks, m.bootId, bootId) !== 'alive') abandoned.push({ marker: m, lock: null });
+      // A run whose wrapper was killed but whose sync runs on is not abandoned: it is still running.
+      const liveness = runLiveness({ pid: m.wrapperPid, startTicks: m.wrapperStartTicks, bootId: m.bootId, childPid: m.childPid, childStartTicks: m.childStartTicks }, bootId);
+      if (liveness === 'dead' || liveness === 'other-boot') abandoned.push({ marker: m, lock: null });
     }
     for (const { marker: m, lock } of abandoned) {
       const id = m?.runId ?? lock!.runId;
@@ -202,11 +214,16 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
       done.add(id);
       const theirBoot = m?.bootId ?? lock?.bootId;
       const pid = m?.wrapperPid ?? lock!.pid;
+      const child = m?.childPid ?? lock?.childPid ?? null;
       const why =
-        theirBoot && bootId && theirBoot !== bootId ? `host rebooted during the run (boot id changed); found by run ${runId}` : `wrapper pid ${pid} died without recording an end; found by run ${runId}`;
+        theirBoot && bootId && theirBoot !== bootId
+          ? `host rebooted during the run (boot id changed); found by run ${runId}`
+          : child
+            ? `wrapper pid ${pid} died without recording an end and its sync pid ${child} has ended since: outcome unknown; found by run ${runId}`
+            : `wrapper pid ${pid} died without recording an end; found by run ${runId}`;
       const base: Run = m
         ? (({ schema: _schema, ...rest }) => rest)(m)
-        : { ...run, runId: lock!.runId, wrapperPid: lock!.pid, wrapperStartTicks: lock!.startTicks, bootId: lock!.bootId, start: lock!.start, argv: [], childPid: null };
+        : { ...run, runId: lock!.runId, wrapperPid: lock!.pid, wrapperStartTicks: lock!.startTicks, bootId: lock!.bootId, start: lock!.start, argv: [], childPid: lock!.childPid ?? null, childStartTicks: lock!.childStartTicks ?? null };
       await marker('record the interrupted run', () => store.record({ ...base, outcome: 'interrupted', end: null, durationSeconds: null, exitCode: null, message: why }));
       reporter.event(`event=interrupted job=${opts.job} run=${id} ${why}`);
     }

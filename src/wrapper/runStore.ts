@@ -1,11 +1,12 @@
 // What the wrapper's run needs of the marker store, as one interface, so the run logic can be tested
 // with a fake store (and a failing one) as well as with real files.
 import { processStartTicks } from '../common/host.js';
-import { release } from '../markers/lock.js';
+import { release, updateHolder } from '../markers/lock.js';
 import { runLockPath } from '../markers/paths.js';
 import { readRunningMarkers } from '../markers/read.js';
 import { takeRunLock, type RunLock } from '../markers/runLock.js';
-import { ensureJobDir, recordRun, writeRunning, type StoreContext } from '../markers/store.js';
+import { createFilesAs } from '../markers/atomicWrite.js';
+import { ensureJobDir, recordRun, stateDirOwnerForRoot, writeRunning, type StoreContext } from '../markers/store.js';
 import type { LockRecord, Run, RunningMarker } from '../markers/types.js';
 
 export interface RunStore {
@@ -13,6 +14,8 @@ export interface RunStore {
   prepare(): void;
   lock(wait: boolean): Promise<RunLock>;
   unlock(): void;
+  /** Names the sync's process group in our lock, so the lock outlives a wrapper killed while the sync runs. */
+  lockChild(childPid: number, childStartTicks: number | null): void;
   /** Running markers of the job, of this run and of runs whose wrapper died. */
   runningMarkers(): RunningMarker[];
   writeRunning(run: Run): void;
@@ -32,11 +35,13 @@ export function lockHolder(runId: string, bootId: string | null, host: string, s
 
 export function markerStore(t: StoreTarget, holder: Omit<LockRecord, 'schema'>, bootId: string | null): RunStore {
   const ctx: StoreContext = { stateDir: t.stateDir, job: t.job, bootId, holder };
+  createFilesAs(stateDirOwnerForRoot(t.stateDir));
   const lockPath = () => runLockPath(t.stateDir, t.job, t.part);
   return {
     prepare: () => void ensureJobDir(t.stateDir, t.job),
     lock: (wait) => takeRunLock(lockPath(), holder, bootId, wait),
     unlock: () => release(lockPath(), holder.runId),
+    lockChild: (childPid, childStartTicks) => updateHolder(lockPath(), { ...holder, childPid, childStartTicks }),
     // The wrapper reads its own files: no other user's trust is asked of them.
     runningMarkers: () => readRunningMarkers(t.stateDir, t.job, null),
     writeRunning: (run) => writeRunning(ctx, run),

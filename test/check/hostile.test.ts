@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { openSync, closeSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { readJobState } from '../../src/markers/read.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { plugin, run, syslogLine } from '../support/proc.js';
 
@@ -30,16 +31,18 @@ describe('check_env_sync on hostile syslog lines', function () {
     const state = stateDirIn(dir);
     const wrapped = await run(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', 'pull_bin', '--', 'sh', '-c', 'echo restoring; exit 5']);
     expect(wrapped.code).to.equal(5);
+    // The lines carry the run's identity, as the wrapper logs them: its pid in the tag, its run id.
+    const { wrapperPid: pid, runId } = readJobState(state, 'pull_bin', null)!.last!;
     const now = new Date();
     const syslog = join(dir, 'syslog');
     const fd = openSync(syslog, 'w');
     const line = (text: string | Buffer) => writeSync(fd, Buffer.concat([Buffer.from(typeof text === 'string' ? text : ''), typeof text === 'string' ? Buffer.alloc(0) : text, Buffer.from('\n')]));
-    line(syslogLine(now, 'env-sync-run[4]: event=start job=pull_bin run=x pid=5 argv="sh"'));
-    line(Buffer.concat([Buffer.from(syslogLine(now, 'env-sync/pull_bin[5]: ')), binary, binary]));
+    line(syslogLine(now, `env-sync-run[${pid}]: event=start job=pull_bin run=${runId} pid=5 argv="sh"`));
+    line(Buffer.concat([Buffer.from(syslogLine(now, `env-sync/pull_bin[${pid}]: `)), binary, binary]));
     line(binary); // not even a syslog line
-    line(syslogLine(now, `env-sync/pull_bin[5]: ${'y'.repeat(10 * 1024 * 1024)}`));
-    line(syslogLine(now, 'env-sync/pull_bin[5]: pg_restore: error: a|b \u001b[31mred\u001b[0m \u001b]0;title\u0007 done\r'));
-    line(syslogLine(now, 'env-sync-run[4]: event=finish job=pull_bin run=x outcome=failure exit=5 duration=1s'));
+    line(syslogLine(now, `env-sync/pull_bin[${pid}]: ${'y'.repeat(10 * 1024 * 1024)}`));
+    line(syslogLine(now, `env-sync/pull_bin[${pid}]: pg_restore: error: a|b \u001b[31mred\u001b[0m \u001b]0;title\u0007 done\r`));
+    line(syslogLine(now, `env-sync-run[${pid}]: event=finish job=pull_bin run=${runId} outcome=failure exit=5 duration=1s`));
     closeSync(fd);
     for (const max of ['4096', '1024']) {
       const r = await run(CHECK, ['--job', 'pull_bin', '--state-dir', state, '--syslog', syslog, '-vv', '--max-output', max]);

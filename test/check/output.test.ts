@@ -24,7 +24,7 @@ describe('plugin output', () => {
     const out = render({ state: 2, summary: 'pull_x failed | with exit 1', longOutput: Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(50)}`), perfdata: [{ label: 'exit_code', value: 1 }] }, 1024);
     expect(Buffer.byteLength(out)).to.be.at.most(1024);
     const [first, ...rest] = out.split('\n');
-    expect(first).to.equal('ENV_SYNC CRITICAL - pull_x failed ¦ with exit 1 | exit_code=1');
+    expect(first).to.equal('ENV_SYNC CRITICAL - pull_x failed ¦ with exit 1|exit_code=1');
     expect(rest.join('\n')).to.match(/more lines cut: --max-output/);
   });
   it('output is always within the byte bound with one clean first line (property)', () => {
@@ -35,6 +35,8 @@ describe('plugin output', () => {
         const first = out.split('\n')[0]!;
         expect(first).to.match(/^ENV_SYNC (OK|WARNING|CRITICAL|UNKNOWN) - /);
         expect(first.split('|')).to.have.length(2);
+        // Icinga 2 keeps all before the | as the output: it must not end in a blank.
+        expect(first.split('|')[0]).to.not.match(/\s$/);
         // eslint-disable-next-line no-control-regex
         expect(out).not.to.match(/[\u0000-\u0009\u000b-\u001f\u007f]/);
       }),

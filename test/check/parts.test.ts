@@ -38,6 +38,17 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
     expect(r.code).to.equal(2);
     expect(r.stdout.split('\n')[0]).to.match(/part mysql-normal failed with exit 1/);
     expect(r.stdout).not.to.match(/part (assets|postgresql-backend) failed/);
+    // The failed part's own exit code and error lines, not the last part's success.
+    expect(r.stdout.split('\n')[0]).to.match(/\bexit_code=1\b/);
+    expect(r.stdout).to.contain('marker output tail: ERROR 1045 (28000): Access denied for user');
+    expect(r.stdout).not.to.contain('syncing postgresql-backend');
+    // check_env_sync_order: a copy with a failed part is a failed copy, even once the completion job ran.
+    for (const completed of [false, true]) {
+      if (completed) await run(WRAPPER, ['--no-syslog', '--job', 'data_sync_complete', '--', 'true'], { env: env() });
+      const o = await run(plugin('check_env_sync_order'), ['--first', 'copy_data_to_staging', '--then', 'data_sync_complete'], { env: env() });
+      expect(o.code, o.stdout).to.equal(2);
+      expect(o.stdout).to.match(/^ENV_SYNC CRITICAL - copy_data_to_staging's last copy failed \(part mysql-normal\) with exit 1 at \d\d:\d\d: the copy is incomplete, whatever data_sync_complete does\n/);
+    }
     const reruns = r.stdout.split('\n').filter((l) => l.startsWith('Re-run'));
     const inner = `cd ${process.cwd()} && JOBLIST=mysql-normal ${plugin('env-sync-run')} --job copy_data_to_staging --part mysql-normal --state-dir ${state} -- bash ${sync} production staging`;
     expect(reruns).to.deep.equal([`Re-run part mysql-normal: sudo -u root env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/bin:/bin /bin/sh -c '${inner}'`]);
@@ -62,7 +73,7 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
     shift('copy_data_to_staging', 1);
     const warn = await order('2h');
     expect(warn.code).to.equal(1);
-    expect(warn.stdout).to.match(/^ENV_SYNC WARNING - copy_data_to_staging succeeded at .*; waiting for data_sync_complete \(1h of 2h\) \| gap=36\d\d(\.\d+)?s;;7200;0/);
+    expect(warn.stdout).to.match(/^ENV_SYNC WARNING - copy_data_to_staging succeeded at .*; waiting for data_sync_complete \(1h of 2h\)\|gap=36\d\d(\.\d+)?s;;7200;0/);
     const status = await run(plugin('env-sync'), ['status', '--crontab', '/dev/null', '--syslog', join(dir, 'syslog'), '--order', 'copy_data_to_staging:data_sync_complete:2h'], { env: env() });
     expect(status.stdout.split('\n')[0]).to.match(/^ORDER WARNING: copy_data_to_staging succeeded at .*; waiting for data_sync_complete/);
     expect(status.code).to.equal(1);
@@ -75,7 +86,7 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
     await run(WRAPPER, ['--no-syslog', '--job', 'data_sync_complete', '--', 'true'], { env: env() });
     const ok = await order('2h');
     expect(ok.code).to.equal(0);
-    expect(ok.stdout).to.match(/^ENV_SYNC OK - data_sync_complete followed copy_data_to_staging: .* \(1h later\) \| gap=36\d\d(\.\d+)?s;;7200;0/);
+    expect(ok.stdout).to.match(/^ENV_SYNC OK - data_sync_complete followed copy_data_to_staging: .* \(1h later\)\|gap=36\d\d(\.\d+)?s;;7200;0/);
   });
 
   it('check_env_sync_order refuses bad arguments with UNKNOWN', async () => {

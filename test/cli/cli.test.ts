@@ -8,7 +8,7 @@ import { splitWords } from '../../src/cron/words.js';
 import { readRunningMarkers } from '../../src/markers/read.js';
 import { frozenClock } from '../support/faketime.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
-import { fixture, plugin, run, sleep, syslogStamp, waitUntil } from '../support/proc.js';
+import { fixture, plugin, repoRoot, run, sleep, syslogStamp, waitUntil } from '../support/proc.js';
 
 const CRONTAB = fixture('crontab.govuk-backup');
 const ENV_SYNC = plugin('env-sync');
@@ -176,6 +176,10 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     expect(rerun.stdout.trim()).to.equal(`sudo -u root env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && ${WRAPPER} --job push_attachments_staging --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg'`);
     const icinga = await run(ENV_SYNC, ['config', 'icinga2', ...common()]);
     expect(icinga.stdout).to.contain('vars.env_sync_jobs["pull_content_data_admin_production_daily"] = { schedule = "18 0 * * *", grace = "1h" }');
+    // The header sends the reader to the apply rules: each file it names is one icinga-conf/ has.
+    const named = [...icinga.stdout.split('\n')[0]!.matchAll(/services[\w-]*\.conf/g)].map((m) => m[0]);
+    expect(named).to.not.deep.equal([]);
+    for (const f of named) expect(existsSync(join(repoRoot, 'icinga-conf', 'icinga2', f)), `${f} named by env-sync config icinga2`).to.equal(true);
     const nrpe = await run(ENV_SYNC, ['config', 'nrpe', ...common()]);
     expect(nrpe.stdout).to.contain("command[check_env_sync_push_attachments_staging]=/usr/lib/nagios/plugins/check_env_sync --job push_attachments_staging --schedule '0 0 * * *' --grace 1h");
     const bad = await run(ENV_SYNC, ['show', 'a/b', ...common()]);

@@ -327,8 +327,8 @@ object Host "sync-options" {
     expect(cmd[0]).to.equal(join(pluginDir, 'check_nrpe'));
     expect(cmd.slice(1).map((v, i) => `${cmd[i]} ${v}`)).to.include.members(['-H 127.0.0.1', `-p ${nrpe!.port}`, '-c check_env_sync_pull_x', '-t 50']);
     expect(attrs.last_check_result.exit_status, attrs.last_check_result.output).to.equal(direct.status);
-    // Icinga keeps the blank before "|" in the summary; the words are the plugin's.
-    expect(attrs.last_check_result.output.split('\n')[0].trimEnd()).to.equal(splitPluginOutput(direct.stdout).pluginOutput.split('\n')[0]);
+    // Icinga keeps all before the "|" as the output: the plugin's words, with no blank after them.
+    expect(attrs.last_check_result.output.split('\n')[0]).to.equal(splitPluginOutput(direct.stdout).pluginOutput.split('\n')[0]);
     expect(attrs.state, attrs.last_check_result.output).to.equal(0);
     expect(direct.stdout).to.match(/^ENV_SYNC OK - /);
   });

@@ -3,15 +3,17 @@
 // agents (one set up right, one without accept_commands, one without accept_config, one that accepts
 // config but does not declare the global zone, one without accept_config but with the CheckCommands
 // installed locally), each with private directories, certificates from `icinga2 pki`, APIs on
-// 127.0.0.1.
+// 127.0.0.1. The right agent's host has two wrapped jobs and one not wrapped yet, which the host-wide
+// check sees only through the job inventory.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { splitPluginOutput } from '../../src/icinga/passiveResult.js';
 import { Icinga2Cluster, MASTER_NAME } from '../support/icinga2Cluster.js';
 import { PLUGIN_DIR, REPO_ROOT, runPlugin } from '../support/icingaFixtures.js';
+import { syslogLine } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const CONF = join(REPO_ROOT, 'icinga-conf', 'icinga2');
@@ -58,6 +60,30 @@ describe('Icinga 2 master and agents (real daemons, command_endpoint)', function
       const r = spawnSync(join(PLUGIN_DIR, 'env-sync-run'), ['--no-syslog', '--state-dir', stateDir, '--job', job, '--', '/bin/sh', '-c', script], { encoding: 'utf8', timeout: 60_000 });
       expect(r.status, r.stderr).to.equal(status);
     }
+    // A job not wrapped yet: no marker, only govuk_env_sync.sh's own lines in syslog, and a line in
+    // the job user's crontab. The CheckCommand gives check_env_sync_all no --crontab or --user (user
+    // nagios cannot read another user's crontab), so the agent's check finds the job only in the job
+    // inventory, which `env-sync config inventory` writes as root.
+    const cfg = '/etc/govuk_env_sync/pull_unwrapped.cfg';
+    const now = Date.now();
+    const started = new Date(now - 20 * 60_000);
+    const failed = new Date(now - 5 * 60_000);
+    appendFileSync(syslog, [
+      syslogLine(started, `govuk_env_sync.sh: Starting "/usr/local/bin/govuk_env_sync.sh -f ${cfg}"`),
+      syslogLine(failed, `govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f ${cfg}" in function restore_mysql on line 330 executing "mysql -h db"`),
+      '',
+    ].join('\n'));
+    const crontab = join(tmp.dir, 'agent-crontab');
+    const wrapper = join(PLUGIN_DIR, 'env-sync-run');
+    writeFileSync(crontab, [
+      `18 0 * * * ${wrapper} --job pull_ok -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_ok.cfg`,
+      `30 0 * * * ${wrapper} --job pull_failing -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_failing.cfg`,
+      `5 22 * * * /usr/local/bin/govuk_env_sync.sh -f ${cfg}`,
+      '',
+    ].join('\n'));
+    const inventory = spawnSync(join(PLUGIN_DIR, 'env-sync'), ['config', 'inventory', '--crontab', crontab, '--state-dir', stateDir], { encoding: 'utf8', timeout: 60_000 });
+    expect(inventory.status, inventory.stderr).to.equal(0);
+    expect(inventory.stdout).to.include(`${stateDir}/inventory.json: 3 jobs`);
     passwordFile = join(tmp.dir, 'icinga-password');
     writeFileSync(passwordFile, 'poster-secret-3\n');
     chmodSync(passwordFile, 0o600);
@@ -160,15 +186,20 @@ object Host "sync-passive" {
     expect(attrs.state, cr.output).to.equal(2);
     expect(cr.output).to.match(/^ENV_SYNC CRITICAL - pull_failing failed with exit 1/);
     expect(cr.output).to.include('psql: error: could not connect to server');
+    // The first line as the master shows it: the plugin's words up to the "|", no blank before the line break.
+    expect(cr.output.split('\n')[0]).to.equal(direct.stdout.split('\n')[0]!.split('|')[0]).and.to.not.match(/\s$/);
   });
 
-  it('runs the host-wide check (check_env_sync_all) on the agent over the wrapped jobs', async function () {
+  it('runs the host-wide check (check_env_sync_all) on the agent over the wrapped jobs and the unwrapped one from the inventory', async function () {
     const attrs = await checkNow(AGENT, 'env-sync all');
     const cr = attrs.last_check_result;
     expect(cr.check_source).to.equal(AGENT);
     expect(cr.command[0]).to.equal(join(pluginDir, 'check_env_sync_all'));
+    expect(cr.command).to.not.include('--crontab').and.to.not.include('--user');
     expect(attrs.state, cr.output).to.equal(2);
-    expect(cr.output).to.match(/^ENV_SYNC CRITICAL - 2 jobs: 1 CRITICAL \(pull_failing\), 1 OK/);
+    expect(cr.output.split('\n')[0]).to.equal('ENV_SYNC CRITICAL - 3 jobs: 2 CRITICAL (pull_failing, pull_unwrapped), 1 OK');
+    expect(cr.output).to.match(/^\[CRITICAL\] pull_unwrapped failed at .+ after 15m\b/m);
+    expect(cr.output).to.not.include('unwrapped jobs not seen');
   });
 
   it("shows UNKNOWN \"Endpoint '<agent>' does not accept commands\" for an agent without accept_commands", async function () {

@@ -18,6 +18,7 @@ import { checkNrpe, requireNrpe, startNrpe, type RunningNrpe } from '../support/
 import { repoRoot, run } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
 import { makeTestPki } from '../support/tls.js';
+import { ensureUser } from '../support/users.js';
 
 const STATE_DIR = '/var/lib/env-sync';
 const DEFAULTS = '/etc/default/env-sync-checks';
@@ -131,8 +132,13 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     if (clash.length) throw new Error(`files of ${PACKAGE} are already on this machine, not from the package: ${clash.join(', ')}; this test would overwrite and then purge them, so it does not run (remove them, e.g. links made by scripts/install-nagios-plugins.sh, if they are leftovers)`);
   });
 
+  /** Removes the job user if this test made it (the NRPE step). */
+  let removeJobUser: () => void = () => undefined;
+
   /** Puts the machine back as the test found it, whatever step failed: synchronous, for the signal trap too. */
   function restoreMachine(): void {
+    removeJobUser();
+    removeJobUser = () => undefined;
     if (!weInstalled) return;
     if (installed()) {
       const r = dpkg('dpkg', ['--purge', PACKAGE]);
@@ -158,15 +164,19 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     tmp?.cleanup();
   });
 
-  it('lintian finds no error, and every warning it gives is explained in docs/packaging.md', function () {
+  it('lintian finds no error and nothing about the man pages, and every warning and override is explained in docs/packaging.md', function () {
     // As nobody: lintian unpacks what it checks, which root should not do for a package it did not make.
-    const r = sh('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'lintian', '--display-info', debV1], { HOME: '/tmp', TMPDIR: '/tmp' });
-    const tags = [...r.stdout.matchAll(/^([EWI]): env-sync-checks: (\S+)/gm)].map((m) => ({ level: m[1]!, tag: m[2]! }));
+    const r = sh('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'lintian', '--display-info', '--show-overrides', debV1], { HOME: '/tmp', TMPDIR: '/tmp' });
+    const tags = [...r.stdout.matchAll(/^([EWIO]): env-sync-checks: (\S+)(?: \[(.*)\])?/gm)].map((m) => ({ level: m[1]!, tag: m[2]!, where: m[3] ?? '' }));
     expect(r.stderr.replace(/^running with root privileges.*\n/m, '')).to.equal('');
     expect(tags.filter((t) => t.level === 'E'), r.stdout).to.deep.equal([]);
+    // A page for each executable, each rendering without a groff message (no-manual-page, groff-message, …).
+    expect(tags.filter((t) => t.level !== 'O' && /manual-page|manpage|groff|whatis/.test(t.tag)), r.stdout).to.deep.equal([]);
+    // The one override: the plugins' pages, whose executables are not on PATH.
+    expect(tags.filter((t) => t.level === 'O'), r.stdout).to.deep.equal(PLUGINS.map((p) => ({ level: 'O', tag: 'spare-manual-page', where: `usr/share/man/man1/${p}.1.gz` })));
     const doc = readFileSync(join(repoRoot, 'docs', 'packaging.md'), 'utf8');
-    const unexplained = [...new Set(tags.filter((t) => t.level === 'W').map((t) => t.tag))].filter((tag) => !doc.includes(`\`${tag}\``));
-    expect(unexplained, `lintian warnings not listed in docs/packaging.md:\n${r.stdout}`).to.deep.equal([]);
+    const unexplained = [...new Set(tags.filter((t) => t.level === 'W' || t.level === 'O').map((t) => t.tag))].filter((tag) => !doc.includes(`\`${tag}\``));
+    expect(unexplained, `lintian warnings and overrides not listed in docs/packaging.md:\n${r.stdout}`).to.deep.equal([]);
   });
 
   it('installs with dpkg -i: the plugins, the commands on PATH, the conffiles, and the state directory with the line that hands it over', async function () {
@@ -198,6 +208,19 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     expect(cc.stdout).to.match(/^ENV_SYNC CRITICAL - nothing_yet: no record of this job/);
   });
 
+  it('installs a man page for each executable, gzip -9n, that man finds by name and renders without a warning', function () {
+    for (const exe of [...PLUGINS, 'env-sync', 'env-sync-run']) {
+      const path = `/usr/share/man/man1/${exe}.1.gz`;
+      expect(sh('man', ['-w', exe]).stdout.trim(), `man -w ${exe}`).to.equal(path);
+      // gzip -n: no file name (FLG 0) and no time stamp (MTIME 0), so two builds give the same bytes.
+      const head = readFileSync(path).subarray(0, 8);
+      expect([...head], path).to.deep.equal([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
+      const shown = sh('man', ['--warnings', '-E', 'UTF-8', exe], { LC_ALL: 'C.UTF-8', MANWIDTH: '80', MANPAGER: 'cat', PAGER: 'cat' });
+      expect(shown.stderr, exe).to.equal('');
+      expect(shown.stdout, exe).to.match(new RegExp(`^NAME\\n\\s+${exe} - `, 'm'));
+    }
+  });
+
   it('the installed NRPE file defines no command on a host with no jobs', async function () {
     mkdirSync(join(tmp.dir, 'nrpe-empty'));
     nrpe = await startNrpe(join(tmp.dir, 'nrpe-empty'), await freePort(), `include=${NRPE_FILE}\n`);
@@ -208,6 +231,10 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
   });
 
   it('runs each plugin as nagios through a real NRPE, from the installed NRPE file plus the lines env-sync config nrpe prints', async function () {
+    // The host-wide example names --user govuk-backup, the jobs' user on a real sync host; a --user
+    // that does not exist is UNKNOWN. Made here, after the install (whose owner rule it would change),
+    // when this machine lacks it, and removed again.
+    removeJobUser = ensureUser('govuk-backup').remove;
     // Three jobs as cron would run them, wrapped by the installed env-sync-run on cron's PATH.
     const job = (name: string, ...cmd: string[]) => {
       const r = sh('env-sync-run', ['--no-syslog', '--job', name, '--', ...cmd], { PATH: CRON_PATH });

@@ -19,3 +19,12 @@ export function frozenClock(at: Date | string): NodeJS.ProcessEnv {
   requireLibfaketime();
   return { TZ: 'UTC', LD_PRELOAD: LIBFAKETIME, FAKETIME: typeof at === 'string' ? at : faketimeStamp(at), DONT_FAKE_MONOTONIC: '1' };
 }
+
+/**
+ * Environment that freezes the wall clock at the instant `at` in the time zone `tz`. FAKETIME is given
+ * in seconds since the epoch (FAKETIME_FMT=%s): a local time would be ambiguous in a repeated hour.
+ */
+export function frozenClockIn(at: Date, tz: string): NodeJS.ProcessEnv {
+  requireLibfaketime();
+  return { TZ: tz, LD_PRELOAD: LIBFAKETIME, FAKETIME_FMT: '%s', FAKETIME: String(Math.floor(at.getTime() / 1000)), DONT_FAKE_MONOTONIC: '1' };
+}

@@ -38,6 +38,9 @@ class FakeStore implements RunStore {
   unlock() {
     this.call('unlock');
   }
+  lockChild() {
+    this.call('lockChild');
+  }
   runningMarkers() {
     this.call('runningMarkers');
     return this.o.running ?? [];
@@ -75,7 +78,7 @@ class FakeReporter implements RunReporter {
 const deps = (store: RunStore, reporter: RunReporter, poster: VerdictPoster | null = null) => ({ store, reporter, poster, bootId: BOOT, runId: 'run-now', startedAt: new Date(), invocation: null, inventory: null });
 
 function abandoned(runId: string, pid: number, bootId: string): RunningMarker {
-  return { schema: 1, runId, job: 'pull_x', part: null, host: 'h', user: 'u', wrapperPid: pid, wrapperStartTicks: null, childPid: 1, bootId, argv: ['sync'], cwd: '/', cronCommand: null, cronCwd: null, start: '2026-11-24T00:00:00.000Z', end: null, durationSeconds: null, outcome: 'running', exitCode: null, signal: null, timeoutSeconds: null, message: null, output: { lines: 0, bytes: 0, tail: [] } };
+  return { schema: 1, runId, job: 'pull_x', part: null, host: 'h', user: 'u', wrapperPid: pid, wrapperStartTicks: null, childPid: DEAD_PID - 1, bootId, argv: ['sync'], cwd: '/', cronCommand: null, cronCwd: null, start: '2026-11-24T00:00:00.000Z', end: null, durationSeconds: null, outcome: 'running', exitCode: null, signal: null, timeoutSeconds: null, message: null, output: { lines: 0, bytes: 0, tail: [] } };
 }
 const DEAD_PID = 2147483647;
 
@@ -87,7 +90,7 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     const reporter = new FakeReporter();
     const r = await runWrapped(options(['sh', '-c', 'exit 3']), deps(store, reporter));
     expect(r.exitCode).to.equal(3);
-    expect(store.calls).to.deep.equal(['prepare', 'lock', 'runningMarkers', 'writeRunning(pid)', 'record(failure)', 'unlock']);
+    expect(store.calls).to.deep.equal(['prepare', 'lock', 'runningMarkers', 'lockChild', 'writeRunning(pid)', 'record(failure)', 'unlock']);
     expect(store.recorded[0]).to.include({ runId: 'run-now', outcome: 'failure', exitCode: 3 });
     expect(reporter.events.map((e) => e.split(' ')[0])).to.deep.equal(['event=start', 'event=finish']);
     expect(reporter.closed).to.equal(true);
@@ -97,7 +100,7 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     const { dir, cleanup } = makeTempDir();
     try {
       const holder: LockRecord = { schema: 1, runId: 'run-alive', pid: process.pid, startTicks: null, bootId: BOOT, host: 'h', start: '2026-11-24T00:18:00.000Z' };
-      const store = new FakeStore({ lock: { acquired: false, holder } });
+      const store = new FakeStore({ lock: { acquired: false, holder, liveness: 'alive' } });
       const touched = join(dir, 'started');
       const r = await runWrapped(options(['touch', touched]), deps(store, new FakeReporter()));
       expect(r.exitCode).to.equal(75);
@@ -119,7 +122,7 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     expect(r.exitCode).to.equal(0);
     const interrupted = store.recorded.filter((x) => x.outcome === 'interrupted');
     expect(interrupted.map((x) => [x.runId, x.message])).to.deep.equal([
-      ['run-dead', `wrapper pid ${DEAD_PID} died without recording an end; found by run run-now`],
+      ['run-dead', `wrapper pid ${DEAD_PID} died without recording an end and its sync pid ${DEAD_PID - 1} has ended since: outcome unknown; found by run run-now`],
       ['run-rebooted', 'host rebooted during the run (boot id changed); found by run run-now'],
     ]);
     expect(reporter.events.filter((e) => e.startsWith('event=interrupted'))).to.have.length(2);

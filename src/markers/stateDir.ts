@@ -1,0 +1,32 @@
+// The state directory itself: every part says the same when it is missing, with the same fix.
+import { lstatSync, statSync } from 'node:fs';
+import { nameOf } from '../common/users.js';
+import { jobDir } from './paths.js';
+
+/** Null when the state directory exists; else what is wrong and how to fix it. */
+export function missingStateDir(stateDir: string, user = 'govuk-backup'): string | null {
+  let exists: boolean;
+  try {
+    exists = statSync(stateDir, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    exists = true; // there, but not ours to see: the trust rules and readers say why
+  }
+  return exists ? null : `state directory ${stateDir} does not exist; create it: install -d -o ${user} -m 0755 ${stateDir} (or give the right --state-dir)`;
+}
+
+/**
+ * Why the job's user cannot write the job's directory (root's, after a run by hand as root), with
+ * the fix; null when it can, or when the job's user is unknown or root.
+ */
+export function jobDirNotWritable(stateDir: string, job: string, user: { name: string; uid: number } | null): { dir: string; owner: string; fix: string } | null {
+  if (!user || user.uid === 0) return null;
+  const dir = jobDir(stateDir, job);
+  let st;
+  try {
+    st = lstatSync(dir, { throwIfNoEntry: false });
+  } catch {
+    return null;
+  }
+  if (!st?.isDirectory() || st.uid === user.uid) return null;
+  return { dir, owner: nameOf(st.uid), fix: `chown -R ${user.name}: ${dir}` };
+}
