@@ -41,7 +41,7 @@ export function warmCodeCaches() {
     // goes on), output on both streams, a failure.
     const runs = [
       ['env-sync-run', ['--no-syslog', '--job', 'warm_up_ok', '--', 'true']],
-      ['env-sync-run', ['--syslog-socket', join(work, 'no-daemon.sock'), '--job', 'warm_up', '--', 'sh', '-c', 'echo restoring; echo error: no space left >&2; exit 1']],
+      ['env-sync-run', ['--syslog-socket', join(work, 'no-daemon.sock'), '--textfile-dir', work, '--job', 'warm_up', '--', 'sh', '-c', 'echo restoring; echo error: no space left >&2; exit 1']],
       ['check_env_sync', ['--job', 'warm_up', '-w', '25h', '-c', '26h']],
       ['check_env_sync_all', ['--crontab', crontab]],
       ['check_env_sync_order', ['--first', 'warm_up_ok', '--then', 'warm_up']],

@@ -76,6 +76,15 @@ describe('start-up: what an executable loads on its usual command line', functio
     expect(p.calls, 'calls that load ICU data').to.deep.equal([]);
   });
 
+  it('env-sync-run --textfile-dir: still its launcher and one bundle (no cron-parser, nothing lazy), and the file written', () => {
+    const textDir = join(dir, 'textfile');
+    mkdirSync(textDir, { recursive: true });
+    const p = probe('env-sync-run', ['--no-syslog', '--state-dir', state, '--textfile-dir', textDir, '--job', 'alpha', '--', 'true']);
+    expect(p.status).to.equal(0);
+    expect(ownFiles(p)).to.deep.equal([LAUNCHER]);
+    expect(readFileSync(join(textDir, 'env_sync_alpha.prom'), 'utf8')).to.contain('env_sync_last_run_success{job_name="alpha"} 1');
+  });
+
   // A crontab with schedules brings cron-parser (dist/lazy/, an ES module) for the NEXT RUN column.
   it('env-sync status: one bundle, no yargs or ES module loading, no child_process, readline or ICU', () => {
     const crontab = join(dir, 'crontab');

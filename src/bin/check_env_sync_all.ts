@@ -1,6 +1,7 @@
 import { hostVerdict } from '../check/aggregate.js';
 import { judgeHost } from '../check/hostJobs.js';
 import { MarkerError } from '../markers/read.js';
+import { UnknownUserError } from '../markers/trust.js';
 import { emit, pluginArgs, pluginDeadline, runPlugin, unknown } from '../output/pluginRuntime.js';
 import { StageTimeoutError } from '../syslog/types.js';
 
@@ -12,7 +13,7 @@ runPlugin(async () => {
   try {
     view = await judgeHost({ ...o, graceSeconds: o.grace, deadline, skipEvidence: true, trust: { user: o.user } }, now);
   } catch (err) {
-    if (err instanceof MarkerError || err instanceof StageTimeoutError) emit(unknown(err.message), o.maxOutput);
+    if (err instanceof MarkerError || err instanceof StageTimeoutError || err instanceof UnknownUserError) emit(unknown(err.message), o.maxOutput);
     throw err;
   }
   const where = `${o.stateDir}${o.crontab ? ` or ${o.crontab}` : o.user ? ` or the crontab of ${o.user}` : ''}`;

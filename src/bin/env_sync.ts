@@ -5,6 +5,7 @@ import { icinga2Config, nrpeConfig } from '../cli/configGen.js';
 import { CliError, hostOptions } from '../cli/hostOptions.js';
 import { writeInventoryFromCrontab } from '../cli/inventory.js';
 import { followLogs, printLogs, quietJob } from '../cli/logs.js';
+import { metrics } from '../cli/metrics.js';
 import { rerun } from '../cli/rerun.js';
 import { show } from '../cli/show.js';
 import { status, tableStyle } from '../cli/status.js';
@@ -53,6 +54,8 @@ async function main(): Promise<number> {
       for (const p of view.problems) process.stderr.write(`env-sync: ${p}\n`);
       return 0;
     }
+    case 'metrics':
+      return metrics(parsed.values, process.stdout, process.stderr);
   }
 }
 

@@ -26,7 +26,7 @@ function evidenceLine(e: SyslogEntry): string {
 function distinctLines(lines: readonly SyslogEntry[]): Array<{ first: SyslogEntry; also: string }> {
   const byText = new Map<string, { first: SyslogEntry; more: SyslogEntry[] }>();
   for (const e of lines) {
-    const key = e.message.trim();
+    const key = sameText(e.message);
     const seen = byText.get(key);
     if (seen) seen.more.push(e);
     else byText.set(key, { first: e, more: [] });
@@ -37,6 +37,10 @@ function distinctLines(lines: readonly SyslogEntry[]): Array<{ first: SyslogEntr
     return { first, also: ` (and ${more.length} more time${more.length > 1 ? 's' : ''}${where ? `, as ${where}` : ''})` };
   });
 }
+
+// The script's log() prints `2026-11-24T00:41:02: MESSAGE` on stdout and logs MESSAGE: the same line.
+const LOG_STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d: /;
+const sameText = (message: string) => message.trim().replace(LOG_STAMP, '');
 
 /** How many evidence lines: 5, 20 with -v, 200 with -vv. */
 function evidenceLines(verbose: number): number {
@@ -81,8 +85,8 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
     for (const d of distinct) long.push(`  ${evidenceLine(d.first)}${d.also}`);
     if (judged && (judged.outcome !== 'success' || !ev)) {
       // The output tail is the same output syslog got under env-sync/JOB: only what syslog lacks.
-      const said = new Set(distinct.map((d) => d.first.message.trim()));
-      const tail = judged.output.tail.filter((l) => !said.has(l.trim()));
+      const said = new Set(distinctLines(pick).map((d) => sameText(d.first.message)));
+      const tail = judged.output.tail.filter((l) => !said.has(sameText(l)));
       const errs = tail.filter(isErrorText);
       for (const l of (errs.length ? errs : tail).slice(-shown)) long.push(`  marker output tail: ${l}`);
     }

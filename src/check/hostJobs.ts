@@ -101,6 +101,8 @@ export async function hostJobList(o: Pick<HostOptions, 'stateDir' | 'crontab' | 
 }
 
 export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
+  // A --user with no such user is the command line's fault, said once, not as every job's.
+  if (o.trust.user !== undefined) jobTrust(o.stateDir, null, { user: o.trust.user });
   const { names, cron: byJob, problems, blind, crontabOwner } = await hostJobList(o);
   // One backward read of syslog for the script runs of every job, however many ask.
   const { rotated, auto } = rotationLimit(o.rotated);

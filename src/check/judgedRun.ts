@@ -38,15 +38,15 @@ export function syslogOnlyIsPrimary(
   if (markerRuns.length === 0) return true;
   if (!unwrapped) return false;
   const latest = markerRuns.reduce((a, b) => (b.start > a.start ? b : a));
-  const from = Date.parse(latest.start) - SAME_RUN_SLACK_MS;
-  const to = latest.end ? Date.parse(latest.end) + SAME_RUN_SLACK_MS : Infinity;
   const t = run.start.getTime();
+  // The script's Starting line is stamped inside the wrapper's span, give or take the stamp's
+  // precision: whole seconds in the traditional format, and rsyslog's moment of receipt in either.
+  const slack = t % 1000 === 0 ? 1000 : 250;
+  const from = Date.parse(latest.start) - slack;
+  const to = latest.end ? Date.parse(latest.end) + slack : Infinity;
   if (t >= from && t <= to) return false;
   return t > from;
 }
-
-// The script's Starting line is stamped inside the wrapper's span, give or take syslog's whole seconds.
-const SAME_RUN_SLACK_MS = 1000;
 
 /** Failures in a row, at least one while a part's latest run failed (a later part's success resets the job's count). */
 export function failuresInARow(st: JobState | null): number {

@@ -9,7 +9,7 @@ import { EXIT_USAGE } from './usage.js';
 /** What env-sync is for: its help's first words and its man page's. */
 export const ENV_SYNC_ABOUT = "The on-call engineer's view of the data-sync jobs on this host.";
 
-export const ENV_SYNC_COMMANDS = ['status', 'show', 'logs', 'rerun', 'config'] as const;
+export const ENV_SYNC_COMMANDS = ['status', 'show', 'logs', 'rerun', 'config', 'metrics'] as const;
 export type EnvSyncCommand = (typeof ENV_SYNC_COMMANDS)[number];
 
 type PositionalOf<C extends EnvSyncCommand> = (typeof COMMANDS)[`env-sync ${C}`] extends { positional: object } ? string : undefined;
@@ -47,7 +47,7 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
       },
     );
   }
-  await parser.demandCommand(1, 'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe').parseAsync(args, {}, (_err, _argv, output) => {
+  await parser.demandCommand(1, 'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe, metrics').parseAsync(args, {}, (_err, _argv, output) => {
     printed = output;
   });
   if (failure) throw new OptionError(failure);

@@ -71,7 +71,8 @@ export async function statusRows(jobs: JobVerdict[], now: Date): Promise<StatusR
       schedule: j.cron?.schedule ?? null,
       nextRun: next ? next.toISOString() : null,
       lastRun: last,
-      consecutiveFailures: j.facts?.syslogOnly?.primary ? (last?.outcome === 'failure' ? 1 : 0) : failuresInARow(st),
+      // From syslog alone only the last run is known: one failure, or none.
+      consecutiveFailures: j.facts?.syslogOnly?.primary ? (last && last.outcome !== 'success' && last.outcome !== 'running' ? 1 : 0) : failuresInARow(st),
       running: j.running,
       neverRun: j.neverRun,
       history: (st?.history ?? []).slice(-10).map((h) => ({ start: h.start, outcome: h.outcome, durationSeconds: h.durationSeconds, exitCode: h.exitCode })),

@@ -23,6 +23,7 @@ export const COMMAND_NAMES = [
   'env-sync logs',
   'env-sync rerun',
   'env-sync config',
+  'env-sync metrics',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -99,7 +100,7 @@ export const OPTIONS = {
     flag: 'syslog', kind: 'string', arg: 'FILE', env: 'ENV_SYNC_SYSLOG', default: '/var/log/syslog', describe: 'Syslog file, read from its end; rotated: FILE.1, FILE.2.gz …', for: { 'env-sync-run': { flag: 'syslog-file', describe: 'Syslog file check_env_sync reads, for the passive verdict' } }, parse: text,
   }),
   rotated: option({
-    flag: 'rotated', kind: 'string', arg: 'N|auto', default: 'auto', describe: `Rotated files to read: auto = back through FILE.1, FILE.2.gz … until the job's last run is found, at most ${AUTO_ROTATED} (Debian keeps 7); N = up to FILE.N, no further`,
+    flag: 'rotated', kind: 'string', arg: 'N', default: 'auto', describe: `Rotated files to read: auto = back through FILE.1, FILE.2.gz … until the job's last run is found, at most ${AUTO_ROTATED} (Debian keeps 7); N = up to FILE.N, no further`,
     parse: (raw: string, flag: string): number | 'auto' => (raw === 'auto' ? 'auto' : wholeNumber(0, 30)(raw, flag)),
   }),
   bootIdFile: option({ flag: 'boot-id-file', kind: 'string', arg: 'FILE', default: '/proc/sys/kernel/random/boot_id', describe: 'Boot id file: a changed boot id marks a run interrupted by a reboot', parse: text }),
@@ -112,7 +113,7 @@ export const OPTIONS = {
   grace: option({ flag: 'grace', kind: 'string', arg: 'DUR', default: '1h', describe: 'How late a scheduled run may start', parse: seconds }),
   // One job with no record is an alert by default; in a host-wide view it is a crontab job that never ran.
   missing: option({
-    flag: 'missing', kind: 'string', arg: 'STATE', default: 'critical', describe: 'State when the job has no record at all: ok|warning|critical|unknown', for: { ...sameFor(['check_env_sync_all', 'env-sync status'], { default: 'warning', describe: 'State of a crontab job that never ran: ok|warning|critical|unknown' }), 'env-sync show': { default: 'warning' } }, parse: state,
+    flag: 'missing', kind: 'string', arg: 'STATE', default: 'critical', describe: 'State when the job has no record at all: ok|warning|critical|unknown', for: { ...sameFor(['check_env_sync_all', 'env-sync status', 'env-sync metrics'], { default: 'warning', describe: 'State of a crontab job that never ran: ok|warning|critical|unknown' }), 'env-sync show': { default: 'warning' } }, parse: state,
   }),
   cfgName: option({ flag: 'cfg-name', kind: 'string', arg: 'NAME', describe: 'Cfg basename to match in syslog (default: the job name)', parse: text }),
   timeout: option({ flag: 'timeout', alias: ['t'], kind: 'string', arg: 'SEC', default: '10', describe: 'Seconds before the plugin gives up (UNKNOWN naming the slow stage)', parse: wholeNumber(1, 3600) }),
@@ -121,7 +122,7 @@ export const OPTIONS = {
   crontab: option({ flag: 'crontab', kind: 'string', arg: 'FILE', describe: 'Crontab file to find jobs in (jobs that never ran, schedules)', parse: text }),
   user: option({
     flag: 'user', kind: 'string', arg: 'USER', describe: "The jobs' user: markers it or root owns are trusted (default: each job directory's owner, never root), and its crontab is read with crontab -l -u USER (needs root)",
-    for: { ...sameFor(['env-sync status', 'env-sync show', 'env-sync rerun', 'env-sync config'], { default: 'govuk-backup' }), ...sameFor(['check_env_sync', 'check_env_sync_order'], { describe: "The job's user: markers it or root owns are trusted (default: the job directory's owner, never root)" }) },
+    for: { ...sameFor(['env-sync status', 'env-sync show', 'env-sync rerun', 'env-sync config', 'env-sync metrics'], { default: 'govuk-backup' }), ...sameFor(['check_env_sync', 'check_env_sync_order'], { describe: "The job's user: markers it or root owns are trusted (default: the job directory's owner, never root)" }) },
     parse: text,
   }),
   first: option({ flag: 'first', kind: 'string', arg: 'JOB', describe: 'The copy job (e.g. copy_data_to_staging)', parse: jobName }),
@@ -134,6 +135,11 @@ export const OPTIONS = {
   }),
   syslogCopy: option({ flag: 'syslog', kind: 'boolean', default: true, describe: 'Copy output lines to syslog (--no-syslog to turn off)', parse: bool }),
   syslogSocket: option({ flag: 'syslog-socket', kind: 'string', arg: 'PATH', env: 'ENV_SYNC_SYSLOG_SOCKET', default: '/dev/log', describe: 'Syslog socket the output lines are copied to', parse: text }),
+  textfileDir: option({
+    flag: 'textfile-dir', kind: 'string', arg: 'DIR', env: 'ENV_SYNC_TEXTFILE_DIR', describe: "node_exporter's --collector.textfile.directory: write the job's run facts to DIR/env_sync_<job>.prom at the start and end of each run",
+    for: { 'env-sync metrics': { describe: "node_exporter's --collector.textfile.directory: write the verdicts to DIR/env_sync_verdicts.prom instead of printing them" } },
+    parse: (raw: string, flag: string) => raw || fail(`${flag}: give the directory node_exporter reads (--collector.textfile.directory)`),
+  }),
   icingaUrl: option({ flag: 'icinga-url', kind: 'string', arg: 'URL', describe: 'Icinga 2 API base URL (https://host:5665): post the verdict as a passive result after each run', parse: text }),
   icingaUser: option({ flag: 'icinga-user', kind: 'string', arg: 'USER', describe: 'Icinga 2 ApiUser with permission actions/process-check-result', parse: text }),
   icingaPasswordFile: option({ flag: 'icinga-password-file', kind: 'string', arg: 'FILE', describe: "File holding the ApiUser's password (never on the command line)", parse: text }),
@@ -197,7 +203,7 @@ and records the run in the state directory for check_env_sync.
 
 Exit status: the command's; 128+N if it was killed by signal N; 124 if --timeout fired; 126/127 if it
 could not be run; 75 if another run of the job was still running (--overlap skip); 125 for a usage error.`,
-    options: ['job', 'part', 'stateDir', 'bootIdFile', 'runTimeout', 'killAfter', 'overlap', 'syslogCopy', 'syslogSocket', 'syslog', 'icingaUrl', 'icingaUser', 'icingaPasswordFile', 'icingaCa', 'icingaHost', 'icingaService'],
+    options: ['job', 'part', 'stateDir', 'bootIdFile', 'runTimeout', 'killAfter', 'overlap', 'syslogCopy', 'syslogSocket', 'syslog', 'textfileDir', 'icingaUrl', 'icingaUser', 'icingaPasswordFile', 'icingaCa', 'icingaHost', 'icingaService'],
     positional: { name: 'COMMAND', describe: 'The sync and its arguments, after --' },
   },
   'env-sync status': {
@@ -228,6 +234,11 @@ could not be run; 75 if another run of the job was still running (--overlap skip
     usage: 'Icinga 2 host variables or NRPE command lines for the jobs found; or the job inventory, written',
     options: [...CLI_COMMON],
     positional: { name: 'kind', describe: 'icinga2, nrpe, or inventory (write the job inventory for nagios, as root)', choices: ['icinga2', 'nrpe', 'inventory'] },
+  },
+  'env-sync metrics': {
+    kind: 'cli',
+    usage: "Every job's verdict, next scheduled run and wrapper liveness as Prometheus metrics; --textfile-dir: for node_exporter",
+    options: [...CLI_COMMON, ...THRESHOLDS, 'missing', 'textfileDir'],
   },
 } as const satisfies Record<CommandName, CommandSpec>;
 

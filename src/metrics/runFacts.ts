@@ -39,7 +39,7 @@ function runningSamples(out: Samples, runs: readonly RunningMarker[], labels: Re
 }
 
 /**
- * The job's facts in Prometheus' text format, for `env_sync_run_<job>.prom`. `running` are the job's
+ * The job's facts in Prometheus' text format, for `env_sync_<job>.prom`. `running` are the job's
  * runs in progress whose wrapper is alive (the caller has checked). Series without a `part` label are
  * the job's (over all its parts); a job run in parts also gets each part's last run and runs in
  * progress with `part="<name>"`. Facts that are not known (no success yet, the end of an interrupted

@@ -10,12 +10,15 @@ import { tempPath } from '../markers/atomicWrite.js';
 export const VERDICT_TEXTFILE = 'env_sync_verdicts.prom';
 
 /**
- * The wrapper's file for a job. Not `env_sync_<job>.prom`: a job may be called `verdicts`, and its
- * file would then replace the verdict file. Every name made here starts `env_sync_run_`, which the
- * verdict file's does not.
+ * The wrapper's file for a job, `env_sync_<job>.prom` (issue 21). The one job name that would give
+ * the verdict file's name, `verdicts`, has no file: its runs would replace every job's verdicts.
  */
 export function runFactsTextfile(job: string): string {
-  return `env_sync_run_${validateName(job)}.prom`;
+  const name = `env_sync_${validateName(job)}.prom`;
+  if (name === VERDICT_TEXTFILE) {
+    throw new TextfileError(`job ${job} has no textfile: ${VERDICT_TEXTFILE} is the file of env-sync metrics; run the job under another name (--job) to see its runs in Prometheus`);
+  }
+  return name;
 }
 
 // node_exporter reads only *.prom; a hidden name or a path is never what a caller meant.

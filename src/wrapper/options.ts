@@ -26,6 +26,8 @@ export interface WrapperOptions {
   syslogSocket: string;
   syslogFile: string;
   icinga: IcingaPostConfig | null;
+  /** node_exporter's textfile directory (--textfile-dir); absent or null: no metrics file. */
+  textfileDir?: string | null;
 }
 
 export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<WrapperOptions | { text: string }> {
@@ -62,5 +64,6 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
     syslogSocket: v.syslogSocket,
     syslogFile: v.syslog,
     icinga,
+    textfileDir: v.textfileDir ?? null,
   };
 }

@@ -13,6 +13,7 @@ import { syslogReporter, type RunReporter } from './report.js';
 import { cronInvocation, type CronInvocation } from './invocation.js';
 import { refreshInventory, type InventoryRefresh } from './inventoryRefresh.js';
 import { lockHolder, markerStore, type RunStore } from './runStore.js';
+import { jobTextfile, type RunTextfile } from './textfile.js';
 
 /** Posts the run's verdict somewhere (Icinga's API); says what went wrong through the reporter, never throws. */
 export type VerdictPoster = (run: Run, reporter: RunReporter) => Promise<void>;
@@ -28,6 +29,8 @@ export interface WrapperDeps {
   invocation: CronInvocation | null;
   /** Starts the job inventory's refresh (crontab -l), once the command has started. */
   inventory: ((stateDir: string) => InventoryRefresh) | null;
+  /** Rewrites the job's node_exporter textfile from the markers (--textfile-dir), at the start and the end. */
+  textfile?: RunTextfile | null;
 }
 
 export interface WrapperResult {
@@ -67,6 +70,7 @@ export function defaultDeps(opts: WrapperOptions, startedAt = new Date()): Wrapp
     startedAt,
     invocation: cronInvocation(),
     inventory: refreshInventory,
+    textfile: opts.textfileDir ? jobTextfile({ textfileDir: opts.textfileDir, stateDir: opts.stateDir, job: opts.job }, bootId) : null,
   };
 }
 
@@ -114,6 +118,10 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     }
   };
 
+  // The start's textfile write is not waited for; each write still follows the one before.
+  let textfileWrites = Promise.resolve();
+  const writeTextfile = () => (textfileWrites = deps.textfile ? textfileWrites.then(() => deps.textfile!(reporter)) : textfileWrites);
+
   let haveLock = false;
   let tookOver: LockRecord[] = [];
   if (opts.overlap !== 'allow') {
@@ -140,6 +148,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
       process.stderr.write(`env-sync-run: ${opts.job}: not started: ${skipped.message} (exit ${EXIT_SKIPPED})\n`);
       reporter.event(`event=skip job=${opts.job} run=${runId} outcome=skipped-overlap exit=${EXIT_SKIPPED} running=${lock.holder.runId}`);
       await marker('record the skipped run', () => store.record(skipped));
+      await writeTextfile();
       await reporter.close();
       return { exitCode: EXIT_SKIPPED, run: skipped };
     }
@@ -159,6 +168,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     // while the sync runs.
     if (haveLock) void marker('name the sync in the run lock', () => store.lockChild(pid, run.childStartTicks ?? null));
     void marker('write the running marker', () => store.writeRunning(run));
+    void writeTextfile();
     if (markersOk && deps.inventory) inventory = deps.inventory(opts.stateDir);
     reporter.event(`event=start job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${runId} pid=${pid} argv="${quoteForLog(run.argv)}"`);
   });
@@ -180,6 +190,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
       /* a lock we cannot remove is taken over by the next run */
     }
   }
+  await writeTextfile();
   reporter.event(
     `event=finish job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${runId} outcome=${finished.outcome} exit=${finished.exitCode}${finished.signal ? ` signal=${finished.signal}` : ''} duration=${run.durationSeconds}s`,
   );

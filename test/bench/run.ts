@@ -20,12 +20,11 @@ import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
 import { buildDeb } from '../support/debPackage.js';
 import { benchNodes, codeCacheState } from './nodes.js';
 import { Icinga2Cluster } from '../support/icinga2Cluster.js';
+import { BENCH_ENV, measureTogether, RUNS, STARTUP_RUNS, type Cmd, type Measured } from './measure.js';
+import { measureTextfileWrapper, TEXTFILE_BASELINE, TEXTFILE_CASE, TEXTFILE_LIMIT } from './textfile.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const plugin = (name: string) => join(root, 'plugins', name);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-// Start-up cases take tens of milliseconds, where one slow round moves a median of 5: they get more.
-const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 21);
 const SIZES = (process.env.BENCH_SIZES ?? '1M,100M,1G').split(',').map((s) => s.trim());
 const JOB = 'pull_bench_production_daily';
 
@@ -33,50 +32,6 @@ function bytesOf(size: string): number {
   const m = /^(\d+)([KMG])$/.exec(size);
   if (!m) throw new Error(`BENCH_SIZES: ${size} is not like 1M, 100M, 1G`);
   return Number(m[1]) * { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] as 'K' | 'M' | 'G'];
-}
-
-interface Sample {
-  wall: number;
-  rssKiB: number;
-  status: number | null;
-}
-
-/**
- * The environment every measured command gets: ours without the variables that change what a bare
- * `node` costs. NRPE and Icinga start plugins with a small environment and cron with a smaller one;
- * a NODE_EXTRA_CA_CERTS (set on these build machines) makes every node start read and parse a
- * certificate bundle, 38 ms of a 60 ms `node -e 0`, which would flatter every ratio against it.
- */
-const BENCH_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'NODE_DEBUG'].includes(k)));
-
-/** One run under GNU time for peak memory; wall time from our own clock. */
-function once(cmd: string[], opts: { env?: NodeJS.ProcessEnv; shell?: boolean } = {}): Sample {
-  const argv = opts.shell ? ['sh', '-c', cmd.join(' ')] : cmd;
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '@@%M', ...argv], { env: { ...BENCH_ENV, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const m = /@@(\d+)\s*$/.exec(r.stderr?.toString() ?? '');
-  return { wall, rssKiB: m ? Number(m[1]) : NaN, status: r.status };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-type Cmd = { cmd: string[]; env?: NodeJS.ProcessEnv; shell?: boolean };
-type Measured = { wall: number; rssKiB: number; status: number | null };
-
-/**
- * Runs the commands in turn, round after round (a, b, a, b …), so that a noisy neighbour slows a
- * subject and its baseline alike instead of whichever happened to run during the noise.
- */
-function measureTogether(cmds: Cmd[], runs = RUNS): Measured[] {
-  for (const c of cmds) once(c.cmd, c); // warm the page cache and node's compile cache
-  const samples: Sample[][] = cmds.map(() => []);
-  for (let i = 0; i < runs; i++) cmds.forEach((c, j) => samples[j]!.push(once(c.cmd, c)));
-  return samples.map((ss) => ({ wall: median(ss.map((x) => x.wall)), rssKiB: Math.max(...ss.map((x) => x.rssKiB)), status: ss[0]!.status }));
 }
 
 const NODE_BARE: Cmd = { cmd: [process.execPath, '-e', '0'] };
@@ -462,6 +417,9 @@ async function main() {
         await rs.stop();
       }
     }
+    // --textfile-dir: the job's textfile written at the start and the end, against the same wrapper without it.
+    const textfile = measureTextfileWrapper(plugin('env-sync-run'), data);
+    row({ case: TEXTFILE_CASE, size: '-', subject: textfile.subject.wall, baselineName: TEXTFILE_BASELINE, baseline: textfile.baseline.wall, target: `<= ${TEXTFILE_LIMIT}`, limit: TEXTFILE_LIMIT, peakMiB: textfile.subject.rssKiB / 1024 });
     const [floor, floorBase] = measureTogether([spawnFloor, NODE_BARE], STARTUP_RUNS) as [Measured, Measured];
     rows.push({ case: `${FLOOR} (floor)`, size: '-', subject: floor.wall, baselineName: 'node -e 0', baseline: floorBase.wall, ratio: floor.wall / floorBase.wall, target: 'information', met: null, peakMiB: floor.rssKiB / 1024 });
 
@@ -545,7 +503,7 @@ async function main() {
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.case} | ${r.size} | ${Number.isFinite(r.subject) ? `${r.subject.toFixed(3)} s` : '-'} | ${r.baselineName} | ${Number.isFinite(r.baseline) ? `${r.baseline.toFixed(3)} s` : '-'} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '-'} | ${r.target} | ${r.peakMiB === null ? '-' : `${r.peakMiB.toFixed(1)} MiB`} | ${r.met === null ? '-' : r.met ? 'yes' : 'NO'}${r.note ? ` (${r.note})` : ''} |`),
   ].join('\n');
-  const doc = `# Benchmarks\n\nProduced by \`npm run bench\` (BENCH_SIZES=${SIZES.join(',')}, ${RUNS} runs a case and ${STARTUP_RUNS} for the start-up cases, medians; peak RSS is the largest of the runs, from GNU time).\nRatios compare against baselines measured in the same run, alternating with the subject run by run, because the machines are shared and noisy.\nEvery command runs without NODE_EXTRA_CA_CERTS and NODE_OPTIONS, as under NRPE, Icinga or cron: that variable alone (set on the build machines) adds 38 ms to each node start and would flatter every ratio against \`node -e 0\`.\nRows marked information are floors: what Node itself costs for the same job, with none of our code.\nFor the throughput row the ratio is the wrapper's throughput over Node's own pass-through of the same output (higher is better); the wrapper's start-up is measured against Node alone starting the same command (the floor of any wrapper written in Node).\n\nMachine: ${machine()}\n\n${table}\n\n## What each import costs a start\n\nEach row is a bare \`node -e\` that loads one thing, alternating with \`node -e 0\` (${STARTUP_RUNS} rounds, medians).\n\n${imports.join('\n')}\n`;
+  const doc = `# Benchmarks\n\nProduced by \`npm run bench\` (BENCH_SIZES=${SIZES.join(',')}, ${RUNS} runs a case and ${STARTUP_RUNS} for the start-up cases, medians; peak RSS is the largest of the runs, from GNU time).\nRatios compare against baselines measured in the same run, alternating with the subject run by run, because the machines are shared and noisy.\nEvery command runs without NODE_EXTRA_CA_CERTS and NODE_OPTIONS, as under NRPE, Icinga or cron: that variable alone (set on the build machines) adds 38 ms to each node start and would flatter every ratio against \`node -e 0\`.\nRows marked information are floors: what Node itself costs for the same job, with none of our code.\nFor the throughput row the ratio is the wrapper's throughput over Node's own pass-through of the same output (higher is better); the wrapper's start-up is measured against Node alone starting the same command (the floor of any wrapper written in Node), and with --textfile-dir against the same wrapper without it (what writing the job's node_exporter textfile at the start and the end of a run adds).\n\nMachine: ${machine()}\n\n${table}\n\n## What each import costs a start\n\nEach row is a bare \`node -e\` that loads one thing, alternating with \`node -e 0\` (${STARTUP_RUNS} rounds, medians).\n\n${imports.join('\n')}\n`;
   writeFileSync(join(root, 'docs', 'benchmarks.md'), doc);
   console.log(`\nwrote docs/benchmarks.md`);
 }

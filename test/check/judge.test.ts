@@ -212,3 +212,6 @@ describe('hostVerdict(): the host-wide verdict over judged jobs', () => {
     expect(v.perfdata.map((m) => m.label)).to.deep.equal(['b_age', 'b_failures', 'a_age', 'a_failures', 'c_age', 'c_failures']);
   });
 });
+
+// The rows and the plugin's way of taking them, for the tests that must agree with it (test/metrics/verdictAgreement.test.ts).
+export { evaluate, FACTS, NOW, OPTS, ROWS };

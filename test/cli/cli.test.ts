@@ -103,6 +103,12 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     expect(long.some((l) => /^\[OK\] push_attachments_staging last run succeeded/.test(l))).to.equal(true);
   });
 
+  it('check_env_sync_all names an unknown --user as UNKNOWN with the fix, not as an internal error', async () => {
+    const r = await run(ALL, [...common(), '--user', 'no-such-user-here']);
+    expect(r.code).to.equal(3);
+    expect(r.stdout).to.equal('ENV_SYNC UNKNOWN - --user: no user "no-such-user-here" on this host; name the user the job runs as (e.g. govuk-backup)\n');
+  });
+
   it('check_env_sync_all reports a job that never ran (crontab only) with --missing', async () => {
     writeFileSync(join(dir, 'crontab2'), `${readFileSync(join(dir, 'crontab'), 'utf8')}\n# Puppet Name: pull_new\n5 5 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_new.cfg\n`);
     const r = await run(ALL, ['--state-dir', state, '--syslog', join(dir, 'syslog'), '--crontab', join(dir, 'crontab2'), '--missing', 'warning']);

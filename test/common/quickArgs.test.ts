@@ -22,7 +22,7 @@ describe('quickParse: the usual command lines without yargs', () => {
   });
   it('fills defaults, the environment and a command\'s own default from the table', async () => {
     const one = (await parseCommandLine('check_env_sync', ['--job', 'a'], {})) as { values: Record<string, unknown> };
-    expect(one.values).to.include({ job: 'a', rotated: 1, maxOutput: 4096, missing: 2, grace: 3600, stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog' });
+    expect(one.values).to.include({ job: 'a', rotated: 'auto', maxOutput: 4096, missing: 2, grace: 3600, stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog' });
     const all = (await parseCommandLine('check_env_sync_all', [], { ENV_SYNC_STATE_DIR: '/srv/state' })) as { values: Record<string, unknown> };
     expect(all.values).to.include({ missing: 1, stateDir: '/srv/state' });
     const given = (await parseCommandLine('check_env_sync_all', ['--state-dir', '/given'], { ENV_SYNC_STATE_DIR: '/srv/state' })) as { values: Record<string, unknown> };

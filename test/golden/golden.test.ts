@@ -89,6 +89,7 @@ export const CASES: Case[] = [
   one('failed, job user root', '--job', 'push_failed', '--user', 'root'),
   { name: 'env-sync config icinga2', exe: 'env-sync', args: (h) => ['config', 'icinga2', ...cli(h)] },
   { name: 'env-sync config nrpe', exe: 'env-sync', args: (h) => ['config', 'nrpe', ...cli(h)] },
+  { name: 'env-sync metrics', exe: 'env-sync', args: (h) => ['metrics', ...cli(h), '--max-age', '26h'] },
   { name: 'env-sync --help', exe: 'env-sync', args: () => ['--help'] },
   { name: 'env-sync-run output and exit', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', 'golden_run', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'] },
   { name: 'env-sync-run no command', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', 'golden_run'] },

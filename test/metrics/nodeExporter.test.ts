@@ -1,23 +1,23 @@
-// The files as Prometheus gets them: real env-sync-run runs, their state turned into textfiles, the
-// verdicts of the real check_env_sync, and a real node_exporter serving them on 127.0.0.1.
+// The files as Prometheus gets them: real env-sync-run runs writing their own textfiles
+// (--textfile-dir, under cron's strictest umask), a real `env-sync metrics --textfile-dir` writing the
+// verdicts, and a real node_exporter serving them on 127.0.0.1 as its own user.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJobState, readRunningMarkers } from '../../src/markers/read.js';
-import { emptyJobState, type RunningMarker } from '../../src/markers/types.js';
+import type { RunningMarker } from '../../src/markers/types.js';
 import { ALL_DEFS } from '../../src/metrics/definitions.js';
 import { renderFamilies, type MetricDef } from '../../src/metrics/exposition.js';
-import { runFactsText } from '../../src/metrics/runFacts.js';
 import { runFactsTextfile, VERDICT_TEXTFILE, writeTextfileAtomic } from '../../src/metrics/textfile.js';
-import { verdictText, type JobVerdict, type PluginState } from '../../src/metrics/verdicts.js';
 import { freePort } from '../support/icinga2.js';
-import { pidAlive, plugin, run, waitUntil } from '../support/proc.js';
+import { plugin, run, waitUntil } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
-import { parseExposition, seriesKey, seriesMap, startNodeExporter, type RunningNodeExporter } from './prometheusTools.js';
+import { checkMetrics, parseExposition, seriesKey, seriesMap, startNodeExporter, type RunningNodeExporter } from './prometheusTools.js';
 
 const WRAPPER = plugin('env-sync-run');
 const JOBS = ['pull_ok', 'push_bad', 'copy_data', 'pull_long'];
+const PULL_OK_SCHEDULE = '18 0 * * *';
 
 describe('metrics: a real node_exporter serves the files', function () {
   this.timeout(90_000);
@@ -25,12 +25,15 @@ describe('metrics: a real node_exporter serves the files', function () {
   let state: string;
   let textDir: string;
   let syslog: string;
+  let crontab: string;
   let exporter: RunningNodeExporter | undefined;
   let long: ChildProcess | undefined;
   let longMarker: RunningMarker;
   let written: Map<string, number>;
 
-  const wrap = (args: string[]) => run(WRAPPER, ['--no-syslog', '--state-dir', state, ...args]);
+  // As cron runs it, with a umask that would keep node_exporter's user out of a file made with the default mode.
+  const wrapArgs = (args: string[]) => ['-c', 'umask 077; exec "$@"', 'sh', WRAPPER, '--no-syslog', '--state-dir', state, '--textfile-dir', textDir, ...args];
+  const wrap = (args: string[]) => run('sh', wrapArgs(args));
 
   before(async () => {
     let dir: string;
@@ -38,33 +41,28 @@ describe('metrics: a real node_exporter serves the files', function () {
     state = join(dir, 'state');
     textDir = join(dir, 'textfile');
     syslog = join(dir, 'syslog');
+    crontab = join(dir, 'crontab');
     mkdirSync(state, { mode: 0o755 });
     mkdirSync(textDir, { mode: 0o755 });
     writeFileSync(syslog, '');
+    writeFileSync(crontab, `# Puppet Name: pull_ok\n${PULL_OK_SCHEDULE} /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_ok.cfg\n`);
 
     expect((await wrap(['--job', 'pull_ok', '--', 'true'])).code).to.equal(0);
     expect((await wrap(['--job', 'push_bad', '--', 'sh', '-c', 'echo "pg_restore: error" >&2; exit 3'])).code).to.equal(3);
     expect((await wrap(['--job', 'copy_data', '--part', 'assets', '--', 'true'])).code).to.equal(0);
     expect((await wrap(['--job', 'copy_data', '--part', 'mysql-normal', '--', 'sh', '-c', 'exit 1'])).code).to.equal(1);
-    long = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'pull_long', '--', 'sleep', '300'], { stdio: 'ignore' });
+    long = spawn('sh', wrapArgs(['--job', 'pull_long', '--', 'sleep', '300']), { stdio: 'ignore' });
     await waitUntil('the running marker of pull_long', () => readRunningMarkers(state, 'pull_long', null).length === 1, 20_000);
     longMarker = readRunningMarkers(state, 'pull_long', null)[0]!;
     // A second start while it runs is refused and recorded as skipped (--overlap skip).
     expect((await wrap(['--job', 'pull_long', '--', 'sleep', '300'])).code).to.equal(75);
 
-    // What the wrapper will write at the end (or start) of each run, and what env-sync metrics will write.
-    const verdicts: JobVerdict[] = [];
-    for (const job of JOBS) {
-      const alive = readRunningMarkers(state, job, null).filter((m) => pidAlive(m.wrapperPid));
-      writeTextfileAtomic(textDir, runFactsTextfile(job), runFactsText(readJobState(state, job, null) ?? emptyJobState(job), alive));
-      const check = await run(plugin('check_env_sync'), ['-j', job, '--state-dir', state, '--syslog', syslog]);
-      verdicts.push({ job, state: check.code as PluginState, wrapperAlive: job === 'pull_long' ? alive.length === 1 : null });
-    }
-    verdicts[0] = { ...verdicts[0]!, nextRunSeconds: 1795565880, previousRunSeconds: 1795479480, graceSeconds: 3600 };
-    writeTextfileAtomic(textDir, VERDICT_TEXTFILE, verdictText(verdicts, new Date()));
+    const metrics = await run('sh', ['-c', 'umask 077; exec "$@"', 'sh', plugin('env-sync'), 'metrics', '--state-dir', state, '--syslog', syslog, '--crontab', crontab, '--textfile-dir', textDir]);
+    expect({ code: metrics.code, stdout: metrics.stdout, stderr: metrics.stderr }).to.deep.equal({ code: 0, stdout: '', stderr: '' });
 
+    expect(readdirSync(textDir).sort()).to.deep.equal([...JOBS.map(runFactsTextfile), VERDICT_TEXTFILE].sort());
     written = new Map();
-    for (const f of [...JOBS.map(runFactsTextfile), VERDICT_TEXTFILE]) for (const [k, v] of seriesMap(readFileSync(join(textDir, f), 'utf8'))) written.set(k, v);
+    for (const f of readdirSync(textDir)) for (const [k, v] of seriesMap(readFileSync(join(textDir, f), 'utf8'))) written.set(k, v);
     exporter = await startNodeExporter(textDir, await freePort());
   });
 
@@ -125,12 +123,28 @@ describe('metrics: a real node_exporter serves the files', function () {
     expect(m.get(key('env_sync_last_start_attempt_timestamp_seconds', { job_name: 'pull_long' }))).to.equal(Date.parse(skipped.start) / 1000);
     expect(m.has(key('env_sync_last_run_start_timestamp_seconds', { job_name: 'pull_long' }))).to.equal(false);
 
-    // check_env_sync's verdicts: OK, CRITICAL for the failure and for the failed part, WARNING for
-    // the start skipped while a run was alive.
+    // env-sync metrics' verdicts, check_env_sync's states: OK, CRITICAL for the failure and for the
+    // failed part, WARNING for the start skipped while a run was alive.
     const verdict = (job: string) => m.get(key('env_sync_verdict_state', { job_name: job }));
     expect(JOBS.map(verdict)).to.deep.equal([0, 2, 2, 1]);
+    const checks = [];
+    for (const job of JOBS) checks.push((await run(plugin('check_env_sync'), ['-j', job, '--state-dir', state, '--syslog', syslog])).code);
+    expect(checks).to.deep.equal(JOBS.map(verdict));
     expect(m.get(key('env_sync_verdict_wrapper_alive', { job_name: 'pull_long' }))).to.equal(1);
-    expect(m.get(key('env_sync_verdict_next_run_timestamp_seconds', { job_name: 'pull_ok' }))).to.equal(1795565880);
+    expect(m.has(key('env_sync_verdict_wrapper_alive', { job_name: 'pull_ok' }))).to.equal(false);
+    const generated = m.get(key('env_sync_verdict_generated_timestamp_seconds', {}))!;
+    const next = m.get(key('env_sync_verdict_next_run_timestamp_seconds', { job_name: 'pull_ok' }))!;
+    expect(next).to.be.above(generated);
+    expect(next - generated).to.be.at.most(25 * 3600);
+    expect(m.get(key('env_sync_verdict_schedule_grace_seconds', { job_name: 'pull_ok' }))).to.equal(3600);
+    expect(m.has(key('env_sync_verdict_next_run_timestamp_seconds', { job_name: 'push_bad' }))).to.equal(false);
+  });
+
+  it('promtool check metrics passes on every file the wrapper and env-sync metrics wrote', async () => {
+    for (const f of readdirSync(textDir)) {
+      const r = await checkMetrics(readFileSync(join(textDir, f), 'utf8'));
+      expect({ file: f, code: r.code, out: r.stdout + r.stderr }).to.deep.equal({ file: f, code: 0, out: '' });
+    }
   });
 
   it('serves the HELP and TYPE of the one table for each of our families', async () => {
@@ -156,7 +170,7 @@ describe('metrics: a real node_exporter serves the files', function () {
 
   // Last: the gathering error counter only grows.
   it('the check above sees a duplicated series: the same job file under a second name is an error node_exporter counts', async () => {
-    const copy = join(textDir, 'env_sync_run_copy.prom');
+    const copy = join(textDir, 'env_sync_copy.prom');
     writeFileSync(copy, readFileSync(join(textDir, runFactsTextfile('pull_ok'))));
     try {
       expect(await gatheringErrorsAfterAScrape()).to.be.greaterThan(0);

@@ -13,16 +13,16 @@ describe('metrics: writing into the textfile directory', () => {
   it('writes the file whole, mode 0644 even under a umask of 077, and leaves no temporary file', () => {
     const old = process.umask(0o077);
     try {
-      const path = writeTextfileAtomic(dir, 'env_sync_run_pull_x.prom', 'a 1\n');
-      expect(path).to.equal(join(dir, 'env_sync_run_pull_x.prom'));
+      const path = writeTextfileAtomic(dir, 'env_sync_pull_x.prom', 'a 1\n');
+      expect(path).to.equal(join(dir, 'env_sync_pull_x.prom'));
       expect(readFileSync(path, 'utf8')).to.equal('a 1\n');
       expect(statSync(path).mode & 0o777).to.equal(0o644);
-      writeTextfileAtomic(dir, 'env_sync_run_pull_x.prom', 'a 2\n');
+      writeTextfileAtomic(dir, 'env_sync_pull_x.prom', 'a 2\n');
       expect(readFileSync(path, 'utf8')).to.equal('a 2\n');
     } finally {
       process.umask(old);
     }
-    expect(readdirSync(dir)).to.deep.equal(['env_sync_run_pull_x.prom']);
+    expect(readdirSync(dir)).to.deep.equal(['env_sync_pull_x.prom']);
   });
 
   it('replaces a symbolic link at the name instead of writing through it', () => {
@@ -63,10 +63,11 @@ describe('metrics: writing into the textfile directory', () => {
     }
   });
 
-  it("a job's file name can never be the verdict file's, whatever the job is called", () => {
-    expect(runFactsTextfile('pull_x')).to.equal('env_sync_run_pull_x.prom');
-    expect(runFactsTextfile('verdicts')).not.to.equal(VERDICT_TEXTFILE);
-    expect(VERDICT_TEXTFILE.startsWith('env_sync_run_')).to.equal(false);
+  it("a job's file is env_sync_<job>.prom; the job called verdicts has none, so it can never replace the verdict file", () => {
+    expect(runFactsTextfile('pull_x')).to.equal('env_sync_pull_x.prom');
+    expect(VERDICT_TEXTFILE).to.equal('env_sync_verdicts.prom');
+    expect(() => runFactsTextfile('verdicts')).to.throw(TextfileError, 'job verdicts has no textfile: env_sync_verdicts.prom is the file of env-sync metrics; run the job under another name (--job) to see its runs in Prometheus');
+    expect(runFactsTextfile('verdicts_daily')).to.equal('env_sync_verdicts_daily.prom');
     expect(() => runFactsTextfile('../x')).to.throw('invalid job name');
   });
 });

@@ -37,7 +37,12 @@ export interface HostChain {
 const AWS = `#!/bin/sh
 # Stand-in for the aws CLI (test/support/hostChain.ts): s3 cp and s3 ls, with a bucket in a directory.
 control=__CONTROL__
-if [ -e "$control/aws-fails" ]; then echo "upload failed: An error occurred (AccessDenied)" >&2; exit 1; fi
+# Each call says its number, so a test can tell one run's output from another's.
+calls=$(( $(cat "$control/aws-calls" 2>/dev/null || echo 0) + 1 )); echo "$calls" > "$control/aws-calls"
+echo "aws stand-in: call $calls"
+# A FIFO aws-wait holds every call until a line is written to it: a run the test can see going.
+if [ -p "$control/aws-wait" ]; then read line < "$control/aws-wait"; fi
+if [ -e "$control/aws-fails" ]; then echo "upload failed (call $calls): An error occurred (AccessDenied)" >&2; exit 1; fi
 case "$1 $2" in
   "s3 cp") src=$3 dst=$4
     case "$src" in s3://*) cp "$control/bucket/$(basename "$src")" "$dst" ;; *) mkdir -p "$control/bucket" && cp "$src" "$control/bucket/$(basename "$dst")" ;; esac ;;
@@ -170,6 +175,19 @@ export function filesPushCfg(root: string, name: string, home: string, owner: { 
   const cfg = join(root, 'etc', `${name}.cfg`);
   mkdirSync(dirname(cfg), { recursive: true });
   writeFileSync(cfg, `action=push\ndbms=files\nstoragebackend=s3\ntemppath=${temp}\ndatabase=${name}-data\nurl=govuk-test-bucket\npath=${name}\n`);
+  return cfg;
+}
+
+/**
+ * A push cfg whose temppath cannot be made (under a file): the real script logs `Starting`, says
+ * "Could not access …" on stdout only and exits 1 — no Completed, no Error running line.
+ */
+export function unreachableTempCfg(root: string, name: string): string {
+  const blocker = join(root, 'not-a-directory');
+  writeFileSync(blocker, '');
+  const cfg = join(root, 'etc', `${name}.cfg`);
+  mkdirSync(dirname(cfg), { recursive: true });
+  writeFileSync(cfg, `action=push\ndbms=files\nstoragebackend=s3\ntemppath=${blocker}/tmp\ndatabase=${name}-data\nurl=govuk-test-bucket\npath=${name}\n`);
   return cfg;
 }
 

@@ -162,4 +162,45 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     await runWrapped(options(['true'], { overlap: 'wait' }), deps(wait, new FakeReporter()));
     expect(wait.calls.slice(0, 2)).to.deep.equal(['prepare', 'lock(wait)']);
   });
+
+  it('--textfile-dir: rewrites the textfile after the running marker and after the end is recorded (after a skipped start: test/metrics/wrapperTextfile.test.ts)', async () => {
+    const store = new FakeStore();
+    const textfile = async () => void store.calls.push('textfile');
+    const r = await runWrapped(options(['sh', '-c', 'exit 4']), { ...deps(store, new FakeReporter()), textfile });
+    expect(r.exitCode).to.equal(4);
+    // The store's own calls are the other tests' business; here, where the two writes fall among them.
+    const writes = store.calls.flatMap((c, i) => (c === 'textfile' ? [i] : []));
+    const at = (c: string) => store.calls.indexOf(c);
+    expect(writes).to.have.length(2);
+    expect(writes[0]).to.equal(at('writeRunning(pid)') + 1);
+    expect(writes[0]).to.be.below(at('record(failure)'));
+    expect(writes[1]).to.equal(store.calls.length - 1);
+    expect(writes[1]).to.be.above(at('unlock'));
+  });
+
+  it('--textfile-dir: the end write waits for a start write still going, so the file ends with the end', async () => {
+    const store = new FakeStore();
+    let recorded!: () => void;
+    const endRecorded = new Promise<void>((r) => (recorded = r));
+    const record = store.record.bind(store);
+    store.record = (run: Run) => (record(run), recorded());
+    let n = 0;
+    // The start's write is still going when the run has ended and been recorded.
+    const textfile = async () => {
+      const i = ++n;
+      store.calls.push(`textfile ${i} begins`);
+      if (i === 1) {
+        await endRecorded;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      store.calls.push(`textfile ${i} ends`);
+    };
+    const r = await runWrapped(options(['true']), { ...deps(store, new FakeReporter()), textfile });
+    expect(r.exitCode).to.equal(0);
+    const at = (c: string) => store.calls.indexOf(c);
+    expect(at('textfile 1 begins')).to.be.greaterThan(at('writeRunning(pid)'));
+    expect(at('textfile 1 ends')).to.be.greaterThan(at('record(success)'));
+    expect(at('textfile 2 begins')).to.be.greaterThan(at('textfile 1 ends'));
+    expect(store.calls.at(-1)).to.equal('textfile 2 ends');
+  });
 });
