@@ -1,6 +1,6 @@
-import { validateName } from '../common/jobName.js';
 import { OptionError, type Values } from '../common/options.js';
 import { followJournalLogs, printJournalLogs } from '../cli/journalLogs.js';
+import { sourceLabel } from '../journal/args.js';
 import type { JournalSelection } from '../journal/types.js';
 import { chooseLog } from '../logsource/choose.js';
 import { senderFilter } from '../logsource/senders.js';
@@ -10,11 +10,12 @@ import { parseEnvSync } from '../cli/args.js';
 import { icinga2Config, nrpeConfig } from '../cli/configGen.js';
 import { CliError, hostOptions } from '../cli/hostOptions.js';
 import { writeInventoryFromCrontab } from '../cli/inventory.js';
-import { followLogs, printLogs } from '../cli/logs.js';
+import { followLogs, printLogs, quietJob } from '../cli/logs.js';
 import { metrics } from '../cli/metrics.js';
 import { rerun } from '../cli/rerun.js';
 import { show } from '../cli/show.js';
-import { status } from '../cli/status.js';
+import { status, tableStyle } from '../cli/status.js';
+import { EXIT_USAGE, jobArg, UsageError } from '../cli/usage.js';
 import { MarkerError } from '../markers/read.js';
 
 /** One line from the person at the terminal (or whatever stdin holds); empty at its end. */
@@ -33,17 +34,9 @@ async function ask(question: string): Promise<string> {
 async function journalLogs(job: string, a: Values<'env-sync logs'>, selection: JournalSelection): Promise<number> {
   const o = { job, selection, trustedUids: senderFilter(jobTrust(a.stateDir, job, hintsFor(a.user))).uids, out: process.stdout, err: process.stderr };
   const printed = await printJournalLogs(o);
+  if (printed.count === 0) await quietJob(job, a, { lines: 0, read: [sourceLabel(selection)], unreadable: printed.problems.map((p) => p.path) }, process.stderr);
   if (a.follow) await followJournalLogs({ ...o, since: printed.from, skip: printed.printed, said: printed.problems, onReady: (label) => process.stderr.write(`env-sync: following ${label} (Ctrl-C to stop)\n`) });
   return 0;
-}
-
-/** A job named on the command line, checked before any path is built from it. */
-function jobArg(job: string | undefined): string {
-  try {
-    return validateName(String(job), 'job');
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
 }
 
 async function main(): Promise<number> {
@@ -54,20 +47,21 @@ async function main(): Promise<number> {
   }
   switch (parsed.command) {
     case 'status':
-      return status(parsed.values, process.stdout, process.stderr, !!process.stdout.isTTY);
+      return status(parsed.values, process.stdout, process.stderr, tableStyle(!!process.stdout.isTTY, process.stdout.columns, process.env));
     case 'show':
-      return show(jobArg(parsed.positional), parsed.values, process.stdout);
+      return show(jobArg(parsed.positional, parsed.command), parsed.values, process.stdout);
     case 'logs': {
       const a = parsed.values;
-      const job = jobArg(parsed.positional);
+      const job = jobArg(parsed.positional, parsed.command);
       const source = chooseLog(a);
       if (source.kind === 'journal') return journalLogs(job, a, source.selection);
-      await printLogs({ job, syslog: a.syslog, rotated: a.rotated, out: process.stdout });
+      const printed = await printLogs({ job, syslog: a.syslog, rotated: a.rotated, out: process.stdout });
+      if (printed.lines === 0) await quietJob(job, a, printed, process.stderr);
       if (a.follow) await followLogs({ job, syslog: a.syslog, out: process.stdout, onReady: () => process.stderr.write(`env-sync: following ${a.syslog} (Ctrl-C to stop)\n`) });
       return 0;
     }
     case 'rerun':
-      return rerun(jobArg(parsed.positional), parsed.values, { out: process.stdout, err: process.stderr, ask });
+      return rerun(jobArg(parsed.positional, parsed.command), parsed.values, { out: process.stdout, err: process.stderr, ask });
     case 'config': {
       const a = parsed.values;
       if (parsed.positional === 'inventory') return writeInventoryFromCrontab(a);
@@ -87,12 +81,13 @@ main().then(
     process.exitCode = code;
   },
   (err) => {
-    if (err instanceof OptionError) {
-      process.stderr.write(`env-sync: ${err.message}\nTry 'env-sync --help'.\n`);
-    } else {
-      const msg = err instanceof CliError || err instanceof MarkerError ? err.message : `${(err as Error)?.message ?? String(err)}`;
-      process.stderr.write(`env-sync: ${msg}\n`);
+    if (err instanceof OptionError || err instanceof UsageError) {
+      process.stderr.write(`env-sync: ${err.message}\n${err instanceof OptionError ? "Try 'env-sync --help'.\n" : ''}`);
+      process.exitCode = EXIT_USAGE;
+      return;
     }
+    const msg = err instanceof CliError || err instanceof MarkerError ? err.message : `${(err as Error)?.message ?? String(err)}`;
+    process.stderr.write(`env-sync: ${msg}\n`);
     process.exitCode = 2;
   },
 );

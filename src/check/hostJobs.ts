@@ -70,9 +70,15 @@ export async function loadCrontab(o: { crontab?: string | undefined; user?: stri
   return { text: null, jobs: [], problems: [], owner: null };
 }
 
-export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
-  // A --user with no such user is the command line's fault, said once, not as every job's.
-  if (o.trust.user !== undefined) jobTrust(o.stateDir, null, { user: o.trust.user });
+/** The host's jobs by name: the state directory's job directories, the crontab's (else the job inventory's) lines. */
+export interface HostJobList extends Omit<HostView, 'jobs'> {
+  names: string[];
+  /** The crontab's or the inventory's line of each job that has one. */
+  cron: Map<string, CronJob>;
+  crontabOwner: number | null;
+}
+
+export async function hostJobList(o: Pick<HostOptions, 'stateDir' | 'crontab' | 'user' | 'trust'>): Promise<HostJobList> {
   const cron = await loadCrontab(o);
   const byJob = new Map<string, CronJob>();
   const missing = missingStateDir(o.stateDir, o.user);
@@ -93,17 +99,24 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
   }
   for (const c of cron.jobs) byJob.set(c.job, c);
   const names = new Set([...listJobs(o.stateDir), ...byJob.keys()]);
+  return { names: [...names].sort(), cron: byJob, problems, blind, crontabOwner: cron.owner };
+}
+
+export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
+  // A --user with no such user is the command line's fault, said once, not as every job's.
+  if (o.trust.user !== undefined) jobTrust(o.stateDir, null, { user: o.trust.user });
+  const { names, cron: byJob, problems, blind, crontabOwner } = await hostJobList(o);
   // One backward read of syslog for the script runs of every job, however many ask.
   const { rotated, auto } = rotationLimit(o.rotated);
   // From the journal, the lines of the jobs' user (the state directory's, as for a job with no
   // directory of its own) and root's count.
-  const senders = senderFilter(jobTrust(o.stateDir, null, { ...o.trust, crontabOwner: cron.owner }));
-  const scriptRuns = scriptRunsLookup({ syslog: o.syslog, rotated, now, deadline: o.deadline, source: chooseLogOnce(o), senders }, [...names].map((job) => ({ job })), auto);
+  const senders = senderFilter(jobTrust(o.stateDir, null, { ...o.trust, crontabOwner }));
+  const scriptRuns = scriptRunsLookup({ syslog: o.syslog, rotated, now, deadline: o.deadline, source: chooseLogOnce(o), senders }, names.map((job) => ({ job })), auto);
   const jobs: JobVerdict[] = [];
-  for (const job of [...names].sort()) {
+  for (const job of names) {
     const c = byJob.get(job) ?? null;
     try {
-      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner: cron.owner }, onStage: () => undefined, scriptRuns }, now);
+      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner }, onStage: () => undefined, scriptRuns }, now);
       jobs.push(jobVerdict(job, facts, judge(facts, { ...o, job, schedule: c?.schedule }, now), c));
     } catch (err) {
       jobs.push(unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c));

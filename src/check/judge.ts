@@ -92,6 +92,16 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   if (facts.stateDirProblem) results.push({ state: WARNING, text: facts.stateDirProblem });
 
   const runtime: Levels = { warn: policy.runtimeWarning, crit: policy.runtimeCritical, option: '--runtime' };
+  const ageLevels: Levels = { warn: policy.ageWarning, crit: policy.ageCritical, option: '--age' };
+  const age = lastSuccessEnd ? checkLevels(elapsed(lastSuccessEnd, now), ageLevels, { label: 'age', uom: 's', min: 0 }) : null;
+  // A failure's words name the age of the last success; the age limit it passed is said there, once
+  // (when they name the success the limit was measured on).
+  let ageSaid = false;
+  const lastSuccessWords = (end: Date) => {
+    if (end.getTime() !== lastSuccessEnd?.getTime()) return `last success ${ago(end, now)}`;
+    ageSaid = true;
+    return `last success ${ago(end, now)}${age?.words ?? ''}`;
+  };
   let durationMetric: Metric | null = null;
 
   // Runs in progress, and runs whose process is gone without an end.
@@ -124,7 +134,7 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   if (last) {
     const successSince = st?.lastSuccess && st.lastSuccess.start >= last.start;
     if (isFailed(last) && !successSince) {
-      const since = st?.lastSuccess ? `last success ${ago(lastSuccessEnd!, now)}` : 'no success on record';
+      const since = st?.lastSuccess ? lastSuccessWords(lastSuccessEnd!) : 'no success on record';
       const streak = st && st.consecutiveFailures > 1 ? `, ${st.consecutiveFailures} failures in a row` : '';
       results.push({ state: CRITICAL, text: `${whatHappened(last, now)}; ${since}${streak}` });
     } else if (alive.length === 0) {
@@ -140,7 +150,7 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
     const r = syslogOnlyRun;
     const took = r.end ? ` after ${duration((r.end.getTime() - r.start.getTime()) / 1000)}` : '';
     if (r.outcome === 'failure') {
-      const since = facts.syslogOnly?.lastSuccessEnd ? `last success ${ago(facts.syslogOnly.lastSuccessEnd, now)}` : 'no success in the logs read';
+      const since = facts.syslogOnly?.lastSuccessEnd ? lastSuccessWords(facts.syslogOnly.lastSuccessEnd) : 'no success in the logs read';
       results.push({ state: CRITICAL, text: `failed at ${clock(r.end!, now)}${took}; ${since}` });
     } else if (r.outcome === 'success') {
       results.push({ state: OK, text: `last run succeeded at ${clock(r.end!, now)}${took}` });
@@ -148,7 +158,7 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
       results.push({ state: CRITICAL, text: `run started ${clock(r.start, now)} was interrupted by a reboot (its journal lines are from boot ${facts.syslogOnly.otherBoot.slice(0, 12)}…, not this boot) and logged no end` });
     } else if (facts.syslogOnly?.live === false) {
       // The script has `exit 1` paths that log nothing; nothing runs its cfg any more.
-      const since = facts.syslogOnly.lastSuccessEnd ? `last success ${ago(facts.syslogOnly.lastSuccessEnd, now)}` : 'no success in the logs read';
+      const since = facts.syslogOnly.lastSuccessEnd ? lastSuccessWords(facts.syslogOnly.lastSuccessEnd) : 'no success in the logs read';
       results.push({ state: CRITICAL, text: `run started ${clock(r.start, now)} ended without a Completed or Error running line: no govuk_env_sync.sh runs its cfg any more, so it exited early; ${since}` });
     } else if (facts.syslogOnly?.hidden) {
       results.push({ state: UNKNOWN, text: `cannot tell whether the run started ${clock(r.start, now)} still runs (no Completed or Error running line yet): ${facts.syslogOnly.hidden}` });
@@ -177,11 +187,9 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
 
   // Age of the last success.
   let ageMetric: Metric | null = null;
-  const ageLevels: Levels = { warn: policy.ageWarning, crit: policy.ageCritical, option: '--age' };
-  if (lastSuccessEnd) {
-    const lv = checkLevels(elapsed(lastSuccessEnd, now), ageLevels, { label: 'age', uom: 's', min: 0 });
-    ageMetric = lv.metric;
-    if (lv.state) results.push({ state: lv.state, text: `last success ${ago(lastSuccessEnd, now)}${lv.words}` });
+  if (age) {
+    ageMetric = age.metric;
+    if (age.state && !ageSaid) results.push({ state: age.state, text: lastSuccessWords(lastSuccessEnd!) });
   } else if ((policy.ageWarning || policy.ageCritical) && !results.some((r) => r.state === CRITICAL)) {
     results.push({ state: policy.ageCritical ? CRITICAL : WARNING, text: 'no successful run on record' });
   }

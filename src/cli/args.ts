@@ -4,6 +4,7 @@
 import { quickSpec, standardFlags, yargsOptions } from '../common/commandLine.js';
 import { COMMANDS, convert, OptionError, type CommandName, type Values } from '../common/options.js';
 import { quickParse } from '../common/quickArgs.js';
+import { EXIT_USAGE } from './usage.js';
 
 /** What env-sync is for: its help's first words and its man page's. */
 export const ENV_SYNC_ABOUT = "The on-call engineer's view of the data-sync jobs on this host.";
@@ -11,7 +12,8 @@ export const ENV_SYNC_ABOUT = "The on-call engineer's view of the data-sync jobs
 export const ENV_SYNC_COMMANDS = ['status', 'show', 'logs', 'rerun', 'config', 'metrics'] as const;
 export type EnvSyncCommand = (typeof ENV_SYNC_COMMANDS)[number];
 
-export type EnvSyncArgs = { [C in EnvSyncCommand]: { command: C; values: Values<`env-sync ${C}`>; positional: string | undefined } }[EnvSyncCommand];
+type PositionalOf<C extends EnvSyncCommand> = (typeof COMMANDS)[`env-sync ${C}`] extends { positional: object } ? string : undefined;
+export type EnvSyncArgs = { [C in EnvSyncCommand]: { command: C; values: Values<`env-sync ${C}`>; positional: PositionalOf<C> } }[EnvSyncCommand];
 
 export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Promise<EnvSyncArgs | { text: string }> {
   if (args[0] === 'status') {
@@ -26,6 +28,7 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
     yargs(args)
       .scriptName('env-sync')
       .usage(`Usage: env-sync <command> [options]\n\n${ENV_SYNC_ABOUT}`)
+      .epilogue(`Exit status: status and show exit with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); a usage error (an unknown option or job, a missing argument) exits ${EXIT_USAGE}.`)
       .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false }),
     (m) => (failure = m),
   );
@@ -51,6 +54,9 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
   const picked = chosen as { command: EnvSyncCommand; raw: Record<string, unknown> } | null;
   if (!picked) return { text: printed.endsWith('\n') ? printed : `${printed}\n` };
   const spec = COMMANDS[`env-sync ${picked.command}`] as (typeof COMMANDS)[CommandName];
-  const positional = 'positional' in spec ? String(picked.raw[spec.positional.name]) : undefined;
+  const given = 'positional' in spec ? picked.raw[spec.positional.name] : undefined;
+  // yargs demands the word (`show <job>`); an absent one must never become the job "undefined".
+  if ('positional' in spec && typeof given !== 'string') throw new OptionError(`give the ${spec.positional.name}: env-sync ${picked.command} ${spec.positional.name.toUpperCase()}`);
+  const positional = given as string | undefined;
   return { command: picked.command, values: convert(`env-sync ${picked.command}`, picked.raw, env), positional } as EnvSyncArgs;
 }

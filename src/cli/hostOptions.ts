@@ -3,7 +3,8 @@ import type { Values } from '../common/options.js';
 import type { HostOptions } from '../check/hostJobs.js';
 import { hintsFor } from '../markers/trust.js';
 
-type Common = Pick<Values<'env-sync status'>, 'stateDir' | 'syslog' | 'rotated' | 'log' | 'journalNamespace' | 'journalFile' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'user' | 'grace'> & { missing?: Values<'env-sync status'>['missing'] };
+// `env-sync logs` has no default --user: it reads a crontab only when told which.
+type Common = Pick<Values<'env-sync status'>, 'stateDir' | 'syslog' | 'rotated' | 'log' | 'journalNamespace' | 'journalFile' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'grace'> & { user: string | undefined; missing?: Values<'env-sync status'>['missing'] };
 
 /** A person waits for `env-sync`; a minute is the bound on its syslog reading. */
 const CLI_DEADLINE_MS = 60_000;

@@ -6,6 +6,11 @@ import { jobLineRule } from '../syslog/jobLines.js';
 import { parseLine } from '../syslog/parseLine.js';
 import { rotatedFiles } from '../syslog/scan.js';
 import { rotationLimit, type Rotated } from '../syslog/rotation.js';
+import { nearestNames } from '../common/nearest.js';
+import type { Values } from '../common/options.js';
+import { hostJobList, type HostJobList } from '../check/hostJobs.js';
+import { hostOptions } from './hostOptions.js';
+import { UsageError } from './usage.js';
 
 /** The raw line is one of the job's (its output, the wrapper's events for it, the script's lines for its cfg). */
 function jobLineMatcher(job: string, cfgName = job): (line: string) => boolean {
@@ -17,11 +22,18 @@ function jobLineMatcher(job: string, cfgName = job): (line: string) => boolean {
   };
 }
 
-export async function printLogs(o: { job: string; syslog: string; rotated: Rotated; out: NodeJS.WritableStream }): Promise<number> {
+/** What printLogs printed: how many lines, from which files; and the files it could not read. */
+export interface LogsPrinted {
+  lines: number;
+  read: string[];
+  unreadable: string[];
+}
+
+export async function printLogs(o: { job: string; syslog: string; rotated: Rotated; out: NodeJS.WritableStream }): Promise<LogsPrinted> {
   const match = jobLineMatcher(o.job);
   // Loaded here, not at the top: the env-sync bundle holds status too, which never reads lines this way.
   const { createInterface } = await import('node:readline');
-  let n = 0;
+  const printed: LogsPrinted = { lines: 0, read: [], unreadable: [] };
   for (const file of rotatedFiles(o.syslog, rotationLimit(o.rotated).rotated).reverse()) {
     let fd: number | null = null;
     try {
@@ -41,17 +53,50 @@ export async function printLogs(o: { job: string; syslog: string; rotated: Rotat
       for await (const line of rl) {
         if (match(line)) {
           o.out.write(`${line}\n`);
-          n++;
+          printed.lines++;
         }
       }
+      printed.read.push(file);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      if (e.code !== 'ENOENT') process.stderr.write(`env-sync: cannot read ${file} (${e.code ?? e.message})${e.code === 'EACCES' ? `: add your user to group adm` : ''}\n`);
+      if (e.code !== 'ENOENT') {
+        process.stderr.write(`env-sync: cannot read ${file} (${e.code ?? e.message})${e.code === 'EACCES' ? `: add your user to group adm` : ''}\n`);
+        printed.unreadable.push(file);
+      }
     } finally {
       if (fd !== null) closeSync(fd);
     }
   }
-  return n;
+  return printed;
+}
+
+/**
+ * A job that printed no line must be one the host knows (its state directory, its crontab or job
+ * inventory); then it has just not logged yet. Any other name is a usage error offering the
+ * nearest known names: a misspelt job is not taken for a quiet one, nor followed for ever. A name
+ * with lines in syslog is never asked about (an unwrapped job no crontab given names), and one
+ * whose syslog could not be read all through is not called unknown.
+ */
+export async function quietJob(job: string, a: Values<'env-sync logs'>, printed: LogsPrinted, err: NodeJS.WritableStream): Promise<void> {
+  const where = printed.read.length ? printed.read.join(', ') : `${a.syslog} (not there)`;
+  let list: HostJobList | null = null;
+  let listProblem: string | null = null;
+  try {
+    list = await hostJobList(hostOptions(a, true));
+  } catch (e) {
+    listProblem = (e as Error).message;
+  }
+  if (list?.names.includes(job) || printed.unreadable.length) {
+    if (!printed.unreadable.length) err.write(`env-sync: no line of ${job} in ${where}${a.follow ? '' : ' (--follow waits for its next ones)'}\n`);
+    return;
+  }
+  const near = nearestNames(job, list?.names ?? []);
+  const blind = [listProblem, ...(list?.problems ?? []), list?.blind].filter((p): p is string => !!p);
+  throw new UsageError(
+    `unknown job ${job}: not in ${a.stateDir} (no job directory), not in ${a.crontab ?? (a.user ? `the crontab of ${a.user}` : 'the job inventory')}, and no line of it in ${where}` +
+      (near.length ? `; did you mean ${near.join(', ')}?` : '; env-sync status lists the jobs') +
+      (blind.length ? ` (${blind.join('; ')})` : ''),
+  );
 }
 
 /** Follows the live file from its end; resolves when stopped (SIGINT/SIGTERM or the returned stop()). */

@@ -14,6 +14,7 @@ import { statePath } from '../markers/paths.js';
 import { readJobState } from '../markers/read.js';
 import { jobTrust } from '../markers/trust.js';
 import { CliError, hostOptions } from './hostOptions.js';
+import { UsageError } from './usage.js';
 
 /** The plan for the job, or a CliError saying why there is none. */
 export async function planRerun(job: string, a: Values<'env-sync rerun'>): Promise<{ plan: RerunPlan; notes: string[] }> {
@@ -44,7 +45,7 @@ export async function planRerun(job: string, a: Values<'env-sync rerun'>): Promi
 }
 
 export async function rerun(job: string, a: Values<'env-sync rerun'>, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; ask: (q: string) => Promise<string> }): Promise<number> {
-  if (a.exec && a.dryRun) throw new CliError('--exec and --dry-run: give one of them');
+  if (a.exec && a.dryRun) throw new UsageError('--exec and --dry-run: give one of them');
   const { plan, notes } = await planRerun(job, a);
   io.out.write(`${pasteLine(plan)}\n`);
   for (const n of notes) io.err.write(`env-sync: ${n}\n`);

@@ -1,9 +1,9 @@
-// `env-sync status`: one row a job, worst first; colour and block sparklines only on a terminal.
+// `env-sync status`: one row a job, worst first, in the width of the terminal (80 columns when there is
+// none); colour only on a terminal that shows it. Every outcome has its own glyph, so the table reads
+// the same in monochrome.
 import type { Values } from '../common/options.js';
-import { parseDuration } from '../common/duration.js';
-import { validateName } from '../common/jobName.js';
 import { STATE_NAMES, worst, type State } from '../common/states.js';
-import { ago, clock, duration } from '../common/timeWords.js';
+import { clock, duration, shortAgo } from '../common/timeWords.js';
 import { byState, type JobVerdict } from '../check/aggregate.js';
 import { judgeHost } from '../check/hostJobs.js';
 import { decidingRun, failuresInARow } from '../check/judgedRun.js';
@@ -12,12 +12,18 @@ import { nextScheduledRun } from '../cron/schedule.js';
 import { readJobState } from '../markers/read.js';
 import { hintsFor, jobTrust } from '../markers/trust.js';
 import type { HistoryEntry } from '../markers/types.js';
-import { CliError, hostOptions } from './hostOptions.js';
+import { hostOptions } from './hostOptions.js';
 
 const COLOUR = ['\x1b[32m', '\x1b[33m', '\x1b[31m', '\x1b[35m'];
 const RESET = '\x1b[0m';
 const OUTCOME_CHAR: Record<string, string> = { success: '+', failure: 'x', timeout: 'T', signal: 'k', 'spawn-error': 'E', 'skipped-overlap': 's', interrupted: '!' };
 const BLOCKS = '▁▂▃▄▅▆▇█';
+/** Without a terminal's width (piped, redirected), the table fits this. */
+const DEFAULT_WIDTH = 80;
+/** A job name is cut no shorter than this while a column can be left out instead: a name is worth more. */
+const MIN_JOB_WIDTH = 24;
+/** Nothing left to leave out (a very narrow terminal): the name is cut to fit, to this at least. */
+const MIN_CUT = 8;
 
 export interface StatusRow {
   job: string;
@@ -75,57 +81,96 @@ export async function statusRows(jobs: JobVerdict[], now: Date): Promise<StatusR
   return rows;
 }
 
+/**
+ * The last runs, oldest first, one glyph each: the outcome's letter (+ success, x failure …). In
+ * colour a success is instead a bar as tall as its duration (▁ … █, against the longest shown), so
+ * a failure (its letter, red) never looks like one, colour or not.
+ */
 function sparkline(history: StatusRow['history'], colour: boolean): string {
   if (!colour) return history.map((h) => OUTCOME_CHAR[h.outcome] ?? '?').join('');
   const max = Math.max(1, ...history.map((h) => h.durationSeconds ?? 0));
   return history
     .map((h) => {
-      const block = BLOCKS[Math.min(7, Math.floor(((h.durationSeconds ?? 0) / max) * 7))]!;
-      const c = h.outcome === 'success' ? COLOUR[0] : h.outcome === 'skipped-overlap' ? COLOUR[1] : COLOUR[2];
-      return `${c}${block}${RESET}`;
+      if (h.outcome === 'success') return `${COLOUR[0]}${BLOCKS[Math.min(7, Math.floor(((h.durationSeconds ?? 0) / max) * 7))]!}${RESET}`;
+      return `${h.outcome === 'skipped-overlap' ? COLOUR[1] : COLOUR[2]}${OUTCOME_CHAR[h.outcome] ?? '?'}${RESET}`;
     })
     .join('');
 }
 
-export function renderTable(rows: StatusRow[], now: Date, colour: boolean): string {
-  const header = ['STATE', 'JOB', 'LAST RUN', 'DURATION', 'NEXT RUN', 'FAILS', 'RECENT'];
-  const cells = rows.map((r) => [
-    r.stateName,
-    r.job,
-    r.running ? 'running' : r.neverRun ? 'never run' : r.lastRun ? `${r.lastRun.outcome} ${ago(new Date(r.lastRun.end ?? r.lastRun.start), now)}` : '-',
-    r.lastRun?.durationSeconds != null ? duration(r.lastRun.durationSeconds) : '-',
-    r.nextRun ? clock(new Date(r.nextRun), now) : '-',
-    String(r.consecutiveFailures),
-    sparkline(r.history, colour),
-  ]);
+/** A name cut to `width` columns in its middle, where job names differ least (pull_…_daily). */
+function cutMiddle(name: string, width: number): string {
+  if (name.length <= width) return name;
+  const keep = Math.max(0, width - 1);
+  return `${name.slice(0, Math.ceil(keep / 2))}…${keep >= 2 ? name.slice(-Math.floor(keep / 2)) : ''}`;
+}
+
+/** The next run: its time of day when it is within a day (it is always ahead), else its date too. */
+function nextRunWords(at: Date, now: Date): string {
+  const hm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+  return at.getTime() - now.getTime() < 86_400_000 && at >= now ? hm : clock(at, now);
+}
+
+export interface TableStyle {
+  colour: boolean;
+  /** Columns the table must fit in. */
+  width: number;
+}
+
+/**
+ * How the table is drawn: colour only on a terminal that can show it (not piped, not NO_COLOR, not
+ * TERM=dumb); as wide as $COLUMNS when set, else the terminal, else 80 columns.
+ */
+export function tableStyle(isTTY: boolean, columns: number | undefined, env: NodeJS.ProcessEnv): TableStyle {
+  const fromEnv = /^[1-9]\d{0,4}$/.test(env.COLUMNS ?? '') ? Number(env.COLUMNS) : undefined;
+  return {
+    colour: isTTY && !env.NO_COLOR && env.TERM !== 'dumb',
+    width: fromEnv ?? (isTTY && columns && columns > 0 ? columns : DEFAULT_WIDTH),
+  };
+}
+
+/**
+ * The table in `style.width` columns: a job name too long for the room left is cut in its middle with
+ * …; rather than cut one below MIN_JOB_WIDTH, DURATION and then FAILS are left out (`env-sync show`
+ * and --json have them, and every name whole).
+ */
+export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): string {
+  const { colour } = style;
+  const columns: Array<[string, (r: StatusRow) => string]> = [
+    ['STATE', (r) => r.stateName],
+    ['JOB', (r) => r.job],
+    ['LAST RUN', (r) => (r.running ? 'running' : r.neverRun ? 'never run' : r.lastRun ? `${r.lastRun.outcome} ${shortAgo(new Date(r.lastRun.end ?? r.lastRun.start), now)}` : '-')],
+    ['DURATION', (r) => (r.lastRun?.durationSeconds != null ? duration(r.lastRun.durationSeconds) : '-')],
+    ['NEXT RUN', (r) => (r.nextRun ? nextRunWords(new Date(r.nextRun), now) : '-')],
+    ['FAILS', (r) => String(r.consecutiveFailures)],
+    ['RECENT', (r) => sparkline(r.history, colour)],
+  ];
   // Colour codes take no room on the screen; without colour there are none to leave out (job names
   // are validated, so no cell brings its own).
   const width = colour ? (v: string) => v.replace(/\x1b\[[0-9;]*m/g, '').length : (v: string) => v.length;
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => width(c[i]!))));
+  const natural = (cs: typeof columns) => cs.map(([h, cell]) => Math.max(h.length, ...rows.map((r) => width(cell(r)))));
+  // What each layout leaves for JOB (the second column), between columns of two spaces.
+  const fit = (layout: typeof columns) => {
+    const w = natural(layout);
+    return { layout, w, room: style.width - (w.reduce((x, y) => x + y, 0) - w[1]! + 2 * (w.length - 1)) };
+  };
+  const layouts = [columns, columns.filter(([h]) => h !== 'DURATION'), columns.filter(([h]) => h !== 'DURATION' && h !== 'FAILS')].map(fit);
+  const { layout: shown, w, room } = layouts.find((l) => l.room >= Math.min(l.w[1]!, MIN_JOB_WIDTH)) ?? layouts[layouts.length - 1]!;
+  const widths = w.map((v, i) => (i === 1 ? Math.min(v, Math.max(room, MIN_CUT)) : v));
   const line = (c: string[], state?: number) =>
     c
       .map((v, i) => {
-        const pad = v + ' '.repeat(widths[i]! - width(v));
+        const pad = v + ' '.repeat(Math.max(0, widths[i]! - width(v)));
         return i === 0 && colour && state !== undefined ? `${COLOUR[state]}${pad}${RESET}` : pad;
       })
       .join('  ')
       .trimEnd();
-  return [line(header), ...cells.map((c, i) => line(c, rows[i]!.state))].join('\n') + '\n';
+  const cells = (r: StatusRow) => shown.map(([h, cell]) => (h === 'JOB' ? cutMiddle(r.job, widths[1]!) : cell(r)));
+  return [line(shown.map(([h]) => h)), ...rows.map((r) => line(cells(r), r.state))].join('\n') + '\n';
 }
 
-/** `--order FIRST:THEN[:WITHIN]`: a copy job and the job that must follow it (default within 2h). */
-function orderVerdicts(specs: string[], stateDir: string, user: string | undefined, now: Date) {
-  return specs.map((spec) => {
-    const [first, then, within = '2h'] = spec.split(':');
-    if (!first || !then) throw new CliError(`--order ${JSON.stringify(spec)}: use FIRST:THEN[:WITHIN], e.g. copy_data_to_staging:data_sync_complete:2h`);
-    let withinSeconds: number;
-    try {
-      validateName(first);
-      validateName(then);
-      withinSeconds = parseDuration(within, '--order');
-    } catch (err) {
-      throw new CliError((err as Error).message);
-    }
+/** `--order FIRST:THEN[:WITHIN]` (read by the option table, before any work): each pair's verdict. */
+function orderVerdicts(specs: Values<'env-sync status'>['order'], stateDir: string, user: string | undefined, now: Date) {
+  return specs.map(({ first, then, withinSeconds }) => {
     const read = (job: string) => readJobState(stateDir, job, jobTrust(stateDir, job, hintsFor(user)));
     const v = evaluateOrder(read(first), read(then), { first, then, withinSeconds }, now);
     return { first, then, withinSeconds, state: v.state, stateName: STATE_NAMES[v.state], summary: v.summary };
@@ -133,7 +178,7 @@ function orderVerdicts(specs: string[], stateDir: string, user: string | undefin
 }
 
 /** `env-sync status`: the table (or --json), exiting with the worst state so scripts can use it. */
-export async function status(a: Values<'env-sync status'>, out: NodeJS.WritableStream, err: NodeJS.WritableStream, isTTY: boolean): Promise<State> {
+export async function status(a: Values<'env-sync status'>, out: NodeJS.WritableStream, err: NodeJS.WritableStream, style: TableStyle): Promise<State> {
   const now = new Date();
   const o = hostOptions(a, true);
   const view = await judgeHost(o, now);
@@ -143,9 +188,8 @@ export async function status(a: Values<'env-sync status'>, out: NodeJS.WritableS
     out.write(`${JSON.stringify({ schema: 1, generated: now.toISOString(), stateDir: o.stateDir, problems: view.problems, jobs: rows, orders }, null, 2)}\n`);
   } else {
     for (const ord of orders) out.write(`ORDER ${ord.stateName}: ${ord.summary}\n`);
-    const colour = isTTY && !process.env.NO_COLOR;
     if (rows.length === 0) out.write(`no jobs found in ${o.stateDir}${o.crontab ? ` or ${o.crontab}` : ''}\n`);
-    else out.write(renderTable(rows, now, colour));
+    else out.write(renderTable(rows, now, style));
     for (const p of view.problems) err.write(`env-sync: ${p}\n`);
   }
   return worst([...rows.map((r) => r.state), ...orders.map((r) => r.state)]);

@@ -1,21 +1,24 @@
 // Job and part names become path components, so they are checked before any path is built.
-export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+// The syslog parser's tag limit is made from this one (src/syslog/jobLines.ts): a longer name
+// would put its output lines under a tag the checks cannot read.
+export const MAX_NAME_LENGTH = 128;
+export const JOB_NAME_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,${MAX_NAME_LENGTH - 1}}$`);
 
 export class NameError extends Error {}
 
 function describe(value: string): string {
   const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (value.length === 0) return 'is empty';
-  if (value.length > 128) return `is ${value.length} characters long (at most 128)`;
+  if (value.length > MAX_NAME_LENGTH) return `is ${value.length} characters long (at most ${MAX_NAME_LENGTH})`;
   if (value === '.' || value === '..' || value.includes('/')) return `${shown} would name a path`;
   return `${shown} has characters outside A-Z a-z 0-9 _ . - or does not start with a letter or digit`;
 }
 
-/** Returns the name, or throws a NameError that says what is wrong and how to fix it. */
-export function validateName(value: string, what: 'job' | 'part' = 'job'): string {
+/** Returns the name, or throws a NameError that says what is wrong and how to fix it (givenAs: where the name goes). */
+export function validateName(value: string, what: 'job' | 'part' = 'job', givenAs = `--${what} NAME`): string {
   if (JOB_NAME_PATTERN.test(value)) return value;
   throw new NameError(
-    `invalid ${what} name: ${describe(value)}; use 1-128 characters from A-Z a-z 0-9 _ . - starting with a letter or digit (--${what} NAME)`,
+    `invalid ${what} name: ${describe(value)}; use 1-${MAX_NAME_LENGTH} characters from A-Z a-z 0-9 _ . - starting with a letter or digit (${givenAs})`,
   );
 }
 

@@ -5,6 +5,7 @@
 // scripts/package-deb.mjs installs the pages, gzipped, in /usr/share/man/man1/;
 // test/common/manPage.test.ts renders each with groff and man and looks for every option.
 import { ENV_SYNC_ABOUT } from '../cli/args.js';
+import { EXIT_USAGE } from '../cli/usage.js';
 import { COMMAND_NAMES, COMMANDS, commandOptions, OPTIONS, type CommandName, type CommandOption, type CommandSpec } from './options.js';
 import { defaultWords, spellings } from './optionsDoc.js';
 import { STATE_NAMES } from './states.js';
@@ -153,7 +154,8 @@ const PAGES: Record<Executable, PageText> = {
       ['0\u20133', 'status and show: the worst state of the jobs shown (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), so that scripts can use it.'],
       ['0', 'logs, config and rerun --dry-run did what was asked; -h and -V.'],
       ['1', 'rerun: the answer was not yes, and nothing ran.'],
-      ['2', 'A usage error, or an error named on stderr (status and show exit 2 for CRITICAL too: stderr tells them apart).'],
+      ['2', 'An error named on stderr (status and show exit 2 for CRITICAL too: stderr tells them apart).'],
+      [String(EXIT_USAGE), 'A usage error (EX_USAGE of sysexits.h, which no state uses): an unknown option, a missing or invalid argument, a job the host does not know (logs); stderr says what to give.'],
       ['N', "rerun, when it ran the job: the re-run's own exit status (127 when it could not be started)."],
     ],
   },

@@ -72,7 +72,6 @@ function sameFor<C extends CommandName, T>(commands: readonly C[], own: T): Reco
 const text = (raw: string) => raw;
 const bool = (raw: boolean) => raw;
 const count = (raw: number) => raw;
-const words = (raw: string[]) => raw;
 const range = (raw: string, flag: string): Range => wrapped(() => parseRange(raw, flag));
 const seconds = (raw: string, flag: string): number => wrapped(() => parseDuration(raw, flag));
 const positiveSeconds = (raw: string, flag: string): number => {
@@ -83,6 +82,13 @@ const jobName = (raw: string): string => wrapped(() => validateName(raw, 'job'))
 const partName = (raw: string): string => wrapped(() => validateName(raw, 'part'));
 const wholeNumber = (min: number, max: number) => (raw: string, flag: string): number =>
   /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max ? Number(raw) : fail(`${flag}: ${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`);
+/** `FIRST:THEN[:WITHIN]`: a copy job and the job that must follow it (default within 2h). */
+const orderSpecs = (raw: string[], flag: string): Array<{ first: string; then: string; withinSeconds: number }> =>
+  raw.map((spec) => {
+    const [first, then, within = '2h'] = spec.split(':');
+    if (!first || !then) fail(`${flag} ${JSON.stringify(spec)}: use FIRST:THEN[:WITHIN], e.g. copy_data_to_staging:data_sync_complete:2h`);
+    return wrapped(() => ({ first: validateName(first!), then: validateName(then!), withinSeconds: parseDuration(within, flag) }));
+  });
 const state = (raw: string, flag: string): State => stateFromName(raw) ?? fail(`${flag}: ${JSON.stringify(raw)} must be one of ok, warning, critical, unknown`);
 
 export const OPTIONS = {
@@ -149,7 +155,7 @@ export const OPTIONS = {
   icingaHost: option({ flag: 'icinga-host', kind: 'string', arg: 'HOST', describe: 'Icinga host name of this machine (default: its host name)', parse: text }),
   icingaService: option({ flag: 'icinga-service', kind: 'string', arg: 'NAME', describe: 'Icinga service name (default: "env-sync <job>")', parse: text }),
   json: option({ flag: 'json', kind: 'boolean', default: false, describe: 'Machine-readable output', parse: bool }),
-  order: option({ flag: 'order', kind: 'array', arg: 'FIRST:THEN[:WITHIN]', describe: 'THEN must follow FIRST (e.g. copy_data_to_staging:data_sync_complete:2h)', parse: words }),
+  order: option({ flag: 'order', kind: 'array', arg: 'FIRST:THEN[:WITHIN]', describe: 'THEN must follow FIRST (e.g. copy_data_to_staging:data_sync_complete:2h)', parse: orderSpecs }),
   follow: option({ flag: 'follow', alias: ['f'], kind: 'boolean', default: false, describe: 'Keep following, across rotation', parse: bool }),
   exec: option({ flag: 'exec', kind: 'boolean', default: false, describe: "Run it now, as the job's user, without asking", parse: bool }),
   dryRun: option({ flag: 'dry-run', kind: 'boolean', default: false, describe: 'Print the command and run nothing', parse: bool }),
@@ -169,7 +175,7 @@ const CLI_COMMON = ['stateDir', 'syslog', 'rotated', ...LOG_SOURCE, 'bootIdFile'
 const RANGES = 'Ranges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).';
 
 export interface CommandSpec {
-  /** How a bad command line is reported: plugins say UNKNOWN (3), the wrapper exits 125, the CLI 2. */
+  /** How a bad command line is reported: plugins say UNKNOWN (3), the wrapper exits 125, the CLI 64. */
   kind: 'plugin' | 'wrapper' | 'cli';
   usage: string;
   options: readonly OptionId[];

@@ -26,6 +26,16 @@ export function clock(at: Date, now: Date): string {
   return `${MONTH_NAMES[at.getMonth()]} ${at.getDate()} ${hm}`;
 }
 
+/** `40m ago`, `7h ago`, `3d ago`: one unit, for a table's narrow column. */
+export function shortAgo(at: Date, now: Date): string {
+  const s = Math.round((now.getTime() - at.getTime()) / 1000);
+  if (s < 0) return 'in the future';
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86_400)}d ago`;
+}
+
 export function ago(at: Date, now: Date): string {
   if (at.getTime() > now.getTime()) return 'in the future (clock skew?)';
   return `${formatDistanceStrict(at, now)} ago`;

@@ -36,7 +36,7 @@ export function journalQuery(opts: ScanOptions, selection: JournalSelection): Jo
     // Only the entry's own fields: ENV_SYNC_* are not read by the queries.
     fields: [],
     rawFilter: escaped.length ? (line) => line.includes('":[') || escaped.some((n) => line.includes(n)) : undefined,
-    grep: opts.messageGrep ?? (inMessage ? anyOf(needles) : undefined),
+    grep: inMessage ? anyOf(needles) : undefined,
   };
 }
 

@@ -1,13 +1,17 @@
 // Which log lines belong to a job, and which of them are errors: the one rule every reader uses
 // (the check's evidence, the syslog-only judgement of unwrapped jobs, `env-sync logs`).
+import { MAX_NAME_LENGTH } from '../common/jobName.js';
 import type { SyslogEntry } from './types.js';
 
 /** The tag govuk_env_sync.sh logs under (`logger --tag govuk_env_sync.sh`, no pid). */
 export const SCRIPT_TAG = 'govuk_env_sync.sh';
 /** The wrapper's own events (`event=start job=J run=…`). */
 export const WRAPPER_TAG = 'env-sync-run';
+const OUTPUT_TAG_PREFIX = 'env-sync/';
 /** The tag of a wrapped job's output lines. */
-export const outputTag = (job: string): string => `env-sync/${job}`;
+export const outputTag = (job: string): string => `${OUTPUT_TAG_PREFIX}${job}`;
+/** The longest tag the line parser must read whole: the output tag of the longest job name allowed. */
+export const MAX_TAG_LENGTH = OUTPUT_TAG_PREFIX.length + MAX_NAME_LENGTH;
 
 export interface JobLineRule {
   /** Strings one of which every line of the job holds: a chunk without any of them is skipped. */

@@ -69,22 +69,24 @@ export async function collectRunEvidence(
   return { lines, errorLines: lines.filter((e) => isErrorText(e.message)), filesRead: scan.filesRead, problems: scan.problems, bytesRead: scan.bytesRead, partial: scan.budgetSpent || (scan.stoppedEarly && found.length >= MAX_LINES) };
 }
 
-// Syslog's traditional stamps are whole seconds: a line of the run may be stamped up to a second
-// before the run's recorded start.
-const SPAN_SLACK_MS = 1000;
+// A line is stamped when rsyslog receives it: never before it was sent, so never before the run's
+// recorded start — unless the stamp is in whole seconds (the traditional format), which cuts up to a
+// second off. After the end, receipt may lag the sending by a moment.
+const WHOLE_SECOND_SLACK_MS = 1000;
+const RECEIPT_LAG_MS = 1000;
 
 /** Whether a line is one run's own (see collectRunEvidence). */
 function runLineRule(job: string, runId: string, wrapperPid: number, start: Date, end: Date, rule: JobLineRule): (e: SyslogEntry) => boolean {
   const tag = outputTag(job);
   const runWord = ` run=${runId} `;
-  const from = start.getTime() - SPAN_SLACK_MS;
-  const to = end.getTime() + SPAN_SLACK_MS;
+  const to = end.getTime() + RECEIPT_LAG_MS;
   return (e) => {
     if (e.tag === tag) return e.pid === null || e.pid === wrapperPid;
     if (e.tag === WRAPPER_TAG) return e.pid === wrapperPid || ` ${e.message} `.includes(runWord);
     // The script's other lines need no looking for: its log() echoes each to stdout, which the
     // wrapper copies under env-sync/JOB with its pid.
     const t = e.time.getTime();
+    const from = start.getTime() - (t % 1000 === 0 ? WHOLE_SECOND_SLACK_MS : 0);
     return rule.isScriptLine(e) && t >= from && t <= to;
   };
 }

@@ -1,5 +1,6 @@
 import { MONTH_NAMES } from '../common/timeWords.js';
 import { withoutCutWord } from '../common/redact.js';
+import { MAX_TAG_LENGTH } from './jobLines.js';
 import type { SyslogEntry } from './types.js';
 
 const MONTHS: Record<string, number> = Object.fromEntries(MONTH_NAMES.map((m, i) => [m, i]));
@@ -8,7 +9,9 @@ const MONTHS: Record<string, number> = Object.fromEntries(MONTH_NAMES.map((m, i)
 const TRADITIONAL = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) (.*)$/s;
 // `2026-11-24T00:18:01.123456+00:00 host tag[pid]: msg`
 const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (\S+) (.*)$/s;
-const TAG = /^([^\s[\]:]{1,128})(?:\[(\d{1,10})\])?: ?(.*)$/s;
+// rsyslog keeps tags far longer than RFC 3164's 32 characters (Debian 12's rsyslog 8.2302 keeps a 600-character one); the bound is
+// that of the longest tag a job's lines carry, so no job's own lines are lost.
+const TAG = new RegExp(`^([^\\s[\\]:]{1,${MAX_TAG_LENGTH}})(?:\\[(\\d{1,10})\\])?: ?(.*)$`, 's');
 const MAX_LINE = 64 * 1024;
 const DAY_MS = 86_400_000;
 

@@ -1,7 +1,6 @@
 // Runs of govuk_env_sync.sh found from its own syslog lines: what an unwrapped job leaves (the
 // script logs `Starting "ARGV"`, then `Completed "ARGV"` or `Error running "ARGV" …`). One backward
 // scan answers for every job asked about, so a host-wide view reads the log once, however many jobs.
-import { anyOf } from '../journal/args.js';
 import { scanLog } from '../logsource/scan.js';
 import { SCRIPT_TAG } from './jobLines.js';
 import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
@@ -12,7 +11,7 @@ export interface SyslogOnlyRun {
   outcome: 'success' | 'failure' | 'running';
   argv: string;
   errorLine: SyslogEntry | null;
-  /** The run's own lines naming its cfg, and the script's lines naming none within its span, oldest first. */
+  /** The run's own lines (those naming its cfg), oldest first. */
   lines: SyslogEntry[];
 }
 
@@ -31,20 +30,8 @@ export interface ScriptRunsResult {
 const QUOTED = /^(Starting|Completed|Error running) "(.*?)"(?: in function|$)/;
 // The cfg a line names: `… -f /etc/govuk_env_sync/<name>.cfg"` (or a word, or the line's end).
 const CFG = /\/([^/\s"]+)\.cfg(?=["\s]|$)/;
-// The script's lines naming no cfg that are kept to fill runs' spans: a run's worth, and then some.
-const MAX_UNNAMED = 2000;
-// Syslog's traditional stamps are whole seconds: a line of the run may be stamped up to a second
-// before its Starting line was.
-const SPAN_SLACK_MS = 1000;
-
-/**
- * For the journal: the lines this scan uses, as journalctl --grep takes them (PCRE2), so it formats
- * those alone and not every other job's: lines naming one of the cfgs asked about, and lines naming
- * no cfg at all (kept to fill a run's span).
- */
-function scriptRunsGrep(cfgNames: string[]): string {
-  return `/(?:${anyOf(cfgNames)})\\.cfg(?=["\\s]|$)|^(?!.*${CFG.source})`;
-}
+// Up to this many jobs, the scan searches for each one's cfg rather than for the script's tag.
+const FEW_JOBS = 8;
 
 interface Seeking {
   job: string;
@@ -79,14 +66,18 @@ export async function findScriptRuns(opts: ScanOptions, jobs: ReadonlyArray<{ jo
       open--;
     }
   };
-  const unnamed: SyslogEntry[] = [];
+  // A few jobs: only lines naming one of their cfgs are decoded (other jobs' script lines are most of
+  // the script's lines in a busy log). Many jobs (a host-wide view): one search for the script's tag
+  // beats a search a cfg. From the journal the same needles become journalctl's --grep (the tag is a
+  // field match there).
+  const cfgNeedles = [...byCfg.keys()].map((c) => `/${c}.cfg`);
+  const few = cfgNeedles.length <= FEW_JOBS;
   const scan = await scanLog(
     {
       ...opts,
-      needles: [SCRIPT_TAG],
+      needles: few ? cfgNeedles : [SCRIPT_TAG],
       tags: [SCRIPT_TAG],
-      messageGrep: scriptRunsGrep([...byCfg.keys()]),
-      prefilter: (raw) => raw.includes(SCRIPT_TAG),
+      prefilter: few ? (raw) => raw.includes(SCRIPT_TAG) && cfgNeedles.some((n) => raw.includes(n)) : (raw) => raw.includes(SCRIPT_TAG),
       beforeFile: (path) => {
         // A failed run's older success is not worth another (gzipped) day of log under auto.
         if (autoRotated) for (const s of all) if (s.run && !s.done && s.runFile !== path) finish(s);
@@ -96,10 +87,7 @@ export async function findScriptRuns(opts: ScanOptions, jobs: ReadonlyArray<{ jo
     (e) => {
       if (e.tag !== SCRIPT_TAG) return false;
       const cfg = CFG.exec(e.message);
-      if (!cfg) {
-        if (unnamed.length < MAX_UNNAMED) unnamed.push(e);
-        return false;
-      }
+      if (!cfg) return false;
       const m = QUOTED.exec(e.message);
       for (const s of byCfg.get(cfg[1]!) ?? []) {
         if (s.done) continue;
@@ -123,15 +111,8 @@ export async function findScriptRuns(opts: ScanOptions, jobs: ReadonlyArray<{ jo
   const byJob = new Map<string, ScriptRunsFound>();
   for (const s of all) {
     const r = s.run;
-    if (r) {
-      const from = r.start.getTime() - SPAN_SLACK_MS;
-      const to = (r.end ?? opts.now).getTime() + SPAN_SLACK_MS;
-      const inSpan = unnamed.filter((e) => e.time.getTime() >= from && e.time.getTime() <= to);
-      // Lines naming the cfg before the run's Starting (a run whose start was not seen) are not its own.
-      const own = s.named.filter((e) => e.time.getTime() >= from);
-      // Both lists are newest first; reversed, a stable sort keeps the order of lines stamped alike.
-      r.lines = [...own.reverse(), ...inSpan.reverse()].sort((a, b) => a.time.getTime() - b.time.getTime());
-    }
+    // Its lines, oldest first (they were seen newest first).
+    if (r) r.lines = s.named.reverse();
     byJob.set(s.job, { run: r, lastSuccessEnd: r?.outcome === 'success' ? r.end : s.lastSuccessEnd });
   }
   return { byJob, filesRead: scan.filesRead, problems: scan.problems };

@@ -64,11 +64,6 @@ export interface ScanOptions {
   source?: LogSource;
   /** The tags (SYSLOG_IDENTIFIER) of the wanted lines: the journal is asked for these alone. */
   tags?: string[];
-  /**
-   * Journal only: a PCRE2 pattern the message of every wanted line matches, which journalctl tests
-   * before formatting an entry (--grep). Without it, the needles when no tag holds one.
-   */
-  messageGrep?: string;
   /** Whose lines count, by the sender journald recorded (_UID); syslog files record none. */
   senders?: SenderFilter;
 }

@@ -2,6 +2,7 @@
 // command's output lines to syslog under env-sync/<job>.
 import type { LineSink } from './outputTap.js';
 import { SyslogSink } from './syslogSink.js';
+import { outputTag } from '../syslog/jobLines.js';
 
 export interface RunReporter {
   /** One `event=…` line under the tag env-sync-run. */
@@ -22,8 +23,8 @@ export function syslogReporter(o: { job: string; syslog: boolean; syslogSocket: 
     process.stderr.write(`env-sync-run: WARNING: syslog unavailable (${why}); output is not copied to syslog, the sync goes on\n`);
   };
   const runLog = o.syslog ? new SyslogSink('env-sync-run', 'user.notice', o.syslogSocket, sayDown) : null;
-  const out = o.syslog ? new SyslogSink(`env-sync/${o.job}`, 'user.info', o.syslogSocket, sayDown) : null;
-  const err = o.syslog ? new SyslogSink(`env-sync/${o.job}`, 'user.err', o.syslogSocket, sayDown) : null;
+  const out = o.syslog ? new SyslogSink(outputTag(o.job), 'user.info', o.syslogSocket, sayDown) : null;
+  const err = o.syslog ? new SyslogSink(outputTag(o.job), 'user.err', o.syslogSocket, sayDown) : null;
   return {
     event: (line) => runLog?.write(line),
     warn(message) {

@@ -24,6 +24,8 @@ export interface JobLines {
   start: Date;
   end: Date;
   exit: number;
+  /** The wrapper's pid, which logger puts in the tag of its lines and of the job's output (as env-sync-run does). */
+  wrapperPid?: number;
 }
 
 /** The lines a wrapped govuk_env_sync run leaves in syslog (env-sync-run, the job's output, the script's own). */
@@ -31,21 +33,22 @@ export function jobRunLines(j: JobLines): Array<{ time: Date; text: string }> {
   const argv = `/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${j.job}.cfg`;
   const at = (ms: number) => new Date(j.start.getTime() + ms);
   const dur = (j.end.getTime() - j.start.getTime()) / 1000;
+  const pid = j.wrapperPid ?? 4100;
   const out = [
-    { time: at(0), text: `env-sync-run[4100]: event=start job=${j.job} run=${j.runId} pid=4101 argv="${argv}"` },
+    { time: at(0), text: `env-sync-run[${pid}]: event=start job=${j.job} run=${j.runId} pid=4101 argv="${argv}"` },
     { time: at(100), text: `govuk_env_sync.sh: Starting "${argv}"` },
-    { time: at(2000), text: `env-sync/${j.job}[4101]: Downloading dump from s3://govuk-env-sync/${j.job}/latest.dump` },
+    { time: at(2000), text: `env-sync/${j.job}[${pid}]: Downloading dump from s3://govuk-env-sync/${j.job}/latest.dump` },
   ];
   // A failing script stops at its error, so the error lines come just before the finish line.
   const last = Math.max(3000, j.end.getTime() - j.start.getTime() - 200);
   if (j.exit !== 0) {
-    out.push({ time: at(last - 100), text: `env-sync/${j.job}[4101]: pg_restore: error: could not execute query: ERROR:  relation "events" does not exist` });
+    out.push({ time: at(last - 100), text: `env-sync/${j.job}[${pid}]: pg_restore: error: could not execute query: ERROR:  relation "events" does not exist` });
     out.push({ time: at(last), text: `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore -d ${j.job}"` });
   } else {
     out.push({ time: at(last), text: `govuk_env_sync.sh: Completed "${argv}"` });
   }
   // The finish line comes last even for a run shorter than the lines placed above.
-  out.push({ time: new Date(Math.max(j.end.getTime(), j.start.getTime() + last + 100)), text: `env-sync-run[4100]: event=finish job=${j.job} run=${j.runId} outcome=${j.exit ? 'failure' : 'success'} exit=${j.exit} duration=${dur}s` });
+  out.push({ time: new Date(Math.max(j.end.getTime(), j.start.getTime() + last + 100)), text: `env-sync-run[${pid}]: event=finish job=${j.job} run=${j.runId} outcome=${j.exit ? 'failure' : 'success'} exit=${j.exit} duration=${dur}s` });
   return out;
 }
 
@@ -90,4 +93,13 @@ export function writeSyslog(path: string, bytes: number, from: Date, to: Date, i
   }
   flush();
   closeSync(fd);
+}
+
+/** The lines an unwrapped run leaves: govuk_env_sync.sh's own Starting and Completed (or Error running). */
+export function scriptRunLines(job: string, start: Date, end: Date, exit: number): Array<{ time: Date; text: string }> {
+  const argv = `/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${job}.cfg`;
+  return [
+    { time: start, text: `govuk_env_sync.sh: Starting "${argv}"` },
+    { time: end, text: exit ? `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore -d ${job}"` : `govuk_env_sync.sh: Completed "${argv}"` },
+  ];
 }

@@ -117,7 +117,8 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   });
 
   it('env-sync status piped: plain text, worst first, outcome characters, no colour', async () => {
-    const r = await run(ENV_SYNC, ['status', ...common()]);
+    // Wide enough for the names whole (80 columns cut them: test/cli/statusTable.test.ts).
+    const r = await run(ENV_SYNC, ['status', ...common()], { env: { ...process.env, COLUMNS: '120' } });
     expect(r.code).to.equal(2);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).to.match(/^STATE\s+JOB\s+LAST RUN\s+DURATION\s+NEXT RUN\s+FAILS\s+RECENT$/);
@@ -164,7 +165,7 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     expect(jobs(quick)).to.deep.equal(jobs(full));
     for (const args of [['status', '--rotated', 'x', ...common()], [...common(), '--rotated', 'x', 'status']]) {
       const bad = await run(ENV_SYNC, args);
-      expect(bad.code, args.join(' ')).to.equal(2);
+      expect(bad.code, args.join(' ')).to.equal(64);
       expect(bad.stderr).to.equal('env-sync: --rotated: "x" must be a whole number from 0 to 30\nTry \'env-sync --help\'.\n');
     }
   });
@@ -188,7 +189,7 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     const nrpe = await run(ENV_SYNC, ['config', 'nrpe', ...common()]);
     expect(nrpe.stdout).to.contain("command[check_env_sync_push_attachments_staging]=/usr/lib/nagios/plugins/check_env_sync --job push_attachments_staging --schedule '0 0 * * *' --grace 1h");
     const bad = await run(ENV_SYNC, ['show', 'a/b', ...common()]);
-    expect(bad.code).to.equal(2);
+    expect(bad.code).to.equal(64);
     expect(bad.stderr).to.contain('invalid job name');
   });
 

@@ -94,4 +94,10 @@ describe('man pages, written from the option table', function () {
     const exit = sections('env-sync-run').get('EXIT STATUS')!;
     for (const code of codes) expect(exit, code).to.match(new RegExp(` ${code}(\\+N)? `));
   });
+
+  it("env-sync's page gives its usage error's status, 64, apart from the states", () => {
+    const exit = sections('env-sync').get('EXIT STATUS')!;
+    expect(exit).to.match(/ 64 A usage error \(EX_USAGE/);
+    expect(exit).not.to.match(/ 2 A usage error/);
+  });
 });

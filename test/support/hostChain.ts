@@ -44,8 +44,10 @@ echo "aws stand-in: call $calls"
 if [ -p "$control/aws-wait" ]; then read line < "$control/aws-wait"; fi
 if [ -e "$control/aws-fails" ]; then echo "upload failed (call $calls): An error occurred (AccessDenied)" >&2; exit 1; fi
 case "$1 $2" in
+  # An upload replaces an object of the same name whoever wrote it (two runs in one second name
+  # their dumps alike).
   "s3 cp") src=$3 dst=$4
-    case "$src" in s3://*) cp "$control/bucket/$(basename "$src")" "$dst" ;; *) mkdir -p "$control/bucket" && cp "$src" "$control/bucket/$(basename "$dst")" ;; esac ;;
+    case "$src" in s3://*) cp "$control/bucket/$(basename "$src")" "$dst" ;; *) mkdir -p "$control/bucket" && rm -f "$control/bucket/$(basename "$dst")" && cp "$src" "$control/bucket/$(basename "$dst")" ;; esac ;;
   "s3 ls") ls "$control/bucket" 2>/dev/null | sed 's/^/2026-11-24 00:00:00 1 /' ;;
   *) echo "aws stand-in: $*" >&2; exit 2 ;;
 esac

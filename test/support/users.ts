@@ -7,7 +7,7 @@ export const JOB_USER = 'env-sync-test-job';
 export const STRANGER = 'env-sync-test-stranger';
 export const CHECKER = 'env-sync-test-checker';
 
-export function ensureUser(name: string): { uid: number; gid: number; remove: () => void } {
+export function ensureUser(name: string, home?: string): { uid: number; gid: number; remove: () => void } {
   const id = () => {
     const u = spawnSync('id', ['-u', name], { encoding: 'utf8' });
     const g = spawnSync('id', ['-g', name], { encoding: 'utf8' });
@@ -15,7 +15,7 @@ export function ensureUser(name: string): { uid: number; gid: number; remove: ()
   };
   const known = id();
   if (known.ok) return { uid: known.uid, gid: known.gid, remove: () => undefined };
-  const made = spawnSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', '--user-group', name], { encoding: 'utf8' });
+  const made = spawnSync('useradd', ['--no-create-home', ...(home ? ['--home-dir', home] : []), '--shell', '/usr/sbin/nologin', '--user-group', name], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`useradd ${name} failed: ${made.stderr.trim()} (package passwd; the tests run as root)`);
   const { uid, gid } = id();
   return { uid, gid, remove: () => void spawnSync('userdel', [name]) };
