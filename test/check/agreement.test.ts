@@ -9,6 +9,7 @@ import type { Run } from '../../src/markers/types.js';
 import { frozenClock } from '../support/faketime.js';
 import { plugin, run } from '../support/proc.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
+import { DEFAULT_USER, withoutUser } from '../support/withoutUser.js';
 
 const NOW = new Date('2026-11-24T06:00:00Z');
 
@@ -39,7 +40,8 @@ describe('one job, three views, one state', function () {
         const common = ['--state-dir', stateDir, '--syslog', join(dir, 'no-syslog'), '--reboot-lock-dir', join(dir, 'no-locks')];
         const one = await run(plugin('check_env_sync'), ['--job', job, '--schedule', schedule, ...common], { env });
         const all = await run(plugin('check_env_sync_all'), ['--crontab', crontab, ...common], { env });
-        const status = await run(plugin('env-sync'), ['status', '--json', '--crontab', crontab, ...common], { env });
+        // The record is root's, as on a host without env-sync status's default --user (govuk-backup).
+        const status = await run(...withoutUser(DEFAULT_USER, plugin('env-sync'), ['status', '--json', '--crontab', crontab, ...common]), { env });
         expect(one.code, one.stdout).to.equal(state);
         expect(all.code, all.stdout).to.equal(state);
         expect((JSON.parse(status.stdout) as { jobs: Array<{ state: number }> }).jobs.map((j) => j.state)).to.deep.equal([state]);

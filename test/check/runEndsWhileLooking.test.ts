@@ -8,17 +8,10 @@ import { judge, summarise } from '../../src/check/judge.js';
 import { processStartTicks } from '../../src/common/host.js';
 import { recordRun, writeRunning, type StoreContext } from '../../src/markers/store.js';
 import type { Run } from '../../src/markers/types.js';
-import { makeTempDir, stateDirIn } from '../support/tmp.js';
+import { tempStateEach } from '../support/tmp.js';
 
 describe('a run that ends while the check looks at it', () => {
-  let dir: string;
-  let state: string;
-  let cleanup: () => void;
-  beforeEach(() => {
-    ({ dir, cleanup } = makeTempDir());
-    state = stateDirIn(dir);
-  });
-  afterEach(() => cleanup());
+  const t = tempStateEach();
 
   const now = new Date();
   const running: Run = {
@@ -26,12 +19,12 @@ describe('a run that ends while the check looks at it', () => {
     argv: ['true'], cwd: '/', cronCommand: null, cronCwd: null, start: new Date(now.getTime() - 60_000).toISOString(), end: null, durationSeconds: null, outcome: 'running', exitCode: null, signal: null, timeoutSeconds: null, message: null,
     output: { lines: 0, bytes: 0, tail: [] },
   };
-  const ctx = (): StoreContext => ({ stateDir: state, job: 'pull_x', bootId: null, holder: { runId: 'r-ending', pid: process.pid, startTicks: processStartTicks(process.pid), bootId: null, host: 'h', start: running.start } });
+  const ctx = (): StoreContext => ({ stateDir: t.state, job: 'pull_x', bootId: null, holder: { runId: 'r-ending', pid: process.pid, startTicks: processStartTicks(process.pid), bootId: null, host: 'h', start: running.start } });
   const look = (probe: () => 'dead') =>
-    gather({ job: 'pull_x', stateDir: state, syslog: join(dir, 'syslog'), rotated: 1, bootIdFile: join(dir, 'boot_id'), rebootLockDir: join(dir, 'locks'), deadline: Date.now() + 10_000, onStage: () => undefined, probe }, now);
+    gather({ job: 'pull_x', stateDir: t.state, syslog: join(t.dir, 'syslog'), rotated: 1, bootIdFile: join(t.dir, 'boot_id'), rebootLockDir: join(t.dir, 'locks'), deadline: Date.now() + 10_000, onStage: () => undefined, probe }, now);
   const verdict = async (probe: () => 'dead') => {
     const facts = await look(probe);
-    return summarise(judge(facts, { job: 'pull_x', stateDir: state, syslog: join(dir, 'syslog'), graceSeconds: 3600, missing: 2 }, now));
+    return summarise(judge(facts, { job: 'pull_x', stateDir: t.state, syslog: join(t.dir, 'syslog'), graceSeconds: 3600, missing: 2 }, now));
   };
 
   it('is judged by its recorded end, not called dead, when it ends between the read and the probe', async () => {

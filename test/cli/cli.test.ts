@@ -9,9 +9,13 @@ import { readRunningMarkers } from '../../src/markers/read.js';
 import { frozenClock } from '../support/faketime.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { fixture, plugin, repoRoot, run, sleep, syslogStamp, waitUntil } from '../support/proc.js';
+import { DEFAULT_USER, withoutUser } from '../support/withoutUser.js';
 
 const CRONTAB = fixture('crontab.govuk-backup');
 const ENV_SYNC = plugin('env-sync');
+// The fixtures' records are root's: env-sync (whose default --user is govuk-backup) runs as on a host
+// without that user, whatever this machine has.
+const envSync = (args: string[], opts: Parameters<typeof run>[2] = {}) => run(...withoutUser(DEFAULT_USER, ENV_SYNC, args), opts);
 const ALL = plugin('check_env_sync_all');
 const WRAPPER = plugin('env-sync-run');
 
@@ -118,7 +122,7 @@ describe('env-sync and check_env_sync_all on real markers', function () {
 
   it('env-sync status piped: plain text, worst first, outcome characters, no colour', async () => {
     // Wide enough for the names whole (80 columns cut them: test/cli/statusTable.test.ts).
-    const r = await run(ENV_SYNC, ['status', ...common()], { env: { ...process.env, COLUMNS: '120' } });
+    const r = await envSync(['status', ...common()], { env: { ...process.env, COLUMNS: '120' } });
     expect(r.code).to.equal(2);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).to.match(/^STATE\s+JOB\s+LAST RUN\s+DURATION\s+NEXT RUN\s+FAILS\s+RECENT$/);
@@ -129,7 +133,7 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   });
 
   it('env-sync status on a terminal: colour and block sparklines', async () => {
-    const cmd = [ENV_SYNC, 'status', ...common()].map((a) => `'${a}'`).join(' ');
+    const cmd = withoutUser(DEFAULT_USER, ENV_SYNC, ['status', ...common()]).flat().map((a) => `'${a}'`).join(' ');
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } });
     if (r.error) throw new Error('script(1) is missing: apt-get install -y bsdutils');
     expect(r.stdout).to.contain('\x1b[31mCRITICAL');
@@ -137,7 +141,7 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   });
 
   it('env-sync status --json has the documented shape', async () => {
-    const r = await run(ENV_SYNC, ['status', '--json', ...common()]);
+    const r = await envSync(['status', '--json', ...common()]);
     const doc = JSON.parse(r.stdout) as { schema: number; generated: string; jobs: Array<Record<string, unknown>> };
     expect(doc.schema).to.equal(1);
     expect(Number.isNaN(Date.parse(doc.generated))).to.equal(false);
@@ -158,13 +162,13 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     // Options after `status` take the quick path; the same options before it go through yargs. Both
     // run at the same frozen instant: a running job's "for 1s" must not depend on when each ran.
     const env = { ...process.env, ...frozenClock(new Date()) };
-    const quick = await run(ENV_SYNC, ['status', '--json', ...common()], { env });
-    const full = await run(ENV_SYNC, [...common(), 'status', '--json'], { env });
+    const quick = await envSync(['status', '--json', ...common()], { env });
+    const full = await envSync([...common(), 'status', '--json'], { env });
     const jobs = (r: { stdout: string }) => (JSON.parse(r.stdout) as { jobs: unknown[] }).jobs;
     expect(quick.code).to.equal(full.code);
     expect(jobs(quick)).to.deep.equal(jobs(full));
     for (const args of [['status', '--rotated', 'x', ...common()], [...common(), '--rotated', 'x', 'status']]) {
-      const bad = await run(ENV_SYNC, args);
+      const bad = await envSync(args);
       expect(bad.code, args.join(' ')).to.equal(64);
       expect(bad.stderr).to.equal('env-sync: --rotated: "x" must be a whole number from 0 to 30\nTry \'env-sync --help\'.\n');
     }
@@ -172,23 +176,23 @@ describe('env-sync and check_env_sync_all on real markers', function () {
 
   it('env-sync show and rerun give the evidence and the command; config gives icinga2 and nrpe lines', async () => {
     // --user root: the records here are root's, and a re-run needs the job's user.
-    const show = await run(ENV_SYNC, ['show', 'pull_content_data_admin_production_daily', '--user', 'root', ...common()]);
+    const show = await envSync(['show', 'pull_content_data_admin_production_daily', '--user', 'root', ...common()]);
     expect(show.stdout).to.match(/^ENV_SYNC CRITICAL - /);
     expect(show.stdout).to.contain('marker output tail: restore failed');
     expect(show.stdout).to.match(/Last runs \(newest first\):\n\s+\S+\s+failure\s+exit 3/);
     expect(show.stdout).to.contain(`Re-run: sudo -u root env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && /usr/bin/envdir /etc/govuk_env_sync/env.d ${WRAPPER} --job pull_content_data_admin_production_daily --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_content_data_admin_production_daily.cfg'`);
     expect(show.stdout).to.contain('(as root, from the crontab line 5; or: sudo env-sync rerun pull_content_data_admin_production_daily, which shows the command and asks)');
-    const rerun = await run(ENV_SYNC, ['rerun', 'push_attachments_staging', '--dry-run', '--user', 'root', ...common()]);
+    const rerun = await envSync(['rerun', 'push_attachments_staging', '--dry-run', '--user', 'root', ...common()]);
     expect(rerun.stdout.trim()).to.equal(`sudo -u root env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && ${WRAPPER} --job push_attachments_staging --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg'`);
-    const icinga = await run(ENV_SYNC, ['config', 'icinga2', ...common()]);
+    const icinga = await envSync(['config', 'icinga2', ...common()]);
     expect(icinga.stdout).to.contain('vars.env_sync_jobs["pull_content_data_admin_production_daily"] = { schedule = "18 0 * * *", grace = "1h" }');
     // The header sends the reader to the apply rules: each file it names is one icinga-conf/ has.
     const named = [...icinga.stdout.split('\n')[0]!.matchAll(/services[\w-]*\.conf/g)].map((m) => m[0]);
     expect(named).to.not.deep.equal([]);
     for (const f of named) expect(existsSync(join(repoRoot, 'icinga-conf', 'icinga2', f)), `${f} named by env-sync config icinga2`).to.equal(true);
-    const nrpe = await run(ENV_SYNC, ['config', 'nrpe', ...common()]);
+    const nrpe = await envSync(['config', 'nrpe', ...common()]);
     expect(nrpe.stdout).to.contain("command[check_env_sync_push_attachments_staging]=/usr/lib/nagios/plugins/check_env_sync --job push_attachments_staging --schedule '0 0 * * *' --grace 1h");
-    const bad = await run(ENV_SYNC, ['show', 'a/b', ...common()]);
+    const bad = await envSync(['show', 'a/b', ...common()]);
     expect(bad.code).to.equal(64);
     expect(bad.stderr).to.contain('invalid job name');
   });
@@ -196,7 +200,7 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   it('env-sync rerun --exec runs the job\'s crontab line under env-sync-run so the markers record it', async () => {
     const crontab = join(dir, 'crontab-rerun');
     writeFileSync(crontab, '# Puppet Name: push_attachments_staging\n0 0 * * * true sync\n');
-    const r = await run(ENV_SYNC, ['rerun', 'push_attachments_staging', '--exec', '--user', 'root', '--crontab', crontab, '--state-dir', state], { env: { ...process.env, ENV_SYNC_STATE_DIR: state } });
+    const r = await envSync(['rerun', 'push_attachments_staging', '--exec', '--user', 'root', '--crontab', crontab, '--state-dir', state], { env: { ...process.env, ENV_SYNC_STATE_DIR: state } });
     expect(r.code, r.stderr).to.equal(0);
     const s = JSON.parse(readFileSync(join(state, 'push_attachments_staging', 'state.json'), 'utf8')) as { history: unknown[] };
     expect(s.history).to.have.length(3);

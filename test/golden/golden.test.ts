@@ -13,6 +13,7 @@ import { frozenClock, requireLibfaketime } from '../support/faketime.js';
 import { makeTempDir } from '../support/tmp.js';
 import { plugin, repoRoot } from '../support/proc.js';
 import { GOLDEN_NOW, writeGoldenHost, type GoldenHost } from './fixture.js';
+import { DEFAULT_USER, withoutUser } from '../support/withoutUser.js';
 
 const OUTPUTS = join(repoRoot, 'test', 'golden', 'outputs.json');
 
@@ -118,7 +119,7 @@ export const CHANGES: Record<string, { reason: string; edit: (g: Golden) => Gold
 /** Runs one case on the golden host, with the clock frozen and the temp path written as $DIR. */
 export function runCase(c: Case, h: GoldenHost): Golden {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', ...frozenClock(GOLDEN_NOW) };
-  const r = spawnSync(plugin(c.exe), c.args(h), { env, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(...withoutUser(DEFAULT_USER, plugin(c.exe), c.args(h)), { env, encoding: 'utf8', timeout: 30_000 });
   // The temporary host and this checkout (the env-sync-run a re-run adds) are where they happen to be.
   const norm = (s: string) => s.split(h.dir).join('$DIR').split(repoRoot).join('$REPO/');
   return { stdout: norm(r.stdout ?? ''), stderr: norm(r.stderr ?? ''), exit: r.status };

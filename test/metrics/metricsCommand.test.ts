@@ -8,6 +8,7 @@ import { readJobState } from '../../src/markers/read.js';
 import { plugin, run, waitUntil } from '../support/proc.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { checkMetrics, seriesKey, seriesMap } from './prometheusTools.js';
+import { DEFAULT_USER, withoutUser } from '../support/withoutUser.js';
 
 const ENV_SYNC = plugin('env-sync');
 const SCHEDULES: Record<string, string> = { pull_ok: '18 0 * * *', push_bad: '30 1 * * *', pull_new: '5 5 * * *' };
@@ -30,12 +31,13 @@ describe('metrics: env-sync metrics', function () {
     // --max-age 1s below: pull_ok's success is then surely older than that.
     const end = Date.parse(readJobState(state, 'pull_ok', null)!.lastSuccess!.end!);
     await waitUntil('a success over 1s old', () => Date.now() > end + 1500);
+    // The runs are root's, as on a host without env-sync's default --user: metrics runs there (withoutUser).
     common = ['--state-dir', state, '--syslog', join(dir, 'syslog'), '--crontab', join(dir, 'crontab')];
   });
   after(() => cleanup?.());
 
   it("each job's state is check_env_sync's with the same threshold and schedule; a crontab job never run is --missing's warning", async () => {
-    const r = await run(ENV_SYNC, ['metrics', ...common, '--max-age', '1s']);
+    const r = await run(...withoutUser(DEFAULT_USER, ENV_SYNC, ['metrics', ...common, '--max-age', '1s']));
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr).to.equal('');
     const m = seriesMap(r.stdout);
@@ -49,12 +51,12 @@ describe('metrics: env-sync metrics', function () {
     expect(states).to.deep.equal(plugins);
     expect(states).to.deep.equal({ pull_ok: 2, push_bad: 2, pull_new: 1 });
     // Without the threshold pull_ok is OK again: the option reaches the judge.
-    const plain = seriesMap((await run(ENV_SYNC, ['metrics', ...common])).stdout);
+    const plain = seriesMap((await run(...withoutUser(DEFAULT_USER, ENV_SYNC, ['metrics', ...common]))).stdout);
     expect(plain.get(seriesKey('env_sync_verdict_state', { job_name: 'pull_ok' }))).to.equal(0);
   });
 
   it('the schedule from the crontab: the next run after the verdict, the due time before it, the grace', async () => {
-    const r = await run(ENV_SYNC, ['metrics', ...common, '--grace', '90m']);
+    const r = await run(...withoutUser(DEFAULT_USER, ENV_SYNC, ['metrics', ...common, '--grace', '90m']));
     const m = seriesMap(r.stdout);
     const generated = new Date(m.get(seriesKey('env_sync_verdict_generated_timestamp_seconds', {}))! * 1000);
     const next = await nextScheduledRun(SCHEDULES.pull_ok!, generated);
@@ -66,7 +68,7 @@ describe('metrics: env-sync metrics', function () {
   });
 
   it('what it prints passes promtool check metrics', async () => {
-    const r = await run(ENV_SYNC, ['metrics', ...common]);
+    const r = await run(...withoutUser(DEFAULT_USER, ENV_SYNC, ['metrics', ...common]));
     const lint = await checkMetrics(r.stdout);
     expect({ code: lint.code, out: lint.stdout + lint.stderr }).to.deep.equal({ code: 0, out: '' });
   });
@@ -81,14 +83,14 @@ describe('metrics: env-sync metrics', function () {
     expect(statSync(path).mode & 0o777).to.equal(0o644);
     expect(seriesMap(readFileSync(path, 'utf8')).get(seriesKey('env_sync_verdict_state', { job_name: 'push_bad' }))).to.equal(2);
     writeFileSync(path, '');
-    const fromEnv = await run(ENV_SYNC, ['metrics', ...common], { env: { ...process.env, ENV_SYNC_TEXTFILE_DIR: textDir } });
+    const fromEnv = await run(...withoutUser(DEFAULT_USER, ENV_SYNC, ['metrics', ...common]), { env: { ...process.env, ENV_SYNC_TEXTFILE_DIR: textDir } });
     expect(fromEnv.code).to.equal(0);
     expect(readFileSync(path, 'utf8')).to.contain('env_sync_verdict_state{job_name="push_bad"} 2');
   });
 
   it('a directory it cannot write into: exit 2, naming the directory and the fix', async () => {
     const missing = join(dir, 'nope');
-    const r = await run(ENV_SYNC, ['metrics', ...common, '--textfile-dir', missing]);
+    const r = await run(...withoutUser(DEFAULT_USER, ENV_SYNC, ['metrics', ...common, '--textfile-dir', missing]));
     expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).to.deep.equal({
       code: 2,
       stdout: '',

@@ -14,6 +14,7 @@ import { freePort } from '../support/icinga2.js';
 import { plugin, run, waitUntil } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
 import { checkMetrics, parseExposition, seriesKey, seriesMap, startNodeExporter, type RunningNodeExporter } from './prometheusTools.js';
+import { DEFAULT_USER, withoutUser } from '../support/withoutUser.js';
 
 const WRAPPER = plugin('env-sync-run');
 const JOBS = ['pull_ok', 'push_bad', 'copy_data', 'pull_long'];
@@ -57,7 +58,8 @@ describe('metrics: a real node_exporter serves the files', function () {
     // A second start while it runs is refused and recorded as skipped (--overlap skip).
     expect((await wrap(['--job', 'pull_long', '--', 'sleep', '300'])).code).to.equal(75);
 
-    const metrics = await run('sh', ['-c', 'umask 077; exec "$@"', 'sh', plugin('env-sync'), 'metrics', '--state-dir', state, '--syslog', syslog, '--crontab', crontab, '--textfile-dir', textDir]);
+    // The runs are root's, as on a host without env-sync's default --user.
+    const metrics = await run(...withoutUser(DEFAULT_USER, 'sh', ['-c', 'umask 077; exec "$@"', 'sh', plugin('env-sync'), 'metrics', '--state-dir', state, '--syslog', syslog, '--crontab', crontab, '--textfile-dir', textDir]));
     expect({ code: metrics.code, stdout: metrics.stdout, stderr: metrics.stderr }).to.deep.equal({ code: 0, stdout: '', stderr: '' });
 
     expect(readdirSync(textDir).sort()).to.deep.equal([...JOBS.map(runFactsTextfile), VERDICT_TEXTFILE].sort());

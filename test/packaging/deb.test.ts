@@ -235,9 +235,11 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     // that does not exist is UNKNOWN. Made here, after the install (whose owner rule it would change),
     // when this machine lacks it, and removed again.
     removeJobUser = ensureUser('govuk-backup').remove;
-    // Three jobs as cron would run them, wrapped by the installed env-sync-run on cron's PATH.
+    // The directory handed over as postinst does when the user exists (the README's one line), then
+    // three jobs as cron would run them, as that user, wrapped by the installed env-sync-run on cron's PATH.
+    expect(sh('install', ['-d', '-o', 'govuk-backup', '-g', 'govuk-backup', '-m', '0755', '/var/lib/env-sync']).status).to.equal(0);
     const job = (name: string, ...cmd: string[]) => {
-      const r = sh('env-sync-run', ['--no-syslog', '--job', name, '--', ...cmd], { PATH: CRON_PATH });
+      const r = sh('setpriv', ['--reuid=govuk-backup', '--regid=govuk-backup', '--clear-groups', 'env-sync-run', '--no-syslog', '--job', name, '--', ...cmd], { PATH: CRON_PATH });
       return r.status;
     };
     expect(job('copy_data_to_staging', 'true')).to.equal(0);

@@ -39,7 +39,9 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
     }
     const madeJob = ensureUser(JOB_USER);
     job = madeJob;
-    made.push(madeJob.remove, () => spawnSync('crontab', ['-u', JOB_USER, '-r']));
+    // The user's own crontab, if it had one, is put back afterwards.
+    const ownCrontab = spawnSync('crontab', ['-u', JOB_USER, '-l'], { encoding: 'utf8' });
+    made.push(madeJob.remove, () => (ownCrontab.status === 0 ? spawnSync('crontab', ['-u', JOB_USER, '-'], { input: ownCrontab.stdout }) : spawnSync('crontab', ['-u', JOB_USER, '-r'])));
     for (const u of [CHECKER, STRANGER]) made.push(ensureUser(u).remove);
     tmp = makeTempDir('env-sync-chain-');
     rs = await startRsyslog({ format: 'rfc3339' });
@@ -49,7 +51,10 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
     mkdirSync(join(home, 'bin'), { recursive: true });
     writeFileSync(join(home, 'bin', 'home-sync.sh'), `#!/bin/sh\n[ "$PGHOST" = db1 ] || { echo "PGHOST is '$PGHOST', not db1" >&2; exit 4; }\n[ -e ${host.control}/home-fails ] && { echo "home sync failed" >&2; exit 5; }\necho "synced from $PGHOST in $(pwd)"\n`, { mode: 0o755 });
     chownSync(home, job.uid, job.gid);
+    // A user that was here before the test gets its own home back.
+    const before = spawnSync('getent', ['passwd', JOB_USER], { encoding: 'utf8' }).stdout.split(':')[5];
     expect(spawnSync('usermod', ['-d', home, JOB_USER]).status, 'usermod -d').to.equal(0);
+    if (!madeJob.made && before) made.push(() => spawnSync('usermod', ['-d', before, JOB_USER]));
     envd = envDir(tmp.dir);
     state2 = join(tmp.dir, 'state2');
     mkdirSync(state2, { mode: 0o755 });

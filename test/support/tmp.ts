@@ -19,3 +19,17 @@ export function stateDirIn(parent: string): string {
   chmodSync(state, 0o755);
   return state;
 }
+
+/**
+ * A fresh temp directory with a state directory in it for each test of the describe it is called
+ * in, removed after each: `const t = tempStateEach();` then `t.dir`, `t.state`.
+ */
+export function tempStateEach(): { readonly dir: string; readonly state: string } {
+  const current = { dir: '', state: '', cleanup: () => undefined as void };
+  beforeEach(() => {
+    const made = makeTempDir();
+    Object.assign(current, { dir: made.dir, state: stateDirIn(made.dir), cleanup: made.cleanup });
+  });
+  afterEach(() => current.cleanup());
+  return current;
+}
