@@ -12,11 +12,10 @@ import { envDir, filesPushCfg, makeHostChain, unreachableTempCfg, type HostChain
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
 import { makeTempDir } from '../support/tmp.js';
 import { CHECKER, ensureUser } from '../support/users.js';
+import { shq as q } from '../support/proc.js';
 
 // The job's user, made by this test with its home in the test's directory.
 const JOB_USER = 'env-sync-test-host';
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 describe('verdicts on a real host: the real script under the real cron chain, rsyslog and logrotate', function () {
   this.timeout(300_000);

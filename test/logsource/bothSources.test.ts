@@ -13,7 +13,7 @@ import type { ScanOptions } from '../../src/syslog/types.js';
 import { envDir, filesPushCfg, makeHostChain, type HostChain } from '../support/hostChain.js';
 import { currentBootId, writeJournalFile } from '../support/journald.js';
 import { LOGS, type TestLog } from '../support/logSources.js';
-import { fixture, plugin, run } from '../support/proc.js';
+import { fixture, plugin, run, shq as q } from '../support/proc.js';
 import { liveScript } from '../support/scriptProcess.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { ensureUser, JOB_USER } from '../support/users.js';
@@ -23,8 +23,6 @@ const ALL = plugin('check_env_sync_all');
 const ENV_SYNC = plugin('env-sync');
 const WRAPPER = plugin('env-sync-run');
 const SAMPLE = fixture('sample_govuk_env_sync.sh');
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 for (const [kind, make] of LOGS) {
   describe(`verdicts from log lines, read from ${kind === 'syslog' ? 'a syslog file' : 'the journal'}`, function () {
     this.timeout(180_000);

@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { chooseLog } from '../../src/logsource/choose.js';
 import { convert, OptionError } from '../../src/common/options.js';
 import { exec, startJournald, type Journald } from '../support/journald.js';
-import { plugin } from '../support/proc.js';
+import { plugin, shq as q } from '../support/proc.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 
 const CHECK = plugin('check_env_sync');
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const ARGV = '/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_u.cfg';
 
 describe('choosing the log: --log auto|syslog|journal', function () {

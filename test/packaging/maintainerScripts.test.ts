@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../support/proc.js';
+import { repoRoot, shq as q } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const POSTINST = join(repoRoot, 'packaging', 'deb', 'postinst');
@@ -48,7 +48,6 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
    * `inspect` are shell; `scripts` are argument lists for postinst/postrm.
    */
   function inNamespace(o: { govukBackup: boolean; defaults?: string; setup?: string; scripts: Array<['postinst' | 'postrm', string]>; inspect?: string }): Outcome {
-    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     const passwd = join(tmp.dir, o.govukBackup ? 'passwd-with' : 'passwd-without');
     const defaultsFile = join(tmp.dir, 'defaults');
     if (o.defaults !== undefined) writeFileSync(defaultsFile, o.defaults);

@@ -14,12 +14,11 @@ import { envDir, filesPushCfg, makeHostChain, PLUGINS, type HostChain } from '..
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
 import { makeTempDir } from '../support/tmp.js';
 import { CHECKER, ensureUser, STRANGER } from '../support/users.js';
+import { shq as q } from '../support/proc.js';
 
 // The job's user is named as on the real hosts, so that env-sync's default --user is right for it
 // (made by the test where it does not exist, and removed again).
 const JOB_USER = 'govuk-backup';
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 describe('the Re-run line works when pasted, for every kind of job (the real chain)', function () {
   this.timeout(300_000);

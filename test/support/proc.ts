@@ -15,6 +15,9 @@ export interface Result {
   stderr: string;
 }
 
+/** One word for sh, in single quotes whatever it holds. */
+export const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
 /** Runs a command to its end and collects its output (bounded to 32 MiB each). */
 export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: string } = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
