@@ -29,6 +29,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const plugin = (name: string) => join(root, 'plugins', name);
 const SIZES = (process.env.BENCH_SIZES ?? '1M,100M,1G').split(',').map((s) => s.trim());
 const JOB = 'pull_bench_production_daily';
+const NOTES_HEADING = '## Notes';
 
 // Plugins answer --help with exit 3 (the Monitoring Plugins' way), so look for the usage text.
 function have(exe: string): boolean {
@@ -498,7 +499,17 @@ async function main() {
     ...rows.map((r) => `| ${r.case} | ${r.size} | ${Number.isFinite(r.subject) ? `${r.subject.toFixed(3)} s` : '-'} | ${r.baselineName} | ${Number.isFinite(r.baseline) ? `${r.baseline.toFixed(3)} s` : '-'} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '-'} | ${r.target} | ${r.peakMiB === null ? '-' : `${r.peakMiB.toFixed(1)} MiB`} | ${r.met === null ? '-' : r.met ? 'yes' : 'NO'}${r.note ? ` (${r.note})` : ''} |`),
   ].join('\n');
   const doc = `# Benchmarks\n\nProduced by \`npm run bench\` (BENCH_SIZES=${SIZES.join(',')}, ${RUNS} runs a case and ${STARTUP_RUNS} for the start-up cases, medians; peak RSS is the largest of the runs, from GNU time).\nRatios compare against baselines measured in the same run, alternating with the subject run by run, because the machines are shared and noisy.\nEvery command runs without NODE_EXTRA_CA_CERTS and NODE_OPTIONS, as under NRPE, Icinga or cron: that variable alone (set on the build machines) adds 38 ms to each node start and would flatter every ratio against \`node -e 0\`.\nRows marked information are floors: what Node itself costs for the same job, with none of our code.\nFor the throughput row the ratio is the wrapper's throughput over Node's own pass-through of the same output (higher is better); the wrapper's start-up is measured against Node alone starting the same command (the floor of any wrapper written in Node), and with --textfile-dir against the same wrapper without it (what writing the job's node_exporter textfile at the start and the end of a run adds).\n\nMachine: ${machine()}\n\n${table}\n\n## What each import costs a start\n\nEach row is a bare \`node -e\` that loads one thing, alternating with \`node -e 0\` (${STARTUP_RUNS} rounds, medians).\n\n${imports.join('\n')}\n`;
-  writeFileSync(join(root, 'docs', 'benchmarks.md'), doc);
+  // The notes written by hand below the tables (what a row's numbers mean, runs made alone) stay.
+  const docPath = join(root, 'docs', 'benchmarks.md');
+  let notes = '';
+  try {
+    const old = readFileSync(docPath, 'utf8');
+    const at = old.indexOf(NOTES_HEADING);
+    if (at >= 0) notes = `\n${old.slice(at)}`;
+  } catch {
+    notes = '';
+  }
+  writeFileSync(docPath, doc + notes);
   console.log(`\nwrote docs/benchmarks.md`);
 }
 

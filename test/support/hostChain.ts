@@ -92,6 +92,9 @@ export function makeHostChain(root: string, o: { jobUser: { uid: number; gid: nu
   chownSync(join(varLog, 'govuk_env_sync'), o.jobUser.uid, o.jobUser.gid);
   chmodSync(lockDir, 0o777); // with_reboot_lock runs as the job's user and touches its file here
   // The real scripts, in the places task.pp puts them (a copy: ../shared is read-only, and not executable).
+  for (const f of ['govuk_env_sync.sh', 'with_reboot_lock.erb']) {
+    if (!existsSync(join(GOVUK_PUPPET, f))) throw new Error(`${join(GOVUK_PUPPET, f)} is missing: the real scripts from alphagov/govuk-puppet (see ../shared/govuk-puppet/SOURCE) are looked for beside the checkout; set GOVUK_PUPPET_DIR to where they are`);
+  }
   copyFileSync(join(GOVUK_PUPPET, 'govuk_env_sync.sh'), join(localBin, 'govuk_env_sync.sh'));
   chmodSync(join(localBin, 'govuk_env_sync.sh'), 0o755);
   writeFileSync(join(localBin, 'with_reboot_lock'), readFileSync(join(GOVUK_PUPPET, 'with_reboot_lock.erb'), 'utf8').replace('<%= @lock_dir %>', lockDir), { mode: 0o755 });
