@@ -6,8 +6,8 @@ import { readJobState, readRunningMarkers } from '../markers/read.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { MarkerError } from '../markers/errors.js';
 import { runningPath } from '../markers/paths.js';
-import { jobDirNotWritable, missingStateDir } from '../markers/stateDir.js';
-import { readInventory } from '../cron/inventory.js';
+import { jobDirNotWritable } from '../markers/stateDir.js';
+import { hostReads, type HostReads } from './hostReads.js';
 import type { CronJob } from '../cron/crontab.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../syslog/jobQueries.js';
 import { jobLineRule, SCRIPT_TAG } from '../syslog/jobLines.js';
@@ -42,6 +42,8 @@ export interface GatherOptions extends LogOptions {
   skipEvidence?: boolean;
   /** One scan of syslog for every job of a host-wide view, asked for this job's last script run. */
   scriptRuns?: ScriptRunsLookup | undefined;
+  /** The host-wide view's reads shared by its jobs (hostReads.ts); a single check makes its own. */
+  host?: HostReads | undefined;
   /** Whether a run's processes live: the real probe unless a test slows or steers it. */
   probe?: (p: RunProcesses, currentBootId: string | null) => RunLiveness;
 }
@@ -69,14 +71,15 @@ function statOnce(path: string): { mtimeMs: number } | null {
 
 export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   o.onStage(`reading markers in ${o.stateDir}`);
-  const trust = jobTrust(o.stateDir, o.job, o.trust);
+  const host = o.host ?? hostReads();
+  const trust = jobTrust(o.stateDir, o.job, o.trust, host.dirStat);
   if (!bootIds.has(o.bootIdFile)) bootIds.set(o.bootIdFile, readBootId(o.bootIdFile));
   const bootId = bootIds.get(o.bootIdFile)!;
   const probe = o.probe ?? runLiveness;
   // Running markers before the state: a run ending in between is then seen in the state (it records
   // its end before removing its running marker), never missed by both reads.
   const runningMarkers = readRunningMarkers(o.stateDir, o.job, trust);
-  let jobState = readJobState(o.stateDir, o.job, trust);
+  let jobState = readJobState(o.stateDir, o.job, trust, true);
   let running = runningMarkers.map((marker) => ({
     marker,
     liveness: probe({ pid: marker.wrapperPid, startTicks: marker.wrapperStartTicks, bootId: marker.bootId, childPid: marker.childPid, childStartTicks: marker.childStartTicks }, bootId),
@@ -93,7 +96,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   let inventory: CheckFacts['inventory'] = null;
   let inventoryProblem: string | null = null;
   try {
-    inventory = readInventory(o.stateDir, trust)?.jobs.find((j) => j.job === o.job) ?? null;
+    inventory = host.inventory(o.stateDir, trust)?.jobs.find((j) => j.job === o.job) ?? null;
   } catch (err) {
     if (!(err instanceof MarkerError)) throw err;
     inventoryProblem = err.message;
@@ -107,7 +110,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   let rebootLock: CheckFacts['rebootLock'] = null;
   for (const [name, shared] of [[`${REBOOT_LOCK_PREFIX}env-sync_${o.job}`, false], ['reboot_lock', true], ['govuk_env_sync', true]] as const) {
     const lockPath = join(o.rebootLockDir, name);
-    const st = shared ? statOnce(lockPath) : statOrNull(lockPath);
+    const st = shared ? statOnce(lockPath) : host.mayHoldLock(o.rebootLockDir, name) ? statOrNull(lockPath) : null;
     if (st) {
       // The job's own file is in use only while a with_reboot_lock names it: a file left behind by a
       // killed one must not pass for a run in progress. The shared file names no job to look for.
@@ -171,7 +174,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     o.onStage('computing the schedule');
     previousScheduled = await previousScheduledRun(o.schedule, now);
   }
-  const stateDirProblem = missingStateDir(o.stateDir, trust.user?.name);
+  const stateDirProblem = host.missingStateDir(o.stateDir, trust.user?.name);
   const log = { source, label, verifiedSenders: verifiedSenders(source), ignored: [...senders.ignored].map(([uid, lines]) => ({ uid, lines })), trustedUids: senders.uids };
   return { jobState, running, rebootLock, evidence, syslogOnly, syslogProblems, previousScheduled, trust, cron: o.cron ?? null, inventory, inventoryProblem, stateDirProblem, unwrapped, staleMarkers, log };
 }

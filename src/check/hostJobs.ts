@@ -14,6 +14,7 @@ import { jobVerdict, unreadableJob, type JobVerdict } from './aggregate.js';
 import { gather } from './gather.js';
 import { judge } from './judge.js';
 import type { CheckPolicy } from './types.js';
+import { hostReads } from './hostReads.js';
 import { chooseLogOnce, type LogOptions } from '../logsource/choose.js';
 import { senderFilter } from '../logsource/senders.js';
 
@@ -112,11 +113,12 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
   // directory of its own) and root's count.
   const senders = senderFilter(jobTrust(o.stateDir, null, { ...o.trust, crontabOwner }));
   const scriptRuns = scriptRunsLookup({ syslog: o.syslog, rotated, now, deadline: o.deadline, source: chooseLogOnce(o), senders }, names.map((job) => ({ job })), auto);
+  const host = hostReads(true);
   const jobs: JobVerdict[] = [];
   for (const job of names) {
     const c = byJob.get(job) ?? null;
     try {
-      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner }, onStage: () => undefined, scriptRuns }, now);
+      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner }, onStage: () => undefined, scriptRuns, host }, now);
       jobs.push(jobVerdict(job, facts, judge(facts, { ...o, job, schedule: c?.schedule }, now), c));
     } catch (err) {
       jobs.push(unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c));

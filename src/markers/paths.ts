@@ -1,21 +1,31 @@
 import { join } from 'node:path';
 import { validateName } from '../common/jobName.js';
 
+// A host-wide view asks for each job's paths several times: the name is checked and the path made once.
+const jobDirs = new Map<string, string>();
+
 // One directory per job keeps every derived file name unambiguous (job names may contain dots).
 export function jobDir(stateDir: string, job: string): string {
-  return join(stateDir, validateName(job));
+  const key = `${stateDir}\0${job}`;
+  let dir = jobDirs.get(key);
+  if (dir === undefined) {
+    dir = join(stateDir, validateName(job));
+    jobDirs.set(key, dir);
+  }
+  return dir;
 }
+// jobDir's path is normalised and ends in the job's name: a file name is added with a slash.
 export function statePath(stateDir: string, job: string): string {
-  return join(jobDir(stateDir, job), 'state.json');
+  return `${jobDir(stateDir, job)}/state.json`;
 }
 export function stateLockPath(stateDir: string, job: string): string {
-  return join(jobDir(stateDir, job), 'state.lock');
+  return `${jobDir(stateDir, job)}/state.lock`;
 }
 /** The overlap lock: one per job, or one per part of a job run in parts. */
 export function runLockPath(stateDir: string, job: string, part: string | null): string {
-  return join(jobDir(stateDir, job), part ? `run+${validateName(part, 'part')}.lock` : 'run.lock');
+  return `${jobDir(stateDir, job)}/${part ? `run+${validateName(part, 'part')}.lock` : 'run.lock'}`;
 }
 export const RUNNING_PREFIX = 'running-';
 export function runningPath(stateDir: string, job: string, runId: string): string {
-  return join(jobDir(stateDir, job), `${RUNNING_PREFIX}${runId}.json`);
+  return `${jobDir(stateDir, job)}/${RUNNING_PREFIX}${runId}.json`;
 }

@@ -116,11 +116,14 @@ function checkRun(path: string, where: string, v: unknown, allowRunning: boolean
 // Fields older markers may lack (schema 1 grew them); absent means null.
 const NULL_WHEN_ABSENT = ['childPid', 'childStartTicks', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks', 'signal', 'bootId', 'message', 'cronCommand', 'cronCwd'] as const;
 
-/** The job's finished-run state, or null when the job has never finished a run here. */
-/** The job's state.json; `trust` null only for the wrapper reading its own files. */
-export function readJobState(stateDir: string, job: string, trust: JobTrust | null): JobState | null {
+/**
+ * The job's finished-run state (state.json), or null when the job has never finished a run here.
+ * `trust` null only for the wrapper reading its own files; `dirsChecked` when the caller has just
+ * checked the directories (readRunningMarkers does): a host-wide view saves a stat a job.
+ */
+export function readJobState(stateDir: string, job: string, trust: JobTrust | null, dirsChecked = false): JobState | null {
   const path = statePath(stateDir, job);
-  if (trust) assertTrustedDirs(stateDir, job, trust);
+  if (trust && !dirsChecked) assertTrustedDirs(stateDir, job, trust);
   const text = readMarkerText(path, trust);
   if (text === null) return null;
   const obj = parseJson(path, text);

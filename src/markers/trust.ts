@@ -33,7 +33,12 @@ export function hintsFor(user: string | undefined): TrustHints {
 }
 
 /** The job's user for one job, or (job null) for the state directory as a whole. */
-export function jobTrust(stateDir: string, job: string | null, hints: TrustHints = {}): JobTrust {
+export type DirStat = (path: string, follow: boolean) => Stats | undefined;
+
+const statDir: DirStat = (path, follow) => (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false });
+
+/** `dirStat`: how the directories are looked at (a host-wide view looks at the state directory once). */
+export function jobTrust(stateDir: string, job: string | null, hints: TrustHints = {}, dirStat: DirStat = statDir): JobTrust {
   if (hints.user !== undefined) {
     const u = userByName(hints.user);
     if (!u) throw new UnknownUserError(`--user: no user ${JSON.stringify(hints.user)} on this host; name the user the job runs as (e.g. govuk-backup)`);
@@ -45,7 +50,7 @@ export function jobTrust(stateDir: string, job: string | null, hints: TrustHints
   for (const [dir, follow] of dirs) {
     let st: Stats | undefined;
     try {
-      st = (follow ? statSync : lstatSync)(dir, { throwIfNoEntry: false });
+      st = dirStat(dir, follow);
     } catch {
       st = undefined;
     }

@@ -1,0 +1,70 @@
+// A host-wide view reads the state directory's inventory, its existence and the reboot-lock listing
+// once for all its jobs; a single check looks at its own lock file. What each read answers is the
+// same as reading again would, within the view.
+import { expect } from 'chai';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostReads } from '../../src/check/hostReads.js';
+import { inventoryOf, writeInventory } from '../../src/cron/inventory.js';
+import { jobTrust } from '../../src/markers/trust.js';
+import { tempStateEach } from '../support/tmp.js';
+
+describe('hostReads: what a host-wide view reads once for all its jobs', () => {
+  const t = tempStateEach();
+  const crontab = '18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg\n';
+
+  it('the inventory is read once: a second job of the view gets the first answer, a new view reads again', () => {
+    const trust = jobTrust(t.state, null, { user: 'root' });
+    writeInventory(t.state, inventoryOf(crontab, 'root', '--crontab FILE', new Date()));
+    const view = hostReads(true);
+    expect(view.inventory(t.state, trust)?.jobs.map((j) => j.job)).to.deep.equal(['pull_x']);
+    rmSync(join(t.state, 'inventory.json'));
+    expect(view.inventory(t.state, trust)?.jobs.map((j) => j.job)).to.deep.equal(['pull_x']);
+    expect(hostReads(true).inventory(t.state, trust)).to.equal(null);
+  });
+
+  it('a corrupt inventory is the same MarkerError for every job of the view', () => {
+    const trust = jobTrust(t.state, null, { user: 'root' });
+    writeFileSync(join(t.state, 'inventory.json'), '{"schema":');
+    const view = hostReads(true);
+    const first = (() => {
+      try {
+        view.inventory(t.state, trust);
+      } catch (err) {
+        return err as Error;
+      }
+      return null;
+    })();
+    expect(first?.message).to.match(/is not a job inventory/);
+    expect(() => view.inventory(t.state, trust)).to.throw(first!.message);
+  });
+
+  it('the state directory missing is said the same for every job, from one look', () => {
+    const view = hostReads(true);
+    const gone = join(t.dir, 'gone');
+    expect(view.missingStateDir(gone, 'govuk-backup')).to.match(/^state directory .*gone does not exist; create it: install -d -o govuk-backup/);
+    mkdirSync(gone);
+    expect(view.missingStateDir(gone, 'govuk-backup')).to.match(/does not exist/);
+    expect(hostReads(true).missingStateDir(gone, 'govuk-backup')).to.equal(null);
+  });
+
+  it('lock files: a view lists the directory once and stats only names in it; a single check always looks', () => {
+    const locks = join(t.dir, 'locks');
+    mkdirSync(locks);
+    writeFileSync(join(locks, 'reboot_lock-env-sync_pull_x'), '');
+    const view = hostReads(true);
+    expect(view.mayHoldLock(locks, 'reboot_lock-env-sync_pull_x')).to.equal(true);
+    expect(view.mayHoldLock(locks, 'reboot_lock-env-sync_pull_y')).to.equal(false);
+    expect(hostReads(false).mayHoldLock(locks, 'reboot_lock-env-sync_pull_y')).to.equal(true);
+    // A directory that cannot be listed leaves each job to its own stat.
+    expect(hostReads(true).mayHoldLock(join(t.dir, 'no-such-dir'), 'reboot_lock-env-sync_pull_x')).to.equal(true);
+  });
+
+  it('the state directory is looked at once for its owner; a job directory each time', () => {
+    const view = hostReads(true);
+    expect(view.dirStat(t.state, true)?.isDirectory()).to.equal(true);
+    rmSync(t.state, { recursive: true });
+    expect(view.dirStat(t.state, true)?.isDirectory()).to.equal(true);
+    expect(view.dirStat(t.state, false)).to.equal(undefined);
+  });
+});
