@@ -4,6 +4,12 @@ import { parseLine } from './parseLine.js';
 import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogEntry, type SyslogProblem, type Visitor } from './types.js';
 
 const DEFAULT_CHUNK = 256 * 1024;
+// The lines of a gzipped file kept for the backward visit: the newest, when more match.
+const GZIP_KEPT = 20_000;
+// Bytes a read of a gzipped file, and a piece of its inflated text: zlib's own 16 KiB. Each piece is
+// a new Buffer that V8 frees late; 64 KiB pieces read 1 GiB 30% faster but peaked at 96 MiB (80 is
+// the bound), and 16 KiB reads as fast as zgrep -F.
+const GZIP_CHUNK = 16 * 1024;
 const CARRY_ROOM = 64 * 1024;
 
 /** The live file and its rotated siblings, newest first: FILE, FILE.1, FILE.2.gz … */
@@ -164,18 +170,43 @@ function emitText(text: string, path: string, opts: ScanOptions, visit: Visitor)
 
 /**
  * A gzipped rotation cannot be read backwards: inflate it forwards, keep only the lines the prefilter
- * accepts (bounded), then visit those newest first.
+ * accepts (bounded), then visit those newest first. With needles, only the lines holding one are
+ * decoded, as in the plain files: a day of a busy host's log is millions of lines, and a string for
+ * each made the garbage (and the peak) of the whole read.
  */
 async function scanGzip(fd: number, path: string, opts: ScanOptions, visit: Visitor): Promise<void> {
   const { createReadStream } = await import('node:fs');
   const { createGunzip } = await import('node:zlib');
+  const needles = opts.needles?.filter((n) => n !== '').map((n) => Buffer.from(n));
   const kept: SyslogEntry[] = [];
-  let carry = '';
+  const keep = (line: string) => {
+    if (opts.prefilter && !opts.prefilter(line)) return;
+    const e = parseLine(line, path, opts.now);
+    if (e) kept.push(e);
+    // Trimmed in batches: a shift a line would move the whole list a line.
+    if (kept.length >= 2 * GZIP_KEPT) kept.splice(0, kept.length - GZIP_KEPT);
+  };
+  // The lines of `block` (whole lines, each ending in a newline) that are wanted, in order.
+  const lines = (block: Buffer) => {
+    if (!needles?.length) {
+      for (const l of block.toString('utf8').split('\n')) if (l !== '') keep(l);
+      return;
+    }
+    const starts = new Set<number>();
+    for (const needle of needles) {
+      for (let i = block.indexOf(needle); i !== -1; i = block.indexOf(needle, i + needle.length)) starts.add(block.lastIndexOf(0x0a, i) + 1);
+    }
+    for (const start of [...starts].sort((a, b) => a - b)) keep(block.toString('utf8', start, block.indexOf(0x0a, start)));
+  };
+  // The start of a line cut by the chunk's end waits in `work`, which is reused: a Buffer a chunk
+  // (or two) is garbage outside V8's heap, which it collects late, and the peak grew by it.
+  let work = Buffer.allocUnsafe(GZIP_CHUNK * 2);
+  let carryLen = 0;
   await new Promise<void>((resolve, reject) => {
     // The descriptor opened (and checked) by the caller: a rename by logrotate after that cannot
     // make this read fail, and the caller closes it.
-    const raw = createReadStream(path, { fd, autoClose: false });
-    const stream = raw.pipe(createGunzip());
+    const raw = createReadStream(path, { fd, autoClose: false, highWaterMark: GZIP_CHUNK });
+    const stream = raw.pipe(createGunzip({ chunkSize: GZIP_CHUNK }));
     raw.on('error', (err) => stream.destroy(err));
     stream.on('data', (d: Buffer) => {
       if (opts.deadline !== undefined && Date.now() > opts.deadline) {
@@ -183,20 +214,32 @@ async function scanGzip(fd: number, path: string, opts: ScanOptions, visit: Visi
         reject(new StageTimeoutError(`reading ${path}`));
         return;
       }
-      const text = carry + d.toString('utf8');
-      const lines = text.split('\n');
-      carry = lines.pop() ?? '';
-      for (const l of lines) {
-        if (opts.prefilter && !opts.prefilter(l)) continue;
-        const e = parseLine(l, path, opts.now);
-        if (e) kept.push(e);
-        if (kept.length > 20_000) kept.shift();
+      let block = d;
+      if (carryLen) {
+        if (carryLen + d.length > work.length) {
+          const bigger = Buffer.allocUnsafe(carryLen + d.length);
+          work.copy(bigger, 0, 0, carryLen);
+          work = bigger;
+        }
+        d.copy(work, carryLen);
+        block = work.subarray(0, carryLen + d.length);
+      }
+      const lastNl = block.lastIndexOf(0x0a);
+      if (lastNl !== -1) lines(block.subarray(0, lastNl + 1));
+      const rest = block.length - lastNl - 1;
+      // A line longer than any syslog line is dropped rather than carried for ever.
+      if (rest > MONSTROUS_LINE) carryLen = 0;
+      else {
+        if (rest > work.length) work = Buffer.allocUnsafe(rest * 2);
+        block.copy(work, 0, lastNl + 1);
+        carryLen = rest;
       }
     });
     stream.on('end', () => resolve());
     stream.on('error', reject);
   });
-  for (let i = kept.length - 1; i >= 0; i--) if (visit(kept[i]!)) throw new Stop();
+  if (carryLen) lines(Buffer.concat([work.subarray(0, carryLen), Buffer.from('\n')]));
+  for (let i = kept.length - 1; i >= Math.max(0, kept.length - GZIP_KEPT); i--) if (visit(kept[i]!)) throw new Stop();
 }
 
 /** Newest first over FILE, FILE.1, FILE.2.gz …; the visitor returns true to stop. */

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { parseLine, inferYear } from '../../src/syslog/parseLine.js';
 import { scanBackwards } from '../../src/syslog/scan.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../../src/syslog/jobQueries.js';
@@ -87,6 +88,25 @@ describe('reading syslog backwards', function () {
     expect(seen).to.deep.equal(Array.from({ length: 50 }, (_, i) => String(49 - i)));
     expect(r.filesRead).to.deep.equal([f]); // syslog.1 missing: no problem
     expect(r.problems).to.deep.equal([]);
+  });
+
+  it('a gzipped rotation: every line newest first, or with needles only the lines holding one, its last line kept without a newline', async () => {
+    const f = join(dir, 'syslog');
+    writeFileSync(f, '');
+    // Lines cut across gunzip's output chunks (16 KiB): 400 lines of some 350 bytes.
+    const text = lines(400, new Date(NOW.getTime() - 86400_000), 'a', 300).replace(/line (\d*7) /g, 'line $1 wanted.cfg ');
+    writeFileSync(`${f}.2.gz`, gzipSync(text.slice(0, -1)));
+    const scan = async (needles?: string[]) => {
+      const seen: number[] = [];
+      await scanBackwards({ syslog: f, rotated: 2, now: NOW, ...(needles ? { needles } : {}) }, (e) => {
+        seen.push(Number(e.message.split(' ')[1]));
+        return false;
+      });
+      return seen;
+    };
+    expect(await scan()).to.deep.equal(Array.from({ length: 400 }, (_, i) => 399 - i));
+    expect(await scan(['wanted.cfg'])).to.deep.equal(Array.from({ length: 400 }, (_, i) => 399 - i).filter((i) => i % 10 === 7));
+    expect(await scan(['nowhere'])).to.deep.equal([]);
   });
 
   it('stops once the window is covered and never opens syslog.1', async () => {
