@@ -78,7 +78,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   const probe = o.probe ?? runLiveness;
   // Running markers before the state: a run ending in between is then seen in the state (it records
   // its end before removing its running marker), never missed by both reads.
-  const runningMarkers = readRunningMarkers(o.stateDir, o.job, trust);
+  const runningMarkers = readRunningMarkers(o.stateDir, o.job, trust, host.dirStat);
   let jobState = readJobState(o.stateDir, o.job, trust, true);
   let running = runningMarkers.map((marker) => ({
     marker,

@@ -1,5 +1,6 @@
 // What every job of a host-wide view reads alike: the state directory (its owner, whether it exists,
-// its job inventory) and the reboot-lock directory's names. Read once for the view rather than once
+// its job inventory) and the reboot-lock directory's names; and a job's directory, looked at once for
+// whose it is and whether it can be trusted. Read once for the view rather than once
 // a job: 500 jobs made 500 failed opens of a missing inventory.json, each a thrown ENOENT, 1,000
 // stats of the same directory and 500 stats of lock files that are not there. A single check makes
 // its own, used once, and stats its one lock file rather than list the directory.
@@ -13,7 +14,7 @@ export interface HostReads {
   /** readInventory's answer for this trust (the owner rules differ with the job's user). */
   inventory(stateDir: string, trust: JobTrust): Inventory | null;
   missingStateDir(stateDir: string, user: string | undefined): string | null;
-  /** For jobTrust: a directory followed (the state directory) is looked at once, a job's each time. */
+  /** For the trust rules: each directory is looked at once in a view (the state directory, each job's). */
   dirStat: DirStat;
   /** Whether a lock file may be in `dir`: false only when a listing of it, made once, lacks `name`. */
   mayHoldLock(dir: string, name: string): boolean;
@@ -23,12 +24,13 @@ export function hostReads(manyJobs = false): HostReads {
   const inventories = new Map<string, { inventory: Inventory | null } | { problem: unknown }>();
   const missing = new Map<string, string | null>();
   const followed = new Map<string, Stats | undefined>();
+  const linked = new Map<string, Stats | undefined>();
   const lockNames = new Map<string, Set<string> | null>();
   return {
     dirStat(path, follow) {
-      if (!follow) return lstatSync(path, { throwIfNoEntry: false });
-      if (!followed.has(path)) followed.set(path, statSync(path, { throwIfNoEntry: false }));
-      return followed.get(path);
+      const seen = follow ? followed : linked;
+      if (!seen.has(path)) seen.set(path, (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false }));
+      return seen.get(path);
     },
     mayHoldLock(dir, name) {
       if (!manyJobs) return true;
@@ -36,8 +38,9 @@ export function hostReads(manyJobs = false): HostReads {
         let names: Set<string> | null;
         try {
           names = new Set(readdirSync(dir));
-        } catch {
-          names = null; // missing or unreadable: each job's stat says what it can
+        } catch (err) {
+          // Missing: no lock file either. Unreadable (but maybe searchable): each job's stat says.
+          names = (err as NodeJS.ErrnoException).code === 'ENOENT' ? new Set() : null;
         }
         lockNames.set(dir, names);
       }

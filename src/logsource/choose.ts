@@ -56,7 +56,8 @@ const chosen = new Map<string, LogSource>();
 
 /** chooseLog, once per process for the same options. */
 export function chooseLogOnce(o: LogOptions): LogSource {
-  const key = JSON.stringify([o.log, o.syslog, o.journalNamespace, o.journalFile]);
+  const named = (v: string | undefined) => (v === undefined ? '' : `=${v}`);
+  const key = `${o.log ?? ''}\0${o.syslog}\0${named(o.journalNamespace)}\0${named(o.journalFile)}`;
   if (!chosen.has(key)) chosen.set(key, chooseLog(o));
   return chosen.get(key)!;
 }

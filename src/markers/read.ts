@@ -6,7 +6,7 @@ import { currentUser } from '../common/host.js';
 import { isValidName } from '../common/jobName.js';
 import { MarkerError } from './errors.js';
 import { jobDir, RUNNING_PREFIX, statePath } from './paths.js';
-import { assertTrusted, assertTrustedDirs, type JobTrust } from './trust.js';
+import { assertTrusted, assertTrustedDirs, type DirStat, type JobTrust } from './trust.js';
 import { MARKER_SCHEMA, OUTCOMES, type JobState, type Run, type RunningMarker } from './types.js';
 
 export { MarkerError };
@@ -149,9 +149,10 @@ export function readJobState(stateDir: string, job: string, trust: JobTrust | nu
 }
 
 /** Runs in progress (or left behind by a wrapper that died), oldest first. */
-export function readRunningMarkers(stateDir: string, job: string, trust: JobTrust | null): RunningMarker[] {
+/** `dirStat`: how the directories are looked at (a host-wide view looks at each once). */
+export function readRunningMarkers(stateDir: string, job: string, trust: JobTrust | null, dirStat?: DirStat): RunningMarker[] {
   const dir = jobDir(stateDir, job);
-  if (trust) assertTrustedDirs(stateDir, job, trust);
+  if (trust) assertTrustedDirs(stateDir, job, trust, dirStat);
   let names: string[];
   try {
     names = readdirSync(dir);

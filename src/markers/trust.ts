@@ -82,13 +82,13 @@ export function assertTrusted(path: string, st: Stats, trust: JobTrust): void {
 const checkedStateDirs = new Map<string, Error | null>();
 
 /** The state directory and the job's directory: owned by the job's user or root, writable by no one else. */
-export function assertTrustedDirs(stateDir: string, job: string, trust: JobTrust): void {
+export function assertTrustedDirs(stateDir: string, job: string, trust: JobTrust, dirStat: DirStat = statDir): void {
   const key = `${stateDir}\0${trust.user?.uid ?? ''}`;
   if (!checkedStateDirs.has(key)) {
     let problem: Error | null = null;
     try {
       // The state directory may be a link an administrator made (/var/lib/env-sync -> /srv/…): its target counts.
-      const st = statSync(stateDir, { throwIfNoEntry: false });
+      const st = dirStat(stateDir, true);
       if (st) assertTrusted(stateDir, st, trust);
     } catch (err) {
       problem = err as Error;
@@ -98,7 +98,7 @@ export function assertTrustedDirs(stateDir: string, job: string, trust: JobTrust
   const problem = checkedStateDirs.get(key);
   if (problem) throw problem;
   const dir = jobDir(stateDir, job);
-  const st = lstatSync(dir, { throwIfNoEntry: false });
+  const st = dirStat(dir, false);
   if (!st) return;
   if (st.isSymbolicLink()) throw new MarkerError(dir, 'is a symbolic link; refusing to trust it', 'replace the link with the directory itself, or remove it so the next run makes one');
   assertTrusted(dir, st, trust);

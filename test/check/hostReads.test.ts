@@ -1,5 +1,5 @@
-// A host-wide view reads the state directory's inventory, its existence and the reboot-lock listing
-// once for all its jobs; a single check looks at its own lock file. What each read answers is the
+// A host-wide view reads the state directory's inventory, its existence and owner, each job
+// directory and the reboot-lock listing once for all its jobs; a single check looks at its own lock file. What each read answers is the
 // same as reading again would, within the view.
 import { expect } from 'chai';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,15 +56,20 @@ describe('hostReads: what a host-wide view reads once for all its jobs', () => {
     expect(view.mayHoldLock(locks, 'reboot_lock-env-sync_pull_x')).to.equal(true);
     expect(view.mayHoldLock(locks, 'reboot_lock-env-sync_pull_y')).to.equal(false);
     expect(hostReads(false).mayHoldLock(locks, 'reboot_lock-env-sync_pull_y')).to.equal(true);
-    // A directory that cannot be listed leaves each job to its own stat.
-    expect(hostReads(true).mayHoldLock(join(t.dir, 'no-such-dir'), 'reboot_lock-env-sync_pull_x')).to.equal(true);
+    // No directory, no lock file; one that cannot be listed (here a file) leaves each job to its own stat.
+    expect(hostReads(true).mayHoldLock(join(t.dir, 'no-such-dir'), 'reboot_lock-env-sync_pull_x')).to.equal(false);
+    expect(hostReads(true).mayHoldLock(join(locks, 'reboot_lock-env-sync_pull_x'), 'reboot_lock-env-sync_pull_x')).to.equal(true);
   });
 
-  it('the state directory is looked at once for its owner; a job directory each time', () => {
+  it('each directory is looked at once in a view, followed (the state directory) or not (a job directory)', () => {
     const view = hostReads(true);
+    const job = join(t.state, 'pull_x');
+    mkdirSync(job);
     expect(view.dirStat(t.state, true)?.isDirectory()).to.equal(true);
+    expect(view.dirStat(job, false)?.isDirectory()).to.equal(true);
     rmSync(t.state, { recursive: true });
     expect(view.dirStat(t.state, true)?.isDirectory()).to.equal(true);
-    expect(view.dirStat(t.state, false)).to.equal(undefined);
+    expect(view.dirStat(job, false)?.isDirectory()).to.equal(true);
+    expect(hostReads(true).dirStat(job, false)).to.equal(undefined);
   });
 });
