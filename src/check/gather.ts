@@ -1,5 +1,5 @@
 // All the I/O of a check: markers, process liveness, the reboot lock file, syslog, the schedule.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBootId, runLiveness, stillRunning, type RunLiveness, type RunProcesses } from '../common/host.js';
 import { readJobState, readRunningMarkers } from '../markers/read.js';
@@ -52,22 +52,6 @@ const REBOOT_LOCK_PREFIX = 'reboot_lock-';
 
 // Host-wide facts read once per process: check_env_sync_all and env-sync status gather 500 jobs.
 const bootIds = new Map<string, string | null>();
-const sharedLocks = new Map<string, { mtimeMs: number } | null>();
-
-// The usual answer is "no such file", and a thrown ENOENT (an Error with its stack) costs more than
-// the stat itself: 500 jobs, 500 of them.
-function statOrNull(path: string): { mtimeMs: number } | null {
-  try {
-    return statSync(path, { throwIfNoEntry: false }) ?? null;
-  } catch {
-    return null; // unreadable directory, not a directory: no lock file we can see
-  }
-}
-
-function statOnce(path: string): { mtimeMs: number } | null {
-  if (!sharedLocks.has(path)) sharedLocks.set(path, statOrNull(path));
-  return sharedLocks.get(path)!;
-}
 
 export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   o.onStage(`reading markers in ${o.stateDir}`);
@@ -110,7 +94,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   let rebootLock: CheckFacts['rebootLock'] = null;
   for (const [name, shared] of [[`${REBOOT_LOCK_PREFIX}env-sync_${o.job}`, false], ['reboot_lock', true], ['govuk_env_sync', true]] as const) {
     const lockPath = join(o.rebootLockDir, name);
-    const st = shared ? statOnce(lockPath) : host.mayHoldLock(o.rebootLockDir, name) ? statOrNull(lockPath) : null;
+    const st = host.lockFile(o.rebootLockDir, name, shared);
     if (st) {
       // The job's own file is in use only while a with_reboot_lock names it: a file left behind by a
       // killed one must not pass for a run in progress. The shared file names no job to look for.
@@ -161,7 +145,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   // A job directory the job's user cannot write (left root's by a run by hand as root): later runs
   // were not recorded, and only the wrapper's syslog lines say what they did.
   let staleMarkers: CheckFacts['staleMarkers'] = null;
-  const unwritable = jobState?.last ? jobDirNotWritable(o.stateDir, o.job, trust.user) : null;
+  const unwritable = jobState?.last ? jobDirNotWritable(o.stateDir, o.job, trust.user, host.dirStat) : null;
   if (unwritable && jobState?.last) {
     o.onStage(`reading ${label} for runs the markers missed`);
     const later = await lastFinishAfter(scan, o.job, new Date(jobState.last.end ?? jobState.last.start));

@@ -1,10 +1,11 @@
 // What every job of a host-wide view reads alike: the state directory (its owner, whether it exists,
-// its job inventory) and the reboot-lock directory's names; and a job's directory, looked at once for
+// its job inventory) and the reboot-lock directory (its names, the lock file all jobs share); and a job's directory, looked at once for
 // whose it is and whether it can be trusted. Read once for the view rather than once
 // a job: 500 jobs made 500 failed opens of a missing inventory.json, each a thrown ENOENT, 1,000
 // stats of the same directory and 500 stats of lock files that are not there. A single check makes
 // its own, used once, and stats its one lock file rather than list the directory.
 import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import { readInventory, type Inventory } from '../cron/inventory.js';
 import { MarkerError } from '../markers/read.js';
 import { missingStateDir } from '../markers/stateDir.js';
@@ -16,8 +17,21 @@ export interface HostReads {
   missingStateDir(stateDir: string, user: string | undefined): string | null;
   /** For the trust rules: each directory is looked at once in a view (the state directory, each job's). */
   dirStat: DirStat;
-  /** Whether a lock file may be in `dir`: false only when a listing of it, made once, lacks `name`. */
-  mayHoldLock(dir: string, name: string): boolean;
+  /**
+   * A with_reboot_lock file's stat, null when it is not there. A file shared by every job is looked at
+   * once; a job's own file only when the view's one listing of `dir` holds its name.
+   */
+  lockFile(dir: string, name: string, shared: boolean): { mtimeMs: number } | null;
+}
+
+// The usual answer is "no such file", and a thrown ENOENT (an Error with its stack) costs more than
+// the stat itself: 500 jobs, 500 of them.
+function statOrNull(path: string): { mtimeMs: number } | null {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null; // unreadable directory, not a directory: no lock file we can see
+  }
 }
 
 export function hostReads(manyJobs = false): HostReads {
@@ -26,15 +40,20 @@ export function hostReads(manyJobs = false): HostReads {
   const followed = new Map<string, Stats | undefined>();
   const linked = new Map<string, Stats | undefined>();
   const lockNames = new Map<string, Set<string> | null>();
+  const sharedLocks = new Map<string, { mtimeMs: number } | null>();
   return {
     dirStat(path, follow) {
       const seen = follow ? followed : linked;
       if (!seen.has(path)) seen.set(path, (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false }));
       return seen.get(path);
     },
-    mayHoldLock(dir, name) {
-      if (!manyJobs) return true;
-      if (!lockNames.has(dir)) {
+    lockFile(dir, name, shared) {
+      const path = join(dir, name);
+      if (shared) {
+        if (!sharedLocks.has(path)) sharedLocks.set(path, statOrNull(path));
+        return sharedLocks.get(path)!;
+      }
+      if (manyJobs && !lockNames.has(dir)) {
         let names: Set<string> | null;
         try {
           names = new Set(readdirSync(dir));
@@ -44,7 +63,7 @@ export function hostReads(manyJobs = false): HostReads {
         }
         lockNames.set(dir, names);
       }
-      return lockNames.get(dir)?.has(name) ?? true;
+      return lockNames.get(dir)?.has(name) === false ? null : statOrNull(path);
     },
     inventory(stateDir, trust) {
       const key = `${stateDir}\0${trust.user?.uid ?? ''}\0${trust.source}`;

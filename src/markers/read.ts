@@ -148,8 +148,10 @@ export function readJobState(stateDir: string, job: string, trust: JobTrust | nu
   };
 }
 
-/** Runs in progress (or left behind by a wrapper that died), oldest first. */
-/** `dirStat`: how the directories are looked at (a host-wide view looks at each once). */
+/**
+ * Runs in progress (or left behind by a wrapper that died), oldest first. `dirStat`: how the
+ * directories are looked at (a host-wide view looks at each once).
+ */
 export function readRunningMarkers(stateDir: string, job: string, trust: JobTrust | null, dirStat?: DirStat): RunningMarker[] {
   const dir = jobDir(stateDir, job);
   if (trust) assertTrustedDirs(stateDir, job, trust, dirStat);

@@ -1,7 +1,8 @@
 // The state directory itself: every part says the same when it is missing, with the same fix.
-import { lstatSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { nameOf } from '../common/users.js';
 import { jobDir } from './paths.js';
+import { statDir, type DirStat } from './trust.js';
 
 /** Null when the state directory exists; else what is wrong and how to fix it. */
 export function missingStateDir(stateDir: string, user = 'govuk-backup'): string | null {
@@ -16,14 +17,15 @@ export function missingStateDir(stateDir: string, user = 'govuk-backup'): string
 
 /**
  * Why the job's user cannot write the job's directory (root's, after a run by hand as root), with
- * the fix; null when it can, or when the job's user is unknown or root.
+ * the fix; null when it can, or when the job's user is unknown or root. `dirStat` as for the trust
+ * rules (a host-wide view looks at each directory once).
  */
-export function jobDirNotWritable(stateDir: string, job: string, user: { name: string; uid: number } | null): { dir: string; owner: string; fix: string } | null {
+export function jobDirNotWritable(stateDir: string, job: string, user: { name: string; uid: number } | null, dirStat: DirStat = statDir): { dir: string; owner: string; fix: string } | null {
   if (!user || user.uid === 0) return null;
   const dir = jobDir(stateDir, job);
   let st;
   try {
-    st = lstatSync(dir, { throwIfNoEntry: false });
+    st = dirStat(dir, false);
   } catch {
     return null;
   }

@@ -32,12 +32,15 @@ export function hintsFor(user: string | undefined): TrustHints {
   return user !== undefined && userByName(user) ? { user } : {};
 }
 
-/** The job's user for one job, or (job null) for the state directory as a whole. */
+/** How a directory is looked at: followed (the state directory may be a link) or not (a job's). */
 export type DirStat = (path: string, follow: boolean) => Stats | undefined;
 
-const statDir: DirStat = (path, follow) => (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false });
+export const statDir: DirStat = (path, follow) => (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false });
 
-/** `dirStat`: how the directories are looked at (a host-wide view looks at the state directory once). */
+/**
+ * The job's user for one job, or (job null) for the state directory as a whole. `dirStat`: how the
+ * directories are looked at (a host-wide view looks at each once).
+ */
 export function jobTrust(stateDir: string, job: string | null, hints: TrustHints = {}, dirStat: DirStat = statDir): JobTrust {
   if (hints.user !== undefined) {
     const u = userByName(hints.user);

@@ -48,17 +48,24 @@ describe('hostReads: what a host-wide view reads once for all its jobs', () => {
     expect(hostReads(true).missingStateDir(gone, 'govuk-backup')).to.equal(null);
   });
 
-  it('lock files: a view lists the directory once and stats only names in it; a single check always looks', () => {
+  it('lock files: a view lists the directory once and stats only names in it, and the shared file once; a single check always looks', () => {
     const locks = join(t.dir, 'locks');
     mkdirSync(locks);
     writeFileSync(join(locks, 'reboot_lock-env-sync_pull_x'), '');
     const view = hostReads(true);
-    expect(view.mayHoldLock(locks, 'reboot_lock-env-sync_pull_x')).to.equal(true);
-    expect(view.mayHoldLock(locks, 'reboot_lock-env-sync_pull_y')).to.equal(false);
-    expect(hostReads(false).mayHoldLock(locks, 'reboot_lock-env-sync_pull_y')).to.equal(true);
-    // No directory, no lock file; one that cannot be listed (here a file) leaves each job to its own stat.
-    expect(hostReads(true).mayHoldLock(join(t.dir, 'no-such-dir'), 'reboot_lock-env-sync_pull_x')).to.equal(false);
-    expect(hostReads(true).mayHoldLock(join(locks, 'reboot_lock-env-sync_pull_x'), 'reboot_lock-env-sync_pull_x')).to.equal(true);
+    expect(view.lockFile(locks, 'reboot_lock-env-sync_pull_x', false)).to.have.property('mtimeMs');
+    expect(view.lockFile(locks, 'reboot_lock-env-sync_pull_y', false)).to.equal(null);
+    expect(view.lockFile(locks, 'reboot_lock', true)).to.equal(null);
+    // Made after the view looked: the view keeps its one listing and its one look at the shared file.
+    writeFileSync(join(locks, 'reboot_lock-env-sync_pull_y'), '');
+    writeFileSync(join(locks, 'reboot_lock'), '');
+    expect(view.lockFile(locks, 'reboot_lock-env-sync_pull_y', false)).to.equal(null);
+    expect(view.lockFile(locks, 'reboot_lock', true)).to.equal(null);
+    expect(hostReads(false).lockFile(locks, 'reboot_lock-env-sync_pull_y', false)).to.have.property('mtimeMs');
+    expect(hostReads(true).lockFile(locks, 'reboot_lock', true)).to.have.property('mtimeMs');
+    // No directory, no lock file; one that cannot be listed (here a file) is no lock directory either.
+    expect(hostReads(true).lockFile(join(t.dir, 'no-such-dir'), 'reboot_lock-env-sync_pull_x', false)).to.equal(null);
+    expect(hostReads(true).lockFile(join(locks, 'reboot_lock-env-sync_pull_x'), 'reboot_lock-env-sync_pull_x', false)).to.equal(null);
   });
 
   it('each directory is looked at once in a view, followed (the state directory) or not (a job directory)', () => {
