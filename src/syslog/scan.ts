@@ -125,13 +125,7 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
       if (firstNl !== -1 && firstNl < end) {
         const second = block.indexOf(0x0a, firstNl + 1);
         oldest = block.subarray(firstNl + 1, second === -1 || second > end ? end : second);
-        const starts = new Set<number>();
-        for (const needle of needles) {
-          for (let i = block.indexOf(needle, firstNl + 1); i !== -1 && i < end; i = block.indexOf(needle, i + needle.length)) {
-            starts.add(block.lastIndexOf(0x0a, i) + 1);
-          }
-        }
-        for (const start of [...starts].sort((a, b) => b - a)) {
+        for (const start of needleLineStarts(block, needles, firstNl + 1, end).reverse()) {
           const nl = block.indexOf(0x0a, start);
           emitText(block.toString('utf8', start, nl === -1 || nl > end ? end : nl), path, opts, visit);
         }
@@ -169,6 +163,18 @@ function emitText(text: string, path: string, opts: ScanOptions, visit: Visitor)
 }
 
 /**
+ * Where the lines holding one of the needles start, each once, in order: the hits between `from` and
+ * `end` of a block of lines. One indexOf per hit, not a split of the block into lines.
+ */
+function needleLineStarts(block: Buffer, needles: Buffer[], from: number, end: number): number[] {
+  const starts = new Set<number>();
+  for (const needle of needles) {
+    for (let i = block.indexOf(needle, from); i !== -1 && i < end; i = block.indexOf(needle, i + needle.length)) starts.add(block.lastIndexOf(0x0a, i) + 1);
+  }
+  return [...starts].sort((a, b) => a - b);
+}
+
+/**
  * A gzipped rotation cannot be read backwards: inflate it forwards, keep only the lines the prefilter
  * accepts (bounded), then visit those newest first. With needles, only the lines holding one are
  * decoded, as in the plain files: a day of a busy host's log is millions of lines, and a string for
@@ -192,11 +198,7 @@ async function scanGzip(fd: number, path: string, opts: ScanOptions, visit: Visi
       for (const l of block.toString('utf8').split('\n')) if (l !== '') keep(l);
       return;
     }
-    const starts = new Set<number>();
-    for (const needle of needles) {
-      for (let i = block.indexOf(needle); i !== -1; i = block.indexOf(needle, i + needle.length)) starts.add(block.lastIndexOf(0x0a, i) + 1);
-    }
-    for (const start of [...starts].sort((a, b) => a - b)) keep(block.toString('utf8', start, block.indexOf(0x0a, start)));
+    for (const start of needleLineStarts(block, needles, 0, block.length)) keep(block.toString('utf8', start, block.indexOf(0x0a, start)));
   };
   // The start of a line cut by the chunk's end waits in `work`, which is reused: a Buffer a chunk
   // (or two) is garbage outside V8's heap, which it collects late, and the peak grew by it.
