@@ -11,7 +11,10 @@ export type ScriptRunsLookup = (job: string, cfgName?: string) => Promise<Script
 export function scriptRunsLookup(opts: ScanOptions, jobs: ReadonlyArray<{ job: string; cfgName?: string | undefined }>, autoRotated: boolean): ScriptRunsLookup {
   let scan: ReturnType<typeof findScriptRuns> | null = null;
   return async (job, cfgName) => {
-    if (!jobs.some((j) => j.job === job)) return { ...(await findScriptRuns(opts, [{ job, cfgName }], autoRotated)).byJob.get(job)!, problems: [] };
+    if (!jobs.some((j) => j.job === job)) {
+      const alone = await findScriptRuns(opts, [{ job, cfgName }], autoRotated);
+      return { ...alone.byJob.get(job)!, problems: alone.problems };
+    }
     scan ??= findScriptRuns(opts, jobs, autoRotated);
     const r = await scan;
     // The problems of the one scan are said once, with the first job that asks.

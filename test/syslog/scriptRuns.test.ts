@@ -1,10 +1,11 @@
 // Runs of govuk_env_sync.sh from its own lines, for many jobs in one backward scan, and --rotated
 // auto's bound: read back until each job's last run is found.
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { findScriptRuns } from '../../src/syslog/scriptRuns.js';
+import { scriptRunsLookup } from '../../src/syslog/scriptRunsLookup.js';
 import { lastFinishAfter } from '../../src/syslog/wrapperEvents.js';
 import { collectRunEvidence } from '../../src/syslog/jobQueries.js';
 import { makeTempDir } from '../support/tmp.js';
@@ -27,6 +28,20 @@ describe('script runs from syslog, many jobs in one scan', () => {
     const text = `${lines.join('\n')}\n`;
     writeFileSync(join(dir, name), gz ? gzipSync(text) : text);
   };
+
+  it("a host view's lookup: one scan answers its jobs, its problems said once; a job outside it scanned alone, with that scan's problems", async () => {
+    file('syslog', [starting(2, 'a'), completed(1, 'a'), starting(2, 'z'), failed(1, 'z')]);
+    // syslog.1 a directory: a problem of every scan that reads it.
+    mkdirSync(join(dir, 'syslog.1'));
+    const lookup = scriptRunsLookup({ syslog: join(dir, 'syslog'), rotated: 1, now: NOW }, [{ job: 'a' }, { job: 'b' }], false);
+    const a = await lookup('a');
+    expect(a.run).to.include({ outcome: 'success' });
+    expect(a.problems.map((p) => p.path)).to.deep.equal([join(dir, 'syslog.1')]);
+    expect((await lookup('b')).problems).to.deep.equal([]);
+    const z = await lookup('z');
+    expect(z.run).to.include({ outcome: 'failure' });
+    expect(z.problems.map((p) => p.path)).to.deep.equal([join(dir, 'syslog.1')]);
+  });
 
   it('answers every job from one pass, each with its last run and, for a failure, its last success', async () => {
     file('syslog', [starting(30, 'a'), completed(29, 'a'), starting(20, 'b'), starting(6, 'a'), failed(5.9, 'a'), starting(2, 'c'), completed(1, 'c')]);
