@@ -38,10 +38,13 @@ export function warmCodeCaches() {
     const env = { PATH: process.env.PATH, ENV_SYNC_WRITE_CODE_CACHE: '1', ENV_SYNC_STATE_DIR: state, ENV_SYNC_SYSLOG: syslog };
     // An executable's cache is what its last warm-up compiled, so the wrapper's last run is the one
     // cron makes: syslog on (logger starts; with no daemon at this socket it reports that and the run
-    // goes on), output on both streams, a failure.
+    // goes on), output on both streams, a failure, of a job that has run before (its state is read
+    // and checked: the first run of a job has none to read).
+    const cronRun = ['--syslog-socket', join(work, 'no-daemon.sock'), '--textfile-dir', work, '--job', 'warm_up', '--', 'sh', '-c', 'echo restoring; echo error: no space left >&2; exit 1'];
     const runs = [
       ['env-sync-run', ['--no-syslog', '--job', 'warm_up_ok', '--', 'true']],
-      ['env-sync-run', ['--syslog-socket', join(work, 'no-daemon.sock'), '--textfile-dir', work, '--job', 'warm_up', '--', 'sh', '-c', 'echo restoring; echo error: no space left >&2; exit 1']],
+      ['env-sync-run', cronRun],
+      ['env-sync-run', cronRun],
       ['check_env_sync', ['--job', 'warm_up', '-w', '25h', '-c', '26h']],
       ['check_env_sync_all', ['--crontab', crontab]],
       ['check_env_sync_order', ['--first', 'warm_up_ok', '--then', 'warm_up']],

@@ -26,6 +26,10 @@ export function runLockPath(stateDir: string, job: string, part: string | null):
   return `${jobDir(stateDir, job)}/${part ? `run+${validateName(part, 'part')}.lock` : 'run.lock'}`;
 }
 export const RUNNING_PREFIX = 'running-';
+/** The running marker's file name in the job's directory. */
+export function runningFileName(runId: string): string {
+  return `${RUNNING_PREFIX}${runId}.json`;
+}
 export function runningPath(stateDir: string, job: string, runId: string): string {
-  return `${jobDir(stateDir, job)}/${RUNNING_PREFIX}${runId}.json`;
+  return `${jobDir(stateDir, job)}/${runningFileName(runId)}`;
 }

@@ -5,7 +5,7 @@ import { compareText } from '../common/compare.js';
 import { currentUser } from '../common/host.js';
 import { isValidName } from '../common/jobName.js';
 import { MarkerError } from './errors.js';
-import { jobDir, RUNNING_PREFIX, statePath } from './paths.js';
+import { jobDir, RUNNING_PREFIX, runningFileName, statePath } from './paths.js';
 import { assertTrusted, assertTrustedDirs, type DirStat, type JobTrust } from './trust.js';
 import { MARKER_SCHEMA, OUTCOMES, type JobState, type Run, type RunningMarker } from './types.js';
 
@@ -150,9 +150,10 @@ export function readJobState(stateDir: string, job: string, trust: JobTrust | nu
 
 /**
  * Runs in progress (or left behind by a wrapper that died), oldest first. `dirStat`: how the
- * directories are looked at (a host-wide view looks at each once).
+ * directories are looked at (a host-wide view looks at each once). `heldRunId`: a run whose marker
+ * the caller holds (the wrapper's own), left out rather than read back.
  */
-export function readRunningMarkers(stateDir: string, job: string, trust: JobTrust | null, dirStat?: DirStat): RunningMarker[] {
+export function readRunningMarkers(stateDir: string, job: string, trust: JobTrust | null, dirStat?: DirStat, heldRunId?: string): RunningMarker[] {
   const dir = jobDir(stateDir, job);
   if (trust) assertTrustedDirs(stateDir, job, trust, dirStat);
   let names: string[];
@@ -166,6 +167,7 @@ export function readRunningMarkers(stateDir: string, job: string, trust: JobTrus
   const markers: RunningMarker[] = [];
   for (const name of names) {
     if (!name.startsWith(RUNNING_PREFIX) || !name.endsWith('.json')) continue;
+    if (heldRunId !== undefined && name === runningFileName(heldRunId)) continue;
     const path = join(dir, name);
     const text = readMarkerText(path, trust);
     if (text === null) continue; // finished between readdir and open

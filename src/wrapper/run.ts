@@ -4,7 +4,7 @@
 // with real files, a real syslog and a real Icinga.
 import { randomHex } from '../common/randomHex.js';
 import { currentHost, currentUser, processStartTicks, readBootId, runLiveness } from '../common/host.js';
-import type { LockRecord, Run, RunningMarker } from '../markers/types.js';
+import type { JobState, LockRecord, Run, RunningMarker } from '../markers/types.js';
 import { runChild } from './child.js';
 import { EXIT_SKIPPED, type WrapperOptions } from './options.js';
 import { OutputTail } from './outputTap.js';
@@ -13,7 +13,7 @@ import { syslogReporter, type RunReporter } from './report.js';
 import { cronInvocation, type CronInvocation } from './invocation.js';
 import { refreshInventory, type InventoryRefresh } from './inventoryRefresh.js';
 import { lockHolder, markerStore, type RunStore } from './runStore.js';
-import { jobTextfile, type RunTextfile } from './textfile.js';
+import { jobTextfile, type HeldMarkers, type RunTextfile } from './textfile.js';
 
 /** Posts the run's verdict somewhere (Icinga's API); says what went wrong through the reporter, never throws. */
 export type VerdictPoster = (run: Run, reporter: RunReporter) => Promise<void>;
@@ -120,7 +120,8 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
 
   // The start's textfile write is not waited for; each write still follows the one before.
   let textfileWrites = Promise.resolve();
-  const writeTextfile = () => (textfileWrites = deps.textfile ? textfileWrites.then(() => deps.textfile!(reporter)) : textfileWrites);
+  const writeTextfile = (held: HeldMarkers) => (textfileWrites = deps.textfile ? textfileWrites.then(() => deps.textfile!(reporter, held)) : textfileWrites);
+  const recorded = (state: JobState | undefined): HeldMarkers => (state ? { state } : {});
 
   let haveLock = false;
   let tookOver: LockRecord[] = [];
@@ -147,8 +148,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
       };
       process.stderr.write(`env-sync-run: ${opts.job}: not started: ${skipped.message} (exit ${EXIT_SKIPPED})\n`);
       reporter.event(`event=skip job=${opts.job} run=${runId} outcome=skipped-overlap exit=${EXIT_SKIPPED} running=${lock.holder.runId}`);
-      await marker('record the skipped run', () => store.record(skipped));
-      await writeTextfile();
+      await writeTextfile(recorded(await marker('record the skipped run', () => store.record(skipped))));
       await reporter.close();
       return { exitCode: EXIT_SKIPPED, run: skipped };
     }
@@ -168,7 +168,8 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     // while the sync runs.
     if (haveLock) void marker('name the sync in the run lock', () => store.lockChild(pid, run.childStartTicks ?? null));
     void marker('write the running marker', () => store.writeRunning(run));
-    void writeTextfile();
+    // A copy: the run is this marker's content, and the write may come after the run has ended.
+    void writeTextfile(markersOk ? { running: { ...run } } : {});
     if (markersOk && deps.inventory) inventory = deps.inventory(opts.stateDir);
     reporter.event(`event=start job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${runId} pid=${pid} argv="${quoteForLog(run.argv)}"`);
   });
@@ -182,7 +183,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     message: finished.message === null ? null : redactText(finished.message),
     output: tail.summary(),
   });
-  await marker('record the finished run', () => store.record(run));
+  const saved = await marker('record the finished run', () => store.record(run));
   if (haveLock) {
     try {
       store.unlock();
@@ -190,7 +191,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
       /* a lock we cannot remove is taken over by the next run */
     }
   }
-  await writeTextfile();
+  await writeTextfile(recorded(saved));
   reporter.event(
     `event=finish job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${runId} outcome=${finished.outcome} exit=${finished.exitCode}${finished.signal ? ` signal=${finished.signal}` : ''} duration=${run.durationSeconds}s`,
   );

@@ -7,7 +7,7 @@ import { readRunningMarkers } from '../markers/read.js';
 import { takeRunLock, type RunLock } from '../markers/runLock.js';
 import { createFilesAs } from '../markers/atomicWrite.js';
 import { ensureJobDir, recordRun, stateDirOwnerForRoot, writeRunning, type StoreContext } from '../markers/store.js';
-import type { LockRecord, Run, RunningMarker } from '../markers/types.js';
+import type { JobState, LockRecord, Run, RunningMarker } from '../markers/types.js';
 
 export interface RunStore {
   /** The job's directory exists and can hold markers; throws with the reason otherwise. */
@@ -19,7 +19,8 @@ export interface RunStore {
   /** Running markers of the job, of this run and of runs whose wrapper died. */
   runningMarkers(): RunningMarker[];
   writeRunning(run: Run): void;
-  record(run: Run): void;
+  /** Records a run that ended and returns the job's state as written. */
+  record(run: Run): JobState;
 }
 
 export interface StoreTarget {
@@ -45,6 +46,6 @@ export function markerStore(t: StoreTarget, holder: Omit<LockRecord, 'schema'>, 
     // The wrapper reads its own files: no other user's trust is asked of them.
     runningMarkers: () => readRunningMarkers(t.stateDir, t.job, null),
     writeRunning: (run) => writeRunning(ctx, run),
-    record: (run) => void recordRun(ctx, run),
+    record: (run) => recordRun(ctx, run),
   };
 }

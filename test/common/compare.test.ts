@@ -22,4 +22,10 @@ describe('randomHex (run ids, temporary names)', () => {
     for (const h of seen) expect(h).to.match(/^[0-9a-f]{8}$/);
     expect(seen.size).to.equal(200);
   });
+
+  it('any length, across the pool it reads from /dev/urandom a block at a time', () => {
+    for (const n of [1, 3, 63, 64, 65, 200]) expect(randomHex(n)).to.match(new RegExp(`^[0-9a-f]{${2 * n}}$`));
+    const long = Array.from({ length: 40 }, () => randomHex(7));
+    expect(new Set(long).size).to.equal(40);
+  });
 });

@@ -4,12 +4,19 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processStartTicks } from '../../src/common/host.js';
+import { runningPath } from '../../src/markers/paths.js';
 import { readJobState, readRunningMarkers } from '../../src/markers/read.js';
+import { recordRun, writeRunning, type StoreContext } from '../../src/markers/store.js';
+import { emptyJobState } from '../../src/markers/types.js';
 import { runFactsText } from '../../src/metrics/runFacts.js';
+import type { RunReporter } from '../../src/wrapper/report.js';
+import { jobTextfile } from '../../src/wrapper/textfile.js';
 import { plugin, run, waitUntil } from '../support/proc.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { asUser, ensureUser, JOB_USER } from '../support/users.js';
 import { NODE_EXPORTER_USER, seriesKey, seriesMap } from './prometheusTools.js';
+import { makeRun, runningMarker } from './runs.js';
 
 const WRAPPER = plugin('env-sync-run');
 
@@ -138,5 +145,52 @@ describe('metrics: env-sync-run --textfile-dir writes the job\'s textfile', func
     const r = await wrap(['--textfile-dir', '', '--job', 'pull_x', '--', 'true']);
     expect(r.code).to.equal(125);
     expect(r.stderr).to.contain('--textfile-dir: give the directory node_exporter reads (--collector.textfile.directory)');
+  });
+});
+
+describe("metrics: the wrapper's textfile from what the run holds", () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = makeTempDir('env-sync-held-textfile-')));
+  afterEach(() => cleanup());
+
+  const warnings: string[] = [];
+  const reporter = { warn: (m: string) => warnings.push(m) } as unknown as RunReporter;
+  const BOOT = 'boot-now';
+
+  it("this run's marker and recorded state are not read back; other runs in progress are read, one whose wrapper is gone is left out", async () => {
+    const state = stateDirIn(dir);
+    const textDir = join(dir, 'textfile');
+    mkdirSync(textDir);
+    const ctx: StoreContext = { stateDir: state, job: 'pull_x', bootId: BOOT, holder: { runId: 'holder', pid: process.pid, startTicks: null, bootId: BOOT, host: 'db1', start: new Date().toISOString() } };
+    const me = { pid: process.pid, ticks: processStartTicks(process.pid) };
+    // Another part's run, alive (its wrapper is this test process), and one whose wrapper is gone.
+    const other = runningMarker('pull_x', { part: 'b', wrapperPid: me.pid, wrapperStartTicks: me.ticks, bootId: BOOT, start: '2026-11-24T00:10:00.000Z' });
+    const gone = runningMarker('pull_x', { part: 'c', wrapperPid: me.pid, wrapperStartTicks: null, bootId: 'an-earlier-boot', start: '2026-11-24T00:05:00.000Z' });
+    const { schema: _o, ...otherRun } = other;
+    const { schema: _g, ...goneRun } = gone;
+    writeRunning(ctx, otherRun);
+    writeRunning(ctx, goneRun);
+    // This run's marker on disk says something else: the writer must take the run it is handed.
+    const own = { ...runningMarker('pull_x', { part: 'a', wrapperPid: me.pid, wrapperStartTicks: me.ticks, bootId: BOOT, start: '2026-11-24T00:18:00.000Z' }) };
+    const { schema: _s, ...ownRun } = own;
+    writeRunning(ctx, { ...ownRun, start: '2026-11-23T00:00:00.000Z', part: 'z' });
+    const write = jobTextfile({ textfileDir: textDir, stateDir: state, job: 'pull_x' }, BOOT);
+    await write(reporter, { running: ownRun });
+    const file = join(textDir, 'env_sync_pull_x.prom');
+    expect(readFileSync(file, 'utf8')).to.equal(runFactsText(emptyJobState('pull_x'), [other, own]));
+    const start = seriesMap(readFileSync(file, 'utf8'));
+    expect(start.get(seriesKey('env_sync_running', { job_name: 'pull_x' }))).to.equal(2);
+    expect(start.get(seriesKey('env_sync_running', { job_name: 'pull_x', part: 'a' }))).to.equal(1);
+    expect(start.get(seriesKey('env_sync_running', { job_name: 'pull_x', part: 'z' }))).to.equal(undefined);
+    expect(start.get(seriesKey('env_sync_running_since_timestamp_seconds', { job_name: 'pull_x' }))).to.equal(Date.parse(other.start) / 1000);
+
+    // At the end: the state handed over, not state.json (which a later run may already have changed).
+    const saved = recordRun(ctx, makeRun('pull_x', { runId: own.runId, part: 'a', exitCode: 3, outcome: 'failure' }));
+    expect(existsSync(runningPath(state, 'pull_x', own.runId))).to.equal(false);
+    const handed = { ...saved, consecutiveFailures: 7 };
+    await write(reporter, { state: handed });
+    expect(readFileSync(file, 'utf8')).to.equal(runFactsText(handed, [other]));
+    expect(warnings).to.deep.equal([]);
   });
 });

@@ -5,11 +5,13 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunLock } from '../../src/markers/runLock.js';
-import type { LockRecord, Run, RunningMarker } from '../../src/markers/types.js';
+import { applyRun } from '../../src/markers/store.js';
+import { emptyJobState, type JobState, type LockRecord, type Run, type RunningMarker } from '../../src/markers/types.js';
 import type { WrapperOptions } from '../../src/wrapper/options.js';
 import type { RunReporter } from '../../src/wrapper/report.js';
 import { runWrapped, type VerdictPoster } from '../../src/wrapper/run.js';
 import type { RunStore } from '../../src/wrapper/runStore.js';
+import type { HeldMarkers, RunTextfile } from '../../src/wrapper/textfile.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const BOOT = 'boot-now';
@@ -21,6 +23,7 @@ function options(command: string[], extra: Partial<WrapperOptions> = {}): Wrappe
 class FakeStore implements RunStore {
   calls: string[] = [];
   recorded: Run[] = [];
+  state: JobState = emptyJobState('pull_x');
   constructor(
     private readonly o: { lock?: RunLock; running?: RunningMarker[]; failOn?: string } = {},
   ) {}
@@ -51,6 +54,8 @@ class FakeStore implements RunStore {
   record(run: Run) {
     this.call(`record(${run.outcome})`);
     this.recorded.push(structuredClone(run));
+    this.state = applyRun(this.state, run, new Date());
+    return this.state;
   }
 }
 
@@ -163,9 +168,10 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     expect(wait.calls.slice(0, 2)).to.deep.equal(['prepare', 'lock(wait)']);
   });
 
-  it('--textfile-dir: rewrites the textfile after the running marker and after the end is recorded (after a skipped start: test/metrics/wrapperTextfile.test.ts)', async () => {
+  it('--textfile-dir: rewrites the textfile after the running marker and after the end is recorded, handing it what the run holds (after a skipped start: test/metrics/wrapperTextfile.test.ts)', async () => {
     const store = new FakeStore();
-    const textfile = async () => void store.calls.push('textfile');
+    const held: HeldMarkers[] = [];
+    const textfile: RunTextfile = async (_reporter, h = {}) => void (store.calls.push('textfile'), held.push(h));
     const r = await runWrapped(options(['sh', '-c', 'exit 4']), { ...deps(store, new FakeReporter()), textfile });
     expect(r.exitCode).to.equal(4);
     // The store's own calls are the other tests' business; here, where the two writes fall among them.
@@ -176,6 +182,24 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     expect(writes[0]).to.be.below(at('record(failure)'));
     expect(writes[1]).to.equal(store.calls.length - 1);
     expect(writes[1]).to.be.above(at('unlock'));
+    // At the start, the run in progress as its marker says (not read back); at the end, the state the store wrote.
+    expect(held[0]!.state).to.equal(undefined);
+    expect(held[0]!.running).to.deep.include({ runId: 'run-now', outcome: 'running', childPid: r.run.childPid });
+    expect(held[1]).to.deep.equal({ state: store.state });
+    expect(held[1]!.state!.last).to.deep.include({ runId: 'run-now', outcome: 'failure', exitCode: 4 });
+  });
+
+  it('--textfile-dir: a running marker or an end that could not be written is not handed to the textfile as written', async () => {
+    for (const failOn of ['writeRunning(pid)', 'record(success)']) {
+      const store = new FakeStore({ failOn });
+      const held: HeldMarkers[] = [];
+      const textfile: RunTextfile = async (_reporter, h = {}) => void held.push(h);
+      expect((await runWrapped(options(['true']), { ...deps(store, new FakeReporter()), textfile })).exitCode, failOn).to.equal(0);
+      expect(held, failOn).to.have.length(2);
+      if (failOn === 'writeRunning(pid)') expect(held[0], failOn).to.deep.equal({});
+      else expect(held[0]!.running, failOn).to.deep.include({ runId: 'run-now' });
+      expect(held[1], failOn).to.deep.equal({});
+    }
   });
 
   it('--textfile-dir: the end write waits for a start write still going, so the file ends with the end', async () => {
@@ -183,7 +207,11 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     let recorded!: () => void;
     const endRecorded = new Promise<void>((r) => (recorded = r));
     const record = store.record.bind(store);
-    store.record = (run: Run) => (record(run), recorded());
+    store.record = (run: Run) => {
+      const state = record(run);
+      recorded();
+      return state;
+    };
     let n = 0;
     // The start's write is still going when the run has ended and been recorded.
     const textfile = async () => {
