@@ -34,8 +34,12 @@ function lastRunSamples(out: Samples, run: Run, labels: Record<string, string>):
 
 function runningSamples(out: Samples, runs: readonly RunningMarker[], labels: Record<string, string>): void {
   out.add(RUN_FACTS.running, labels, runs.length);
-  const starts = runs.map((r) => isoToSeconds(r.start)).filter((s): s is number => s !== null);
-  if (starts.length) out.add(RUN_FACTS.runningSince, labels, Math.min(...starts));
+  let since: number | null = null;
+  for (const r of runs) {
+    const s = isoToSeconds(r.start);
+    if (s !== null && (since === null || s < since)) since = s;
+  }
+  out.add(RUN_FACTS.runningSince, labels, since);
 }
 
 /**
@@ -58,10 +62,12 @@ export function runFactsText(state: JobState, running: readonly RunningMarker[])
   if (lastSuccess) out.add(RUN_FACTS.lastSuccess, jobLabels, isoToSeconds(lastSuccess.end ?? lastSuccess.start));
   out.add(RUN_FACTS.consecutiveFailures, jobLabels, state.consecutiveFailures);
   if (state.lastSkipped) out.add(RUN_FACTS.lastSkipped, jobLabels, isoToSeconds(state.lastSkipped.start));
-  const starts = [state.last, state.lastSuccess, state.lastSkipped, ...state.history, ...running]
-    .map((r) => isoToSeconds(r?.start))
-    .filter((s): s is number => s !== null);
-  if (starts.length) out.add(RUN_FACTS.lastStartAttempt, jobLabels, Math.max(...starts));
+  let lastStart: number | null = null;
+  for (const r of [state.last, state.lastSuccess, state.lastSkipped, ...state.history, ...running]) {
+    const s = isoToSeconds(r?.start);
+    if (s !== null && (lastStart === null || s > lastStart)) lastStart = s;
+  }
+  out.add(RUN_FACTS.lastStartAttempt, jobLabels, lastStart);
   runningSamples(out, running, jobLabels);
 
   const parts = new Set<string>(Object.keys(state.parts));

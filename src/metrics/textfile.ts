@@ -69,9 +69,12 @@ export function writeTextfileAtomic(dir: string, name: string, text: string): st
   try {
     // The mode given to open is cut by the umask (cron's may be 027); node_exporter must read the file.
     fchmodSync(fd, 0o644);
-    const buf = Buffer.from(text, 'utf8');
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    // The string as it is (no Buffer of it on the wrapper's path); a short write goes on from a Buffer.
+    const written = writeSync(fd, text);
+    if (written < Buffer.byteLength(text)) {
+      const buf = Buffer.from(text, 'utf8');
+      for (let off = written; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    }
     closeSync(fd);
     fd = -1;
     renameSync(tmp, path);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFactsTextfile, TextfileError, VERDICT_TEXTFILE, writeTextfileAtomic } from '../../src/metrics/textfile.js';
+import { run } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
 
 describe('metrics: writing into the textfile directory', () => {
@@ -22,6 +23,17 @@ describe('metrics: writing into the textfile directory', () => {
     } finally {
       process.umask(old);
     }
+    expect(readdirSync(dir)).to.deep.equal(['env_sync_pull_x.prom']);
+  });
+
+  it('a write cut short (a file size limit): never a cut file under the name; the old one stays, an error says why', async () => {
+    writeFileSync(join(dir, 'env_sync_pull_x.prom'), 'old 1\n');
+    // prlimit's file size limit makes the first write stop at 200 bytes and the next fail with EFBIG.
+    const module = new URL('../../src/metrics/textfile.js', import.meta.url).href;
+    const script = `import(${JSON.stringify(module)}).then(({ writeTextfileAtomic }) => { try { writeTextfileAtomic(${JSON.stringify(dir)}, 'env_sync_pull_x.prom', 'x 1\\n'.repeat(500)); console.log('written'); } catch (e) { console.log(e.message); } })`;
+    const r = await run('prlimit', ['--fsize=200', process.execPath, '--input-type=module', '-e', script]);
+    expect(r.stdout).to.equal(`cannot write ${join(dir, 'env_sync_pull_x.prom')}: EFBIG: file too large, write\n`);
+    expect(readFileSync(join(dir, 'env_sync_pull_x.prom'), 'utf8')).to.equal('old 1\n');
     expect(readdirSync(dir)).to.deep.equal(['env_sync_pull_x.prom']);
   });
 
