@@ -93,9 +93,9 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   // between all jobs (`reboot_lock`, and before it `govuk_env_sync`: FIELD-NOTES).
   let rebootLock: CheckFacts['rebootLock'] = null;
   for (const [name, shared] of [[`${REBOOT_LOCK_PREFIX}env-sync_${o.job}`, false], ['reboot_lock', true], ['govuk_env_sync', true]] as const) {
-    const lockPath = join(o.rebootLockDir, name);
     const st = host.lockFile(o.rebootLockDir, name, shared);
     if (st) {
+      const lockPath = join(o.rebootLockDir, name);
       // The job's own file is in use only while a with_reboot_lock names it: a file left behind by a
       // killed one must not pass for a run in progress. The shared file names no job to look for.
       const view = shared ? null : processView();

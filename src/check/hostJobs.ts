@@ -11,7 +11,7 @@ import { scriptRunsLookup } from '../syslog/scriptRunsLookup.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { inventoryJobs, readInventory } from '../cron/inventory.js';
 import { jobVerdict, unreadableJob, type JobVerdict } from './aggregate.js';
-import { gather } from './gather.js';
+import { gather, type GatherOptions } from './gather.js';
 import { judge } from './judge.js';
 import type { CheckPolicy } from './types.js';
 import { hostReads } from './hostReads.js';
@@ -114,12 +114,28 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
   const senders = senderFilter(jobTrust(o.stateDir, null, { ...o.trust, crontabOwner }));
   const scriptRuns = scriptRunsLookup({ syslog: o.syslog, rotated, now, deadline: o.deadline, source: chooseLogOnce(o), senders }, names.map((job) => ({ job })), auto);
   const host = hostReads(true);
+  // What every job's gather and judge share, made once. Each holds the per-job keys already: V8
+  // copies such an object in a fraction of a microsecond, but adding keys to a copy of one with
+  // some thirty makes a new shape each time, 15 µs a job (docs/benchmarks.md, Notes).
+  const shared: GatherOptions = { ...o, trust: { ...o.trust, crontabOwner }, onStage: () => undefined, scriptRuns, host, job: '', schedule: undefined, cron: null };
+  const policy: CheckPolicy = {
+    job: '',
+    schedule: undefined,
+    stateDir: o.stateDir,
+    syslog: o.syslog,
+    ageWarning: o.ageWarning,
+    ageCritical: o.ageCritical,
+    runtimeWarning: o.runtimeWarning,
+    runtimeCritical: o.runtimeCritical,
+    graceSeconds: o.graceSeconds,
+    missing: o.missing,
+  };
   const jobs: JobVerdict[] = [];
   for (const job of names) {
     const c = byJob.get(job) ?? null;
     try {
-      const facts = await gather({ ...o, job, schedule: c?.schedule, cron: c, trust: { ...o.trust, crontabOwner }, onStage: () => undefined, scriptRuns, host }, now);
-      jobs.push(jobVerdict(job, facts, judge(facts, { ...o, job, schedule: c?.schedule }, now), c));
+      const facts = await gather({ ...shared, job, schedule: c?.schedule, cron: c }, now);
+      jobs.push(jobVerdict(job, facts, judge(facts, { ...policy, job, schedule: c?.schedule }, now), c));
     } catch (err) {
       jobs.push(unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c));
     }

@@ -48,10 +48,10 @@ export function hostReads(manyJobs = false): HostReads {
       return seen.get(path);
     },
     lockFile(dir, name, shared) {
-      const path = join(dir, name);
       if (shared) {
-        if (!sharedLocks.has(path)) sharedLocks.set(path, statOrNull(path));
-        return sharedLocks.get(path)!;
+        const key = `${dir}\0${name}`;
+        if (!sharedLocks.has(key)) sharedLocks.set(key, statOrNull(join(dir, name)));
+        return sharedLocks.get(key)!;
       }
       if (manyJobs && !lockNames.has(dir)) {
         let names: Set<string> | null;
@@ -63,7 +63,7 @@ export function hostReads(manyJobs = false): HostReads {
         }
         lockNames.set(dir, names);
       }
-      return lockNames.get(dir)?.has(name) === false ? null : statOrNull(path);
+      return lockNames.get(dir)?.has(name) === false ? null : statOrNull(join(dir, name));
     },
     inventory(stateDir, trust) {
       const key = `${stateDir}\0${trust.user?.uid ?? ''}\0${trust.source}`;

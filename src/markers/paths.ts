@@ -1,16 +1,18 @@
 import { join } from 'node:path';
 import { validateName } from '../common/jobName.js';
 
-// A host-wide view asks for each job's paths several times: the name is checked and the path made once.
-const jobDirs = new Map<string, string>();
+// A host-wide view asks for each job's paths several times: the name is checked and the path made
+// once (a map a state directory, so that asking makes no key string).
+const jobDirs = new Map<string, Map<string, string>>();
 
 // One directory per job keeps every derived file name unambiguous (job names may contain dots).
 export function jobDir(stateDir: string, job: string): string {
-  const key = `${stateDir}\0${job}`;
-  let dir = jobDirs.get(key);
+  let dirs = jobDirs.get(stateDir);
+  if (dirs === undefined) jobDirs.set(stateDir, (dirs = new Map()));
+  let dir = dirs.get(job);
   if (dir === undefined) {
     dir = join(stateDir, validateName(job));
-    jobDirs.set(key, dir);
+    dirs.set(job, dir);
   }
   return dir;
 }

@@ -59,11 +59,12 @@ export function readMarkerText(path: string, trust: JobTrust | null = null): str
 const CORRUPT_FIX = 'move it away (the next run of the job writes a new one) and look at the job\'s last run in syslog';
 
 function parseJson(path: string, text: string): Record<string, unknown> {
-  if (text.trim() === '') throw new MarkerError(path, 'is empty', CORRUPT_FIX);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
+    // Emptiness is told apart only here: a trimmed copy of every marker a view reads is garbage.
+    if (text.trim() === '') throw new MarkerError(path, 'is empty', CORRUPT_FIX);
     throw new MarkerError(path, 'is not valid JSON (truncated or corrupt)', CORRUPT_FIX);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
