@@ -24,8 +24,21 @@ function urlCredentials(_m: string, scheme: string, userinfo: string): string {
   return userinfo.includes(':') || !userinfo.includes('/') ? `${scheme}${REDACTED}@` : `${scheme}${userinfo}@`;
 }
 
+/**
+ * A text holding none of these is left as it is by every rule above, and so needs no redacting:
+ * the fast test the wrapper makes on blocks of output, and redactText on each line. Each rule's
+ * pattern holds one literally, whatever the case of the rest: `://` (1), `=` (2), `--` (3), `-p`
+ * (4). A property test (test/trust/secrets.test.ts) holds the rules to it.
+ */
+export const SECRET_NEEDLES: readonly string[] = ['://', '=', '--', '-p'];
+
 /** One line of text (output, a log line, an alert line) with its secrets replaced by ***. */
 export function redactText(text: string): string {
+  return text.includes('=') || text.includes('://') || text.includes('--') || text.includes('-p') ? applyRules(text) : text;
+}
+
+/** The rules, whatever the text holds: redactText without its fast test (exported for that test's test). */
+export function applyRules(text: string): string {
   let out = text.replace(URL_USERINFO, urlCredentials).replace(ASSIGNMENT, `$1=${REDACTED}`).replace(PASSWORD_OPTION, `$1${REDACTED}`);
   if (MYSQL_WORD.test(out)) {
     // Only -p words after the mysql word: a line's earlier `-p path` is the sync script's own.
@@ -59,5 +72,3 @@ export function withoutCutWord(text: string): string {
   return space === -1 ? '' : text.slice(0, space);
 }
 
-/** True when a line may hold a secret by these rules: the fast test the wrapper makes on blocks of output. */
-export const SECRET_NEEDLES: readonly string[] = ['://', '=', 'assw', 'ASSW', 'ysql'];

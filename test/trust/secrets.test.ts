@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { redactArgv, redactText } from '../../src/common/redact.js';
+import { applyRules, redactArgv, redactText, SECRET_NEEDLES } from '../../src/common/redact.js';
 import { runFactsText } from '../../src/metrics/runFacts.js';
 import { emptyJobState, OUTPUT_TAIL_LINE_BYTES } from '../../src/markers/types.js';
 import { applyRun } from '../../src/markers/store.js';
@@ -33,6 +33,11 @@ const FORMS: Array<(s: string) => string> = [
   (s) => `restore from mysql://backup:${s}@db.example:3306/whitehall`,
   (s) => `postgres://u:${s}@db/x?sslmode=require`,
   (s) => `PGPASSWORD='${s} with space'`,
+  // Forms with none of '=', '://', 'assw' or a lower-case 'mysql' in them: the option's short name,
+  // its name in any case, the MySQL word in capitals.
+  (s) => `pg_dump --pass ${s} whitehall`,
+  (s) => `dump --PaSsWoRd ${s}`,
+  (s) => `MYSQL -u backup -p${s} whitehall`,
 ];
 const FILLER = fc.stringMatching(/^[a-y ]{0,60}$/);
 
@@ -47,6 +52,19 @@ const line = fc.tuple(FILLER, fc.integer({ min: 0, max: FORMS.length - 1 }), SEC
 
 describe('no secret survives in what is kept or forwarded', function () {
   this.timeout(120_000);
+
+  it('the fast test is sound: a text the rules change holds one of the needles, whatever its case (property)', () => {
+    // Pieces of every rule in mixed case, and the characters around them, so that near-misses are many.
+    const piece = fc.constantFrom('--', '-', 'p', 'P', 'pass', 'PaSs', 'word', 'WD', 'mysql', 'MySQL', 'MYSQL', '=', ':', '//', '://', '@', ' ', '\t', "'", '"', 'token', 'KEY', '_', 'x', 'Zq9');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
+        const text = pieces.join('');
+        if (applyRules(text) !== text) expect(SECRET_NEEDLES.some((n) => text.includes(n)), text).to.equal(true);
+        expect(redactText(text)).to.equal(applyRules(text));
+      }),
+      { numRuns: 20_000, seed: 2611 },
+    );
+  });
 
   it('in the syslog copy and the marker tail, however the output is chunked (property)', () => {
     fc.assert(
