@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import { OptionError, type Values } from '../common/options.js';
 import { followJournalLogs, printJournalLogs } from '../cli/journalLogs.js';
 import { sourceLabel } from '../journal/args.js';
@@ -17,6 +18,7 @@ import { show } from '../cli/show.js';
 import { status, tableStyle } from '../cli/status.js';
 import { EXIT_USAGE, jobArg, UsageError } from '../cli/usage.js';
 import { MarkerError } from '../markers/read.js';
+import { fdOut } from '../output/writeAll.js';
 
 /** One line from the person at the terminal (or whatever stdin holds); empty at its end. */
 async function ask(question: string): Promise<string> {
@@ -39,17 +41,35 @@ async function journalLogs(job: string, a: Values<'env-sync logs'>, selection: J
   return 0;
 }
 
+// The commands that print and exit write to the descriptors: process.stdout and process.stderr load
+// Node's stream modules, 6 ms a start (docs/benchmarks.md). `logs --follow` and `rerun`, which talk to
+// a person over time, keep the streams.
+const stdout = fdOut(1);
+const stderr = fdOut(2);
+
+/** Whether stdout is a terminal, and its width: only a character device can be one, so only then is process.stdout asked. */
+function terminal(): { isTTY: boolean; columns: number | undefined } {
+  try {
+    if (!fstatSync(1).isCharacterDevice()) return { isTTY: false, columns: undefined };
+  } catch {
+    return { isTTY: false, columns: undefined };
+  }
+  return { isTTY: !!process.stdout.isTTY, columns: process.stdout.columns };
+}
+
 async function main(): Promise<number> {
   const parsed = await parseEnvSync(process.argv.slice(2), process.env);
   if ('text' in parsed) {
-    process.stdout.write(parsed.text);
+    stdout.write(parsed.text);
     return 0;
   }
   switch (parsed.command) {
-    case 'status':
-      return status(parsed.values, process.stdout, process.stderr, tableStyle(!!process.stdout.isTTY, process.stdout.columns, process.env));
+    case 'status': {
+      const t = terminal();
+      return status(parsed.values, stdout, stderr, tableStyle(t.isTTY, t.columns, process.env));
+    }
     case 'show':
-      return show(jobArg(parsed.positional, parsed.command), parsed.values, process.stdout);
+      return show(jobArg(parsed.positional, parsed.command), parsed.values, stdout);
     case 'logs': {
       const a = parsed.values;
       const job = jobArg(parsed.positional, parsed.command);
@@ -67,12 +87,12 @@ async function main(): Promise<number> {
       if (parsed.positional === 'inventory') return writeInventoryFromCrontab(a);
       const view = await judgeHost(hostOptions(a, true), new Date());
       const jobs = view.jobs.map((j) => ({ job: j.job, cron: j.cron }));
-      process.stdout.write(parsed.positional === 'icinga2' ? icinga2Config(jobs, a.grace) : nrpeConfig(jobs, a.grace));
-      for (const p of view.problems) process.stderr.write(`env-sync: ${p}\n`);
+      stdout.write(parsed.positional === 'icinga2' ? icinga2Config(jobs, a.grace) : nrpeConfig(jobs, a.grace));
+      for (const p of view.problems) stderr.write(`env-sync: ${p}\n`);
       return 0;
     }
     case 'metrics':
-      return metrics(parsed.values, process.stdout, process.stderr);
+      return metrics(parsed.values, stdout, stderr);
   }
 }
 
@@ -82,12 +102,12 @@ main().then(
   },
   (err) => {
     if (err instanceof OptionError || err instanceof UsageError) {
-      process.stderr.write(`env-sync: ${err.message}\n${err instanceof OptionError ? "Try 'env-sync --help'.\n" : ''}`);
+      stderr.write(`env-sync: ${err.message}\n${err instanceof OptionError ? "Try 'env-sync --help'.\n" : ''}`);
       process.exitCode = EXIT_USAGE;
       return;
     }
     const msg = err instanceof CliError || err instanceof MarkerError ? err.message : `${(err as Error)?.message ?? String(err)}`;
-    process.stderr.write(`env-sync: ${msg}\n`);
+    stderr.write(`env-sync: ${msg}\n`);
     process.exitCode = 2;
   },
 );

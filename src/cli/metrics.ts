@@ -2,6 +2,7 @@
 // status` judge it (judgeHost: the same gather and judge as the plugins, so the two monitoring
 // systems agree), with the schedule facts the missed-run alert needs and whether a running job's
 // wrapper is alive. Printed, or written into node_exporter's textfile directory (--textfile-dir).
+import type { TextOut } from '../output/writeAll.js';
 import type { Values } from '../common/options.js';
 import type { JobVerdict as JudgedJob } from '../check/aggregate.js';
 import { judgeHost } from '../check/hostJobs.js';
@@ -27,7 +28,7 @@ export async function metricVerdict(j: JudgedJob, graceSeconds: number, now: Dat
   };
 }
 
-export async function metrics(a: Values<'env-sync metrics'>, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+export async function metrics(a: Values<'env-sync metrics'>, out: TextOut, err: TextOut): Promise<number> {
   const now = new Date();
   const view = await judgeHost({ ...hostOptions(a, true), ageWarning: a.ageWarning, ageCritical: a.ageCritical, runtimeWarning: a.runtimeWarning, runtimeCritical: a.runtimeCritical }, now);
   const text = verdictText(await Promise.all(view.jobs.map((j) => metricVerdict(j, a.grace, now))), now);

@@ -1,4 +1,5 @@
 // `env-sync show JOB`: the verdict with all its evidence, the last runs and the re-run command.
+import type { TextOut } from '../output/writeAll.js';
 import type { Values } from '../common/options.js';
 import { clock, duration } from '../common/timeWords.js';
 import { gather } from '../check/gather.js';
@@ -12,7 +13,7 @@ import { render } from '../output/pluginOutput.js';
 import { hostOptions } from './hostOptions.js';
 import type { State } from '../common/states.js';
 
-export async function show(job: string, a: Values<'env-sync show'>, out: NodeJS.WritableStream): Promise<State> {
+export async function show(job: string, a: Values<'env-sync show'>, out: TextOut): Promise<State> {
   const now = new Date();
   const o = hostOptions(a, false);
   const crontab = await loadCrontab(o);

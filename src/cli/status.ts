@@ -1,6 +1,7 @@
 // `env-sync status`: one row a job, worst first, in the width of the terminal (80 columns when there is
 // none); colour only on a terminal that shows it. Every outcome has its own glyph, so the table reads
 // the same in monochrome.
+import type { TextOut } from '../output/writeAll.js';
 import type { Values } from '../common/options.js';
 import { STATE_NAMES, worst, type State } from '../common/states.js';
 import { clock, duration, shortAgo } from '../common/timeWords.js';
@@ -178,7 +179,7 @@ function orderVerdicts(specs: Values<'env-sync status'>['order'], stateDir: stri
 }
 
 /** `env-sync status`: the table (or --json), exiting with the worst state so scripts can use it. */
-export async function status(a: Values<'env-sync status'>, out: NodeJS.WritableStream, err: NodeJS.WritableStream, style: TableStyle): Promise<State> {
+export async function status(a: Values<'env-sync status'>, out: TextOut, err: TextOut, style: TableStyle): Promise<State> {
   const now = new Date();
   const o = hostOptions(a, true);
   const view = await judgeHost(o, now);

@@ -22,3 +22,13 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
     }
   }
 }
+
+/** Where a command prints its text: a descriptor (fdOut), or a stream in tests. */
+export interface TextOut {
+  write(text: string): unknown;
+}
+
+/** Printing to a descriptor with writeAll: no stream modules for a command that prints and exits. */
+export function fdOut(fd: number): TextOut {
+  return { write: (text) => writeAll(fd, text) };
+}
