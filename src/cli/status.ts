@@ -148,14 +148,18 @@ export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): st
   // Colour codes take no room on the screen; without colour there are none to leave out (job names
   // are validated, so no cell brings its own).
   const width = colour ? (v: string) => v.replace(/\x1b\[[0-9;]*m/g, '').length : (v: string) => v.length;
-  const natural = (cs: typeof columns) => cs.map(([h, cell]) => Math.max(h.length, ...rows.map((r) => width(cell(r)))));
+  // Every cell once: the layouts tried below are subsets of the columns, so each column's natural
+  // width serves them all (500 jobs made every cell three or four times).
+  const cellsOf = rows.map((r) => columns.map(([, cell]) => cell(r)));
+  const natural = columns.map(([h], i) => cellsOf.reduce((m, c) => Math.max(m, width(c[i]!)), h.length));
   // What each layout leaves for JOB (the second column), between columns of two spaces.
-  const fit = (layout: typeof columns) => {
-    const w = natural(layout);
-    return { layout, w, room: style.width - (w.reduce((x, y) => x + y, 0) - w[1]! + 2 * (w.length - 1)) };
+  const fit = (keep: (h: string) => boolean) => {
+    const shown = columns.flatMap(([h], i) => (keep(h) ? [i] : []));
+    const w = shown.map((i) => natural[i]!);
+    return { shown, w, room: style.width - (w.reduce((x, y) => x + y, 0) - w[1]! + 2 * (w.length - 1)) };
   };
-  const layouts = [columns, columns.filter(([h]) => h !== 'DURATION'), columns.filter(([h]) => h !== 'DURATION' && h !== 'FAILS')].map(fit);
-  const { layout: shown, w, room } = layouts.find((l) => l.room >= Math.min(l.w[1]!, MIN_JOB_WIDTH)) ?? layouts[layouts.length - 1]!;
+  const layouts = [fit(() => true), fit((h) => h !== 'DURATION'), fit((h) => h !== 'DURATION' && h !== 'FAILS')];
+  const { shown, w, room } = layouts.find((l) => l.room >= Math.min(l.w[1]!, MIN_JOB_WIDTH)) ?? layouts[layouts.length - 1]!;
   const widths = w.map((v, i) => (i === 1 ? Math.min(v, Math.max(room, MIN_CUT)) : v));
   const line = (c: string[], state?: number) =>
     c
@@ -165,8 +169,8 @@ export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): st
       })
       .join('  ')
       .trimEnd();
-  const cells = (r: StatusRow) => shown.map(([h, cell]) => (h === 'JOB' ? cutMiddle(r.job, widths[1]!) : cell(r)));
-  return [line(shown.map(([h]) => h)), ...rows.map((r) => line(cells(r), r.state))].join('\n') + '\n';
+  const cells = (r: StatusRow, c: string[]) => shown.map((i) => (i === 1 ? cutMiddle(r.job, widths[1]!) : c[i]!));
+  return [line(shown.map((i) => columns[i]![0])), ...rows.map((r, n) => line(cells(r, cellsOf[n]!), r.state))].join('\n') + '\n';
 }
 
 /** `--order FIRST:THEN[:WITHIN]` (read by the option table, before any work): each pair's verdict. */
