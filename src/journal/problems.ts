@@ -1,19 +1,13 @@
 // Why a journal read may have missed entries, each with what to do about it (the shape of syslog's
 // problems, so the checks report both the same way).
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { currentUser } from '../common/host.js';
 import type { SyslogProblem } from '../syslog/types.js';
 import { namespaceNameProblem, sourceLabel } from './args.js';
 import type { JournalSelection } from './types.js';
 
-// The user the process really runs as ($USER survives su/setpriv and would name the wrong one).
-export function whoami(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
-  }
-}
+/** The user the process really runs as, as the fixes name it. */
+export const whoami = currentUser;
 
 function machineId(): string | null {
   try {
