@@ -57,8 +57,11 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   o.onStage(`reading markers in ${o.stateDir}`);
   const host = o.host ?? hostReads();
   const trust = jobTrust(o.stateDir, o.job, o.trust, host.dirStat);
-  if (!bootIds.has(o.bootIdFile)) bootIds.set(o.bootIdFile, readBootId(o.bootIdFile));
-  const bootId = bootIds.get(o.bootIdFile)!;
+  // Read when a run in progress or a run from syslog asks, not by every check of a finished run.
+  const bootId = () => {
+    if (!bootIds.has(o.bootIdFile)) bootIds.set(o.bootIdFile, readBootId(o.bootIdFile));
+    return bootIds.get(o.bootIdFile)!;
+  };
   const probe = o.probe ?? runLiveness;
   // Running markers before the state: a run ending in between is then seen in the state (it records
   // its end before removing its running marker), never missed by both reads.
@@ -66,7 +69,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   let jobState = readJobState(o.stateDir, o.job, trust, true);
   let running = runningMarkers.map((marker) => ({
     marker,
-    liveness: probe({ pid: marker.wrapperPid, startTicks: marker.wrapperStartTicks, bootId: marker.bootId, childPid: marker.childPid, childStartTicks: marker.childStartTicks }, bootId),
+    liveness: probe({ pid: marker.wrapperPid, startTicks: marker.wrapperStartTicks, bootId: marker.bootId, childPid: marker.childPid, childStartTicks: marker.childStartTicks }, bootId()),
   }));
   // A run that ended between reading its running marker and probing its pid looks dead. The wrapper
   // records the end before it removes the running marker, so a marker gone since means a recorded
@@ -129,7 +132,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
       live = hidden ? null : scriptRunning(view, SCRIPT_TAG, jobLineRule(o.job, o.cfgName).cfgNeedle);
     }
     const primary = syslogOnlyIsPrimary(jobState, running, found.run, unwrapped);
-    syslogOnly = { run: found.run, lastSuccessEnd: found.lastSuccessEnd, live, hidden, primary, otherBoot: otherBootOf(found.run, bootId) };
+    syslogOnly = { run: found.run, lastSuccessEnd: found.lastSuccessEnd, live, hidden, primary, otherBoot: otherBootOf(found.run, bootId()) };
   }
 
   const judged = syslogOnly?.primary ? null : judgedRun(jobState, running);
