@@ -32,8 +32,14 @@ export async function pluginArgs<C extends CommandName>(cmd: C): Promise<Values<
   }
 }
 
-/** Gives up with UNKNOWN naming the stage that was slow once `seconds` have passed. */
+/**
+ * Gives up with UNKNOWN naming the stage that was slow once `seconds` have passed. The timer is set
+ * at the plugin's first wait for I/O (a gzip stream, journalctl), for the same moment: a check whose
+ * reads are all synchronous ends before it ever waits, and Node 20's first setTimeout costs a start
+ * 0.7 ms. No timer can interrupt a synchronous read; the scans look at the returned deadline instead.
+ */
 export function pluginDeadline(seconds: number, maxOutput: number, stage: () => string): number {
-  setTimeout(() => emit(unknown(`plugin timed out after ${seconds}s while ${stage()}`), maxOutput), seconds * 1000).unref();
-  return Date.now() + seconds * 1000;
+  const deadline = Date.now() + seconds * 1000;
+  setImmediate(() => setTimeout(() => emit(unknown(`plugin timed out after ${seconds}s while ${stage()}`), maxOutput), Math.max(0, deadline - Date.now())).unref()).unref();
+  return deadline;
 }
