@@ -11,7 +11,7 @@ runPlugin(async () => {
   const now = new Date();
   let view;
   try {
-    view = await judgeHost({ ...o, graceSeconds: o.grace, deadline, skipEvidence: true, trust: { user: o.user } }, now);
+    view = await judgeHost({ ...o, graceSeconds: o.grace, deadline, skipEvidence: true, keepFacts: false, trust: { user: o.user } }, now);
   } catch (err) {
     if (err instanceof MarkerError || err instanceof StageTimeoutError || err instanceof UnknownUserError) emit(unknown(err.message), o.maxOutput);
     throw err;

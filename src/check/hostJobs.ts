@@ -29,6 +29,12 @@ export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'mis
   missing: State;
   /** Host-wide views judge many jobs at once and skip the per-run evidence search in syslog. */
   skipEvidence: boolean;
+  /**
+   * Whether each verdict keeps its job's facts (env-sync status and metrics show them). A view that
+   * needs only the verdicts lets each job's parsed markers go as soon as it is judged, rather than
+   * carry 500 of them through every collection of the young generation.
+   */
+  keepFacts?: boolean;
   /** What is known of the jobs' user (--user): whose markers to trust. */
   trust: TrustHints;
 }
@@ -135,7 +141,9 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
     const c = byJob.get(job) ?? null;
     try {
       const facts = await gather({ ...shared, job, schedule: c?.schedule, cron: c }, now);
-      jobs.push(jobVerdict(job, facts, judge(facts, { ...policy, job, schedule: c?.schedule }, now), c));
+      const verdict = jobVerdict(job, facts, judge(facts, { ...policy, job, schedule: c?.schedule }, now), c);
+      if (o.keepFacts === false) verdict.facts = null;
+      jobs.push(verdict);
     } catch (err) {
       jobs.push(unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c));
     }
