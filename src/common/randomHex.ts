@@ -9,17 +9,19 @@ let used = 0;
 function refill(): void {
   pool = Buffer.alloc(POOL_BYTES);
   used = 0;
+  let got = 0;
   try {
     const fd = openSync('/dev/urandom', 'r');
     try {
-      let got = 0;
-      while (got < POOL_BYTES) got += readSync(fd, pool, got, POOL_BYTES - got, null);
+      // A file in /dev/urandom's place (a chroot) may end: what it did not give, Math.random gives.
+      for (let n = -1; got < POOL_BYTES && n !== 0; got += n) n = readSync(fd, pool, got, POOL_BYTES - got, null);
     } finally {
       closeSync(fd);
     }
   } catch {
-    for (let i = 0; i < POOL_BYTES; i++) pool[i] = Math.floor(Math.random() * 256);
+    /* unreadable: Math.random gives it all */
   }
+  for (let i = got; i < POOL_BYTES; i++) pool[i] = Math.floor(Math.random() * 256);
 }
 
 /**

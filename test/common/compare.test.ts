@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { compareText } from '../../src/common/compare.js';
 import { randomHex } from '../../src/common/randomHex.js';
@@ -21,6 +25,25 @@ describe('randomHex (run ids, temporary names)', () => {
     const seen = new Set(Array.from({ length: 200 }, () => randomHex(4)));
     for (const h of seen) expect(h).to.match(/^[0-9a-f]{8}$/);
     expect(seen.size).to.equal(200);
+  });
+
+  it('names still differ, and nothing hangs, where /dev/urandom is an empty file (a chroot): Math.random fills in', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'env-sync-urandom-'));
+    try {
+      writeFileSync(join(dir, 'empty'), '');
+      const module = new URL('../../src/common/randomHex.js', import.meta.url).href;
+      const script = `import(${JSON.stringify(module)}).then(({ randomHex }) => console.log(Array.from({ length: 40 }, () => randomHex(4)).join(' ')))`;
+      // A mount namespace of its own, where an empty file is bind-mounted over /dev/urandom.
+      const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount --bind ${dir}/empty /dev/urandom && exec "$0" --input-type=module -e "$1"`, process.execPath, script], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.error, 'unshare(1) is missing: apt-get install -y util-linux').to.equal(undefined);
+      expect(r.status, r.stderr).to.equal(0);
+      const names = r.stdout.trim().split(' ');
+      expect(names).to.have.length(40);
+      for (const n of names) expect(n).to.match(/^[0-9a-f]{8}$/);
+      expect(new Set(names).size).to.equal(40);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('any length, across the pool it reads from /dev/urandom a block at a time', () => {
