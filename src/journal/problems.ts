@@ -6,9 +6,6 @@ import type { SyslogProblem } from '../syslog/types.js';
 import { namespaceNameProblem, sourceLabel } from './args.js';
 import type { JournalSelection } from './types.js';
 
-/** The user the process really runs as, as the fixes name it. */
-export const whoami = currentUser;
-
 function machineId(): string | null {
   try {
     const id = readFileSync('/etc/machine-id', 'utf8').trim();
@@ -23,7 +20,7 @@ function isDir(path: string): boolean {
 }
 
 export function groupFix(): string {
-  const u = whoami();
+  const u = currentUser();
   return `add user ${u} to group systemd-journal or adm to read the system journal (usermod -aG systemd-journal ${u}; it applies to new logins and services started after)`;
 }
 
@@ -116,7 +113,7 @@ export function exitProblems(sel: JournalSelection, code: number | null, signal:
       .map((l) => l.trim())
       .find(Boolean) ?? '(nothing on stderr)';
   if (/Permission denied/.test(first)) {
-    return [{ path, problem: `permission denied (journalctl: ${first})`, fix: sel.file !== undefined || sel.directory !== undefined ? `make ${path} readable by user ${whoami()}` : groupFix() }];
+    return [{ path, problem: `permission denied (journalctl: ${first})`, fix: sel.file !== undefined || sel.directory !== undefined ? `make ${path} readable by user ${currentUser()}` : groupFix() }];
   }
   return [{ path, problem: `journalctl exited ${code}: ${first}`, fix: sel.file !== undefined ? `check that ${sel.file} is a journal file (journalctl --file ${sel.file} --verify)` : 'run the same journalctl by hand to see why' }];
 }

@@ -3,7 +3,8 @@ import { epochArg, matchArgs, namespaceNameProblem, queryArgs, sourceLabel, anyO
 import { LineSplitter, decodeValue, entryFromJson } from '../../src/journal/entry.js';
 import { journalSocketDirFor, journaldInput, runEventFields } from '../../src/journal/event.js';
 import { followArgs } from '../../src/journal/follow.js';
-import { exitProblems, groupFix, whoami } from '../../src/journal/problems.js';
+import { currentUser } from '../../src/common/host.js';
+import { exitProblems, groupFix } from '../../src/journal/problems.js';
 
 describe('journal: journalctl arguments', () => {
   it('same-field values are repeated matches (OR), fields of a group are ANDed, groups are joined by +', () => {
@@ -174,7 +175,7 @@ describe("journal: what journalctl's stderr and exit status mean", () => {
   it("its hint that only the user's own entries were shown (exit 0) is a permission problem", () => {
     const stderr = "Hint: You are currently not seeing messages from other users and the system.\n      Users in groups 'adm', 'systemd-journal' can see all messages.\n";
     expect(exitProblems({}, 0, null, stderr)).to.deep.equal([{ path: 'journal', problem: "permission denied: only this user's own entries could be read, not the system's or other users'", fix: groupFix() }]);
-    expect(groupFix()).to.equal(`add user ${whoami()} to group systemd-journal or adm to read the system journal (usermod -aG systemd-journal ${whoami()}; it applies to new logins and services started after)`);
+    expect(groupFix()).to.equal(`add user ${currentUser()} to group systemd-journal or adm to read the system journal (usermod -aG systemd-journal ${currentUser()}; it applies to new logins and services started after)`);
   });
 
   it('a signal that was not ours, and a failure with nothing on stderr', () => {
