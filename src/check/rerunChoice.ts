@@ -43,13 +43,14 @@ function fromMarker(run: Run, markerPath: string | null, part: string | null): C
 export function chooseRerun(s: RerunSources, target: Omit<RerunTarget, 'job' | 'part'>, part: string | null = null): RerunChoice {
   if (!s.user) return { plan: null, why: "the job's user is not known (its records are root's): give --user USER" };
   let cmd: CronCommand | null = null;
-  if (!part && s.cron) cmd = { command: s.cron.command, env: s.cron.env, cwd: null, source: `the crontab line ${s.cron.lineNo}`, redacted: false };
-  else if (!part && s.inventory) cmd = { command: s.inventory.command, env: s.inventory.env, cwd: null, source: `the job inventory (crontab line ${s.inventory.lineNo})`, redacted: s.inventory.redacted };
+  if (!part && s.cron) cmd = { command: s.cron.command, env: s.cron.env, cwd: null, source: `the crontab line ${s.cron.lineNo}`, redacted: false, crontabText: true };
+  else if (!part && s.inventory) cmd = { command: s.inventory.command, env: s.inventory.env, cwd: null, source: `the job inventory (crontab line ${s.inventory.lineNo})`, redacted: s.inventory.redacted, crontabText: true };
   else if (s.run) {
     if (s.run.user !== s.user.name) return { plan: null, why: `${s.markerPath ?? 'the marker'} names user ${s.run.user}, not the job's user ${s.user.name}: its command is not used to re-run` };
     cmd = fromMarker(s.run, s.markerPath, part);
   }
   if (!cmd) return { plan: null, why: 'no crontab line, job inventory or recorded cron command names this job (a command read from syslog is never shown as runnable)' };
   if (cmd.redacted) return { plan: null, why: `a secret was redacted from ${cmd.source}` };
-  return { plan: rerunPlan(cmd, s.user, { ...target, job: s.job, part }) };
+  const plan = rerunPlan(cmd, s.user, { ...target, job: s.job, part });
+  return 'why' in plan ? { plan: null, why: `${cmd.source} cannot be re-run as it is: ${plan.why}` } : { plan };
 }

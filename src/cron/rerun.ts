@@ -7,6 +7,7 @@
 // else stays sh text, so VAR=value, ~/, quotes, $VAR and redirections work as they did under cron.
 import { shellQuote } from '../common/shell.js';
 import type { User } from '../common/users.js';
+import { defaultJobName } from '../common/jobName.js';
 import { splitWords, type Token } from './words.js';
 
 /** Where a job's command comes from, and what it is. */
@@ -21,6 +22,8 @@ export interface CronCommand {
   source: string;
   /** A secret was redacted from it: it cannot be run as shown. */
   redacted: boolean;
+  /** The text is a crontab line's command as written, so cron's `%` rule applies to it. */
+  crontabText?: boolean;
 }
 
 export interface RerunTarget {
@@ -50,24 +53,102 @@ const isRebootLock = (w: string) => /(^|\/)with_reboot_lock$/.test(w);
 const isEnvdir = (w: string) => /(^|\/)envdir$/.test(w);
 const isEnv = (w: string) => /(^|\/)env$/.test(w);
 const isWrapper = (w: string) => /(^|\/)env-sync-run$/.test(w);
+const SYNC_COMMAND = /(^|\/)govuk_env_sync\.sh$/;
 
-/** The tokens of the first simple command of a line (before any |, ;, & or redirection). */
-function firstCommand(line: string): Token[] {
-  const { tokens, firstCommandEnd } = splitWords(line);
-  return tokens.filter((t) => t.end <= firstCommandEnd);
+/** A simple command of a list: where it stands in the text. */
+interface Segment {
+  start: number;
+  end: number;
 }
 
 /**
- * The cron command with the words only cron needs taken out and env-sync-run put in: sh text.
- * `ionice [options]` and `with_reboot_lock [NAME]` go (where they lead the command, after any
- * VAR=value words); env-sync-run is added, with --job (and --part, and a non-default --state-dir),
- * right before the command after VAR=value, `envdir DIR` and `env VAR=…` words.
+ * The simple commands of an sh list, split where sh splits them outside quotes: `&&`, `||`, `;`, `|`,
+ * `&` (not the `&` of a redirection such as `2>&1`) and newlines. A `(`, `)`, `{` or `}` word groups
+ * commands, which a re-run does not take apart: the reason is returned instead.
  */
-export function rerunScript(cmd: Pick<CronCommand, 'command'>, t: RerunTarget): string {
-  let text = cmd.command.trim();
+function listSegments(text: string): Segment[] | string {
+  const out: Segment[] = [];
+  let from = 0;
+  let lastNonBlank = '';
+  const cut = (at: number, width: number) => {
+    out.push({ start: from, end: at });
+    from = at + width;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      i = close === -1 ? text.length : close;
+    } else if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '\\') {
+      i++;
+    } else if (c === '(' || c === ')') {
+      if (text[i - 1] !== '$') return 'it runs commands in a subshell ( … )';
+    } else if ((c === '{' || c === '}') && /^\s?$/.test(text[i - 1] ?? '') && /^\s?$/.test(text[i + 1] ?? '')) {
+      return 'it groups commands in { … }';
+    } else if (c === ';' || c === '\n') {
+      cut(i, 1);
+    } else if (c === '|' || c === '&') {
+      if (text[i + 1] === c) cut(i++, 2);
+      else if (c === '&' && (lastNonBlank === '>' || lastNonBlank === '<' || text[i + 1] === '>')) {
+        // part of a redirection: 2>&1, <&0, &>file
+      } else cut(i, 1);
+    }
+    if (c !== ' ' && c !== '\t') lastNonBlank = c;
+  }
+  out.push({ start: from, end: text.length });
+  return out.filter((s) => text.slice(s.start, s.end).trim() !== '');
+}
+
+/** The tokens of a simple command before its first redirection. */
+function commandWords(text: string): Token[] {
+  const { tokens, firstCommandEnd } = splitWords(text);
+  return tokens.filter((t) => t.end <= firstCommandEnd);
+}
+
+/** The index of the simple command that runs the job: the one holding env-sync-run, else the job's own command. */
+function syncSegment(text: string, segs: Segment[], job: string): number | string {
+  const words = segs.map((s) => commandWords(text.slice(s.start, s.end)).map((t) => t.value));
+  const wrapped = words.findIndex((w) => w.some(isWrapper));
+  if (wrapped !== -1) return wrapped;
+  const named = words.findIndex((w) => defaultJobName(w) === job);
+  if (named !== -1) return named;
+  const sync = words.findIndex((w) => w.some((x) => SYNC_COMMAND.test(x)));
+  if (sync !== -1) return sync;
+  if (segs.length === 1) return 0;
+  return `none of its ${segs.length} commands names the job (no -f …/${job}.cfg, govuk_env_sync.sh or env-sync-run)`;
+}
+
+/**
+ * The command with the words only cron needs taken out of the simple command that runs the sync, and
+ * env-sync-run put in front of that command (never in front of a `cd DIR`, `test -x F` or other
+ * command before it): `ionice [options]` and `with_reboot_lock [NAME]` go (where they lead that
+ * command, after any VAR=value words); env-sync-run is added, with --job (and --part, and a
+ * non-default --state-dir), after VAR=value, `envdir DIR` and `env VAR=…` words. A command that
+ * already holds env-sync-run keeps it, once. Returns the sh text, or why it cannot be re-run as it is.
+ */
+export function rerunScript(cmd: Pick<CronCommand, 'command'>, t: RerunTarget): { script: string } | { why: string } {
+  const whole = cmd.command.trim();
+  const segs = listSegments(whole);
+  if (typeof segs === 'string') return { why: segs };
+  const at = syncSegment(whole, segs, t.job);
+  if (typeof at === 'string') return { why: at };
+  const seg = segs[at]!;
+  const raw = whole.slice(seg.start, seg.end);
+  const from = seg.start + raw.length - raw.trimStart().length;
+  const to = seg.start + raw.trimEnd().length;
+  const body = syncCommand(whole.slice(from, to), t);
+  if (typeof body !== 'string') return body;
+  return { script: `${whole.slice(0, from)}${body}${whole.slice(to)}` };
+}
+
+/** One simple command, re-run as rerunScript says. */
+function syncCommand(command: string, t: RerunTarget): string | { why: string } {
+  let text = command;
   // Drop the cron-only words, from the text itself.
   for (;;) {
-    const toks = firstCommand(text);
+    const toks = commandWords(text);
     let i = 0;
     while (i < toks.length && isAssignment(toks[i]!.value)) i++;
     const head = toks[i];
@@ -85,15 +166,16 @@ export function rerunScript(cmd: Pick<CronCommand, 'command'>, t: RerunTarget): 
     const to = toks[i + drop]?.start ?? toks[i + drop - 1]!.end;
     text = text.slice(0, from) + text.slice(to);
   }
-  const toks = firstCommand(text);
+  const toks = commandWords(text);
+  if (toks.length === 0) return { why: 'its command starts with a redirection' };
   const stateDirWords = t.stateDir !== t.defaultStateDir ? ['--state-dir', t.stateDir] : [];
   const wrapperAt = toks.findIndex((k) => isWrapper(k.value));
   if (wrapperAt !== -1) {
     // Already wrapped: keep it, and make sure it writes where the checks read.
     const given = toks.slice(wrapperAt + 1).some((k) => k.value === '--state-dir' || k.value.startsWith('--state-dir='));
-    if (!stateDirWords.length || given) return text;
-    const at = toks[wrapperAt]!.end;
-    return `${text.slice(0, at)} ${shellQuote(stateDirWords)}${text.slice(at)}`;
+    if (!stateDirWords.length || given) return text.trimEnd();
+    const end = toks[wrapperAt]!.end;
+    return `${text.slice(0, end)} ${shellQuote(stateDirWords)}${text.slice(end)}`.trimEnd();
   }
   let i = 0;
   for (;;) {
@@ -111,10 +193,45 @@ export function rerunScript(cmd: Pick<CronCommand, 'command'>, t: RerunTarget): 
   return `${text.slice(0, at)}${shellQuote(wrapper)} ${text.slice(at)}`.trimEnd();
 }
 
-/** What to run, as whom, in what environment. */
-export function rerunPlan(cmd: CronCommand, user: User, t: RerunTarget): RerunPlan {
-  const cwd = cmd.cwd ?? user.home;
-  const script = `cd ${shellQuote([cwd || '/'])} && ${rerunScript(cmd, t)}`;
+/**
+ * A crontab line's command as cron hands it to sh (crontab(5)): the first `%` not escaped by a
+ * backslash ends the command and the rest, each `%` a newline, becomes its standard input; `\\%` is a
+ * literal `%`. A re-run honours the literal; standard input it cannot give in one pasteable line.
+ */
+export function cronCommandText(line: string): { text: string } | { why: string } {
+  let text = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === '\\' && line[i + 1] === '%') {
+      text += '%';
+      i++;
+    } else if (c === '%') {
+      if (line.slice(i + 1) === '') break;
+      return { why: 'its crontab line gives the command standard input after an unescaped % (cron\'s rule): re-run it by hand with that input' };
+    } else text += c;
+  }
+  return { text };
+}
+
+/** `cd DIR` as the list's first command, DIR being `dir`: the re-run line made it, or the crontab did. */
+function startsInDir(script: string, dir: string): boolean {
+  const { tokens } = splitWords(script);
+  return tokens[0]?.value === 'cd' && tokens[1]?.value === dir && tokens[2]?.value === '&' && tokens[3]?.value === '&' && tokens[3].start === tokens[2].end;
+}
+
+/** What to run, as whom, in what environment; or why the command cannot be re-run as it stands. */
+export function rerunPlan(cmd: CronCommand, user: User, t: RerunTarget): RerunPlan | { why: string } {
+  let command = cmd.command;
+  if (cmd.crontabText) {
+    const text = cronCommandText(command);
+    if ('why' in text) return text;
+    command = text.text;
+  }
+  const made = rerunScript({ command }, t);
+  if ('why' in made) return made;
+  const cwd = cmd.cwd ?? user.home ?? '/';
+  // A command recorded from a pasted Re-run line already starts in its directory: not a second cd.
+  const script = startsInDir(made.script, cwd || '/') ? made.script : `cd ${shellQuote([cwd || '/'])} && ${made.script}`;
   const env = new Map<string, string>([
     ['HOME', user.home],
     ['LOGNAME', user.name],

@@ -47,14 +47,16 @@ describe('crontab lines of govuk-backup', () => {
   ];
   for (const [job, cmd] of RERUN) {
     it(`re-runs ${job} as sh text without ionice and with_reboot_lock, with env-sync-run`, () => {
-      expect(rerunScript(jobs.find((j) => j.job === job)!, { ...T, job })).to.equal(cmd);
+      expect(rerunScript(jobs.find((j) => j.job === job)!, { ...T, job })).to.deep.equal({ script: cmd });
     });
   }
   it('keeps VAR=value words, ~/ and quotes as sh text, and a non-default state directory', () => {
-    expect(rerunScript({ command: "PGHOST=db1 /usr/local/bin/with_reboot_lock env-sync_x ~/bin/govuk_env_sync.sh -f '/etc/govuk_env_sync/x.cfg' 2>&1" }, { ...T, job: 'x', stateDir: '/srv/state' })).to.equal(
-      "PGHOST=db1 /usr/bin/env-sync-run --job x --state-dir /srv/state -- ~/bin/govuk_env_sync.sh -f '/etc/govuk_env_sync/x.cfg' 2>&1",
-    );
-    expect(rerunScript({ command: '/usr/local/bin/env-sync-run --job x -- sync' }, { ...T, job: 'x', stateDir: '/srv/state' })).to.equal('/usr/local/bin/env-sync-run --state-dir /srv/state --job x -- sync');
+    expect(rerunScript({ command: "PGHOST=db1 /usr/local/bin/with_reboot_lock env-sync_x ~/bin/govuk_env_sync.sh -f '/etc/govuk_env_sync/x.cfg' 2>&1" }, { ...T, job: 'x', stateDir: '/srv/state' })).to.deep.equal({
+      script: "PGHOST=db1 /usr/bin/env-sync-run --job x --state-dir /srv/state -- ~/bin/govuk_env_sync.sh -f '/etc/govuk_env_sync/x.cfg' 2>&1",
+    });
+    expect(rerunScript({ command: '/usr/local/bin/env-sync-run --job x -- sync' }, { ...T, job: 'x', stateDir: '/srv/state' })).to.deep.equal({
+      script: '/usr/local/bin/env-sync-run --state-dir /srv/state --job x -- sync',
+    });
   });
   it('splits words like sh and notices shell operators', () => {
     expect(splitWords(`a 'b c' "d \\"e\\"" f\\ g`)).to.deep.include({ words: ['a', 'b c', 'd "e"', 'f g'], shellOperator: null });
