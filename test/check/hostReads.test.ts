@@ -6,16 +6,19 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostReads } from '../../src/check/hostReads.js';
 import { inventoryOf, writeInventory } from '../../src/cron/inventory.js';
+import { currentUser } from '../../src/common/host.js';
 import { jobTrust } from '../../src/markers/trust.js';
 import { tempStateEach } from '../support/tmp.js';
 
 describe('hostReads: what a host-wide view reads once for all its jobs', () => {
   const t = tempStateEach();
+  // The records are this process's own: the unit tier runs as any user, root or not.
+  const me = currentUser();
   const crontab = '18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg\n';
 
   it('the inventory is read once: a second job of the view gets the first answer, a new view reads again', () => {
-    const trust = jobTrust(t.state, null, { user: 'root' });
-    writeInventory(t.state, inventoryOf(crontab, 'root', '--crontab FILE', new Date()));
+    const trust = jobTrust(t.state, null, { user: me });
+    writeInventory(t.state, inventoryOf(crontab, me, '--crontab FILE', new Date()));
     const view = hostReads(true);
     expect(view.inventory(t.state, trust)?.jobs.map((j) => j.job)).to.deep.equal(['pull_x']);
     rmSync(join(t.state, 'inventory.json'));
@@ -24,7 +27,7 @@ describe('hostReads: what a host-wide view reads once for all its jobs', () => {
   });
 
   it('a corrupt inventory is the same MarkerError for every job of the view', () => {
-    const trust = jobTrust(t.state, null, { user: 'root' });
+    const trust = jobTrust(t.state, null, { user: me });
     writeFileSync(join(t.state, 'inventory.json'), '{"schema":');
     const view = hostReads(true);
     const first = (() => {
