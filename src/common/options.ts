@@ -2,7 +2,7 @@
 // aliases, default, environment variable, help text and typed parser. Each command lists the
 // options it takes; where a command's default or wording differs on purpose, the difference is
 // written beside the option (`for`). The fast path (quickArgs), the yargs path (help, unusual
-// command lines), the typed conversion, the README's option tables, the man pages and the
+// command lines), the typed conversion, docs/options.md's tables, the man pages and the
 // generated NRPE and Icinga lines all read from it. Nothing else declares an option.
 import { parseDuration } from './duration.js';
 import { validateName } from './jobName.js';

@@ -1,5 +1,5 @@
-// The option table as people read it: the README's option tables (scripts/options-doc.mjs writes
-// them, test/common/options.test.ts fails when the README differs) and the man pages.
+// The option table as people read it: docs/options.md's tables (scripts/options-doc.mjs writes
+// them, test/common/options.test.ts fails when the page differs) and the man pages.
 import { COMMAND_NAMES, commandOptions, type CommandName, type CommandOption } from './options.js';
 
 /** Each way a command line spells the option: `-w`, `--age-warning RANGE`; the value's placeholder after the long flag. */
@@ -34,7 +34,7 @@ export function markdownTable(cmd: CommandName): string {
   return ['| option | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }
 
-/** Every command whose options the README lists, with its table. */
+/** Every command, with its table: docs/options.md lists them all. */
 export function readmeTables(): Map<CommandName, string> {
   return new Map(COMMAND_NAMES.map((c) => [c, markdownTable(c)]));
 }
@@ -42,20 +42,20 @@ export function readmeTables(): Map<CommandName, string> {
 const BEGIN = (cmd: string) => `<!-- options: ${cmd} (generated from src/common/options.ts by npm run options-doc) -->`;
 const END = '<!-- /options -->';
 
-/** The README with every generated table replaced by the table as the option table gives it now. */
+/** The page with every generated table replaced by the table as the option table gives it now. */
 export function withTables(readme: string): string {
   let out = readme;
   for (const [cmd, table] of readmeTables()) {
     const start = out.indexOf(BEGIN(cmd));
     if (start === -1) continue;
     const end = out.indexOf(END, start);
-    if (end === -1) throw new Error(`README: ${BEGIN(cmd)} has no ${END} after it`);
+    if (end === -1) throw new Error(`docs/options.md: ${BEGIN(cmd)} has no ${END} after it`);
     out = `${out.slice(0, start)}${BEGIN(cmd)}\n${table}\n${out.slice(end)}`;
   }
   return out;
 }
 
-/** The commands whose tables the README holds. */
+/** The commands whose tables the page holds. */
 export function tablesIn(readme: string): CommandName[] {
   return COMMAND_NAMES.filter((c) => readme.includes(BEGIN(c)));
 }
