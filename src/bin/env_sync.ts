@@ -8,7 +8,7 @@ import { senderFilter } from '../logsource/senders.js';
 import { hintsFor, jobTrust } from '../markers/trust.js';
 import { judgeHost } from '../check/hostJobs.js';
 import { parseEnvSync } from '../cli/args.js';
-import { icinga2Config, nrpeConfig } from '../cli/configGen.js';
+import { configUser, icinga2Config, nrpeConfig } from '../cli/configGen.js';
 import { CliError, hostOptions } from '../cli/hostOptions.js';
 import { writeInventoryFromCrontab } from '../cli/inventory.js';
 import { followLogs, printLogs, quietJob } from '../cli/logs.js';
@@ -85,9 +85,11 @@ async function main(): Promise<number> {
     case 'config': {
       const a = parsed.values;
       if (parsed.positional === 'inventory') return writeInventoryFromCrontab(a);
-      const view = await judgeHost(hostOptions(a, true), new Date());
+      const o = hostOptions(a, true);
+      const view = await judgeHost(o, new Date());
       const jobs = view.jobs.map((j) => ({ job: j.job, cron: j.cron }));
-      stdout.write(parsed.positional === 'icinga2' ? icinga2Config(jobs, a.grace) : nrpeConfig(jobs, a.grace));
+      const settings = { values: a, user: await configUser(o), graceSeconds: a.grace };
+      stdout.write(parsed.positional === 'icinga2' ? icinga2Config(jobs, settings) : nrpeConfig(jobs, settings));
       for (const p of view.problems) stderr.write(`env-sync: ${p}\n`);
       return 0;
     }

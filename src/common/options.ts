@@ -242,7 +242,7 @@ could not be run; 75 if another run of the job was still running (--overlap skip
   'env-sync config': {
     kind: 'cli',
     usage: 'Icinga 2 host variables or NRPE command lines for the jobs found; or the job inventory, written',
-    options: [...CLI_COMMON],
+    options: [...CLI_COMMON, ...THRESHOLDS],
     positional: { name: 'kind', describe: 'icinga2, nrpe, or inventory (write the job inventory for nagios, as root)', choices: ['icinga2', 'nrpe', 'inventory'] },
   },
   'env-sync metrics': {

@@ -101,6 +101,10 @@ describe('icinga2 daemon with the API: passive and active results', function () 
   let syslog = '';
   let passwordFile = '';
   const job = 'pull_failing';
+  const GENERATED_JOB = 'pull_generated';
+  let generatedState = '';
+  let generatedNrpe = '';
+  let generatedHostVars = '';
 
   before(async function () {
     tmp = makeTempDir('env-sync-icinga2-api-');
@@ -114,6 +118,22 @@ describe('icinga2 daemon with the API: passive and active results', function () 
     for (const p of ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order']) symlinkSync(join(PLUGIN_DIR, p), join(pluginDir, p));
     symlinkSync(CHECK_NRPE, join(pluginDir, 'check_nrpe'));
     nrpeCommands = adaptCommands(readFileSync(NRPE_CFG, 'utf8'), pluginDir, stateDir, syslog);
+    // A host whose jobs live in a state directory of its own, set up from what `env-sync config`
+    // generates for it: the NRPE lines and the host variables must carry --state-dir, --syslog and
+    // the thresholds, or the checks look in /var/lib/env-sync and say "no record of this job".
+    generatedState = join(tmp.dir, 'generated-state');
+    mkdirSync(generatedState, { mode: 0o755 });
+    recordFinishedRun(generatedState, GENERATED_JOB, 'failure', 4, ['pg_restore: error: generated']);
+    const crontab = join(tmp.dir, 'generated-crontab');
+    writeFileSync(crontab, `18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${GENERATED_JOB}.cfg\n`);
+    const generate = (kind: string) => {
+      const r = spawnSync(join(PLUGIN_DIR, 'env-sync'), ['config', kind, '--state-dir', generatedState, '--syslog', syslog, '--crontab', crontab, '--max-age', '26h'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).to.equal(0);
+      return r.stdout;
+    };
+    generatedNrpe = generate('nrpe').replaceAll('/usr/lib/nagios/plugins/', `${pluginDir}/`);
+    generatedHostVars = generate('icinga2');
+    nrpeCommands += `\n${generatedNrpe}`;
     const nrpeDir = join(tmp.dir, 'nrpe');
     mkdirSync(nrpeDir, { mode: 0o755 });
     nrpe = await startNrpe(nrpeDir, await freePort(), nrpeCommands);
@@ -145,6 +165,13 @@ object Host "sync-nrpe" {
   vars.env_sync_mode = "nrpe"
   vars.nrpe_port = ${nrpe!.port}
   vars.env_sync_jobs["pull_x"] = {}
+}
+const EnvSyncRunbookUrl = "https://runbooks.example/data-sync"
+object Host "sync-generated" {
+  check_command = "dummy"
+  address = "127.0.0.1"
+  vars.env_sync_runbook_url = "https://runbooks.example/data-sync-generated"
+${generatedHostVars}
 }
 object Host "sync-stale" {
   check_command = "dummy"
@@ -331,5 +358,29 @@ object Host "sync-options" {
     expect(attrs.last_check_result.output.split('\n')[0]).to.equal(splitPluginOutput(direct.stdout).pluginOutput.split('\n')[0]);
     expect(attrs.state, attrs.last_check_result.output).to.equal(0);
     expect(direct.stdout).to.match(/^ENV_SYNC OK - /);
+  });
+  it('runs the check env-sync config icinga2 generated for a host: its state directory, log and thresholds reach the plugin, and the runbook becomes notes_url', async function () {
+    expect(generatedHostVars).to.include(`vars.env_sync_state_dir = ${JSON.stringify(generatedState)}`);
+    const attrs = await runActive('sync-generated', `env-sync ${GENERATED_JOB}`);
+    const cmd: string[] = attrs.last_check_result.command;
+    const pairs = cmd.slice(1).map((v, i) => `${cmd[i]} ${v}`);
+    expect(pairs).to.include.members([`--job ${GENERATED_JOB}`, `--state-dir ${generatedState}`, `--syslog ${syslog}`, '--age-critical 26h', '--schedule 18 0 * * *', '--grace 1h']);
+    expect(attrs.state, attrs.last_check_result.output).to.equal(2);
+    expect(attrs.last_check_result.output).to.match(new RegExp(`^ENV_SYNC CRITICAL - ${GENERATED_JOB} failed with exit 4`));
+    const notes = async (host: string, name: string) => (await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=notes_url&attrs=notes`)).json.results[0].attrs;
+    expect(await notes('sync-generated', `env-sync ${GENERATED_JOB}`)).to.deep.include({ notes_url: 'https://runbooks.example/data-sync-generated' });
+    // A host without its own: the global constant; the notes keep naming env-sync show.
+    expect(await notes('sync-active', `env-sync ${job}`)).to.deep.equal({ notes_url: 'https://runbooks.example/data-sync', notes: `Nightly data sync ${job}. On the host: env-sync show ${job}` });
+  });
+
+  it('runs every NRPE line env-sync config nrpe generated, through a real NRPE, and each finds its job', function () {
+    const lines = generatedNrpe.split('\n').filter((l) => l.startsWith('command['));
+    expect(lines).to.have.length(1);
+    for (const line of lines) {
+      const name = line.slice('command['.length, line.indexOf(']'));
+      const r = spawnSync(CHECK_NRPE, ['-H', '127.0.0.1', '-p', String(nrpe!.port), '-c', name, '-t', '50'], { encoding: 'utf8' });
+      expect(r.stdout, `${name}: ${line}`).to.match(new RegExp(`^ENV_SYNC CRITICAL - ${GENERATED_JOB} failed with exit 4`));
+      expect(r.status).to.equal(2);
+    }
   });
 });
