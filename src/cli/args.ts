@@ -1,7 +1,8 @@
 // `env-sync <command> [options]`: each command's options come from the one option table. A plain
 // `env-sync status` (what scripts and the 500-job benchmark run) skips yargs; anything else — help,
 // the other commands, options before the command — goes through it.
-import { quickSpec, standardFlags, yargsOptions } from '../common/commandLine.js';
+import { quickSpec, standardFlags, unknownOptionsMessage, yargsOptions } from '../common/commandLine.js';
+import { nearestNames } from '../common/nearest.js';
 import { COMMANDS, convert, OptionError, type CommandName, type Values } from '../common/options.js';
 import { quickParse } from '../common/quickArgs.js';
 import { EXIT_USAGE } from './usage.js';
@@ -20,6 +21,12 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
     const quick = quickParse(args.slice(1), quickSpec('env-sync status'));
     if (quick) return { command: 'status', values: convert('env-sync status', quick.values, env), positional: undefined };
   }
+  const first = args[0];
+  if (first !== undefined && !first.startsWith('-') && !(ENV_SYNC_COMMANDS as readonly string[]).includes(first)) {
+    const near = nearestNames(first, ENV_SYNC_COMMANDS);
+    throw new OptionError(`unknown command ${first}${near.length ? `; did you mean ${near.join(' or ')}?` : ''} (the commands: ${ENV_SYNC_COMMANDS.join(', ')})`);
+  }
+  const named = ENV_SYNC_COMMANDS.find((c) => c === first);
   const { default: yargs } = await import('yargs');
   let failure: string | null = null;
   let printed = '';
@@ -30,7 +37,7 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
       .usage(`Usage: env-sync <command> [options]\n\n${ENV_SYNC_ABOUT}`)
       .epilogue(`Exit status: status and show exit with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); a usage error (an unknown option or job, a missing argument) exits ${EXIT_USAGE}.`)
       .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false }),
-    (m) => (failure = m),
+    (m) => (failure = unknownOptionsMessage(m, named ? [`env-sync ${named}`] : ENV_SYNC_COMMANDS.map((c) => `env-sync ${c}` as const))),
   );
   for (const command of ENV_SYNC_COMMANDS) {
     const spec = COMMANDS[`env-sync ${command}`] as (typeof COMMANDS)[CommandName];

@@ -14,6 +14,7 @@ import { statePath } from '../markers/paths.js';
 import { readJobState } from '../markers/read.js';
 import { jobTrust } from '../markers/trust.js';
 import { CliError, hostOptions } from './hostOptions.js';
+import { unknownJob } from './knownJob.js';
 import { UsageError } from './usage.js';
 
 /** The plan for the job, or a CliError saying why there is none. */
@@ -30,6 +31,10 @@ export async function planRerun(job: string, a: Values<'env-sync rerun'>): Promi
     notes.push(`the job inventory is not used: ${(err as Error).message}`);
   }
   const state = readJobState(o.stateDir, job, trust);
+  if (!cron && !inventory && !state) {
+    const unknown = await unknownJob(job, o, 'no record of it to re-run from');
+    if (unknown) throw unknown;
+  }
   const run = a.part ? (state?.parts[a.part] ?? null) : (state?.last ?? null);
   if (a.part && !run) throw new CliError(`${job} has no recorded run of part ${a.part} in ${o.stateDir}: nothing to re-run`);
   if (!cron && !inventory && crontab.problems.length) notes.push(...crontab.problems);

@@ -11,6 +11,7 @@ import { pasteLine } from '../cron/rerun.js';
 import { statePath } from '../markers/paths.js';
 import { render } from '../output/pluginOutput.js';
 import { hostOptions } from './hostOptions.js';
+import { unknownJob } from './knownJob.js';
 import type { State } from '../common/states.js';
 
 export async function show(job: string, a: Values<'env-sync show'>, out: TextOut): Promise<State> {
@@ -21,7 +22,12 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
   const facts = await gather({ ...o, job, schedule: cron?.schedule, cron, trust: { ...o.trust, crontabOwner: crontab.owner }, onStage: () => undefined }, now);
   const policy = { ...o, job, schedule: cron?.schedule };
   const v = verdict(facts, policy, now, 2);
-  const judged = judge(facts, policy, now).judged;
+  const judgement = judge(facts, policy, now);
+  if (judgement.noRecord && !cron && !facts.inventory && !facts.syslogProblems.length) {
+    const unknown = await unknownJob(job, o, `no run of it in ${facts.log?.label ?? a.syslog}`);
+    if (unknown) throw unknown;
+  }
+  const judged = judgement.judged;
   const how = explainOptions(policy);
   const choice = chooseRerun({ job, user: facts.trust.user, cron, inventory: facts.inventory, run: judged, markerPath: judged ? statePath(o.stateDir, job) : null }, how);
   const rerun = choice.plan ? pasteLine(choice.plan) : null;

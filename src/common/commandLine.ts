@@ -5,6 +5,7 @@
 // starts every minute on every host.
 import type { Argv, Options } from 'yargs';
 import { COMMANDS, commandOptions, convert, OptionError, type CommandName, type CommandSpec, type Values } from './options.js';
+import { nearestNames } from './nearest.js';
 import { quickParse, type QuickSpec } from './quickArgs.js';
 import { VERSION } from './version.js';
 
@@ -36,6 +37,27 @@ export function yargsOptions(cmd: CommandName): Record<string, Options> {
     };
   }
   return out;
+}
+
+/**
+ * yargs' "Unknown arguments: max-agee, maxAgee" as a person wants it: each unknown option once (not
+ * again in camelCase), with its dashes, and the nearest options the command has.
+ */
+export function unknownOptionsMessage(message: string, known: readonly CommandName[]): string {
+  const m = /^Unknown arguments?: (.+)$/.exec(message);
+  if (!m) return message;
+  const flags = [...new Set(known.flatMap((c) => commandOptions(c).flatMap((o) => [o.flag, ...o.alias])))].map((f) => (f.length === 1 ? `-${f}` : `--${f}`));
+  const kebab = (w: string) => w.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const names = m[1]!.split(', ');
+  const words = names.filter((n) => !(/[A-Z]/.test(n) && names.includes(kebab(n))));
+  return words
+    .map((w) => {
+      const word = w.length === 1 ? `-${w}` : `--${w}`;
+      // A one-letter option is one edit from every other: no guess is worth offering.
+      const near = w.length > 2 ? nearestNames(word, flags) : [];
+      return `unknown option ${word}${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`;
+    })
+    .join('; ');
 }
 
 /** The flags every executable shares (-h, -V, strict options) and a failure handler that never exits. */
@@ -70,7 +92,7 @@ export async function parseWithYargs(cmd: CommandName, args: string[]): Promise<
       // COMMAND's words must stay strings exactly as given (`sleep 2`, not the number 2).
       .parserConfiguration({ 'populate--': halt, 'halt-at-non-option': halt, 'parse-positional-numbers': false, 'parse-numbers': false })
       .options(yargsOptions(cmd)),
-    (m) => (failure = m),
+    (m) => (failure = unknownOptionsMessage(m, [cmd])),
   );
   const argv = parser.parseSync(args, {}, (_err, _argv, output) => {
     printed = output;

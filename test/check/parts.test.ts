@@ -101,7 +101,7 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
     expect(help.code).to.equal(3);
     expect(help.stdout).to.match(/^Usage: check_env_sync_order --first JOB --then JOB/);
     for (const [args, text] of [
-      [['--first', 'a', '--then', 'b', '--bogus', 'x'], 'ENV_SYNC UNKNOWN - Unknown argument: bogus (see check_env_sync_order --help)\n'],
+      [['--first', 'a', '--then', 'b', '--bogus', 'x'], 'ENV_SYNC UNKNOWN - unknown option --bogus (see check_env_sync_order --help)\n'],
       [['--first', 'a', '--first', 'b', '--then', 'c'], 'ENV_SYNC UNKNOWN - --first is given more than once; give it once\n'],
     ] as const) {
       const r2 = await run(plugin('check_env_sync_order'), [...args], { env: env() });

@@ -309,7 +309,7 @@ describe('check_env_sync on markers it must not trust, and bad arguments', funct
     [['-j', 'x', '--max-age', '1e99h'], /--age-critical: /],
     [['-j', 'x', '--missing', 'maybe'], /--missing: "maybe" must be one of/],
     [['-j', 'x', '--schedule', 'every night'], /--schedule: "every night" is not a cron schedule/],
-    [['-j', 'x', '--bogus'], /Unknown argument/],
+    [['-j', 'x', '--bogus'], /unknown option --bogus/],
     [['-j', 'x', '-t', '0'], /--timeout: "0" must be a whole number/],
   ];
   for (const [args, msg] of ARGS) {

@@ -30,7 +30,7 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
   for (const words of UNKNOWN_OPTION) {
     it(`env-sync ${words.join(' ')} --bogus: refused, 64`, async () => {
       const r = await run(ENV_SYNC, [...words, '--bogus', ...host()]);
-      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).to.deep.equal({ code: EX_USAGE, stdout: '', stderr: `env-sync: Unknown argument: bogus\n${TRY}` });
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).to.deep.equal({ code: EX_USAGE, stdout: '', stderr: `env-sync: unknown option --bogus\n${TRY}` });
     });
   }
 
@@ -60,7 +60,26 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
     expect(none.code).to.equal(EX_USAGE);
     expect(none.stderr).to.match(/^env-sync: give a command: status, show JOB, logs JOB, /).and.to.match(new RegExp(`\n${TRY}$`));
     const frob = await run(ENV_SYNC, ['frob']);
-    expect([frob.code, frob.stderr]).to.deep.equal([EX_USAGE, `env-sync: Unknown argument: frob\n${TRY}`]);
+    expect([frob.code, frob.stderr]).to.deep.equal([EX_USAGE, `env-sync: unknown command frob (the commands: status, show, logs, rerun, config, metrics)\n${TRY}`]);
+  });
+
+  it('offers the command, the option and the job a typo was near (did you mean), exiting 64', async () => {
+    const stauts = await run(ENV_SYNC, ['stauts', ...host()]);
+    expect([stauts.code, stauts.stderr]).to.deep.equal([EX_USAGE, `env-sync: unknown command stauts; did you mean status? (the commands: status, show, logs, rerun, config, metrics)\n${TRY}`]);
+    const option = await run(ENV_SYNC, ['status', '--stat-dir', state]);
+    expect([option.code, option.stderr]).to.deep.equal([EX_USAGE, `env-sync: unknown option --stat-dir; did you mean --state-dir?\n${TRY}`]);
+    mkdirSync(join(state, 'pull_content_data_admin_production_daily'), { recursive: true });
+    for (const command of ['show', 'rerun']) {
+      const r = await run(ENV_SYNC, [command, 'pull_content_data_admin_productoin_daily', '--user', 'root', '--crontab', '/dev/null', ...host()]);
+      expect(r.code, `${command}: ${r.stderr}`).to.equal(EX_USAGE);
+      expect(r.stdout, command).to.equal('');
+      expect(r.stderr, command).to.match(/^env-sync: unknown job pull_content_data_admin_productoin_daily: .*; did you mean pull_content_data_admin_production_daily\?/);
+    }
+  });
+
+  it('names the plugin option a typo was near, once (not again in camelCase), as UNKNOWN', async () => {
+    const r = await run(plugin('check_env_sync'), ['-j', 'pull_x', '--max-agee', '26h', ...host()]);
+    expect([r.code, r.stdout]).to.deep.equal([3, 'ENV_SYNC UNKNOWN - unknown option --max-agee; did you mean --max-age? (see check_env_sync --help)\n']);
   });
 
   it('refuses a bad --order before reading the host (a state directory that is a file is never reached)', async () => {
@@ -84,7 +103,7 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
     for (const p of ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order']) {
       const r = await run(plugin(p), ['--bogus']);
       expect(r.code, p).to.equal(3);
-      expect(r.stdout, p).to.match(/^ENV_SYNC UNKNOWN - Unknown argument: bogus/);
+      expect(r.stdout, p).to.match(/^ENV_SYNC UNKNOWN - unknown option --bogus/);
     }
     expect((await run(plugin('env-sync-run'), ['--bogus', '--', 'true'])).code).to.equal(125);
   });

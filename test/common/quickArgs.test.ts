@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { quickParse, type QuickSpec } from '../../src/common/quickArgs.js';
-import { parseCommandLine, parseWithYargs, quickSpec } from '../../src/common/commandLine.js';
+import { parseCommandLine, parseWithYargs, quickSpec, unknownOptionsMessage } from '../../src/common/commandLine.js';
 import { COMMAND_NAMES, COMMANDS, convert, OptionError, type CommandName } from '../../src/common/options.js';
 
 const CHECK = quickSpec('check_env_sync');
@@ -113,5 +113,18 @@ describe('quickParse agrees with yargs, for every command of the option table', 
       );
       expect(quick, 'generated lines taking the fast path').to.be.greaterThan(40);
     });
+  }
+});
+
+describe('unknownOptionsMessage: yargs\' unknown options as a person wants them', () => {
+  const CASES: Array<[string, CommandName[], string]> = [
+    ['Unknown arguments: max-agee, maxAgee', ['check_env_sync'], 'unknown option --max-agee; did you mean --max-age?'],
+    ['Unknown argument: bogus', ['check_env_sync'], 'unknown option --bogus'],
+    ['Unknown argument: q', ['check_env_sync'], 'unknown option -q'],
+    ['Unknown arguments: stat-dir, statDir, jsno', ['env-sync status'], 'unknown option --stat-dir; did you mean --state-dir?; unknown option --jsno; did you mean --json?'],
+    ['Not enough arguments following: job', ['check_env_sync'], 'Not enough arguments following: job'],
+  ];
+  for (const [yargs, cmds, want] of CASES) {
+    it(`${yargs} → ${want}`, () => expect(unknownOptionsMessage(yargs, cmds)).to.equal(want));
   }
 });
