@@ -90,7 +90,7 @@ function measureImports(): string[] {
 /**
  * The typical check as the Debian package runs it: the package `npm run package` builds, unpacked
  * with `dpkg-deb -x` (the files and relative links `dpkg -i` puts in /, without root and without
- * touching this machine), its /usr/lib/nagios/plugins/check_env_sync against `node -e 0` of the node
+ * touching this machine) and warmed up as its postinst does, its /usr/lib/nagios/plugins/check_env_sync against `node -e 0` of the node
  * its launcher names (#!/usr/bin/node), and the checkout's plugin in the same rounds for comparison.
  */
 function installedPackageStartup(data: string): void {
@@ -113,6 +113,9 @@ function installedPackageStartup(data: string): void {
   if (x.status !== 0) return notMeasured(`dpkg-deb -x failed: ${x.stderr || x.error?.message}`);
   const node = spawnSync('/usr/bin/node', ['-e', '0']);
   if (node.status !== 0) return notMeasured('/usr/bin/node, which the package runs, is missing (apt-get install -y nodejs)');
+  // The package ships no code cache: its postinst writes this node's with the warm-up it carries.
+  const warm = spawnSync('/usr/bin/node', [join(unpacked, 'usr/lib/env-sync-checks/scripts/warm-code-cache.mjs'), '--prune'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  if (warm.status !== 0) return notMeasured(`the package's warm-up failed: ${warm.stderr.trim()}`);
 
   // The typical case of the main table: a failed run two hours back, its lines near the end of syslog.
   const now = new Date();
