@@ -103,8 +103,8 @@ function link(path, target) {
   symlinkSync(relative(dirname(at), join(stage, target)), at);
 }
 
-function copyTree(from, to) {
-  cpSync(from, join(stage, to), { recursive: true });
+function copyTree(from, to, keep = () => true) {
+  cpSync(from, join(stage, to), { recursive: true, filter: (src) => keep(src) });
   const fix = (p) => {
     const st = lstatSync(p);
     if (st.isDirectory()) {
@@ -125,8 +125,10 @@ const steps = [
     if (!launcher.startsWith(shebang)) die(`plugins/launch.cjs no longer starts with ${JSON.stringify(shebang)}: update the shebang rewrite in scripts/package-deb.mjs`);
     put(`${LIB}/plugins/launch.cjs`, `#!/usr/bin/node\n${launcher.slice(shebang.length)}`, 0o755);
     for (const exe of EXECUTABLES) link(`${LIB}/plugins/${exe}`, `${LIB}/plugins/launch.cjs`);
-    // Whatever the build wrote, code caches included (V8 ignores a cache that does not match).
-    copyTree(dist, `${LIB}/dist`);
+    // The bundles without the build machine's code caches: a cache fits one V8, so postinst writes
+    // those of the host's /usr/bin/node with the warm-up the package carries (packaging/deb/postinst).
+    copyTree(dist, `${LIB}/dist`, (p) => !/\.cache$/.test(p));
+    put(`${LIB}/scripts/warm-code-cache.mjs`, readFileSync(join(root, 'scripts', 'warm-code-cache.mjs')));
   },
   function executables() {
     for (const exe of PLUGINS) link(`usr/lib/nagios/plugins/${exe}`, `${LIB}/plugins/${exe}`);
@@ -155,6 +157,7 @@ const steps = [
   },
   function documentation() {
     put(`${DOC}/README.md`, readFileSync(join(root, 'README.md')));
+    put(`${DOC}/NEWS.md`, readFileSync(join(root, 'NEWS.md')));
     for (const f of readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md'))) put(`${DOC}/docs/${f}`, readFileSync(join(root, 'docs', f)));
     put(`${DOC}/copyright`, copyright());
     put(`${DOC}/changelog.gz`, gzipSync(changelog(), { level: 9 }));
@@ -187,15 +190,62 @@ const steps = [
     put('DEBIAN/control', controlFile());
     put('DEBIAN/conffiles', `${CONFFILES.join('\n')}\n`);
     put('DEBIAN/postinst', readFileSync(join(root, 'packaging/deb/postinst')), 0o755);
+    put('DEBIAN/prerm', readFileSync(join(root, 'packaging/deb/prerm')), 0o755);
     put('DEBIAN/postrm', readFileSync(join(root, 'packaging/deb/postrm')), 0o755);
+    put('DEBIAN/triggers', readFileSync(join(root, 'packaging/deb/triggers')));
     put('DEBIAN/md5sums', md5sums());
   },
 ];
 
+/**
+ * The Debian changelog, one entry per version of NEWS.md (`## VERSION (YYYY-MM-DD)` and its `- ` items),
+ * newest first, so that the two never say different things. The newest must be package.json's
+ * version; a build with another --version (a test's upgrade target) gets an entry of its own on top.
+ */
 function changelog() {
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
-  const date = new Date(epoch * 1000).toUTCString().replace(/GMT$/, '+0000');
-  return `${PACKAGE} (${version}) unstable; urgency=medium\n\n  * Built from env-sync-checks ${meta.version}${commit ? ` (git ${commit})` : ''}; see README.md.\n\n -- ${maintainer}  ${date}\n`;
+  const entries = newsEntries();
+  if (entries[0]?.version !== meta.version) die(`NEWS.md's newest entry is ${entries[0] ? entries[0].version : 'missing'}, not package.json's version ${meta.version}: add "## ${meta.version} (YYYY-MM-DD)" and its changes at the top of NEWS.md`);
+  const stamp = (seconds) => new Date(seconds * 1000).toUTCString().replace(/GMT$/, '+0000');
+  const entry = (v, items, seconds) => `${PACKAGE} (${v}) unstable; urgency=medium\n\n${items.map(bullet).join('')}\n -- ${maintainer}  ${stamp(seconds)}\n`;
+  const out = entries.map((e) => entry(e.version, e.items, e.seconds));
+  if (version !== meta.version) {
+    out.unshift(entry(version, [`Built as ${version} from env-sync-checks ${meta.version}${commit ? ` (git ${commit})` : ''}.`], Math.max(epoch, entries[0].seconds + 1)));
+  }
+  return out.join('\n');
+}
+
+function newsEntries() {
+  const text = readFileSync(join(root, 'NEWS.md'), 'utf8');
+  const entries = [];
+  for (const line of text.split('\n')) {
+    const head = /^## (\S+) \((\d{4}-\d{2}-\d{2})\)\s*$/.exec(line);
+    if (head) {
+      entries.push({ version: head[1], seconds: Date.parse(`${head[2]}T00:00:00Z`) / 1000, items: [] });
+    } else if (entries.length && /^- /.test(line)) {
+      entries.at(-1).items.push(line.slice(2).trim());
+    } else if (entries.length && /^ {2}\S/.test(line) && entries.at(-1).items.length) {
+      const items = entries.at(-1).items;
+      items[items.length - 1] += ` ${line.trim()}`;
+    }
+  }
+  for (const e of entries) if (!e.items.length) die(`NEWS.md: the entry for ${e.version} has no "- " item`);
+  return entries;
+}
+
+/** One changelog item, `  * ` and its words wrapped at 78 columns, Markdown's backquotes dropped. */
+function bullet(text) {
+  const words = text.replace(/`/g, '').split(/\s+/);
+  const lines = [];
+  let cur = '';
+  for (const w of words) {
+    if (cur && cur.length + 1 + w.length > 74) {
+      lines.push(cur);
+      cur = w;
+    } else cur = cur ? `${cur} ${w}` : w;
+  }
+  lines.push(cur);
+  return `${lines.map((l, i) => `${i === 0 ? '  * ' : '    '}${l}`).join('\n')}\n`;
 }
 
 /** The project's licence and, for every npm package esbuild put into a bundle, its own. */

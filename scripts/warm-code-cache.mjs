@@ -4,13 +4,44 @@
 // `<some node> scripts/warm-code-cache.mjs` adds that Node's caches to a built dist/ beside the
 // others (the bench does so for each Node it measures); scripts/bundle.mjs runs it for the Node that
 // builds.
+//
+// The Debian package carries this file (/usr/lib/env-sync-checks/scripts/) and its postinst runs it as
+// root with the host's /usr/bin/node and --prune, at install and whenever the nodejs package replaces
+// /usr/bin/node (a dpkg file trigger): then the caches are those of the host's V8, root's and 0644 as
+// the launcher wants a cache it will run, and the caches of every other V8 are removed
+// (docs/packaging.md, "Code caches"). The exit status is 1 when a cache is missing afterwards, which
+// postinst reports and never lets fail the install.
+//
+//   node scripts/warm-code-cache.mjs [--prune]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const EXECUTABLES = ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order', 'env-sync', 'env-sync-run'];
+// The launcher's name for a cache (plugins/launch.cjs): dist/<bundle>.cjs.<v8>-<arch>.cache.
+const CACHE = /^(.+\.cjs)\.(.+)\.cache$/;
+const ownTag = `${process.versions.v8}-${process.arch}`;
+
+/** The caches this Node's warm-up should leave in dist/, one per executable. */
+export function ownCaches() {
+  return EXECUTABLES.map((exe) => join(root, 'dist', `${exe.replace(/-/g, '_')}.cjs.${ownTag}.cache`));
+}
+
+/** Removes the caches of every other V8 or architecture from dist/ and returns their names. */
+export function pruneOtherCaches() {
+  const removed = [];
+  for (const f of readdirSync(join(root, 'dist'))) {
+    const m = CACHE.exec(f);
+    if (m && m[2] !== ownTag) {
+      unlinkSync(join(root, 'dist', f));
+      removed.push(f);
+    }
+  }
+  return removed;
+}
 
 // The command lines Icinga and cron give, on a fixture made by the wrapper itself. A run that fails
 // leaves no cache, and the executable works without one.
@@ -57,6 +88,26 @@ export function warmCodeCaches() {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  // 0644 whatever the umask (a root postinst may run with 077): the launcher ignores a cache that
+  // nagios cannot read as it would a missing one, and then compiles at every start.
+  for (const f of ownCaches()) if (existsSync(f)) chmodSync(f, 0o644);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) warmCodeCaches();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = process.argv.slice(2);
+  if (args.some((a) => a !== '--prune')) {
+    console.error(`warm-code-cache: unknown argument ${JSON.stringify(args.find((a) => a !== '--prune'))}: usage: node scripts/warm-code-cache.mjs [--prune]`);
+    process.exit(2);
+  }
+  warmCodeCaches();
+  if (args.includes('--prune')) {
+    const removed = pruneOtherCaches();
+    if (removed.length) console.log(`warm-code-cache: removed the caches of other V8 versions: ${removed.join(', ')}`);
+  }
+  const missing = ownCaches().filter((f) => !existsSync(f));
+  if (missing.length) {
+    console.error(`warm-code-cache: no code cache for Node ${process.version} (V8 ${process.versions.v8}) of ${missing.map((f) => f.slice(f.lastIndexOf('/') + 1)).join(', ')}`);
+    process.exit(1);
+  }
+  console.log(`warm-code-cache: code caches written for Node ${process.version} (V8 ${ownTag})`);
+}

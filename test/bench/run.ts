@@ -19,6 +19,7 @@ import { statePath } from '../../src/markers/paths.js';
 import type { Run } from '../../src/markers/types.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
 import { buildDeb } from '../support/debPackage.js';
+import { cachedRoot, RELEASES, RootSession, type Release } from '../support/cleanRoot.js';
 import { benchNodes, codeCacheState } from './nodes.js';
 import { journalRows } from './journalBench.js';
 import { BENCH_ENV, bytesOf, measureTogether, NODE_BARE, row, rows, RUNS, STARTUP_RUNS, type Cmd, type Measured } from './measure.js';
@@ -89,7 +90,7 @@ function measureImports(): string[] {
 /**
  * The typical check as the Debian package runs it: the package `npm run package` builds, unpacked
  * with `dpkg-deb -x` (the files and relative links `dpkg -i` puts in /, without root and without
- * touching this machine), its /usr/lib/nagios/plugins/check_env_sync against `node -e 0` of the node
+ * touching this machine) and warmed up as its postinst does, its /usr/lib/nagios/plugins/check_env_sync against `node -e 0` of the node
  * its launcher names (#!/usr/bin/node), and the checkout's plugin in the same rounds for comparison.
  */
 function installedPackageStartup(data: string): void {
@@ -112,6 +113,9 @@ function installedPackageStartup(data: string): void {
   if (x.status !== 0) return notMeasured(`dpkg-deb -x failed: ${x.stderr || x.error?.message}`);
   const node = spawnSync('/usr/bin/node', ['-e', '0']);
   if (node.status !== 0) return notMeasured('/usr/bin/node, which the package runs, is missing (apt-get install -y nodejs)');
+  // The package ships no code cache: its postinst writes this node's with the warm-up it carries.
+  const warm = spawnSync('/usr/bin/node', [join(unpacked, 'usr/lib/env-sync-checks/scripts/warm-code-cache.mjs'), '--prune'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  if (warm.status !== 0) return notMeasured(`the package's warm-up failed: ${warm.stderr.trim()}`);
 
   // The typical case of the main table: a failed run two hours back, its lines near the end of syslog.
   const now = new Date();
@@ -128,6 +132,70 @@ function installedPackageStartup(data: string): void {
   ) as [Measured, Measured, Measured];
   if (packaged.status !== 2) return notMeasured(`the packaged check exited ${packaged.status}, not 2 (CRITICAL) as the failed run should give`);
   row({ case: name, size: '1M', subject: packaged.wall, baselineName: '/usr/bin/node -e 0', baseline: base.wall, target: '<= 1.3', limit: 1.3, peakMiB: packaged.rssKiB / 1024, memLimitMiB: 80, note: `the checkout's plugin in the same rounds: ${(checkout.wall / base.wall).toFixed(2)}` });
+}
+
+/**
+ * The typical check from the package installed in a clean root of a Debian release (test/support/
+ * cleanRoot.ts: mmdebstrap, an overlay, chroot): `apt install ./deb` with the release's nodejs, whose
+ * postinst writes that node's code caches, then the root's /usr/lib/nagios/plugins/check_env_sync
+ * against the root's own `/usr/bin/node -e 0`, alternating in the same rounds. The rounds are timed
+ * inside the root by its own node (spawnSync and hrtime), so neither side pays nsenter and chroot;
+ * the root has no GNU time, so there is no peak memory.
+ */
+async function cleanRootPackageStartup(data: string, release: Release): Promise<void> {
+  const name = `check from the Debian ${release.debian} package`;
+  const baselineName = `Debian ${release.debian}'s /usr/bin/node -e 0`;
+  const notMeasured = (why: string) => {
+    console.log(`${name}: not measured: ${why}`);
+    rows.push({ case: name, size: '1M', subject: NaN, baselineName, baseline: NaN, ratio: NaN, target: '<= 1.3', met: false, peakMiB: null, note: `not measured: ${why}` });
+  };
+  if (process.getuid?.() !== 0) return notMeasured('needs root (mmdebstrap, mount, chroot)');
+  const dir = join(data, `debian${release.debian}`);
+  mkdirSync(dir);
+  let root: RootSession | null = null;
+  try {
+    const deb = buildDeb(dir);
+    root = new RootSession(cachedRoot(release, (l) => console.log(l)));
+    await root.start();
+    const inRoot = root.copyIn(deb);
+    const up = root.sh('apt-get update');
+    if (up.status !== 0) return notMeasured(`apt-get update failed: ${up.stderr.trim().split('\n').pop()}`);
+    const inst = root.sh(`apt-get install -y --no-install-recommends ${inRoot}`);
+    if (inst.status !== 0) return notMeasured(`apt install ./deb failed: ${(inst.stdout + inst.stderr).trim().split('\n').slice(-3).join(' ')}`);
+    const node = root.sh("node -p 'process.version'").stdout.trim();
+    // The main table's typical case, made here and bound into the root at /bench.
+    const now = new Date();
+    const state = join(dir, 'state');
+    mkdirSync(state);
+    const runStart = new Date(now.getTime() - 2 * 3600_000);
+    const failed = makeMarker(state, JOB, runStart, 1);
+    writeSyslog(join(dir, 'syslog'), 1 << 20, new Date(now.getTime() - 24 * 3600_000), now, jobRunLines({ job: JOB, runId: failed.runId, start: runStart, end: new Date(runStart.getTime() + 1380_000), exit: 1 }));
+    const bound = root.hostSh(`mkdir -p "$ROOT/bench" && mount --bind '${dir}' "$ROOT/bench"`);
+    if (bound.status !== 0) return notMeasured(`cannot bind the fixture into the root: ${bound.stderr.trim()}`);
+    const cmds = [
+      ['/usr/lib/nagios/plugins/check_env_sync', '--job', JOB, '--state-dir', '/bench/state', '--syslog', '/bench/syslog', '-t', '120'],
+      ['/usr/bin/node', '-e', '0'],
+    ];
+    // Node 18-proof: runs on the root's node. One warm-up run each, then STARTUP_RUNS rounds.
+    const harness = `const { spawnSync } = require('child_process');
+const cmds = ${JSON.stringify(cmds)}; const env = { PATH: '/usr/bin:/bin', LC_ALL: 'C.UTF-8' };
+const time = (c) => { const t = process.hrtime.bigint(); const r = spawnSync(c[0], c.slice(1), { env, stdio: 'ignore' }); return [Number(process.hrtime.bigint() - t) / 1e9, r.status]; };
+const walls = cmds.map(() => []); const status = cmds.map((c) => time(c)[1]);
+for (let i = 0; i < ${STARTUP_RUNS}; i++) cmds.forEach((c, j) => walls[j].push(time(c)[0]));
+const med = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+console.log(JSON.stringify({ walls: walls.map(med), status }));`;
+    root.put('/tmp/bench-harness.js', harness);
+    const cache = root.sh(`ENV_SYNC_DEBUG_CODE_CACHE=1 ${cmds[0]!.join(' ')} 2>&1 >/dev/null | sed -n 's/^code cache: \\([a-z]*\\).*/\\1/p'`).stdout.trim();
+    const r = root.sh('/usr/bin/node /tmp/bench-harness.js', { timeoutMs: 1_800_000 });
+    if (r.status !== 0) return notMeasured(`the harness failed in the root: ${r.stderr.trim()}`);
+    const { walls, status } = JSON.parse(r.stdout) as { walls: [number, number]; status: [number | null, number | null] };
+    if (status[0] !== 2) return notMeasured(`the packaged check exited ${status[0]}, not 2 (CRITICAL) as the failed run should give`);
+    row({ case: name, size: '1M', subject: walls[0], baselineName, baseline: walls[1], target: '<= 1.3', limit: 1.3, peakMiB: null, note: `Node ${node}; code cache: ${cache || 'unknown'}` });
+  } catch (err) {
+    notMeasured((err as Error).message.split('\n')[0]!);
+  } finally {
+    await root?.stop();
+  }
 }
 
 /**
@@ -300,6 +368,18 @@ async function main() {
   for (const exe of ['env-sync-run', 'check_env_sync']) {
     if (!have(exe)) throw new Error(`${exe} is not runnable: run npm run build first`);
   }
+  if (process.env.BENCH_ONLY === 'packages') {
+    // The package rows alone (this machine's unpacked package, then each clean root's), printed and
+    // not written to docs/benchmarks.md.
+    const data = mkdtempSync(join(tmpdir(), 'env-sync-bench-'));
+    try {
+      installedPackageStartup(data);
+      for (const release of RELEASES) await cleanRootPackageStartup(data, release);
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+    return;
+  }
   // The typical check on each Node a host may have (20, 22, 24), each against its own `node -e 0`.
   const { nodes, error: nodesError } = benchNodes(root);
   if (nodesError) console.log(`typical check on Node 22 and 24: not measured: ${nodesError}`);
@@ -418,6 +498,7 @@ async function main() {
     rows.push({ case: `${FLOOR} (floor)`, size: '-', subject: floor.wall, baselineName: 'node -e 0', baseline: floorBase.wall, ratio: floor.wall / floorBase.wall, target: 'information', met: null, peakMiB: floor.rssKiB / 1024 });
 
     installedPackageStartup(data);
+    for (const release of RELEASES) await cleanRootPackageStartup(data, release);
 
     // Throughput: 1 GiB of output lines through the wrapper vs the same child piped to cat.
     const gib = bytesOf(process.env.BENCH_THROUGHPUT ?? '1G');

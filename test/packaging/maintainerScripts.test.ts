@@ -47,7 +47,7 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
    * Runs `setup`, then the scripts, then `inspect`, in one private mount namespace. `setup` and
    * `inspect` are shell; `scripts` are argument lists for postinst/postrm.
    */
-  function inNamespace(o: { govukBackup: boolean; defaults?: string; setup?: string; scripts: Array<['postinst' | 'postrm', string]>; inspect?: string }): Outcome {
+  function inNamespace(o: { govukBackup: boolean; defaults?: string; setup?: string; scripts: Array<['postinst' | 'postrm', string]>; inspect?: string; warmUp?: 'works' | 'fails' }): Outcome {
     const passwd = join(tmp.dir, o.govukBackup ? 'passwd-with' : 'passwd-without');
     const defaultsFile = join(tmp.dir, 'defaults');
     if (o.defaults !== undefined) writeFileSync(defaultsFile, o.defaults);
@@ -57,6 +57,11 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
       'mount -t tmpfs tmpfs /etc/default',
       `mount --bind ${q(passwd)} /etc/passwd`,
       `mount --bind ${q(join(tmp.dir, 'group'))} /etc/group`,
+      // The package's directory, when this machine has the package (deb.test.ts), empty here: the
+      // scripts write and remove code caches in it. postinst's warm-up runs /usr/bin/node, here
+      // true(1) or false(1): the real warm-up is tested in the clean roots (npm run test:package).
+      `if [ -d /usr/lib/env-sync-checks ]; then mkdir -p ${q(join(tmp.dir, 'empty-lib'))} && mount --bind ${q(join(tmp.dir, 'empty-lib'))} /usr/lib/env-sync-checks; fi`,
+      `mount --bind /bin/${o.warmUp === 'fails' ? 'false' : 'true'} /usr/bin/node`,
       o.defaults !== undefined ? `cp ${q(defaultsFile)} /etc/default/env-sync-checks` : ':',
       o.setup ?? ':',
       'set +e',
@@ -67,6 +72,14 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
     const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `exec 3>&1 1>&2\n${script}`], { encoding: 'utf8', timeout: 30_000 });
     return { status: r.status, stderr: r.stderr, after: r.stdout.trim() };
   }
+
+  it('a warm-up that fails leaves configure and the nodejs trigger at exit 0, saying how to try again', function () {
+    for (const arg of ['configure', 'triggered /usr/bin/node']) {
+      const o = inNamespace({ govukBackup: true, scripts: [['postinst', arg]], inspect: 'echo done', warmUp: 'fails' });
+      expect(o.after, `postinst ${arg}: ${o.stderr}`).to.equal('done');
+      expect(o.stderr, arg).to.include('code caches for /usr/bin/node not (all) written: the executables work and compile at each start; run dpkg-reconfigure env-sync-checks to try again');
+    }
+  });
 
   it('on a host with no job user, makes it root:root 0755 and prints the one line that hands it over', function () {
     const o = inNamespace({ govukBackup: false, scripts: [['postinst', 'configure']] });
