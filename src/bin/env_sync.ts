@@ -12,6 +12,7 @@ import { icinga2Config, nrpeConfig } from '../cli/configGen.js';
 import { CliError, hostOptions } from '../cli/hostOptions.js';
 import { writeInventoryFromCrontab } from '../cli/inventory.js';
 import { followLogs, printLogs, quietJob } from '../cli/logs.js';
+import { visibleLines, visibleText } from '../output/sanitize.js';
 import { metrics } from '../cli/metrics.js';
 import { rerun } from '../cli/rerun.js';
 import { show } from '../cli/show.js';
@@ -88,7 +89,7 @@ async function main(): Promise<number> {
       const view = await judgeHost(hostOptions(a, true), new Date());
       const jobs = view.jobs.map((j) => ({ job: j.job, cron: j.cron }));
       stdout.write(parsed.positional === 'icinga2' ? icinga2Config(jobs, a.grace) : nrpeConfig(jobs, a.grace));
-      for (const p of view.problems) stderr.write(`env-sync: ${p}\n`);
+      for (const p of view.problems) stderr.write(`env-sync: ${visibleText(p)}\n`);
       return 0;
     }
     case 'metrics':
@@ -102,12 +103,12 @@ main().then(
   },
   (err) => {
     if (err instanceof OptionError || err instanceof UsageError) {
-      stderr.write(`env-sync: ${err.message}\n${err instanceof OptionError ? "Try 'env-sync --help'.\n" : ''}`);
+      stderr.write(`env-sync: ${visibleLines(err.message)}\n${err instanceof OptionError ? "Try 'env-sync --help'.\n" : ''}`);
       process.exitCode = EXIT_USAGE;
       return;
     }
     const msg = err instanceof CliError || err instanceof MarkerError ? err.message : `${(err as Error)?.message ?? String(err)}`;
-    stderr.write(`env-sync: ${msg}\n`);
+    stderr.write(`env-sync: ${visibleLines(msg)}\n`);
     process.exitCode = 2;
   },
 );
