@@ -26,7 +26,8 @@ function evidenceLine(e: SyslogEntry): string {
 /**
  * Syslog files record no sender, and any local user can log under the job's output tag or the
  * wrapper's tag with the wrapper's pid (`logger --id=PID`, the pid is in ps and the running marker).
- * So there a line of a wrapped run matched by the pid alone is the run's own only when the wrapper
+ * So there a line of a wrapped run matched by the pid alone (or by its tag in the run's span, when it
+ * carries no pid) is the run's own only when the wrapper
  * kept the same text in the marker's output tail, or (an event line) names the run's id; the script's
  * lines are matched by its cfg and the run's span, not by the pid, and are left as they are.
  */
@@ -125,7 +126,7 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
       const errs = tail.filter(isErrorText);
       for (const l of (errs.length ? errs : tail).slice(-shown)) long.push(`  marker output tail: ${noMarkup(l)}`);
     }
-    for (const d of distinct.filter(doubtful)) long.push(`  (unverified: matched by pid only) ${evidenceLine(d.first)}${d.also}`);
+    for (const d of distinct.filter(doubtful)) long.push(`  (unverified: matched by ${d.first.pid === null ? 'tag and time' : 'pid'} only) ${evidenceLine(d.first)}${d.also}`);
     if (ev && !pick.length && (!judged || judged.outcome === 'success' || !judged.output.tail.length)) long.push(`  (no lines of this run found in ${ev.filesRead.join(', ') || o.syslog})`);
     if (ev?.partial) long.push(`  (older lines of this run were not read; all of them: env-sync logs ${j.job})`);
   }
