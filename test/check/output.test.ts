@@ -27,6 +27,12 @@ describe('plugin output', () => {
   it('noMarkup turns < into U+2039 so no HTML renderer reads a tag', () => {
     expect(noMarkup('<a href="https://evil">click</a> 2>&1 >>log')).to.equal('\u2039a href="https://evil">click\u2039/a> 2>&1 >>log');
   });
+  it('render: no < outside the Re-run lines, which stay pasteable as built (&&, >>, <)', () => {
+    const text = render({ state: 2, summary: 'Unknown argument: <a href=x>', perfdata: [], longOutput: ['  marker output tail: <b>bold</b>', 'Re-run: sudo -u u sh -c \'cd /x && job < /dev/null >> /var/log/x.log 2>&1\'', 'Or: sudo env-sync rerun pull_x (shows the command and asks)'] }, 4096);
+    expect(text).to.equal(
+      'ENV_SYNC CRITICAL - Unknown argument: \u2039a href=x>\nmarker output tail: \u2039b>bold\u2039/b>\nRe-run: sudo -u u sh -c \'cd /x && job < /dev/null >> /var/log/x.log 2>&1\'\nOr: sudo env-sync rerun pull_x (shows the command and asks)\n',
+    );
+  });
   it("stripControl (the marker's tail) removes C1 and bidi controls too", () => {
     expect(stripControl('a\u0085b\u009b31mc\u202ed\u2066e\u001b[1mf\tg')).to.equal('ab31mcdef g');
   });
