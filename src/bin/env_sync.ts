@@ -12,6 +12,7 @@ import { configUser, icinga2Config, nrpeConfig } from '../cli/configGen.js';
 import { CliError, hostOptions } from '../cli/hostOptions.js';
 import { writeInventoryFromCrontab } from '../cli/inventory.js';
 import { followLogs, printLogs, quietJob } from '../cli/logs.js';
+import { visibleLines, visibleText } from '../output/sanitize.js';
 import { metrics } from '../cli/metrics.js';
 import { rerun } from '../cli/rerun.js';
 import { show } from '../cli/show.js';
@@ -90,7 +91,8 @@ async function main(): Promise<number> {
       const jobs = view.jobs.map((j) => ({ job: j.job, cron: j.cron }));
       const settings = { values: a, user: await configUser(o), graceSeconds: a.grace };
       stdout.write(parsed.positional === 'icinga2' ? icinga2Config(jobs, settings) : nrpeConfig(jobs, settings));
-      for (const p of view.problems) stderr.write(`env-sync: ${p}\n`);
+      for (const p of view.problems) stderr.write(`env-sync: ${visibleText(p)}
+`);
       return 0;
     }
     case 'metrics':
@@ -104,12 +106,12 @@ main().then(
   },
   (err) => {
     if (err instanceof OptionError || err instanceof UsageError) {
-      stderr.write(`env-sync: ${err.message}\n${err instanceof OptionError ? "Try 'env-sync --help'.\n" : ''}`);
+      stderr.write(`env-sync: ${visibleLines(err.message)}\n${err instanceof OptionError ? "Try 'env-sync --help'.\n" : ''}`);
       process.exitCode = EXIT_USAGE;
       return;
     }
     const msg = err instanceof CliError || err instanceof MarkerError ? err.message : `${(err as Error)?.message ?? String(err)}`;
-    stderr.write(`env-sync: ${msg}\n`);
+    stderr.write(`env-sync: ${visibleLines(msg)}\n`);
     process.exitCode = 2;
   },
 );

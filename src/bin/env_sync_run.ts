@@ -1,6 +1,7 @@
 import { EXIT_USAGE, parseOptions, UsageError } from '../wrapper/options.js';
 import { runWrapped } from '../wrapper/run.js';
 import { writeAll } from '../output/writeAll.js';
+import { visibleLines } from '../output/sanitize.js';
 
 async function main(): Promise<number> {
   let opts;
@@ -8,7 +9,8 @@ async function main(): Promise<number> {
     opts = await parseOptions(process.argv.slice(2));
   } catch (err) {
     const msg = err instanceof UsageError ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
-    process.stderr.write(`env-sync-run: ${msg}\nTry 'env-sync-run --help'.\n`);
+    // The words may repeat an argument as given: its controls are shown, never sent to the terminal.
+    process.stderr.write(`env-sync-run: ${visibleLines(msg)}\nTry 'env-sync-run --help'.\n`);
     return EXIT_USAGE;
   }
   if ('text' in opts) {
@@ -25,7 +27,7 @@ main().then(
   },
   (err) => {
     // Never a stack trace: one line that says what failed.
-    process.stderr.write(`env-sync-run: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    process.stderr.write(`env-sync-run: internal error: ${visibleLines((err as Error)?.message ?? String(err))}\n`);
     process.exitCode = EXIT_USAGE;
   },
 );

@@ -6,17 +6,35 @@ import { pasteLine } from '../cron/rerun.js';
 import { runningPath, statePath } from '../markers/paths.js';
 import type { Run } from '../markers/types.js';
 import { chooseRerun, envSyncRerun, type RerunSources } from './rerunChoice.js';
-import { isErrorText } from '../syslog/jobLines.js';
+import { isErrorText, outputTag, WRAPPER_TAG } from '../syslog/jobLines.js';
 import type { SyslogEntry } from '../syslog/types.js';
 import { logOnlyCaveat, logReadLines } from '../logsource/words.js';
+import { noMarkup } from '../output/sanitize.js';
 import { isFailed, ordered } from './judge.js';
 import type { CheckFacts, Judgement } from './types.js';
 
-/** A syslog line as evidence: the file it came from, its time of day, its tag and message. */
+/**
+ * A syslog line as evidence: the file it came from, its time of day, its tag and message. Its text is
+ * anyone's (logger): `<` is neutralised so that no renderer allowing HTML (Icinga Web 2) reads markup.
+ */
 function evidenceLine(e: SyslogEntry): string {
   const t = e.time;
   const hms = [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${e.file}: ${hms} ${e.tag}: ${e.message}`;
+  return noMarkup(`${e.file}: ${hms} ${e.tag}: ${e.message}`);
+}
+
+/**
+ * Syslog files record no sender, and any local user can log under the job's output tag or the
+ * wrapper's tag with the wrapper's pid (`logger --id=PID`, the pid is in ps and the running marker).
+ * So there a line of a wrapped run matched by the pid alone (or by its tag in the run's span, when it
+ * carries no pid) is the run's own only when the wrapper
+ * kept the same text in the marker's output tail, or (an event line) names the run's id; the script's
+ * lines are matched by its cfg and the run's span, not by the pid, and are left as they are.
+ */
+function matchedByPidOnly(e: SyslogEntry, job: string, runId: string, tail: readonly string[]): boolean {
+  if (e.tag === outputTag(job)) return !inTail(tail, sameText(e.message));
+  if (e.tag === WRAPPER_TAG) return !` ${e.message} `.includes(` run=${runId} `);
+  return false;
 }
 
 /**
@@ -42,6 +60,17 @@ function distinctLines(lines: readonly SyslogEntry[]): Array<{ first: SyslogEntr
 // The script's log() prints `2026-11-24T00:41:02: MESSAGE` on stdout and logs MESSAGE: the same line.
 const LOG_STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d: /;
 const sameText = (message: string) => message.trim().replace(LOG_STAMP, '');
+/** Text compared with the marker's tail, which keeps a line cleaned (controls gone, spaces as printed or fewer). */
+const squeezed = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** Whether the wrapper kept this text in the marker's tail: whole, or as the start of a line the tail cut (…). */
+function inTail(tail: readonly string[], text: string): boolean {
+  const t = squeezed(text);
+  return tail.some((line) => {
+    const l = squeezed(sameText(line));
+    return l === t || (l.endsWith('…') && l.length > 1 && t.startsWith(l.slice(0, -1)));
+  });
+}
 
 /** How many evidence lines: 5, 20 with -v, 200 with -vv. */
 function evidenceLines(verbose: number): number {
@@ -79,20 +108,25 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
   if (judged && !ev && judged.outcome === 'success') {
     // Syslog was not read (a run that succeeded needs no explaining): the marker's tail is the evidence.
     long.push(`Evidence (run ${judged.runId}, last lines of its output, kept in the marker):`);
-    for (const l of judged.output.tail.slice(-shown)) long.push(`  ${l}`);
+    for (const l of judged.output.tail.slice(-shown)) long.push(`  ${noMarkup(l)}`);
     if (!judged.output.tail.length) long.push(`  (the run printed nothing; its syslog lines: env-sync logs ${j.job})`);
   } else if (judged || syslogOnlyRun) {
     const id = judged ? `run ${judged.runId}` : 'last run';
     long.push(`Evidence (${id}, ${sysErrors.length ? 'error lines' : 'last lines'}):`);
     const distinct = distinctLines(pick).slice(-shown);
-    for (const d of distinct) long.push(`  ${evidenceLine(d.first)}${d.also}`);
+    // Read from syslog files, a line matched by the wrapper's pid alone ranks below the wrapper's own
+    // record of its output (the marker's tail) and says it is unverified (matchedByPidOnly); the
+    // journal records who sent each line, and lines of others are left out already.
+    const doubtful = (d: (typeof distinct)[number]) => !!judged && !facts.log?.verifiedSenders && matchedByPidOnly(d.first, j.job, judged.runId, judged.output.tail);
+    for (const d of distinct.filter((x) => !doubtful(x))) long.push(`  ${evidenceLine(d.first)}${d.also}`);
     if (judged && (judged.outcome !== 'success' || !ev)) {
       // The output tail is the same output syslog got under env-sync/JOB: only what syslog lacks.
       const said = new Set(distinctLines(pick).map((d) => sameText(d.first.message)));
       const tail = judged.output.tail.filter((l) => !said.has(sameText(l)));
       const errs = tail.filter(isErrorText);
-      for (const l of (errs.length ? errs : tail).slice(-shown)) long.push(`  marker output tail: ${l}`);
+      for (const l of (errs.length ? errs : tail).slice(-shown)) long.push(`  marker output tail: ${noMarkup(l)}`);
     }
+    for (const d of distinct.filter(doubtful)) long.push(`  (unverified: matched by ${d.first.pid === null ? 'tag and time' : 'pid'} only) ${evidenceLine(d.first)}${d.also}`);
     if (ev && !pick.length && (!judged || judged.outcome === 'success' || !judged.output.tail.length)) long.push(`  (no lines of this run found in ${ev.filesRead.join(', ') || o.syslog})`);
     if (ev?.partial) long.push(`  (older lines of this run were not read; all of them: env-sync logs ${j.job})`);
   }

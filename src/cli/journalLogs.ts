@@ -8,6 +8,7 @@ import type { JournalEntry, JournalSelection } from '../journal/types.js';
 import { sourceLabel } from '../journal/args.js';
 import { jobLineRule } from '../syslog/jobLines.js';
 import type { SyslogProblem } from '../syslog/types.js';
+import { visibleText } from '../output/sanitize.js';
 
 export interface JournalLogsOptions {
   job: string;
@@ -23,15 +24,19 @@ function stamp(d: Date): string {
   return `${MONTH_NAMES[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${hms}`;
 }
 
-/** `Nov 24 00:18:01 db1 env-sync/pull_x[4242]: message`, one line, with the sender named when it is not the job's. */
+/**
+ * `Nov 24 00:18:01 db1 env-sync/pull_x[4242]: message`, one line, with the sender named when it is
+ * not the job's. Every control in the sender's fields is shown as visible text: the marker after the
+ * message cannot be hidden (SGR 8), overwritten (CR) or reordered (U+202E) by it.
+ */
 export function journalLine(e: JournalEntry, trustedUids: readonly number[]): string {
   const pid = e.pid !== null ? `[${e.pid}]` : '';
   const who = e.uid !== null && trustedUids.includes(e.uid) ? '' : `  [sent by ${e.uid === null ? 'an unrecorded sender' : nameOf(e.uid)}, not the job's user or root]`;
-  return `${stamp(e.time)} ${e.host} ${e.tag}${pid}: ${e.message.replace(/\n/g, '\\n')}${who}`;
+  return `${stamp(e.time)} ${visibleText(e.host)} ${visibleText(e.tag)}${pid}: ${visibleText(e.message)}${who}`;
 }
 
 function sayProblems(problems: SyslogProblem[], err: NodeJS.WritableStream): void {
-  for (const p of problems) err.write(`env-sync: ${p.path}: ${p.problem}; ${p.fix}\n`);
+  for (const p of problems) err.write(`env-sync: ${visibleText(`${p.path}: ${p.problem}; ${p.fix}`)}\n`);
 }
 
 const matches = (job: string) => [{ SYSLOG_IDENTIFIER: jobLineRule(job).tags }];

@@ -2,6 +2,8 @@
 // live file, oldest first; --follow goes on with new lines, across rotation (tail-file follows the
 // renamed file to its end, then the new one).
 import { closeSync, constants, createReadStream, fstatSync, openSync } from 'node:fs';
+import { BoundedLineSplitter, type BoundedLine } from '../common/boundedLines.js';
+import { visibleText } from '../output/sanitize.js';
 import { jobLineRule } from '../syslog/jobLines.js';
 import { parseLine } from '../syslog/parseLine.js';
 import { rotatedFiles } from '../syslog/scan.js';
@@ -22,6 +24,33 @@ function jobLineMatcher(job: string, cfgName = job): (line: string) => boolean {
   };
 }
 
+/**
+ * The most of one line `env-sync logs` keeps and shows: longer lines (no real sync prints one) are
+ * cut here, with a note of how much was left out, so any line length costs bounded memory.
+ */
+export const MAX_SHOWN_LINE_BYTES = 64 * 1024;
+
+/** A line as the terminal gets it: every control and escape visible, a cut said, one newline. */
+export function shownLine(line: BoundedLine): string {
+  const text = line.cut ? line.text : line.text.replace(/\r$/, '');
+  return `${visibleText(text)}${line.cut ? ` … [line cut: ${line.cut} more bytes not shown]` : ''}\n`;
+}
+
+/** Writes, and once a chunk's writes fill the stream's buffer, waits for it to drain (a slow pager holds no file in memory). */
+function drained(out: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.removeListener('drain', done);
+      out.removeListener('close', done);
+      out.removeListener('error', done);
+      resolve();
+    };
+    out.once('drain', done);
+    out.once('close', done);
+    out.once('error', done);
+  });
+}
+
 /** What printLogs printed: how many lines, from which files; and the files it could not read. */
 export interface LogsPrinted {
   lines: number;
@@ -31,8 +60,6 @@ export interface LogsPrinted {
 
 export async function printLogs(o: { job: string; syslog: string; rotated: Rotated; out: NodeJS.WritableStream }): Promise<LogsPrinted> {
   const match = jobLineMatcher(o.job);
-  // Loaded here, not at the top: the env-sync bundle holds status too, which never reads lines this way.
-  const { createInterface } = await import('node:readline');
   const printed: LogsPrinted = { lines: 0, read: [], unreadable: [] };
   for (const file of rotatedFiles(o.syslog, rotationLimit(o.rotated).rotated).reverse()) {
     let fd: number | null = null;
@@ -42,20 +69,27 @@ export async function printLogs(o: { job: string; syslog: string; rotated: Rotat
       fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
       const st = fstatSync(fd);
       if (!st.isFile()) throw Object.assign(new Error(st.isDirectory() ? 'a directory' : 'not a regular file'), { code: st.isDirectory() ? 'EISDIR' : 'not a regular file' });
-      const raw = createReadStream(file, { fd, autoClose: false });
+      const raw = createReadStream(file, { fd, autoClose: false, highWaterMark: 1 << 20 });
       let input: NodeJS.ReadableStream = raw;
       if (file.endsWith('.gz')) {
         const gunzip = (await import('node:zlib')).createGunzip();
         raw.on('error', (err) => gunzip.destroy(err));
         input = raw.pipe(gunzip);
       }
-      const rl = createInterface({ input, crlfDelay: Infinity });
-      for await (const line of rl) {
-        if (match(line)) {
-          o.out.write(`${line}\n`);
-          printed.lines++;
+      let full = false;
+      const lines = new BoundedLineSplitter(MAX_SHOWN_LINE_BYTES, (line) => {
+        if (!match(line.text)) return;
+        if (!o.out.write(shownLine(line))) full = true;
+        printed.lines++;
+      });
+      for await (const chunk of input) {
+        lines.push(chunk as Buffer);
+        if (full) {
+          full = false;
+          await drained(o.out);
         }
       }
+      lines.end();
       printed.read.push(file);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
@@ -107,9 +141,9 @@ export async function followLogs(o: { job: string; syslog: string; out: NodeJS.W
   const tail = new Tail(o.syslog, { startPos: 'end', force: true });
   return new Promise((resolve) => {
     tail.on('line', (line: string) => {
-      if (match(line)) o.out.write(`${line}\n`);
+      if (match(line)) o.out.write(shownLine({ text: line.slice(0, MAX_SHOWN_LINE_BYTES), cut: Math.max(0, Buffer.byteLength(line) - MAX_SHOWN_LINE_BYTES) }));
     });
-    tail.on('error', (err: Error) => process.stderr.write(`env-sync: following ${o.syslog}: ${err.message}\n`));
+    tail.on('error', (err: Error) => process.stderr.write(`env-sync: following ${o.syslog}: ${visibleText(err.message)}\n`));
     let ready = false;
     // 'ready' comes again after each switch to a new file; say it once.
     tail.on('ready', () => {

@@ -10,6 +10,7 @@ import { explainOptions, verdict } from '../check/verdict.js';
 import { pasteLine } from '../cron/rerun.js';
 import { statePath } from '../markers/paths.js';
 import { render } from '../output/pluginOutput.js';
+import { cleanText, safeJson } from '../output/sanitize.js';
 import { hostOptions } from './hostOptions.js';
 import { unknownJob } from './knownJob.js';
 import type { State } from '../common/states.js';
@@ -32,7 +33,8 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
   const choice = chooseRerun({ job, user: facts.trust.user, cron, inventory: facts.inventory, run: judged, markerPath: judged ? statePath(o.stateDir, job) : null }, how);
   const rerun = choice.plan ? pasteLine(choice.plan) : null;
   if (a.json) {
-    out.write(`${JSON.stringify({ schema: 1, job, verdict: v, schedule: cron?.schedule ?? null, rerun, history: facts.jobState?.history ?? [] }, null, 2)}\n`);
+    // Exact text, every control and bidi character a \u escape: the marker's tail and the evidence hold what a sync and syslog said.
+    out.write(`${safeJson({ schema: 1, job, verdict: v, schedule: cron?.schedule ?? null, rerun, history: facts.jobState?.history ?? [] }, 2)}\n`);
     return v.state;
   }
   out.write(render(v, 1 << 20));
@@ -40,7 +42,7 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
   if (history.length) {
     out.write(`\nLast runs (newest first):\n`);
     for (const h of history.slice(-10).reverse()) {
-      out.write(`  ${clock(new Date(h.start), now).padEnd(17)} ${h.outcome.padEnd(15)} exit ${String(h.exitCode ?? '-').padEnd(4)} ${h.durationSeconds != null ? duration(h.durationSeconds) : '-'}${h.part ? `  part ${h.part}` : ''}  ${h.runId}\n`);
+      out.write(`  ${clock(new Date(h.start), now).padEnd(17)} ${cleanText(h.outcome).padEnd(15)} exit ${String(h.exitCode ?? '-').padEnd(4)} ${h.durationSeconds != null ? duration(h.durationSeconds) : '-'}${h.part ? `  part ${cleanText(h.part)}` : ''}  ${cleanText(h.runId)}\n`);
     }
   }
   return v.state;

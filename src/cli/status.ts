@@ -14,6 +14,7 @@ import { readJobState } from '../markers/read.js';
 import { hintsFor, jobTrust } from '../markers/trust.js';
 import type { HistoryEntry } from '../markers/types.js';
 import { hostOptions } from './hostOptions.js';
+import { cleanText, safeJson, visibleText } from '../output/sanitize.js';
 
 const COLOUR = ['\x1b[32m', '\x1b[33m', '\x1b[31m', '\x1b[35m'];
 const RESET = '\x1b[0m';
@@ -150,7 +151,8 @@ export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): st
   const width = colour ? (v: string) => v.replace(/\x1b\[[0-9;]*m/g, '').length : (v: string) => v.length;
   // Every cell once: the layouts tried below are subsets of the columns, so each column's natural
   // width serves them all (500 jobs made every cell three or four times).
-  const cellsOf = rows.map((r) => columns.map(([, cell]) => cell(r)));
+  // A cell's text from a marker (an outcome) is shown through the sanitiser; the sparkline's colours are ours.
+  const cellsOf = rows.map((r) => columns.map(([h, cell]) => (h === 'RECENT' ? cell(r) : cleanText(cell(r)))));
   const natural = columns.map(([h], i) => cellsOf.reduce((m, c) => Math.max(m, width(c[i]!)), h.length));
   // What each layout leaves for JOB (the second column), between columns of two spaces.
   const fit = (keep: (h: string) => boolean) => {
@@ -190,12 +192,12 @@ export async function status(a: Values<'env-sync status'>, out: TextOut, err: Te
   const rows = await statusRows(view.jobs, now);
   const orders = orderVerdicts(a.order, o.stateDir, a.user, now);
   if (a.json) {
-    out.write(`${JSON.stringify({ schema: 1, generated: now.toISOString(), stateDir: o.stateDir, problems: view.problems, jobs: rows, orders }, null, 2)}\n`);
+    out.write(`${safeJson({ schema: 1, generated: now.toISOString(), stateDir: o.stateDir, problems: view.problems, jobs: rows, orders }, 2)}\n`);
   } else {
-    for (const ord of orders) out.write(`ORDER ${ord.stateName}: ${ord.summary}\n`);
+    for (const ord of orders) out.write(`ORDER ${ord.stateName}: ${cleanText(ord.summary)}\n`);
     if (rows.length === 0) out.write(`no jobs found in ${o.stateDir}${o.crontab ? ` or ${o.crontab}` : ''}\n`);
     else out.write(renderTable(rows, now, style));
-    for (const p of view.problems) err.write(`env-sync: ${p}\n`);
+    for (const p of view.problems) err.write(`env-sync: ${visibleText(p)}\n`);
   }
   return worst([...rows.map((r) => r.state), ...orders.map((r) => r.state)]);
 }

@@ -2,6 +2,7 @@
 // Used by env-sync-run at the end of a run. It must never make the sync worse: every failure
 // is returned as a value (never thrown), and the whole attempt is bounded by a time budget.
 import { readBounded, ReadProblem } from '../common/boundedRead.js';
+import { oneLine } from '../output/sanitize.js';
 import { request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { State } from '../common/states.js';
@@ -140,6 +141,15 @@ function checkResultBody(o: PassiveResultOptions): Record<string, unknown> {
   return body;
 }
 
+/** The longest piece of the API's reply repeated in a message. */
+const MAX_SERVER_TEXT_BYTES = 300;
+
+/** Text from the API's reply as a message may repeat it: no control, escape or bidi character, one line, bounded. */
+function serverText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return oneLine(typeof value === 'string' ? value : JSON.stringify(value), MAX_SERVER_TEXT_BYTES) || undefined;
+}
+
 function describeResponse(status: number, text: string, o: PassiveResultOptions): Attempt {
   let parsed: unknown;
   try {
@@ -149,11 +159,12 @@ function describeResponse(status: number, text: string, o: PassiveResultOptions)
   }
   const results = (parsed as { results?: Array<{ code?: number; status?: string }> } | undefined)?.results;
   const first = Array.isArray(results) ? results[0] : undefined;
-  const apiStatus = first?.status ?? (parsed as { status?: string } | undefined)?.status;
+  // The server's words go to stderr and syslog: any text, cleaned and bounded like plugin output.
+  const apiStatus = serverText(first?.status ?? (parsed as { status?: string } | undefined)?.status);
   const target = `service "${o.service}" on host "${o.host}"`;
   if (status >= 200 && status < 300) {
     if (first && typeof first.code === 'number' && first.code >= 300) {
-      return { ok: false, retry: first.code >= 500, httpStatus: first.code, message: `Icinga refused the result for ${target}: ${first.status ?? first.code}` };
+      return { ok: false, retry: first.code >= 500, httpStatus: first.code, message: `Icinga refused the result for ${target}: ${serverText(first.status) ?? first.code}` };
     }
     return { ok: true, retry: false, httpStatus: status, message: `posted ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][o.exitStatus]} to ${target}` };
   }
@@ -179,7 +190,8 @@ function postOnce(url: URL, auth: string, ca: Buffer | undefined, body: string, 
     const done = (a: Attempt): void => {
       if (!settled) {
         settled = true;
-        resolve(a);
+        // Every message may carry the server's words (its reply, its certificate's names in a TLS error).
+        resolve({ ...a, message: oneLine(a.message, 2000) });
       }
     };
     const req = request(

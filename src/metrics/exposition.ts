@@ -2,6 +2,8 @@
 // https://prometheus.io/docs/instrumenting/exposition_formats/. Only what our files need: gauges and
 // counters with labels, no timestamps (node_exporter refuses samples that carry one).
 
+import { visibleLines } from '../output/sanitize.js';
+
 export type MetricType = 'gauge' | 'counter';
 
 export interface MetricDef {
@@ -20,11 +22,25 @@ export interface Sample {
   value: number;
 }
 
-/** Label values escape backslash, double quote and line feed; nothing else is special inside the quotes. */
+/** Whether a label value needs no escaping: no backslash, quote, control or bidi character (job and part names). */
+function plainLabel(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0x7f && c <= 0x9f)) return false;
+    if (c >= 0x61c && (c === 0x61c || c === 0x200e || c === 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))) return false;
+  }
+  return true;
+}
+
+/**
+ * Label values escape backslash, double quote and line feed, the format's three; any other control
+ * or bidi character is first written visibly (`\x1b`, `\u202e`, the sanitiser's form), so no file
+ * carries one to a terminal or a dashboard.
+ */
 export function escapeLabelValue(value: string): string {
   // Job and part names never need it: no regular expression runs for them (a cold one is slow on the wrapper's path).
-  if (value.indexOf('\\') < 0 && value.indexOf('"') < 0 && value.indexOf('\n') < 0) return value;
-  return value.replace(/[\\"\n]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : '\\n'));
+  if (plainLabel(value)) return value;
+  return visibleLines(value).replace(/[\\"\n]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : '\\n'));
 }
 
 /** HELP text escapes backslash and line feed only (a quote is literal there). */

@@ -1,9 +1,15 @@
 import { STATE_NAMES, type State } from '../common/states.js';
 import { redactText } from '../common/redact.js';
-import { cleanText, cutBytes } from './sanitize.js';
+import { cleanText, cutBytes, noMarkup } from './sanitize.js';
 import { formatPerfdata, type Metric } from './perfdata.js';
 
 const PREFIX = 'ENV_SYNC';
+/**
+ * The lines we build from the crontab to be pasted as shown (explain's rerunLines): only these keep
+ * `<`. Evidence is neutralised where it is made; every other line here (a usage error repeating an
+ * argument, a marker's message) loses its markup too, so Icinga Web 2 never switches to HTML.
+ */
+const PASTEABLE = /^(Re-run( part [A-Za-z0-9_.-]+)?: |Or: |\(as )/;
 
 export interface PluginResult {
   state: State;
@@ -24,12 +30,12 @@ export function render(result: PluginResult, maxBytes: number): string {
   const tail = perf ? `|${perf}` : '';
   const summaryRoom = Math.max(16, maxBytes - Buffer.byteLength(head) - Buffer.byteLength(tail) - 1);
   // Secrets are redacted here too: evidence lines come from syslog, where any program may have put one.
-  const summary = cutBytes(cleanText(redactText(result.summary)) || STATE_NAMES[result.state], summaryRoom);
+  const summary = cutBytes(noMarkup(cleanText(redactText(result.summary))) || STATE_NAMES[result.state], summaryRoom);
   let first = `${head}${summary}${tail}`;
   if (Buffer.byteLength(first) + 1 > maxBytes) first = cutBytes(`${head}${summary}`, maxBytes - 1); // tiny limits: drop perfdata
   let out = `${first}\n`;
   let used = Buffer.byteLength(out);
-  const lines = result.longOutput.map((l) => cleanText(redactText(l))).filter((l) => l !== '');
+  const lines = result.longOutput.map((l) => cleanText(redactText(l))).map((l) => (PASTEABLE.test(l) ? l : noMarkup(l))).filter((l) => l !== '');
   for (let i = 0; i < lines.length; i++) {
     const line = `${lines[i]}\n`;
     const note = `(${lines.length - i} more lines cut: --max-output)\n`;

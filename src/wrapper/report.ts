@@ -3,6 +3,7 @@
 import type { LineSink } from './outputTap.js';
 import { SyslogSink } from './syslogSink.js';
 import { outputTag } from '../syslog/jobLines.js';
+import { visibleText } from '../output/sanitize.js';
 
 export interface RunReporter {
   /** One `event=…` line under the tag env-sync-run. */
@@ -28,7 +29,7 @@ export function syslogReporter(o: { job: string; syslog: boolean; syslogSocket: 
   return {
     event: (line) => runLog?.write(line),
     warn(message) {
-      process.stderr.write(`env-sync-run: WARNING: ${message}\n`);
+      process.stderr.write(`env-sync-run: WARNING: ${visibleText(message)}\n`);
       runLog?.write(`event=warning job=${o.job} ${message}`);
     },
     stdoutSink: () => out,

@@ -1,14 +1,40 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { cleanText, oneLine } from '../../src/output/sanitize.js';
+import { cleanText, noMarkup, oneLine, safeJson, stripControl, visibleText } from '../../src/output/sanitize.js';
 import { formatMetric } from '../../src/output/perfdata.js';
 import { render } from '../../src/output/pluginOutput.js';
 import { worst } from '../../src/common/states.js';
 import { parseRange } from '../../src/common/range.js';
 
 describe('plugin output', () => {
-  it('strips control characters and ANSI escapes, and never lets | through', () => {
-    expect(cleanText('a\u001b[31mred\u001b[0m|b\tc\r\nd\u0000e')).to.equal('ared¦b c d e');
+  it('drops escape sequences, makes spacing controls a space and every other control visible, and never lets | through', () => {
+    expect(cleanText('a\u001b[31mred\u001b[0m|b\tc\r\nd\u0000e')).to.equal('ared¦b c d\\x00e');
+    // A lone ESC, C1 controls (CSI as one byte, NEL), bidi controls and the Unicode separators.
+    expect(cleanText('x\u001by\u009b8mz\u0085\u202eabc\u2066\u200f\u061c\u2028q\u007f')).to.equal('x\\x1by\\x9b8mz\\x85\\u202eabc\\u2066\\u200f\\u061c q\\x7f');
+  });
+  it('visibleText shows every control as it was, escapes and all; the rest is untouched', () => {
+    expect(visibleText('\u001b]52;c;ZWNobw==\u0007\u001b[8mhide\r\n\t\u202e\u0090ok é')).to.equal('\\x1b]52;c;ZWNobw==\\x07\\x1b[8mhide\\r\\n\\t\\u202e\\x90ok é');
+    expect(visibleText('plain | text <b>')).to.equal('plain | text <b>');
+  });
+  it('safeJson keeps the text exact and writes every control and bidi character as a \\u escape', () => {
+    const value = { m: 'a\u001b[8mb\u0085c\u202ed\u2028e\u007ff\u2069' };
+    const json = safeJson(value, 2);
+    // eslint-disable-next-line no-control-regex
+    expect(json).not.to.match(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/);
+    expect(json).to.contain('\\u001b[8mb\\u0085c\\u202ed\\u2028e\\u007ff\\u2069');
+    expect(JSON.parse(json)).to.deep.equal(value);
+  });
+  it('noMarkup turns < into U+2039 so no HTML renderer reads a tag', () => {
+    expect(noMarkup('<a href="https://evil">click</a> 2>&1 >>log')).to.equal('\u2039a href="https://evil">click\u2039/a> 2>&1 >>log');
+  });
+  it('render: no < outside the Re-run lines, which stay pasteable as built (&&, >>, <)', () => {
+    const text = render({ state: 2, summary: 'Unknown argument: <a href=x>', perfdata: [], longOutput: ['  marker output tail: <b>bold</b>', 'Re-run: sudo -u u sh -c \'cd /x && job < /dev/null >> /var/log/x.log 2>&1\'', 'Or: sudo env-sync rerun pull_x (shows the command and asks)'] }, 4096);
+    expect(text).to.equal(
+      'ENV_SYNC CRITICAL - Unknown argument: \u2039a href=x>\nmarker output tail: \u2039b>bold\u2039/b>\nRe-run: sudo -u u sh -c \'cd /x && job < /dev/null >> /var/log/x.log 2>&1\'\nOr: sudo env-sync rerun pull_x (shows the command and asks)\n',
+    );
+  });
+  it("stripControl (the marker's tail) removes C1 and bidi controls too", () => {
+    expect(stripControl('a\u0085b\u009b31mc\u202ed\u2066e\u001b[1mf\tg')).to.equal('ab31mcdef g');
   });
   it('formats perfdata with units, thresholds and quoted labels', () => {
     expect(formatMetric({ label: 'age', value: 3600.5, uom: 's', warn: parseRange('25h', '-w'), crit: parseRange('26h', '-c'), min: 0 })).to.equal('age=3600.5s;90000;93600;0');

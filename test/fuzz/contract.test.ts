@@ -7,6 +7,9 @@
 //            output than --max-output;
 //   env-sync and env-sync-run: no stack trace, a documented exit status, and the wrapped command's
 //            own exit status passed through.
+//   all: every input may carry control characters (C0, DEL, C1, escape sequences), bidi controls
+//            and HTML; no output holds a raw control or bidi character, and no plugin line but
+//            the Re-run lines (ours, from the crontab) holds a `<` that starts a tag.
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
@@ -29,8 +32,32 @@ interface World {
   crontab: string;
 }
 
+/** Anything a terminal, Icinga or a JSON consumer could act on: C0 but the line feed, DEL, C1, bidi controls, the separators. */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+/** A `<` that starts a tag, as Icinga Web 2 would take it. */
+const TAG = /<[A-Za-z/!?]/;
+/** Lines we build from the crontab and mean to be pasted as they are. */
+const OURS = /^(Re-run|Or: |\(as )/;
+
+/** Text with control characters, escape sequences, bidi controls and HTML in it. */
+const hostile = fc.oneof(
+  fc.constantFrom(
+    '\u001b]52;c;ZWNobyBvd25lZA==\u0007',
+    '\u001b[8mhidden\u001b[0m',
+    '\u009b31m',
+    '\u202eexe.txt',
+    '<a href="https://evil.example/">fix</a>',
+    '<script>alert(1)</script>',
+    '\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u202a\u202b\u202c\u202d',
+    'a\rb\u0085c\u2028d\u007f',
+  ),
+  fc.array(fc.constantFrom('\u0001', '\u0007', '\u0008', '\t', '\r', '\u001b', '[', ']', ';', 'm', '\u0085', '\u0090', '\u009b', '\u009c', '\u202e', '\u2066', '\u200f', '\u061c', '<', '>', 'a', '/', '"', ' ', '|', 'é'), { maxLength: 24 }).map((a) => a.join('')),
+);
+
 // A command line cannot carry a NUL byte (execve ends each word at one).
 const junk = fc.oneof(
+  hostile,
   fc.constantFrom('', '-', '--', '-1', '0', '1', '2', '30', '99999999999', '1h', '26h', '~:10', '@1:2', '10:5', 'x y', '../x', 'pull_x', 'ok', 'warning', 'skip', 'allow', '/dev/zero', '/dev/null', 'é✓', '--job', '-vvv', 'status', 'show'),
   fc.string({ maxLength: 12 }).map((s) => s.replace(/\0/g, '')),
   fc.stringMatching(/^[a-z_]{1,12}$/),
@@ -57,7 +84,17 @@ const markerText = fc.oneof(
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   fc.record({ schema: fc.constant(1), job: fc.constantFrom('pull_x', 'other'), consecutiveFailures: fc.oneof(fc.integer(), fc.string()), history: fc.oneof(fc.constant([]), fc.string()), last: fc.oneof(fc.constant(null), fc.jsonValue()) }).map((v) => JSON.stringify(v)),
+  hostile.map((h) => `{"schema": 1, "job": "pull_x", "${h}": 1}`),
+  hostile,
 );
+
+/** A failed run of pull_x five minutes ago whose marker's tail and message are hostile; its wrapper's pid is the 2 of the syslog lines. */
+const failedMarker = fc.tuple(fc.array(hostile, { maxLength: 4 }), fc.oneof(fc.constant(null), hostile)).map(([tail, message]) => {
+  const start = new Date(Date.now() - 300_000).toISOString();
+  const end = new Date(Date.now() - 1000).toISOString();
+  const last = { runId: 'r1', job: 'pull_x', part: null, host: 'h', user: 'nobody', wrapperPid: 2, wrapperStartTicks: null, childPid: 3, bootId: null, argv: ['sh'], cwd: '/', start, end, durationSeconds: 299, outcome: 'failure', exitCode: 3, signal: null, timeoutSeconds: null, message, output: { lines: tail.length, bytes: 1, tail } };
+  return JSON.stringify({ schema: 1, job: 'pull_x', updated: end, last, lastSuccess: null, lastSkipped: null, consecutiveFailures: 1, history: [{ runId: 'r1', part: null, start, end, durationSeconds: 299, outcome: 'failure', exitCode: 3 }], parts: {} });
+});
 
 const syslogText = fc.array(
   fc.oneof(
@@ -68,6 +105,9 @@ const syslogText = fc.array(
     fc.uint8Array({ maxLength: 80 }).map((b) => Buffer.from(b).toString('latin1')),
     fc.constant(`Nov 26 00:00:02 h env-sync/pull_x[2]: ${'y'.repeat(300_000)}`),
     fc.constant('\u0000\u0000\xff\xfe broken'),
+    hostile.map((h) => `Nov 26 00:00:02 h env-sync/pull_x[2]: error: ${h}`),
+    hostile.map((h) => `Nov 26 00:00:02 h govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg" in function f on line 1 executing "${h}"`),
+    hostile.map((h) => `${new Date().toISOString().replace('Z', '+00:00')} h env-sync/pull_x: ${h}`),
   ),
   { maxLength: 12 },
 );
@@ -79,6 +119,7 @@ const crontabText = fc.array(
     fc.constant('61 25 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/bad.cfg'),
     fc.constant('# Puppet Name: pull_z'),
     fc.string({ maxLength: 60 }),
+    hostile.map((h) => `18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg # ${h}`),
   ),
   { maxLength: 6 },
 );
@@ -148,6 +189,8 @@ describe('the contract of every executable under generated input (fixed seed, as
           const help = args.some((a) => ['-h', '--help', '-V', '--version'].includes(a));
           expect(r.status, `${args.join(' ')}\n${r.stdout}${r.stderr}`).to.be.within(0, 3);
           expect(r.stderr, args.join(' ')).to.equal('');
+          expect(r.stdout, args.join(' ')).not.to.match(RAW_CONTROL);
+          for (const line of r.stdout.split('\n')) if (!OURS.test(line)) expect(line, args.join(' ')).not.to.match(TAG);
           if (!help) {
             expect(r.stdout, args.join(' ')).to.match(FIRST_LINE);
             expect(Buffer.byteLength(r.stdout)).to.be.at.most(maxOutputOf(args));
@@ -158,6 +201,23 @@ describe('the contract of every executable under generated input (fixed seed, as
     });
   }
 
+  it('a failed run with hostile evidence (tail, message, syslog lines): no raw control anywhere, no markup but the Re-run lines', () => {
+    fc.assert(
+      fc.property(failedMarker, syslogText, crontabText, (marker, lines, cron) => {
+        setWorld(w, marker, lines, cron, 0);
+        const r = runAsNobody(w, 'check_env_sync', ['--job', 'pull_x', '-vv', '--state-dir', w.state, '--syslog', w.syslog, '-t', '20'], {});
+        expect(r.status, r.stdout).to.equal(2);
+        expect(r.stdout).not.to.match(RAW_CONTROL);
+        for (const line of r.stdout.split('\n')) if (!OURS.test(line)) expect(line, r.stdout).not.to.match(TAG);
+        const show = runAsNobody(w, 'env-sync', ['show', 'pull_x', '--json', '--state-dir', w.state, '--syslog', w.syslog, '--crontab', w.crontab], {});
+        expect(show.stdout + show.stderr).not.to.match(RAW_CONTROL);
+        const doc = JSON.parse(show.stdout) as { verdict: { summary: string; longOutput: string[] } };
+        for (const line of [doc.verdict.summary, ...doc.verdict.longOutput]) if (!OURS.test(line.trim())) expect(line, show.stdout).not.to.match(TAG);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
   it('env-sync: no stack trace, and a documented exit status', () => {
     const sub = fc.constantFrom('status', 'show', 'logs', 'rerun', 'config');
     fc.assert(
@@ -166,6 +226,7 @@ describe('the contract of every executable under generated input (fixed seed, as
         const positional = command === 'config' ? ['nrpe'] : command === 'status' ? [] : [job];
         const r = runAsNobody(w, 'env-sync', [command, ...positional, ...args.filter((a) => a !== '--exec'), '--crontab', w.crontab], env as Record<string, string>);
         expect(r.stderr, `${command} ${args.join(' ')}`).to.not.match(STACK);
+        expect(r.stdout + r.stderr, `${command} ${args.join(' ')}`).not.to.match(RAW_CONTROL);
         // A state (status, show), 0-2 for the other commands' own outcomes, or 64 for a usage error.
         expect(r.status, `${command} ${args.join(' ')}\n${r.stderr}`).to.be.oneOf([0, 1, 2, 3, 64]);
         if (r.status === 64) expect(r.stderr).to.match(/^env-sync: \S/);
@@ -183,6 +244,7 @@ describe('the contract of every executable under generated input (fixed seed, as
         const opts = args;
         const r = runAsNobody(w, 'env-sync-run', [...opts, '--job', 'pull_x', '--', 'sh', '-c', `exit ${exit}`], env as Record<string, string>);
         expect(r.stderr, args.join(' ')).to.not.match(STACK);
+        expect(r.stdout + r.stderr, args.join(' ')).not.to.match(RAW_CONTROL);
         const help = opts.some((a) => ['-h', '--help', '-V', '--version'].includes(a));
         expect(r.status, `${opts.join(' ')}\n${r.stderr}`).to.be.oneOf(help ? [0, 125] : [exit, 125]);
         if (r.status === 125 && r.status !== exit) expect(r.stderr).to.contain("Try 'env-sync-run --help'.");

@@ -140,6 +140,18 @@ describe('icinga passive result (postCheckResult)', function () {
     expect(r.message).to.include('No objects found.');
   });
 
+  it("repeats the server's reply without its control, escape or bidi characters, one bounded line", async function () {
+    api.answers = [403];
+    // A clipboard write (OSC 52), hidden text (SGR 8), a C1 CSI, a bidi override, a NUL and a newline.
+    api.statusText = `denied\u001b]52;c;ZWNobyBvd25lZA==\u0007 \u001b[8mhidden\u001b[0m \u009b31m\u202egnp.exe\u0000\nsecond line ${'x'.repeat(5000)}`;
+    const r = await postCheckResult(opts());
+    expect(r.ok).to.equal(false);
+    // eslint-disable-next-line no-control-regex
+    expect(r.message).not.to.match(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+    expect(r.message).to.include('may not submit results (403): denied hidden \\x9b31m\\u202egnp.exe\\x00 second line xxx');
+    expect(Buffer.byteLength(r.message)).to.be.below(1200);
+  });
+
   it('says clearly when the password file is missing, without contacting the API', async function () {
     const missing = join(tmp.dir, 'no-such-password');
     const r = await postCheckResult(opts({ passwordFile: missing }));

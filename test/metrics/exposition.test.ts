@@ -6,12 +6,17 @@ const gauge: MetricDef = { name: 'x_seconds', type: 'gauge', help: 'X.', labels:
 const other: MetricDef = { name: 'y_seconds', type: 'gauge', help: 'Y.', labels: ['job_name'], required: ['job_name'] };
 
 describe('metrics: text exposition', () => {
-  it('escapes backslash, double quote and line feed in label values, and nothing else', () => {
+  it('escapes backslash, double quote and line feed in label values; printable text stays as it is', () => {
     expect(escapeLabelValue('a\\b"c\nd')).to.equal('a\\\\b\\"c\\nd');
-    expect(escapeLabelValue("tab\there 'quoted' {x=1} ünï")).to.equal("tab\there 'quoted' {x=1} ünï");
+    expect(escapeLabelValue("space here 'quoted' {x=1} ünï")).to.equal("space here 'quoted' {x=1} ünï");
     expect(escapeLabelValue('\\n')).to.equal('\\\\n');
   });
 
+  it('writes any other control or bidi character in a label value visibly, then escapes its backslash', () => {
+    expect(escapeLabelValue('a\u001b]52;c;eA==\u0007b')).to.equal('a\\\\x1b]52;c;eA==\\\\x07b');
+    expect(escapeLabelValue('\u202eexe.txt\u0085\tx\ny')).to.equal('\\\\u202eexe.txt\\\\x85\\\\tx\\ny');
+    expect(escapeLabelValue('pull_x.part-1')).to.equal('pull_x.part-1');
+  });
   it('escapes backslash and line feed in HELP text, leaving quotes alone', () => {
     expect(escapeHelp('a\\b\nc "d"')).to.equal('a\\\\b\\nc "d"');
   });

@@ -17,6 +17,8 @@ export interface FakeIcingaApi {
   seen: SeenRequest[];
   /** Status codes to answer with, in order; the last one repeats. */
   answers: number[];
+  /** When set, the `status` text of every error answer (a hostile or broken server's words). */
+  statusText?: string;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,8 @@ export async function startFakeIcingaApi(pki: TestPki): Promise<FakeIcingaApi> {
       res.writeHead(status, { 'Content-Type': 'application/json' });
       if (status === 200) {
         res.end(JSON.stringify({ results: [{ code: 200, status: 'Successfully processed check result.' }] }));
+      } else if (api.statusText !== undefined) {
+        res.end(JSON.stringify({ error: status, status: api.statusText }));
       } else if (status === 404) {
         res.end(JSON.stringify({ error: 404, status: 'No objects found.' }));
       } else {
