@@ -139,7 +139,7 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
 
 /**
  * How to run the job again: the full command when one can be trusted and shown (pasted as root, it
- * runs as the job's user as cron ran it), and always `sudo env-sync rerun JOB`, which reads the
+ * runs as the job's user as cron ran it, on runuser's pty rather than root's terminal: pasteLine), and always `sudo env-sync rerun JOB`, which reads the
  * crontab as root, shows the command and asks. Jobs run in parts: just the parts that failed.
  */
 function rerunLines(facts: CheckFacts, j: Judgement, o: ExplainOptions): string[] {

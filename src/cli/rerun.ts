@@ -1,18 +1,20 @@
 // `env-sync rerun JOB [--part P] [--exec | --dry-run]`: the job again, as cron ran it, as its user
 // (src/cron/rerun.ts, src/check/rerunChoice.ts). Shows the command and asks; --exec runs it without
 // asking, --dry-run prints it. Run as root it reads the crontab; as another user it needs the job
-// inventory, and says so rather than guess.
+// inventory, and says so rather than guess. The job runs without the terminal env-sync was started
+// from (src/cli/detached.ts): nothing of the job's user may hold root's terminal.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { siblingExecutable } from '../common/install.js';
 import { optionSpec, type Values } from '../common/options.js';
-import { chooseRerun } from '../check/rerunChoice.js';
+import { chooseRerun, envSyncRerun } from '../check/rerunChoice.js';
 import { loadCrontab } from '../check/hostJobs.js';
 import { readInventory } from '../cron/inventory.js';
 import { pasteLine, rerunArgv, type RerunPlan } from '../cron/rerun.js';
 import { statePath } from '../markers/paths.js';
 import { readJobState } from '../markers/read.js';
 import { jobTrust } from '../markers/trust.js';
+import { runDetached } from './detached.js';
 import { CliError, hostOptions } from './hostOptions.js';
 import { unknownJob } from './knownJob.js';
 import { UsageError } from './usage.js';
@@ -64,15 +66,8 @@ export async function rerun(job: string, a: Values<'env-sync rerun'>, io: { out:
     }
   }
   const argv = rerunArgv(plan, process.getuid?.() ?? -1);
-  io.err.write(`env-sync: running it as ${plan.user.name}\n`);
-  // Loaded here: child_process brings net and the stream modules, which `env-sync status` never needs.
-  const { spawn } = await import('node:child_process');
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
-  return new Promise((resolve) => {
-    child.on('error', (err) => {
-      io.err.write(`env-sync: cannot run ${argv[0]}: ${err.message}\n`);
-      resolve(127);
-    });
-    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? 15 : 0)));
-  });
+  io.err.write(`env-sync: running it as ${plan.user.name}, without a terminal, as cron does (Ctrl-C stops it)\n`);
+  const status = await runDetached(argv, io);
+  if (argv[0] === 'sudo' && status === 1) io.err.write(`env-sync: if sudo refused (it cannot ask for a password here), run it as root: ${envSyncRerun(job, a.part)}\n`);
+  return status;
 }

@@ -242,15 +242,26 @@ export function rerunPlan(cmd: CronCommand, user: User, t: RerunTarget): RerunPl
   return { user, env: [...env], script, source: cmd.source };
 }
 
-/** The words that run the plan, from a process running as `runnerUid`: root switches user with runuser. */
+const inEnv = (plan: RerunPlan) => ['env', '-i', ...plan.env.map(([k, v]) => `${k}=${v}`), '/bin/sh', '-c', plan.script];
+
+/**
+ * The words `env-sync rerun` runs, from a process running as `runnerUid`. They run in a session of
+ * their own with no terminal (src/cli/detached.ts), as cron runs a job: root switches user with
+ * runuser; another user with `sudo -n`, which cannot ask for a password without a terminal.
+ */
 export function rerunArgv(plan: RerunPlan, runnerUid: number): string[] {
-  const inEnv = ['env', '-i', ...plan.env.map(([k, v]) => `${k}=${v}`), '/bin/sh', '-c', plan.script];
-  if (runnerUid === plan.user.uid) return inEnv;
-  if (runnerUid === 0) return ['runuser', '-u', plan.user.name, '--', ...inEnv];
-  return ['sudo', '-u', plan.user.name, ...inEnv];
+  if (runnerUid === plan.user.uid) return inEnv(plan);
+  if (runnerUid === 0) return ['runuser', '-u', plan.user.name, '--', ...inEnv(plan)];
+  return ['sudo', '-n', '-u', plan.user.name, ...inEnv(plan)];
 }
 
-/** The line a person pastes as root: every word shell-quoted. */
+/**
+ * The line a person pastes as root, every word shell-quoted. `runuser -P` gives the job a pty of
+ * runuser's, in a session of its own, whether or not the paster's stdin is a terminal: nothing of
+ * the job's user holds root's terminal, so TIOCSTI cannot type into root's shell, and Ctrl-C still
+ * reaches the job (runuser passes it through its pty). sudo would do so only under `Defaults
+ * use_pty`, which sudoers may lack. runuser is root's alone: the job's user runs `env-sync rerun JOB`.
+ */
 export function pasteLine(plan: RerunPlan): string {
-  return shellQuote(['sudo', '-u', plan.user.name, 'env', '-i', ...plan.env.map(([k, v]) => `${k}=${v}`), '/bin/sh', '-c', plan.script]);
+  return shellQuote(['runuser', '-P', '-u', plan.user.name, '--', ...inEnv(plan)]);
 }

@@ -134,7 +134,7 @@ describe('judge(): facts in, verdict out', () => {
 
 describe('the Re-run line: the command as cron ran it, as the job\'s user, or sudo env-sync rerun', () => {
   const CRON = '/usr/bin/ionice -c 2 -n 6 /usr/local/bin/with_reboot_lock env-sync_pull_x /usr/bin/envdir /etc/govuk_env_sync/env.d /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg';
-  const ENV = "sudo -u govuk-backup env -i HOME=/home/govuk-backup LOGNAME=govuk-backup SHELL=/bin/sh PATH=/usr/bin:/bin /bin/sh -c";
+  const ENV = "runuser -P -u govuk-backup -- env -i HOME=/home/govuk-backup LOGNAME=govuk-backup SHELL=/bin/sh PATH=/usr/bin:/bin /bin/sh -c";
   const INNER = `/usr/bin/envdir /etc/govuk_env_sync/env.d ${WRAPPER_PATH} --job pull_x -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg`;
   const inventoryEntry = (command: string, redacted = false) => ({ job: 'pull_x', schedule: '18 0 * * *', command, env: {}, lineNo: 7, wrapped: false, redacted });
   const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, string[]]> = [

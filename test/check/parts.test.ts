@@ -51,7 +51,7 @@ describe('jobs run in parts, and the order of a copy and its completion job', fu
     }
     const reruns = r.stdout.split('\n').filter((l) => l.startsWith('Re-run'));
     const inner = `cd ${process.cwd()} && JOBLIST=mysql-normal ${plugin('env-sync-run')} --job copy_data_to_staging --part mysql-normal --state-dir ${state} -- bash ${sync} production staging`;
-    expect(reruns).to.deep.equal([`Re-run part mysql-normal: sudo -u root env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/bin:/bin /bin/sh -c '${inner}'`]);
+    expect(reruns).to.deep.equal([`Re-run part mysql-normal: runuser -P -u root -- env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/bin:/bin /bin/sh -c '${inner}'`]);
     // Re-running just that part, as printed (pasted into a shell, from another directory), clears the verdict.
     writeFileSync(sync, '#!/bin/sh\n[ "$JOBLIST" = mysql-normal ] || exit 9\nexit 0\n', { mode: 0o755 });
     const pasted = await run('sh', ['-c', reruns[0]!.slice(reruns[0]!.indexOf(': ') + 2)], { cwd: '/' });

@@ -182,10 +182,10 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     expect(show.stdout).to.match(/^ENV_SYNC CRITICAL - /);
     expect(show.stdout).to.contain('marker output tail: restore failed');
     expect(show.stdout).to.match(/Last runs \(newest first\):\n\s+\S+\s+failure\s+exit 3/);
-    expect(show.stdout).to.contain(`Re-run: sudo -u root env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && /usr/bin/envdir /etc/govuk_env_sync/env.d ${WRAPPER} --job pull_content_data_admin_production_daily --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_content_data_admin_production_daily.cfg'`);
+    expect(show.stdout).to.contain(`Re-run: runuser -P -u root -- env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && /usr/bin/envdir /etc/govuk_env_sync/env.d ${WRAPPER} --job pull_content_data_admin_production_daily --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_content_data_admin_production_daily.cfg'`);
     expect(show.stdout).to.contain('(as root, from the crontab line 5; or: sudo env-sync rerun pull_content_data_admin_production_daily, which shows the command and asks)');
     const rerun = await envSync(['rerun', 'push_attachments_staging', '--dry-run', '--user', 'root', ...common()]);
-    expect(rerun.stdout.trim()).to.equal(`sudo -u root env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && ${WRAPPER} --job push_attachments_staging --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg'`);
+    expect(rerun.stdout.trim()).to.equal(`runuser -P -u root -- env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && ${WRAPPER} --job push_attachments_staging --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg'`);
     const icinga = await envSync(['config', 'icinga2', ...common()]);
     expect(icinga.stdout).to.contain('vars.env_sync_jobs["pull_content_data_admin_production_daily"] = { schedule = "18 0 * * *", grace = "1h" }');
     // The header sends the reader to the apply rules: each file it names is one icinga-conf/ has.

@@ -118,7 +118,7 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
     const crit = await check(['--job', 'pull_x']);
     expect(crit.code, crit.stdout).to.equal(2);
     const line = firstRerun(crit.stdout);
-    expect(line).to.match(new RegExp(`^sudo -u ${JOB_USER} env -i HOME=${home} LOGNAME=${JOB_USER} SHELL=/bin/sh PATH=/usr/bin:/bin MAILTO= /bin/sh -c 'cd ${home} && /usr/bin/envdir ${envd} /usr/local/bin/env-sync-run --timeout 6h -- /usr/local/bin/govuk_env_sync.sh -f `));
+    expect(line).to.match(new RegExp(`^runuser -P -u ${JOB_USER} -- env -i HOME=${home} LOGNAME=${JOB_USER} SHELL=/bin/sh PATH=/usr/bin:/bin MAILTO= /bin/sh -c 'cd ${home} && /usr/bin/envdir ${envd} /usr/local/bin/env-sync-run --timeout 6h -- /usr/local/bin/govuk_env_sync.sh -f `));
     rmSync(join(host.control, 'aws-fails'));
     const pasted = await paste(line);
     expect(pasted.code, pasted.stdout + pasted.stderr).to.equal(0);
@@ -224,7 +224,7 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
     // With the crontab (root reads it): the crontab's command, as the job's user.
     const viaCrontab = await host.run(`/usr/local/bin/env-sync rerun pull_x --dry-run --user ${JOB_USER}`);
     expect(viaCrontab.code, viaCrontab.stderr).to.equal(0);
-    expect(viaCrontab.stdout).to.match(new RegExp(`^sudo -u ${JOB_USER} env -i `));
+    expect(viaCrontab.stdout).to.match(new RegExp(`^runuser -P -u ${JOB_USER} -- env -i `));
     expect(viaCrontab.stdout).not.to.contain('planted-ran');
     // With only the marker to go by: refused, naming the file, and nothing runs.
     rmSync(join(host.stateOnDisk, 'inventory.json'));
