@@ -193,7 +193,8 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     expect(named).to.not.deep.equal([]);
     for (const f of named) expect(existsSync(join(repoRoot, 'icinga-conf', 'icinga2', f)), `${f} named by env-sync config icinga2`).to.equal(true);
     const nrpe = await envSync(['config', 'nrpe', ...common()]);
-    expect(nrpe.stdout).to.contain("command[check_env_sync_push_attachments_staging]=/usr/lib/nagios/plugins/check_env_sync --job push_attachments_staging --schedule '0 0 * * *' --grace 1h");
+    // What the generated check reads is what env-sync config was told to read (the crontab file is root's: no --user).
+    expect(nrpe.stdout).to.contain(`command[check_env_sync_push_attachments_staging]=/usr/lib/nagios/plugins/check_env_sync --job push_attachments_staging --state-dir ${state} --syslog ${join(dir, 'syslog')} --schedule '0 0 * * *' --grace 1h`);
     const bad = await envSync(['show', 'a/b', ...common()]);
     expect(bad.code).to.equal(64);
     expect(bad.stderr).to.contain('invalid job name');
