@@ -199,7 +199,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     const cause = causeCode(lastError);
     try {
       const kept = store.markUnrecorded(run, cause);
-      reporter.warn(`the end of run ${runId} (${run.outcome}, exit ${run.exitCode}) is kept in the name of ${kept} until a later run of the job can record it`);
+      reporter.warn(`the end of run ${runId} (${run.outcome}, exit ${run.exitCode}) is kept in the name of ${kept}, where the checks read it, until a later run of the job can record it`);
     } catch (err) {
       reporter.warn(`cannot keep the end of run ${runId} either (${(err as Error).message}): its running marker stays, and the checks will say its wrapper died`);
     }

@@ -117,20 +117,16 @@ export interface AuditResult {
 /** Audits a log: `dirs` are the directories another user owns; `cwd` the traced command's directory. */
 export function auditLog(log: string, dirs: string[], cwd = '/'): AuditResult {
   const result: AuditResult = { byPath: [], byDescriptor: 0 };
-  const fds = new Map<string, string>(); // "pid fd" → directory, for *at calls on descriptors the log opened
   for (const c of parse(log)) {
-    const ret = /\)\s*=\s*(\d+)/.exec(c.line)?.[1];
-    if ((c.name === 'openat' || c.name === 'open') && ret && /O_DIRECTORY/.test(c.line)) fds.set(`${c.pid} ${ret}`, c.name === 'open' ? c.args[0]! : c.args[1]!);
     for (const { dirfd, path } of changedPaths(c)) {
       if (path.startsWith('/proc/self/fd/') || path.startsWith('/proc/thread-self/fd/')) {
         result.byDescriptor++;
         continue;
       }
       if (dirfd !== 'AT_FDCWD' && !path.startsWith('/')) {
-        // Relative to a directory descriptor: the lookup starts there, not at a path. Counted when
-        // the descriptor is one of the audited directories (opened in the log).
-        const base = fds.get(`${c.pid} ${dirfd}`);
-        if (base && dirs.some((d) => base === d || base.startsWith(`${d}/`))) result.byDescriptor++;
+        // Relative to a directory descriptor (rm -rf's unlinkat): the lookup starts at a directory
+        // already open, not at a path. (Which directory is not followed: dup'd descriptors are not traced.)
+        result.byDescriptor++;
         continue;
       }
       const full = path.startsWith('/') ? path : `${cwd.replace(/\/$/, '')}/${path}`;

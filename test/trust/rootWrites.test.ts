@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJobState } from '../../src/markers/read.js';
-import { plugin, run, shq, waitUntil } from '../support/proc.js';
+import { plugin, repoRoot, run, shq, waitUntil } from '../support/proc.js';
 import { auditLog, STRACE_ARGS } from '../support/straceAudit.js';
 import { makeTempDir } from '../support/tmp.js';
 import { asUser, ensureUser, JOB_USER } from '../support/users.js';
@@ -113,6 +113,32 @@ describe('root by hand in a state directory the job\'s user owns (issue 25, find
     expect(readdirSync(join(state, 'late')).filter((n) => n.startsWith('unrecorded-'))).to.deep.equal([]);
     expect(existsSync(join(state, 'inventory.json'))).to.equal(true);
     expect(readdirSync(textDir).sort()).to.deep.equal(['env_sync_fresh.prom', 'env_sync_verdicts.prom']);
+  });
+
+  it('strace: the package\'s postinst and postrm purge, as root, write nothing by path inside /var/lib/env-sync (a private mount namespace)', function () {
+    const log = join(tmp.dir, 'strace.maint');
+    const maint = (name: string) => join(repoRoot, 'packaging', 'deb', name);
+    const script = [
+      'set -e',
+      'mount -t tmpfs tmpfs /var/lib',
+      'mount -t tmpfs tmpfs /etc/default',
+      `printf 'ENV_SYNC_JOB_USER=${JOB_USER}\\n' > /etc/default/env-sync-checks`,
+      `install -d -o ${JOB_USER} -g ${JOB_USER} -m 0775 /var/lib/env-sync`,
+      // What the job's user keeps there: job directories, markers, a link it planted.
+      `setpriv --reuid=${JOB_USER} --regid=${JOB_USER} --clear-groups sh -c 'mkdir /var/lib/env-sync/pull_a && echo {} > /var/lib/env-sync/pull_a/state.json && ln -s /etc /var/lib/env-sync/pull_b'`,
+      `strace ${STRACE_ARGS.join(' ')} -o ${shq(`${log}.postinst`)} ${shq(maint('postinst'))} configure`,
+      'stat -c "%U %a" /var/lib/env-sync',
+      `strace ${STRACE_ARGS.join(' ')} -o ${shq(`${log}.postrm`)} ${shq(maint('postrm'))} purge`,
+      'test ! -e /var/lib/env-sync && echo purged',
+      'test -d /etc && echo etc-kept',
+    ].join('\n');
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8', timeout: 60_000, cwd: tmp.dir });
+    expect(r.stdout.trim().split('\n'), r.stderr).to.deep.equal([`${JOB_USER} 755`, 'purged', 'etc-kept']);
+    const postinst = auditLog(readFileSync(`${log}.postinst`, 'utf8'), ['/var/lib/env-sync'], tmp.dir);
+    expect(postinst.byPath, 'postinst: writes by path').to.deep.equal([]);
+    const postrm = auditLog(readFileSync(`${log}.postrm`, 'utf8'), ['/var/lib/env-sync'], tmp.dir);
+    expect(postrm.byPath, 'postrm: writes by path').to.deep.equal([]);
+    expect(postrm.byDescriptor, 'postrm: removals through descriptors').to.be.greaterThan(0);
   });
 
   it('the audit itself: the old code\'s writes by path are found, descriptor writes are not', function () {

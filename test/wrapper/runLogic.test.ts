@@ -162,7 +162,7 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     const r = await runWrapped(options(['sh', '-c', 'exit 4']), deps(full, reporter));
     expect(r.exitCode).to.equal(4);
     expect(full.calls.slice(-3)).to.deep.equal(['record(failure)', 'markUnrecorded(failure,EROFS)', 'unlock']);
-    expect(reporter.warnings[1]).to.equal('the end of run run-now (failure, exit 4) is kept in the name of unrecorded-run-now.failure.4.EROFS.json until a later run of the job can record it');
+    expect(reporter.warnings[1]).to.equal('the end of run run-now (failure, exit 4) is kept in the name of unrecorded-run-now.failure.4.EROFS.json, where the checks read it, until a later run of the job can record it');
     // A marker whose own rename failed too: said, and the run's exit status is still the sync's.
     const worse = new FakeStore({ failOn: 'record(success)' });
     worse.markUnrecorded = () => {
