@@ -143,7 +143,7 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
  * crontab as root, shows the command and asks. Jobs run in parts: just the parts that failed.
  */
 function rerunLines(facts: CheckFacts, j: Judgement, o: ExplainOptions): string[] {
-  const sources: RerunSources = { job: j.job, user: facts.trust.user, cron: facts.cron, inventory: facts.inventory, run: j.judged, markerPath: j.judged ? markerPathOf(o.stateDir, j.job, j.judged) : null };
+  const sources: RerunSources = { job: j.job, user: facts.trust.user, cron: facts.cron, inventory: facts.inventory, run: j.judged, markerPath: j.judged ? (facts.unrecorded?.find((u) => u.runId === j.judged!.runId)?.path ?? markerPathOf(o.stateDir, j.job, j.judged)) : null };
   const target = { stateDir: o.stateDir, defaultStateDir: o.defaultStateDir, envSyncRun: o.envSyncRun };
   const failedParts = Object.values(facts.jobState?.parts ?? {}).filter(isFailed);
   const lines: string[] = [];

@@ -2,10 +2,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBootId, runLiveness, stillRunning, type RunLiveness, type RunProcesses } from '../common/host.js';
-import { readJobState, readRunningMarkers } from '../markers/read.js';
+import { causeWords, readJobState, readRunningMarkers, type UnrecordedRun } from '../markers/read.js';
+import { applyRun } from '../markers/store.js';
+import { emptyJobState, type JobState } from '../markers/types.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { MarkerError } from '../markers/errors.js';
-import { runningPath } from '../markers/paths.js';
+import { jobDir, runningPath } from '../markers/paths.js';
 import { jobDirNotWritable } from '../markers/stateDir.js';
 import { hostReads, type HostReads } from './hostReads.js';
 import type { CronJob } from '../cron/crontab.js';
@@ -53,6 +55,21 @@ const REBOOT_LOCK_PREFIX = 'reboot_lock-';
 // Host-wide facts read once per process: check_env_sync_all and env-sync status gather 500 jobs.
 const bootIds = new Map<string, string | null>();
 
+/**
+ * The state as it would be had the runs whose end could not be written been recorded: an older
+ * success must never stand in for a newer run (issue 25, finding 8). Runs already in the state, or
+ * older than its last run, change nothing.
+ */
+export function withUnrecorded(job: string, st: JobState | null, unrecorded: readonly UnrecordedRun[], now: Date): JobState | null {
+  let next = st;
+  for (const u of [...unrecorded].sort((a, b) => (a.run.start < b.run.start ? -1 : 1))) {
+    if (next?.history.some((h) => h.runId === u.run.runId)) continue;
+    if (next?.last && next.last.start > u.run.start) continue;
+    next = applyRun(next ?? emptyJobState(job), u.run, now);
+  }
+  return next;
+}
+
 export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   o.onStage(`reading markers in ${o.stateDir}`);
   const host = o.host ?? hostReads();
@@ -65,7 +82,8 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   const probe = o.probe ?? runLiveness;
   // Running markers before the state: a run ending in between is then seen in the state (it records
   // its end before removing its running marker), never missed by both reads.
-  const runningMarkers = readRunningMarkers(o.stateDir, o.job, trust, host.dirStat);
+  let unrecorded: UnrecordedRun[] = [];
+  const runningMarkers = readRunningMarkers(o.stateDir, o.job, trust, host.dirStat, undefined, unrecorded);
   let jobState = readJobState(o.stateDir, o.job, trust, true);
   let running = runningMarkers.map((marker) => ({
     marker,
@@ -78,7 +96,12 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   if (ended.length) {
     jobState = readJobState(o.stateDir, o.job, trust);
     running = running.filter((r) => !ended.includes(r));
+    // Or it could not record its end and renamed its marker to say how it ended: read those again.
+    unrecorded = [];
+    readRunningMarkers(o.stateDir, o.job, trust, host.dirStat, undefined, unrecorded);
   }
+  running = running.filter((r) => !unrecorded.some((u) => u.run.runId === r.marker.runId));
+  jobState = withUnrecorded(o.job, jobState, unrecorded, now);
 
   let inventory: CheckFacts['inventory'] = null;
   let inventoryProblem: string | null = null;
@@ -163,5 +186,6 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   }
   const stateDirProblem = host.missingStateDir(o.stateDir, trust.user?.name);
   const log = { source, label, verifiedSenders: verifiedSenders(source), ignored: [...senders.ignored].map(([uid, lines]) => ({ uid, lines })), trustedUids: senders.uids };
-  return { jobState, running, rebootLock, evidence, syslogOnly, syslogProblems, previousScheduled, trust, cron: o.cron ?? null, inventory, inventoryProblem, stateDirProblem, unwrapped, staleMarkers, log };
+  const unrecordedFacts = unrecorded.map((u) => ({ runId: u.run.runId, path: join(jobDir(o.stateDir, o.job), u.file), cause: causeWords(u.cause) }));
+  return { ...(unrecordedFacts.length ? { unrecorded: unrecordedFacts } : {}), jobState, running, rebootLock, evidence, syslogOnly, syslogProblems, previousScheduled, trust, cron: o.cron ?? null, inventory, inventoryProblem, stateDirProblem, unwrapped, staleMarkers, log };
 }

@@ -146,6 +146,13 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
     }
   }
 
+  // Runs whose end could not be written (their outcome is judged above, from their marker's name):
+  // the cause, so that a full disk is seen before the next run cannot record anything either.
+  for (const u of facts.unrecorded ?? []) {
+    const fix = u.cause === 'no space left on device' ? ` (free space: df -h ${policy.stateDir})` : '';
+    results.push({ state: WARNING, text: `could not record the end of run ${u.runId}: ${u.cause}${fix}; its end is kept in the name of ${u.path} until a later run records it` });
+  }
+
   if (syslogOnlyRun) {
     const r = syslogOnlyRun;
     const took = r.end ? ` after ${duration((r.end.getTime() - r.start.getTime()) / 1000)}` : '';

@@ -55,6 +55,11 @@ export interface CheckFacts {
   unwrapped: boolean;
   /** The job's directory is not its user's to write: later runs could not be recorded, and what syslog says of them. */
   staleMarkers: { dir: string; owner: string; fix: string; later: FinishEvent | null } | null;
+  /**
+   * Runs whose wrapper could not write their end (disk full): already in jobState as they ended
+   * (their marker's name says how); here what was not written and why, in words.
+   */
+  unrecorded?: Array<{ runId: string; path: string; cause: string }>;
   /** Which log the job's lines came from (syslog files or the journal), and whose lines were left out. */
   log?: LogRead;
 }

@@ -1,6 +1,7 @@
-import { closeSync, constants, fchownSync, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fchownSync, fsyncSync, lstatSync, writeSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { randomHex } from '../common/randomHex.js';
+import { inDir, openDir, type DirHandle } from './dirFd.js';
 
 export class UnsafePathError extends Error {}
 
@@ -19,16 +20,41 @@ export function giveAway(fd: number): void {
   if (owner) fchownSync(fd, owner.uid, owner.gid);
 }
 
+/** Why a directory markers go into cannot be opened as one, in the words the checks use. */
+function unsafeDir(dir: string, err: NodeJS.ErrnoException): Error {
+  if (err.code !== 'ELOOP' && err.code !== 'ENOTDIR') return err;
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    return err;
+  }
+  if (st.isSymbolicLink()) return new UnsafePathError(`${dir} is a symbolic link; markers are never written through links`);
+  if (!st.isDirectory()) return new UnsafePathError(`${dir} is not a directory`);
+  return err;
+}
+
+/**
+ * Opens a directory markers are written into, refusing a link at its last component: every write
+ * in it then goes through the descriptor (dirFd.ts), so renaming it aside and planting a link after
+ * this changes nothing the writes reach.
+ */
+export function openMarkerDir(dir: string): DirHandle {
+  try {
+    return openDir(dir, false);
+  } catch (err) {
+    throw unsafeDir(dir, err as NodeJS.ErrnoException);
+  }
+}
+
 /** Refuses to write into a directory that is a symlink: a marker write must never follow one. */
 export function assertRealDirectory(dir: string): void {
-  const st = lstatSync(dir);
-  if (st.isSymbolicLink()) throw new UnsafePathError(`${dir} is a symbolic link; markers are never written through links`);
-  if (!st.isDirectory()) throw new UnsafePathError(`${dir} is not a directory`);
+  openMarkerDir(dir).close();
 }
 
 /** A temporary file's name beside its target: hidden, this process's, never the same twice. */
-export function tempPath(dir: string, name: string): string {
-  return join(dir, `.${name}.${process.pid}.${randomHex(4)}.tmp`);
+export function tempName(name: string): string {
+  return `.${name}.${process.pid}.${randomHex(4)}.tmp`;
 }
 
 /**
@@ -37,10 +63,13 @@ export function tempPath(dir: string, name: string): string {
  * temp file is removed and the old file is left as it was.
  */
 export function writeFileAtomic(path: string, content: string, mode = 0o644): void {
-  const dir = dirname(path);
-  assertRealDirectory(dir);
-  const tmp = tempPath(dir, basename(path));
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  inDir(openMarkerDir(dirname(path)), (d) => writeFileAtomicIn(d, basename(path), content, mode));
+}
+
+/** writeFileAtomic, for NAME in a directory already open. */
+export function writeFileAtomicIn(d: DirHandle, name: string, content: string, mode = 0o644): void {
+  const tmp = tempName(name);
+  const fd = d.create(tmp, mode);
   let renamed = false;
   try {
     giveAway(fd);
@@ -49,7 +78,7 @@ export function writeFileAtomic(path: string, content: string, mode = 0o644): vo
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);
     closeSync(fd);
-    renameSync(tmp, path);
+    d.rename(tmp, name);
     renamed = true;
   } catch (err) {
     try {
@@ -59,22 +88,7 @@ export function writeFileAtomic(path: string, content: string, mode = 0o644): vo
     }
     throw err;
   } finally {
-    if (!renamed) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        /* nothing to clean */
-      }
-    }
+    if (!renamed) d.unlinkQuiet(tmp);
   }
-  try {
-    const dfd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // Directory fsync is durability, not atomicity: the rename already happened.
-  }
+  d.fsync();
 }

@@ -1,6 +1,7 @@
-import { closeSync, constants, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { giveAway, tempPath } from './atomicWrite.js';
+import { giveAway, openMarkerDir, tempName } from './atomicWrite.js';
+import { inDir, type DirHandle } from './dirFd.js';
 import { runLiveness, type RunLiveness } from '../common/host.js';
 import { readMarkerText, MarkerError } from './read.js';
 import { MARKER_SCHEMA, type LockRecord } from './types.js';
@@ -20,6 +21,7 @@ export function sleepSync(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, ms);
 }
 
+/** The lock's record; null when there is none or it is junk. `path` may be a dirFd.ts name. */
 export function readLock(path: string): LockRecord | null {
   let text: string | null;
   try {
@@ -40,84 +42,88 @@ export function readLock(path: string): LockRecord | null {
 // Not fsynced: a lock lives for one run, and one that a crash leaves empty or half-written is junk
 // that tryAcquire takes over once it is GUARD_STALE_MS old (after a reboot it always is). Two fsyncs
 // a run fewer, each milliseconds on a busy disk.
-function writeTemp(dir: string, name: string, content: string): string {
-  const tmp = tempPath(dir, name);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+function writeTemp(d: DirHandle, name: string, content: string): string {
+  const tmp = tempName(name);
+  const fd = d.create(tmp, 0o644);
   try {
     giveAway(fd);
     writeSync(fd, content);
   } catch (err) {
     // Disk full or similar: leave nothing behind.
     closeSync(fd);
-    unlinkQuiet(tmp);
+    d.unlinkQuiet(tmp);
     throw err;
   }
   closeSync(fd);
   return tmp;
 }
 
-function unlinkQuiet(path: string): void {
+function ageMs(d: DirHandle, name: string): number {
   try {
-    unlinkSync(path);
-  } catch {
-    /* gone already */
-  }
-}
-
-function ageMs(path: string): number {
-  try {
-    return Date.now() - statSync(path).mtimeMs;
+    const st = d.lstat(name);
+    return st ? Date.now() - st.mtimeMs : 0;
   } catch {
     return 0;
   }
 }
 
+// Every lock operation works on the lock's directory by descriptor (dirFd.ts): the directory is the
+// job's user's, and root may be the one taking the lock.
+function inLockDir<T>(path: string, fn: (d: DirHandle, name: string) => T): T {
+  return inDir(openMarkerDir(dirname(path)), (d) => fn(d, basename(path)));
+}
+
 /** One attempt to take the lock; never waits for a live holder. */
 export function tryAcquire(path: string, record: Omit<LockRecord, 'schema'>, currentBootId: string | null): AcquireResult {
+  return inLockDir(path, (d, name) => tryAcquireIn(d, name, record, currentBootId));
+}
+
+function tryAcquireIn(d: DirHandle, name: string, record: Omit<LockRecord, 'schema'>, currentBootId: string | null): AcquireResult {
   const full: LockRecord = { schema: MARKER_SCHEMA, ...record };
-  const tmp = writeTemp(dirname(path), basename(path), `${JSON.stringify(full)}\n`);
+  const tmp = writeTemp(d, name, `${JSON.stringify(full)}\n`);
   const tookOver: LockRecord[] = [];
+  const read = () => readLock(d.at(name));
   try {
     for (;;) {
       try {
-        linkSync(tmp, path);
+        d.link(tmp, name);
         return { acquired: true, tookOver };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      const holder = readLock(path);
+      const holder = read();
       if (holder === null) {
         // Vanished since link() failed, or unreadable junk: junk older than the guard window is stale.
-        if (ageMs(path) > GUARD_STALE_MS) unlinkQuiet(path);
+        if (ageMs(d, name) > GUARD_STALE_MS) d.unlinkQuiet(name);
         sleepSync(2);
         continue;
       }
       // A holder whose wrapper was killed while its sync runs on still holds the lock.
       const liveness = runLiveness(holder, currentBootId);
       if (liveness === 'alive' || liveness === 'orphaned') return { acquired: false, holder, liveness };
-      const guard = `${path}.takeover`;
+      const guard = `${name}.takeover`;
       let guardFd: number;
       try {
-        guardFd = openSync(guard, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+        guardFd = d.create(guard, 0o644);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        if (ageMs(guard) > GUARD_STALE_MS) unlinkQuiet(guard);
+        if (ageMs(d, guard) > GUARD_STALE_MS) d.unlinkQuiet(guard);
         sleepSync(2 + Math.random() * 8);
         continue;
       }
       try {
-        const current = readLock(path);
+        const current = read();
         if (current && current.runId === holder.runId) {
-          unlinkSync(path);
+          d.unlink(name);
           tookOver.push(holder);
         }
       } finally {
         closeSync(guardFd);
-        unlinkQuiet(guard);
+        d.unlinkQuiet(guard);
       }
     }
   } finally {
-    unlinkQuiet(tmp);
+    d.unlinkQuiet(tmp);
   }
 }
 
@@ -126,36 +132,43 @@ export function tryAcquire(path: string, record: Omit<LockRecord, 'schema'>, cur
  * by rename over it: a reader sees the old record or the new one, never a partial one.
  */
 export function updateHolder(path: string, record: Omit<LockRecord, 'schema'>): void {
-  const current = readLock(path);
-  if (!current || current.runId !== record.runId) return;
-  const tmp = writeTemp(dirname(path), basename(path), `${JSON.stringify({ schema: MARKER_SCHEMA, ...record })}\n`);
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
-    unlinkQuiet(tmp);
-    throw err;
-  }
+  inLockDir(path, (d, name) => {
+    const current = readLock(d.at(name));
+    if (!current || current.runId !== record.runId) return;
+    const tmp = writeTemp(d, name, `${JSON.stringify({ schema: MARKER_SCHEMA, ...record })}\n`);
+    try {
+      d.rename(tmp, name);
+    } catch (err) {
+      d.unlinkQuiet(tmp);
+      throw err;
+    }
+  });
 }
 
 /** Removes the lock only if it is still ours. */
 export function release(path: string, runId: string): void {
-  const current = readLock(path);
-  if (current && current.runId === runId) unlinkQuiet(path);
+  inLockDir(path, (d, name) => releaseIn(d, name, runId));
+}
+
+/** release, for a lock NAME in a directory already open. */
+export function releaseIn(d: DirHandle, name: string, runId: string): void {
+  const current = readLock(d.at(name));
+  if (current && current.runId === runId) d.unlinkQuiet(name);
 }
 
 /** Takes the lock, waiting (synchronously, for short critical sections) up to timeoutMs for a live holder. */
-export function acquireBlocking(
-  path: string,
-  record: Omit<LockRecord, 'schema'>,
-  currentBootId: string | null,
-  timeoutMs: number,
-): LockRecord[] {
+export function acquireBlocking(path: string, record: Omit<LockRecord, 'schema'>, currentBootId: string | null, timeoutMs: number): LockRecord[] {
+  return inLockDir(path, (d, name) => acquireBlockingIn(d, name, record, currentBootId, timeoutMs));
+}
+
+/** acquireBlocking, for a lock NAME in a directory already open. */
+export function acquireBlockingIn(d: DirHandle, name: string, record: Omit<LockRecord, 'schema'>, currentBootId: string | null, timeoutMs: number): LockRecord[] {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const r = tryAcquire(path, record, currentBootId);
+    const r = tryAcquireIn(d, name, record, currentBootId);
     if (r.acquired) return r.tookOver;
     if (Date.now() > deadline) {
-      throw new Error(`${path} is held by pid ${r.holder.pid} (run ${r.holder.runId}) for over ${timeoutMs / 1000}s`);
+      throw new Error(`${d.shown(name)} is held by pid ${r.holder.pid} (run ${r.holder.runId}) for over ${timeoutMs / 1000}s`);
     }
     sleepSync(1 + Math.random() * 5);
   }

@@ -17,11 +17,13 @@ export function jobDir(stateDir: string, job: string): string {
   return dir;
 }
 // jobDir's path is normalised and ends in the job's name: a file name is added with a slash.
+export const STATE_FILE = 'state.json';
+export const STATE_LOCK_FILE = 'state.lock';
 export function statePath(stateDir: string, job: string): string {
-  return `${jobDir(stateDir, job)}/state.json`;
+  return `${jobDir(stateDir, job)}/${STATE_FILE}`;
 }
 export function stateLockPath(stateDir: string, job: string): string {
-  return `${jobDir(stateDir, job)}/state.lock`;
+  return `${jobDir(stateDir, job)}/${STATE_LOCK_FILE}`;
 }
 /** The overlap lock: one per job, or one per part of a job run in parts. */
 export function runLockPath(stateDir: string, job: string, part: string | null): string {
@@ -34,4 +36,19 @@ export function runningFileName(runId: string): string {
 }
 export function runningPath(stateDir: string, job: string, runId: string): string {
   return `${jobDir(stateDir, job)}/${runningFileName(runId)}`;
+}
+export const UNRECORDED_PREFIX = 'unrecorded-';
+/**
+ * A run's running marker renamed when its end could not be written (disk full): the name carries
+ * what the end would have said, since a rename needs no data blocks (docs/markers.md).
+ */
+export function unrecordedFileName(runId: string, outcome: string, exitCode: number | null, cause: string): string {
+  return `${UNRECORDED_PREFIX}${runId}.${outcome}.${exitCode ?? 'none'}.${cause}.json`;
+}
+const UNRECORDED_NAME = /^unrecorded-(.+)\.(success|failure|timeout|signal|spawn-error)\.(\d{1,3}|none)\.(E[A-Z0-9]{1,15})\.json$/;
+/** What an unrecorded marker's name says; null for any other name. */
+export function parseUnrecordedName(name: string): { runId: string; outcome: 'success' | 'failure' | 'timeout' | 'signal' | 'spawn-error'; exitCode: number | null; cause: string } | null {
+  const m = UNRECORDED_NAME.exec(name);
+  if (!m) return null;
+  return { runId: m[1]!, outcome: m[2] as 'success', exitCode: m[3] === 'none' ? null : Number(m[3]), cause: m[4]! };
 }

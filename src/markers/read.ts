@@ -5,7 +5,8 @@ import { compareText } from '../common/compare.js';
 import { currentUser } from '../common/host.js';
 import { isValidName } from '../common/jobName.js';
 import { MarkerError } from './errors.js';
-import { jobDir, RUNNING_PREFIX, runningFileName, statePath } from './paths.js';
+import { constants as osConstants } from 'node:os';
+import { jobDir, parseUnrecordedName, RUNNING_PREFIX, runningFileName, statePath, UNRECORDED_PREFIX } from './paths.js';
 import { assertTrusted, assertTrustedDirs, type DirStat, type JobTrust } from './trust.js';
 import { MARKER_SCHEMA, OUTCOMES, type JobState, type Run, type RunningMarker } from './types.js';
 
@@ -154,7 +155,7 @@ export function readJobState(stateDir: string, job: string, trust: JobTrust | nu
  * directories are looked at (a host-wide view looks at each once). `heldRunId`: a run whose marker
  * the caller holds (the wrapper's own), left out rather than read back.
  */
-export function readRunningMarkers(stateDir: string, job: string, trust: JobTrust | null, dirStat?: DirStat, heldRunId?: string): RunningMarker[] {
+export function readRunningMarkers(stateDir: string, job: string, trust: JobTrust | null, dirStat?: DirStat, heldRunId?: string, unrecorded?: UnrecordedRun[]): RunningMarker[] {
   const dir = jobDir(stateDir, job);
   if (trust) assertTrustedDirs(stateDir, job, trust, dirStat);
   let names: string[];
@@ -167,6 +168,11 @@ export function readRunningMarkers(stateDir: string, job: string, trust: JobTrus
   }
   const markers: RunningMarker[] = [];
   for (const name of names) {
+    if (unrecorded && name.startsWith(UNRECORDED_PREFIX)) {
+      const u = readUnrecorded(dir, name, trust);
+      if (u) unrecorded.push(u);
+      continue;
+    }
     if (!name.startsWith(RUNNING_PREFIX) || !name.endsWith('.json')) continue;
     if (heldRunId !== undefined && name === runningFileName(heldRunId)) continue;
     const path = join(dir, name);
@@ -176,6 +182,74 @@ export function readRunningMarkers(stateDir: string, job: string, trust: JobTrus
     markers.push({ ...checkRun(path, 'run', obj, true), schema: obj.schema as number });
   }
   return markers.sort((a, b) => compareText(a.start, b.start));
+}
+
+/** A run whose end its wrapper could not write (disk full): its running marker, renamed to say how it ended. */
+export interface UnrecordedRun {
+  /** The run as its end would have recorded it: outcome and exit code from the name, end from the file's time. */
+  run: Run;
+  /** The errno code of why the end was not written (`ENOSPC`), from the name. */
+  cause: string;
+  /** The file's name in the job's directory. */
+  file: string;
+}
+
+/** Causes an administrator acts on, in words; any other code is shown as it is. */
+const CAUSE_WORDS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EIO: 'input/output error',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'a directory was removed',
+  EOTHER: 'an error (the wrapper\'s warning in syslog says which)',
+};
+
+export function causeWords(code: string): string {
+  return CAUSE_WORDS[code] ?? code;
+}
+
+function readUnrecorded(dir: string, name: string, trust: JobTrust | null): UnrecordedRun | null {
+  const said = parseUnrecordedName(name);
+  if (!said) return null;
+  const path = join(dir, name);
+  let mtimeMs = 0;
+  const bytes = (() => {
+    try {
+      return readBounded(path, {
+        maxBytes: MAX_MARKER_BYTES,
+        noFollow: true,
+        inspect: (st) => {
+          if (trust) assertTrusted(path, st, trust);
+          else if (st.mode & 0o002) throw new MarkerError(path, 'is writable by everyone, so another user could have changed it; refusing to trust it', `chmod go-w ${path} and check who changed it`);
+          mtimeMs = st.mtimeMs;
+        },
+      });
+    } catch (err) {
+      if (err instanceof ReadProblem) throw markerProblem(path, err);
+      throw err;
+    }
+  })();
+  if (bytes === null) return null; // recorded (and removed) since the listing
+  const obj = parseJson(path, bytes.toString('utf8'));
+  const marker = checkRun(path, 'run', obj, true);
+  if (marker.runId !== said.runId) throw new MarkerError(path, `names run ${JSON.stringify(marker.runId)}, not ${JSON.stringify(said.runId)} as its file name does`, CORRUPT_FIX);
+  const end = new Date(Math.max(mtimeMs, Date.parse(marker.start)));
+  const signal = said.outcome === 'signal' && said.exitCode !== null && said.exitCode > 128 ? signalName(said.exitCode - 128) : null;
+  const run: Run = {
+    ...(({ schema: _s, ...rest }) => rest)(marker as Run & { schema?: number }),
+    outcome: said.outcome,
+    exitCode: said.exitCode,
+    signal,
+    end: end.toISOString(),
+    durationSeconds: Math.round((end.getTime() - Date.parse(marker.start)) / 1000),
+  };
+  return { run, cause: said.cause, file: name };
+}
+
+function signalName(n: number): string | null {
+  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? null;
 }
 
 /** Job names that have a directory in the state directory. */

@@ -1,10 +1,13 @@
-import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, futimesSync, statSync } from 'node:fs';
 import { currentUser } from '../common/host.js';
+import { validateName } from '../common/jobName.js';
+import { testPause } from '../common/testPause.js';
 import { nameOf } from '../common/users.js';
 import { missingStateDir } from './stateDir.js';
-import { assertRealDirectory, giveAway, UnsafePathError, writeFileAtomic } from './atomicWrite.js';
-import { acquireBlocking, release } from './lock.js';
-import { jobDir, runningPath, stateLockPath, statePath } from './paths.js';
+import { giveAway, openMarkerDir, UnsafePathError, writeFileAtomicIn } from './atomicWrite.js';
+import { inDir, type DirHandle } from './dirFd.js';
+import { acquireBlockingIn, releaseIn } from './lock.js';
+import { jobDir, runningFileName, STATE_FILE, STATE_LOCK_FILE, unrecordedFileName } from './paths.js';
 import { MarkerError, readJobState } from './read.js';
 import {
   emptyJobState,
@@ -27,6 +30,7 @@ export interface StoreContext {
 }
 
 const STATE_LOCK_TIMEOUT_MS = 30_000;
+
 
 function historyEntry(run: Run): HistoryEntry {
   return {
@@ -67,61 +71,89 @@ export function applyRun(state: JobState, run: Run, now: Date): JobState {
 
 /** Creates the job's directory (0755) inside an existing state directory; never creates the state directory. */
 export function ensureJobDir(stateDir: string, job: string): string {
+  openJobDir(stateDir, job).close();
+  return jobDir(stateDir, job);
+}
+
+/**
+ * The job's directory, open, made (0755, the state directory's owner's when root makes it) if it
+ * is missing. Everything is done on descriptors (dirFd.ts): the state directory is the job's user's,
+ * who could otherwise swap the new directory for a link between its mkdir and its chmod (issue 25).
+ */
+export function openJobDir(stateDir: string, job: string): DirHandle {
+  let top: DirHandle;
   try {
-    assertRealDirectory(stateDir);
+    top = openMarkerDir(stateDir);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     // The fix names who runs the wrapper, unless that is root (the job's user is then unknown here).
     if (e.code === 'ENOENT') throw new Error(missingStateDir(stateDir, process.getuid?.() === 0 ? undefined : currentUser()) ?? e.message);
     throw err;
   }
-  const top = lstatSync(stateDir);
-  if (top.mode & 0o022) throw new UnsafePathError(`state directory ${stateDir} is writable by ${top.mode & 0o002 ? 'everyone' : 'its group'}, so another user could plant markers in it (the checks refuse them): chmod go-w ${stateDir}`);
-  const dir = jobDir(stateDir, job);
-  try {
-    mkdirSync(dir, { mode: 0o755 });
-    chmodSync(dir, 0o755);
-    const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  return inDir(top, () => {
+    const topMode = top.stat().mode;
+    if (topMode & 0o022) throw new UnsafePathError(`state directory ${stateDir} is writable by ${topMode & 0o002 ? 'everyone' : 'its group'}, so another user could plant markers in it (the checks refuse them): chmod go-w ${stateDir}`);
+    const name = validateName(job);
+    const dir = top.shown(name);
+    let made = true;
     try {
-      giveAway(fd);
-    } finally {
-      closeSync(fd);
+      top.mkdir(name, 0o755);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      made = false;
     }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const st = lstatSync(dir);
-    if (st.isSymbolicLink()) throw new UnsafePathError(`${dir} is a symbolic link; markers are never written through links`);
-    // Markers written where another user could change them would be refused by every check anyway.
-    if (st.mode & 0o022) throw new UnsafePathError(`${dir} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'}: chmod go-w ${dir} and check who changed it`);
-    const me = process.getuid?.() ?? 0;
-    if (me !== 0 && st.uid !== me) throw new UnsafePathError(`${dir} is owned by ${nameOf(st.uid)}, not by ${currentUser()}: the checks would not trust markers in it; chown ${currentUser()} ${dir} if the job is ${currentUser()}'s`);
-  }
-  return dir;
+    if (made) testPause('job-dir-made');
+    let d: DirHandle;
+    try {
+      d = top.sub(name);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ELOOP' || (e.code === 'ENOTDIR' && top.lstat(name)?.isSymbolicLink())) throw new UnsafePathError(`${dir} is a symbolic link; markers are never written through links`);
+      if (e.code === 'ENOTDIR') throw new UnsafePathError(`${dir} is not a directory`);
+      throw err;
+    }
+    try {
+      const st = d.stat();
+      const me = process.getuid?.() ?? 0;
+      if (made && st.uid === me) {
+        // Ours, just made: its mode regardless of the umask, and its owner the state directory's.
+        fchmodSync(d.fd, 0o755);
+        giveAway(d.fd);
+      } else {
+        // Markers written where another user could change them would be refused by every check anyway.
+        if (st.mode & 0o022) throw new UnsafePathError(`${dir} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'}: chmod go-w ${dir} and check who changed it`);
+        if (me !== 0 && st.uid !== me) throw new UnsafePathError(`${dir} is owned by ${nameOf(st.uid)}, not by ${currentUser()}: the checks would not trust markers in it; chown ${currentUser()} ${dir} if the job is ${currentUser()}'s`);
+      }
+      return d;
+    } catch (err) {
+      d.close();
+      throw err;
+    }
+  });
 }
 
-function withStateLock<T>(ctx: StoreContext, fn: () => T): T {
-  ensureJobDir(ctx.stateDir, ctx.job);
-  const path = stateLockPath(ctx.stateDir, ctx.job);
-  acquireBlocking(path, ctx.holder, ctx.bootId, STATE_LOCK_TIMEOUT_MS);
-  try {
-    return fn();
-  } finally {
-    release(path, ctx.holder.runId);
-  }
+function withStateLock<T>(ctx: StoreContext, fn: (d: DirHandle) => T): T {
+  return inDir(openJobDir(ctx.stateDir, ctx.job), (d) => {
+    acquireBlockingIn(d, STATE_LOCK_FILE, ctx.holder, ctx.bootId, STATE_LOCK_TIMEOUT_MS);
+    try {
+      return fn(d);
+    } finally {
+      releaseIn(d, STATE_LOCK_FILE, ctx.holder.runId);
+    }
+  });
 }
 
 /**
  * Reads the current state for an update. A corrupt state file is kept aside (nothing is lost) and the
  * job starts a fresh state, so one bad file does not stop every later run from being recorded.
  */
-function loadForUpdate(ctx: StoreContext): JobState {
+function loadForUpdate(ctx: StoreContext, d: DirHandle): JobState {
   try {
     return readJobState(ctx.stateDir, ctx.job, null) ?? emptyJobState(ctx.job);
   } catch (err) {
     if (!(err instanceof MarkerError)) throw err;
-    const path = statePath(ctx.stateDir, ctx.job);
     try {
-      renameSync(path, `${path}.corrupt-${Date.now()}`);
+      d.rename(STATE_FILE, `${STATE_FILE}.corrupt-${Date.now()}`);
     } catch {
       /* unreadable and unmovable: overwrite below */
     }
@@ -129,30 +161,60 @@ function loadForUpdate(ctx: StoreContext): JobState {
   }
 }
 
-function saveState(ctx: StoreContext, state: JobState): void {
-  writeFileAtomic(statePath(ctx.stateDir, ctx.job), `${JSON.stringify(state, null, 1)}\n`);
-}
-
 export function writeRunning(ctx: StoreContext, run: Run): void {
-  ensureJobDir(ctx.stateDir, ctx.job);
-  writeFileAtomic(runningPath(ctx.stateDir, ctx.job, run.runId), `${JSON.stringify({ schema: MARKER_SCHEMA, ...run }, null, 1)}\n`);
+  inDir(openJobDir(ctx.stateDir, ctx.job), (d) => writeFileAtomicIn(d, runningFileName(run.runId), `${JSON.stringify({ schema: MARKER_SCHEMA, ...run }, null, 1)}\n`));
 }
 
-function removeRunning(ctx: StoreContext, runId: string): void {
+function removeQuiet(d: DirHandle, name: string): void {
   try {
-    unlinkSync(runningPath(ctx.stateDir, ctx.job, runId));
+    d.unlink(name);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
 
-/** Records a run that ended (any outcome) and removes its running marker. */
-export function recordRun(ctx: StoreContext, run: Run, now = new Date()): JobState {
-  return withStateLock(ctx, () => {
-    const next = applyRun(loadForUpdate(ctx), run, now);
-    saveState(ctx, next);
-    removeRunning(ctx, run.runId);
+/**
+ * Records a run that ended (any outcome) and removes its running marker; `unrecordedFile`: the
+ * marker an earlier wrapper left when it could not record this run's end (recorded late now).
+ */
+export function recordRun(ctx: StoreContext, run: Run, now = new Date(), unrecordedFile?: string): JobState {
+  return withStateLock(ctx, (d) => {
+    const next = applyRun(loadForUpdate(ctx, d), run, now);
+    writeFileAtomicIn(d, STATE_FILE, `${JSON.stringify(next, null, 1)}\n`);
+    removeQuiet(d, runningFileName(run.runId));
+    if (unrecordedFile) removeQuiet(d, unrecordedFile);
     return next;
+  });
+}
+
+/** The errno code of why a write failed, for a file name: `ENOSPC`, else `EOTHER`. */
+export function causeCode(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]{1,15}$/.test(code) ? code : 'EOTHER';
+}
+
+/**
+ * When a run's end cannot be written (disk full): renames its running marker to a name that says
+ * how the run ended and why it was not recorded. A rename needs no data blocks; the marker's times
+ * (an inode's, no data either) are set to the run's end first. Returns the new name.
+ */
+export function markUnrecorded(ctx: StoreContext, run: Run, cause: string): string {
+  return inDir(openMarkerDir(jobDir(ctx.stateDir, ctx.job)), (d) => {
+    const from = runningFileName(run.runId);
+    const to = unrecordedFileName(run.runId, run.outcome, run.exitCode, cause);
+    const end = run.end ? new Date(run.end) : new Date();
+    try {
+      const fd = d.open(from, constants.O_RDONLY);
+      try {
+        futimesSync(fd, end, end);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      /* the end time is then the rename's moment, near enough */
+    }
+    d.rename(from, to);
+    return to;
   });
 }
 

@@ -1,10 +1,10 @@
 // Writing into node_exporter's textfile directory. The collector reads every *.prom file there at each
 // scrape, so a file must appear whole (temp file in the same directory, then rename) and be readable
 // by node_exporter's user (Debian: prometheus), whatever the writer's umask.
-import { closeSync, constants, fchmodSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fchmodSync, lstatSync, writeSync } from 'node:fs';
 import { validateName } from '../common/jobName.js';
-import { tempPath } from '../markers/atomicWrite.js';
+import { tempName } from '../markers/atomicWrite.js';
+import { openDir, type DirHandle } from '../markers/dirFd.js';
 
 /** The verdict file of `env-sync metrics`. */
 export const VERDICT_TEXTFILE = 'env_sync_verdicts.prom';
@@ -49,21 +49,35 @@ function explain(dir: string, err: NodeJS.ErrnoException): TextfileError {
  */
 export function writeTextfileAtomic(dir: string, name: string, text: string): string {
   if (!TEXTFILE_NAME.test(name)) throw new TextfileError(`textfile name ${JSON.stringify(name)} must be a plain file name ending in .prom`);
-  let st;
+  // On a descriptor of the directory (src/markers/dirFd.ts): it may be another user's, and this may
+  // be root (env-sync metrics, a run by hand), so no write here goes by a path its owner could change.
+  let d: DirHandle;
   try {
-    st = lstatSync(dir);
+    d = openDir(dir, false);
   } catch (err) {
-    throw explain(dir, err as NodeJS.ErrnoException);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ELOOP' || e.code === 'ENOTDIR') {
+      const st = lstatSync(dir, { throwIfNoEntry: false });
+      if (st?.isSymbolicLink()) throw new TextfileError(`textfile directory ${dir} is a symbolic link; metrics are never written through links: give --textfile-dir the real directory`);
+      if (st && !st.isDirectory()) throw new TextfileError(`textfile directory ${dir} is not a directory; correct --textfile-dir`);
+    }
+    throw explain(dir, e);
   }
-  if (st.isSymbolicLink()) throw new TextfileError(`textfile directory ${dir} is a symbolic link; metrics are never written through links: give --textfile-dir the real directory`);
-  if (!st.isDirectory()) throw new TextfileError(`textfile directory ${dir} is not a directory; correct --textfile-dir`);
-  const path = join(dir, name);
-  const tmp = tempPath(dir, name);
+  try {
+    return writeIn(d, name, text);
+  } finally {
+    d.close();
+  }
+}
+
+function writeIn(d: DirHandle, name: string, text: string): string {
+  const path = d.shown(name);
+  const tmp = tempName(name);
   let fd: number;
   try {
-    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    fd = d.create(tmp, 0o644);
   } catch (err) {
-    throw explain(dir, err as NodeJS.ErrnoException);
+    throw explain(d.path, err as NodeJS.ErrnoException);
   }
   let renamed = false;
   try {
@@ -77,7 +91,7 @@ export function writeTextfileAtomic(dir: string, name: string, text: string): st
     }
     closeSync(fd);
     fd = -1;
-    renameSync(tmp, path);
+    d.rename(tmp, name);
     renamed = true;
   } catch (err) {
     if (fd >= 0) {
@@ -90,13 +104,7 @@ export function writeTextfileAtomic(dir: string, name: string, text: string): st
     const e = err as NodeJS.ErrnoException;
     throw new TextfileError(`cannot write ${path}: ${e.code === 'EISDIR' ? 'it is a directory; remove it' : e.message}`);
   } finally {
-    if (!renamed) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        /* nothing to clean */
-      }
-    }
+    if (!renamed) d.unlinkQuiet(tmp);
   }
   return path;
 }

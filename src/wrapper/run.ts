@@ -13,6 +13,8 @@ import { syslogReporter, type RunReporter } from './report.js';
 import { cronInvocation, type CronInvocation } from './invocation.js';
 import { refreshInventory, type InventoryRefresh } from './inventoryRefresh.js';
 import { lockHolder, markerStore, type RunStore } from './runStore.js';
+import { causeWords, type UnrecordedRun } from '../markers/read.js';
+import { causeCode } from '../markers/store.js';
 import { jobTextfile, type HeldMarkers, type RunTextfile } from './textfile.js';
 
 /** Posts the run's verdict somewhere (Icinga's API); says what went wrong through the reporter, never throws. */
@@ -107,16 +109,21 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   // Monitoring must never make the sync worse: every marker operation is guarded, and after the first
   // failure the wrapper stops trying and just runs the command.
   let markersOk = true;
+  let lastError: unknown = null;
   const marker = async <T>(what: string, fn: () => T | Promise<T>): Promise<T | undefined> => {
     if (!markersOk) return undefined;
     try {
       return await fn();
     } catch (err) {
       markersOk = false;
+      lastError = err;
       reporter.warn(`cannot ${what} in ${opts.stateDir} (${(err as Error).message}); the sync runs anyway but check_env_sync will not see this run. Fix: make ${opts.stateDir} exist and be writable by ${run.user}`);
       return undefined;
     }
   };
+  // Whether this run's running marker is on disk: if its end cannot be written, it is renamed to say
+  // how the run ended (a rename needs no data blocks), so the checks never read it as a dead wrapper.
+  let runningWritten = false;
 
   // The start's textfile write is not waited for; each write still follows the one before.
   let textfileWrites = Promise.resolve();
@@ -154,6 +161,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     }
   }
   await recordAbandoned(tookOver);
+  await recordUnrecorded();
 
   // The running marker is written once, as soon as spawn() returns with the child's pid (it forks and
   // execs before returning): one atomic write. Until then the run lock names this run; a command that
@@ -167,7 +175,10 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     // already naming the sync, so a wrapper killed from then on leaves a lock no one takes over
     // while the sync runs.
     if (haveLock) void marker('name the sync in the run lock', () => store.lockChild(pid, run.childStartTicks ?? null));
-    void marker('write the running marker', () => store.writeRunning(run));
+    void marker('write the running marker', () => {
+      store.writeRunning(run);
+      runningWritten = true;
+    });
     // A copy: the run is this marker's content, and the write may come after the run has ended.
     void writeTextfile(markersOk ? { running: { ...run } } : {});
     if (markersOk && deps.inventory) inventory = deps.inventory(opts.stateDir);
@@ -184,6 +195,15 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     output: tail.summary(),
   });
   const saved = await marker('record the finished run', () => store.record(run));
+  if (!saved && runningWritten) {
+    const cause = causeCode(lastError);
+    try {
+      const kept = store.markUnrecorded(run, cause);
+      reporter.warn(`the end of run ${runId} (${run.outcome}, exit ${run.exitCode}) is kept in the name of ${kept}, where the checks read it, until a later run of the job can record it`);
+    } catch (err) {
+      reporter.warn(`cannot keep the end of run ${runId} either (${(err as Error).message}): its running marker stays, and the checks will say its wrapper died`);
+    }
+  }
   if (haveLock) {
     try {
       store.unlock();
@@ -200,6 +220,21 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   if (deps.poster) await deps.poster(run, reporter);
   await reporter.close();
   return { exitCode: finished.exitCode, run };
+
+  /** Records the runs whose wrapper could not write their end (disk full), as their marker's name says they ended. */
+  async function recordUnrecorded(): Promise<void> {
+    let late: UnrecordedRun[] = [];
+    try {
+      if (markersOk) late = store.unrecordedRuns();
+    } catch {
+      /* an unreadable one is the check's to report; this run goes on */
+    }
+    for (const u of late.sort((a, b) => (a.run.start < b.run.start ? -1 : 1))) {
+      const message = u.run.message ?? `its end was recorded late, by run ${runId}: its wrapper could not write it (${causeWords(u.cause)})`;
+      await marker('record a run whose end was not recorded', () => store.record({ ...u.run, message }, u.file));
+      reporter.event(`event=recorded-late job=${opts.job} run=${u.run.runId} outcome=${u.run.outcome} exit=${u.run.exitCode} by=${runId}`);
+    }
+  }
 
   /**
    * Records as interrupted every run of the job whose wrapper is gone: those whose lock this run

@@ -3,10 +3,10 @@
 import { processStartTicks } from '../common/host.js';
 import { release, updateHolder } from '../markers/lock.js';
 import { runLockPath } from '../markers/paths.js';
-import { readRunningMarkers } from '../markers/read.js';
+import { readRunningMarkers, type UnrecordedRun } from '../markers/read.js';
 import { takeRunLock, type RunLock } from '../markers/runLock.js';
 import { createFilesAs } from '../markers/atomicWrite.js';
-import { ensureJobDir, recordRun, stateDirOwnerForRoot, writeRunning, type StoreContext } from '../markers/store.js';
+import { ensureJobDir, markUnrecorded, recordRun, stateDirOwnerForRoot, writeRunning, type StoreContext } from '../markers/store.js';
 import type { JobState, LockRecord, Run, RunningMarker } from '../markers/types.js';
 
 export interface RunStore {
@@ -19,8 +19,12 @@ export interface RunStore {
   /** Running markers of the job, of this run and of runs whose wrapper died. */
   runningMarkers(): RunningMarker[];
   writeRunning(run: Run): void;
-  /** Records a run that ended and returns the job's state as written. */
-  record(run: Run): JobState;
+  /** Records a run that ended and returns the job's state as written; `unrecordedFile`: its unrecorded marker, removed once recorded. */
+  record(run: Run, unrecordedFile?: string): JobState;
+  /** Runs whose wrapper could not write their end (disk full), to be recorded late. */
+  unrecordedRuns(): UnrecordedRun[];
+  /** Renames this run's running marker to say how it ended and why that was not recorded (`cause`: ENOSPC…); returns the new name. */
+  markUnrecorded(run: Run, cause: string): string;
 }
 
 export interface StoreTarget {
@@ -46,6 +50,12 @@ export function markerStore(t: StoreTarget, holder: Omit<LockRecord, 'schema'>, 
     // The wrapper reads its own files: no other user's trust is asked of them.
     runningMarkers: () => readRunningMarkers(t.stateDir, t.job, null),
     writeRunning: (run) => writeRunning(ctx, run),
-    record: (run) => recordRun(ctx, run),
+    record: (run, unrecordedFile) => recordRun(ctx, run, new Date(), unrecordedFile),
+    unrecordedRuns: () => {
+      const found: UnrecordedRun[] = [];
+      readRunningMarkers(t.stateDir, t.job, null, undefined, undefined, found);
+      return found;
+    },
+    markUnrecorded: (run, cause) => markUnrecorded(ctx, run, cause),
   };
 }

@@ -4,6 +4,7 @@ import { checkLevels, judge, summarise } from '../../src/check/judge.js';
 import { formatMetric } from '../../src/output/perfdata.js';
 import type { CheckFacts, CheckPolicy } from '../../src/check/types.js';
 import { verdict } from '../../src/check/verdict.js';
+import { withUnrecorded } from '../../src/check/gather.js';
 import { parseRange, perfRange } from '../../src/common/range.js';
 import { clock, duration } from '../../src/common/timeWords.js';
 import { applyRun } from '../../src/markers/store.js';
@@ -103,6 +104,9 @@ const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, number, Re
   ['a stale reboot lock', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock-env-sync_pull_x', ageSeconds: 7 * H / 1000 } }, {}, 1, /^pull_x stale with_reboot_lock file \/etc\/unattended-reboot\/no-reboot\/reboot_lock-env-sync_pull_x \(7h old\): the host will not reboot for updates and the next run will wait for it; remove it if no sync is running; last run succeeded at 00:23 after 23m$/],
   ['a shared reboot_lock a day old', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: 30 * H / 1000, shared: true } }, {}, 1, /^pull_x stale shared with_reboot_lock file \/etc\/unattended-reboot\/no-reboot\/reboot_lock \(30h old\): the host will not reboot for updates and every job using the old with_reboot_lock waits for it; remove it if no sync is running; last run succeeded at 00:23 after 23m$/],
   ['a shared reboot_lock an hour old (another job may be running)', { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: H / 1000, shared: true } }, {}, 0, /^pull_x last run succeeded at 00:23 after 23m$/],
+  // Issue 25, finding 8: the end kept in the running marker's name; gather has put the run in jobState (withUnrecorded).
+  ['a failure whose end could not be recorded (disk full)', { jobState: history(runAt(32, 'success'), runAt(8, 'failure')), unrecorded: [{ runId: 'r-8-failure', path: '/var/lib/env-sync/pull_x/unrecorded-r-8-failure.failure.1.ENOSPC.json', cause: 'no space left on device' }] }, {}, 2, /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago; could not record the end of run r-8-failure: no space left on device \(free space: df -h \/var\/lib\/env-sync\); its end is kept in the name of \/var\/lib\/env-sync\/pull_x\/unrecorded-r-8-failure\.failure\.1\.ENOSPC\.json until a later run records it$/],
+  ['a success whose end could not be recorded (read-only)', { jobState: history(runAt(8, 'success')), unrecorded: [{ runId: 'r-8-success', path: '/var/lib/env-sync/pull_x/unrecorded-r-8-success.success.0.EROFS.json', cause: 'read-only file system' }] }, {}, 1, /^pull_x could not record the end of run r-8-success: read-only file system; its end is kept in the name of \S+ until a later run records it; last run succeeded at 00:23 after 23m$/],
   ['a missed scheduled run', { jobState: history(runAt(32, 'success')), previousScheduled: new Date(NOW.getTime() - 7.7 * H) }, { schedule: '18 0 * * *' }, 2, /^pull_x missed the run due at 00:18 \(schedule '18 0 \* \* \*', grace 1h\): nothing started since; last run succeeded at yesterday 00:23 after 23m$/],
 ];
 
@@ -129,6 +133,22 @@ describe('judge(): facts in, verdict out', () => {
       const brief = summarise(judge({ ...FACTS, ...facts }, { ...OPTS, ageCritical: parseRange('26h', '-c') }, NOW));
       expect({ ...brief, longOutput: full.longOutput }).to.deep.equal(full);
     }
+  });
+});
+
+describe('withUnrecorded(): a run whose end could not be written takes its place in the state', () => {
+  const kept = (run: Run) => ({ run, cause: 'ENOSPC', file: `unrecorded-${run.runId}.${run.outcome}.${run.exitCode}.ENOSPC.json` });
+  it('a newer failure replaces the older success as the last run', () => {
+    const st = withUnrecorded('pull_x', history(runAt(32, 'success')), [kept(runAt(8, 'failure'))], NOW)!;
+    expect([st.last!.runId, st.lastSuccess!.runId, st.consecutiveFailures]).to.deep.equal(['r-8-failure', 'r-32-success', 1]);
+  });
+  it('with no state at all, the run is the state', () => {
+    expect(withUnrecorded('pull_x', null, [kept(runAt(8, 'failure'))], NOW)!.last!.runId).to.equal('r-8-failure');
+  });
+  it('changes nothing for a run already recorded, or older than the last recorded one', () => {
+    const st = history(runAt(32, 'success'), runAt(8, 'failure'));
+    expect(withUnrecorded('pull_x', st, [kept(runAt(8, 'failure'))], NOW)).to.equal(st);
+    expect(withUnrecorded('pull_x', st, [kept(runAt(20, 'failure'))], NOW)).to.equal(st);
   });
 });
 

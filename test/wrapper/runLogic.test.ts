@@ -11,6 +11,7 @@ import type { WrapperOptions } from '../../src/wrapper/options.js';
 import type { RunReporter } from '../../src/wrapper/report.js';
 import { runWrapped, type VerdictPoster } from '../../src/wrapper/run.js';
 import type { RunStore } from '../../src/wrapper/runStore.js';
+import type { UnrecordedRun } from '../../src/markers/read.js';
 import type { HeldMarkers, RunTextfile } from '../../src/wrapper/textfile.js';
 import { makeTempDir } from '../support/tmp.js';
 
@@ -25,11 +26,11 @@ class FakeStore implements RunStore {
   recorded: Run[] = [];
   state: JobState = emptyJobState('pull_x');
   constructor(
-    private readonly o: { lock?: RunLock; running?: RunningMarker[]; failOn?: string } = {},
+    private readonly o: { lock?: RunLock; running?: RunningMarker[]; unrecorded?: UnrecordedRun[]; failOn?: string } = {},
   ) {}
   private call(name: string) {
     this.calls.push(name);
-    if (this.o.failOn === name) throw new Error(`${name} failed: EROFS`);
+    if (this.o.failOn === name) throw Object.assign(new Error(`${name} failed: EROFS`), { code: 'EROFS' });
   }
   prepare() {
     this.call('prepare');
@@ -51,8 +52,16 @@ class FakeStore implements RunStore {
   writeRunning(run: Run) {
     this.call(`writeRunning(${run.childPid ? 'pid' : 'no pid'})`);
   }
-  record(run: Run) {
-    this.call(`record(${run.outcome})`);
+  unrecordedRuns() {
+    if (this.o.unrecorded) this.call('unrecordedRuns');
+    return this.o.unrecorded ?? [];
+  }
+  markUnrecorded(run: Run, cause: string) {
+    this.call(`markUnrecorded(${run.outcome},${cause})`);
+    return `unrecorded-${run.runId}.${run.outcome}.${run.exitCode}.${cause}.json`;
+  }
+  record(run: Run, unrecordedFile?: string) {
+    this.call(`record(${run.outcome}${unrecordedFile ? `,${unrecordedFile}` : ''})`);
     this.recorded.push(structuredClone(run));
     this.state = applyRun(this.state, run, new Date());
     return this.state;
@@ -139,10 +148,37 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
       const reporter = new FakeReporter();
       const r = await runWrapped(options(['sh', '-c', 'exit 0']), deps(store, reporter));
       expect(r.exitCode, failOn).to.equal(0);
-      expect(reporter.warnings, failOn).to.have.length(1);
       expect(reporter.warnings[0], failOn).to.match(/^cannot .* in \/fake\/state \(.*EROFS\); the sync runs anyway/);
-      expect(store.calls.slice(store.calls.indexOf(failOn) + 1).filter((c) => c !== 'unlock'), failOn).to.deep.equal([]);
+      // After a failed end, one last try that needs no data blocks: the running marker's rename.
+      const last = failOn === 'record(success)' ? ['markUnrecorded(success,EROFS)'] : [];
+      expect(store.calls.slice(store.calls.indexOf(failOn) + 1).filter((c) => c !== 'unlock'), failOn).to.deep.equal(last);
+      expect(reporter.warnings, failOn).to.have.length(1 + last.length);
     }
+  });
+
+  it('an end that cannot be recorded renames the running marker to say how the run ended; the next run records it late, before its own', async () => {
+    const full = new FakeStore({ failOn: 'record(failure)' });
+    const reporter = new FakeReporter();
+    const r = await runWrapped(options(['sh', '-c', 'exit 4']), deps(full, reporter));
+    expect(r.exitCode).to.equal(4);
+    expect(full.calls.slice(-3)).to.deep.equal(['record(failure)', 'markUnrecorded(failure,EROFS)', 'unlock']);
+    expect(reporter.warnings[1]).to.equal('the end of run run-now (failure, exit 4) is kept in the name of unrecorded-run-now.failure.4.EROFS.json, where the checks read it, until a later run of the job can record it');
+    // A marker whose own rename failed too: said, and the run's exit status is still the sync's.
+    const worse = new FakeStore({ failOn: 'record(success)' });
+    worse.markUnrecorded = () => {
+      throw new Error('EIO');
+    };
+    const rep2 = new FakeReporter();
+    expect((await runWrapped(options(['true']), deps(worse, rep2))).exitCode).to.equal(0);
+    expect(rep2.warnings[1]).to.match(/^cannot keep the end of run run-now either \(EIO\): its running marker stays/);
+
+    const lateRun = { ...abandoned('run-full', DEAD_PID, BOOT), outcome: 'failure' as const, exitCode: 4, end: '2026-11-24T01:00:00.000Z' };
+    const next = new FakeStore({ unrecorded: [{ run: lateRun, cause: 'ENOSPC', file: 'unrecorded-run-full.failure.4.ENOSPC.json' }] });
+    const rep3 = new FakeReporter();
+    await runWrapped(options(['true']), deps(next, rep3));
+    expect(next.calls.slice(0, 5)).to.deep.equal(['prepare', 'lock', 'runningMarkers', 'unrecordedRuns', 'record(failure,unrecorded-run-full.failure.4.ENOSPC.json)']);
+    expect(next.recorded[0]).to.include({ runId: 'run-full', outcome: 'failure', exitCode: 4, message: 'its end was recorded late, by run run-now: its wrapper could not write it (no space left on device)' });
+    expect(rep3.events.filter((e) => e.startsWith('event=recorded-late'))).to.deep.equal([`event=recorded-late job=pull_x run=run-full outcome=failure exit=4 by=run-now`]);
   });
 
   it('posts the verdict after the run is recorded, and a failed post changes nothing', async () => {
