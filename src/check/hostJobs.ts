@@ -17,6 +17,7 @@ import type { CheckPolicy } from './types.js';
 import { hostReads } from './hostReads.js';
 import { chooseLogOnce, type LogOptions } from '../logsource/choose.js';
 import { senderFilter } from '../logsource/senders.js';
+import { checkDeadline, StageTimeoutError } from '../common/deadline.js';
 
 export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'missing'>, LogOptions {
   rotated: Rotated;
@@ -137,7 +138,10 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
     missing: o.missing,
   };
   const jobs: JobVerdict[] = [];
+  let n = 0;
   for (const job of names) {
+    n += 1;
+    checkDeadline(o.deadline, () => `judging job ${job} (${n} of ${names.length})`);
     const c = byJob.get(job) ?? null;
     try {
       const facts = await gather({ ...shared, job, schedule: c?.schedule, cron: c }, now);
@@ -145,6 +149,7 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
       if (o.keepFacts === false) verdict.facts = null;
       jobs.push(verdict);
     } catch (err) {
+      if (err instanceof StageTimeoutError) throw err; // the whole view's deadline, not this job's records
       jobs.push(unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c));
     }
   }
