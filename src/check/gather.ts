@@ -103,7 +103,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
       // killed one must not pass for a run in progress. The shared file names no job to look for.
       const view = shared ? null : processView();
       const held = view === null ? null : view.hidden ? null : rebootLockHeld(view, name.slice(REBOOT_LOCK_PREFIX.length), processOwners(trust.user?.uid));
-      rebootLock = { path: lockPath, ageSeconds: Math.max(0, (now.getTime() - st.mtimeMs) / 1000), shared, held };
+      rebootLock = { path: lockPath, ageSeconds: Math.max(0, (now.getTime() - st.mtimeMs) / 1000), shared, held, hidden: view?.hidden ?? null };
       break;
     }
   }

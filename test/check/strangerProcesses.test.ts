@@ -123,7 +123,7 @@ describe('process probes: only the job user\'s and root\'s processes count (issu
   // cannot be seen, and the check says so (UNKNOWN, with the fix) rather than call it dead. A private
   // /proc in a mount and pid namespace, remounted hidepid=2, leaves the host's /proc as it is; the
   // namespace's processes end with its first process.
-  it('hidepid=2: the check as the monitoring user says it cannot see other users\' processes and what that means; root sees the run', async () => {
+  it('hidepid=2: the check as the monitoring user says it cannot see other users\' processes and what that means (the run: UNKNOWN; the lock file: stale from the runs alone, said); root sees the run', async () => {
     const job = ensureUser(JOB_USER);
     const checkArgs = ['-j', 'pull_gone', '--user', JOB_USER, '--log', 'syslog', '--syslog', syslog, '--state-dir', state, '--reboot-lock-dir', lockDir].map(shq).join(' ');
     const script = [
@@ -135,13 +135,18 @@ describe('process probes: only the job user\'s and root\'s processes count (issu
       `${asUser(CHECKER, CHECK, []).flat().map((a) => shq(String(a))).join(' ')} ${checkArgs}`,
       'echo "--- root"',
       `${shq(CHECK)} ${checkArgs}`,
+      'echo "--- lock"',
+      `${asUser(CHECKER, CHECK, []).flat().map((a) => shq(String(a))).join(' ')} ${checkArgs.replace("'pull_gone'", "'pull_lock'")}`,
     ].join('\n');
     const r = await run('unshare', ['-m', '-p', '--fork', '--mount-proc', 'sh', '-c', script]);
     expect(r.code, `${r.stdout}${r.stderr}`).to.not.equal(97);
-    const [asChecker, asRoot] = r.stdout.split('--- root\n');
+    const [asChecker, rest] = r.stdout.split('--- root\n');
+    const [asRoot, lock] = rest!.split('--- lock\n');
     expect(asChecker, r.stderr).to.match(
       new RegExp(`^ENV_SYNC UNKNOWN - pull_gone cannot tell whether the run started \\d\\d:\\d\\d still runs \\(no Completed or Error running line yet\\): /proc is mounted with hidepid=(2|invisible), so ${CHECKER} cannot see other users' processes; remount /proc with gid=G`),
     );
     expect(asRoot, 'root sees through hidepid: the job user\'s run').to.match(/^ENV_SYNC OK - pull_gone running since/);
+    // The lock file: stale by the job's runs alone, and the check says it could not look further.
+    expect(lock).to.match(new RegExp(`^ENV_SYNC WARNING - pull_lock stale with_reboot_lock file .*; remove it if no sync is running \\(no run of the job is going, but whether a with_reboot_lock holds it cannot be seen: /proc is mounted with hidepid=(2|invisible), so ${CHECKER} cannot see other users' processes`));
   });
 });
