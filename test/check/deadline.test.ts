@@ -56,3 +56,16 @@ describe('-t deadline inside the loop over jobs (issue 25, finding 10)', functio
     expect(r.stdout).to.match(/^ENV_SYNC OK - 3 jobs/);
   });
 });
+
+describe('host-wide views let each job\'s facts go once judged (issue 25, finding 10: env-sync status\'s memory)', function () {
+  this.timeout(60_000);
+  const t = tempStateEach();
+  it('onVerdict sees each job\'s facts; the verdicts kept have none (env-sync status makes its rows there)', async () => {
+    for (const job of ['pull_a', 'pull_b']) expect((await run(WRAPPER, ['--state-dir', t.state, '--job', job, '--no-syslog', '--', 'true'])).code).to.equal(0);
+    const seen: Array<[string, boolean]> = [];
+    const o = { stateDir: t.state, syslog: join(t.dir, 'no-syslog'), log: 'syslog' as const, rotated: 'auto' as const, bootIdFile: '/proc/sys/kernel/random/boot_id', rebootLockDir: join(t.dir, 'no-reboot'), deadline: Date.now() + 3600_000, missing: WARNING, skipEvidence: true, keepFacts: false, trust: {}, graceSeconds: 3600 };
+    const view = await judgeHost({ ...o, onVerdict: (v) => void seen.push([v.job, v.facts?.jobState?.last?.outcome === 'success']) } as Parameters<typeof judgeHost>[0], new Date());
+    expect(seen).to.deep.equal([['pull_a', true], ['pull_b', true]]);
+    expect(view.jobs.map((j) => j.facts)).to.deep.equal([null, null]);
+  });
+});
