@@ -13,7 +13,8 @@ runPlugin(async () => {
   try {
     view = await judgeHost({ ...o, graceSeconds: o.grace, deadline, skipEvidence: true, keepFacts: false, trust: { user: o.user } }, now);
   } catch (err) {
-    if (err instanceof MarkerError || err instanceof StageTimeoutError || err instanceof UnknownUserError) emit(unknown(err.message), o.maxOutput);
+    if (err instanceof StageTimeoutError) emit(unknown(`plugin timed out after ${o.timeout}s while ${err.stage}`), o.maxOutput);
+    if (err instanceof MarkerError || err instanceof UnknownUserError) emit(unknown(err.message), o.maxOutput);
     throw err;
   }
   const where = `${o.stateDir}${o.crontab ? ` or ${o.crontab}` : o.user ? ` or the crontab of ${o.user}` : ''}`;

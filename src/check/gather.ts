@@ -16,7 +16,7 @@ import { jobLineRule, SCRIPT_TAG } from '../syslog/jobLines.js';
 import { rotationLimit, type Rotated } from '../syslog/rotation.js';
 import type { ScriptRunsLookup } from '../syslog/scriptRunsLookup.js';
 import { lastFinishAfter } from '../syslog/wrapperEvents.js';
-import { processView, rebootLockHeld, scriptRunning } from '../common/processes.js';
+import { processOwners, processView, rebootLockHeld, scriptRunning } from '../common/processes.js';
 import { chooseLogOnce, logLabel, verifiedSenders, type LogOptions } from '../logsource/choose.js';
 import { otherBootOf } from '../logsource/boot.js';
 import { senderFilter } from '../logsource/senders.js';
@@ -125,8 +125,8 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
       // The job's own file is in use only while a with_reboot_lock names it: a file left behind by a
       // killed one must not pass for a run in progress. The shared file names no job to look for.
       const view = shared ? null : processView();
-      const held = view === null ? null : view.hidden ? null : rebootLockHeld(view, name.slice(REBOOT_LOCK_PREFIX.length));
-      rebootLock = { path: lockPath, ageSeconds: Math.max(0, (now.getTime() - st.mtimeMs) / 1000), shared, held };
+      const held = view === null ? null : view.hidden ? null : rebootLockHeld(view, name.slice(REBOOT_LOCK_PREFIX.length), processOwners(trust.user?.uid));
+      rebootLock = { path: lockPath, ageSeconds: Math.max(0, (now.getTime() - st.mtimeMs) / 1000), shared, held, hidden: view?.hidden ?? null };
       break;
     }
   }
@@ -152,7 +152,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
       o.onStage('looking for the job\'s process');
       const view = processView();
       hidden = view.hidden;
-      live = hidden ? null : scriptRunning(view, SCRIPT_TAG, jobLineRule(o.job, o.cfgName).cfgNeedle);
+      live = hidden ? null : scriptRunning(view, SCRIPT_TAG, jobLineRule(o.job, o.cfgName).cfgNeedle, processOwners(trust.user?.uid));
     }
     const primary = syslogOnlyIsPrimary(jobState, running, found.run, unwrapped);
     syslogOnly = { run: found.run, lastSuccessEnd: found.lastSuccessEnd, live, hidden, primary, otherBoot: otherBootOf(found.run, bootId()) };

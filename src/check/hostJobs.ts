@@ -17,6 +17,7 @@ import type { CheckPolicy } from './types.js';
 import { hostReads } from './hostReads.js';
 import { chooseLogOnce, type LogOptions } from '../logsource/choose.js';
 import { senderFilter } from '../logsource/senders.js';
+import { checkDeadline, StageTimeoutError } from '../common/deadline.js';
 
 export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'missing'>, LogOptions {
   rotated: Rotated;
@@ -37,6 +38,11 @@ export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'mis
   keepFacts?: boolean;
   /** What is known of the jobs' user (--user): whose markers to trust. */
   trust: TrustHints;
+  /**
+   * Called with each job's verdict, its facts still there, before keepFacts:false lets them go: a view
+   * of 100,000 jobs takes what it shows of each as it goes rather than hold every job's facts.
+   */
+  onVerdict?: (v: JobVerdict) => void | Promise<void>;
 }
 
 export interface HostView {
@@ -137,15 +143,22 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
     missing: o.missing,
   };
   const jobs: JobVerdict[] = [];
+  let n = 0;
   for (const job of names) {
+    n += 1;
+    checkDeadline(o.deadline, () => `judging job ${job} (${n} of ${names.length})`);
     const c = byJob.get(job) ?? null;
     try {
       const facts = await gather({ ...shared, job, schedule: c?.schedule, cron: c }, now);
       const verdict = jobVerdict(job, facts, judge(facts, { ...policy, job, schedule: c?.schedule }, now), c);
+      await o.onVerdict?.(verdict);
       if (o.keepFacts === false) verdict.facts = null;
       jobs.push(verdict);
     } catch (err) {
-      jobs.push(unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c));
+      if (err instanceof StageTimeoutError) throw err; // the whole view's deadline, not this job's records
+      const unreadable = unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c);
+      await o.onVerdict?.(unreadable);
+      jobs.push(unreadable);
     }
   }
   return { jobs, problems, blind };

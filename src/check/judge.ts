@@ -233,7 +233,9 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   } else if (ownLockStale) {
     results.push({
       state: WARNING,
-      text: `stale with_reboot_lock file ${lock.path} (${duration(lock.ageSeconds)} old): the host will not reboot for updates and the next run will wait for it; remove it if no sync is running`,
+      // Under hidepid no with_reboot_lock of the job's user can be seen: stale is then a guess from the
+      // job's runs alone, and says so.
+      text: `stale with_reboot_lock file ${lock.path} (${duration(lock.ageSeconds)} old): the host will not reboot for updates and the next run will wait for it; remove it if no sync is running${lock.hidden ? ` (no run of the job is going, but whether a with_reboot_lock holds it cannot be seen: ${lock.hidden})` : ''}`,
     });
   }
 

@@ -24,6 +24,8 @@ export interface CheckFacts {
     shared?: boolean;
     /** A live with_reboot_lock names it (the job's own file only); null where that cannot be seen. */
     held?: boolean | null;
+    /** Why `held` cannot be seen (/proc mounted hidepid), with the fix. */
+    hidden?: string | null;
   } | null;
   evidence: RunEvidence | null;
   /** The job's last run from govuk_env_sync.sh's own lines: looked for when it has no markers, or its cron line is unwrapped. */

@@ -1,6 +1,8 @@
 // The host's processes by their command lines, for jobs that leave no marker: whether an unwrapped
 // run that logged `Starting` and no end still runs, and whether a with_reboot_lock file is still
 // held. Read once per process (a host-wide view asks for many jobs), only where a verdict needs it.
+// Only the job's user's and root's processes count: anyone can start a process whose command line
+// names a job's cfg or lock, and a stranger's must not pass for the job's run (issue 25, finding 6).
 import { readdirSync } from 'node:fs';
 import { readBounded, readBoundedText } from './boundedRead.js';
 import { currentUser } from './host.js';
@@ -8,9 +10,16 @@ import { currentUser } from './host.js';
 // A command line longer than this is cut: a sync's is a few hundred bytes.
 const MAX_CMDLINE = 64 * 1024;
 
+export interface SeenProcess {
+  argv: string[];
+  /** Its real and effective uids (/proc/PID/status), not the /proc/PID directory's owner, which a
+   * process may make root's by declaring itself undumpable. */
+  uids: [number, number];
+}
+
 export interface ProcessView {
-  /** Each visible process's argv. */
-  argvs: string[][];
+  /** Each visible process. */
+  procs: SeenProcess[];
   /** Why other users' processes cannot be seen (/proc mounted hidepid), with the fix; null when they can. */
   hidden: string | null;
 }
@@ -20,7 +29,7 @@ let cached: ProcessView | null = null;
 /** The processes of the host, as far as /proc shows them to this user. */
 export function processView(proc = '/proc'): ProcessView {
   if (cached && proc === '/proc') return cached;
-  const argvs: string[][] = [];
+  const procs: SeenProcess[] = [];
   let names: string[] = [];
   try {
     names = readdirSync(proc);
@@ -39,11 +48,24 @@ export function processView(proc = '/proc'): ProcessView {
     if (!raw || raw.length === 0) continue; // a kernel thread, or a zombie
     const argv = raw.toString('utf8').split('\0');
     if (argv[argv.length - 1] === '') argv.pop();
-    argvs.push(argv);
+    const uids = uidsOf(`${proc}/${name}/status`, scratch);
+    if (uids) procs.push({ argv, uids });
   }
-  const view = { argvs, hidden: hiddenBy(readMountOptions(proc)) };
+  const view = { procs, hidden: hiddenBy(readMountOptions(proc)) };
   if (proc === '/proc') cached = view;
   return view;
+}
+
+/** The real and effective uids of a process, from its status file; null when it is gone. */
+function uidsOf(path: string, scratch: { buf: Buffer }): [number, number] | null {
+  let text: string;
+  try {
+    text = readBounded(path, { maxBytes: 16 * 1024 }, scratch)?.toString('latin1') ?? '';
+  } catch {
+    return null;
+  }
+  const m = /\nUid:\t(\d+)\t(\d+)/.exec(text);
+  return m ? [Number(m[1]), Number(m[2])] : null;
 }
 
 /** The super-block options of the proc file system mounted at `proc` (hidepid=, gid=). */
@@ -89,12 +111,21 @@ function scriptArgs(argv: string[], script: string): string[] | null {
   return null;
 }
 
-/** Whether a live govuk_env_sync.sh names the cfg (`…/<cfgName>.cfg`): an unwrapped run still going. */
-export function scriptRunning(view: ProcessView, script: string, cfgNeedle: string): boolean {
-  return view.argvs.some((argv) => scriptArgs(argv, script)?.some((a) => a.endsWith(cfgNeedle) || a === cfgNeedle.slice(1)) ?? false);
+/** The uids whose processes count for a job: its user's (when known) and root's. */
+export function processOwners(jobUid: number | null | undefined): number[] {
+  return jobUid == null || jobUid === 0 ? [0] : [0, jobUid];
 }
 
-/** Whether a live with_reboot_lock holds (or waits for) the lock called `name`. */
-export function rebootLockHeld(view: ProcessView, name: string): boolean {
-  return view.argvs.some((argv) => scriptArgs(argv, 'with_reboot_lock')?.[0] === name);
+// A process counts when both its real and its effective uid are the job's user's or root's: a
+// stranger's setuid program (real uid the stranger's) does not, nor a stranger's own process.
+const ownedBy = (p: SeenProcess, owners: readonly number[]) => owners.includes(p.uids[0]) && owners.includes(p.uids[1]);
+
+/** Whether a live govuk_env_sync.sh of one of `owners` names the cfg (`…/<cfgName>.cfg`): an unwrapped run still going. */
+export function scriptRunning(view: ProcessView, script: string, cfgNeedle: string, owners: readonly number[]): boolean {
+  return view.procs.some((p) => ownedBy(p, owners) && (scriptArgs(p.argv, script)?.some((a) => a.endsWith(cfgNeedle) || a === cfgNeedle.slice(1)) ?? false));
+}
+
+/** Whether a live with_reboot_lock of one of `owners` holds (or waits for) the lock called `name`. */
+export function rebootLockHeld(view: ProcessView, name: string, owners: readonly number[]): boolean {
+  return view.procs.some((p) => ownedBy(p, owners) && scriptArgs(p.argv, 'with_reboot_lock')?.[0] === name);
 }

@@ -85,9 +85,5 @@ export interface ScanResult {
  */
 export type Visitor = (entry: SyslogEntry) => boolean;
 
-/** Thrown when a plugin's -t deadline passes; `stage` names what was slow. */
-export class StageTimeoutError extends Error {
-  constructor(readonly stage: string) {
-    super(`timed out while ${stage}`);
-  }
-}
+// Defined with the deadline it comes from; re-exported for the log readers and their callers.
+export { StageTimeoutError } from '../common/deadline.js';

@@ -30,7 +30,7 @@ export interface WrapperDeps {
   /** The cron command the run was started by, when a shell -c above it says. */
   invocation: CronInvocation | null;
   /** Starts the job inventory's refresh (crontab -l), once the command has started. */
-  inventory: ((stateDir: string) => InventoryRefresh) | null;
+  inventory: ((stateDir: string, job: string) => InventoryRefresh) | null;
   /** Rewrites the job's node_exporter textfile from the markers (--textfile-dir), at the start and the end. */
   textfile?: RunTextfile | null;
 }
@@ -181,7 +181,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     });
     // A copy: the run is this marker's content, and the write may come after the run has ended.
     void writeTextfile(markersOk ? { running: { ...run } } : {});
-    if (markersOk && deps.inventory) inventory = deps.inventory(opts.stateDir);
+    if (markersOk && deps.inventory) inventory = deps.inventory(opts.stateDir, opts.job);
     reporter.event(`event=start job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${runId} pid=${pid} argv="${quoteForLog(run.argv)}"`);
   });
   const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -5,6 +5,7 @@
 //   BENCH_KEEP=1 keeps the data dir
 //   BENCH_ICINGA_JOBS=500, BENCH_ICINGA_SECONDS=60 (default): the Icinga master + agent load case
 //   BENCH_JOURNAL_SIZE=1G (default): the journal's lines for its rows (journalBench.ts)
+//   BENCH_MANY_JOBS=5000,100000, BENCH_MANY_T=10 (default): check_env_sync_all -t and env-sync status over that many job directories (manyJobs.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
@@ -22,6 +23,7 @@ import { buildDeb } from '../support/debPackage.js';
 import { cachedRoot, RELEASES, RootSession, type Release } from '../support/cleanRoot.js';
 import { benchNodes, codeCacheState } from './nodes.js';
 import { journalRows } from './journalBench.js';
+import { manyJobsRows } from './manyJobs.js';
 import { BENCH_ENV, bytesOf, measureTogether, NODE_BARE, row, rows, RUNS, STARTUP_RUNS, type Cmd, type Measured } from './measure.js';
 import { Icinga2Cluster } from '../support/icinga2Cluster.js';
 import { measureTextfileWrapper, TEXTFILE_BASELINE, TEXTFILE_CASE, TEXTFILE_LIMIT, TEXTFILE_RUNS } from './textfile.js';
@@ -567,6 +569,7 @@ async function main() {
       row({ case: name, size: '-', subject: m.wall, baselineName: 'one check_env_sync', baseline: one.wall, target: '<= 3', limit: 3, peakMiB: m.rssKiB / 1024 });
     }
 
+    manyJobsRows(data);
     await measureIcingaAgentLoad(data);
     await journalRows();
   } finally {

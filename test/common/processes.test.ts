@@ -1,7 +1,7 @@
 // What the checks read of the host's processes: hidepid, the script still running its cfg, a
 // with_reboot_lock still holding its file.
 import { expect } from 'chai';
-import { hiddenBy, rebootLockHeld, scriptRunning, type ProcessView } from '../../src/common/processes.js';
+import { hiddenBy, processOwners, rebootLockHeld, scriptRunning, type ProcessView } from '../../src/common/processes.js';
 
 describe('processes: hidepid, the script and with_reboot_lock by command line', () => {
   const nagios = { uid: 110, groups: [118, 4] };
@@ -25,24 +25,40 @@ describe('processes: hidepid, the script and with_reboot_lock by command line', 
     });
   }
 
+  const JOB = 1001;
+  const STRANGER = 1002;
+  const owners = processOwners(JOB);
+  const job = (argv: string[]) => ({ argv, uids: [JOB, JOB] as [number, number] });
   const view: ProcessView = {
     hidden: null,
-    argvs: [
-      ['/usr/bin/env', 'bash', '/usr/local/bin/with_reboot_lock', 'env-sync_pull_x', '/usr/bin/envdir', '/etc/env.d', '/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_x.cfg'],
-      ['bash', '/usr/local/bin/with_reboot_lock', 'env-sync_pull_x', '/usr/bin/envdir', '/etc/env.d', '/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_x.cfg'],
-      ['vim', '/etc/govuk_env_sync/pull_y.cfg'],
-      ['/bin/bash', '/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_z.cfg'],
-      ['grep', 'govuk_env_sync.sh', '/etc/govuk_env_sync/pull_w.cfg'],
+    procs: [
+      job(['/usr/bin/env', 'bash', '/usr/local/bin/with_reboot_lock', 'env-sync_pull_x', '/usr/bin/envdir', '/etc/env.d', '/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_x.cfg']),
+      job(['bash', '/usr/local/bin/with_reboot_lock', 'env-sync_pull_x', '/usr/bin/envdir', '/etc/env.d', '/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_x.cfg']),
+      job(['vim', '/etc/govuk_env_sync/pull_y.cfg']),
+      { argv: ['/bin/bash', '/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_z.cfg'], uids: [0, 0] },
+      job(['grep', 'govuk_env_sync.sh', '/etc/govuk_env_sync/pull_w.cfg']),
+      // A stranger's look-alikes, and a stranger's setuid-root program (real uid the stranger's).
+      { argv: ['govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_s.cfg'], uids: [STRANGER, STRANGER] },
+      { argv: ['govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_t.cfg'], uids: [STRANGER, 0] },
+      { argv: ['bash', '/tmp/with_reboot_lock', 'env-sync_pull_s'], uids: [STRANGER, STRANGER] },
     ],
   };
   it('finds the script running a cfg, not a wrapper, an editor or a grep naming it', () => {
-    expect(scriptRunning(view, 'govuk_env_sync.sh', '/pull_z.cfg')).to.equal(true);
-    expect(scriptRunning(view, 'govuk_env_sync.sh', '/pull_x.cfg'), 'only with_reboot_lock names it').to.equal(false);
-    expect(scriptRunning(view, 'govuk_env_sync.sh', '/pull_y.cfg')).to.equal(false);
-    expect(scriptRunning(view, 'govuk_env_sync.sh', '/pull_w.cfg')).to.equal(false);
+    expect(scriptRunning(view, 'govuk_env_sync.sh', '/pull_z.cfg', owners), "root's").to.equal(true);
+    expect(scriptRunning(view, 'govuk_env_sync.sh', '/pull_x.cfg', owners), 'only with_reboot_lock names it').to.equal(false);
+    expect(scriptRunning(view, 'govuk_env_sync.sh', '/pull_y.cfg', owners)).to.equal(false);
+    expect(scriptRunning(view, 'govuk_env_sync.sh', '/pull_w.cfg', owners)).to.equal(false);
   });
   it('finds a live with_reboot_lock by its lock name', () => {
-    expect(rebootLockHeld(view, 'env-sync_pull_x')).to.equal(true);
-    expect(rebootLockHeld(view, 'env-sync_pull_z')).to.equal(false);
+    expect(rebootLockHeld(view, 'env-sync_pull_x', owners)).to.equal(true);
+    expect(rebootLockHeld(view, 'env-sync_pull_z', owners)).to.equal(false);
+  });
+  it("counts only the job's user's and root's processes: a stranger's look-alike or setuid program does not", () => {
+    expect(scriptRunning(view, 'govuk_env_sync.sh', '/pull_s.cfg', owners)).to.equal(false);
+    expect(scriptRunning(view, 'govuk_env_sync.sh', '/pull_t.cfg', owners)).to.equal(false);
+    expect(rebootLockHeld(view, 'env-sync_pull_s', owners)).to.equal(false);
+    expect(scriptRunning(view, 'govuk_env_sync.sh', '/pull_s.cfg', processOwners(STRANGER)), 'were the stranger the job user').to.equal(true);
+    expect(rebootLockHeld(view, 'env-sync_pull_x', processOwners(null)), 'no job user known: root only').to.equal(false);
+    expect(processOwners(null)).to.deep.equal([0]);
   });
 });
