@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyRules, redactArgv, redactText, SECRET_NEEDLES } from '../../src/common/redact.js';
+import { applyRules, eachRule, REDACTOR, redactArgv, redactLines, redactText, SECRET_NEEDLES } from '../../src/common/redact.js';
 import { runFactsText } from '../../src/metrics/runFacts.js';
 import { emptyJobState, OUTPUT_TAIL_LINE_BYTES } from '../../src/markers/types.js';
 import { applyRun } from '../../src/markers/store.js';
@@ -22,22 +22,47 @@ import { makeTestPki } from '../support/tls.js';
 // characters the filler around it never has (no lower case), so any start of it, or an end of six
 // characters, found anywhere is a leak.
 const SECRET = fc.stringMatching(/^[A-Z0-9!#%+,.:;?_~@/-]{6,20}$/).map((s) => `Zq${s}`);
-const FORMS: Array<(s: string) => string> = [
-  (s) => `PGPASSWORD=${s} psql -h db`,
-  (s) => `export MYSQL_PWD=${s}`,
-  (s) => `AWS_SECRET_ACCESS_KEY=${s} aws s3 cp x y`,
-  (s) => `api_token=${s}`,
-  (s) => `mongodump --password=${s} --db x`,
-  (s) => `mongodump --password ${s} --db x`,
+// A word in any case: the bits say which letters are upper case (the secret's own are, always).
+const mix = (word: string, bits: boolean[]) => [...word].map((c, i) => (bits[i % Math.max(1, bits.length)] ? c.toUpperCase() : c.toLowerCase())).join('');
+const FORMS: Array<(s: string, m: (w: string) => string) => string> = [
+  (s, m) => `${m('PGPASSWORD')}=${s} psql -h db`,
+  (s, m) => `export ${m('MYSQL_PWD')}=${s}`,
+  (s, m) => `${m('AWS_SECRET_ACCESS_KEY')}=${s} aws s3 cp x y`,
+  (s, m) => `${m('api_token')}=${s}`,
+  (s, m) => `mongodump --${m('password')}=${s} --db x`,
+  (s, m) => `mongodump --${m('password')} ${s} --db x`,
   (s) => `mysqldump -u backup -p${s} whitehall`,
   (s) => `restore from mysql://backup:${s}@db.example:3306/whitehall`,
   (s) => `postgres://u:${s}@db/x?sslmode=require`,
-  (s) => `PGPASSWORD='${s} with space'`,
+  (s, m) => `${m('PGPASSWORD')}='${s} with space'`,
   // Forms with none of '=', '://', 'assw' or a lower-case 'mysql' in them: the option's short name,
   // its name in any case, the MySQL word in capitals.
-  (s) => `pg_dump --pass ${s} whitehall`,
+  (s, m) => `pg_dump --${m('pass')} ${s} whitehall`,
   (s) => `dump --PaSsWoRd ${s}`,
-  (s) => `MYSQL -u backup -p${s} whitehall`,
+  (s, m) => `${m('MYSQL')} -u backup -p${s} whitehall`,
+  // Secrets under a bare name (issue 25, finding 4), in any case: libpq's conninfo, a URL query.
+  (s, m) => `${m('password')}=${s}`,
+  (s, m) => `${m('token')}=${s} next`,
+  (s, m) => `${m('secret')}="${s}"`,
+  (s, m) => `${m('key')}=${s}`,
+  (s, m) => `${m('passphrase')}=${s}`,
+  (s, m) => `psql "host=db port=5432 ${m('password')}=${s} dbname=x"`,
+  (s, m) => `GET https://api.example/v1/dump?${m('token')}=${s}&page=2`,
+  (s, m) => `${m('PGPASSWORD')}=a'b c'${s}`,
+  // A URL password holding quotes or <, up to the last @.
+  (s) => `mysql://backup:it's"<${s}@db/x`,
+  (s) => `'https://u:<${s}'"@h/x'`,
+  // The CLI forms, each after its tool's word (any case), the option as the tool spells it.
+  (s, m) => `${m('gpg')} --batch --${m('passphrase')} ${s} -d f.gpg`,
+  (s, m) => `${m('gpg')} --${m('passphrase')}=${s}`,
+  (s, m) => `${m('openssl')} enc -d -aes256 -pass pass:${s} -in x`,
+  (s, m) => `${m('openssl')} rsa -passin pass:${s}`,
+  (s, m) => `${m('curl')} -sS -u backup:${s} https://h/x`,
+  (s, m) => `${m('curl')} -ubackup:${s} h`,
+  (s, m) => `${m('curl')} --user 'backup:${s}' h`,
+  (s, m) => `${m('curl')} -U proxy:${s} h`,
+  (s, m) => `${m('sshpass')} -p ${s} ssh h true`,
+  (s, m) => `${m('sshpass')} -p${s} rsync a h:b`,
 ];
 const FILLER = fc.stringMatching(/^[a-y ]{0,60}$/);
 
@@ -48,21 +73,38 @@ function leaks(text: string, secret: string): string | null {
   return null;
 }
 
-const line = fc.tuple(FILLER, fc.integer({ min: 0, max: FORMS.length - 1 }), SECRET, FILLER).map(([a, form, secret, b]) => ({ text: `${a}${FORMS[form]!(secret)}${b}`, secret }));
+const BITS = fc.array(fc.boolean(), { minLength: 1, maxLength: 12 });
+const line = fc.tuple(FILLER, fc.integer({ min: 0, max: FORMS.length - 1 }), SECRET, FILLER, BITS).map(([a, form, secret, b, bits]) => ({ text: `${a}${FORMS[form]!(secret, (w) => mix(w, bits))}${b}`, secret }));
 
 describe('no secret survives in what is kept or forwarded', function () {
   this.timeout(120_000);
 
-  it('the fast test is sound: a text the rules change holds one of the needles, whatever its case (property)', () => {
-    // Pieces of every rule in mixed case, and the characters around them, so that near-misses are many.
-    const piece = fc.constantFrom('--', '-', 'p', 'P', 'pass', 'PaSs', 'word', 'WD', 'mysql', 'MySQL', 'MYSQL', '=', ':', '//', '://', '@', ' ', '\t', "'", '"', 'token', 'KEY', '_', 'x', 'Zq9');
+  // Pieces of every rule in mixed case, and the characters around them, so that near-misses are many.
+  const piece = fc.constantFrom('--', '-', 'p', 'P', 'pass', 'PaSs', 'word', 'WD', 'phrase', 'mysql', 'MySQL', 'MYSQL', '=', ':', '//', '://', '@', ' ', '\t', "'", '"', 'token', 'KEY', '_', 'x', 'Zq9', 'u', 'U', 'user', 'proxy-', 'curl', 'CuRl', 'sshpass', 'openssl', 'OpenSSL', 'in', 'out', 'pass:', '<', '?', '&');
+
+  it('the fast test is sound: a text a rule changes holds one of that rule\'s needles, whatever its case (property)', () => {
+    const rules = eachRule();
+    for (const r of rules) for (const n of r.needles) expect(SECRET_NEEDLES).to.include(n);
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
         const text = pieces.join('');
-        if (applyRules(text) !== text) expect(SECRET_NEEDLES.some((n) => text.includes(n)), text).to.equal(true);
+        for (const r of rules) {
+          if (r.text(text) !== text) expect(r.needles.some((n) => text.includes(n)), `${r.needles.join(' ')}: ${text}`).to.equal(true);
+          if (r.lines(text) !== text) expect(r.needles.some((n) => text.includes(n)), `${r.needles.join(' ')}: ${text}`).to.equal(true);
+        }
         expect(redactText(text)).to.equal(applyRules(text));
       }),
       { numRuns: 20_000, seed: 2611 },
+    );
+  });
+
+  it('a block of lines redacted at once is each of its lines redacted (property)', () => {
+    const textLine = fc.oneof(fc.array(piece, { maxLength: 14 }).map((p) => p.join('')), line.map((l) => l.text));
+    fc.assert(
+      fc.property(fc.array(textLine, { minLength: 1, maxLength: 8 }), (lines) => {
+        expect(redactLines(lines.join('\n'))).to.equal(lines.map(redactText).join('\n'));
+      }),
+      { numRuns: 5_000, seed: 2612 },
     );
   });
 
@@ -72,7 +114,7 @@ describe('no secret survives in what is kept or forwarded', function () {
         const out = Buffer.from(lines.map((l) => `${l.text}\n`).join(''));
         const copies: string[] = [];
         const tail = new OutputTail();
-        const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, redactText);
+        const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, REDACTOR);
         let at = 0;
         for (let i = 0; at < out.length; i++) {
           const size = cuts[i % cuts.length]!;
@@ -91,10 +133,10 @@ describe('no secret survives in what is kept or forwarded', function () {
     fc.assert(
       fc.property(fc.integer({ min: SYSLOG_LINE_BYTES - 120, max: SYSLOG_LINE_BYTES + 10 }), fc.integer({ min: 0, max: FORMS.length - 1 }), SECRET, (pad, form, secret) => {
         for (const width of [pad, OUTPUT_TAIL_LINE_BYTES - (SYSLOG_LINE_BYTES - pad)]) {
-          const text = `${'x'.repeat(Math.max(0, width))} ${FORMS[form]!(secret)}\n`;
+          const text = `${'x'.repeat(Math.max(0, width))} ${FORMS[form]!(secret, (w) => w)}\n`;
           const copies: string[] = [];
           const tail = new OutputTail();
-          const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, redactText);
+          const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, REDACTOR);
           tap.push(Buffer.from(text));
           tap.end();
           const kept = [...copies, ...tail.summary().tail].join('\n');
@@ -112,6 +154,16 @@ describe('no secret survives in what is kept or forwarded', function () {
       (s) => ['sh', '-c', `PGPASSWORD=${s} pg_dump x`],
       (s) => ['/usr/local/bin/sync', `--source=mysql://u:${s}@db/x`],
       (s) => ['env', `AWS_SECRET_ACCESS_KEY=${s}`, 'aws', 's3', 'ls'],
+      (s) => ['psql', `host=db password=${s}`],
+      (s) => ['curl', `https://h/x?token=${s}`],
+      (s) => ['gpg', '--batch', '--passphrase', s, '-d', 'x'],
+      (s) => ['openssl', 'enc', '-pass', `pass:${s}`],
+      (s) => ['/usr/bin/curl', '-s', '-u', `backup:${s}`, 'https://h'],
+      (s) => ['curl', `-ubackup:${s}`, 'h'],
+      (s) => ['curl', '--user', `backup:${s}`, 'h'],
+      (s) => ['curl', `--proxy-user=p:${s}`, 'h'],
+      (s) => ['sshpass', '-p', s, 'ssh', 'h'],
+      (s) => ['sshpass', `-p${s}`, 'ssh', 'h'],
     ];
     fc.assert(
       fc.property(fc.integer({ min: 0, max: argvs.length - 1 }), SECRET, (i, secret) => {
