@@ -4,7 +4,7 @@
 // cut by the line bounds; then one real run through the wrapper, rsyslog and a fake Icinga API.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyRules, eachRule, REDACTOR, redactArgv, redactLines, redactText, SECRET_NEEDLES } from '../../src/common/redact.js';
 import { runFactsText } from '../../src/metrics/runFacts.js';
@@ -17,6 +17,7 @@ import { plugin, run } from '../support/proc.js';
 import { startRsyslog } from '../support/rsyslog.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { makeTestPki } from '../support/tls.js';
+import { asUser, ensureUser, JOB_USER, STRANGER } from '../support/users.js';
 
 // Every secret starts with Zq, which nothing else in the generated text holds, and goes on in
 // characters the filler around it never has (no lower case), so any start of it, or an end of six
@@ -226,6 +227,51 @@ describe('no secret survives in what is kept or forwarded', function () {
       await api.close();
       await rs.stop();
       cleanup();
+    }
+  });
+
+  it('as a stranger: the bare and the CLI forms a job\'s run printed and was given are in none of the marker, the syslog copy and env-sync show', async () => {
+    const { dir, cleanup } = makeTempDir();
+    const rs = await startRsyslog({ format: 'rfc3339' });
+    const job = ensureUser(JOB_USER);
+    const stranger = ensureUser(STRANGER);
+    try {
+      const state = stateDirIn(dir);
+      chownSync(state, job.uid, job.gid);
+      const secrets = ['ZqBARE-PW1', 'ZqTOKEN-9', 'ZqLIBPQ+PW', "ZqURL'Q\"<", 'ZqGPG#PH', 'ZqSSL+PW', 'ZqCURL:PW', 'ZqSSHPASS/1'];
+      const lines = [
+        `password=${secrets[0]}`,
+        `GET https://api.example/dump?TOKEN=${secrets[1]}&page=2`,
+        `psql "host=db ${'PaSsWoRd'}=${secrets[2]} dbname=x"`,
+        `mysql://backup:${secrets[3]}@db/whitehall`,
+        `gpg --batch --passphrase ${secrets[4]} -d x.gpg`,
+        `openssl enc -d -pass pass:${secrets[5]} -in x`,
+        `curl -u backup:${secrets[6]} https://h/x`,
+        `sshpass -p ${secrets[7]} ssh h true`,
+      ];
+      const out = join(dir, 'out.txt');
+      writeFileSync(out, `${lines.join('\n')}\n`, { mode: 0o644 });
+      // The job prints them all at once (one chunk: the wrapper's block path) and is given one in its argv.
+      const [cmd, args] = asUser(JOB_USER, plugin('env-sync-run'), ['--state-dir', state, '--job', 'pull_secret', '--syslog-socket', rs.socket, '--', 'sh', '-c', `cat ${out}; exit 3`, 'sshpass', '-p', secrets[7]!]);
+      const r = await run(cmd, args);
+      expect(r.code, r.stderr).to.equal(3);
+      expect(r.stdout).to.equal(`${lines.join('\n')}\n`);
+      await rs.waitFor(/event=finish job=pull_secret/);
+      const [catCmd, catArgs] = asUser(STRANGER, 'cat', [join(state, 'pull_secret', 'state.json'), rs.file]);
+      const read = await run(catCmd, catArgs);
+      expect(read.code, read.stderr).to.equal(0);
+      const [showCmd, showArgs] = asUser(STRANGER, plugin('env-sync'), ['show', 'pull_secret', '--state-dir', state, '--syslog', rs.file, '--user', JOB_USER]);
+      const show = await run(showCmd, showArgs);
+      expect(show.stdout).to.contain('pull_secret');
+      const seen = `${read.stdout}\n${show.stdout}`;
+      expect(seen).to.contain('password=***');
+      expect(seen).to.contain('sshpass -p ***');
+      for (const s of secrets) expect(leaks(seen, s), `${s} in\n${seen}`).to.equal(null);
+    } finally {
+      await rs.stop();
+      cleanup();
+      stranger.remove();
+      job.remove();
     }
   });
 });
