@@ -26,7 +26,7 @@ export const REDACTED = '***';
 export const SECRET_NEEDLES: readonly string[] = ['://', '=', '--', '-p', '-u', '-U'];
 
 interface Rule {
-  /** The needle the rule's pattern holds literally: without it in the text, the rule is skipped. */
+  /** The needles the rule's pattern holds one of literally: with none of them in the text, the rule is skipped. */
   needles: readonly string[];
   pattern: RegExp;
   replacement: string | ((...m: string[]) => string);
