@@ -35,11 +35,16 @@ interface Rule {
 const SECRET_WORDS = 'password|passwd|passphrase|_pwd|secret|token|key';
 const SECRET_ASSIGNED = new RegExp(`(?:${SECRET_WORDS})\\w*=`, 'i');
 
-function urlCredentials(m: string, userinfo: string, rest: string): string {
+/** A word holding `://`: from its first `://` to its last `@`, the credentials go. */
+function urlCredentials(word: string): string {
+  const from = word.indexOf('://') + 3;
+  const at = word.lastIndexOf('@');
+  if (at < from) return word;
+  const userinfo = word.slice(from, at);
   // A path with an @ in it (https://host/a@b) is not credentials; user:password or user@ before any / is.
-  if (!userinfo.includes(':') && userinfo.includes('/')) return m;
+  if (!userinfo.includes(':') && userinfo.includes('/')) return word;
   // A secret assigned before the last @ (?token=x@y) runs to the end of the word, past that @.
-  return `://${REDACTED}@${SECRET_ASSIGNED.test(userinfo) ? REDACTED : rest}`;
+  return `${word.slice(0, from)}${REDACTED}@${SECRET_ASSIGNED.test(userinfo) ? REDACTED : word.slice(at + 1)}`;
 }
 
 // The tool words, any case, without the i flag (the options after them are case-sensitive).
@@ -56,23 +61,27 @@ function buildRules(lines: boolean): Rule[] {
   const nq = (q: string) => (lines ? `[^${q}\\n]` : `[^${q}]`);
   // A shell word: pieces unquoted, '…' or "…" run together; a quote cut off runs to the end.
   const VALUE = `(?:'${nq("'")}*'?|"${nq('"')}*"?|[^\\s'"]+)+`;
-  // Each pattern starts with its literal, and looks behind only where it is found: a pattern that
-  // started with a look-behind would be tried, backwards, at every position of the text.
-  const scoped = (tool: string, lit: string) => `${lit}(?<=${anyCase(tool)}${ANY}*${S}${lit})`;
+  // A tool's rule matches from the tool's first word to the end of the line (lines) or text, and
+  // rewrites the options in that span with a pattern that looks behind one character only: one pass
+  // over the text, where a look-behind back to the tool word at each option took time growing with
+  // the square of a line's length (a 64 KiB log line of `-p -p …`: seconds).
+  const tool = (option: string, replacement: string): Rule['replacement'] => {
+    const inSpan = new RegExp(`(?<=\\s)${option}`, 'g');
+    return (span: string) => span.replace(inSpan, replacement);
+  };
+  const span = (word: string) => new RegExp(`${anyCase(word)}${ANY}*`, 'g');
   return [
-    { needles: ['://'], pattern: /:\/\/(\S*)@(\S*)/g, replacement: urlCredentials },
+    // From each word's start (never from inside a word, which would make a long word's scan
+    // quadratic): the first :// of a word, to its last @.
+    { needles: ['://'], pattern: /(?<!\S)\S*?:\/\/\S*/g, replacement: urlCredentials },
     // The scan is for a keyword's first letter; the name's start need not be found, since any
     // keyword in a name makes it a secret's and only the part from the keyword on is rewritten.
     { needles: ['='], pattern: new RegExp(`((?:${SECRET_WORDS})\\w*)=${VALUE}`, 'gi'), replacement: `$1=${REDACTED}` },
     { needles: ['--'], pattern: new RegExp(`(--(?:password|passwd|passphrase|pass)(?:=|${S}+))${VALUE}`, 'gi'), replacement: `$1${REDACTED}` },
-    { needles: ['-p'], pattern: new RegExp(`${scoped('mysql', '-p')}(?!\\s)${VALUE}`, 'g'), replacement: `-p${REDACTED}` },
-    { needles: ['-p'], pattern: new RegExp(`(${scoped('openssl', '-pass(?:in|out)?')}${S}+pass:)${VALUE}`, 'g'), replacement: `$1${REDACTED}` },
-    {
-      needles: ['-u', '-U', '--'],
-      pattern: new RegExp(`(${scoped('curl', '-[uU]')}${S}*|${scoped('curl', '--(?:user|proxy-user)')}(?:=|${S}+))(?!\\s)${VALUE}`, 'g'),
-      replacement: `$1${REDACTED}`,
-    },
-    { needles: ['-p'], pattern: new RegExp(`(${scoped('sshpass', '-p')}${S}*)(?!\\s)${VALUE}`, 'g'), replacement: `$1${REDACTED}` },
+    { needles: ['-p'], pattern: span('mysql'), replacement: tool(`-p(?!\\s)${VALUE}`, `-p${REDACTED}`) },
+    { needles: ['-p'], pattern: span('openssl'), replacement: tool(`(-pass(?:in|out)?${S}+pass:)${VALUE}`, `$1${REDACTED}`) },
+    { needles: ['-u', '-U', '--'], pattern: span('curl'), replacement: tool(`(-[uU]${S}*|--(?:user|proxy-user)(?:=|${S}+))(?!\\s)${VALUE}`, `$1${REDACTED}`) },
+    { needles: ['-p'], pattern: span('sshpass'), replacement: tool(`(-p${S}*)(?!\\s)${VALUE}`, `$1${REDACTED}`) },
   ];
 }
 
