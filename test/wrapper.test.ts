@@ -273,7 +273,7 @@ describe('env-sync-run', function () {
 
   it('cuts endless lines for syslog without growing a buffer', () => {
     const got: string[] = [];
-    const s = new OutputTap(new OutputTail(), { write: (l) => got.push(l), writeBlock: (b) => got.push(...b.toString().split('\n').slice(0, -1)) }, (l) => l);
+    const s = new OutputTap(new OutputTail(), { write: (l) => got.push(l), writeBlock: (b) => got.push(...b.toString().split('\n').slice(0, -1)) }, { line: (l: string) => l, lines: (b: string) => b });
     for (let i = 0; i < 1000; i++) s.push(Buffer.alloc(64 * 1024, 0x61));
     s.push(Buffer.from('\nshort\n'));
     expect(got).to.have.length(2);

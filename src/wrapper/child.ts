@@ -6,7 +6,7 @@ import type { Outcome } from '../markers/types.js';
 import { writeAll } from '../output/writeAll.js';
 import { EXIT_TIMEOUT } from './options.js';
 import { OutputTail, OutputTap, type LineSink } from './outputTap.js';
-import { redactText } from '../common/redact.js';
+import { REDACTOR } from '../common/redact.js';
 import type { RunReporter } from './report.js';
 
 const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -106,7 +106,7 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
 
     const tap = (stream: NodeJS.ReadableStream, fd: number, sink: LineSink | null) => {
       // Copies of the output (marker tail, syslog) get secrets redacted; the pass-through does not.
-      const copies = new OutputTap(tail, sink, redactText);
+      const copies = new OutputTap(tail, sink, REDACTOR);
       stream.on('data', (chunk: Buffer) => {
         // A blocking write, as Node writes stdout itself on Linux: a slow reader of our output slows
         // the child, as it would without the wrapper, instead of growing a buffer here. A reader

@@ -6,6 +6,7 @@
 //   BENCH_ICINGA_JOBS=500, BENCH_ICINGA_SECONDS=60 (default): the Icinga master + agent load case
 //   BENCH_JOURNAL_SIZE=1G (default): the journal's lines for its rows (journalBench.ts)
 //   BENCH_MANY_JOBS=5000,100000, BENCH_MANY_T=10 (default): check_env_sync_all -t and env-sync status over that many job directories (manyJobs.ts)
+//   One case alone: node build/test/bench/textfile.js, redactedThroughput.js (BENCH_THROUGHPUT=1G)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
@@ -26,6 +27,7 @@ import { journalRows } from './journalBench.js';
 import { manyJobsRows } from './manyJobs.js';
 import { BENCH_ENV, bytesOf, measureTogether, NODE_BARE, row, rows, RUNS, STARTUP_RUNS, type Cmd, type Measured } from './measure.js';
 import { Icinga2Cluster } from '../support/icinga2Cluster.js';
+import { measureRedactedThroughput } from './redactedThroughput.js';
 import { measureTextfileWrapper, TEXTFILE_BASELINE, TEXTFILE_CASE, TEXTFILE_LIMIT, TEXTFILE_RUNS } from './textfile.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -524,16 +526,9 @@ async function main() {
     rows.push({ case: 'node alone piping the same child (floor)', size: process.env.BENCH_THROUGHPUT ?? '1G', subject: viaNode.wall, baselineName: 'same child piped to cat', baseline: viaCat.wall, ratio: viaCat.wall / viaNode.wall, target: 'information', met: null, peakMiB: viaNode.rssKiB / 1024 });
     console.log(`wrapper throughput: ${(gib / 2 ** 20 / viaWrapper.wall).toFixed(0)} MiB/s vs node alone ${(gib / 2 ** 20 / viaNode.wall).toFixed(0)} MiB/s (cat ${(gib / 2 ** 20 / viaCat.wall).toFixed(0)} MiB/s): ratio ${thr.toFixed(2)} (target >= 0.9) peak ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB`);
 
-    // The same volume of lines that may hold a secret (each has `=`): every one takes the per-line
-    // path and its redaction (src/common/redact.ts), the worst case for the copies the wrapper keeps.
-    const secretish = (bytes: number) => `yes 'pg_restore: item=4242 TABLE DATA public.events PGPASSWORD=hunter2 owner govuk' | head -c ${bytes}`;
-    const nodePipeSecret = `${process.execPath} -e "const c=require('child_process').spawn('sh',['-c',process.argv[1]],{stdio:['ignore','pipe','inherit']});c.stdout.on('data',(b)=>require('fs').writeSync(1,b))" "${secretish(gib)}"`;
-    const [viaNodeSecret, viaWrapperSecret] = measureTogether(
-      [{ cmd: [`${nodePipeSecret} > /dev/null`], shell: true }, { cmd: [`${plugin('env-sync-run')} --no-syslog --state-dir ${wState} --job throughput_secret -- sh -c "${secretish(gib)}" > /dev/null`], shell: true }],
-      Math.min(RUNS, 3),
-    ) as [Measured, Measured];
-    const thrSecret = viaNodeSecret.wall / viaWrapperSecret.wall;
-    rows.push({ case: 'wrapper throughput, every line redacted', size: process.env.BENCH_THROUGHPUT ?? '1G', subject: viaWrapperSecret.wall, baselineName: 'node alone piping the same child', baseline: viaNodeSecret.wall, ratio: thrSecret, target: 'throughput >= 0.9 x node', met: thrSecret >= 0.9, peakMiB: viaWrapperSecret.rssKiB / 1024, note: `${((viaWrapperSecret.wall - viaNodeSecret.wall) / (gib / 83) * 1e9).toFixed(0)} ns a line over Node's own` });
+    // The same volume of lines that may hold a secret (each has `=`): every chunk of them is
+    // redacted (src/common/redact.ts), the worst case for the copies the wrapper keeps.
+    rows.push(measureRedactedThroughput(plugin('env-sync-run'), wState));
 
     // Peak memory flat: an eighth of the output through the same wrapper, peak against peak. Node's
     // heap settles at a size of its own; what must not happen is growth with the volume.

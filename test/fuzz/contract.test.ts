@@ -13,10 +13,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS, commandOptions, type CommandName } from '../../src/common/options.js';
 import { plugin } from '../support/proc.js';
+import { leaks, line as secretLine } from '../support/secretForms.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const SEED = 20261126;
@@ -235,14 +236,24 @@ describe('the contract of every executable under generated input (fixed seed, as
     );
   });
 
-  it('env-sync-run: no stack trace; the command\'s own exit status, or one of the wrapper\'s documented ones', () => {
+  it('env-sync-run: no stack trace; the command\'s own exit status, or one of the wrapper\'s documented ones; no secret it printed or was given in the marker', () => {
     fc.assert(
       // No --timeout (a tiny one would end the command first), no --overlap wait, and no stray word
-      // (it would be the COMMAND): the wrapped command is always `sh -c 'exit N'`.
-      fc.property(argvFor('env-sync-run', w, ['runTimeout', 'overlap'], false), fc.integer({ min: 0, max: 255 }), markerText, envFor(w), (args, exit, marker, env) => {
+      // (it would be the COMMAND): the wrapped command is always `sh -c 'printf …; exit N'`, printing
+      // lines with secrets in every form the redaction rules name (test/support/secretForms.ts),
+      // given to it as its words.
+      fc.property(argvFor('env-sync-run', w, ['runTimeout', 'overlap'], false), fc.integer({ min: 0, max: 255 }), markerText, envFor(w), fc.array(secretLine, { minLength: 1, maxLength: 4 }), (args, exit, marker, env, secrets) => {
         setWorld(w, marker, [], [], 0);
         const opts = args;
-        const r = runAsNobody(w, 'env-sync-run', [...opts, '--job', 'pull_x', '--', 'sh', '-c', `exit ${exit}`], env as Record<string, string>);
+        const printed = secrets.map((l) => l.text);
+        const r = runAsNobody(w, 'env-sync-run', [...opts, '--job', 'pull_x', '--', 'sh', '-c', `printf '%s\\n' "$@"; exit ${exit}`, 'sh', ...printed], env as Record<string, string>);
+        let kept = '';
+        try {
+          kept = readFileSync(join(w.state, 'pull_x', 'state.json'), 'utf8');
+        } catch {
+          kept = '';
+        }
+        for (const l of secrets) expect(leaks(kept, l.secret), `${l.text}\n${kept}`).to.equal(null);
         expect(r.stderr, args.join(' ')).to.not.match(STACK);
         expect(r.stdout + r.stderr, args.join(' ')).not.to.match(RAW_CONTROL);
         const help = opts.some((a) => ['-h', '--help', '-V', '--version'].includes(a));

@@ -4,9 +4,9 @@
 // cut by the line bounds; then one real run through the wrapper, rsyslog and a fake Icinga API.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyRules, redactArgv, redactText, SECRET_NEEDLES } from '../../src/common/redact.js';
+import { applyRules, eachRule, REDACTOR, redactArgv, redactLines, redactText, SECRET_NEEDLES } from '../../src/common/redact.js';
 import { runFactsText } from '../../src/metrics/runFacts.js';
 import { emptyJobState, OUTPUT_TAIL_LINE_BYTES } from '../../src/markers/types.js';
 import { applyRun } from '../../src/markers/store.js';
@@ -17,52 +17,38 @@ import { plugin, run } from '../support/proc.js';
 import { startRsyslog } from '../support/rsyslog.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { makeTestPki } from '../support/tls.js';
-
-// Every secret starts with Zq, which nothing else in the generated text holds, and goes on in
-// characters the filler around it never has (no lower case), so any start of it, or an end of six
-// characters, found anywhere is a leak.
-const SECRET = fc.stringMatching(/^[A-Z0-9!#%+,.:;?_~@/-]{6,20}$/).map((s) => `Zq${s}`);
-const FORMS: Array<(s: string) => string> = [
-  (s) => `PGPASSWORD=${s} psql -h db`,
-  (s) => `export MYSQL_PWD=${s}`,
-  (s) => `AWS_SECRET_ACCESS_KEY=${s} aws s3 cp x y`,
-  (s) => `api_token=${s}`,
-  (s) => `mongodump --password=${s} --db x`,
-  (s) => `mongodump --password ${s} --db x`,
-  (s) => `mysqldump -u backup -p${s} whitehall`,
-  (s) => `restore from mysql://backup:${s}@db.example:3306/whitehall`,
-  (s) => `postgres://u:${s}@db/x?sslmode=require`,
-  (s) => `PGPASSWORD='${s} with space'`,
-  // Forms with none of '=', '://', 'assw' or a lower-case 'mysql' in them: the option's short name,
-  // its name in any case, the MySQL word in capitals.
-  (s) => `pg_dump --pass ${s} whitehall`,
-  (s) => `dump --PaSsWoRd ${s}`,
-  (s) => `MYSQL -u backup -p${s} whitehall`,
-];
-const FILLER = fc.stringMatching(/^[a-y ]{0,60}$/);
-
-/** A part of the secret found in the text: any start of it from Zq and two more, or an end of six. */
-function leaks(text: string, secret: string): string | null {
-  for (let n = 4; n <= secret.length; n++) if (text.includes(secret.slice(0, n))) return secret.slice(0, n);
-  for (let n = 6; n <= secret.length; n++) if (text.includes(secret.slice(-n))) return secret.slice(-n);
-  return null;
-}
-
-const line = fc.tuple(FILLER, fc.integer({ min: 0, max: FORMS.length - 1 }), SECRET, FILLER).map(([a, form, secret, b]) => ({ text: `${a}${FORMS[form]!(secret)}${b}`, secret }));
+import { FORMS, leaks, line, SECRET } from '../support/secretForms.js';
+import { asUser, ensureUser, JOB_USER, STRANGER } from '../support/users.js';
 
 describe('no secret survives in what is kept or forwarded', function () {
   this.timeout(120_000);
 
-  it('the fast test is sound: a text the rules change holds one of the needles, whatever its case (property)', () => {
-    // Pieces of every rule in mixed case, and the characters around them, so that near-misses are many.
-    const piece = fc.constantFrom('--', '-', 'p', 'P', 'pass', 'PaSs', 'word', 'WD', 'mysql', 'MySQL', 'MYSQL', '=', ':', '//', '://', '@', ' ', '\t', "'", '"', 'token', 'KEY', '_', 'x', 'Zq9');
+  // Pieces of every rule in mixed case, and the characters around them, so that near-misses are many.
+  const piece = fc.constantFrom('--', '-', 'p', 'P', 'pass', 'PaSs', 'word', 'WD', 'phrase', 'mysql', 'MySQL', 'MYSQL', '=', ':', '//', '://', '@', ' ', '\t', "'", '"', 'token', 'KEY', '_', 'x', 'Zq9', 'u', 'U', 'user', 'proxy-', 'curl', 'CuRl', 'sshpass', 'openssl', 'OpenSSL', 'in', 'out', 'pass:', '<', '?', '&');
+
+  it('the fast test is sound: a text a rule changes holds one of that rule\'s needles, whatever its case (property)', () => {
+    const rules = eachRule();
+    for (const r of rules) for (const n of r.needles) expect(SECRET_NEEDLES).to.include(n);
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
         const text = pieces.join('');
-        if (applyRules(text) !== text) expect(SECRET_NEEDLES.some((n) => text.includes(n)), text).to.equal(true);
+        for (const r of rules) {
+          if (r.text(text) !== text) expect(r.needles.some((n) => text.includes(n)), `${r.needles.join(' ')}: ${text}`).to.equal(true);
+          if (r.lines(text) !== text) expect(r.needles.some((n) => text.includes(n)), `${r.needles.join(' ')}: ${text}`).to.equal(true);
+        }
         expect(redactText(text)).to.equal(applyRules(text));
       }),
       { numRuns: 20_000, seed: 2611 },
+    );
+  });
+
+  it('a block of lines redacted at once is each of its lines redacted (property)', () => {
+    const textLine = fc.oneof(fc.array(piece, { maxLength: 14 }).map((p) => p.join('')), line.map((l) => l.text));
+    fc.assert(
+      fc.property(fc.array(textLine, { minLength: 1, maxLength: 8 }), (lines) => {
+        expect(redactLines(lines.join('\n'))).to.equal(lines.map(redactText).join('\n'));
+      }),
+      { numRuns: 5_000, seed: 2612 },
     );
   });
 
@@ -72,7 +58,7 @@ describe('no secret survives in what is kept or forwarded', function () {
         const out = Buffer.from(lines.map((l) => `${l.text}\n`).join(''));
         const copies: string[] = [];
         const tail = new OutputTail();
-        const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, redactText);
+        const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, REDACTOR);
         let at = 0;
         for (let i = 0; at < out.length; i++) {
           const size = cuts[i % cuts.length]!;
@@ -91,10 +77,10 @@ describe('no secret survives in what is kept or forwarded', function () {
     fc.assert(
       fc.property(fc.integer({ min: SYSLOG_LINE_BYTES - 120, max: SYSLOG_LINE_BYTES + 10 }), fc.integer({ min: 0, max: FORMS.length - 1 }), SECRET, (pad, form, secret) => {
         for (const width of [pad, OUTPUT_TAIL_LINE_BYTES - (SYSLOG_LINE_BYTES - pad)]) {
-          const text = `${'x'.repeat(Math.max(0, width))} ${FORMS[form]!(secret)}\n`;
+          const text = `${'x'.repeat(Math.max(0, width))} ${FORMS[form]!(secret, (w) => w)}\n`;
           const copies: string[] = [];
           const tail = new OutputTail();
-          const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, redactText);
+          const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, REDACTOR);
           tap.push(Buffer.from(text));
           tap.end();
           const kept = [...copies, ...tail.summary().tail].join('\n');
@@ -112,6 +98,16 @@ describe('no secret survives in what is kept or forwarded', function () {
       (s) => ['sh', '-c', `PGPASSWORD=${s} pg_dump x`],
       (s) => ['/usr/local/bin/sync', `--source=mysql://u:${s}@db/x`],
       (s) => ['env', `AWS_SECRET_ACCESS_KEY=${s}`, 'aws', 's3', 'ls'],
+      (s) => ['psql', `host=db password=${s}`],
+      (s) => ['curl', `https://h/x?token=${s}`],
+      (s) => ['gpg', '--batch', '--passphrase', s, '-d', 'x'],
+      (s) => ['openssl', 'enc', '-pass', `pass:${s}`],
+      (s) => ['/usr/bin/curl', '-s', '-u', `backup:${s}`, 'https://h'],
+      (s) => ['curl', `-ubackup:${s}`, 'h'],
+      (s) => ['curl', '--user', `backup:${s}`, 'h'],
+      (s) => ['curl', `--proxy-user=p:${s}`, 'h'],
+      (s) => ['sshpass', '-p', s, 'ssh', 'h'],
+      (s) => ['sshpass', `-p${s}`, 'ssh', 'h'],
     ];
     fc.assert(
       fc.property(fc.integer({ min: 0, max: argvs.length - 1 }), SECRET, (i, secret) => {
@@ -174,6 +170,51 @@ describe('no secret survives in what is kept or forwarded', function () {
       await api.close();
       await rs.stop();
       cleanup();
+    }
+  });
+
+  it('as a stranger: the bare and the CLI forms a job\'s run printed and was given are in none of the marker, the syslog copy and env-sync show', async () => {
+    const { dir, cleanup } = makeTempDir();
+    const rs = await startRsyslog({ format: 'rfc3339' });
+    const job = ensureUser(JOB_USER);
+    const stranger = ensureUser(STRANGER);
+    try {
+      const state = stateDirIn(dir);
+      chownSync(state, job.uid, job.gid);
+      const secrets = ['ZqBARE-PW1', 'ZqTOKEN-9', 'ZqLIBPQ+PW', "ZqURL'Q\"<", 'ZqGPG#PH', 'ZqSSL+PW', 'ZqCURL:PW', 'ZqSSHPASS/1'];
+      const lines = [
+        `password=${secrets[0]}`,
+        `GET https://api.example/dump?TOKEN=${secrets[1]}&page=2`,
+        `psql "host=db ${'PaSsWoRd'}=${secrets[2]} dbname=x"`,
+        `mysql://backup:${secrets[3]}@db/whitehall`,
+        `gpg --batch --passphrase ${secrets[4]} -d x.gpg`,
+        `openssl enc -d -pass pass:${secrets[5]} -in x`,
+        `curl -u backup:${secrets[6]} https://h/x`,
+        `sshpass -p ${secrets[7]} ssh h true`,
+      ];
+      const out = join(dir, 'out.txt');
+      writeFileSync(out, `${lines.join('\n')}\n`, { mode: 0o644 });
+      // The job prints them all at once (one chunk: the wrapper's block path) and is given one in its argv.
+      const [cmd, args] = asUser(JOB_USER, plugin('env-sync-run'), ['--state-dir', state, '--job', 'pull_secret', '--syslog-socket', rs.socket, '--', 'sh', '-c', `cat ${out}; exit 3`, 'sshpass', '-p', secrets[7]!]);
+      const r = await run(cmd, args);
+      expect(r.code, r.stderr).to.equal(3);
+      expect(r.stdout).to.equal(`${lines.join('\n')}\n`);
+      await rs.waitFor(/event=finish job=pull_secret/);
+      const [catCmd, catArgs] = asUser(STRANGER, 'cat', [join(state, 'pull_secret', 'state.json'), rs.file]);
+      const read = await run(catCmd, catArgs);
+      expect(read.code, read.stderr).to.equal(0);
+      const [showCmd, showArgs] = asUser(STRANGER, plugin('env-sync'), ['show', 'pull_secret', '--state-dir', state, '--syslog', rs.file, '--user', JOB_USER]);
+      const show = await run(showCmd, showArgs);
+      expect(show.stdout).to.contain('pull_secret');
+      const seen = `${read.stdout}\n${show.stdout}`;
+      expect(seen).to.contain('password=***');
+      expect(seen).to.contain('sshpass -p ***');
+      for (const s of secrets) expect(leaks(seen, s), `${s} in\n${seen}`).to.equal(null);
+    } finally {
+      await rs.stop();
+      cleanup();
+      stranger.remove();
+      job.remove();
     }
   });
 });
