@@ -2,6 +2,7 @@
 // can read its own crontab, which user nagios cannot. `crontab -l` runs beside the sync, started
 // once the sync has started, and its answer is written when the run ends. Nothing about it may
 // make the sync worse: a crontab that cannot be read leaves the inventory as it was.
+import { builtin } from '../common/builtin.js';
 import { currentUser } from '../common/host.js';
 import { inventoryOf, writeInventory } from '../cron/inventory.js';
 
@@ -15,7 +16,7 @@ export interface InventoryRefresh {
 
 export function refreshInventory(stateDir: string): InventoryRefresh {
   // Loaded at the call, as the wrapper's other children are; child_process is on its path anyway.
-  const { spawn } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
+  const { spawn } = builtin('node:child_process');
   const chunks: Buffer[] = [];
   let bytes = 0;
   const ended = new Promise<string | null>((resolve) => {
