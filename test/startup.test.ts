@@ -47,7 +47,9 @@ describe('start-up: what an executable loads on its usual command line', functio
   // itself is run from its code cache (vm.Script), so it is not among them, and nor is anything lazy.
   const ownFiles = (p: Probe) => p.files.filter((f) => f.startsWith(repoRoot) && !f.endsWith('startup-probe.cjs')).map((f) => f.slice(repoRoot.length));
   const LAUNCHER = 'plugins/launch.cjs';
-  // Built-in modules loaded beyond what a bare `node -e 0` loads.
+  // Built-in modules loaded beyond what a bare node loads that ends with process.exit(), as the
+  // plugins do: Node 18's process.exit() loads internal/modules/esm/handle_process_exit whether or
+  // not any ES module ran.
   const loaded = (p: Probe, pattern: RegExp) => p.builtins.filter((m) => pattern.test(m) && !probeBare().builtins.includes(m));
 
   // Arguments as functions: the state directory exists only once before() has run.
@@ -165,7 +167,7 @@ describe('start-up: what an executable loads on its usual command line', functio
   function probeBare(): Probe {
     if (bare) return bare;
     const out = join(dir, 'probe-bare.json');
-    spawnSync(process.execPath, ['-r', fixture('startup-probe.cjs'), '-e', '0'], { env: { ...process.env, STARTUP_PROBE_OUT: out } });
+    spawnSync(process.execPath, ['-r', fixture('startup-probe.cjs'), '-e', 'process.exit(0)'], { env: { ...process.env, STARTUP_PROBE_OUT: out } });
     bare = JSON.parse(readFileSync(out, 'utf8')) as Probe;
     return bare;
   }
