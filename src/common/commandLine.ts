@@ -81,7 +81,8 @@ function repeated(values: Record<string, unknown>, cmd: CommandName): string | u
 /** A command's whole grammar through yargs: the raw values and the rest, or the help or version text. */
 export async function parseWithYargs(cmd: CommandName, args: string[]): Promise<{ raw: Record<string, unknown>; rest: string[] } | { text: string }> {
   const spec = COMMANDS[cmd] as CommandSpec;
-  const { default: yargs } = await import('yargs');
+  // yargs/yargs: the CommonJS build, whose help wraps at word ends (scripts/bundle.mjs, LAZY).
+  const { default: yargs } = await import('yargs/yargs');
   let failure: string | null = null;
   let printed = '';
   const halt = spec.kind === 'wrapper';

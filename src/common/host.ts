@@ -1,9 +1,10 @@
 import { readBoundedText } from './boundedRead.js';
 import { readdirSync } from 'node:fs';
+import { builtin } from './builtin.js';
 
 // node:os is not in Node's start-up snapshot: loading it costs a check 0.4 ms, and only the wrapper
 // and a few error messages ask it anything.
-const os = () => process.getBuiltinModule('node:os') as typeof import('node:os');
+const os = () => builtin('node:os');
 
 /** The boot id distinguishes "this pid is dead" from "this pid belongs to an earlier boot". */
 export function readBootId(file: string): string | null {

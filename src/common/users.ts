@@ -2,6 +2,7 @@
 // owners. Node has no getpwnam(3): /etc/passwd answers for local users (every Debian service user),
 // and getent(1) for users from NSS (LDAP) when the file does not know them.
 import { readBoundedText } from './boundedRead.js';
+import { builtin } from './builtin.js';
 
 export interface User {
   name: string;
@@ -52,7 +53,7 @@ function hasRemoteSources(): boolean {
 function getent(key: string): User | null {
   if (!hasRemoteSources()) return null;
   // Loaded only here: child_process is not on a plugin's usual path (test/startup.test.ts).
-  const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
+  const { spawnSync } = builtin('node:child_process');
   const r = spawnSync('getent', ['passwd', key], { encoding: 'utf8', timeout: 5000, maxBuffer: 64 * 1024 });
   return r.status === 0 ? parse(r.stdout.trim().split('\n')[0] ?? '') : null;
 }

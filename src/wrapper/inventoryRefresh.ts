@@ -8,6 +8,7 @@
 // vanished from check_env_sync_all until the next cron run. The jobs' user is the one the checks
 // trust (markers/trust.ts: the state directory's owner, else the job directory's); root reads that
 // user's crontab with `crontab -l -u USER`, anyone else leaves the inventory alone.
+import { builtin } from '../common/builtin.js';
 import { currentUser } from '../common/host.js';
 import { inventoryOf, writeInventory } from '../cron/inventory.js';
 import { jobTrust } from '../markers/trust.js';
@@ -39,7 +40,7 @@ export function refreshInventory(stateDir: string, job: string | null = null): I
   const source = crontabSource(stateDir, job);
   if ('skip' in source) return { finish: () => Promise.resolve(source.skip) };
   // Loaded at the call, as the wrapper's other children are; child_process is on its path anyway.
-  const { spawn } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
+  const { spawn } = builtin('node:child_process');
   const chunks: Buffer[] = [];
   let bytes = 0;
   const ended = new Promise<string | null>((resolve) => {

@@ -277,7 +277,9 @@ function wallsIn(schedule: string, wildcard: boolean, from: number, to: number):
   const list: number[] = [];
   while (expr.hasNext()) list.push(expr.next().getTime());
   const find = (wall: number, before: boolean) => {
-    const i = before ? list.findLastIndex((w) => w <= wall) : list.findIndex((w) => w >= wall);
+    // The list ascends: the last time at or before wall is the one before the first after it.
+    const after = list.findIndex((w) => w > wall);
+    const i = before ? (after === -1 ? list.length : after) - 1 : list.findIndex((w) => w >= wall);
     if (i === -1) throw new Error(`${schedule}: no time ${before ? 'before' : 'after'} ${new Date(wall).toISOString()} in the model's span`);
     return list[i]!;
   };
