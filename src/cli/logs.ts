@@ -2,6 +2,7 @@
 // live file, oldest first; --follow goes on with new lines, across rotation (tail-file follows the
 // renamed file to its end, then the new one).
 import { closeSync, constants, createReadStream, fstatSync, openSync } from 'node:fs';
+import { isNullDevice } from '../common/boundedRead.js';
 import { BoundedLineSplitter, type BoundedLine } from '../common/boundedLines.js';
 import { visibleText } from '../output/sanitize.js';
 import { jobLineRule } from '../syslog/jobLines.js';
@@ -68,6 +69,7 @@ export async function printLogs(o: { job: string; syslog: string; rotated: Rotat
       // place is named, never waited on.
       fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
       const st = fstatSync(fd);
+      if (isNullDevice(st)) continue;
       if (!st.isFile()) throw Object.assign(new Error(st.isDirectory() ? 'a directory' : 'not a regular file'), { code: st.isDirectory() ? 'EISDIR' : 'not a regular file' });
       const raw = createReadStream(file, { fd, autoClose: false, highWaterMark: 1 << 20 });
       let input: NodeJS.ReadableStream = raw;

@@ -38,6 +38,18 @@ function problemFor(path: string, err: NodeJS.ErrnoException): ReadProblem {
   }
 }
 
+/**
+ * The null device (character device 1:3): the usual way to say "no such log here" (`--syslog
+ * /dev/null`, `--crontab /dev/null`), read as an empty file. No other device is: `/dev/zero` or a
+ * terminal in a file's place is refused.
+ */
+export function isNullDevice(st: Stats): boolean {
+  if (!st.isCharacterDevice()) return false;
+  const major = (st.rdev >> 8) & 0xfff;
+  const minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
+  return major === 1 && minor === 3;
+}
+
 /** The file's bytes, or null when it does not exist. Throws ReadProblem naming the path. */
 export function readBounded(path: string, o: BoundedOptions, scratch?: { buf: Buffer }): Buffer | null {
   let fd: number;
@@ -51,6 +63,7 @@ export function readBounded(path: string, o: BoundedOptions, scratch?: { buf: Bu
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new ReadProblem(path, 'not-regular', 'is a directory, not a file');
+    if (isNullDevice(st)) return Buffer.alloc(0);
     if (!st.isFile()) throw new ReadProblem(path, 'not-regular', `is not a regular file (${kindOf(st)})`);
     o.inspect?.(st);
     if (!isProc(path) && st.size > o.maxBytes) throw new ReadProblem(path, 'too-big', `is ${st.size} bytes, more than the ${o.maxBytes} such a file can hold`);

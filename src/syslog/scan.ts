@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { isNullDevice } from '../common/boundedRead.js';
 import { currentUser } from '../common/host.js';
 import { parseLine } from './parseLine.js';
 import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogEntry, type SyslogProblem, type Visitor } from './types.js';
@@ -278,6 +279,10 @@ export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, 
           continue;
         }
         seen.add(identity);
+        if (isNullDevice(st)) {
+          result.filesRead.push(path);
+          continue;
+        }
         if (!st.isFile()) {
           result.problems.push({ path, problem: st.isDirectory() ? 'is a directory, not a log file' : 'is not a regular file', fix: `move it away; point --syslog at the syslog file` });
           continue;

@@ -116,6 +116,20 @@ describe('hostile files where the checks read', function () {
     });
   }
 
+  it('reads /dev/null (the null device, and no other device) as an empty log and an empty crontab', async () => {
+    const one = await run(CHECK, ['--state-dir', state, '--syslog', '/dev/null', '--job', 'pull_x']);
+    oneLine(one);
+    expect(one.stdout).to.match(/^ENV_SYNC CRITICAL - pull_x: no record of this job: .* no govuk_env_sync\.sh run of pull_x\.cfg in \/dev\/null or its rotations/);
+    const all = await run(ALL, ['--state-dir', state, '--syslog', '/dev/null', '--crontab', '/dev/null']);
+    oneLine(all);
+    expect(all.stdout).to.not.contain('cannot read');
+    const logs = await run(plugin('env-sync'), ['logs', 'pull_x', '--state-dir', state, '--syslog', '/dev/null', '--crontab', '/dev/null']);
+    expect(logs.stderr).to.not.contain('not a regular file');
+    // Another character device is still refused.
+    const tty = await run(CHECK, ['--state-dir', state, '--syslog', '/dev/zero', '--job', 'pull_x']);
+    expect(tty.stdout).to.contain('/dev/zero cannot be read (is not a regular file)');
+  });
+
   it('refuses a boot id file that is a FIFO without blocking (no boot id: liveness by pid alone)', async () => {
     const fifo = join(dir, 'boot-fifo');
     expect(spawnSync('mkfifo', [fifo]).status).to.equal(0);
