@@ -5,7 +5,7 @@ import { missingStateDir } from './stateDir.js';
 import { assertRealDirectory, giveAway, UnsafePathError, writeFileAtomic } from './atomicWrite.js';
 import { acquireBlocking, release } from './lock.js';
 import { jobDir, runningPath, stateLockPath, statePath } from './paths.js';
-import { MarkerError, readJobState } from './read.js';
+import { MarkerError, NewerSchemaError, readJobState } from './read.js';
 import {
   emptyJobState,
   FAILED_OUTCOMES,
@@ -24,6 +24,8 @@ export interface StoreContext {
   bootId: string | null;
   /** Identifies this process as the holder of short state locks. */
   holder: Omit<LockRecord, 'schema'>;
+  /** Says what the store did that someone should know of (a state file set aside). */
+  warn?: (message: string) => void;
 }
 
 const STATE_LOCK_TIMEOUT_MS = 30_000;
@@ -37,16 +39,26 @@ function historyEntry(run: Run): HistoryEntry {
     durationSeconds: run.durationSeconds,
     outcome: run.outcome as Outcome,
     exitCode: run.exitCode,
+    seq: run.seq ?? null,
   };
 }
 
+/** The next record's sequence: past every number the state holds, whatever its `seq` says. */
+function nextSeq(state: JobState): number {
+  const held = [state.last, state.lastSuccess, state.lastSkipped, ...Object.values(state.parts), ...state.history].map((r) => r?.seq ?? 0);
+  return Math.max(state.seq ?? 0, ...held) + 1;
+}
+
 /** The state after one more run ended: pure, so the rules are tested without files. */
-export function applyRun(state: JobState, run: Run, now: Date): JobState {
+export function applyRun(state: JobState, ended: Run, now: Date): JobState {
+  // Numbered as it is recorded: the order of records is this, never the clock's (markers/sequence.ts).
+  const run: Run = { ...ended, seq: nextSeq(state) };
   const outcome = run.outcome as Outcome;
   const next: JobState = {
     ...state,
     schema: MARKER_SCHEMA,
     updated: now.toISOString(),
+    seq: run.seq!,
     history: [...state.history, historyEntry(run)].slice(-HISTORY_LIMIT),
     parts: { ...state.parts },
   };
@@ -110,27 +122,45 @@ function withStateLock<T>(ctx: StoreContext, fn: () => T): T {
   }
 }
 
+/** Keeps a state file this wrapper cannot use aside (nothing is lost), saying where. */
+function setAside(ctx: StoreContext, why: string): void {
+  const path = statePath(ctx.stateDir, ctx.job);
+  const aside = `${path}.corrupt-${Date.now()}`;
+  try {
+    renameSync(path, aside);
+    ctx.warn?.(`${why}; kept it aside as ${aside} and started a new state with this run`);
+  } catch {
+    /* unreadable and unmovable: overwritten below */
+    ctx.warn?.(`${why}; it could not be moved aside, so it is replaced by a new state with this run`);
+  }
+}
+
 /**
  * Reads the current state for an update. A corrupt state file is kept aside (nothing is lost) and the
- * job starts a fresh state, so one bad file does not stop every later run from being recorded.
+ * job starts a fresh state, so one bad file does not stop every later run from being recorded. One of
+ * a newer schema is not corrupt: a newer wrapper wrote it, and it is left alone (NewerSchemaError).
  */
 function loadForUpdate(ctx: StoreContext): JobState {
   try {
     return readJobState(ctx.stateDir, ctx.job, null) ?? emptyJobState(ctx.job);
   } catch (err) {
-    if (!(err instanceof MarkerError)) throw err;
-    const path = statePath(ctx.stateDir, ctx.job);
-    try {
-      renameSync(path, `${path}.corrupt-${Date.now()}`);
-    } catch {
-      /* unreadable and unmovable: overwrite below */
-    }
+    if (!(err instanceof MarkerError) || err instanceof NewerSchemaError) throw err;
+    setAside(ctx, `${err.path} cannot be read (${err.problem})`);
     return emptyJobState(ctx.job);
   }
 }
 
-function saveState(ctx: StoreContext, state: JobState): void {
-  writeFileAtomic(statePath(ctx.stateDir, ctx.job), `${JSON.stringify(state, null, 1)}\n`);
+/** The state as written, or null when it cannot be serialised (a value nested too deep for JSON.stringify). */
+function serialise(state: JobState): string | null {
+  try {
+    return `${JSON.stringify(state, null, 1)}\n`;
+  } catch {
+    return null;
+  }
+}
+
+function saveState(ctx: StoreContext, text: string): void {
+  writeFileAtomic(statePath(ctx.stateDir, ctx.job), text);
 }
 
 export function writeRunning(ctx: StoreContext, run: Run): void {
@@ -149,8 +179,16 @@ function removeRunning(ctx: StoreContext, runId: string): void {
 /** Records a run that ended (any outcome) and removes its running marker. */
 export function recordRun(ctx: StoreContext, run: Run, now = new Date()): JobState {
   return withStateLock(ctx, () => {
-    const next = applyRun(loadForUpdate(ctx), run, now);
-    saveState(ctx, next);
+    let next = applyRun(loadForUpdate(ctx), run, now);
+    let text = serialise(next);
+    if (text === null) {
+      // What was read cannot be written back: set it aside as a corrupt file is, or no run of the job
+      // would ever be recorded again.
+      setAside(ctx, `${statePath(ctx.stateDir, ctx.job)} holds a record that cannot be written back (nested too deep to serialise)`);
+      next = applyRun(emptyJobState(ctx.job), run, now);
+      text = serialise(next)!;
+    }
+    saveState(ctx, text);
     removeRunning(ctx, run.runId);
     return next;
   });
