@@ -90,12 +90,17 @@ function futureRecords(st: JobState | null, running: CheckFacts['running'], now:
   return { state: WARNING, text: `run ${id}${more} recorded in the future: check the clock (it ${when}, ${duration(ahead / 1000)} ahead of this host's clock)${judgedBy}` };
 }
 
-/** When the newest success whose record is not in the future ended (the age, --max-age, is measured from it). */
+/**
+ * When the newest success that did not end in the future ended: the age (--max-age) is measured from
+ * it. A run whose clock was stepped back while it ran started "in the future" but ended by the
+ * corrected clock; its end counts (its start is still said to be in the future).
+ */
 function lastSuccessNotInFuture(st: JobState | null, now: Date): Date | null {
   if (!st) return null;
-  const candidates = [st.lastSuccess, ...st.history.filter((h) => h.outcome === 'success')].filter((r): r is NonNullable<typeof r> => !!r && !inFuture(r, now));
+  const ended = (r: Recorded) => r.end ?? r.start;
+  const candidates = [st.lastSuccess, ...st.history.filter((h) => h.outcome === 'success')].filter((r): r is NonNullable<typeof r> => !!r && !inFuture({ start: ended(r) }, now));
   const r = newestRecord<Recorded>(candidates);
-  return r ? new Date(r.end ?? r.start) : null;
+  return r ? new Date(ended(r)) : null;
 }
 
 export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgement {
@@ -235,8 +240,9 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
     const due = facts.previousScheduled;
     // Starts the clock can vouch for: a record in the future says nothing of whether the run due ran
     // (every record is in the history; a run alive now did start, whatever its marker says).
-    const records = [last, st?.lastSkipped, ...(st?.history ?? [])].filter((r): r is NonNullable<typeof r> => !!r && !inFuture(r, now));
-    const starts = [...records.map((r) => r.start), ...facts.running.filter((r) => stillRunning(r.liveness) || !inFuture(r.marker, now)).map((r) => r.marker.start)].map((x) => new Date(x).getTime());
+    const notAhead = (start: string) => !inFuture({ start }, now);
+    const records = [last, st?.lastSkipped, ...(st?.history ?? [])].filter((r): r is NonNullable<typeof r> => !!r && notAhead(r.start));
+    const starts = [...records.map((r) => r.start), ...facts.running.filter((r) => stillRunning(r.liveness) || notAhead(r.marker.start)).map((r) => r.marker.start)].map((x) => new Date(x).getTime());
     if (syslogOnlyRun && syslogOnlyRun.start.getTime() - now.getTime() <= FUTURE_SLACK_MS) starts.push(syslogOnlyRun.start.getTime());
     // A minute of slack: cron starts the job a little after the minute it is due.
     const startedSince = starts.some((t) => t >= due.getTime() - 60_000);
