@@ -148,7 +148,7 @@ describe('marker files', () => {
       const s = readJobState(dir, job, null)!;
       expect(s.last!.job).to.equal(job);
       const onDisk = JSON.parse(readFileSync(statePath(dir, job), 'utf8')).last as Record<string, unknown>;
-      expect(s.last).to.deep.equal({ childPid: null, childStartTicks: null, signal: null, message: null, timeoutSeconds: null, ...onDisk });
+      expect(s.last).to.deep.equal({ childPid: null, childStartTicks: null, signal: null, message: null, timeoutSeconds: null, seq: null, ...onDisk });
     }
   });
 
@@ -186,7 +186,7 @@ describe('marker files', () => {
     ['truncated', (p) => writeFileSync(p, '{"schema":1,"job":"pull_x","last":{'), /not valid JSON \(truncated or corrupt\)/],
     ['binary', (p) => writeFileSync(p, Buffer.from([0, 159, 146, 150, 255])), /not valid JSON/],
     ['a JSON list', (p) => writeFileSync(p, '[1,2]'), /does not hold a JSON object/],
-    ['future schema', (p) => writeFileSync(p, '{"schema":99,"job":"pull_x"}'), /marker schema 99, newer than this check understands \(2\); upgrade env-sync-checks/],
+    ['future schema', (p) => writeFileSync(p, '{"schema":99,"job":"pull_x"}'), /marker schema 99, newer than this check understands \(3\); upgrade env-sync-checks/],
     ['wrong field type', (p) => writeFileSync(p, '{"schema":1,"job":"pull_x","consecutiveFailures":"x","history":[]}'), /consecutiveFailures is missing or of the wrong type/],
     ['world-writable', (p) => { writeFileSync(p, '{}'); chmodSync(p, 0o666); }, /is writable by everyone, so another user could have changed it; refusing to trust it; chmod go-w .*state.json and check who changed it/],
     ['a symlink', (p) => { writeFileSync(`${p}.real`, '{}'); symlinkSync(`${p}.real`, p); }, /symbolic link; refusing to trust/],

@@ -4,7 +4,8 @@ import { stillRunning } from '../common/host.js';
 import { alerts, type Range } from '../common/range.js';
 import { CRITICAL, OK, severity, UNKNOWN, WARNING, worst, type State } from '../common/states.js';
 import { ago, clock, duration } from '../common/timeWords.js';
-import type { Run } from '../markers/types.js';
+import { aheadOf, FUTURE_SLACK_MS, inFuture, newestRecord, recordOrder, type Recorded } from '../markers/sequence.js';
+import type { JobState, Run } from '../markers/types.js';
 import { decidingRun, failuresInARow, isFailed, judgedRun } from './judgedRun.js';
 import type { Metric } from '../output/perfdata.js';
 import type { CheckFacts, CheckPolicy, Judgement, Result } from './types.js';
@@ -65,14 +66,52 @@ function whatHappened(run: Run, now: Date): string {
 
 export { isFailed };
 
+/**
+ * Every record of the job whose start or end is ahead of this host's clock: a clock that was wrong
+ * when it was written (a restored VM, an RTC before NTP), or is wrong now. One finding for them all.
+ */
+function futureRecords(st: JobState | null, running: CheckFacts['running'], now: Date): Result | null {
+  const seen = new Map<string, { r: Recorded; ahead: number }>();
+  const look = (id: string, r: Recorded | null | undefined) => {
+    const ahead = r ? aheadOf(r, now) : 0;
+    if (r && ahead && !seen.has(id)) seen.set(id, { r, ahead });
+  };
+  if (st) {
+    for (const r of [st.last, st.lastSuccess, st.lastSkipped, ...Object.values(st.parts)]) look(r?.runId ?? '', r);
+    for (const h of st.history) look(h.runId, h);
+  }
+  const finished = seen.size;
+  for (const { marker } of running) look(marker.runId, marker);
+  if (seen.size === 0) return null;
+  const [id, { r, ahead }] = [...seen].reduce((a, b) => (b[1].ahead > a[1].ahead ? b : a));
+  const when = r.end && Date.parse(r.end) > Date.parse(r.start) ? `ended ${r.end}` : `started ${r.start}`;
+  const more = seen.size > 1 ? ` (and ${seen.size - 1} more)` : '';
+  const judgedBy = finished ? '; the age and the schedule are judged from the newest record that is not in the future' : '';
+  return { state: WARNING, text: `run ${id}${more} recorded in the future: check the clock (it ${when}, ${duration(ahead / 1000)} ahead of this host's clock)${judgedBy}` };
+}
+
+/**
+ * When the newest success that did not end in the future ended: the age (--max-age) is measured from
+ * it. A run whose clock was stepped back while it ran started "in the future" but ended by the
+ * corrected clock; its end counts (its start is still said to be in the future).
+ */
+function lastSuccessNotInFuture(st: JobState | null, now: Date): Date | null {
+  if (!st) return null;
+  const ended = (r: Recorded) => r.end ?? r.start;
+  const candidates = [st.lastSuccess, ...st.history.filter((h) => h.outcome === 'success')].filter((r): r is NonNullable<typeof r> => !!r && !inFuture({ start: ended(r) }, now));
+  const r = newestRecord<Recorded>(candidates);
+  return r ? new Date(ended(r)) : null;
+}
+
 export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgement {
   const results: Result[] = [];
   const st = facts.jobState;
   const alive = facts.running.filter((r) => stillRunning(r.liveness));
   const syslogOnlyRun = facts.syslogOnly?.primary ? facts.syslogOnly.run : null;
   // The later of the markers' last success and syslog's, for a job with both (an unwrapped cron line
-  // with a wrapped re-run by hand).
-  const successes = [st?.lastSuccess ? new Date(st.lastSuccess.end ?? st.lastSuccess.start) : null, facts.syslogOnly?.lastSuccessEnd ?? null].filter((d): d is Date => d !== null);
+  // with a wrapped re-run by hand); neither when it is in the future (a wrong clock's, not an age of 0).
+  const syslogSuccess = facts.syslogOnly?.lastSuccessEnd ?? null;
+  const successes = [lastSuccessNotInFuture(st, now), syslogSuccess && syslogSuccess.getTime() - now.getTime() <= FUTURE_SLACK_MS ? syslogSuccess : null].filter((d): d is Date => d !== null);
   const lastSuccessEnd = successes.length ? new Date(Math.max(...successes.map((d) => d.getTime()))) : null;
   const base = { job: policy.job, metrics: [] as Metric[], judged: null, syslogOnlyRun: null, noRecord: true };
 
@@ -132,9 +171,11 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   // When syslog's run is the record (it came after the markers' last), the markers' last is history.
   const last = syslogOnlyRun ? null : (st?.last ?? null);
   if (last) {
-    const successSince = st?.lastSuccess && st.lastSuccess.start >= last.start;
+    // Recorded after it, by the marker's sequence: a success stamped days ahead by a wrong clock does
+    // not hide a failure recorded since.
+    const successSince = st?.lastSuccess && recordOrder(st.lastSuccess, last) >= 0;
     if (isFailed(last) && !successSince) {
-      const since = st?.lastSuccess ? lastSuccessWords(lastSuccessEnd!) : 'no success on record';
+      const since = lastSuccessEnd ? lastSuccessWords(lastSuccessEnd) : st?.lastSuccess ? 'its last success is recorded in the future' : 'no success on record';
       const streak = st && st.consecutiveFailures > 1 ? `, ${st.consecutiveFailures} failures in a row` : '';
       results.push({ state: CRITICAL, text: `${whatHappened(last, now)}; ${since}${streak}` });
     } else if (alive.length === 0) {
@@ -198,14 +239,18 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
     ageMetric = age.metric;
     if (age.state && !ageSaid) results.push({ state: age.state, text: lastSuccessWords(lastSuccessEnd!) });
   } else if ((policy.ageWarning || policy.ageCritical) && !results.some((r) => r.state === CRITICAL)) {
-    results.push({ state: policy.ageCritical ? CRITICAL : WARNING, text: 'no successful run on record' });
+    results.push({ state: policy.ageCritical ? CRITICAL : WARNING, text: st?.lastSuccess ? 'no successful run on record that is not in the future' : 'no successful run on record' });
   }
 
   // A scheduled run that never started.
   if (facts.previousScheduled) {
     const due = facts.previousScheduled;
-    const starts = [last?.start, st?.lastSkipped?.start, ...facts.running.map((r) => r.marker.start)].filter((x): x is string => !!x).map((x) => new Date(x).getTime());
-    if (syslogOnlyRun) starts.push(syslogOnlyRun.start.getTime());
+    // Starts the clock can vouch for: a record in the future says nothing of whether the run due ran
+    // (every record is in the history; a run alive now did start, whatever its marker says).
+    const notAhead = (start: string) => !inFuture({ start }, now);
+    const records = [last, st?.lastSkipped, ...(st?.history ?? [])].filter((r): r is NonNullable<typeof r> => !!r && notAhead(r.start));
+    const starts = [...records.map((r) => r.start), ...facts.running.filter((r) => stillRunning(r.liveness) || notAhead(r.marker.start)).map((r) => r.marker.start)].map((x) => new Date(x).getTime());
+    if (syslogOnlyRun && syslogOnlyRun.start.getTime() - now.getTime() <= FUTURE_SLACK_MS) starts.push(syslogOnlyRun.start.getTime());
     // A minute of slack: cron starts the job a little after the minute it is due.
     const startedSince = starts.some((t) => t >= due.getTime() - 60_000);
     const overdue = now.getTime() > due.getTime() + policy.graceSeconds * 1000;
@@ -216,9 +261,12 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
 
   // An overlap refused since the last run.
   const skipped = st?.lastSkipped;
-  if (skipped && (!last || skipped.start > last.start)) {
+  if (skipped && (!last || recordOrder(skipped, last) > 0)) {
     results.push({ state: WARNING, text: `start at ${clock(new Date(skipped.start), now)} skipped: ${skipped.message ?? 'another run was still running'}` });
   }
+
+  const future = futureRecords(st, facts.running, now);
+  if (future) results.push(future);
 
   // Another job may hold a shared lock for its own run; only a day-old one is surely stale.
   const lock = facts.rebootLock;

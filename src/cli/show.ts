@@ -8,9 +8,11 @@ import { judge } from '../check/judge.js';
 import { chooseRerun } from '../check/rerunChoice.js';
 import { explainOptions, verdict } from '../check/verdict.js';
 import { pasteLine } from '../cron/rerun.js';
+import { MarkerError } from '../markers/read.js';
 import { statePath } from '../markers/paths.js';
 import { render } from '../output/pluginOutput.js';
 import { cleanText, safeJson } from '../output/sanitize.js';
+import { unknown } from '../output/pluginRuntime.js';
 import { hostOptions } from './hostOptions.js';
 import { unknownJob } from './knownJob.js';
 import type { State } from '../common/states.js';
@@ -20,7 +22,16 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
   const o = hostOptions(a, false);
   const crontab = await loadCrontab(o);
   const cron = crontab.jobs.find((c) => c.job === job) ?? null;
-  const facts = await gather({ ...o, job, schedule: cron?.schedule, cron, trust: { ...o.trust, crontabOwner: crontab.owner }, onStage: () => undefined }, now);
+  let facts;
+  try {
+    facts = await gather({ ...o, job, schedule: cron?.schedule, cron, trust: { ...o.trust, crontabOwner: crontab.owner }, onStage: () => undefined }, now);
+  } catch (err) {
+    if (!(err instanceof MarkerError)) throw err;
+    // A marker that cannot be read is the job's verdict, as check_env_sync gives it: UNKNOWN naming the file.
+    const v = unknown(`${job}: ${err.message}`);
+    out.write(a.json ? `${safeJson({ schema: 1, job, verdict: v, schedule: cron?.schedule ?? null, rerun: null, history: [] }, 2)}\n` : render(v, 1 << 20));
+    return v.state;
+  }
   const policy = { ...o, job, schedule: cron?.schedule };
   const v = verdict(facts, policy, now, 2);
   const judgement = judge(facts, policy, now);

@@ -3,7 +3,7 @@
 // the same in monochrome.
 import type { TextOut } from '../output/writeAll.js';
 import type { Values } from '../common/options.js';
-import { severity, STATE_NAMES, worst, type State } from '../common/states.js';
+import { severity, STATE_NAMES, UNKNOWN, worst, type State } from '../common/states.js';
 import { compareText } from '../common/compare.js';
 import { clock, duration, shortAgo } from '../common/timeWords.js';
 import { byState, type JobVerdict } from '../check/aggregate.js';
@@ -11,7 +11,7 @@ import { judgeHost } from '../check/hostJobs.js';
 import { decidingRun, failuresInARow } from '../check/judgedRun.js';
 import { evaluateOrder } from '../check/order.js';
 import { nextScheduledRun } from '../cron/schedule.js';
-import { readJobState } from '../markers/read.js';
+import { MarkerError, readJobState } from '../markers/read.js';
 import { hintsFor, jobTrust } from '../markers/trust.js';
 import type { HistoryEntry } from '../markers/types.js';
 import { hostOptions } from './hostOptions.js';
@@ -188,8 +188,14 @@ export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): st
 function orderVerdicts(specs: Values<'env-sync status'>['order'], stateDir: string, user: string | undefined, now: Date) {
   return specs.map(({ first, then, withinSeconds }) => {
     const read = (job: string) => readJobState(stateDir, job, jobTrust(stateDir, job, hintsFor(user)));
-    const v = evaluateOrder(read(first), read(then), { first, then, withinSeconds }, now);
-    return { first, then, withinSeconds, state: v.state, stateName: STATE_NAMES[v.state], summary: v.summary };
+    try {
+      const v = evaluateOrder(read(first), read(then), { first, then, withinSeconds }, now);
+      return { first, then, withinSeconds, state: v.state, stateName: STATE_NAMES[v.state], summary: v.summary };
+    } catch (err) {
+      // One unreadable marker is that pair's UNKNOWN, not the end of the whole table.
+      if (!(err instanceof MarkerError)) throw err;
+      return { first, then, withinSeconds, state: UNKNOWN, stateName: STATE_NAMES[UNKNOWN], summary: err.message };
+    }
   });
 }
 

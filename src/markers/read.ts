@@ -4,13 +4,13 @@ import { readBounded, ReadProblem } from '../common/boundedRead.js';
 import { compareText } from '../common/compare.js';
 import { currentUser } from '../common/host.js';
 import { isValidName } from '../common/jobName.js';
-import { MarkerError } from './errors.js';
+import { MarkerError, NewerSchemaError } from './errors.js';
 import { constants as osConstants } from 'node:os';
 import { jobDir, parseUnrecordedName, RUNNING_PREFIX, runningFileName, statePath, UNRECORDED_PREFIX } from './paths.js';
 import { assertTrusted, assertTrustedDirs, type DirStat, type JobTrust } from './trust.js';
-import { MARKER_SCHEMA, OUTCOMES, type JobState, type Run, type RunningMarker } from './types.js';
+import { MARKER_SCHEMA, OUTCOMES, type HistoryEntry, type JobState, type Run, type RunningMarker } from './types.js';
 
-export { MarkerError };
+export { MarkerError, NewerSchemaError };
 
 // Markers are a few KiB (50 history entries, a bounded output tail); anything far larger is not one.
 const MAX_MARKER_BYTES = 4 * 1024 * 1024;
@@ -77,8 +77,9 @@ function parseJson(path: string, text: string): Record<string, unknown> {
     throw new MarkerError(path, 'has no valid "schema" field', CORRUPT_FIX);
   }
   if (schema > MARKER_SCHEMA) {
-    throw new MarkerError(
+    throw new NewerSchemaError(
       path,
+      schema,
       `was written with marker schema ${schema}, newer than this check understands (${MARKER_SCHEMA})`,
       'upgrade env-sync-checks on this host so the checks match the wrapper',
     );
@@ -99,7 +100,7 @@ function checkRun(path: string, where: string, v: unknown, allowRunning: boolean
   if (!isStrOrNull(r.part)) throw bad('part');
   if (!isStrOrNull(r.end)) throw bad('end');
   if (!isNum(r.wrapperPid)) throw bad('wrapperPid');
-  for (const f of ['childPid', 'childStartTicks', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks'] as const) {
+  for (const f of ['childPid', 'childStartTicks', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks', 'seq'] as const) {
     if (r[f] !== undefined && !isNumOrNull(r[f])) throw bad(f);
   }
   for (const f of ['signal', 'bootId', 'message', 'cronCommand', 'cronCwd'] as const) if (r[f] !== undefined && !isStrOrNull(r[f])) throw bad(f);
@@ -115,8 +116,41 @@ function checkRun(path: string, where: string, v: unknown, allowRunning: boolean
   return r as unknown as Run;
 }
 
-// Fields older markers may lack (schema 1 grew them); absent means null.
-const NULL_WHEN_ABSENT = ['childPid', 'childStartTicks', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks', 'signal', 'bootId', 'message', 'cronCommand', 'cronCwd'] as const;
+// Fields older markers may lack (schema 1 grew them; seq came with schema 3); absent means null.
+const NULL_WHEN_ABSENT = ['childPid', 'childStartTicks', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks', 'signal', 'bootId', 'message', 'cronCommand', 'cronCwd', 'seq'] as const;
+
+const isSeq = (v: unknown): v is number => isNum(v) && Number.isInteger(v) && v >= 0;
+
+/**
+ * The history, each entry checked and copied field by field: every reader (the status table's
+ * glyphs, `env-sync show`, the wrapper writing it back) may then take an entry for a HistoryEntry,
+ * and nothing else an entry held (a list nested 10,000 deep) is carried on.
+ */
+function checkHistory(path: string, v: unknown): HistoryEntry[] {
+  if (!Array.isArray(v)) throw new MarkerError(path, 'field history is missing or not a list', CORRUPT_FIX);
+  return v.map((e, i) => {
+    const bad = (field: string) => new MarkerError(path, `field history[${i}]${field} is missing or of the wrong type`, CORRUPT_FIX);
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw bad(' (a run)');
+    const h = e as Record<string, unknown>;
+    if (!isStr(h.runId)) throw bad('.runId');
+    if (!isStr(h.start) || Number.isNaN(Date.parse(h.start))) throw bad('.start');
+    if (!(OUTCOMES as readonly unknown[]).includes(h.outcome)) throw bad('.outcome');
+    for (const f of ['part', 'end'] as const) if (h[f] !== undefined && !isStrOrNull(h[f])) throw bad(`.${f}`);
+    for (const f of ['durationSeconds', 'exitCode'] as const) if (h[f] !== undefined && !isNumOrNull(h[f])) throw bad(`.${f}`);
+    if (h.seq !== undefined && h.seq !== null && !isSeq(h.seq)) throw bad('.seq');
+    const entry: HistoryEntry = {
+      runId: h.runId,
+      part: (h.part ?? null) as string | null,
+      start: h.start,
+      end: (h.end ?? null) as string | null,
+      durationSeconds: (h.durationSeconds ?? null) as number | null,
+      outcome: h.outcome as HistoryEntry['outcome'],
+      exitCode: (h.exitCode ?? null) as number | null,
+    };
+    if (h.seq != null) entry.seq = h.seq as number;
+    return entry;
+  });
+}
 
 /**
  * The job's finished-run state (state.json), or null when the job has never finished a run here.
@@ -132,20 +166,24 @@ export function readJobState(stateDir: string, job: string, trust: JobTrust | nu
   if (obj.job !== job) throw new MarkerError(path, `names job ${JSON.stringify(obj.job)}, not ${JSON.stringify(job)}`, CORRUPT_FIX);
   const runOrNull = (k: string) => (obj[k] == null ? null : checkRun(path, k, obj[k], false));
   if (!isNum(obj.consecutiveFailures)) throw new MarkerError(path, 'field consecutiveFailures is missing or of the wrong type', CORRUPT_FIX);
-  if (!Array.isArray(obj.history)) throw new MarkerError(path, 'field history is missing or not a list', CORRUPT_FIX);
+  // Schema 3 numbers its records; before it there is no sequence to carry on from.
+  const schema = obj.schema as number;
+  if (schema >= 3 ? !isSeq(obj.seq) : obj.seq !== undefined && !isSeq(obj.seq)) throw new MarkerError(path, 'field seq is missing or of the wrong type', CORRUPT_FIX);
+  const history = checkHistory(path, obj.history);
   const parts: Record<string, Run> = {};
   const rawParts = (obj.parts ?? {}) as Record<string, unknown>;
   if (typeof rawParts !== 'object' || Array.isArray(rawParts)) throw new MarkerError(path, 'field parts is not an object', CORRUPT_FIX);
   for (const [name, run] of Object.entries(rawParts)) parts[name] = checkRun(path, `parts.${name}`, run, false);
   return {
-    schema: obj.schema as number,
+    schema,
     job,
     updated: isStr(obj.updated) ? obj.updated : new Date(0).toISOString(),
+    seq: (obj.seq as number | undefined) ?? 0,
     last: runOrNull('last'),
     lastSuccess: runOrNull('lastSuccess'),
     lastSkipped: runOrNull('lastSkipped'),
     consecutiveFailures: obj.consecutiveFailures,
-    history: obj.history as JobState['history'],
+    history,
     parts,
   };
 }

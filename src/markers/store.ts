@@ -8,7 +8,7 @@ import { giveAway, openMarkerDir, UnsafePathError, writeFileAtomicIn } from './a
 import { inDir, type DirHandle } from './dirFd.js';
 import { acquireBlockingIn, releaseIn } from './lock.js';
 import { jobDir, runningFileName, STATE_FILE, STATE_LOCK_FILE, unrecordedFileName } from './paths.js';
-import { MarkerError, readJobState } from './read.js';
+import { MarkerError, NewerSchemaError, readJobState } from './read.js';
 import {
   emptyJobState,
   FAILED_OUTCOMES,
@@ -27,6 +27,8 @@ export interface StoreContext {
   bootId: string | null;
   /** Identifies this process as the holder of short state locks. */
   holder: Omit<LockRecord, 'schema'>;
+  /** Says what the store did that someone should know of (a state file set aside). */
+  warn?: (message: string) => void;
 }
 
 const STATE_LOCK_TIMEOUT_MS = 30_000;
@@ -41,16 +43,26 @@ function historyEntry(run: Run): HistoryEntry {
     durationSeconds: run.durationSeconds,
     outcome: run.outcome as Outcome,
     exitCode: run.exitCode,
+    seq: run.seq ?? null,
   };
 }
 
+/** The next record's sequence: past every number the state holds, whatever its `seq` says. */
+function nextSeq(state: JobState): number {
+  const held = [state.last, state.lastSuccess, state.lastSkipped, ...Object.values(state.parts), ...state.history].map((r) => r?.seq ?? 0);
+  return Math.max(state.seq ?? 0, ...held) + 1;
+}
+
 /** The state after one more run ended: pure, so the rules are tested without files. */
-export function applyRun(state: JobState, run: Run, now: Date): JobState {
+export function applyRun(state: JobState, ended: Run, now: Date): JobState {
+  // Numbered as it is recorded: the order of records is this, never the clock's (markers/sequence.ts).
+  const run: Run = { ...ended, seq: nextSeq(state) };
   const outcome = run.outcome as Outcome;
   const next: JobState = {
     ...state,
     schema: MARKER_SCHEMA,
     updated: now.toISOString(),
+    seq: run.seq!,
     history: [...state.history, historyEntry(run)].slice(-HISTORY_LIMIT),
     parts: { ...state.parts },
   };
@@ -143,21 +155,39 @@ function withStateLock<T>(ctx: StoreContext, fn: (d: DirHandle) => T): T {
   });
 }
 
+/** Keeps a state file this wrapper cannot use aside (nothing is lost), saying where; by descriptor, as every write here. */
+function setAside(ctx: StoreContext, d: DirHandle, why: string): void {
+  const aside = `${STATE_FILE}.corrupt-${Date.now()}`;
+  try {
+    d.rename(STATE_FILE, aside);
+    ctx.warn?.(`${why}; kept it aside as ${d.shown(aside)} and started a new state with this run`);
+  } catch {
+    /* unreadable and unmovable: overwritten below */
+    ctx.warn?.(`${why}; it could not be moved aside, so it is replaced by a new state with this run`);
+  }
+}
+
 /**
  * Reads the current state for an update. A corrupt state file is kept aside (nothing is lost) and the
- * job starts a fresh state, so one bad file does not stop every later run from being recorded.
+ * job starts a fresh state, so one bad file does not stop every later run from being recorded. One of
+ * a newer schema is not corrupt: a newer wrapper wrote it, and it is left alone (NewerSchemaError).
  */
 function loadForUpdate(ctx: StoreContext, d: DirHandle): JobState {
   try {
     return readJobState(ctx.stateDir, ctx.job, null) ?? emptyJobState(ctx.job);
   } catch (err) {
-    if (!(err instanceof MarkerError)) throw err;
-    try {
-      d.rename(STATE_FILE, `${STATE_FILE}.corrupt-${Date.now()}`);
-    } catch {
-      /* unreadable and unmovable: overwrite below */
-    }
+    if (!(err instanceof MarkerError) || err instanceof NewerSchemaError) throw err;
+    setAside(ctx, d, `${err.path} cannot be read (${err.problem})`);
     return emptyJobState(ctx.job);
+  }
+}
+
+/** The state as written, or null when it cannot be serialised (a value nested too deep for JSON.stringify). */
+function serialise(state: JobState): string | null {
+  try {
+    return `${JSON.stringify(state, null, 1)}\n`;
+  } catch {
+    return null;
   }
 }
 
@@ -179,8 +209,16 @@ function removeQuiet(d: DirHandle, name: string): void {
  */
 export function recordRun(ctx: StoreContext, run: Run, now = new Date(), unrecordedFile?: string): JobState {
   return withStateLock(ctx, (d) => {
-    const next = applyRun(loadForUpdate(ctx, d), run, now);
-    writeFileAtomicIn(d, STATE_FILE, `${JSON.stringify(next, null, 1)}\n`);
+    let next = applyRun(loadForUpdate(ctx, d), run, now);
+    let text = serialise(next);
+    if (text === null) {
+      // What was read cannot be written back: set it aside as a corrupt file is, or no run of the job
+      // would ever be recorded again.
+      setAside(ctx, d, `${d.shown(STATE_FILE)} holds a record that cannot be written back (nested too deep to serialise)`);
+      next = applyRun(emptyJobState(ctx.job), run, now);
+      text = serialise(next)!;
+    }
+    writeFileAtomicIn(d, STATE_FILE, text);
     removeQuiet(d, runningFileName(run.runId));
     if (unrecordedFile) removeQuiet(d, unrecordedFile);
     return next;

@@ -1,7 +1,9 @@
 // The marker format: the contract between env-sync-run and the checks. docs/markers.md describes it
 // field by field; bump MARKER_SCHEMA on any change a reader of the old schema would misread.
 // 2: a run records the cron command it was started by (cronCommand, cronCwd); schema 1 is still read.
-export const MARKER_SCHEMA = 2;
+// 3: records carry the marker's own sequence (seq): their order is never read from the wall clock,
+// which a restored VM or a wrong RTC puts days ahead. Schemas 1 and 2 are still read (ordered by time).
+export const MARKER_SCHEMA = 3;
 
 /** Runs kept in a job's history; lines of output kept with a run, and the bytes of each. */
 export const HISTORY_LIMIT = 50;
@@ -77,6 +79,11 @@ export interface Run {
   /** Why, in words, when the outcome needs explaining (spawn error, takeover of a dead run). */
   message: string | null;
   output: OutputSummary;
+  /**
+   * Schema 3: the record's place in its job's state (1, 2, 3 …), given when the run is recorded; the
+   * order of records. Null in records written before schema 3, and absent from running markers.
+   */
+  seq?: number | null;
 }
 
 export interface HistoryEntry {
@@ -87,12 +94,16 @@ export interface HistoryEntry {
   durationSeconds: number | null;
   outcome: Outcome;
   exitCode: number | null;
+  /** As in Run. */
+  seq?: number | null;
 }
 
 export interface JobState {
   schema: number;
   job: string;
   updated: string;
+  /** Schema 3: the sequence number of the last record made (0: none yet, or none since schema 2). */
+  seq: number;
   /** Last run that ran to an end (any outcome but skipped-overlap). */
   last: Run | null;
   lastSuccess: Run | null;
@@ -127,6 +138,7 @@ export function emptyJobState(job: string): JobState {
     schema: MARKER_SCHEMA,
     job,
     updated: new Date(0).toISOString(),
+    seq: 0,
     last: null,
     lastSuccess: null,
     lastSkipped: null,

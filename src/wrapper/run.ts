@@ -4,7 +4,8 @@
 // with real files, a real syslog and a real Icinga.
 import { randomHex } from '../common/randomHex.js';
 import { currentHost, currentUser, processStartTicks, readBootId, runLiveness } from '../common/host.js';
-import type { JobState, LockRecord, Run, RunningMarker } from '../markers/types.js';
+import { NewerSchemaError } from '../markers/errors.js';
+import { MARKER_SCHEMA, type JobState, type LockRecord, type Run, type RunningMarker } from '../markers/types.js';
 import { runChild } from './child.js';
 import { EXIT_SKIPPED, type WrapperOptions } from './options.js';
 import { OutputTail } from './outputTap.js';
@@ -63,9 +64,10 @@ export function defaultDeps(opts: WrapperOptions, startedAt = new Date()): Wrapp
         if (!posted.ok) reporter.warn(posted.message);
       }
     : null;
+  const reporter = syslogReporter(opts);
   return {
-    store: markerStore(opts, lockHolder(runId, bootId, currentHost(), startedAt), bootId),
-    reporter: syslogReporter(opts),
+    store: markerStore(opts, lockHolder(runId, bootId, currentHost(), startedAt), bootId, (message) => reporter.warn(message)),
+    reporter,
     poster,
     bootId,
     runId,
@@ -117,6 +119,11 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     } catch (err) {
       markersOk = false;
       lastError = err;
+      if (err instanceof NewerSchemaError) {
+        // Not corrupt: a newer env-sync-run wrote it. Setting it aside would throw its records away.
+        reporter.warn(`${err.path} was written with marker schema ${err.schema}, newer than this env-sync-run understands (${MARKER_SCHEMA}): left alone, and this run is not recorded; the sync runs anyway. Fix: upgrade env-sync-checks on this host to the version that wrote it (the checks say UNKNOWN until then)`);
+        return undefined;
+      }
       reporter.warn(`cannot ${what} in ${opts.stateDir} (${(err as Error).message}); the sync runs anyway but check_env_sync will not see this run. Fix: make ${opts.stateDir} exist and be writable by ${run.user}`);
       return undefined;
     }

@@ -3,7 +3,7 @@
 import { processStartTicks } from '../common/host.js';
 import { release, updateHolder } from '../markers/lock.js';
 import { runLockPath } from '../markers/paths.js';
-import { readRunningMarkers, type UnrecordedRun } from '../markers/read.js';
+import { MarkerError, NewerSchemaError, readJobState, readRunningMarkers, type UnrecordedRun } from '../markers/read.js';
 import { takeRunLock, type RunLock } from '../markers/runLock.js';
 import { createFilesAs } from '../markers/atomicWrite.js';
 import { ensureJobDir, markUnrecorded, recordRun, stateDirOwnerForRoot, writeRunning, type StoreContext } from '../markers/store.js';
@@ -38,18 +38,42 @@ export function lockHolder(runId: string, bootId: string | null, host: string, s
   return { runId, pid: process.pid, startTicks: processStartTicks(process.pid), bootId, host, start: start.toISOString() };
 }
 
-export function markerStore(t: StoreTarget, holder: Omit<LockRecord, 'schema'>, bootId: string | null): RunStore {
-  const ctx: StoreContext = { stateDir: t.stateDir, job: t.job, bootId, holder };
+/**
+ * Throws NewerSchemaError when the job's state was written by a newer env-sync-run: this one leaves
+ * it, and the job, alone (records nothing, not even a running marker). Anything else wrong with the
+ * state is for the record to deal with (it sets a corrupt file aside).
+ */
+function refuseNewerState(t: StoreTarget): void {
+  try {
+    readJobState(t.stateDir, t.job, null);
+  } catch (err) {
+    if (err instanceof NewerSchemaError || !(err instanceof MarkerError)) throw err;
+  }
+}
+
+export function markerStore(t: StoreTarget, holder: Omit<LockRecord, 'schema'>, bootId: string | null, warn?: (message: string) => void): RunStore {
+  const ctx: StoreContext = { stateDir: t.stateDir, job: t.job, bootId, holder, ...(warn ? { warn } : {}) };
   createFilesAs(stateDirOwnerForRoot(t.stateDir));
   const lockPath = () => runLockPath(t.stateDir, t.job, t.part);
+  let checked = false;
+  const checkState = () => {
+    if (!checked) refuseNewerState(t);
+    checked = true;
+  };
   return {
-    prepare: () => void ensureJobDir(t.stateDir, t.job),
+    prepare: () => {
+      ensureJobDir(t.stateDir, t.job);
+      checkState();
+    },
     lock: (wait) => takeRunLock(lockPath(), holder, bootId, wait),
     unlock: () => release(lockPath(), holder.runId),
     lockChild: (childPid, childStartTicks) => updateHolder(lockPath(), { ...holder, childPid, childStartTicks }),
     // The wrapper reads its own files: no other user's trust is asked of them.
     runningMarkers: () => readRunningMarkers(t.stateDir, t.job, null),
-    writeRunning: (run) => writeRunning(ctx, run),
+    writeRunning: (run) => {
+      checkState();
+      writeRunning(ctx, run);
+    },
     record: (run, unrecordedFile) => recordRun(ctx, run, new Date(), unrecordedFile),
     unrecordedRuns: () => {
       const found: UnrecordedRun[] = [];

@@ -61,6 +61,24 @@ function history(...runs: Run[]): JobState {
   return runs.reduce((s, r) => applyRun(s, r, new Date(r.end ?? r.start)), emptyJobState('pull_x'));
 }
 
+/** The same state as a schema 2 wrapper wrote it: no sequence anywhere. */
+function schema2(st: JobState): JobState {
+  const strip = <T extends { seq?: number | null }>(r: T): T => {
+    const { seq: _, ...rest } = r;
+    return rest as T;
+  };
+  const { seq: _, ...rest } = st;
+  return {
+    ...rest,
+    schema: 2,
+    last: st.last && strip(st.last),
+    lastSuccess: st.lastSuccess && strip(st.lastSuccess),
+    lastSkipped: st.lastSkipped && strip(st.lastSkipped),
+    history: st.history.map(strip),
+    parts: Object.fromEntries(Object.entries(st.parts).map(([k, v]) => [k, strip(v)])),
+  } as JobState;
+}
+
 const OPTS: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', graceSeconds: 3600, missing: 2 };
 const WRAPPER_PATH = '/opt/env-sync-checks/plugins/env-sync-run';
 const HOW = { syslog: '/var/log/syslog', stateDir: '/var/lib/env-sync', defaultStateDir: '/var/lib/env-sync', envSyncRun: WRAPPER_PATH };
@@ -82,7 +100,8 @@ const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, number, Re
   ['a success 25.5 hours ago against -w 25h -c 26h', { jobState: history(runAt(25.9, 'success')) }, { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') }, 1, /^pull_x last success 1 day ago \(over --age-warning 25h\); last run succeeded at yesterday 06:29 after 23m$/],
   ['a run in progress within --max-runtime', { running: [{ marker: { ...runAt(1, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 0, /^pull_x running since 07:00 \(for 1h\)$/],
   ['a run in progress past --max-runtime', { running: [{ marker: { ...runAt(7, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 2, /^pull_x running since 01:00 \(for 7h\) \(over --runtime-critical 6h\)$/],
-  ['a run started "in the future" (clock stepped back)', { running: [{ marker: { ...runAt(-1, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 0, /^pull_x running since 09:00 \(for 0s\)$/],
+  // Never a silent clamp: the run's time is 0s, and the clock is said to be wrong.
+  ['a run started "in the future" (clock stepped back)', { running: [{ marker: { ...runAt(-1, 'running'), schema: 1 }, liveness: 'alive' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 1, /^pull_x run r--1-running recorded in the future: check the clock \(it started \S+, 1h ahead of this host's clock\); running since 09:00 \(for 0s\)$/],
   ['a run whose wrapper died before its sync started', { running: [{ marker: { ...runAt(2, 'running', 0, { childPid: null }), schema: 1 }, liveness: 'dead' }] }, {}, 2, /^pull_x run started 06:00 died: wrapper pid 4100 is gone and recorded no end$/],
   ['a run whose wrapper and sync are both gone', { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'dead' }] }, {}, 2, /^pull_x run started 06:00: its wrapper pid 4100 died and recorded no end, and its sync pid 4101 has ended since: outcome unknown$/],
   ['a run whose wrapper was killed while its sync runs on', { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'orphaned' }] }, { runtimeCritical: parseRange('6h', '--max-runtime') }, 1, /^pull_x run started 06:00: its wrapper pid 4100 is gone but its sync pid 4101 is still running \(for 2h\); its end will not be recorded$/],
@@ -108,6 +127,20 @@ const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, number, Re
   ['a failure whose end could not be recorded (disk full)', { jobState: history(runAt(32, 'success'), runAt(8, 'failure')), unrecorded: [{ runId: 'r-8-failure', path: '/var/lib/env-sync/pull_x/unrecorded-r-8-failure.failure.1.ENOSPC.json', cause: 'no space left on device' }] }, {}, 2, /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago; could not record the end of run r-8-failure: no space left on device \(free space: df -h \/var\/lib\/env-sync\); its end is kept in the name of \/var\/lib\/env-sync\/pull_x\/unrecorded-r-8-failure\.failure\.1\.ENOSPC\.json until a later run records it$/],
   ['a success whose end could not be recorded (read-only)', { jobState: history(runAt(8, 'success')), unrecorded: [{ runId: 'r-8-success', path: '/var/lib/env-sync/pull_x/unrecorded-r-8-success.success.0.EROFS.json', cause: 'read-only file system' }] }, {}, 1, /^pull_x could not record the end of run r-8-success: read-only file system; its end is kept in the name of \S+ until a later run records it; last run succeeded at 00:23 after 23m$/],
   ['a missed scheduled run', { jobState: history(runAt(32, 'success')), previousScheduled: new Date(NOW.getTime() - 7.7 * H) }, { schedule: '18 0 * * *' }, 2, /^pull_x missed the run due at 00:18 \(schedule '18 0 \* \* \*', grace 1h\): nothing started since; last run succeeded at yesterday 00:23 after 23m$/],
+
+  // The clock (security issue 25, finding 3): records are ordered by the marker's own sequence, and a
+  // record in the future is said, never clamped to an age of 0.
+  ['a failure recorded after a success, the failure stamped earlier (clock stepped back): the sequence decides', { jobState: history(runAt(8, 'success'), runAt(32, 'failure')) }, {}, 2, /^pull_x failed with exit 1 at yesterday 00:23 after 23m; last success 8 hours ago$/],
+  ['a success recorded 2 days ahead, then a real failure', { jobState: history(runAt(-48, 'success'), runAt(8, 'failure')) }, {}, 2, /^pull_x failed with exit 1 at 00:23 after 23m; its last success is recorded in the future; run r--48-success recorded in the future: check the clock \(it ended \S+, 2d ahead of this host's clock\); the age and the schedule are judged from the newest record that is not in the future$/],
+  ['a success 2 days ahead, a real one 30 hours ago, then a real failure, -c 26h: the age of the real one', { jobState: history(runAt(30, 'success'), runAt(-48, 'success'), runAt(8, 'failure')) }, { ageCritical: parseRange('26h', '-c') }, 2, /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago \(over --age-critical 26h\); run r--48-success recorded in the future/],
+  ['--max-age from the newest success not in the future: a real one 30.5 hours ago, a later one 2 days ahead', { jobState: history(runAt(30.5, 'success'), runAt(-48, 'success')) }, { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') }, 2, /^pull_x last success 1 day ago \(over --age-critical 26h\); run r--48-success recorded in the future: check the clock .*; last run succeeded at Nov 26 08:23 after 23m$/],
+  ['--max-age with no success but one 2 days ahead', { jobState: history(runAt(-48, 'success')) }, { ageCritical: parseRange('26h', '-c') }, 2, /^pull_x no successful run on record that is not in the future; run r--48-success recorded in the future: check the clock/],
+  ['the missed-run rule from the newest start not in the future: the only start since the due time is 2 days ahead', { jobState: history(runAt(32, 'success'), runAt(-48, 'success')), previousScheduled: new Date(NOW.getTime() - 7.7 * H) }, { schedule: '18 0 * * *' }, 2, /^pull_x missed the run due at 00:18 \(schedule '18 0 \* \* \*', grace 1h\): nothing started since; run r--48-success recorded in the future: check the clock/],
+  ['a skipped start recorded after the last run, stamped before it: the sequence decides', { jobState: history(runAt(8, 'success'), runAt(9, 'skipped-overlap', 0, { message: 'run x was still running' })) }, {}, 1, /^pull_x start at yesterday 23:00 skipped: run x was still running; last run succeeded at 00:23 after 23m$/],
+  // Schema 2 markers carry no sequence: ordered by time, as before.
+  ['schema 2: a failure after an older success (no sequence: by time)', { jobState: schema2(history(runAt(32, 'success'), runAt(8, 'failure'))) }, {}, 2, /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago$/],
+  ['schema 2: a success after an older failure (no sequence: by time)', { jobState: schema2(history(runAt(32, 'failure'), runAt(8, 'success'))) }, {}, 0, /^pull_x last run succeeded at 00:23 after 23m$/],
+  ['schema 2 state, then a schema 3 failure stamped before its success: the numbered record is the later one', { jobState: applyRun(schema2(history(runAt(8, 'success'))), runAt(32, 'failure'), NOW) }, {}, 2, /^pull_x failed with exit 1 at yesterday 00:23 after 23m; last success 8 hours ago$/],
 ];
 
 describe('judge(): facts in, verdict out', () => {
@@ -115,7 +148,7 @@ describe('judge(): facts in, verdict out', () => {
     it(`${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][state]} for ${what}`, () => {
       const r = evaluate({ ...FACTS, ...facts }, { ...OPTS, ...opts }, NOW);
       expect(r.state, r.summary).to.equal(state);
-      expect(r.summary).to.match(summary);
+      expect(r.summary, r.summary).to.match(summary);
     });
   }
   it('shows a settled success\'s output tail from the marker when syslog was not read', () => {

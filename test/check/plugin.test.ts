@@ -56,7 +56,8 @@ describe('check_env_sync on markers written by the real wrapper', function () {
   const age = (job: string, hours: number) => {
     const s = readJobState(state, job, null)!;
     const shift = (r: typeof s.last) => r && { ...r, start: new Date(Date.parse(r.start) - hours * 3600_000).toISOString(), end: r.end && new Date(Date.parse(r.end) - hours * 3600_000).toISOString() };
-    writeFileAtomic(statePath(state, job), JSON.stringify({ ...s, last: shift(s.last), lastSuccess: shift(s.lastSuccess) }));
+    // The history too: it holds the same runs (the missed-run rule reads every start in it).
+    writeFileAtomic(statePath(state, job), JSON.stringify({ ...s, last: shift(s.last), lastSuccess: shift(s.lastSuccess), history: s.history.map((h) => ({ ...h, start: new Date(Date.parse(h.start) - hours * 3600_000).toISOString(), end: h.end && new Date(Date.parse(h.end) - hours * 3600_000).toISOString() })) }));
   };
 
   it('OK for a run that succeeded, with perfdata and the re-run command', async () => {
@@ -128,9 +129,11 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     await waitUntil('first run', () => readRunningMarkers(state, 'ov', null).length > 0);
     expect((await wrap(['--job', 'ov', '--', 'true'])).code).to.equal(75);
     await firstExit;
-    // The skip happened while the first run was alive; after it ended the skip is older than the run.
+    // The skip happened while the first run was alive; after it ended the skip is the older record.
+    // Renumbered as recorded after the run (record order is the marker's sequence, not the clock).
     const s = readJobState(state, 'ov', null)!;
-    writeFileAtomic(statePath(state, 'ov'), JSON.stringify({ ...s, lastSkipped: { ...s.lastSkipped!, start: new Date(Date.now() + 1000).toISOString() } }));
+    expect(s.lastSkipped!.seq).to.be.lessThan(s.last!.seq!);
+    writeFileAtomic(statePath(state, 'ov'), JSON.stringify({ ...s, seq: s.seq + 1, lastSkipped: { ...s.lastSkipped!, seq: s.seq + 1 } }));
     const r = await check(['-j', 'ov']);
     expect(r.code).to.equal(1);
     expect(r.first).to.match(/skipped: run \S+ \(pid \d+, started .*\) of this job was still running/);
@@ -266,7 +269,7 @@ describe('check_env_sync on markers it must not trust, and bad arguments', funct
     ['truncated', '{"schema":1,"job":"pull_x","last":{"runId":"r', /is not valid JSON/],
     ['empty', '', /is empty/],
     ['binary', '\u0000\u0001\u0002\u00ff', /is not valid JSON/],
-    ['future-schema', '{"schema":7,"job":"pull_x"}', /marker schema 7, newer than this check understands \(2\); upgrade env-sync-checks/],
+    ['future-schema', '{"schema":7,"job":"pull_x"}', /marker schema 7, newer than this check understands \(3\); upgrade env-sync-checks/],
   ];
   for (const [what, content, msg] of MARKERS) {
     it(`UNKNOWN for a ${what} marker, naming the file and the fix`, async () => {
