@@ -8,6 +8,7 @@
 import { shellQuote } from '../common/shell.js';
 import type { User } from '../common/users.js';
 import { defaultJobName } from '../common/jobName.js';
+import { hasControl } from '../output/sanitize.js';
 import { splitWords, type Token } from './words.js';
 
 /** Where a job's command comes from, and what it is. */
@@ -239,6 +240,12 @@ export function rerunPlan(cmd: CronCommand, user: User, t: RerunTarget): RerunPl
     ['PATH', CRON_PATH],
   ]);
   for (const [k, v] of Object.entries(cmd.env)) env.set(k, v);
+  // The line is pasted into root's terminal as it stands: a control character in it (an escape
+  // sequence, a tab that bash completes on, a bidi control that reorders what root reads) would act
+  // there, not be run. Such a line is refused, never shown.
+  if (hasControl(script) || [...env].some(([k, v]) => hasControl(k) || hasControl(v))) {
+    return { why: 'it holds control characters (an escape sequence, a tab or a bidi control), which a terminal would act on: read the crontab line and re-run it by hand' };
+  }
   return { user, env: [...env], script, source: cmd.source };
 }
 

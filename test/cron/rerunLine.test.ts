@@ -100,3 +100,17 @@ describe('a Re-run line pasted again', () => {
     );
   });
 });
+
+describe('a Re-run line with a control character in it', () => {
+  const plan = (command: string, env: Record<string, string> = {}) => rerunPlan({ command, env, cwd: null, source: 'the crontab line 3', redacted: false }, USER, T);
+  for (const [what, command, env] of [
+    ['an escape sequence in the command', `${SYNC} # \u001b]52;c;aWQK\u0007`, {}],
+    ['a tab (bash completes on it when pasted)', `${SYNC}\t>> /tmp/l`, {}],
+    ['a bidi control', `${SYNC} \u202e`, {}],
+    ['a C1 control in a crontab VAR= value', SYNC, { PGHOST: 'db\u009b1' }],
+  ] as Array<[string, string, Record<string, string>]>) {
+    it(`is refused, never shown: ${what}`, () => {
+      expect(plan(command, env)).to.have.property('why').that.matches(/control characters/);
+    });
+  }
+});
