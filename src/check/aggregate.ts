@@ -75,5 +75,7 @@ export function hostVerdict(jobs: readonly JobVerdict[], o: { missing: State; wh
     summary: `${sorted.length} jobs: ${byStateWords.join(', ')}${extra ? `; ${extra}` : ''}${blind}`,
     longOutput: [...sorted.map((j) => `[${STATE_NAMES[j.state]}] ${j.summary}`), ...o.problems],
     perfdata,
+    // A line a job, each naming it: never cut in a name (grep and copy-paste must find the job).
+    moreAt: 'env-sync status',
   };
 }

@@ -50,6 +50,18 @@ export function evaluateOrder(first: JobState | null, then: JobState | null, o: 
   const waited = (now.getTime() - f.getTime()) / 1000;
   const since = t ? `last ran ${ago(t, now)}, before the copy` : 'has never succeeded';
   const fix = `Run ${o.then} now (until it runs the environment is half-synced: e.g. signon points at production)`;
+  // THEN ran after the copy and failed: nothing is coming to wait for.
+  const thenRun = decidingRun(then);
+  if (thenRun && isFailed(thenRun) && new Date(thenRun.start).getTime() >= f.getTime()) {
+    const end = thenRun.end ? ` at ${clock(new Date(thenRun.end), now)}` : '';
+    const code = thenRun.exitCode !== null ? ` with exit ${thenRun.exitCode}` : ` (${thenRun.outcome})`;
+    return {
+      state: 2,
+      summary: `${o.first} succeeded at ${clock(f, now)} but ${o.then} failed${code}${end}, after the copy: the environment is half-synced`,
+      longOutput: [`Re-run ${o.then} (check_env_sync -j ${o.then} shows the evidence and the Re-run line); until it succeeds the environment is half-synced (e.g. signon points at production)`],
+      perfdata: [{ label: 'gap', value: waited, uom: 's', crit, min: 0 }],
+    };
+  }
   if (waited > o.withinSeconds) {
     return {
       state: 2,

@@ -27,7 +27,7 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
     throw new OptionError(`unknown command ${first}${near.length ? `; did you mean ${near.join(' or ')}?` : ''} (the commands: ${ENV_SYNC_COMMANDS.join(', ')})`);
   }
   const named = ENV_SYNC_COMMANDS.find((c) => c === first);
-  const { default: yargs } = await import('yargs');
+  const { default: yargs } = await import('yargs/yargs');
   let failure: string | null = null;
   let printed = '';
   let chosen: { command: EnvSyncCommand; raw: Record<string, unknown> } | null = null;

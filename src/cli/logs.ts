@@ -7,7 +7,7 @@ import { BoundedLineSplitter, type BoundedLine } from '../common/boundedLines.js
 import { visibleText } from '../output/sanitize.js';
 import { jobLineRule } from '../syslog/jobLines.js';
 import { parseLine } from '../syslog/parseLine.js';
-import { rotatedFiles } from '../syslog/scan.js';
+import { readFix, rotatedFiles } from '../syslog/scan.js';
 import { rotationLimit, type Rotated } from '../syslog/rotation.js';
 import { nearestNames } from '../common/nearest.js';
 import type { Values } from '../common/options.js';
@@ -96,7 +96,7 @@ export async function printLogs(o: { job: string; syslog: string; rotated: Rotat
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code !== 'ENOENT') {
-        process.stderr.write(`env-sync: cannot read ${file} (${e.code ?? e.message})${e.code === 'EACCES' ? `: add your user to group adm` : ''}\n`);
+        process.stderr.write(`env-sync: cannot read ${file} (${e.code ?? e.message})${e.code === 'EACCES' ? `: ${readFix(file)}` : ''}\n`);
         printed.unreadable.push(file);
       }
     } finally {

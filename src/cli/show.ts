@@ -29,7 +29,7 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
     if (!(err instanceof MarkerError)) throw err;
     // A marker that cannot be read is the job's verdict, as check_env_sync gives it: UNKNOWN naming the file.
     const v = unknown(`${job}: ${err.message}`);
-    out.write(a.json ? `${safeJson({ schema: 1, job, verdict: v, schedule: cron?.schedule ?? null, rerun: null, history: [] }, 2)}\n` : render(v, 1 << 20));
+    out.write(a.json ? `${safeJson({ schema: 1, job, verdict: v, schedule: cron?.schedule ?? null, rerun: null, history: [] }, 2)}\n` : render({ ...v, perfdata: [] }, 1 << 20));
     return v.state;
   }
   const policy = { ...o, job, schedule: cron?.schedule };
@@ -48,7 +48,7 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
     out.write(`${safeJson({ schema: 1, job, verdict: v, schedule: cron?.schedule ?? null, rerun, history: facts.jobState?.history ?? [] }, 2)}\n`);
     return v.state;
   }
-  out.write(render(v, 1 << 20));
+  out.write(render({ ...v, perfdata: [] }, 1 << 20));
   const history = facts.jobState?.history ?? [];
   if (history.length) {
     out.write(`\nLast runs (newest first):\n`);

@@ -23,8 +23,6 @@ const OUTCOME_CHAR: Record<string, string> = { success: '+', failure: 'x', timeo
 const BLOCKS = '▁▂▃▄▅▆▇█';
 /** Without a terminal's width (piped, redirected), the table fits this. */
 const DEFAULT_WIDTH = 80;
-/** A job name is cut no shorter than this while a column can be left out instead: a name is worth more. */
-const MIN_JOB_WIDTH = 24;
 /** Nothing left to leave out (a very narrow terminal): the name is cut to fit, to this at least. */
 const MIN_CUT = 8;
 
@@ -115,6 +113,40 @@ function cutMiddle(name: string, width: number): string {
   return `${name.slice(0, Math.ceil(keep / 2))}…${keep >= 2 ? name.slice(-Math.floor(keep / 2)) : ''}`;
 }
 
+/** `name` in `width` columns: its first `head` characters, …, and as many of its last as fit. */
+function cutAt(name: string, width: number, head: number): string {
+  return name.length <= width ? name : `${name.slice(0, head)}…${name.slice(name.length - (width - 1 - head))}`;
+}
+
+/**
+ * The names cut to `width` columns, no two to the same text: a name is cut in its middle, where job
+ * names differ least (pull_…_daily); names that would read the same (`pull_content_…wrapped_fail`
+ * for `…_unwrapped_fail` and `…_wrapped_fail`) move the cut until they differ, and only names that
+ * differ nowhere near either end get wider.
+ */
+export function cutNamesApart(names: readonly string[], width: number): Map<string, string> {
+  const out = new Map<string, string>();
+  const all = [...new Set(names)];
+  for (const n of all) out.set(n, cutMiddle(n, width));
+  const clash = () => {
+    const seen = new Map<string, number>();
+    for (const c of out.values()) seen.set(c, (seen.get(c) ?? 0) + 1);
+    return all.filter((n) => seen.get(out.get(n)!)! > 1);
+  };
+  for (let w = width, group = clash(); group.length; group = clash()) {
+    // Cuts from the middle outwards; the first under which the clashing names all differ.
+    const heads = Array.from({ length: w - 1 }, (_, i) => i).sort((a, b) => Math.abs(a - (w - 1) / 2) - Math.abs(b - (w - 1) / 2));
+    const head = heads.find((h) => new Set(group.map((n) => cutAt(n, w, h))).size === group.length && group.every((n) => ![...out].some(([m, c]) => !group.includes(m) && c === cutAt(n, w, h))));
+    if (head === undefined) {
+      w++;
+      for (const n of group) out.set(n, cutMiddle(n, w));
+      continue;
+    }
+    for (const n of group) out.set(n, cutAt(n, w, head));
+  }
+  return out;
+}
+
 /** The next run: its time of day when it is within a day (it is always ahead), else its date too. */
 function nextRunWords(at: Date, now: Date): string {
   const hm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
@@ -125,6 +157,8 @@ export interface TableStyle {
   colour: boolean;
   /** Columns the table must fit in. */
   width: number;
+  /** A person reads it (a terminal): a name may be cut, as a last resort. Piped, every name is whole for grep and scripts. */
+  cutNames: boolean;
 }
 
 /**
@@ -136,13 +170,14 @@ export function tableStyle(isTTY: boolean, columns: number | undefined, env: Nod
   return {
     colour: isTTY && !env.NO_COLOR && env.TERM !== 'dumb',
     width: fromEnv ?? (isTTY && columns && columns > 0 ? columns : DEFAULT_WIDTH),
+    cutNames: isTTY,
   };
 }
 
 /**
- * The table in `style.width` columns: a job name too long for the room left is cut in its middle with
- * …; rather than cut one below MIN_JOB_WIDTH, DURATION and then FAILS are left out (`env-sync show`
- * and --json have them, and every name whole).
+ * The table in `style.width` columns: DURATION and then FAILS are left out before a job name is cut;
+ * only on a terminal, and only then, is a name cut in its middle with …, and never two to the same
+ * text. Piped, every name is whole. Under the table, why each row that is not OK is so.
  */
 export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): string {
   const { colour } = style;
@@ -170,8 +205,10 @@ export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): st
     return { shown, w, room: style.width - (w.reduce((x, y) => x + y, 0) - w[1]! + 2 * (w.length - 1)) };
   };
   const layouts = [fit(() => true), fit((h) => h !== 'DURATION'), fit((h) => h !== 'DURATION' && h !== 'FAILS')];
-  const { shown, w, room } = layouts.find((l) => l.room >= Math.min(l.w[1]!, MIN_JOB_WIDTH)) ?? layouts[layouts.length - 1]!;
-  const widths = w.map((v, i) => (i === 1 ? Math.min(v, Math.max(room, MIN_CUT)) : v));
+  // Columns go before a name is cut; piped, a name is never cut (the line is longer instead).
+  const { shown, w, room } = layouts.find((l) => l.room >= l.w[1]!) ?? layouts[layouts.length - 1]!;
+  const cut = style.cutNames && room < w[1]! ? cutNamesApart(rows.map((r) => r.job), Math.max(room, MIN_CUT)) : null;
+  const widths = w.map((v, i) => (i === 1 && cut ? Math.max(3, ...[...cut.values()].map((c) => c.length)) : v));
   const line = (c: string[], state?: number) =>
     c
       .map((v, i) => {
@@ -180,8 +217,11 @@ export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): st
       })
       .join('  ')
       .trimEnd();
-  const cells = (r: StatusRow, c: string[]) => shown.map((i) => (i === 1 ? cutMiddle(r.job, widths[1]!) : c[i]!));
-  return [line(shown.map((i) => columns[i]![0])), ...rows.map((r, n) => line(cells(r, cellsOf[n]!), r.state))].join('\n') + '\n';
+  const cells = (r: StatusRow, c: string[]) => shown.map((i) => (i === 1 ? (cut?.get(r.job) ?? r.job) : c[i]!));
+  const table = [line(shown.map((i) => columns[i]![0])), ...rows.map((r, n) => line(cells(r, cellsOf[n]!), r.state))];
+  // Why each row that is not OK is so: the verdict's own words, under the table (a column would not fit 80).
+  const why = rows.filter((r) => r.state !== 0).map((r) => `  ${cleanText(r.summary)}`);
+  return `${[...table, ...(why.length ? ['', 'Why:', ...why] : [])].join('\n')}\n`;
 }
 
 /** `--order FIRST:THEN[:WITHIN]` (read by the option table, before any work): each pair's verdict. */

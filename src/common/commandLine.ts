@@ -60,6 +60,11 @@ export function unknownOptionsMessage(message: string, known: readonly CommandNa
     .join('; ');
 }
 
+/** The help's width: the terminal's (at most 100 columns), 80 when the output is not a terminal. */
+export function helpWidth(out: { isTTY?: boolean; columns?: number } = process.stdout): number {
+  return out.isTTY && out.columns ? Math.min(100, Math.max(40, out.columns)) : 80;
+}
+
 /** The flags every executable shares (-h, -V, strict options) and a failure handler that never exits. */
 export function standardFlags<T>(parser: Argv<T>, onFail: (message: string) => void): Argv<T> {
   return parser
@@ -68,7 +73,7 @@ export function standardFlags<T>(parser: Argv<T>, onFail: (message: string) => v
     .version(VERSION)
     .alias('V', 'version')
     .strict()
-    .wrap(100)
+    .wrap(helpWidth())
     .exitProcess(false)
     .fail((msg, err) => onFail(msg ?? err?.message ?? 'bad arguments'));
 }

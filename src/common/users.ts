@@ -70,3 +70,20 @@ export function userById(uid: number): User | null {
 export function nameOf(uid: number): string {
   return userById(uid)?.name ?? `uid ${uid}`;
 }
+
+const MAX_GROUP_BYTES = 4 * 1024 * 1024;
+
+/** The name of a group id from /etc/group (`adm`), or `gid 4` where the file does not name it. */
+export function groupNameOf(gid: number): string {
+  let text: string | null = null;
+  try {
+    text = readBoundedText('/etc/group', { maxBytes: MAX_GROUP_BYTES });
+  } catch {
+    text = null;
+  }
+  for (const line of (text ?? '').split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 3 && f[2] === String(gid)) return f[0]!;
+  }
+  return `gid ${gid}`;
+}

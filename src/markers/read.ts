@@ -5,7 +5,7 @@ import { compareText } from '../common/compare.js';
 import { currentUser } from '../common/host.js';
 import { isValidName } from '../common/jobName.js';
 import { MarkerError, NewerSchemaError } from './errors.js';
-import { constants as osConstants } from 'node:os';
+import { builtin } from '../common/builtin.js';
 import { jobDir, parseUnrecordedName, RUNNING_PREFIX, runningFileName, statePath, UNRECORDED_PREFIX } from './paths.js';
 import { assertTrusted, assertTrustedDirs, type DirStat, type JobTrust } from './trust.js';
 import { MARKER_SCHEMA, OUTCOMES, type HistoryEntry, type JobState, type Run, type RunningMarker } from './types.js';
@@ -287,7 +287,8 @@ function readUnrecorded(dir: string, name: string, trust: JobTrust | null): Unre
 }
 
 function signalName(n: number): string | null {
-  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? null;
+  // node:os only here, for the rare run whose end could not be recorded: not on a check's usual path.
+  return Object.entries(builtin('node:os').constants.signals).find(([, v]) => v === n)?.[0] ?? null;
 }
 
 /** Job names that have a directory in the state directory. */

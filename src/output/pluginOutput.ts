@@ -16,6 +16,11 @@ export interface PluginResult {
   summary: string;
   longOutput: string[];
   perfdata: Metric[];
+  /**
+   * Where the long output's lines can all be read, for output whose lines each name something whole
+   * (a job): at --max-output whole lines are left out, never cut, and the last says `N more: <this>`.
+   */
+  moreAt?: string;
 }
 
 /**
@@ -36,6 +41,7 @@ export function render(result: PluginResult, maxBytes: number): string {
   let out = `${first}\n`;
   let used = Buffer.byteLength(out);
   const lines = result.longOutput.map((l) => cleanText(redactText(l))).map((l) => (PASTEABLE.test(l) ? l : noMarkup(l))).filter((l) => l !== '');
+  if (result.moreAt !== undefined) return out + wholeLines(lines, maxBytes - used, result.moreAt);
   for (let i = 0; i < lines.length; i++) {
     const line = `${lines[i]}\n`;
     const note = `(${lines.length - i} more lines cut: --max-output)\n`;
@@ -54,6 +60,23 @@ export function render(result: PluginResult, maxBytes: number): string {
     const rest = `(${lines.length - i - (room > 40 ? 1 : 0)} more lines cut: --max-output)\n`;
     if (used + Buffer.byteLength(rest) <= maxBytes) out += rest;
     break;
+  }
+  return out;
+}
+
+/** As many whole lines as fit in `room` bytes with, when some are left out, `N more: <where>` after them. */
+function wholeLines(lines: string[], room: number, where: string): string {
+  let out = '';
+  let used = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = `${lines[i]}\n`;
+    const note = i < lines.length - 1 ? Buffer.byteLength(`${lines.length - i - 1} more: ${where}\n`) : 0;
+    if (used + Buffer.byteLength(line) + note > room) {
+      const rest = `${lines.length - i} more: ${where}\n`;
+      return used + Buffer.byteLength(rest) <= room ? out + rest : out;
+    }
+    out += line;
+    used += Buffer.byteLength(line);
   }
   return out;
 }

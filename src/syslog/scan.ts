@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { isNullDevice } from '../common/boundedRead.js';
 import { currentUser } from '../common/host.js';
+import { groupNameOf } from '../common/users.js';
 import { parseLine } from './parseLine.js';
 import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogEntry, type SyslogProblem, type Visitor } from './types.js';
 
@@ -21,10 +22,25 @@ export function rotatedFiles(syslog: string, rotated: number): string[] {
   return files;
 }
 
-function openProblem(path: string, err: NodeJS.ErrnoException): SyslogProblem {
-  if (err.code === 'EACCES' || err.code === 'EPERM') {
-    return { path, problem: 'permission denied', fix: `add user ${currentUser()} to group adm to read ${path} (usermod -aG adm ${currentUser()})` };
+/**
+ * How the checking user comes to read a log it may not: the file's own group (Debian's is adm, a
+ * host's rsyslog or logrotate may say otherwise), or the mode when the group may not read it either.
+ */
+export function readFix(path: string): string {
+  const me = currentUser();
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return `let user ${me} read ${path}`;
   }
+  const group = groupNameOf(st.gid);
+  if (st.mode & 0o040) return `add user ${me} to group ${group} to read ${path} (usermod -aG ${group} ${me}), then restart NRPE or the Icinga agent`;
+  return `${path} is not readable by its group ${group} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): make rsyslog and logrotate create it 0640 (Debian's default, group adm), then add user ${me} to that group`;
+}
+
+function openProblem(path: string, err: NodeJS.ErrnoException): SyslogProblem {
+  if (err.code === 'EACCES' || err.code === 'EPERM') return { path, problem: 'permission denied', fix: readFix(path) };
   return { path, problem: `cannot be read (${err.code ?? err.message})`, fix: `check ${path}` };
 }
 

@@ -82,3 +82,24 @@ describe('plugin output', () => {
     );
   });
 });
+
+describe('long output whose lines each name a job (check_env_sync_all)', () => {
+  const names = ['pull_content_data_admin_production_daily', 'pull_content_data_admin_staging_daily', 'pull_content_unwrapped_fail', 'pull_content_wrapped_fail'];
+  const lines = names.flatMap((n) => [`[CRITICAL] ${n} failed with exit 1 at 00:41 after 23m`, `[OK] ${n}_b last run succeeded at 00:07 after 4m`]);
+  it('drops whole lines at --max-output, never cutting one, and ends with where the rest is', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 60, max: 700 }), (maxBytes) => {
+        const out = render({ state: 2, summary: '8 jobs: 4 CRITICAL', longOutput: lines, perfdata: [], moreAt: 'env-sync status' }, maxBytes);
+        expect(Buffer.byteLength(out)).to.be.at.most(maxBytes);
+        const [, ...shown] = out.trimEnd().split('\n');
+        const more = shown.length && /^\d+ more: env-sync status$/.test(shown[shown.length - 1]!) ? shown.pop() : undefined;
+        for (const l of shown) expect(lines, `a cut line: ${l}`).to.include(l);
+        if (shown.length < lines.length && more) expect(more).to.equal(`${lines.length - shown.length} more: env-sync status`);
+      }),
+    );
+  });
+  it('keeps every line when they fit', () => {
+    const out = render({ state: 2, summary: 's', longOutput: lines, perfdata: [], moreAt: 'env-sync status' }, 4096);
+    expect(out.trimEnd().split('\n').slice(1)).to.deep.equal(lines);
+  });
+});

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJobState, readRunningMarkers } from '../../src/markers/read.js';
 import { statePath } from '../../src/markers/paths.js';
@@ -10,6 +10,7 @@ import { StageTimeoutError } from '../../src/syslog/types.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { asNobody, fixture, plugin, run, syslogStamp, waitUntil } from '../support/proc.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
+import { JOB_USER } from '../support/users.js';
 
 const CHECK = plugin('check_env_sync');
 const WRAPPER = plugin('env-sync-run');
@@ -295,10 +296,16 @@ describe('check_env_sync on markers it must not trust, and bad arguments', funct
     const log = join(dir, 'syslog');
     writeFileSync(log, 'Nov 24 00:00:00 h x: y\n');
     chmodSync(log, 0o640);
+    // Debian's syslog is root:adm 0640: the fix names adm; a host whose logs are another group's gets that group named.
+    chownSync(log, 0, Number(spawnSync('getent', ['group', 'adm'], { encoding: 'utf8' }).stdout.split(':')[2]));
     const [cmd, args] = asNobody(CHECK, ['-j', 'other', '--state-dir', state, '--syslog', log]);
     const r = await run(cmd, args);
     expect(r.code).to.equal(3);
     expect(r.stdout).to.contain(`${log} cannot be read (permission denied); add user nobody to group adm to read ${log}`);
+    chownSync(log, 0, Number(spawnSync('id', ['-g', JOB_USER], { encoding: 'utf8' }).stdout.trim()));
+    const [cmd2, args2] = asNobody(CHECK, ['-j', 'other', '--state-dir', state, '--syslog', log]);
+    const other = await run(cmd2, args2);
+    expect(other.stdout).to.contain(`${log} cannot be read (permission denied); add user nobody to group ${JOB_USER} to read ${log}`);
   });
 
   const ARGS: Array<[string[], RegExp]> = [

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { quickParse, type QuickSpec } from '../../src/common/quickArgs.js';
-import { parseCommandLine, parseWithYargs, quickSpec, unknownOptionsMessage } from '../../src/common/commandLine.js';
+import { helpWidth, parseCommandLine, parseWithYargs, quickSpec, unknownOptionsMessage } from '../../src/common/commandLine.js';
 import { COMMAND_NAMES, COMMANDS, convert, OptionError, type CommandName } from '../../src/common/options.js';
 
 const CHECK = quickSpec('check_env_sync');
@@ -127,4 +127,14 @@ describe('unknownOptionsMessage: yargs\' unknown options as a person wants them'
   for (const [yargs, cmds, want] of CASES) {
     it(`${yargs} → ${want}`, () => expect(unknownOptionsMessage(yargs, cmds)).to.equal(want));
   }
+});
+
+describe('helpWidth: --help at the terminal\'s width', () => {
+  it('is 80 columns when the output is not a terminal, the terminal\'s otherwise (40 to 100)', () => {
+    expect(helpWidth({ isTTY: false })).to.equal(80);
+    expect(helpWidth({})).to.equal(80);
+    expect(helpWidth({ isTTY: true, columns: 72 })).to.equal(72);
+    expect(helpWidth({ isTTY: true, columns: 200 })).to.equal(100);
+    expect(helpWidth({ isTTY: true, columns: 20 })).to.equal(40);
+  });
 });
