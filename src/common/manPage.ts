@@ -105,6 +105,8 @@ interface PageText {
   /** Paragraphs after those of the table's usage text. */
   more: string[];
   exit: Array<[string, string]>;
+  /** What a reader copies: [what it does, the line], the cron line, the NRPE line, an apply rule, the on-call commands. */
+  examples: Array<[string, string]>;
 }
 
 const PLUGIN_EXIT: Array<[string, string]> = [
@@ -119,6 +121,11 @@ const PAGES: Record<Executable, PageText> = {
   check_env_sync: {
     what: "Icinga/Nagios plugin: one data-sync job's verdict",
     more: [PLUGIN_OUTPUT, 'Below the first line: the error lines of a failed run, each with the file it came from, the output tail kept in the marker, and a Re-run line to paste as root.'],
+    examples: [
+      ['The NRPE command of one job (/etc/nagios/nrpe.d/env_sync.cfg), as env-sync config nrpe writes it:', "command[check_env_sync_pull_x]=/usr/lib/nagios/plugins/check_env_sync --job pull_x --schedule '18 0 * * *' --grace 1h --max-age 26h"],
+      ["An Icinga 2 host's jobs, which the apply rule of services-agent.conf (or services-nrpe.conf) turns into one service each:", 'vars.env_sync_jobs["pull_x"] = { schedule = "18 0 * * *", grace = "2h", max_age = "26h" }'],
+      ['By hand, as the monitoring user runs it, with more evidence lines:', 'sudo -u nagios /usr/lib/nagios/plugins/check_env_sync -j pull_x --max-age 26h -v'],
+    ],
     exit: PLUGIN_EXIT,
   },
   check_env_sync_all: {
@@ -127,16 +134,27 @@ const PAGES: Record<Executable, PageText> = {
       PLUGIN_OUTPUT,
       "Jobs come from the state directory, and from the crontab of --user or --crontab; when the crontab cannot be read (user nagios cannot read another user's), from the job inventory the wrapper keeps in the state directory. Each job is judged as check_env_sync judges it, without the per-run evidence search; one line a job follows the first.",
     ],
+    examples: [
+      ['Every job of the host, a success older than 26 hours being CRITICAL, the crontab read as root:', 'check_env_sync_all --user govuk-backup --max-age 26h'],
+      ["As user nagios, who cannot read another user's crontab: the job inventory in the state directory is read instead:", 'sudo -u nagios /usr/lib/nagios/plugins/check_env_sync_all --max-age 26h'],
+    ],
     exit: PLUGIN_EXIT,
   },
   check_env_sync_order: {
     what: 'Icinga/Nagios plugin: has one data-sync job followed another in time',
     more: [PLUGIN_OUTPUT],
+    examples: [
+      ['The copy to staging must be followed by Data Sync Complete within two hours:', 'check_env_sync_order --first copy_data_to_staging --then data_sync_complete --within 2h'],
+    ],
     exit: PLUGIN_EXIT,
   },
   'env-sync-run': {
     what: 'run a data-sync job from cron and record the run for the checks',
     more: ["Put it in the job's cron line right in front of the sync (inside with_reboot_lock and envdir). If the markers cannot be written or syslog is down, the sync still runs, the wrapper says so on stderr, and it exits with the sync's status."],
+    examples: [
+      ["A job's cron line (user govuk-backup), the wrapper right in front of the sync:", '18 0 * * * /usr/bin/ionice -c 2 -n 6 /usr/local/bin/with_reboot_lock env-sync_pull_x /usr/bin/envdir /etc/govuk_env_sync/env.d /usr/bin/env-sync-run --timeout 6h -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg'],
+      ['One part of an old Jenkins sync, recorded as a part of its job:', 'JOBLIST=mysql-normal env-sync-run --job copy_data_to_staging --part mysql-normal -- bash sync production staging'],
+    ],
     exit: [
       ['N', "The command's own exit status."],
       ['128+N', 'The command was killed by signal N.'],
@@ -150,6 +168,13 @@ const PAGES: Record<Executable, PageText> = {
   'env-sync': {
     what: "the on-call engineer's view of the data-sync jobs",
     more: [ENV_SYNC_ABOUT, 'Jobs come from the state directory and from the crontab of --user (read with crontab -l -u, which needs root) or --crontab, else from the job inventory in the state directory.'],
+    examples: [
+      ['Every job, worst first:', 'env-sync status'],
+      ['Paged for pull_x: the verdict with every evidence line, the last runs and the Re-run line:', 'env-sync show pull_x'],
+      ["The job's lines from syslog.1 and syslog, then new ones as they come:", 'env-sync logs pull_x --follow'],
+      ['Run it again as cron ran it, as its user, after showing the command:', 'sudo env-sync rerun pull_x'],
+      ['The NRPE lines for every job the host has:', 'sudo env-sync config nrpe > /etc/nagios/nrpe.d/env_sync.cfg'],
+    ],
     exit: [
       ['0\u20133', 'status and show: the worst state of the jobs shown (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), so that scripts can use it.'],
       ['0', 'logs, config and rerun --dry-run did what was asked; -h and -V.'],
@@ -160,6 +185,16 @@ const PAGES: Record<Executable, PageText> = {
     ],
   },
 };
+
+/** The page's EXAMPLES: [what it does, the line to paste]. */
+export function manExamples(exe: Executable): Array<[string, string]> {
+  return PAGES[exe].examples;
+}
+
+function examplesSection(exe: Executable): string[] {
+  // .nf keeps each line whole (no filling, no hyphenation): it is pasted as it stands.
+  return ['.SH EXAMPLES', ...PAGES[exe].examples.flatMap(([what, line]) => ['.PP', textLine(what), '.PP', '.RS 4', '.nf', `\\&${roff(line)}`, '.fi', '.RE'])];
+}
 
 function exitSection(exe: Executable): string[] {
   return ['.SH EXIT STATUS', ...PAGES[exe].exit.flatMap(([code, meaning]) => ['.TP', bold(code), textLine(meaning)])];
@@ -246,6 +281,7 @@ export function manPage(exe: Executable, o: { version: string; date: string }): 
     ...exitSection(exe),
     ...environmentSection(exe),
     ...filesSection(exe),
+    ...examplesSection(exe),
     ...seeAlsoSection(exe),
   ];
   return `${lines.join('\n')}\n`;

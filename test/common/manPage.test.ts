@@ -6,14 +6,14 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commandsOf, MAN_EXECUTABLES, manPage, type Executable } from '../../src/common/manPage.js';
+import { commandsOf, MAN_EXECUTABLES, manPage, type Executable, manExamples } from '../../src/common/manPage.js';
 import { COMMANDS, commandOptions } from '../../src/common/options.js';
 import { defaultWords, spellings } from '../../src/common/optionsDoc.js';
 import { STATE_NAMES } from '../../src/common/states.js';
 import { requireTool } from '../support/debPackage.js';
 import { makeTempDir } from '../support/tmp.js';
 
-const SECTIONS = ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'EXIT STATUS', 'ENVIRONMENT', 'FILES', 'SEE ALSO'];
+const SECTIONS = ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'EXIT STATUS', 'ENVIRONMENT', 'FILES', 'EXAMPLES', 'SEE ALSO'];
 
 describe('man pages, written from the option table', function () {
   this.timeout(60_000);
@@ -56,6 +56,13 @@ describe('man pages, written from the option table', function () {
       expect(man.status).to.equal(0);
       expect([...sections(exe).keys()]).to.include.members(SECTIONS);
       expect(sections(exe).get('NAME')).to.match(new RegExp(`^ ${exe} - \\S`));
+    });
+
+    it(`${exe}: EXAMPLES shows each line to paste whole, as the reader copies it`, () => {
+      const shown = sections(exe).get('EXAMPLES')!;
+      expect(manExamples(exe)).to.not.be.empty;
+      for (const [, line] of manExamples(exe)) expect(shown, line).to.contain(line.replace(/\s+/g, ' '));
+      expect(manExamples(exe).some(([, line]) => line.includes(exe === 'env-sync' ? 'env-sync ' : exe))).to.equal(true);
     });
 
     it(`${exe}: every option of its command${exe === 'env-sync' ? 's' : ''} in the option table, with its default and environment variable`, () => {
