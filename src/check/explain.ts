@@ -94,7 +94,7 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
   const long: string[] = [];
   for (const r of ordered(j).slice(1)) if (r.state) long.push(`[${STATE_NAMES[r.state]}] ${r.text}`);
   const syslogOnlyRun = j.syslogOnlyRun;
-  if (syslogOnlyRun) long.push(logOnlyCaveat(facts.log));
+  if (syslogOnlyRun) long.push(logOnlyCaveat(facts.log, facts.unwrapped || facts.jobState !== null, o.stateDir));
   // A log read (the journal) is named; a run that succeeded needed none.
   if (syslogOnlyRun || facts.evidence) long.push(...logReadLines(facts.log, facts.trust));
 
