@@ -11,16 +11,29 @@ import type { SyslogEntry } from '../syslog/types.js';
 import { logOnlyCaveat, logReadLines } from '../logsource/words.js';
 import { noMarkup } from '../output/sanitize.js';
 import { isFailed, ordered } from './judge.js';
+import { withoutCutWord } from '../common/redact.js';
 import type { CheckFacts, Judgement } from './types.js';
 
 /**
  * A syslog line as evidence: the file it came from, its time of day, its tag and message. Its text is
  * anyone's (logger): `<` is neutralised so that no renderer allowing HTML (Icinga Web 2) reads markup.
  */
-function evidenceLine(e: SyslogEntry): string {
+export function evidenceLine(e: SyslogEntry): string {
   const t = e.time;
   const hms = [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return noMarkup(`${e.file}: ${hms} ${e.tag}: ${e.message}`);
+  return noMarkup(`${e.file}: ${hms} ${e.tag}: ${boundedMessage(e.message)}`);
+}
+
+/**
+ * A log line's message is cut here before it is shown (and so before it is redacted): the redaction
+ * rules' cost grows with the line, and a stranger's 64 KiB line must not spend a check's -t. The cut
+ * takes the last word with it, as it may be the start of a secret; `env-sync logs` shows the line.
+ */
+export const MAX_EVIDENCE_CHARS = 2000;
+
+function boundedMessage(message: string): string {
+  if (message.length <= MAX_EVIDENCE_CHARS) return message;
+  return `${withoutCutWord(message.slice(0, MAX_EVIDENCE_CHARS))} …(line cut: ${message.length - MAX_EVIDENCE_CHARS} more characters; env-sync logs shows it whole)`;
 }
 
 /**

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { cleanText, noMarkup, oneLine, safeJson, stripControl, visibleText } from '../../src/output/sanitize.js';
 import { formatMetric } from '../../src/output/perfdata.js';
 import { render } from '../../src/output/pluginOutput.js';
+import { evidenceLine, MAX_EVIDENCE_CHARS } from '../../src/check/explain.js';
 import { worst } from '../../src/common/states.js';
 import { parseRange } from '../../src/common/range.js';
 
@@ -101,5 +102,23 @@ describe('long output whose lines each name a job (check_env_sync_all)', () => {
   it('keeps every line when they fit', () => {
     const out = render({ state: 2, summary: 's', longOutput: lines, perfdata: [], moreAt: 'env-sync status' }, 4096);
     expect(out.trimEnd().split('\n').slice(1)).to.deep.equal(lines);
+  });
+});
+
+describe("an evidence line from a log (anyone's text)", () => {
+  const at = new Date(2026, 10, 24, 0, 40, 56);
+  it('is cut before it is redacted, with its last word, so a huge line costs a check nothing and leaks no secret', () => {
+    // A stranger's line: thousands of secret-looking names (the redaction rules' worst case), then a secret.
+    const message = `${'passwordpassword'.repeat(4096)}! mysql://backup:hunter2@db`;
+    const line = evidenceLine({ time: at, file: '/var/log/syslog', tag: 'env-sync/pull_x', message } as never);
+    expect(line.length).to.be.below(MAX_EVIDENCE_CHARS + 200);
+    expect(line).to.match(/ …\(line cut: \d+ more characters; env-sync logs shows it whole\)$/);
+    expect(line).to.not.contain('hunter2');
+    const out = render({ state: 2, summary: 's', longOutput: [line], perfdata: [] }, 1 << 20);
+    expect(out).to.not.contain('hunter2');
+  });
+  it('is shown whole up to the bound', () => {
+    const line = evidenceLine({ time: at, file: '/var/log/syslog', tag: 'env-sync/pull_x', message: 'pg_restore: error: relation "events" does not exist' } as never);
+    expect(line).to.equal('/var/log/syslog: 00:40:56 env-sync/pull_x: pg_restore: error: relation "events" does not exist');
   });
 });
