@@ -12,6 +12,7 @@ import { logOnlyCaveat, logReadLines } from '../logsource/words.js';
 import { noMarkup } from '../output/sanitize.js';
 import { isFailed, ordered } from './judge.js';
 import { withoutCutWord } from '../common/redact.js';
+import { eventField, parseEvent } from '../common/wrapperEvent.js';
 import type { CheckFacts, Judgement } from './types.js';
 
 /**
@@ -46,7 +47,10 @@ function boundedMessage(message: string): string {
  */
 function matchedByPidOnly(e: SyslogEntry, job: string, runId: string, tail: readonly string[]): boolean {
   if (e.tag === outputTag(job)) return !inTail(tail, sameText(e.message));
-  if (e.tag === WRAPPER_TAG) return !` ${e.message} `.includes(` run=${runId} `);
+  if (e.tag === WRAPPER_TAG) {
+    const ev = parseEvent(e.message);
+    return !ev || eventField(ev, 'run') !== runId;
+  }
   return false;
 }
 

@@ -1,5 +1,6 @@
 // The wrapped command as a child: its own process group, output passed through byte for byte and
 // copied (tail, syslog), signals forwarded, the time limit enforced on the whole group.
+import { formatEvent } from '../common/wrapperEvent.js';
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { Outcome } from '../markers/types.js';
@@ -69,7 +70,7 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
       // spawn() throws, rather than emitting 'error', for arguments it refuses outright (an empty name).
       const message = `command cannot be run: ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
       process.stderr.write(`env-sync-run: ${message}\n`);
-      reporter.event(`event=spawn-error job=${spec.job} run=${spec.runId} exit=127 ${message}`);
+      reporter.event(formatEvent('spawn-error', spec.job, [['run', spec.runId], ['exit', 127]], message));
       resolve({ outcome: 'spawn-error', exitCode: 127, signal: null, message });
       return;
     }
@@ -98,7 +99,7 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
       const exitCode = notFound ? 127 : 126;
       const message = `${notFound ? 'command not found' : 'command cannot be run'}: ${file} (${err.code ?? err.message})`;
       process.stderr.write(`env-sync-run: ${message}\n`);
-      reporter.event(`event=spawn-error job=${spec.job} run=${spec.runId} exit=${exitCode} ${message}`);
+      reporter.event(formatEvent('spawn-error', spec.job, [['run', spec.runId], ['exit', exitCode]], message));
       finish({ outcome: 'spawn-error', exitCode, signal: null, message });
     });
     if (!pgid) return;
@@ -123,7 +124,7 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
       timers.push(
         setTimeout(() => {
           timedOut = true;
-          reporter.event(`event=timeout job=${spec.job} run=${spec.runId} after=${spec.timeoutSeconds}s signal=SIGTERM`);
+          reporter.event(formatEvent('timeout', spec.job, [['run', spec.runId], ['after', `${spec.timeoutSeconds}s`], ['signal', 'SIGTERM']]));
           killGroup(pgid, 'SIGTERM');
           timers.push(setTimeout(() => killGroup(pgid, 'SIGKILL'), spec.killAfterSeconds * 1000));
         }, spec.timeoutSeconds * 1000),

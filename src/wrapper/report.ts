@@ -1,5 +1,6 @@
 // Everything the wrapper says about a run goes to stderr and to syslog (tag env-sync-run), and the
 // command's output lines to syslog under env-sync/<job>.
+import { formatEvent } from '../common/wrapperEvent.js';
 import type { LineSink } from './outputTap.js';
 import { SyslogSink } from './syslogSink.js';
 import { outputTag } from '../syslog/jobLines.js';
@@ -30,13 +31,13 @@ export function syslogReporter(o: { job: string; syslog: boolean; syslogSocket: 
     event: (line) => runLog?.write(line),
     warn(message) {
       process.stderr.write(`env-sync-run: WARNING: ${visibleText(message)}\n`);
-      runLog?.write(`event=warning job=${o.job} ${message}`);
+      runLog?.write(formatEvent('warning', o.job, [], message));
     },
     stdoutSink: () => out,
     stderrSink: () => err,
     async close() {
       const dropped = (out?.dropped ?? 0) + (err?.dropped ?? 0);
-      if (dropped > 0 && !down) runLog?.write(`event=dropped job=${o.job} lines=${dropped} (syslog could not keep up; the output itself passed through whole)`);
+      if (dropped > 0 && !down) runLog?.write(formatEvent('dropped', o.job, [['lines', dropped]], '(syslog could not keep up; the output itself passed through whole)'));
       await Promise.all([out?.close(), err?.close(), runLog?.close()]);
     },
   };

@@ -2,6 +2,7 @@
 // child, the record of how it ended, the syslog events and the passive verdict. The marker store,
 // the reporter and the poster are passed in, so the rules here are tested with fakes as well as
 // with real files, a real syslog and a real Icinga.
+import { formatEvent } from '../common/wrapperEvent.js';
 import { randomHex } from '../common/randomHex.js';
 import { currentHost, currentUser, processStartTicks, readBootId, runLiveness } from '../common/host.js';
 import { NewerSchemaError } from '../markers/errors.js';
@@ -44,10 +45,6 @@ export interface WrapperResult {
 function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomHex(3)}`;
-}
-
-function quoteForLog(argv: string[]): string {
-  return argv.join(' ').replace(/"/g, '\\"');
 }
 
 /** The real store, syslog and Icinga, for one run of the command line's options. */
@@ -161,7 +158,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
             : `run ${h.runId} (pid ${h.pid}, started ${h.start}) of this job was still running`,
       };
       process.stderr.write(`env-sync-run: ${opts.job}: not started: ${skipped.message} (exit ${EXIT_SKIPPED})\n`);
-      reporter.event(`event=skip job=${opts.job} run=${runId} outcome=skipped-overlap exit=${EXIT_SKIPPED} running=${lock.holder.runId}`);
+      reporter.event(formatEvent('skip', opts.job, [['run', runId], ['outcome', 'skipped-overlap'], ['exit', EXIT_SKIPPED], ['running', lock.holder.runId]]));
       await writeTextfile(recorded(await marker('record the skipped run', () => store.record(skipped))));
       await reporter.close();
       return { exitCode: EXIT_SKIPPED, run: skipped };
@@ -189,7 +186,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     // A copy: the run is this marker's content, and the write may come after the run has ended.
     void writeTextfile(markersOk ? { running: { ...run } } : {});
     if (markersOk && deps.inventory) inventory = deps.inventory(opts.stateDir, opts.job);
-    reporter.event(`event=start job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${runId} pid=${pid} argv="${quoteForLog(run.argv)}"`);
+    reporter.event(formatEvent('start', opts.job, [['part', opts.part], ['run', runId], ['pid', pid], ['argv', run.argv.join(' ')]]));
   });
   const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   Object.assign(run, {
@@ -220,10 +217,10 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   }
   await writeTextfile(recorded(saved));
   reporter.event(
-    `event=finish job=${opts.job}${opts.part ? ` part=${opts.part}` : ''} run=${runId} outcome=${finished.outcome} exit=${finished.exitCode}${finished.signal ? ` signal=${finished.signal}` : ''} duration=${run.durationSeconds}s`,
+    formatEvent('finish', opts.job, [['part', opts.part], ['run', runId], ['outcome', finished.outcome], ['exit', String(finished.exitCode)], ['signal', finished.signal], ['duration', `${run.durationSeconds}s`]]),
   );
   const notRefreshed = inventory ? await (inventory as InventoryRefresh).finish() : null;
-  if (notRefreshed) reporter.event(`event=inventory job=${opts.job} run=${runId} not refreshed: ${notRefreshed}`);
+  if (notRefreshed) reporter.event(formatEvent('inventory', opts.job, [['run', runId]], `not refreshed: ${notRefreshed}`));
   if (deps.poster) await deps.poster(run, reporter);
   await reporter.close();
   return { exitCode: finished.exitCode, run };
@@ -239,7 +236,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     for (const u of late.sort((a, b) => (a.run.start < b.run.start ? -1 : 1))) {
       const message = u.run.message ?? `its end was recorded late, by run ${runId}: its wrapper could not write it (${causeWords(u.cause)})`;
       await marker('record a run whose end was not recorded', () => store.record({ ...u.run, message }, u.file));
-      reporter.event(`event=recorded-late job=${opts.job} run=${u.run.runId} outcome=${u.run.outcome} exit=${u.run.exitCode} by=${runId}`);
+      reporter.event(formatEvent('recorded-late', opts.job, [['run', u.run.runId], ['outcome', u.run.outcome], ['exit', String(u.run.exitCode)], ['by', runId]]));
     }
   }
 
@@ -279,7 +276,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
         ? (({ schema: _schema, ...rest }) => rest)(m)
         : { ...run, runId: lock!.runId, wrapperPid: lock!.pid, wrapperStartTicks: lock!.startTicks, bootId: lock!.bootId, start: lock!.start, argv: [], childPid: lock!.childPid ?? null, childStartTicks: lock!.childStartTicks ?? null };
       await marker('record the interrupted run', () => store.record({ ...base, outcome: 'interrupted', end: null, durationSeconds: null, exitCode: null, message: why }));
-      reporter.event(`event=interrupted job=${opts.job} run=${id} ${why}`);
+      reporter.event(formatEvent('interrupted', opts.job, [['run', id]], why));
     }
   }
 }
