@@ -41,7 +41,7 @@ function fromMarker(run: Run, markerPath: string | null, part: string | null): C
 
 /** The command to re-run the job (or one part of it), or why none can be shown in full. */
 export function chooseRerun(s: RerunSources, target: Omit<RerunTarget, 'job' | 'part'>, part: string | null = null): RerunChoice {
-  if (!s.user) return { plan: null, why: "the job's user is not known (its records are root's): give --user USER" };
+  if (!s.user) return { plan: null, why: "the job's user is not known (its records are root's): give --user USER, or name it once for the host as ENV_SYNC_JOB_USER= in /etc/default/env-sync-checks" };
   let cmd: CronCommand | null = null;
   if (!part && s.cron) cmd = { command: s.cron.command, env: s.cron.env, cwd: null, source: `the crontab line ${s.cron.lineNo}`, redacted: false, crontabText: true };
   else if (!part && s.inventory) cmd = { command: s.inventory.command, env: s.inventory.env, cwd: null, source: `the job inventory (crontab line ${s.inventory.lineNo})`, redacted: s.inventory.redacted, crontabText: true };

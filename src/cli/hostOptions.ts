@@ -1,7 +1,8 @@
 // What every `env-sync` command reads of the host, from its options.
 import type { Values } from '../common/options.js';
 import type { HostOptions } from '../check/hostJobs.js';
-import { hintsFor } from '../markers/trust.js';
+import { configuredJobUser } from '../markers/configuredUser.js';
+import { jobTrust } from '../markers/trust.js';
 
 // `env-sync logs` has no default --user: it reads a crontab only when told which.
 type Common = Pick<Values<'env-sync status'>, 'stateDir' | 'syslog' | 'rotated' | 'log' | 'journalNamespace' | 'journalFile' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'grace'> & { user: string | undefined; missing?: Values<'env-sync status'>['missing'] };
@@ -22,12 +23,24 @@ export function hostOptions(a: Common, skipEvidence: boolean): HostOptions {
     bootIdFile: a.bootIdFile,
     rebootLockDir: a.rebootLockDir,
     crontab: a.crontab,
-    // The crontab of --user is read only when no file is given (reading another user's needs root).
-    user: a.crontab ? undefined : a.user,
+    // The crontab of the jobs' user is read only when no file is given (reading another user's needs
+    // root): --user, else the one the host names (ENV_SYNC_JOB_USER), else the state directory's owner.
+    user: a.crontab ? undefined : (a.user ?? crontabUser(a.stateDir)),
     graceSeconds: a.grace,
     missing: a.missing ?? 1,
     deadline: Date.now() + CLI_DEADLINE_MS,
     skipEvidence,
-    trust: hintsFor(a.user),
+    trust: a.user !== undefined ? { user: a.user } : {},
   };
+}
+
+/** Whose crontab env-sync reads when --user is not given: the jobs' user as every executable finds it. */
+function crontabUser(stateDir: string): string | undefined {
+  const named = configuredJobUser();
+  if (named) return named;
+  try {
+    return jobTrust(stateDir, null).user?.name;
+  } catch {
+    return undefined;
+  }
 }

@@ -12,8 +12,8 @@ export async function writeInventoryFromCrontab(a: Values<'env-sync config'>): P
   const o = hostOptions(a, true);
   const crontab = await loadCrontab(o);
   if (crontab.text === null) throw new CliError(`no crontab to write the inventory from: ${crontab.problems.join('; ') || 'give --crontab FILE or --user USER'}`);
-  const user = o.crontab ? nameOf(statSync(o.crontab).uid) : a.user;
-  const from = o.crontab ? `--crontab ${o.crontab} (env-sync config)` : `crontab -l -u ${a.user} (env-sync config)`;
+  const user = o.crontab ? nameOf(statSync(o.crontab).uid) : o.user!;
+  const from = o.crontab ? `--crontab ${o.crontab} (env-sync config)` : `crontab -l -u ${o.user} (env-sync config)`;
   const inv = inventoryOf(crontab.text, user, from, new Date());
   try {
     writeInventory(o.stateDir, inv);

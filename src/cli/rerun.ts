@@ -45,7 +45,7 @@ export async function planRerun(job: string, a: Values<'env-sync rerun'>): Promi
     { stateDir: o.stateDir, defaultStateDir: String(optionSpec('stateDir').default), envSyncRun: siblingExecutable('env-sync-run') },
     a.part ?? null,
   );
-  if (!choice.plan) throw new CliError(`cannot re-run ${job}: ${choice.why}${notes.length ? ` (${notes.join('; ')})` : ''}; as root, env-sync reads the crontab of --user (default govuk-backup)`);
+  if (!choice.plan) throw new CliError(`cannot re-run ${job}: ${choice.why}${notes.length ? ` (${notes.join('; ')})` : ''}; as root, env-sync reads the crontab of the jobs' user: --user USER, or ENV_SYNC_JOB_USER= in /etc/default/env-sync-checks`);
   const lock = join(o.rebootLockDir, `reboot_lock-env-sync_${job}`);
   if (existsSync(lock)) notes.push(`${lock} is there: this re-run does not wait for it (with_reboot_lock is left out), but the next cron run will; remove it if no sync is running`);
   return { plan: choice.plan, notes };

@@ -129,8 +129,8 @@ export const OPTIONS = {
   verbose: option({ flag: 'verbose', alias: ['v'], kind: 'count', describe: 'More evidence lines (-v, -vv)', parse: count }),
   crontab: option({ flag: 'crontab', kind: 'string', arg: 'FILE', describe: 'Crontab file to find jobs in (jobs that never ran, schedules)', parse: text }),
   user: option({
-    flag: 'user', kind: 'string', arg: 'USER', describe: "The jobs' user: markers it or root owns are trusted (default: each job directory's owner, never root), and its crontab is read with crontab -l -u USER (needs root)",
-    for: { ...sameFor(['env-sync status', 'env-sync show', 'env-sync rerun', 'env-sync config', 'env-sync metrics'], { default: 'govuk-backup' }), ...sameFor(['check_env_sync', 'check_env_sync_order'], { describe: "The job's user: markers it or root owns are trusted (default: the job directory's owner, never root)" }) },
+    flag: 'user', kind: 'string', arg: 'USER', describe: "The jobs' user: markers it or root owns are trusted, and its crontab is read with crontab -l -u USER (needs root). Default: the crontab's owner, else ENV_SYNC_JOB_USER in /etc/default/env-sync-checks, else the state directory's owner, else each job directory's; never root",
+    for: { ...sameFor(['check_env_sync', 'check_env_sync_order'], { describe: "The job's user: markers it or root owns are trusted. Default: ENV_SYNC_JOB_USER in /etc/default/env-sync-checks, else the state directory's owner, else the job directory's; never root" }) },
     parse: text,
   }),
   first: option({ flag: 'first', kind: 'string', arg: 'JOB', describe: 'The copy job (e.g. copy_data_to_staging)', parse: jobName }),

@@ -1,12 +1,14 @@
 // Whose markers these are, and whether they can be believed (docs/security.md, "Trust rules").
 //
-// The job's user is --user, else the crontab's owner, else the owner of the state directory (an
-// administrator makes it with install -d -o govuk-backup), else the owner of the job's directory —
-// never root unless --user root says so. A marker is trusted only when it and every directory up
+// The job's user is --user, else the crontab's owner, else ENV_SYNC_JOB_USER in
+// /etc/default/env-sync-checks (when that file is root's and closed to others), else the owner of
+// the state directory (an administrator makes it with install -d -o USER), else the owner of the
+// job's directory — never root unless --user root says so; the same rule in every executable. A marker is trusted only when it and every directory up
 // to the state directory are owned by the job's user or root and writable by no one else: a
 // stranger who could write any of them could plant a marker that turns a CRITICAL into an OK.
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import { nameOf, userById, userByName, type User } from '../common/users.js';
+import { configuredJobUser, DEFAULTS_FILE } from './configuredUser.js';
 import { MarkerError } from './errors.js';
 import { jobDir } from './paths.js';
 
@@ -27,7 +29,7 @@ export interface TrustHints {
 
 export class UnknownUserError extends Error {}
 
-/** The trust hints for a user named by env-sync's --user, which defaults to govuk-backup: no hint where there is no such user. */
+/** The trust hints for a user named by --user: none where there is no such user (the command line's fault, said where it is used). */
 export function hintsFor(user: string | undefined): TrustHints {
   return user !== undefined && userByName(user) ? { user } : {};
 }
@@ -48,6 +50,9 @@ export function jobTrust(stateDir: string, job: string | null, hints: TrustHints
     return { user: u, source: '--user' };
   }
   if (hints.crontabOwner) return { user: ownerAsUser(hints.crontabOwner), source: "the crontab's owner" };
+  const configured = configuredJobUser();
+  const named = configured !== undefined ? userByName(configured) : null;
+  if (named) return { user: named, source: `ENV_SYNC_JOB_USER in ${DEFAULTS_FILE}` };
   const dirs: Array<[string, boolean]> = [[stateDir, true]];
   if (job !== null) dirs.push([jobDir(stateDir, job), false]);
   for (const [dir, follow] of dirs) {

@@ -67,7 +67,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     expect(r.code).to.equal(0);
     expect(r.first).to.match(/^ENV_SYNC OK - pull_ok last run succeeded at \d\d:\d\d after \d+s\|age=[0-9.]+s;90000;93600;0 duration=[0-9.]+s;;;0 exit_code=0 consecutive_failures=0;;;0 running=0;;;0;1$/);
     // Run by the test, not by cron: no cron command to show in full, and the records are root's.
-    expect(r.out).to.contain("Re-run: sudo env-sync rerun pull_ok (reads the crontab as root, shows the command and asks; no full command here: the job's user is not known (its records are root's): give --user USER)");
+    expect(r.out).to.contain("Re-run: sudo env-sync rerun pull_ok (reads the crontab as root, shows the command and asks; no full command here: the job's user is not known (its records are root's): give --user USER, or name it once for the host as ENV_SYNC_JOB_USER= in /etc/default/env-sync-checks)");
   });
 
   it('CRITICAL for a failed run, with the error lines from syslog and the file they came from', async () => {
