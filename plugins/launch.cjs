@@ -40,7 +40,10 @@ function fail(kind, message) {
 const name = basename(process.argv[1] || '');
 const kind = EXECUTABLES[name];
 if (!kind) {
-  fail('cli', `env-sync-checks: cannot tell which executable ${JSON.stringify(name)} is: run it by one of its names (${Object.keys(EXECUTABLES).join(', ')}), or through a link with that name`);
+  fail(
+    'cli',
+    `env-sync-checks: cannot tell which executable ${JSON.stringify(name)} is: run it by one of its names (${Object.keys(EXECUTABLES).join(', ')}), or through a link with that name`,
+  );
 }
 const dist = join(__dirname, '..', 'dist');
 const file = join(dist, `${name.replace(/-/g, '_')}.cjs`);
@@ -73,7 +76,7 @@ function readCache() {
   }
   try {
     const st = fstatSync(cfd);
-    const bad = st.isFile() ? untrusted('file', st) ?? untrusted('directory', statSync(dist)) : 'the file is not a regular file';
+    const bad = st.isFile() ? (untrusted('file', st) ?? untrusted('directory', statSync(dist))) : 'the file is not a regular file';
     return bad ? { why: `untrusted: ${bad}` } : { data: readFileSync(cfd) };
   } catch (err) {
     return { why: `unreadable: ${err && err.code}` };

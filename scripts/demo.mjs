@@ -43,7 +43,13 @@ const lines = jobs.flatMap((j) => {
 });
 // A job whose cron line is not wrapped yet: only govuk_env_sync.sh's own lines, last night, in syslog.1.
 const lastNight = new Date(now.getTime() - 26 * 3600_000);
-const unwrapped = jobRunLines({ job: 'pull_publishing_api_production_daily', runId: 'n/a', start: lastNight, end: new Date(lastNight.getTime() + 600_000), exit: 1 }).filter((l) => l.text.startsWith('govuk_env_sync.sh'));
+const unwrapped = jobRunLines({
+  job: 'pull_publishing_api_production_daily',
+  runId: 'n/a',
+  start: lastNight,
+  end: new Date(lastNight.getTime() + 600_000),
+  exit: 1,
+}).filter((l) => l.text.startsWith('govuk_env_sync.sh'));
 writeSyslog(join(dir, 'syslog'), 256 * 1024, new Date(now.getTime() - 24 * 3600_000), now, lines);
 writeSyslog(join(dir, 'syslog.1'), 256 * 1024, new Date(now.getTime() - 48 * 3600_000), new Date(now.getTime() - 24 * 3600_000), unwrapped);
 process.stdout.write(`wrote $DEMO/syslog and $DEMO/syslog.1 (256 KiB each)\n`);
@@ -61,7 +67,10 @@ const crontab = join(dir, 'crontab');
 writeFileSync(
   crontab,
   [...jobs.map((j) => j.job), 'pull_signon_production_daily']
-    .map((job, i) => `# Puppet Name: ${job}\n${18 + i} 0 * * * /usr/bin/ionice -c 2 -n 6 /usr/local/bin/with_reboot_lock env-sync_${job} /usr/bin/envdir /etc/govuk_env_sync/env.d /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${job}.cfg`)
+    .map(
+      (job, i) =>
+        `# Puppet Name: ${job}\n${18 + i} 0 * * * /usr/bin/ionice -c 2 -n 6 /usr/local/bin/with_reboot_lock env-sync_${job} /usr/bin/envdir /etc/govuk_env_sync/env.d /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${job}.cfg`,
+    )
     .join('\n') + '\n',
 );
 show(plugin('env-sync'), ['status', '--crontab', crontab], env);

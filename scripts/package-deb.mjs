@@ -68,7 +68,8 @@ const opts = parseArgs(process.argv.slice(2));
 const meta = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const version = opts.version ?? meta.version;
 // Debian's version syntax without an epoch or a revision: a native package of our own.
-if (!/^[0-9][A-Za-z0-9.+~]*$/.test(version)) die(`--version ${JSON.stringify(version)}: a Debian version starts with a digit and holds only letters, digits and . + ~ (e.g. 0.1.0 or 0.1.0+1)`);
+if (!/^[0-9][A-Za-z0-9.+~]*$/.test(version))
+  die(`--version ${JSON.stringify(version)}: a Debian version starts with a digit and holds only letters, digits and . + ~ (e.g. 0.1.0 or 0.1.0+1)`);
 const maintainer = process.env.DEBFULLNAME && process.env.DEBEMAIL ? `${process.env.DEBFULLNAME} <${process.env.DEBEMAIL}>` : meta.author;
 if (!maintainer) die('no maintainer: set "author" in package.json, or DEBFULLNAME and DEBEMAIL');
 
@@ -77,13 +78,19 @@ for (const exe of EXECUTABLES) {
   const bundle = join(dist, `${exe.replace(/-/g, '_')}.cjs`);
   if (!existsSync(bundle)) die(`${relative(root, bundle)} is missing: dist/ is not built; run npm run build first (npm run package does)`);
 }
-for (const [tool, pkg] of [['dpkg-deb', 'dpkg'], ['gzip', 'gzip']]) {
+for (const [tool, pkg] of [
+  ['dpkg-deb', 'dpkg'],
+  ['gzip', 'gzip'],
+]) {
   if (spawnSync(tool, ['--version']).error) die(`${tool} is missing: install the Debian package ${pkg}`);
 }
 
 // Files get the time of the commit they come from (or SOURCE_DATE_EPOCH), so that two builds of one
 // commit give the same package.
-const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? (spawnSync('git', ['log', '-1', '--format=%ct'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || Math.floor(Date.now() / 1000)));
+const epoch = Number(
+  process.env.SOURCE_DATE_EPOCH ??
+    (spawnSync('git', ['log', '-1', '--format=%ct'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || Math.floor(Date.now() / 1000)),
+);
 
 work = mkdtempSync(join(tmpdir(), 'env-sync-deb-stage-'));
 const stage = join(work, `${PACKAGE}_${version}_all`);
@@ -122,7 +129,8 @@ const steps = [
     // names, whatever PATH cron or NRPE give.
     const launcher = readFileSync(join(root, 'plugins', 'launch.cjs'), 'utf8');
     const shebang = '#!/usr/bin/env node\n';
-    if (!launcher.startsWith(shebang)) die(`plugins/launch.cjs no longer starts with ${JSON.stringify(shebang)}: update the shebang rewrite in scripts/package-deb.mjs`);
+    if (!launcher.startsWith(shebang))
+      die(`plugins/launch.cjs no longer starts with ${JSON.stringify(shebang)}: update the shebang rewrite in scripts/package-deb.mjs`);
     put(`${LIB}/plugins/launch.cjs`, `#!/usr/bin/node\n${launcher.slice(shebang.length)}`, 0o755);
     for (const exe of EXECUTABLES) link(`${LIB}/plugins/${exe}`, `${LIB}/plugins/launch.cjs`);
     // The bundles without the build machine's code caches: a cache fits one V8, so postinst writes
@@ -143,7 +151,7 @@ const steps = [
     const header = [
       '/*',
       ' * env-sync-checks: installed by its Debian package into the ITL directory plugins-contrib.d and',
-      ' * read through `include <plugins-contrib>` (Debian\'s icinga2.conf has it). Do not also sync',
+      " * read through `include <plugins-contrib>` (Debian's icinga2.conf has it). Do not also sync",
       ' * icinga-conf/icinga2/commands.conf in a global zone to a node that has this file: each',
       ' * CheckCommand would be defined twice (/usr/share/doc/env-sync-checks/docs/packaging.md).',
       ' */',
@@ -151,7 +159,8 @@ const steps = [
     ].join('\n');
     put('usr/share/icinga2/include/plugins-contrib.d/env-sync.conf', header + readFileSync(join(root, 'icinga-conf/icinga2/commands.conf'), 'utf8'));
     // The apply rules, one file per variant (an administrator includes only those in use).
-    for (const f of readdirSync(join(root, 'icinga-conf/icinga2')).filter((f) => /^services-.*\.conf$/.test(f))) put(`${DOC}/examples/icinga2/${f}`, readFileSync(join(root, 'icinga-conf/icinga2', f)));
+    for (const f of readdirSync(join(root, 'icinga-conf/icinga2')).filter((f) => /^services-.*\.conf$/.test(f)))
+      put(`${DOC}/examples/icinga2/${f}`, readFileSync(join(root, 'icinga-conf/icinga2', f)));
     put(`${DOC}/examples/icinga2/hosts.conf`, readFileSync(join(root, 'icinga-conf/icinga2/examples/hosts.conf')));
     for (const f of readdirSync(join(root, 'icinga-conf/icinga1'))) put(`${DOC}/examples/icinga1/${f}`, readFileSync(join(root, 'icinga-conf/icinga1', f)));
   },
@@ -205,12 +214,17 @@ const steps = [
 function changelog() {
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
   const entries = newsEntries();
-  if (entries[0]?.version !== meta.version) die(`NEWS.md's newest entry is ${entries[0] ? entries[0].version : 'missing'}, not package.json's version ${meta.version}: add "## ${meta.version} (YYYY-MM-DD)" and its changes at the top of NEWS.md`);
+  if (entries[0]?.version !== meta.version)
+    die(
+      `NEWS.md's newest entry is ${entries[0] ? entries[0].version : 'missing'}, not package.json's version ${meta.version}: add "## ${meta.version} (YYYY-MM-DD)" and its changes at the top of NEWS.md`,
+    );
   const stamp = (seconds) => new Date(seconds * 1000).toUTCString().replace(/GMT$/, '+0000');
   const entry = (v, items, seconds) => `${PACKAGE} (${v}) unstable; urgency=medium\n\n${items.map(bullet).join('')}\n -- ${maintainer}  ${stamp(seconds)}\n`;
   const out = entries.map((e) => entry(e.version, e.items, e.seconds));
   if (version !== meta.version) {
-    out.unshift(entry(version, [`Built as ${version} from env-sync-checks ${meta.version}${commit ? ` (git ${commit})` : ''}.`], Math.max(epoch, entries[0].seconds + 1)));
+    out.unshift(
+      entry(version, [`Built as ${version} from env-sync-checks ${meta.version}${commit ? ` (git ${commit})` : ''}.`], Math.max(epoch, entries[0].seconds + 1)),
+    );
   }
   return out.join('\n');
 }
@@ -256,7 +270,8 @@ function copyright() {
       if (e.isDirectory()) walk(join(d, e.name));
       else if (e.name.endsWith('.cjs')) {
         // esbuild marks each module it bundles with a `// node_modules/<package>/<file>` comment.
-        for (const m of readFileSync(join(d, e.name), 'utf8').matchAll(/^\/\/ ((?:node_modules\/(?:@[^/\n]+\/)?[^/\n]+\/)+)/gm)) inBundles.add(m[1].slice(0, -1));
+        for (const m of readFileSync(join(d, e.name), 'utf8').matchAll(/^\/\/ ((?:node_modules\/(?:@[^/\n]+\/)?[^/\n]+\/)+)/gm))
+          inBundles.add(m[1].slice(0, -1));
       }
     }
   };
@@ -283,10 +298,20 @@ function copyright() {
     const common = COMMON_LICENCES[licence];
     if (common) {
       // Debian has the text: name it, and keep the package's own copyright lines.
-      parts.push(...text.split('\n').filter((l) => /^\s*Copyright\b.*\d{4}/.test(l)).map((l) => `  ${l.trim()}`));
+      parts.push(
+        ...text
+          .split('\n')
+          .filter((l) => /^\s*Copyright\b.*\d{4}/.test(l))
+          .map((l) => `  ${l.trim()}`),
+      );
       parts.push(`  On Debian systems the full text of the ${licence} licence is in ${common}.`);
     } else {
-      parts.push(...text.trimEnd().split('\n').map((l) => (l.trim() === '' ? '' : `  ${l.trimEnd()}`)));
+      parts.push(
+        ...text
+          .trimEnd()
+          .split('\n')
+          .map((l) => (l.trim() === '' ? '' : `  ${l.trimEnd()}`)),
+      );
     }
   }
   return `${parts.join('\n')}\n`;
@@ -338,7 +363,12 @@ function payloadFiles() {
 
 function md5sums() {
   return payloadFiles()
-    .map((p) => `${createHash('md5').update(readFileSync(join(stage, p))).digest('hex')}  ${p}\n`)
+    .map(
+      (p) =>
+        `${createHash('md5')
+          .update(readFileSync(join(stage, p)))
+          .digest('hex')}  ${p}\n`,
+    )
     .join('');
 }
 
@@ -402,4 +432,3 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-

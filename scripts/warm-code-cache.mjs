@@ -59,7 +59,9 @@ export function warmCodeCaches() {
     const lines = [];
     for (let i = 0; i < 64; i++) lines.push(`${stamp(now)} build-host CRON[${100 + i}]: (root) CMD (true)`);
     lines.push(`${stamp(now)} build-host env-sync/warm_up[4101]: pg_restore: error: relation "events" does not exist`);
-    lines.push(`${stamp(now)} build-host govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/warm_up.cfg" in function restore`);
+    lines.push(
+      `${stamp(now)} build-host govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/warm_up.cfg" in function restore`,
+    );
     for (let i = 0; i < 64; i++) lines.push(`${stamp(now)} build-host systemd[1]: Started session ${i}.`);
     writeFileSync(syslog, `${lines.join('\n')}\n`);
     writeFileSync(crontab, '');
@@ -71,7 +73,18 @@ export function warmCodeCaches() {
     // cron makes: syslog on (logger starts; with no daemon at this socket it reports that and the run
     // goes on), output on both streams, a failure, of a job that has run before (its state is read
     // and checked: the first run of a job has none to read).
-    const cronRun = ['--syslog-socket', join(work, 'no-daemon.sock'), '--textfile-dir', work, '--job', 'warm_up', '--', 'sh', '-c', 'echo restoring; echo error: no space left >&2; exit 1'];
+    const cronRun = [
+      '--syslog-socket',
+      join(work, 'no-daemon.sock'),
+      '--textfile-dir',
+      work,
+      '--job',
+      'warm_up',
+      '--',
+      'sh',
+      '-c',
+      'echo restoring; echo error: no space left >&2; exit 1',
+    ];
     const runs = [
       ['env-sync-run', ['--no-syslog', '--job', 'warm_up_ok', '--', 'true']],
       ['env-sync-run', cronRun],
@@ -83,7 +96,8 @@ export function warmCodeCaches() {
     ];
     for (const [exe, args] of runs) {
       const r = spawnSync(process.execPath, [plugin(exe), ...args], { env, encoding: 'utf8' });
-      if (r.status === null || r.status > 3 || r.error) console.warn(`warm-code-cache: warm-up run of ${exe} failed (${r.error?.message ?? r.stderr.trim()}); it runs without a code cache`);
+      if (r.status === null || r.status > 3 || r.error)
+        console.warn(`warm-code-cache: warm-up run of ${exe} failed (${r.error?.message ?? r.stderr.trim()}); it runs without a code cache`);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -106,7 +120,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   const missing = ownCaches().filter((f) => !existsSync(f));
   if (missing.length) {
-    console.error(`warm-code-cache: no code cache for Node ${process.version} (V8 ${process.versions.v8}) of ${missing.map((f) => f.slice(f.lastIndexOf('/') + 1)).join(', ')}`);
+    console.error(
+      `warm-code-cache: no code cache for Node ${process.version} (V8 ${process.versions.v8}) of ${missing.map((f) => f.slice(f.lastIndexOf('/') + 1)).join(', ')}`,
+    );
     process.exit(1);
   }
   console.log(`warm-code-cache: code caches written for Node ${process.version} (V8 ${ownTag})`);

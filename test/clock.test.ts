@@ -25,7 +25,8 @@ describe('the wall clock moved backwards during a run', function () {
     const offset = join(dir, 'faketime');
     writeFileSync(offset, '+0\n');
     const env = { ...process.env, LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: offset, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1' };
-    const check = (...thresholds: string[]) => run(plugin('check_env_sync'), ['--job', 'clock', '--state-dir', state, '--syslog', join(dir, 'no-syslog'), ...thresholds], { env });
+    const check = (...thresholds: string[]) =>
+      run(plugin('check_env_sync'), ['--job', 'clock', '--state-dir', state, '--syslog', join(dir, 'no-syslog'), ...thresholds], { env });
 
     const wrapper = spawn(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', 'clock', '--', 'sleep', '3'], { env, stdio: 'ignore' });
     const exited = new Promise<number | null>((r) => wrapper.once('exit', r));
@@ -36,7 +37,9 @@ describe('the wall clock moved backwards during a run', function () {
     writeFileSync(offset, '-1h\n');
     const during = await check('--max-runtime', '6h');
     expect(during.code, during.stdout).to.equal(1);
-    expect(during.stdout, during.stdout).to.match(/^ENV_SYNC WARNING - clock run \S+ recorded in the future: check the clock \(it started \S+, [^)]+ ahead of this host's clock\); running since .* \(for 0s\)/);
+    expect(during.stdout, during.stdout).to.match(
+      /^ENV_SYNC WARNING - clock run \S+ recorded in the future: check the clock \(it started \S+, [^)]+ ahead of this host's clock\); running since .* \(for 0s\)/,
+    );
     expect(during.stdout, during.stdout).to.match(/\|duration=0s;/);
 
     expect(await exited).to.equal(0);
@@ -49,7 +52,9 @@ describe('the wall clock moved backwards during a run', function () {
     // Its start is still an hour ahead (said); its end, stamped by the corrected clock, is what its age is measured from.
     const after = await check('--max-runtime', '6h', '-w', '25h', '-c', '26h');
     expect(after.code, after.stdout).to.equal(1);
-    expect(after.stdout, after.stdout).to.match(/^ENV_SYNC WARNING - clock run \S+ recorded in the future: check the clock \(it started \S+, [^)]+ ahead of this host's clock\); the age and the schedule are judged from the newest record that is not in the future; last run succeeded at \S+ after 3s\|age=\d/);
+    expect(after.stdout, after.stdout).to.match(
+      /^ENV_SYNC WARNING - clock run \S+ recorded in the future: check the clock \(it started \S+, [^)]+ ahead of this host's clock\); the age and the schedule are judged from the newest record that is not in the future; last run succeeded at \S+ after 3s\|age=\d/,
+    );
   });
 });
 
@@ -75,7 +80,8 @@ describe('a success recorded with the clock 2 days ahead, then a real failure', 
     chownSync(state, uid, gid);
     // libfaketime is preloaded into the wrapper only, not into setpriv (root's shared memory would
     // then be out of the job's user's reach).
-    const wrapper = (clockEnv: string[], ...cmd: string[]) => run(...asUser(JOB_USER, 'env', [...clockEnv, plugin('env-sync-run'), '--no-syslog', '--state-dir', state, '--job', 'clock', '--', ...cmd]));
+    const wrapper = (clockEnv: string[], ...cmd: string[]) =>
+      run(...asUser(JOB_USER, 'env', [...clockEnv, plugin('env-sync-run'), '--no-syslog', '--state-dir', state, '--job', 'clock', '--', ...cmd]));
     const ok = await wrapper([`LD_PRELOAD=${LIBFAKETIME}`, 'FAKETIME=+2d', 'DONT_FAKE_MONOTONIC=1'], 'sh', '-c', 'echo restored');
     expect(ok.code, ok.stderr).to.equal(0);
     const failed = await wrapper([], 'sh', '-c', 'echo "pg_restore: error: could not connect"; exit 1');
@@ -83,17 +89,23 @@ describe('a success recorded with the clock 2 days ahead, then a real failure', 
 
     const st = readJobState(state, 'clock', null)!;
     expect(st.schema).to.equal(3);
-    expect(st.history.map((h) => [h.outcome, h.seq])).to.deep.equal([['success', 1], ['failure', 2]]);
+    expect(st.history.map((h) => [h.outcome, h.seq])).to.deep.equal([
+      ['success', 1],
+      ['failure', 2],
+    ]);
     expect(Date.parse(st.lastSuccess!.end!)).to.be.greaterThan(Date.now() + 24 * 3600_000);
 
-    const check = (...args: string[]) => run(...asUser(CHECKER, plugin('check_env_sync'), ['--job', 'clock', '--state-dir', state, '--syslog', join(dir, 'no-syslog'), ...args]));
+    const check = (...args: string[]) =>
+      run(...asUser(CHECKER, plugin('check_env_sync'), ['--job', 'clock', '--state-dir', state, '--syslog', join(dir, 'no-syslog'), ...args]));
     for (const args of [[], ['--max-age', '26h'], ['-w', '25h', '-c', '26h', '--schedule', '* * * * *', '--grace', '0']]) {
       const r = await check(...args);
       expect(r.code, r.stdout).to.equal(2);
       expect(r.stdout, r.stdout).to.match(/^ENV_SYNC CRITICAL - clock failed with exit 1 at \S+ after \d+s; its last success is recorded in the future/);
       // In the long output too, where the failure leads the first line.
       // (Just under 2 days ahead: 2d, or 47h 59m once a second has passed.)
-      expect(r.stdout, r.stdout).to.contain(`\n[WARNING] run ${st.lastSuccess!.runId} recorded in the future: check the clock (it ended ${st.lastSuccess!.end}, `);
+      expect(r.stdout, r.stdout).to.contain(
+        `\n[WARNING] run ${st.lastSuccess!.runId} recorded in the future: check the clock (it ended ${st.lastSuccess!.end}, `,
+      );
       expect(r.stdout).to.match(/\n\[WARNING\] run \S+ recorded in the future: check the clock \(it ended \S+, (2d|47h 5\dm) ahead of this host's clock\)/);
     }
     // No success that is not in the future: --max-age says so rather than measuring an age of 0.

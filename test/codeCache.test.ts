@@ -15,7 +15,7 @@ const NOBODY = 65534;
 const cacheName = (v8: string, arch: string) => `check_env_sync.cjs.${v8}-${arch}.cache`;
 const OWN = cacheName(process.versions.v8, process.arch);
 
-describe('code cache: loaded only when it is this V8\'s and nobody but root or the bundle\'s owner can have written it', function () {
+describe("code cache: loaded only when it is this V8's and nobody but root or the bundle's owner can have written it", function () {
   this.timeout(60_000);
   let tmp: ReturnType<typeof makeTempDir>;
   let state: string;
@@ -104,7 +104,7 @@ describe('code cache: loaded only when it is this V8\'s and nobody but root or t
     expectSameVerdict(r);
   });
 
-  it('does not follow a symbolic link in the cache\'s place', () => {
+  it("does not follow a symbolic link in the cache's place", () => {
     renameSync(join(dist, OWN), join(copy, 'elsewhere.cache'));
     symlinkSync(join(copy, 'elsewhere.cache'), join(dist, OWN));
     const r = run();
@@ -112,7 +112,7 @@ describe('code cache: loaded only when it is this V8\'s and nobody but root or t
     expectSameVerdict(r);
   });
 
-  it('loads a cache owned by the bundle\'s owner, even as root, and one owned by root', () => {
+  it("loads a cache owned by the bundle's owner, even as root, and one owned by root", () => {
     // A checkout built by an unprivileged user: the cache is as trusted as the bundle it goes with.
     for (const f of [copy, join(copy, 'plugins', 'launch.cjs'), dist, join(dist, 'check_env_sync.cjs'), join(dist, OWN)]) chownSync(f, NOBODY, NOBODY);
     const asRoot = run('root');

@@ -39,7 +39,9 @@ describe('faults the suite survives', function () {
 
   it('state directory deleted mid-run: the sync finishes with its status and the wrapper says why nothing was recorded', async () => {
     const state = stateDirIn(dir);
-    const child = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'gone', '--', 'sh', '-c', 'sleep 1; echo done; exit 6'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'gone', '--', 'sh', '-c', 'sleep 1; echo done; exit 6'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -75,14 +77,20 @@ describe('faults the suite survives', function () {
       }
     })();
     let ended = 0;
-    const starts = Array.from({ length: 100 }, () =>
-      new Promise<number | null>((resolve) => {
-        const c = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'storm', '--', 'sh', '-c', `while [ ! -e ${release} ]; do sleep 0.05; done; echo ran`], { stdio: 'ignore' });
-        c.on('exit', (code) => {
-          ended++;
-          resolve(code);
-        });
-      }),
+    const starts = Array.from(
+      { length: 100 },
+      () =>
+        new Promise<number | null>((resolve) => {
+          const c = spawn(
+            WRAPPER,
+            ['--no-syslog', '--state-dir', state, '--job', 'storm', '--', 'sh', '-c', `while [ ! -e ${release} ]; do sleep 0.05; done; echo ran`],
+            { stdio: 'ignore' },
+          );
+          c.on('exit', (code) => {
+            ended++;
+            resolve(code);
+          });
+        }),
     );
     let codes: Array<number | null>;
     try {

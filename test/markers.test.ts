@@ -44,7 +44,19 @@ function run(outcome: Outcome, over: Partial<Run> = {}): Run {
 }
 
 function ctx(stateDir: string, job = 'pull_x'): StoreContext {
-  return { stateDir, job, bootId: 'b', holder: { runId: `h-${process.pid}`, pid: process.pid, startTicks: processStartTicks(process.pid), bootId: 'b', host: 'h', start: new Date().toISOString() } };
+  return {
+    stateDir,
+    job,
+    bootId: 'b',
+    holder: {
+      runId: `h-${process.pid}`,
+      pid: process.pid,
+      startTicks: processStartTicks(process.pid),
+      bootId: 'b',
+      host: 'h',
+      start: new Date().toISOString(),
+    },
+  };
 }
 
 describe('job names', () => {
@@ -130,7 +142,9 @@ describe('marker files', () => {
     const s = readJobState(dir, 'pull_x', null);
     expect(s?.last?.runId).to.equal(r.runId);
     expect(listJobs(dir)).to.deep.equal(['pull_x']);
-    const mode = spawnSync('stat', ['-c', '%a', statePath(dir, 'pull_x')]).stdout.toString().trim();
+    const mode = spawnSync('stat', ['-c', '%a', statePath(dir, 'pull_x')])
+      .stdout.toString()
+      .trim();
     expect(mode).to.equal('644');
   });
 
@@ -186,12 +200,41 @@ describe('marker files', () => {
     ['truncated', (p) => writeFileSync(p, '{"schema":1,"job":"pull_x","last":{'), /not valid JSON \(truncated or corrupt\)/],
     ['binary', (p) => writeFileSync(p, Buffer.from([0, 159, 146, 150, 255])), /not valid JSON/],
     ['a JSON list', (p) => writeFileSync(p, '[1,2]'), /does not hold a JSON object/],
-    ['future schema', (p) => writeFileSync(p, '{"schema":99,"job":"pull_x"}'), /marker schema 99, newer than this check understands \(3\); upgrade env-sync-checks/],
-    ['wrong field type', (p) => writeFileSync(p, '{"schema":1,"job":"pull_x","consecutiveFailures":"x","history":[]}'), /consecutiveFailures is missing or of the wrong type/],
-    ['world-writable', (p) => { writeFileSync(p, '{}'); chmodSync(p, 0o666); }, /is writable by everyone, so another user could have changed it; refusing to trust it; chmod go-w .*state.json and check who changed it/],
-    ['a symlink', (p) => { writeFileSync(`${p}.real`, '{}'); symlinkSync(`${p}.real`, p); }, /symbolic link; refusing to trust/],
+    [
+      'future schema',
+      (p) => writeFileSync(p, '{"schema":99,"job":"pull_x"}'),
+      /marker schema 99, newer than this check understands \(3\); upgrade env-sync-checks/,
+    ],
+    [
+      'wrong field type',
+      (p) => writeFileSync(p, '{"schema":1,"job":"pull_x","consecutiveFailures":"x","history":[]}'),
+      /consecutiveFailures is missing or of the wrong type/,
+    ],
+    [
+      'world-writable',
+      (p) => {
+        writeFileSync(p, '{}');
+        chmodSync(p, 0o666);
+      },
+      /is writable by everyone, so another user could have changed it; refusing to trust it; chmod go-w .*state.json and check who changed it/,
+    ],
+    [
+      'a symlink',
+      (p) => {
+        writeFileSync(`${p}.real`, '{}');
+        symlinkSync(`${p}.real`, p);
+      },
+      /symbolic link; refusing to trust/,
+    ],
     ['a directory', (p) => mkdirSync(p), /is a directory/],
-    ['100 MiB', (p) => { writeFileSync(p, ''); spawnSync('truncate', ['-s', '100M', p]); }, /far larger than any marker/],
+    [
+      '100 MiB',
+      (p) => {
+        writeFileSync(p, '');
+        spawnSync('truncate', ['-s', '100M', p]);
+      },
+      /far larger than any marker/,
+    ],
   ];
   for (const [what, make, message] of bad) {
     it(`says what is wrong with a marker that is ${what}, naming the file`, () => {
@@ -203,7 +246,9 @@ describe('marker files', () => {
         expect.fail('no error');
       } catch (err) {
         expect(err).to.be.instanceOf(MarkerError);
-        expect((err as Error).message).to.contain(p).and.match(message);
+        expect((err as Error).message)
+          .to.contain(p)
+          .and.match(message);
       }
     });
   }
@@ -214,7 +259,14 @@ describe('locks', () => {
   let cleanup: () => void;
   beforeEach(() => ({ dir, cleanup } = makeTempDir()));
   afterEach(() => cleanup());
-  const rec = (runId: string, pid: number, bootId: string | null = 'b') => ({ runId, pid, startTicks: processStartTicks(pid), bootId, host: 'h', start: new Date().toISOString() });
+  const rec = (runId: string, pid: number, bootId: string | null = 'b') => ({
+    runId,
+    pid,
+    startTicks: processStartTicks(pid),
+    bootId,
+    host: 'h',
+    start: new Date().toISOString(),
+  });
 
   it('refuses a second holder while the first is alive, and frees on release', () => {
     ensureJobDir(dir, 'j');
@@ -275,16 +327,18 @@ describe('locks', () => {
     const flag = join(dir, 'all-answered');
     let answered = 0;
     const outs = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
-        new Promise<string>((resolve) => {
-          const c = spawn(process.execPath, [workerJs, p, `w${i}`, 'b', '0', flag], { stdio: ['ignore', 'pipe', 'inherit'] });
-          let out = '';
-          c.stdout.on('data', (d) => {
-            out += d;
-            if (String(d).includes('\n') && ++answered === 30) writeFileSync(flag, '');
-          });
-          c.on('close', () => resolve(out)); // 'close', not 'exit': stdout may still hold the answer at exit
-        }),
+      Array.from(
+        { length: 30 },
+        (_, i) =>
+          new Promise<string>((resolve) => {
+            const c = spawn(process.execPath, [workerJs, p, `w${i}`, 'b', '0', flag], { stdio: ['ignore', 'pipe', 'inherit'] });
+            let out = '';
+            c.stdout.on('data', (d) => {
+              out += d;
+              if (String(d).includes('\n') && ++answered === 30) writeFileSync(flag, '');
+            });
+            c.on('close', () => resolve(out)); // 'close', not 'exit': stdout may still hold the answer at exit
+          }),
       ),
     );
     const acquired = outs.map((o) => JSON.parse(o) as { acquired: boolean }).filter((o) => o.acquired);

@@ -51,7 +51,11 @@ describe(`the Node the executables run on (${expected})`, function () {
   });
 
   it('runs env-sync-run as cron starts it: an empty environment but PATH=/usr/bin:/bin', () => {
-    const r = spawnSync('env', ['-i', `PATH=${CRON_PATH}`, 'ENV_SYNC_DEBUG_CODE_CACHE=1', plugin('env-sync-run'), '--no-syslog', '--state-dir', state, '--job', 'pull_x', '--', 'true'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'env',
+      ['-i', `PATH=${CRON_PATH}`, 'ENV_SYNC_DEBUG_CODE_CACHE=1', plugin('env-sync-run'), '--no-syslog', '--state-dir', state, '--job', 'pull_x', '--', 'true'],
+      { encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).to.equal(0);
     expect(nodesIn(r.stderr)).to.deep.equal([expected]);
   });

@@ -28,7 +28,11 @@ describe('start-up: what an executable loads on its usual command line', functio
     state = stateDirIn(dir);
     writeFileSync(syslog(), '');
     // Three jobs with real markers, one failed, so that sorting, evidence and ages all run.
-    for (const [job, cmd] of [['alpha', 'true'], ['Bravo', 'false'], ['9charlie', 'true']] as const) {
+    for (const [job, cmd] of [
+      ['alpha', 'true'],
+      ['Bravo', 'false'],
+      ['9charlie', 'true'],
+    ] as const) {
       const r = spawnSync(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', job, '--', cmd]);
       expect(r.status, String(r.stderr)).to.equal(cmd === 'true' ? 0 : 1);
     }

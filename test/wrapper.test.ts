@@ -27,7 +27,8 @@ describe('env-sync-run', function () {
   });
   afterEach(() => cleanup());
 
-  const wrap = (args: string[], env: NodeJS.ProcessEnv = {}) => run(WRAPPER, ['--no-syslog', '--state-dir', state, ...args], { env: { ...process.env, ...env } });
+  const wrap = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    run(WRAPPER, ['--no-syslog', '--state-dir', state, ...args], { env: { ...process.env, ...env } });
   const cfg = (behaviour: string, extra = '') => {
     const p = join(dir, `${behaviour}.cfg`);
     writeFileSync(p, `behaviour=${behaviour}\n${extra}`);
@@ -57,7 +58,10 @@ describe('env-sync-run', function () {
     }
     expect((await running).code).to.equal(0);
     expect(seen.length, 'the running marker was never seen').to.be.greaterThan(0);
-    expect(seen.filter((pid) => pid === null), 'markers without the child pid').to.deep.equal([]);
+    expect(
+      seen.filter((pid) => pid === null),
+      'markers without the child pid',
+    ).to.deep.equal([]);
     const r = await wrap(['--job', 'nocmd', '--', join(dir, 'no-such-command')]);
     expect(r.code).to.equal(127);
     expect(readJobState(state, 'nocmd', null)!.last?.outcome).to.equal('spawn-error');
@@ -125,7 +129,9 @@ describe('env-sync-run', function () {
   });
 
   it('skips an overlapping run with exit 75 and leaves the first run unharmed', async () => {
-    const first = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'ov', '--', 'sh', '-c', 'sleep 1; echo first done'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const first = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'ov', '--', 'sh', '-c', 'sleep 1; echo first done'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let out = '';
     first.stdout.on('data', (d) => (out += d));
     await waitUntil('first run holds the lock', () => readLock(runLockPath(state, 'ov', null)) !== null);
@@ -242,7 +248,10 @@ describe('env-sync-run', function () {
     const block = Buffer.alloc(65536);
     for (let i = 0; i < block.length; i++) block[i] = i % 97 === 0 ? 10 : (i * 31) & 0xff;
     writeFileSync(join(dir, 'block.bin'), block);
-    writeFileSync(gen, `const b=require('fs').readFileSync(${JSON.stringify(join(dir, 'block.bin'))});let left=${size};const out=process.stdout;function more(){while(left>0){const n=Math.min(left,b.length);left-=n;if(!out.write(n===b.length?b:b.subarray(0,n)))return out.once('drain',more);}}more();`);
+    writeFileSync(
+      gen,
+      `const b=require('fs').readFileSync(${JSON.stringify(join(dir, 'block.bin'))});let left=${size};const out=process.stdout;function more(){while(left>0){const n=Math.min(left,b.length);left-=n;if(!out.write(n===b.length?b:b.subarray(0,n)))return out.once('drain',more);}}more();`,
+    );
     const expected = createHash('sha256');
     for (let left = size; left > 0; left -= block.length) expected.update(left >= block.length ? block : block.subarray(0, left));
     const expectedHash = expected.digest('hex');
@@ -268,12 +277,18 @@ describe('env-sync-run', function () {
     expect(bytes).to.equal(size);
     expect(readJobState(state, 'big', null)!.last!.output.bytes).to.equal(size);
     expect(hash.digest('hex')).to.equal(expectedHash);
-    expect(peakKiB, 'peak RSS of the wrapper').to.be.greaterThan(0).and.below(120 * 1024);
+    expect(peakKiB, 'peak RSS of the wrapper')
+      .to.be.greaterThan(0)
+      .and.below(120 * 1024);
   });
 
   it('cuts endless lines for syslog without growing a buffer', () => {
     const got: string[] = [];
-    const s = new OutputTap(new OutputTail(), { write: (l) => got.push(l), writeBlock: (b) => got.push(...b.toString().split('\n').slice(0, -1)) }, { line: (l: string) => l, lines: (b: string) => b });
+    const s = new OutputTap(
+      new OutputTail(),
+      { write: (l) => got.push(l), writeBlock: (b) => got.push(...b.toString().split('\n').slice(0, -1)) },
+      { line: (l: string) => l, lines: (b: string) => b },
+    );
     for (let i = 0; i < 1000; i++) s.push(Buffer.alloc(64 * 1024, 0x61));
     s.push(Buffer.from('\nshort\n'));
     expect(got).to.have.length(2);
@@ -309,7 +324,7 @@ describe('env-sync-run with a real rsyslogd', function () {
     expect(text).to.match(/govuk_env_sync.sh: Error running ".*pull_x.cfg" in function restore_postgresql on line 212/);
   });
 
-  it('starts a logger for the command\'s stdout or stderr only once that stream has a line', async () => {
+  it("starts a logger for the command's stdout or stderr only once that stream has a line", async () => {
     const state = stateDirIn(dir);
     const env = { ...process.env, ENV_SYNC_SYSLOG_SOCKET: rs.socket };
     // The command reports the loggers beside it (its parent's children) before and after printing.
@@ -323,7 +338,18 @@ describe('env-sync-run with a real rsyslogd', function () {
 
   it('keeps running the sync when the syslog daemon is down', async () => {
     const state = stateDirIn(dir);
-    const r = await run(WRAPPER, ['--state-dir', state, '--syslog-socket', join(dir, 'no-daemon.sock'), '--job', 'down', '--', 'sh', '-c', 'echo still synced; exit 0']);
+    const r = await run(WRAPPER, [
+      '--state-dir',
+      state,
+      '--syslog-socket',
+      join(dir, 'no-daemon.sock'),
+      '--job',
+      'down',
+      '--',
+      'sh',
+      '-c',
+      'echo still synced; exit 0',
+    ]);
     expect(r.code).to.equal(0);
     expect(r.stdout).to.equal('still synced\n');
     expect(r.stderr).to.contain('syslog unavailable');

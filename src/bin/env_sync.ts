@@ -37,8 +37,16 @@ async function ask(question: string): Promise<string> {
 async function journalLogs(job: string, a: Values<'env-sync logs'>, selection: JournalSelection): Promise<number> {
   const o = { job, selection, trustedUids: senderFilter(jobTrust(a.stateDir, job, hintsFor(a.user))).uids, out: process.stdout, err: process.stderr };
   const printed = await printJournalLogs(o);
-  if (printed.count === 0) await quietJob(job, a, { lines: 0, read: [sourceLabel(selection)], unreadable: printed.problems.map((p) => p.path) }, process.stderr);
-  if (a.follow) await followJournalLogs({ ...o, since: printed.from, skip: printed.printed, said: printed.problems, onReady: (label) => process.stderr.write(`env-sync: following ${label} (Ctrl-C to stop)\n`) });
+  if (printed.count === 0)
+    await quietJob(job, a, { lines: 0, read: [sourceLabel(selection)], unreadable: printed.problems.map((p) => p.path) }, process.stderr);
+  if (a.follow)
+    await followJournalLogs({
+      ...o,
+      since: printed.from,
+      skip: printed.printed,
+      said: printed.problems,
+      onReady: (label) => process.stderr.write(`env-sync: following ${label} (Ctrl-C to stop)\n`),
+    });
   return 0;
 }
 
@@ -78,7 +86,13 @@ async function main(): Promise<number> {
       if (source.kind === 'journal') return journalLogs(job, a, source.selection);
       const printed = await printLogs({ job, syslog: a.syslog, rotated: a.rotated, out: process.stdout });
       if (printed.lines === 0) await quietJob(job, a, printed, process.stderr);
-      if (a.follow) await followLogs({ job, syslog: a.syslog, out: process.stdout, onReady: () => process.stderr.write(`env-sync: following ${a.syslog} (Ctrl-C to stop)\n`) });
+      if (a.follow)
+        await followLogs({
+          job,
+          syslog: a.syslog,
+          out: process.stdout,
+          onReady: () => process.stderr.write(`env-sync: following ${a.syslog} (Ctrl-C to stop)\n`),
+        });
       return 0;
     }
     case 'rerun':
@@ -91,7 +105,8 @@ async function main(): Promise<number> {
       const jobs = view.jobs.map((j) => ({ job: j.job, cron: j.cron }));
       const settings = { values: a, user: await configUser(o), graceSeconds: a.grace };
       stdout.write(parsed.positional === 'icinga2' ? icinga2Config(jobs, settings) : nrpeConfig(jobs, settings));
-      for (const p of view.problems) stderr.write(`env-sync: ${visibleText(p)}
+      for (const p of view.problems)
+        stderr.write(`env-sync: ${visibleText(p)}
 `);
       return 0;
     }

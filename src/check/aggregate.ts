@@ -33,7 +33,9 @@ export function jobVerdict(job: string, facts: CheckFacts, j: Judgement, cron: C
     cron,
     facts,
     neverRun,
-    running: facts.running.some((r) => stillRunning(r.liveness)) || (!!facts.syslogOnly?.primary && facts.syslogOnly.run?.outcome === 'running' && facts.syslogOnly.live !== false),
+    running:
+      facts.running.some((r) => stillRunning(r.liveness)) ||
+      (!!facts.syslogOnly?.primary && facts.syslogOnly.run?.outcome === 'running' && facts.syslogOnly.live !== false),
   };
 }
 
@@ -51,16 +53,29 @@ export function byState(jobs: readonly JobVerdict[]): JobVerdict[] {
  * check_env_sync_all's verdict: the worst job's state, counts by state naming the first few jobs of
  * each, one line a job in the long output, and each job's age and failure count as perfdata.
  */
-export function hostVerdict(jobs: readonly JobVerdict[], o: { missing: State; where: string; problems: string[]; blind?: string | null | undefined }): PluginResult {
+export function hostVerdict(
+  jobs: readonly JobVerdict[],
+  o: { missing: State; where: string; problems: string[]; blind?: string | null | undefined },
+): PluginResult {
   // Said in the first line: a host-wide OK that cannot see unwrapped jobs must not pass for a full one.
   const blind = o.blind ? `; ${o.blind}` : '';
   // With no jobs, why there are none (no state directory, an unreadable crontab) is the news.
-  if (jobs.length === 0) return { state: o.missing, summary: `no jobs found in ${o.where}${o.problems[0] ? `: ${o.problems[0]}` : ''}${blind}`, longOutput: o.problems.slice(1), perfdata: [] };
+  if (jobs.length === 0)
+    return {
+      state: o.missing,
+      summary: `no jobs found in ${o.where}${o.problems[0] ? `: ${o.problems[0]}` : ''}${blind}`,
+      longOutput: o.problems.slice(1),
+      perfdata: [],
+    };
   const sorted = byState(jobs);
   const counts = [0, 0, 0, 0];
   for (const j of sorted) counts[j.state]!++;
   const byStateWords = BY_SEVERITY.filter((s) => counts[s]).map((s) => {
-    const names = sorted.filter((j) => j.state === s).slice(0, 5).map((j) => j.job).join(', ');
+    const names = sorted
+      .filter((j) => j.state === s)
+      .slice(0, 5)
+      .map((j) => j.job)
+      .join(', ');
     return `${counts[s]} ${STATE_NAMES[s]}${s ? ` (${names}${counts[s]! > 5 ? ', …' : ''})` : ''}`;
   });
   const running = sorted.filter((j) => j.running).length;
@@ -68,7 +83,8 @@ export function hostVerdict(jobs: readonly JobVerdict[], o: { missing: State; wh
   const extra = [running ? `${running} running` : '', never ? `${never} never run` : ''].filter(Boolean).join(', ');
   const perfdata: Metric[] = [];
   for (const j of jobs) {
-    for (const m of j.perfdata) if (m.label === 'age' || m.label === 'consecutive_failures') perfdata.push({ ...m, label: `${j.job}_${m.label === 'age' ? 'age' : 'failures'}` });
+    for (const m of j.perfdata)
+      if (m.label === 'age' || m.label === 'consecutive_failures') perfdata.push({ ...m, label: `${j.job}_${m.label === 'age' ? 'age' : 'failures'}` });
   }
   return {
     state: worst(sorted.map((j) => j.state)),

@@ -105,8 +105,12 @@ export interface ExplainOptions {
 
 export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: ExplainOptions): string[] {
   if (j.noRecord) {
-    if (facts.syslogProblems.length) return [...facts.syslogProblems.slice(1).map((p) => `${p.path}: ${p.problem}; ${p.fix}`), ...logReadLines(facts.log, facts.trust)];
-    return ['Is the job spelled right, and is its cron line wrapped with env-sync-run? (--missing chooses this state)', ...logReadLines(facts.log, facts.trust)];
+    if (facts.syslogProblems.length)
+      return [...facts.syslogProblems.slice(1).map((p) => `${p.path}: ${p.problem}; ${p.fix}`), ...logReadLines(facts.log, facts.trust)];
+    return [
+      'Is the job spelled right, and is its cron line wrapped with env-sync-run? (--missing chooses this state)',
+      ...logReadLines(facts.log, facts.trust),
+    ];
   }
   const long: string[] = [];
   for (const r of ordered(j).slice(1)) if (r.state) long.push(`[${STATE_NAMES[r.state]}] ${r.text}`);
@@ -134,7 +138,8 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
     // Read from syslog files, a line matched by the wrapper's pid alone ranks below the wrapper's own
     // record of its output (the marker's tail) and says it is unverified (matchedByPidOnly); the
     // journal records who sent each line, and lines of others are left out already.
-    const doubtful = (d: (typeof distinct)[number]) => !!judged && !facts.log?.verifiedSenders && matchedByPidOnly(d.first, j.job, judged.runId, judged.output.tail);
+    const doubtful = (d: (typeof distinct)[number]) =>
+      !!judged && !facts.log?.verifiedSenders && matchedByPidOnly(d.first, j.job, judged.runId, judged.output.tail);
     for (const d of distinct.filter((x) => !doubtful(x))) long.push(`  ${evidenceLine(d.first)}${d.also}`);
     if (judged && (judged.outcome !== 'success' || !ev)) {
       // The output tail is the same output syslog got under env-sync/JOB: only what syslog lacks.
@@ -143,8 +148,10 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
       const errs = tail.filter(isErrorText);
       for (const l of (errs.length ? errs : tail).slice(-shown)) long.push(`  marker output tail: ${noMarkup(l)}`);
     }
-    for (const d of distinct.filter(doubtful)) long.push(`  (unverified: matched by ${d.first.pid === null ? 'tag and time' : 'pid'} only) ${evidenceLine(d.first)}${d.also}`);
-    if (ev && !pick.length && (!judged || judged.outcome === 'success' || !judged.output.tail.length)) long.push(`  (no lines of this run found in ${ev.filesRead.join(', ') || o.syslog})`);
+    for (const d of distinct.filter(doubtful))
+      long.push(`  (unverified: matched by ${d.first.pid === null ? 'tag and time' : 'pid'} only) ${evidenceLine(d.first)}${d.also}`);
+    if (ev && !pick.length && (!judged || judged.outcome === 'success' || !judged.output.tail.length))
+      long.push(`  (no lines of this run found in ${ev.filesRead.join(', ') || o.syslog})`);
     if (ev?.partial) long.push(`  (older lines of this run were not read; all of them: env-sync logs ${j.job})`);
   }
   for (const p of facts.syslogProblems) long.push(`Cannot read ${p.path}: ${p.problem}; ${p.fix}`);
@@ -160,7 +167,14 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
  * crontab as root, shows the command and asks. Jobs run in parts: just the parts that failed.
  */
 function rerunLines(facts: CheckFacts, j: Judgement, o: ExplainOptions): string[] {
-  const sources: RerunSources = { job: j.job, user: facts.trust.user, cron: facts.cron, inventory: facts.inventory, run: j.judged, markerPath: j.judged ? (facts.unrecorded?.find((u) => u.runId === j.judged!.runId)?.path ?? markerPathOf(o.stateDir, j.job, j.judged)) : null };
+  const sources: RerunSources = {
+    job: j.job,
+    user: facts.trust.user,
+    cron: facts.cron,
+    inventory: facts.inventory,
+    run: j.judged,
+    markerPath: j.judged ? (facts.unrecorded?.find((u) => u.runId === j.judged!.runId)?.path ?? markerPathOf(o.stateDir, j.job, j.judged)) : null,
+  };
   const target = { stateDir: o.stateDir, defaultStateDir: o.defaultStateDir, envSyncRun: o.envSyncRun };
   const failedParts = Object.values(facts.jobState?.parts ?? {}).filter(isFailed);
   const lines: string[] = [];
@@ -170,7 +184,11 @@ function rerunLines(facts: CheckFacts, j: Judgement, o: ExplainOptions): string[
   }
   if (failedParts.length) return [...lines, `Or: ${envSyncRerun(j.job)} (shows the command and asks; --dry-run prints it, --exec runs it)`];
   const choice = chooseRerun(sources, target);
-  if (choice.plan) return [`Re-run: ${pasteLine(choice.plan)}`, `  (as ${choice.plan.user.name}, from ${choice.plan.source}; or: ${envSyncRerun(j.job)}, which shows the command and asks)`];
+  if (choice.plan)
+    return [
+      `Re-run: ${pasteLine(choice.plan)}`,
+      `  (as ${choice.plan.user.name}, from ${choice.plan.source}; or: ${envSyncRerun(j.job)}, which shows the command and asks)`,
+    ];
   return [`Re-run: ${envSyncRerun(j.job)} (reads the crontab as root, shows the command and asks; no full command here: ${choice.why})`];
 }
 

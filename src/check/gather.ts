@@ -87,7 +87,16 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   let jobState = readJobState(o.stateDir, o.job, trust, true);
   let running = runningMarkers.map((marker) => ({
     marker,
-    liveness: probe({ pid: marker.wrapperPid, startTicks: marker.wrapperStartTicks, bootId: marker.bootId, childPid: marker.childPid, childStartTicks: marker.childStartTicks }, bootId()),
+    liveness: probe(
+      {
+        pid: marker.wrapperPid,
+        startTicks: marker.wrapperStartTicks,
+        bootId: marker.bootId,
+        childPid: marker.childPid,
+        childStartTicks: marker.childStartTicks,
+      },
+      bootId(),
+    ),
   }));
   // A run that ended between reading its running marker and probing its pid looks dead. The wrapper
   // records the end before it removes the running marker, so a marker gone since means a recorded
@@ -118,7 +127,11 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   // The job's own with_reboot_lock file, else the one file older with_reboot_lock versions shared
   // between all jobs (`reboot_lock`, and before it `govuk_env_sync`: FIELD-NOTES).
   let rebootLock: CheckFacts['rebootLock'] = null;
-  for (const [name, shared] of [[`${REBOOT_LOCK_PREFIX}env-sync_${o.job}`, false], ['reboot_lock', true], ['govuk_env_sync', true]] as const) {
+  for (const [name, shared] of [
+    [`${REBOOT_LOCK_PREFIX}env-sync_${o.job}`, false],
+    ['reboot_lock', true],
+    ['govuk_env_sync', true],
+  ] as const) {
     const st = host.lockFile(o.rebootLockDir, name, shared);
     if (st) {
       const lockPath = join(o.rebootLockDir, name);
@@ -149,7 +162,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     if (found.run?.outcome === 'running') {
       // `Starting` with no end: still running only while a govuk_env_sync.sh runs its cfg. The script
       // has plain `exit 1` paths that log nothing, and without this such a run is "running" for ever.
-      o.onStage('looking for the job\'s process');
+      o.onStage("looking for the job's process");
       const view = processView();
       hidden = view.hidden;
       live = hidden ? null : scriptRunning(view, SCRIPT_TAG, jobLineRule(o.job, o.cfgName).cfgNeedle, processOwners(trust.user?.uid));
@@ -164,7 +177,17 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   const settled = judged && judged.outcome === 'success' && !running.some((r) => stillRunning(r.liveness));
   if (judged && !o.skipEvidence && !settled) {
     // The run's wrapper's own lines count from the journal whatever uid they carry (SenderFilter.pids).
-    evidence = await collectRunEvidence({ ...scan, senders: { ...senders, pids: [judged.wrapperPid] } }, { job: o.job, runId: judged.runId, wrapperPid: judged.wrapperPid, start: new Date(judged.start), end: judged.end ? new Date(judged.end) : null, cfgName: o.cfgName });
+    evidence = await collectRunEvidence(
+      { ...scan, senders: { ...senders, pids: [judged.wrapperPid] } },
+      {
+        job: o.job,
+        runId: judged.runId,
+        wrapperPid: judged.wrapperPid,
+        start: new Date(judged.start),
+        end: judged.end ? new Date(judged.end) : null,
+        cfgName: o.cfgName,
+      },
+    );
     syslogProblems = [...syslogProblems, ...evidence.problems];
   }
 
@@ -185,7 +208,30 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     previousScheduled = await previousScheduledRun(o.schedule, now);
   }
   const stateDirProblem = host.missingStateDir(o.stateDir, trust.user?.name);
-  const log = { source, label, verifiedSenders: verifiedSenders(source), ignored: [...senders.ignored].map(([uid, lines]) => ({ uid, lines })), trustedUids: senders.uids };
+  const log = {
+    source,
+    label,
+    verifiedSenders: verifiedSenders(source),
+    ignored: [...senders.ignored].map(([uid, lines]) => ({ uid, lines })),
+    trustedUids: senders.uids,
+  };
   const unrecordedFacts = unrecorded.map((u) => ({ runId: u.run.runId, path: join(jobDir(o.stateDir, o.job), u.file), cause: causeWords(u.cause) }));
-  return { ...(unrecordedFacts.length ? { unrecorded: unrecordedFacts } : {}), jobState, running, rebootLock, evidence, syslogOnly, syslogProblems, previousScheduled, trust, cron: o.cron ?? null, inventory, inventoryProblem, stateDirProblem, unwrapped, staleMarkers, log };
+  return {
+    ...(unrecordedFacts.length ? { unrecorded: unrecordedFacts } : {}),
+    jobState,
+    running,
+    rebootLock,
+    evidence,
+    syslogOnly,
+    syslogProblems,
+    previousScheduled,
+    trust,
+    cron: o.cron ?? null,
+    inventory,
+    inventoryProblem,
+    stateDirProblem,
+    unwrapped,
+    staleMarkers,
+    log,
+  };
 }

@@ -68,7 +68,8 @@ export async function loadCrontab(o: { crontab?: string | undefined; user?: stri
   if (o.crontab) {
     try {
       const text = readBoundedText(o.crontab, { maxBytes: MAX_CRONTAB_BYTES });
-      if (text === null) return { text: null, jobs: [], problems: [`--crontab ${o.crontab} does not exist; give the crontab file of the jobs' user`], owner: null };
+      if (text === null)
+        return { text: null, jobs: [], problems: [`--crontab ${o.crontab} does not exist; give the crontab file of the jobs' user`], owner: null };
       const uid = statSync(o.crontab).uid;
       return { text, jobs: parseCrontab(text), problems: [], owner: uid === 0 ? null : uid };
     } catch (err) {
@@ -103,7 +104,8 @@ export async function hostJobList(o: Pick<HostOptions, 'stateDir' | 'crontab' | 
     try {
       const inv = readInventory(o.stateDir, jobTrust(o.stateDir, null, { ...o.trust, crontabOwner: cron.owner }));
       if (inv) for (const c of inventoryJobs(inv)) byJob.set(c.job, c);
-      else if (!o.crontab) blind = `unwrapped jobs not seen: ${cron.problems.length ? 'the crontab cannot be read' : 'no crontab given'} and there is no job inventory in ${o.stateDir} (a wrapped run writes it; as root: env-sync config inventory)`;
+      else if (!o.crontab)
+        blind = `unwrapped jobs not seen: ${cron.problems.length ? 'the crontab cannot be read' : 'no crontab given'} and there is no job inventory in ${o.stateDir} (a wrapped run writes it; as root: env-sync config inventory)`;
     } catch (err) {
       if (!(err instanceof MarkerError)) throw err;
       problems.push(err.message);
@@ -124,12 +126,25 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
   // From the journal, the lines of the jobs' user (the state directory's, as for a job with no
   // directory of its own) and root's count.
   const senders = senderFilter(jobTrust(o.stateDir, null, { ...o.trust, crontabOwner }));
-  const scriptRuns = scriptRunsLookup({ syslog: o.syslog, rotated, now, deadline: o.deadline, source: chooseLogOnce(o), senders }, names.map((job) => ({ job })), auto);
+  const scriptRuns = scriptRunsLookup(
+    { syslog: o.syslog, rotated, now, deadline: o.deadline, source: chooseLogOnce(o), senders },
+    names.map((job) => ({ job })),
+    auto,
+  );
   const host = hostReads(true);
   // What every job's gather and judge share, made once. Each holds the per-job keys already: V8
   // copies such an object in a fraction of a microsecond, but adding keys to a copy of one with
   // some thirty makes a new shape each time, 15 µs a job (docs/benchmarks.md, Notes).
-  const shared: GatherOptions = { ...o, trust: { ...o.trust, crontabOwner }, onStage: () => undefined, scriptRuns, host, job: '', schedule: undefined, cron: null };
+  const shared: GatherOptions = {
+    ...o,
+    trust: { ...o.trust, crontabOwner },
+    onStage: () => undefined,
+    scriptRuns,
+    host,
+    job: '',
+    schedule: undefined,
+    cron: null,
+  };
   const policy: CheckPolicy = {
     job: '',
     schedule: undefined,

@@ -87,7 +87,10 @@ function futureRecords(st: JobState | null, running: CheckFacts['running'], now:
   const when = r.end && Date.parse(r.end) > Date.parse(r.start) ? `ended ${r.end}` : `started ${r.start}`;
   const more = seen.size > 1 ? ` (and ${seen.size - 1} more)` : '';
   const judgedBy = finished ? '; the age and the schedule are judged from the newest record that is not in the future' : '';
-  return { state: WARNING, text: `run ${id}${more} recorded in the future: check the clock (it ${when}, ${duration(ahead / 1000)} ahead of this host's clock)${judgedBy}` };
+  return {
+    state: WARNING,
+    text: `run ${id}${more} recorded in the future: check the clock (it ${when}, ${duration(ahead / 1000)} ahead of this host's clock)${judgedBy}`,
+  };
 }
 
 /**
@@ -98,7 +101,9 @@ function futureRecords(st: JobState | null, running: CheckFacts['running'], now:
 function lastSuccessNotInFuture(st: JobState | null, now: Date): Date | null {
   if (!st) return null;
   const ended = (r: Recorded) => r.end ?? r.start;
-  const candidates = [st.lastSuccess, ...st.history.filter((h) => h.outcome === 'success')].filter((r): r is NonNullable<typeof r> => !!r && !inFuture({ start: ended(r) }, now));
+  const candidates = [st.lastSuccess, ...st.history.filter((h) => h.outcome === 'success')].filter(
+    (r): r is NonNullable<typeof r> => !!r && !inFuture({ start: ended(r) }, now),
+  );
   const r = newestRecord<Recorded>(candidates);
   return r ? new Date(ended(r)) : null;
 }
@@ -111,7 +116,10 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   // The later of the markers' last success and syslog's, for a job with both (an unwrapped cron line
   // with a wrapped re-run by hand); neither when it is in the future (a wrong clock's, not an age of 0).
   const syslogSuccess = facts.syslogOnly?.lastSuccessEnd ?? null;
-  const successes = [lastSuccessNotInFuture(st, now), syslogSuccess && syslogSuccess.getTime() - now.getTime() <= FUTURE_SLACK_MS ? syslogSuccess : null].filter((d): d is Date => d !== null);
+  const successes = [
+    lastSuccessNotInFuture(st, now),
+    syslogSuccess && syslogSuccess.getTime() - now.getTime() <= FUTURE_SLACK_MS ? syslogSuccess : null,
+  ].filter((d): d is Date => d !== null);
   const lastSuccessEnd = successes.length ? new Date(Math.max(...successes.map((d) => d.getTime()))) : null;
   const base = { job: policy.job, metrics: [] as Metric[], judged: null, syslogOnlyRun: null, noRecord: true };
 
@@ -157,11 +165,17 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
       const secs = elapsed(started, now);
       const lv = checkLevels(secs, runtime, { label: 'duration', uom: 's', min: 0 });
       durationMetric ??= lv.metric;
-      results.push({ state: worst([WARNING, lv.state]), text: `run started ${clock(started, now)}: its wrapper pid ${marker.wrapperPid} is gone but its sync pid ${marker.childPid} is still running (for ${duration(secs)})${lv.words}; its end will not be recorded` });
+      results.push({
+        state: worst([WARNING, lv.state]),
+        text: `run started ${clock(started, now)}: its wrapper pid ${marker.wrapperPid} is gone but its sync pid ${marker.childPid} is still running (for ${duration(secs)})${lv.words}; its end will not be recorded`,
+      });
     } else if (liveness === 'other-boot') {
       results.push({ state: CRITICAL, text: `run started ${clock(started, now)} was interrupted by a reboot (boot id changed) and recorded no end` });
     } else if (marker.childPid) {
-      results.push({ state: CRITICAL, text: `run started ${clock(started, now)}: its wrapper pid ${marker.wrapperPid} died and recorded no end, and its sync pid ${marker.childPid} has ended since: outcome unknown` });
+      results.push({
+        state: CRITICAL,
+        text: `run started ${clock(started, now)}: its wrapper pid ${marker.wrapperPid} died and recorded no end, and its sync pid ${marker.childPid} has ended since: outcome unknown`,
+      });
     } else {
       results.push({ state: CRITICAL, text: `run started ${clock(started, now)} died: wrapper pid ${marker.wrapperPid} is gone and recorded no end` });
     }
@@ -191,7 +205,10 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   // the cause, so that a full disk is seen before the next run cannot record anything either.
   for (const u of facts.unrecorded ?? []) {
     const fix = u.cause === 'no space left on device' ? ` (free space: df -h ${policy.stateDir})` : '';
-    results.push({ state: WARNING, text: `could not record the end of run ${u.runId}: ${u.cause}${fix}; its end is kept in the name of ${u.path} until a later run records it` });
+    results.push({
+      state: WARNING,
+      text: `could not record the end of run ${u.runId}: ${u.cause}${fix}; its end is kept in the name of ${u.path} until a later run records it`,
+    });
   }
 
   if (syslogOnlyRun) {
@@ -203,13 +220,22 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
     } else if (r.outcome === 'success') {
       results.push({ state: OK, text: `last run succeeded at ${clock(r.end!, now)}${took}` });
     } else if (facts.syslogOnly?.otherBoot) {
-      results.push({ state: CRITICAL, text: `run started ${clock(r.start, now)} was interrupted by a reboot (its journal lines are from boot ${facts.syslogOnly.otherBoot.slice(0, 12)}…, not this boot) and logged no end` });
+      results.push({
+        state: CRITICAL,
+        text: `run started ${clock(r.start, now)} was interrupted by a reboot (its journal lines are from boot ${facts.syslogOnly.otherBoot.slice(0, 12)}…, not this boot) and logged no end`,
+      });
     } else if (facts.syslogOnly?.live === false) {
       // The script has `exit 1` paths that log nothing; nothing runs its cfg any more.
       const since = facts.syslogOnly.lastSuccessEnd ? lastSuccessWords(facts.syslogOnly.lastSuccessEnd) : 'no success in the logs read';
-      results.push({ state: CRITICAL, text: `run started ${clock(r.start, now)} ended without a Completed or Error running line: no govuk_env_sync.sh runs its cfg any more, so it exited early; ${since}` });
+      results.push({
+        state: CRITICAL,
+        text: `run started ${clock(r.start, now)} ended without a Completed or Error running line: no govuk_env_sync.sh runs its cfg any more, so it exited early; ${since}`,
+      });
     } else if (facts.syslogOnly?.hidden) {
-      results.push({ state: UNKNOWN, text: `cannot tell whether the run started ${clock(r.start, now)} still runs (no Completed or Error running line yet): ${facts.syslogOnly.hidden}` });
+      results.push({
+        state: UNKNOWN,
+        text: `cannot tell whether the run started ${clock(r.start, now)} still runs (no Completed or Error running line yet): ${facts.syslogOnly.hidden}`,
+      });
     } else {
       const secs = elapsed(r.start, now);
       const lv = checkLevels(secs, runtime, { label: 'duration', uom: 's', min: 0 });
@@ -225,9 +251,15 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
     const later = stale.later;
     if (later && isFailed(later)) {
       const code = later.exitCode !== null ? ` with exit ${later.exitCode}` : '';
-      results.push({ state: CRITICAL, text: `a later run ${later.outcome === 'failure' ? 'failed' : `ended: ${later.outcome}`}${code} at ${clock(later.time, now)} (syslog; the markers are stale: ${why})` });
+      results.push({
+        state: CRITICAL,
+        text: `a later run ${later.outcome === 'failure' ? 'failed' : `ended: ${later.outcome}`}${code} at ${clock(later.time, now)} (syslog; the markers are stale: ${why})`,
+      });
     } else if (later) {
-      results.push({ state: WARNING, text: `markers are stale; syslog says a later run ${later.outcome === 'success' ? 'succeeded' : `ended: ${later.outcome}`} at ${clock(later.time, now)}: ${why}` });
+      results.push({
+        state: WARNING,
+        text: `markers are stale; syslog says a later run ${later.outcome === 'success' ? 'succeeded' : `ended: ${later.outcome}`} at ${clock(later.time, now)}: ${why}`,
+      });
     } else {
       results.push({ state: WARNING, text: `the next run will not be recorded: ${why}` });
     }
@@ -239,7 +271,10 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
     ageMetric = age.metric;
     if (age.state && !ageSaid) results.push({ state: age.state, text: lastSuccessWords(lastSuccessEnd!) });
   } else if ((policy.ageWarning || policy.ageCritical) && !results.some((r) => r.state === CRITICAL)) {
-    results.push({ state: policy.ageCritical ? CRITICAL : WARNING, text: st?.lastSuccess ? 'no successful run on record that is not in the future' : 'no successful run on record' });
+    results.push({
+      state: policy.ageCritical ? CRITICAL : WARNING,
+      text: st?.lastSuccess ? 'no successful run on record that is not in the future' : 'no successful run on record',
+    });
   }
 
   // A scheduled run that never started.
@@ -249,13 +284,19 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
     // (every record is in the history; a run alive now did start, whatever its marker says).
     const notAhead = (start: string) => !inFuture({ start }, now);
     const records = [last, st?.lastSkipped, ...(st?.history ?? [])].filter((r): r is NonNullable<typeof r> => !!r && notAhead(r.start));
-    const starts = [...records.map((r) => r.start), ...facts.running.filter((r) => stillRunning(r.liveness) || notAhead(r.marker.start)).map((r) => r.marker.start)].map((x) => new Date(x).getTime());
+    const starts = [
+      ...records.map((r) => r.start),
+      ...facts.running.filter((r) => stillRunning(r.liveness) || notAhead(r.marker.start)).map((r) => r.marker.start),
+    ].map((x) => new Date(x).getTime());
     if (syslogOnlyRun && syslogOnlyRun.start.getTime() - now.getTime() <= FUTURE_SLACK_MS) starts.push(syslogOnlyRun.start.getTime());
     // A minute of slack: cron starts the job a little after the minute it is due.
     const startedSince = starts.some((t) => t >= due.getTime() - 60_000);
     const overdue = now.getTime() > due.getTime() + policy.graceSeconds * 1000;
     if (!startedSince && overdue) {
-      results.push({ state: CRITICAL, text: `missed the run due at ${clock(due, now)} (schedule '${policy.schedule}', grace ${duration(policy.graceSeconds)}): nothing started since` });
+      results.push({
+        state: CRITICAL,
+        text: `missed the run due at ${clock(due, now)} (schedule '${policy.schedule}', grace ${duration(policy.graceSeconds)}): nothing started since`,
+      });
     }
   }
 
@@ -297,7 +338,12 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   const deciding = decidingRun(st);
   if (deciding?.exitCode != null) metrics.push({ label: 'exit_code', value: deciding.exitCode });
   if (st) metrics.push({ label: 'consecutive_failures', value: failuresInARow(st), min: 0 });
-  metrics.push({ label: 'running', value: alive.length || (syslogOnlyRun?.outcome === 'running' && facts.syslogOnly?.live !== false && !facts.syslogOnly?.otherBoot) ? 1 : 0, min: 0, max: 1 });
+  metrics.push({
+    label: 'running',
+    value: alive.length || (syslogOnlyRun?.outcome === 'running' && facts.syslogOnly?.live !== false && !facts.syslogOnly?.otherBoot) ? 1 : 0,
+    min: 0,
+    max: 1,
+  });
 
   return { job: policy.job, results, metrics, headline: null, judged: judgedRun(st, facts.running), syslogOnlyRun, noRecord: false };
 }
@@ -310,5 +356,13 @@ export function ordered(j: Judgement): Result[] {
 /** The job's state, the first line's words and the perfdata: what host-wide views show of a job. */
 export function summarise(j: Judgement): { state: State; summary: string; perfdata: Metric[] } {
   const state = worst(j.results.map((r) => r.state));
-  return { state, summary: j.headline ?? `${j.job} ${ordered(j).map((r) => r.text).join('; ')}`, perfdata: j.metrics };
+  return {
+    state,
+    summary:
+      j.headline ??
+      `${j.job} ${ordered(j)
+        .map((r) => r.text)
+        .join('; ')}`,
+    perfdata: j.metrics,
+  };
 }

@@ -58,7 +58,9 @@ export function evaluateOrder(first: JobState | null, then: JobState | null, o: 
     return {
       state: 2,
       summary: `${o.first} succeeded at ${clock(f, now)} but ${o.then} failed${code}${end}, after the copy: the environment is half-synced`,
-      longOutput: [`Re-run ${o.then} (check_env_sync -j ${o.then} shows the evidence and the Re-run line); until it succeeds the environment is half-synced (e.g. signon points at production)`],
+      longOutput: [
+        `Re-run ${o.then} (check_env_sync -j ${o.then} shows the evidence and the Re-run line); until it succeeds the environment is half-synced (e.g. signon points at production)`,
+      ],
       perfdata: [{ label: 'gap', value: waited, uom: 's', crit, min: 0 }],
     };
   }

@@ -34,22 +34,50 @@ export const envSyncRerun = (job: string, part?: string | null): string => shell
 
 function fromMarker(run: Run, markerPath: string | null, part: string | null): CronCommand | null {
   const where = markerPath ?? 'the marker';
-  if (part) return { command: `JOBLIST=${shellQuote([part])} ${shellQuote(run.argv)}`, env: {}, cwd: run.cwd, source: `the command and directory recorded in ${where}`, redacted: run.argv.some((w) => w.includes('***')) };
+  if (part)
+    return {
+      command: `JOBLIST=${shellQuote([part])} ${shellQuote(run.argv)}`,
+      env: {},
+      cwd: run.cwd,
+      source: `the command and directory recorded in ${where}`,
+      redacted: run.argv.some((w) => w.includes('***')),
+    };
   if (run.cronCommand === null) return null;
   return { command: run.cronCommand, env: {}, cwd: run.cronCwd, source: `the cron command recorded in ${where}`, redacted: run.cronCommand.includes('***') };
 }
 
 /** The command to re-run the job (or one part of it), or why none can be shown in full. */
 export function chooseRerun(s: RerunSources, target: Omit<RerunTarget, 'job' | 'part'>, part: string | null = null): RerunChoice {
-  if (!s.user) return { plan: null, why: "the job's user is not known (its records are root's): give --user USER, or name it once for the host as ENV_SYNC_JOB_USER= in /etc/default/env-sync-checks" };
+  if (!s.user)
+    return {
+      plan: null,
+      why: "the job's user is not known (its records are root's): give --user USER, or name it once for the host as ENV_SYNC_JOB_USER= in /etc/default/env-sync-checks",
+    };
   let cmd: CronCommand | null = null;
-  if (!part && s.cron) cmd = { command: s.cron.command, env: s.cron.env, cwd: null, source: `the crontab line ${s.cron.lineNo}`, redacted: false, crontabText: true };
-  else if (!part && s.inventory) cmd = { command: s.inventory.command, env: s.inventory.env, cwd: null, source: `the job inventory (crontab line ${s.inventory.lineNo})`, redacted: s.inventory.redacted, crontabText: true };
+  if (!part && s.cron)
+    cmd = { command: s.cron.command, env: s.cron.env, cwd: null, source: `the crontab line ${s.cron.lineNo}`, redacted: false, crontabText: true };
+  else if (!part && s.inventory)
+    cmd = {
+      command: s.inventory.command,
+      env: s.inventory.env,
+      cwd: null,
+      source: `the job inventory (crontab line ${s.inventory.lineNo})`,
+      redacted: s.inventory.redacted,
+      crontabText: true,
+    };
   else if (s.run) {
-    if (s.run.user !== s.user.name) return { plan: null, why: `${s.markerPath ?? 'the marker'} names user ${s.run.user}, not the job's user ${s.user.name}: its command is not used to re-run` };
+    if (s.run.user !== s.user.name)
+      return {
+        plan: null,
+        why: `${s.markerPath ?? 'the marker'} names user ${s.run.user}, not the job's user ${s.user.name}: its command is not used to re-run`,
+      };
     cmd = fromMarker(s.run, s.markerPath, part);
   }
-  if (!cmd) return { plan: null, why: 'no crontab line, job inventory or recorded cron command names this job (a command read from syslog is never shown as runnable)' };
+  if (!cmd)
+    return {
+      plan: null,
+      why: 'no crontab line, job inventory or recorded cron command names this job (a command read from syslog is never shown as runnable)',
+    };
   if (cmd.redacted) return { plan: null, why: `a secret was redacted from ${cmd.source}` };
   const plan = rerunPlan(cmd, s.user, { ...target, job: s.job, part });
   return 'why' in plan ? { plan: null, why: `${cmd.source} cannot be re-run as it is: ${plan.why}` } : { plan };

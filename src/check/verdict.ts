@@ -8,7 +8,12 @@ import type { CheckFacts, CheckPolicy } from './types.js';
 
 /** The explanation's settings for a policy: this installation's env-sync-run, the table's default state directory. */
 export function explainOptions(policy: Pick<CheckPolicy, 'stateDir' | 'syslog'>): ExplainOptions {
-  return { stateDir: policy.stateDir, syslog: policy.syslog, defaultStateDir: String(optionSpec('stateDir').default), envSyncRun: siblingExecutable('env-sync-run') };
+  return {
+    stateDir: policy.stateDir,
+    syslog: policy.syslog,
+    defaultStateDir: String(optionSpec('stateDir').default),
+    envSyncRun: siblingExecutable('env-sync-run'),
+  };
 }
 
 export function verdict(facts: CheckFacts, policy: CheckPolicy, now: Date, verbose: number, how: ExplainOptions = explainOptions(policy)): PluginResult {

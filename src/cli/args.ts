@@ -24,7 +24,9 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
   const first = args[0];
   if (first !== undefined && !first.startsWith('-') && !(ENV_SYNC_COMMANDS as readonly string[]).includes(first)) {
     const near = nearestNames(first, ENV_SYNC_COMMANDS);
-    throw new OptionError(`unknown command ${first}${near.length ? `; did you mean ${near.join(' or ')}?` : ''} (the commands: ${ENV_SYNC_COMMANDS.join(', ')})`);
+    throw new OptionError(
+      `unknown command ${first}${near.length ? `; did you mean ${near.join(' or ')}?` : ''} (the commands: ${ENV_SYNC_COMMANDS.join(', ')})`,
+    );
   }
   const named = ENV_SYNC_COMMANDS.find((c) => c === first);
   const { default: yargs } = await import('yargs/yargs');
@@ -35,7 +37,9 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
     yargs(args)
       .scriptName('env-sync')
       .usage(`Usage: env-sync <command> [options]\n\n${ENV_SYNC_ABOUT}`)
-      .epilogue(`Exit status: status and show exit with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); a usage error (an unknown option or job, a missing argument) exits ${EXIT_USAGE}.`)
+      .epilogue(
+        `Exit status: status and show exit with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); a usage error (an unknown option or job, a missing argument) exits ${EXIT_USAGE}.`,
+      )
       .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false }),
     (m) => (failure = unknownOptionsMessage(m, named ? [`env-sync ${named}`] : ENV_SYNC_COMMANDS.map((c) => `env-sync ${c}` as const))),
   );
@@ -47,23 +51,28 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
       spec.usage,
       (y) => {
         const withOptions = y.options(yargsOptions(`env-sync ${command}`));
-        return p ? withOptions.positional(p.name, { type: 'string', describe: p.describe, ...('choices' in p ? { choices: [...p.choices] } : {}) }) : withOptions;
+        return p
+          ? withOptions.positional(p.name, { type: 'string', describe: p.describe, ...('choices' in p ? { choices: [...p.choices] } : {}) })
+          : withOptions;
       },
       (argv) => {
         chosen = { command, raw: argv };
       },
     );
   }
-  await parser.demandCommand(1, 'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe, metrics').parseAsync(args, {}, (_err, _argv, output) => {
-    printed = output;
-  });
+  await parser
+    .demandCommand(1, 'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe, metrics')
+    .parseAsync(args, {}, (_err, _argv, output) => {
+      printed = output;
+    });
   if (failure) throw new OptionError(failure);
   const picked = chosen as { command: EnvSyncCommand; raw: Record<string, unknown> } | null;
   if (!picked) return { text: printed.endsWith('\n') ? printed : `${printed}\n` };
   const spec = COMMANDS[`env-sync ${picked.command}`] as (typeof COMMANDS)[CommandName];
   const given = 'positional' in spec ? picked.raw[spec.positional.name] : undefined;
   // yargs demands the word (`show <job>`); an absent one must never become the job "undefined".
-  if ('positional' in spec && typeof given !== 'string') throw new OptionError(`give the ${spec.positional.name}: env-sync ${picked.command} ${spec.positional.name.toUpperCase()}`);
+  if ('positional' in spec && typeof given !== 'string')
+    throw new OptionError(`give the ${spec.positional.name}: env-sync ${picked.command} ${spec.positional.name.toUpperCase()}`);
   const positional = given as string | undefined;
   return { command: picked.command, values: convert(`env-sync ${picked.command}`, picked.raw, env), positional } as EnvSyncArgs;
 }

@@ -5,7 +5,10 @@ import { configuredJobUser } from '../markers/configuredUser.js';
 import { jobTrust } from '../markers/trust.js';
 
 // `env-sync logs` has no default --user: it reads a crontab only when told which.
-type Common = Pick<Values<'env-sync status'>, 'stateDir' | 'syslog' | 'rotated' | 'log' | 'journalNamespace' | 'journalFile' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'grace'> & { user: string | undefined; missing?: Values<'env-sync status'>['missing'] };
+type Common = Pick<
+  Values<'env-sync status'>,
+  'stateDir' | 'syslog' | 'rotated' | 'log' | 'journalNamespace' | 'journalFile' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'grace'
+> & { user: string | undefined; missing?: Values<'env-sync status'>['missing'] };
 
 /** A person waits for `env-sync`; a minute is the bound on its syslog reading. */
 const CLI_DEADLINE_MS = 60_000;

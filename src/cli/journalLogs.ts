@@ -31,7 +31,8 @@ function stamp(d: Date): string {
  */
 export function journalLine(e: JournalEntry, trustedUids: readonly number[]): string {
   const pid = e.pid !== null ? `[${e.pid}]` : '';
-  const who = e.uid !== null && trustedUids.includes(e.uid) ? '' : `  [sent by ${e.uid === null ? 'an unrecorded sender' : nameOf(e.uid)}, not the job's user or root]`;
+  const who =
+    e.uid !== null && trustedUids.includes(e.uid) ? '' : `  [sent by ${e.uid === null ? 'an unrecorded sender' : nameOf(e.uid)}, not the job's user or root]`;
   return `${stamp(e.time)} ${visibleText(e.host)} ${visibleText(e.tag)}${pid}: ${visibleText(e.message)}${who}`;
 }
 
@@ -63,7 +64,9 @@ export async function printJournalLogs(o: JournalLogsOptions): Promise<{ count: 
 }
 
 /** Follows the journal until SIGINT or SIGTERM, or until journalctl ends by itself (its problems are said). */
-export async function followJournalLogs(o: JournalLogsOptions & { since: Date; skip: Set<string>; said: SyslogProblem[]; onReady?: (label: string) => void }): Promise<SyslogProblem[]> {
+export async function followJournalLogs(
+  o: JournalLogsOptions & { since: Date; skip: Set<string>; said: SyslogProblem[]; onReady?: (label: string) => void },
+): Promise<SyslogProblem[]> {
   const { followJournal } = await import('../journal/follow.js');
   const rule = jobLineRule(o.job);
   const f = followJournal({ ...o.selection, matches: matches(o.job), since: o.since, fields: [] }, (e) => {
@@ -78,6 +81,10 @@ export async function followJournalLogs(o: JournalLogsOptions & { since: Date; s
   process.removeListener('SIGINT', stop);
   process.removeListener('SIGTERM', stop);
   // Stopped by the person at the terminal: what was wrong was said when the lines were printed.
-  if (!end.stopped) sayProblems(end.problems.filter((p) => !o.said.some((s) => s.problem === p.problem)), o.err);
+  if (!end.stopped)
+    sayProblems(
+      end.problems.filter((p) => !o.said.some((s) => s.problem === p.problem)),
+      o.err,
+    );
   return end.problems;
 }

@@ -70,7 +70,8 @@ export async function printLogs(o: { job: string; syslog: string; rotated: Rotat
       fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
       const st = fstatSync(fd);
       if (isNullDevice(st)) continue;
-      if (!st.isFile()) throw Object.assign(new Error(st.isDirectory() ? 'a directory' : 'not a regular file'), { code: st.isDirectory() ? 'EISDIR' : 'not a regular file' });
+      if (!st.isFile())
+        throw Object.assign(new Error(st.isDirectory() ? 'a directory' : 'not a regular file'), { code: st.isDirectory() ? 'EISDIR' : 'not a regular file' });
       const raw = createReadStream(file, { fd, autoClose: false, highWaterMark: 1 << 20 });
       let input: NodeJS.ReadableStream = raw;
       if (file.endsWith('.gz')) {

@@ -30,7 +30,10 @@ export async function metricVerdict(j: JudgedJob, graceSeconds: number, now: Dat
 
 export async function metrics(a: Values<'env-sync metrics'>, out: TextOut, err: TextOut): Promise<number> {
   const now = new Date();
-  const view = await judgeHost({ ...hostOptions(a, true), ageWarning: a.ageWarning, ageCritical: a.ageCritical, runtimeWarning: a.runtimeWarning, runtimeCritical: a.runtimeCritical }, now);
+  const view = await judgeHost(
+    { ...hostOptions(a, true), ageWarning: a.ageWarning, ageCritical: a.ageCritical, runtimeWarning: a.runtimeWarning, runtimeCritical: a.runtimeCritical },
+    now,
+  );
   const text = verdictText(await Promise.all(view.jobs.map((j) => metricVerdict(j, a.grace, now))), now);
   for (const p of view.problems) err.write(`env-sync: ${p}\n`);
   if (!a.textfileDir) {

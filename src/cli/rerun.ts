@@ -45,13 +45,23 @@ export async function planRerun(job: string, a: Values<'env-sync rerun'>): Promi
     { stateDir: o.stateDir, defaultStateDir: String(optionSpec('stateDir').default), envSyncRun: siblingExecutable('env-sync-run') },
     a.part ?? null,
   );
-  if (!choice.plan) throw new CliError(`cannot re-run ${job}: ${choice.why}${notes.length ? ` (${notes.join('; ')})` : ''}; as root, env-sync reads the crontab of the jobs' user: --user USER, or ENV_SYNC_JOB_USER= in /etc/default/env-sync-checks`);
+  if (!choice.plan)
+    throw new CliError(
+      `cannot re-run ${job}: ${choice.why}${notes.length ? ` (${notes.join('; ')})` : ''}; as root, env-sync reads the crontab of the jobs' user: --user USER, or ENV_SYNC_JOB_USER= in /etc/default/env-sync-checks`,
+    );
   const lock = join(o.rebootLockDir, `reboot_lock-env-sync_${job}`);
-  if (existsSync(lock)) notes.push(`${lock} is there: this re-run does not wait for it (with_reboot_lock is left out), but the next cron run will; remove it if no sync is running`);
+  if (existsSync(lock))
+    notes.push(
+      `${lock} is there: this re-run does not wait for it (with_reboot_lock is left out), but the next cron run will; remove it if no sync is running`,
+    );
   return { plan: choice.plan, notes };
 }
 
-export async function rerun(job: string, a: Values<'env-sync rerun'>, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; ask: (q: string) => Promise<string> }): Promise<number> {
+export async function rerun(
+  job: string,
+  a: Values<'env-sync rerun'>,
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; ask: (q: string) => Promise<string> },
+): Promise<number> {
   if (a.exec && a.dryRun) throw new UsageError('--exec and --dry-run: give one of them');
   const { plan, notes } = await planRerun(job, a);
   io.out.write(`${pasteLine(plan)}\n`);
@@ -68,6 +78,7 @@ export async function rerun(job: string, a: Values<'env-sync rerun'>, io: { out:
   const argv = rerunArgv(plan, process.getuid?.() ?? -1);
   io.err.write(`env-sync: running it as ${plan.user.name}, without a terminal, as cron does (Ctrl-C stops it)\n`);
   const status = await runDetached(argv, io);
-  if (argv[0] === 'sudo' && status === 1) io.err.write(`env-sync: if sudo refused (it cannot ask for a password here), run it as root: ${envSyncRerun(job, a.part)}\n`);
+  if (argv[0] === 'sudo' && status === 1)
+    io.err.write(`env-sync: if sudo refused (it cannot ask for a password here), run it as root: ${envSyncRerun(job, a.part)}\n`);
   return status;
 }

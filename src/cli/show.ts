@@ -29,7 +29,11 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
     if (!(err instanceof MarkerError)) throw err;
     // A marker that cannot be read is the job's verdict, as check_env_sync gives it: UNKNOWN naming the file.
     const v = unknown(`${job}: ${err.message}`);
-    out.write(a.json ? `${safeJson({ schema: 1, job, verdict: v, schedule: cron?.schedule ?? null, rerun: null, history: [] }, 2)}\n` : render({ ...v, perfdata: [] }, 1 << 20));
+    out.write(
+      a.json
+        ? `${safeJson({ schema: 1, job, verdict: v, schedule: cron?.schedule ?? null, rerun: null, history: [] }, 2)}\n`
+        : render({ ...v, perfdata: [] }, 1 << 20),
+    );
     return v.state;
   }
   const policy = { ...o, job, schedule: cron?.schedule };
@@ -41,7 +45,10 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
   }
   const judged = judgement.judged;
   const how = explainOptions(policy);
-  const choice = chooseRerun({ job, user: facts.trust.user, cron, inventory: facts.inventory, run: judged, markerPath: judged ? statePath(o.stateDir, job) : null }, how);
+  const choice = chooseRerun(
+    { job, user: facts.trust.user, cron, inventory: facts.inventory, run: judged, markerPath: judged ? statePath(o.stateDir, job) : null },
+    how,
+  );
   const rerun = choice.plan ? pasteLine(choice.plan) : null;
   if (a.json) {
     // Exact text, every control and bidi character a \u escape: the marker's tail and the evidence hold what a sync and syslog said.
@@ -53,7 +60,9 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
   if (history.length) {
     out.write(`\nLast runs (newest first):\n`);
     for (const h of history.slice(-10).reverse()) {
-      out.write(`  ${clock(new Date(h.start), now).padEnd(17)} ${cleanText(h.outcome).padEnd(15)} exit ${String(h.exitCode ?? '-').padEnd(4)} ${h.durationSeconds != null ? duration(h.durationSeconds) : '-'}${h.part ? `  part ${cleanText(h.part)}` : ''}  ${cleanText(h.runId)}\n`);
+      out.write(
+        `  ${clock(new Date(h.start), now).padEnd(17)} ${cleanText(h.outcome).padEnd(15)} exit ${String(h.exitCode ?? '-').padEnd(4)} ${h.durationSeconds != null ? duration(h.durationSeconds) : '-'}${h.part ? `  part ${cleanText(h.part)}` : ''}  ${cleanText(h.runId)}\n`,
+      );
     }
   }
   return v.state;

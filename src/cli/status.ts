@@ -19,7 +19,15 @@ import { cleanText, safeJson, visibleText } from '../output/sanitize.js';
 
 const COLOUR = ['\x1b[32m', '\x1b[33m', '\x1b[31m', '\x1b[35m'];
 const RESET = '\x1b[0m';
-const OUTCOME_CHAR: Record<string, string> = { success: '+', failure: 'x', timeout: 'T', signal: 'k', 'spawn-error': 'E', 'skipped-overlap': 's', interrupted: '!' };
+const OUTCOME_CHAR: Record<string, string> = {
+  success: '+',
+  failure: 'x',
+  timeout: 'T',
+  signal: 'k',
+  'spawn-error': 'E',
+  'skipped-overlap': 's',
+  interrupted: '!',
+};
 const BLOCKS = '▁▂▃▄▅▆▇█';
 /** Without a terminal's width (piped, redirected), the table fits this. */
 const DEFAULT_WIDTH = 80;
@@ -49,12 +57,19 @@ function lastRunOf(j: JobVerdict): StatusRow['lastRun'] {
   const sys = f?.syslogOnly?.primary ? f.syslogOnly.run : null;
   if (sys) {
     const outcome = sys.outcome === 'running' && f?.syslogOnly?.live === false ? 'ended-unrecorded' : sys.outcome;
-    return { start: sys.start.toISOString(), end: sys.end?.toISOString() ?? null, outcome, exitCode: null, durationSeconds: sys.end ? (sys.end.getTime() - sys.start.getTime()) / 1000 : null };
+    return {
+      start: sys.start.toISOString(),
+      end: sys.end?.toISOString() ?? null,
+      outcome,
+      exitCode: null,
+      durationSeconds: sys.end ? (sys.end.getTime() - sys.start.getTime()) / 1000 : null,
+    };
   }
   const r = decidingRun(f?.jobState ?? null);
   // A run whose wrapper is gone with no end recorded is newer than anything the state holds.
   const lost = f?.running.find((x) => x.liveness === 'dead' || x.liveness === 'other-boot');
-  if (lost && (!r || lost.marker.start > r.start)) return { start: lost.marker.start, end: null, outcome: lost.liveness === 'dead' ? 'died' : 'interrupted', exitCode: null, durationSeconds: null };
+  if (lost && (!r || lost.marker.start > r.start))
+    return { start: lost.marker.start, end: null, outcome: lost.liveness === 'dead' ? 'died' : 'interrupted', exitCode: null, durationSeconds: null };
   return r && { start: r.start, end: r.end, outcome: r.outcome, exitCode: r.exitCode, durationSeconds: r.durationSeconds };
 }
 
@@ -136,7 +151,11 @@ export function cutNamesApart(names: readonly string[], width: number): Map<stri
   for (let w = width, group = clash(); group.length; group = clash()) {
     // Cuts from the middle outwards; the first under which the clashing names all differ.
     const heads = Array.from({ length: w - 1 }, (_, i) => i).sort((a, b) => Math.abs(a - (w - 1) / 2) - Math.abs(b - (w - 1) / 2));
-    const head = heads.find((h) => new Set(group.map((n) => cutAt(n, w, h))).size === group.length && group.every((n) => ![...out].some(([m, c]) => !group.includes(m) && c === cutAt(n, w, h))));
+    const head = heads.find(
+      (h) =>
+        new Set(group.map((n) => cutAt(n, w, h))).size === group.length &&
+        group.every((n) => ![...out].some(([m, c]) => !group.includes(m) && c === cutAt(n, w, h))),
+    );
     if (head === undefined) {
       w++;
       for (const n of group) out.set(n, cutMiddle(n, w));
@@ -184,7 +203,17 @@ export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): st
   const columns: Array<[string, (r: StatusRow) => string]> = [
     ['STATE', (r) => r.stateName],
     ['JOB', (r) => r.job],
-    ['LAST RUN', (r) => (r.running ? 'running' : r.neverRun ? 'never run' : r.lastRun ? `${r.lastRun.outcome} ${shortAgo(new Date(r.lastRun.end ?? r.lastRun.start), now)}` : '-')],
+    [
+      'LAST RUN',
+      (r) =>
+        r.running
+          ? 'running'
+          : r.neverRun
+            ? 'never run'
+            : r.lastRun
+              ? `${r.lastRun.outcome} ${shortAgo(new Date(r.lastRun.end ?? r.lastRun.start), now)}`
+              : '-',
+    ],
     ['DURATION', (r) => (r.lastRun?.durationSeconds != null ? duration(r.lastRun.durationSeconds) : '-')],
     ['NEXT RUN', (r) => (r.nextRun ? nextRunWords(new Date(r.nextRun), now) : '-')],
     ['FAILS', (r) => String(r.consecutiveFailures)],
@@ -207,7 +236,13 @@ export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): st
   const layouts = [fit(() => true), fit((h) => h !== 'DURATION'), fit((h) => h !== 'DURATION' && h !== 'FAILS')];
   // Columns go before a name is cut; piped, a name is never cut (the line is longer instead).
   const { shown, w, room } = layouts.find((l) => l.room >= l.w[1]!) ?? layouts[layouts.length - 1]!;
-  const cut = style.cutNames && room < w[1]! ? cutNamesApart(rows.map((r) => r.job), Math.max(room, MIN_CUT)) : null;
+  const cut =
+    style.cutNames && room < w[1]!
+      ? cutNamesApart(
+          rows.map((r) => r.job),
+          Math.max(room, MIN_CUT),
+        )
+      : null;
   const widths = w.map((v, i) => (i === 1 && cut ? Math.max(3, ...[...cut.values()].map((c) => c.length)) : v));
   const line = (c: string[], state?: number) =>
     c

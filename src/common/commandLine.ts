@@ -117,7 +117,11 @@ export async function parseWithYargs(cmd: CommandName, args: string[]): Promise<
  * A plugin's or the wrapper's command line to typed values, or the help or version text to print.
  * Throws OptionError with the fix.
  */
-export async function parseCommandLine<C extends CommandName>(cmd: C, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Parsed<C> | { text: string }> {
+export async function parseCommandLine<C extends CommandName>(
+  cmd: C,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Parsed<C> | { text: string }> {
   const halt = (COMMANDS[cmd] as CommandSpec).kind === 'wrapper';
   const quick = quickParse(args, quickSpec(cmd), { haltAtNonOption: halt });
   if (quick) return { values: convert(cmd, quick.values, env), rest: quick.rest };

@@ -24,7 +24,12 @@ export function formatDuration(seconds: number): string {
   let s = Math.round(seconds);
   if (s === 0) return '0s';
   let out = '';
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (s >= size) {
       out += `${Math.floor(s / size)}${unit}`;
       s %= size;

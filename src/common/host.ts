@@ -82,12 +82,7 @@ export interface RunProcesses {
  * Whether the process a marker or lock names still runs. A different boot id means it died with an
  * earlier boot even if the same pid number is alive now.
  */
-export function processLiveness(
-  pid: number,
-  startTicks: number | null | undefined,
-  bootId: string | null | undefined,
-  currentBootId: string | null,
-): Liveness {
+export function processLiveness(pid: number, startTicks: number | null | undefined, bootId: string | null | undefined, currentBootId: string | null): Liveness {
   if (bootId && currentBootId && bootId !== currentBootId) return 'other-boot';
   if (!Number.isInteger(pid) || pid <= 0) return 'dead';
   try {

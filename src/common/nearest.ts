@@ -28,7 +28,8 @@ export function nearestNames(word: string, names: readonly string[], max = 3): s
     const n = name.toLowerCase();
     const edits = editDistance(w, n);
     if (edits <= within) scored.push({ name, score: edits });
-    else if (Math.min(w.length, n.length) >= 3 && (n.includes(w) || w.includes(n))) scored.push({ name, score: within + 1 + Math.abs(n.length - w.length) / 1000 });
+    else if (Math.min(w.length, n.length) >= 3 && (n.includes(w) || w.includes(n)))
+      scored.push({ name, score: within + 1 + Math.abs(n.length - w.length) / 1000 });
   }
   return scored
     .sort((a, b) => a.score - b.score)

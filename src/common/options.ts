@@ -80,8 +80,12 @@ const positiveSeconds = (raw: string, flag: string): number => {
 };
 const jobName = (raw: string): string => wrapped(() => validateName(raw, 'job'));
 const partName = (raw: string): string => wrapped(() => validateName(raw, 'part'));
-const wholeNumber = (min: number, max: number) => (raw: string, flag: string): number =>
-  /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max ? Number(raw) : fail(`${flag}: ${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`);
+const wholeNumber =
+  (min: number, max: number) =>
+  (raw: string, flag: string): number =>
+    /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max
+      ? Number(raw)
+      : fail(`${flag}: ${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`);
 /** `FIRST:THEN[:WITHIN]`: a copy job and the job that must follow it (default within 2h). */
 const orderSpecs = (raw: string[], flag: string): Array<{ first: string; then: string; withinSeconds: number }> =>
   raw.map((spec) => {
@@ -93,69 +97,261 @@ const state = (raw: string, flag: string): State => stateFromName(raw) ?? fail(`
 
 export const OPTIONS = {
   job: option({
-    flag: 'job', alias: ['j'], kind: 'string', arg: 'JOB', describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)', for: { 'env-sync-run': { describe: 'Job name (default: the basename of the file after -f in COMMAND, without .cfg)', alias: [] } }, parse: jobName,
+    flag: 'job',
+    alias: ['j'],
+    kind: 'string',
+    arg: 'JOB',
+    describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)',
+    for: { 'env-sync-run': { describe: 'Job name (default: the basename of the file after -f in COMMAND, without .cfg)', alias: [] } },
+    parse: jobName,
   }),
-  part: option({ flag: 'part', kind: 'string', arg: 'NAME', describe: 'Part of the job this run does (old JOBLIST syncs); each part keeps its own last run', parse: partName }),
-  stateDir: option({ flag: 'state-dir', kind: 'string', arg: 'DIR', env: 'ENV_SYNC_STATE_DIR', default: '/var/lib/env-sync', describe: 'State directory: the markers env-sync-run writes', parse: text }),
+  part: option({
+    flag: 'part',
+    kind: 'string',
+    arg: 'NAME',
+    describe: 'Part of the job this run does (old JOBLIST syncs); each part keeps its own last run',
+    parse: partName,
+  }),
+  stateDir: option({
+    flag: 'state-dir',
+    kind: 'string',
+    arg: 'DIR',
+    env: 'ENV_SYNC_STATE_DIR',
+    default: '/var/lib/env-sync',
+    describe: 'State directory: the markers env-sync-run writes',
+    parse: text,
+  }),
   syslog: option({
-    flag: 'syslog', kind: 'string', arg: 'FILE', env: 'ENV_SYNC_SYSLOG', default: '/var/log/syslog', describe: 'Syslog file, read from its end; rotated: FILE.1, FILE.2.gz …', for: { 'env-sync-run': { flag: 'syslog-file', describe: 'Syslog file check_env_sync reads, for the passive verdict' } }, parse: text,
+    flag: 'syslog',
+    kind: 'string',
+    arg: 'FILE',
+    env: 'ENV_SYNC_SYSLOG',
+    default: '/var/log/syslog',
+    describe: 'Syslog file, read from its end; rotated: FILE.1, FILE.2.gz …',
+    for: { 'env-sync-run': { flag: 'syslog-file', describe: 'Syslog file check_env_sync reads, for the passive verdict' } },
+    parse: text,
   }),
   log: option({
-    flag: 'log', kind: 'string', arg: 'SOURCE', choices: ['auto', 'syslog', 'journal'] as const, env: 'ENV_SYNC_LOG', default: 'auto',
-    describe: "Log to read the job's lines from: syslog (--syslog and its rotations), journal (journalctl), or auto: the syslog file if it exists, else the journal (a --journal-* option means the journal)",
+    flag: 'log',
+    kind: 'string',
+    arg: 'SOURCE',
+    choices: ['auto', 'syslog', 'journal'] as const,
+    env: 'ENV_SYNC_LOG',
+    default: 'auto',
+    describe:
+      "Log to read the job's lines from: syslog (--syslog and its rotations), journal (journalctl), or auto: the syslog file if it exists, else the journal (a --journal-* option means the journal)",
     parse: (raw: string) => raw as 'auto' | 'syslog' | 'journal',
   }),
-  journalNamespace: option({ flag: 'journal-namespace', kind: 'string', arg: 'NS', describe: 'Read the journal of this journald namespace (journalctl --namespace NS) instead of the system journal', parse: (raw: string, flag: string) => (namespaceNameProblem(raw) ? fail(`${flag}: ${namespaceNameProblem(raw)}`) : raw) }),
-  journalFile: option({ flag: 'journal-file', kind: 'string', arg: 'FILE', describe: 'Read this journal file (journalctl --file) instead of the system journal, e.g. one saved from another host; its _UID and _BOOT_ID are only as trustworthy as whoever wrote the file', parse: text }),
+  journalNamespace: option({
+    flag: 'journal-namespace',
+    kind: 'string',
+    arg: 'NS',
+    describe: 'Read the journal of this journald namespace (journalctl --namespace NS) instead of the system journal',
+    parse: (raw: string, flag: string) => (namespaceNameProblem(raw) ? fail(`${flag}: ${namespaceNameProblem(raw)}`) : raw),
+  }),
+  journalFile: option({
+    flag: 'journal-file',
+    kind: 'string',
+    arg: 'FILE',
+    describe:
+      'Read this journal file (journalctl --file) instead of the system journal, e.g. one saved from another host; its _UID and _BOOT_ID are only as trustworthy as whoever wrote the file',
+    parse: text,
+  }),
   rotated: option({
-    flag: 'rotated', kind: 'string', arg: 'N', default: 'auto', describe: `Rotated files to read: auto = back through FILE.1, FILE.2.gz … until the job's last run is found, at most ${AUTO_ROTATED} (Debian keeps 7); N = up to FILE.N, no further`,
+    flag: 'rotated',
+    kind: 'string',
+    arg: 'N',
+    default: 'auto',
+    describe: `Rotated files to read: auto = back through FILE.1, FILE.2.gz … until the job's last run is found, at most ${AUTO_ROTATED} (Debian keeps 7); N = up to FILE.N, no further`,
     parse: (raw: string, flag: string): number | 'auto' => (raw === 'auto' ? 'auto' : wholeNumber(0, 30)(raw, flag)),
   }),
-  bootIdFile: option({ flag: 'boot-id-file', kind: 'string', arg: 'FILE', default: '/proc/sys/kernel/random/boot_id', describe: 'Boot id file: a changed boot id marks a run interrupted by a reboot', parse: text }),
-  rebootLockDir: option({ flag: 'reboot-lock-dir', kind: 'string', arg: 'DIR', default: '/etc/unattended-reboot/no-reboot', describe: "with_reboot_lock's directory (reboot_lock-env-sync_<job>)", parse: text }),
-  ageWarning: option({ flag: 'age-warning', alias: ['w'], kind: 'string', arg: 'RANGE', describe: 'Range for the age of the last success (e.g. 25h)', parse: range }),
-  ageCritical: option({ flag: 'age-critical', alias: ['c', 'max-age'], kind: 'string', arg: 'RANGE', describe: 'Range for the age of the last success (e.g. 26h)', parse: range }),
+  bootIdFile: option({
+    flag: 'boot-id-file',
+    kind: 'string',
+    arg: 'FILE',
+    default: '/proc/sys/kernel/random/boot_id',
+    describe: 'Boot id file: a changed boot id marks a run interrupted by a reboot',
+    parse: text,
+  }),
+  rebootLockDir: option({
+    flag: 'reboot-lock-dir',
+    kind: 'string',
+    arg: 'DIR',
+    default: '/etc/unattended-reboot/no-reboot',
+    describe: "with_reboot_lock's directory (reboot_lock-env-sync_<job>)",
+    parse: text,
+  }),
+  ageWarning: option({
+    flag: 'age-warning',
+    alias: ['w'],
+    kind: 'string',
+    arg: 'RANGE',
+    describe: 'Range for the age of the last success (e.g. 25h)',
+    parse: range,
+  }),
+  ageCritical: option({
+    flag: 'age-critical',
+    alias: ['c', 'max-age'],
+    kind: 'string',
+    arg: 'RANGE',
+    describe: 'Range for the age of the last success (e.g. 26h)',
+    parse: range,
+  }),
   runtimeWarning: option({ flag: 'runtime-warning', kind: 'string', arg: 'RANGE', describe: 'Range for the runtime of a run in progress', parse: range }),
-  runtimeCritical: option({ flag: 'runtime-critical', alias: ['max-runtime'], kind: 'string', arg: 'RANGE', describe: 'Range for the runtime of a run in progress', parse: range }),
-  schedule: option({ flag: 'schedule', kind: 'string', arg: 'CRON', describe: "The job's cron schedule ('18 0 * * *', host time zone): CRITICAL when a due run did not start", parse: text }),
+  runtimeCritical: option({
+    flag: 'runtime-critical',
+    alias: ['max-runtime'],
+    kind: 'string',
+    arg: 'RANGE',
+    describe: 'Range for the runtime of a run in progress',
+    parse: range,
+  }),
+  schedule: option({
+    flag: 'schedule',
+    kind: 'string',
+    arg: 'CRON',
+    describe: "The job's cron schedule ('18 0 * * *', host time zone): CRITICAL when a due run did not start",
+    parse: text,
+  }),
   grace: option({ flag: 'grace', kind: 'string', arg: 'DUR', default: '1h', describe: 'How late a scheduled run may start', parse: seconds }),
   // One job with no record is an alert by default; in a host-wide view it is a crontab job that never ran.
   missing: option({
-    flag: 'missing', kind: 'string', arg: 'STATE', default: 'critical', describe: 'State when the job has no record at all: ok|warning|critical|unknown', for: { ...sameFor(['check_env_sync_all', 'env-sync status', 'env-sync metrics'], { default: 'warning', describe: 'State of a crontab job that never ran: ok|warning|critical|unknown' }), 'env-sync show': { default: 'warning' } }, parse: state,
+    flag: 'missing',
+    kind: 'string',
+    arg: 'STATE',
+    default: 'critical',
+    describe: 'State when the job has no record at all: ok|warning|critical|unknown',
+    for: {
+      ...sameFor(['check_env_sync_all', 'env-sync status', 'env-sync metrics'], {
+        default: 'warning',
+        describe: 'State of a crontab job that never ran: ok|warning|critical|unknown',
+      }),
+      'env-sync show': { default: 'warning' },
+    },
+    parse: state,
   }),
   cfgName: option({ flag: 'cfg-name', kind: 'string', arg: 'NAME', describe: 'Cfg basename to match in syslog (default: the job name)', parse: text }),
-  timeout: option({ flag: 'timeout', alias: ['t'], kind: 'string', arg: 'SEC', default: '10', describe: 'Seconds before the plugin gives up (UNKNOWN naming the slow stage)', parse: wholeNumber(1, 3600) }),
-  maxOutput: option({ flag: 'max-output', kind: 'string', arg: 'BYTES', default: '4096', describe: 'Output bound in bytes (1024 fits NRPE v2)', parse: wholeNumber(256, 65536) }),
+  timeout: option({
+    flag: 'timeout',
+    alias: ['t'],
+    kind: 'string',
+    arg: 'SEC',
+    default: '10',
+    describe: 'Seconds before the plugin gives up (UNKNOWN naming the slow stage)',
+    parse: wholeNumber(1, 3600),
+  }),
+  maxOutput: option({
+    flag: 'max-output',
+    kind: 'string',
+    arg: 'BYTES',
+    default: '4096',
+    describe: 'Output bound in bytes (1024 fits NRPE v2)',
+    parse: wholeNumber(256, 65536),
+  }),
   verbose: option({ flag: 'verbose', alias: ['v'], kind: 'count', describe: 'More evidence lines (-v, -vv)', parse: count }),
   crontab: option({ flag: 'crontab', kind: 'string', arg: 'FILE', describe: 'Crontab file to find jobs in (jobs that never ran, schedules)', parse: text }),
   user: option({
-    flag: 'user', kind: 'string', arg: 'USER', describe: "The jobs' user: markers it or root owns are trusted, and its crontab is read with crontab -l -u USER (needs root). Default: the crontab's owner, else ENV_SYNC_JOB_USER in /etc/default/env-sync-checks, else the state directory's owner, else each job directory's; never root",
-    for: { ...sameFor(['check_env_sync', 'check_env_sync_order'], { describe: "The job's user: markers it or root owns are trusted. Default: ENV_SYNC_JOB_USER in /etc/default/env-sync-checks, else the state directory's owner, else the job directory's; never root" }) },
+    flag: 'user',
+    kind: 'string',
+    arg: 'USER',
+    describe:
+      "The jobs' user: markers it or root owns are trusted, and its crontab is read with crontab -l -u USER (needs root). Default: the crontab's owner, else ENV_SYNC_JOB_USER in /etc/default/env-sync-checks, else the state directory's owner, else each job directory's; never root",
+    for: {
+      ...sameFor(['check_env_sync', 'check_env_sync_order'], {
+        describe:
+          "The job's user: markers it or root owns are trusted. Default: ENV_SYNC_JOB_USER in /etc/default/env-sync-checks, else the state directory's owner, else the job directory's; never root",
+      }),
+    },
     parse: text,
   }),
   first: option({ flag: 'first', kind: 'string', arg: 'JOB', describe: 'The copy job (e.g. copy_data_to_staging)', parse: jobName }),
   then: option({ flag: 'then', kind: 'string', arg: 'JOB', describe: 'The job that must follow it (e.g. data_sync_complete)', parse: jobName }),
   within: option({ flag: 'within', kind: 'string', arg: 'DUR', default: '2h', describe: 'How long THEN may take to follow', parse: seconds }),
-  runTimeout: option({ flag: 'timeout', kind: 'string', arg: 'DUR', describe: 'Stop the command after this long (e.g. 6h): SIGTERM to its process group, exit 124', parse: positiveSeconds }),
-  killAfter: option({ flag: 'kill-after', kind: 'string', arg: 'DUR', default: '30s', describe: 'After --timeout, SIGKILL the process group if still there after this long', parse: seconds }),
+  runTimeout: option({
+    flag: 'timeout',
+    kind: 'string',
+    arg: 'DUR',
+    describe: 'Stop the command after this long (e.g. 6h): SIGTERM to its process group, exit 124',
+    parse: positiveSeconds,
+  }),
+  killAfter: option({
+    flag: 'kill-after',
+    kind: 'string',
+    arg: 'DUR',
+    default: '30s',
+    describe: 'After --timeout, SIGKILL the process group if still there after this long',
+    parse: seconds,
+  }),
   overlap: option({
-    flag: 'overlap', kind: 'string', arg: 'MODE', choices: ['skip', 'wait', 'allow'] as const, default: 'skip', describe: 'When a run of the job is still alive: skip (exit 75), wait for it, or allow both', parse: (raw: string) => raw as 'skip' | 'wait' | 'allow',
+    flag: 'overlap',
+    kind: 'string',
+    arg: 'MODE',
+    choices: ['skip', 'wait', 'allow'] as const,
+    default: 'skip',
+    describe: 'When a run of the job is still alive: skip (exit 75), wait for it, or allow both',
+    parse: (raw: string) => raw as 'skip' | 'wait' | 'allow',
   }),
   syslogCopy: option({ flag: 'syslog', kind: 'boolean', default: true, describe: 'Copy output lines to syslog (--no-syslog to turn off)', parse: bool }),
-  syslogSocket: option({ flag: 'syslog-socket', kind: 'string', arg: 'PATH', env: 'ENV_SYNC_SYSLOG_SOCKET', default: '/dev/log', describe: 'Syslog socket the output lines are copied to', parse: text }),
+  syslogSocket: option({
+    flag: 'syslog-socket',
+    kind: 'string',
+    arg: 'PATH',
+    env: 'ENV_SYNC_SYSLOG_SOCKET',
+    default: '/dev/log',
+    describe: 'Syslog socket the output lines are copied to',
+    parse: text,
+  }),
   textfileDir: option({
-    flag: 'textfile-dir', kind: 'string', arg: 'DIR', env: 'ENV_SYNC_TEXTFILE_DIR', describe: "node_exporter's --collector.textfile.directory: write the job's run facts to DIR/env_sync_<job>.prom at the start and end of each run",
-    for: { 'env-sync metrics': { describe: "node_exporter's --collector.textfile.directory: write the verdicts to DIR/env_sync_verdicts.prom instead of printing them" } },
+    flag: 'textfile-dir',
+    kind: 'string',
+    arg: 'DIR',
+    env: 'ENV_SYNC_TEXTFILE_DIR',
+    describe: "node_exporter's --collector.textfile.directory: write the job's run facts to DIR/env_sync_<job>.prom at the start and end of each run",
+    for: {
+      'env-sync metrics': {
+        describe: "node_exporter's --collector.textfile.directory: write the verdicts to DIR/env_sync_verdicts.prom instead of printing them",
+      },
+    },
     parse: (raw: string, flag: string) => raw || fail(`${flag}: give the directory node_exporter reads (--collector.textfile.directory)`),
   }),
-  icingaUrl: option({ flag: 'icinga-url', kind: 'string', arg: 'URL', describe: 'Icinga 2 API base URL (https://host:5665): post the verdict as a passive result after each run', parse: text }),
-  icingaUser: option({ flag: 'icinga-user', kind: 'string', arg: 'USER', describe: 'Icinga 2 ApiUser with permission actions/process-check-result', parse: text }),
-  icingaPasswordFile: option({ flag: 'icinga-password-file', kind: 'string', arg: 'FILE', describe: "File holding the ApiUser's password (never on the command line)", parse: text }),
-  icingaCa: option({ flag: 'icinga-ca', kind: 'string', arg: 'FILE', describe: "CA certificate of Icinga's API (the master's /var/lib/icinga2/certs/ca.crt)", parse: text }),
+  icingaUrl: option({
+    flag: 'icinga-url',
+    kind: 'string',
+    arg: 'URL',
+    describe: 'Icinga 2 API base URL (https://host:5665): post the verdict as a passive result after each run',
+    parse: text,
+  }),
+  icingaUser: option({
+    flag: 'icinga-user',
+    kind: 'string',
+    arg: 'USER',
+    describe: 'Icinga 2 ApiUser with permission actions/process-check-result',
+    parse: text,
+  }),
+  icingaPasswordFile: option({
+    flag: 'icinga-password-file',
+    kind: 'string',
+    arg: 'FILE',
+    describe: "File holding the ApiUser's password (never on the command line)",
+    parse: text,
+  }),
+  icingaCa: option({
+    flag: 'icinga-ca',
+    kind: 'string',
+    arg: 'FILE',
+    describe: "CA certificate of Icinga's API (the master's /var/lib/icinga2/certs/ca.crt)",
+    parse: text,
+  }),
   icingaHost: option({ flag: 'icinga-host', kind: 'string', arg: 'HOST', describe: 'Icinga host name of this machine (default: its host name)', parse: text }),
   icingaService: option({ flag: 'icinga-service', kind: 'string', arg: 'NAME', describe: 'Icinga service name (default: "env-sync <job>")', parse: text }),
   json: option({ flag: 'json', kind: 'boolean', default: false, describe: 'Machine-readable output', parse: bool }),
-  order: option({ flag: 'order', kind: 'array', arg: 'FIRST:THEN[:WITHIN]', describe: 'THEN must follow FIRST (e.g. copy_data_to_staging:data_sync_complete:2h)', parse: orderSpecs }),
+  order: option({
+    flag: 'order',
+    kind: 'array',
+    arg: 'FIRST:THEN[:WITHIN]',
+    describe: 'THEN must follow FIRST (e.g. copy_data_to_staging:data_sync_complete:2h)',
+    parse: orderSpecs,
+  }),
   follow: option({ flag: 'follow', alias: ['f'], kind: 'boolean', default: false, describe: 'Keep following, across rotation', parse: bool }),
   exec: option({ flag: 'exec', kind: 'boolean', default: false, describe: "Run it now, as the job's user, without asking", parse: bool }),
   dryRun: option({ flag: 'dry-run', kind: 'boolean', default: false, describe: 'Print the command and run nothing', parse: bool }),
@@ -213,7 +409,27 @@ and records the run in the state directory for check_env_sync.
 
 Exit status: the command's; 128+N if it was killed by signal N; 124 if --timeout fired; 126/127 if it
 could not be run; 75 if another run of the job was still running (--overlap skip); 125 for a usage error.`,
-    options: ['job', 'part', 'stateDir', 'bootIdFile', 'runTimeout', 'killAfter', 'overlap', 'syslogCopy', 'syslogSocket', 'syslog', 'log', 'journalNamespace', 'textfileDir', 'icingaUrl', 'icingaUser', 'icingaPasswordFile', 'icingaCa', 'icingaHost', 'icingaService'],
+    options: [
+      'job',
+      'part',
+      'stateDir',
+      'bootIdFile',
+      'runTimeout',
+      'killAfter',
+      'overlap',
+      'syslogCopy',
+      'syslogSocket',
+      'syslog',
+      'log',
+      'journalNamespace',
+      'textfileDir',
+      'icingaUrl',
+      'icingaUser',
+      'icingaPasswordFile',
+      'icingaCa',
+      'icingaHost',
+      'icingaService',
+    ],
     positional: { name: 'COMMAND', describe: 'The sync and its arguments, after --' },
   },
   'env-sync status': {
@@ -235,7 +451,7 @@ could not be run; 75 if another run of the job was still running (--overlap skip
   },
   'env-sync rerun': {
     kind: 'cli',
-    usage: "Re-run the job as cron ran it, as its user, under env-sync-run: show the command and ask (--exec: run it, --dry-run: print it)",
+    usage: 'Re-run the job as cron ran it, as its user, under env-sync-run: show the command and ask (--exec: run it, --dry-run: print it)',
     options: [...CLI_COMMON, 'part', 'exec', 'dryRun'],
     positional: { name: 'job', describe: 'The job' },
   },
@@ -243,7 +459,11 @@ could not be run; 75 if another run of the job was still running (--overlap skip
     kind: 'cli',
     usage: 'Icinga 2 host variables or NRPE command lines for the jobs found; or the job inventory, written',
     options: [...CLI_COMMON, ...THRESHOLDS],
-    positional: { name: 'kind', describe: 'icinga2, nrpe, or inventory (write the job inventory for nagios, as root)', choices: ['icinga2', 'nrpe', 'inventory'] },
+    positional: {
+      name: 'kind',
+      describe: 'icinga2, nrpe, or inventory (write the job inventory for nagios, as root)',
+      choices: ['icinga2', 'nrpe', 'inventory'],
+    },
   },
   'env-sync metrics': {
     kind: 'cli',
@@ -257,7 +477,13 @@ type DefaultFor<C extends CommandName, K extends OptionId> = Spec<K> extends { f
 type RequiredOf<C extends CommandName> = (typeof COMMANDS)[C] extends { required: infer R } ? keyof R : never;
 /** A command's typed values: an option with a default, or one the command requires, always has a value. */
 export type Values<C extends CommandName> = {
-  -readonly [K in OptionsOf<C>]: HasDefault<K> extends true ? ValueOf<K> : DefaultFor<C, K> extends true ? ValueOf<K> : K extends RequiredOf<C> ? ValueOf<K> : ValueOf<K> | undefined;
+  -readonly [K in OptionsOf<C>]: HasDefault<K> extends true
+    ? ValueOf<K>
+    : DefaultFor<C, K> extends true
+      ? ValueOf<K>
+      : K extends RequiredOf<C>
+        ? ValueOf<K>
+        : ValueOf<K> | undefined;
 };
 
 export function optionSpec(id: OptionId): OptionSpec<unknown> {
@@ -320,6 +546,7 @@ export function convert<C extends CommandName>(cmd: C, raw: Record<string, unkno
     if (o.kind === 'string' && typeof value !== 'string') value = String(value);
     out[o.id] = (optionSpec(o.id).parse as (raw: unknown, flag: string) => unknown)(value, `--${o.flag}`);
   }
-  if (out.journalNamespace !== undefined && out.journalFile !== undefined) throw new OptionError('--journal-namespace and --journal-file name two journals; give one');
+  if (out.journalNamespace !== undefined && out.journalFile !== undefined)
+    throw new OptionError('--journal-namespace and --journal-file name two journals; give one');
   return out as Values<C>;
 }

@@ -5,7 +5,11 @@ import { COMMAND_NAMES, commandOptions, type CommandName, type CommandOption } f
 /** Each way a command line spells the option: `-w`, `--age-warning RANGE`; the value's placeholder after the long flag. */
 export function spellings(o: CommandOption): string[] {
   const arg = o.kind === 'string' || o.kind === 'array' ? ` ${o.arg ?? 'VALUE'}` : '';
-  const names = [...o.alias.filter((a) => a.length === 1).map((a) => `-${a}`), `--${o.flag}${arg}`, ...o.alias.filter((a) => a.length > 1).map((a) => `--${a}`)];
+  const names = [
+    ...o.alias.filter((a) => a.length === 1).map((a) => `-${a}`),
+    `--${o.flag}${arg}`,
+    ...o.alias.filter((a) => a.length > 1).map((a) => `--${a}`),
+  ];
   if (o.kind === 'boolean' && o.default === true) names.push(`--no-${o.flag}`);
   return names;
 }
@@ -30,7 +34,10 @@ const code = (text: string) => `\`${text}\``;
 
 /** One command's options as a Markdown table. */
 export function markdownTable(cmd: CommandName): string {
-  const rows = commandOptions(cmd).map((o) => `| ${cell(spelling(o).split(', ').map(code).join(', '))} | ${cell(defaultWords(o) === 'none' ? 'none' : defaultWords(o).split(', else ').map(code).join(', else '))} | ${cell(o.describe)} |`);
+  const rows = commandOptions(cmd).map(
+    (o) =>
+      `| ${cell(spelling(o).split(', ').map(code).join(', '))} | ${cell(defaultWords(o) === 'none' ? 'none' : defaultWords(o).split(', else ').map(code).join(', else '))} | ${cell(o.describe)} |`,
+  );
   return ['| option | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }
 

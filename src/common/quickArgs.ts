@@ -27,7 +27,7 @@ export function quickParse(args: readonly string[], spec: QuickSpec, opts: { hal
   const byName = new Map<string, string>();
   for (const [key, o] of Object.entries(spec)) {
     byName.set(key, key);
-    for (const a of typeof o.alias === 'string' ? [o.alias] : o.alias ?? []) byName.set(a, key);
+    for (const a of typeof o.alias === 'string' ? [o.alias] : (o.alias ?? [])) byName.set(a, key);
   }
   const values: QuickParse['values'] = {};
   const seen = new Set<string>();
@@ -102,4 +102,3 @@ function finish(values: QuickParse['values'], spec: QuickSpec, rest: string[]): 
   }
   return { values, rest };
 }
-

@@ -28,7 +28,10 @@ function local(): User[] {
     } catch {
       text = null;
     }
-    passwd = (text ?? '').split('\n').map(parse).filter((u): u is User => u !== null);
+    passwd = (text ?? '')
+      .split('\n')
+      .map(parse)
+      .filter((u): u is User => u !== null);
   }
   return passwd;
 }

@@ -90,7 +90,9 @@ export function writeInventory(stateDir: string, inv: Inventory): void {
   const text = `${JSON.stringify(onDisk(inv), null, 1)}\n`;
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_INVENTORY_BYTES) {
-    throw new InventoryTooBig(`the job inventory of ${inv.user}'s crontab (${inv.from}, ${inv.jobs.length} jobs) would be ${bytes} bytes, over the readers' bound of ${MAX_INVENTORY_BYTES} bytes; not written (${inventoryPath(stateDir)} left as it was): shorten the crontab's command lines, or give the checks --crontab FILE or --user USER`);
+    throw new InventoryTooBig(
+      `the job inventory of ${inv.user}'s crontab (${inv.from}, ${inv.jobs.length} jobs) would be ${bytes} bytes, over the readers' bound of ${MAX_INVENTORY_BYTES} bytes; not written (${inventoryPath(stateDir)} left as it was): shorten the crontab's command lines, or give the checks --crontab FILE or --user USER`,
+    );
   }
   writeFileAtomic(inventoryPath(stateDir), text);
 }
@@ -99,7 +101,18 @@ export function writeInventory(stateDir: string, inv: Inventory): void {
 export function inventoryJobs(inv: Inventory): Array<CronJob & { redacted: boolean }> {
   return inv.jobs.map((j) => {
     const { words, shellOperator } = splitWords(j.command);
-    return { job: j.job, schedule: j.schedule, command: j.command, env: j.env, words, shellOperator, puppetName: null, lineNo: j.lineNo, wrapped: j.wrapped, redacted: j.redacted };
+    return {
+      job: j.job,
+      schedule: j.schedule,
+      command: j.command,
+      env: j.env,
+      words,
+      shellOperator,
+      puppetName: null,
+      lineNo: j.lineNo,
+      wrapped: j.wrapped,
+      redacted: j.redacted,
+    };
   });
 }
 
@@ -115,11 +128,17 @@ export function readInventory(stateDir: string, trust: JobTrust): Inventory | nu
   try {
     text = readBoundedText(path, { maxBytes: MAX_INVENTORY_BYTES, noFollow: true, inspect: (st) => assertTrusted(path, st, trust) });
   } catch (err) {
-    if (err instanceof ReadProblem) throw new MarkerError(path, err.problem, 'remove it; the next run of any job (or env-sync config inventory, as root) writes a new one');
+    if (err instanceof ReadProblem)
+      throw new MarkerError(path, err.problem, 'remove it; the next run of any job (or env-sync config inventory, as root) writes a new one');
     throw err;
   }
   if (text === null) return null;
-  const bad = () => new MarkerError(path, 'is not a job inventory (truncated or corrupt)', 'remove it; the next run of any job (or env-sync config inventory, as root) writes a new one');
+  const bad = () =>
+    new MarkerError(
+      path,
+      'is not a job inventory (truncated or corrupt)',
+      'remove it; the next run of any job (or env-sync config inventory, as root) writes a new one',
+    );
   let v: Record<string, unknown>;
   try {
     v = JSON.parse(text) as Record<string, unknown>;
@@ -127,7 +146,12 @@ export function readInventory(stateDir: string, trust: JobTrust): Inventory | nu
     throw bad();
   }
   if (typeof v !== 'object' || v === null || typeof v.schema !== 'number' || !Array.isArray(v.jobs) || !isStr(v.user)) throw bad();
-  if (v.schema > INVENTORY_SCHEMA) throw new MarkerError(path, `was written with inventory schema ${v.schema}, newer than this check understands (${INVENTORY_SCHEMA})`, 'upgrade env-sync-checks on this host');
+  if (v.schema > INVENTORY_SCHEMA)
+    throw new MarkerError(
+      path,
+      `was written with inventory schema ${v.schema}, newer than this check understands (${INVENTORY_SCHEMA})`,
+      'upgrade env-sync-checks on this host',
+    );
   const isEnv = (e: unknown): e is Record<string, string> => typeof e === 'object' && e !== null && !Array.isArray(e) && Object.values(e).every(isStr);
   // Schema 1 kept each job's settings with it; schema 2 keeps them once, as steps by crontab line.
   const steps = v.schema >= 2 ? v.env : [];

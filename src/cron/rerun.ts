@@ -208,7 +208,7 @@ export function cronCommandText(line: string): { text: string } | { why: string 
       i++;
     } else if (c === '%') {
       if (line.slice(i + 1) === '') break;
-      return { why: 'its crontab line gives the command standard input after an unescaped % (cron\'s rule): re-run it by hand with that input' };
+      return { why: "its crontab line gives the command standard input after an unescaped % (cron's rule): re-run it by hand with that input" };
     } else text += c;
   }
   return { text };
@@ -244,7 +244,9 @@ export function rerunPlan(cmd: CronCommand, user: User, t: RerunTarget): RerunPl
   // sequence, a tab that bash completes on, a bidi control that reorders what root reads) would act
   // there, not be run. Such a line is refused, never shown.
   if (hasControl(script) || [...env].some(([k, v]) => hasControl(k) || hasControl(v))) {
-    return { why: 'it holds control characters (an escape sequence, a tab or a bidi control), which a terminal would act on: read the crontab line and re-run it by hand' };
+    return {
+      why: 'it holds control characters (an escape sequence, a tab or a bidi control), which a terminal would act on: read the crontab line and re-run it by hand',
+    };
   }
   return { user, env: [...env], script, source: cmd.source };
 }

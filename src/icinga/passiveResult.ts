@@ -103,7 +103,8 @@ function readPassword(file: string, warnings: string[]): string {
       },
     });
   } catch (err) {
-    if (err instanceof ReadProblem && err.code === 'denied') throw new Permanent(`--icinga-password-file ${file} is not readable by this user: make it readable by the job's user (e.g. chgrp and chmod 0640)`);
+    if (err instanceof ReadProblem && err.code === 'denied')
+      throw new Permanent(`--icinga-password-file ${file} is not readable by this user: make it readable by the job's user (e.g. chgrp and chmod 0640)`);
     throw new Permanent(`--icinga-password-file ${file} cannot be read: ${(err as Error).message}`);
   }
   if (bytes === null) throw new Permanent(`--icinga-password-file ${file} does not exist: create it with the ApiUser's password on its first line`);
@@ -164,19 +165,39 @@ function describeResponse(status: number, text: string, o: PassiveResultOptions)
   const target = `service "${o.service}" on host "${o.host}"`;
   if (status >= 200 && status < 300) {
     if (first && typeof first.code === 'number' && first.code >= 300) {
-      return { ok: false, retry: first.code >= 500, httpStatus: first.code, message: `Icinga refused the result for ${target}: ${serverText(first.status) ?? first.code}` };
+      return {
+        ok: false,
+        retry: first.code >= 500,
+        httpStatus: first.code,
+        message: `Icinga refused the result for ${target}: ${serverText(first.status) ?? first.code}`,
+      };
     }
     return { ok: true, retry: false, httpStatus: status, message: `posted ${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][o.exitStatus]} to ${target}` };
   }
   const detail = apiStatus ? `: ${apiStatus}` : '';
   if (status === 401) {
-    return { ok: false, retry: false, httpStatus: status, message: `Icinga API rejected user "${o.user}" (401)${detail}: check --icinga-user and the password in --icinga-password-file` };
+    return {
+      ok: false,
+      retry: false,
+      httpStatus: status,
+      message: `Icinga API rejected user "${o.user}" (401)${detail}: check --icinga-user and the password in --icinga-password-file`,
+    };
   }
   if (status === 403) {
-    return { ok: false, retry: false, httpStatus: status, message: `Icinga API user "${o.user}" may not submit results (403)${detail}: grant "actions/process-check-result" in its ApiUser permissions` };
+    return {
+      ok: false,
+      retry: false,
+      httpStatus: status,
+      message: `Icinga API user "${o.user}" may not submit results (403)${detail}: grant "actions/process-check-result" in its ApiUser permissions`,
+    };
   }
   if (status === 404) {
-    return { ok: false, retry: false, httpStatus: status, message: `Icinga has no ${target} (404)${detail}: check --icinga-host/--icinga-service against the service created by the apply rule` };
+    return {
+      ok: false,
+      retry: false,
+      httpStatus: status,
+      message: `Icinga has no ${target} (404)${detail}: check --icinga-host/--icinga-service against the service created by the apply rule`,
+    };
   }
   if (status === 429 || status >= 500) {
     return { ok: false, retry: true, httpStatus: status, message: `Icinga API answered ${status}${detail}` };

@@ -46,7 +46,11 @@ export async function judgeRun(ctx: RunContext, timeoutSeconds = 20): Promise<Ve
     return { exitStatus: v.state, text: render(v, o.maxOutput) };
   } catch (err) {
     const why =
-      err instanceof MarkerError ? `${ctx.job}: ${err.message}` : err instanceof StageTimeoutError ? `timed out after ${timeoutSeconds}s while ${err.stage}` : `${ctx.job}: internal error while ${stage}: ${(err as Error)?.message ?? String(err)}`;
+      err instanceof MarkerError
+        ? `${ctx.job}: ${err.message}`
+        : err instanceof StageTimeoutError
+          ? `timed out after ${timeoutSeconds}s while ${err.stage}`
+          : `${ctx.job}: internal error while ${stage}: ${(err as Error)?.message ?? String(err)}`;
     return { exitStatus: UNKNOWN, text: render({ state: UNKNOWN, summary: why, longOutput: [], perfdata: [] }, o.maxOutput) };
   }
 }

@@ -93,7 +93,8 @@ export function journalSocketDirFor(syslogSocket: string): string | null {
 // Mounts the socket directory over /run/systemd/journal in the private mount namespace unshare made
 // ("$1" is entered first, so it stays reachable once a tmpfs covers /run/systemd; the tmpfs is there
 // because /run/systemd/journal need not exist, and nothing may be created on the host).
-const MOUNT_AND_LOG = 'cd "$1" && mount -t tmpfs -o mode=0755,size=64k env-sync /run/systemd && mkdir /run/systemd/journal && mount --no-canonicalize --bind . /run/systemd/journal && exec "$2" --journald';
+const MOUNT_AND_LOG =
+  'cd "$1" && mount -t tmpfs -o mode=0755,size=64k env-sync /run/systemd && mkdir /run/systemd/journal && mount --no-canonicalize --bind . /run/systemd/journal && exec "$2" --journald';
 
 /** Writes one journal entry with logger --journald. Never throws; resolves within timeoutMs (plus a kill). */
 export function writeJournalEvent(fields: Record<string, string>, opts: JournalEventOptions = {}): Promise<JournalEventResult> {
@@ -103,7 +104,8 @@ export function writeJournalEvent(fields: Record<string, string>, opts: JournalE
   let input: string;
   try {
     input = journaldInput(fields);
-    if (!statSync(`${socketDir}/socket`, { throwIfNoEntry: false })?.isSocket()) return Promise.resolve({ written: false, why: `no journald socket at ${socketDir}/socket` });
+    if (!statSync(`${socketDir}/socket`, { throwIfNoEntry: false })?.isSocket())
+      return Promise.resolve({ written: false, why: `no journald socket at ${socketDir}/socket` });
   } catch (err) {
     return Promise.resolve({ written: false, why: (err as Error).message });
   }
@@ -138,7 +140,11 @@ export function writeJournalEvent(fields: Record<string, string>, opts: JournalE
     child.on('error', (err) => finish({ written: false, why: `cannot run ${cmd}: ${err.message}` }));
     child.on('close', (code, signal) => {
       if (code === 0) finish({ written: true, why: null });
-      else finish({ written: false, why: `${what} ${signal ? `was killed by ${signal}` : `exited ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}` });
+      else
+        finish({
+          written: false,
+          why: `${what} ${signal ? `was killed by ${signal}` : `exited ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
+        });
     });
     child.stdin!.on('error', () => undefined); // logger gone before reading: its exit says why
     child.stdin!.end(input);

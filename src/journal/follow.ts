@@ -99,7 +99,12 @@ export function followJournal(o: FollowOptions, onEntry: (e: JournalEntry) => vo
       if (!end.stopped) {
         splitter.end();
         for (const p of exitProblems(o, code, signal, stderr)) if (!end.problems.some((seen) => seen.fix === p.fix)) end.problems.push(p);
-        if (end.problems.length === 0) end.problems.push({ path: source, problem: `journalctl stopped following by itself (exit ${code})`, fix: `run ${journalctl} ${args.join(' ')} by hand to see why` });
+        if (end.problems.length === 0)
+          end.problems.push({
+            path: source,
+            problem: `journalctl stopped following by itself (exit ${code})`,
+            fix: `run ${journalctl} ${args.join(' ')} by hand to see why`,
+          });
       }
       resolve(end);
     });

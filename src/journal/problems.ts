@@ -46,12 +46,27 @@ export function preflightProblems(sel: JournalSelection): SyslogProblem[] {
   }
   const id = machineId();
   if (id === null) return [];
-  const dirs = sel.namespace !== undefined ? [`/var/log/journal/${id}.${sel.namespace}`, `/run/log/journal/${id}.${sel.namespace}`] : [`/var/log/journal/${id}`, `/run/log/journal/${id}`];
+  const dirs =
+    sel.namespace !== undefined
+      ? [`/var/log/journal/${id}.${sel.namespace}`, `/run/log/journal/${id}.${sel.namespace}`]
+      : [`/var/log/journal/${id}`, `/run/log/journal/${id}`];
   if (dirs.some(isDir)) return [];
   if (sel.namespace !== undefined) {
-    return [{ path, problem: `no journal namespace ${sel.namespace} on this host (neither ${dirs[0]} nor ${dirs[1]} exists)`, fix: `check the namespace name; its journald is systemd-journald@${sel.namespace}.service` }];
+    return [
+      {
+        path,
+        problem: `no journal namespace ${sel.namespace} on this host (neither ${dirs[0]} nor ${dirs[1]} exists)`,
+        fix: `check the namespace name; its journald is systemd-journald@${sel.namespace}.service`,
+      },
+    ];
   }
-  return [{ path, problem: `no system journal on this host (neither ${dirs[0]} nor ${dirs[1]} exists)`, fix: 'read the syslog file instead (--log syslog), or start systemd-journald' }];
+  return [
+    {
+      path,
+      problem: `no system journal on this host (neither ${dirs[0]} nor ${dirs[1]} exists)`,
+      fix: 'read the syslog file instead (--log syslog), or start systemd-journald',
+    },
+  ];
 }
 
 /**
@@ -71,7 +86,13 @@ export function systemJournalAccessProblems(sel: JournalSelection): SyslogProble
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EACCES' || code === 'EPERM') {
-        return [{ path: sourceLabel(sel), problem: `permission denied: ${file} cannot be read, so only this user's own entries are seen, not the system's or other users'`, fix: groupFix() }];
+        return [
+          {
+            path: sourceLabel(sel),
+            problem: `permission denied: ${file} cannot be read, so only this user's own entries are seen, not the system's or other users'`,
+            fix: groupFix(),
+          },
+        ];
       }
     }
   }
@@ -80,8 +101,10 @@ export function systemJournalAccessProblems(sel: JournalSelection): SyslogProble
 
 /** journalctl could not be started. */
 export function spawnProblem(journalctl: string, err: NodeJS.ErrnoException): SyslogProblem {
-  if (err.code === 'ENOENT') return { path: journalctl, problem: 'journalctl is not installed', fix: 'install package systemd (apt-get install systemd), which has journalctl' };
-  if (err.code === 'EACCES') return { path: journalctl, problem: 'journalctl cannot be run (permission denied)', fix: `check the permissions of ${journalctl}` };
+  if (err.code === 'ENOENT')
+    return { path: journalctl, problem: 'journalctl is not installed', fix: 'install package systemd (apt-get install systemd), which has journalctl' };
+  if (err.code === 'EACCES')
+    return { path: journalctl, problem: 'journalctl cannot be run (permission denied)', fix: `check the permissions of ${journalctl}` };
   return { path: journalctl, problem: `journalctl could not be started (${err.code ?? err.message})`, fix: `check ${journalctl}` };
 }
 
@@ -96,7 +119,8 @@ const OWN_ONLY = 'Hint: You are currently not seeing messages from other users a
 export function permissionProblems(sel: JournalSelection, stderr: string): SyslogProblem[] {
   const path = sourceLabel(sel);
   if (stderr.includes(NO_PERMISSION)) return [{ path, problem: 'permission denied: no journal file could be read', fix: groupFix() }];
-  if (stderr.includes(OWN_ONLY)) return [{ path, problem: "permission denied: only this user's own entries could be read, not the system's or other users'", fix: groupFix() }];
+  if (stderr.includes(OWN_ONLY))
+    return [{ path, problem: "permission denied: only this user's own entries could be read, not the system's or other users'", fix: groupFix() }];
   return [];
 }
 
@@ -113,7 +137,22 @@ export function exitProblems(sel: JournalSelection, code: number | null, signal:
       .map((l) => l.trim())
       .find(Boolean) ?? '(nothing on stderr)';
   if (/Permission denied/.test(first)) {
-    return [{ path, problem: `permission denied (journalctl: ${first})`, fix: sel.file !== undefined || sel.directory !== undefined ? `make ${path} readable by user ${currentUser()}` : groupFix() }];
+    return [
+      {
+        path,
+        problem: `permission denied (journalctl: ${first})`,
+        fix: sel.file !== undefined || sel.directory !== undefined ? `make ${path} readable by user ${currentUser()}` : groupFix(),
+      },
+    ];
   }
-  return [{ path, problem: `journalctl exited ${code}: ${first}`, fix: sel.file !== undefined ? `check that ${sel.file} is a journal file (journalctl --file ${sel.file} --verify)` : 'run the same journalctl by hand to see why' }];
+  return [
+    {
+      path,
+      problem: `journalctl exited ${code}: ${first}`,
+      fix:
+        sel.file !== undefined
+          ? `check that ${sel.file} is a journal file (journalctl --file ${sel.file} --verify)`
+          : 'run the same journalctl by hand to see why',
+    },
+  ];
 }

@@ -38,7 +38,16 @@ export function readJournal(q: JournalQuery, visit: JournalVisitor): Promise<Jou
   }
   const source = sourceLabel(q);
   const extra = q.fields ?? DEFAULT_EXTRA_FIELDS;
-  const result: JournalReadResult = { source, problems: [], count: 0, stoppedEarly: false, countReached: false, unparsed: 0, skipped: 0, argv: [journalctl, ...args] };
+  const result: JournalReadResult = {
+    source,
+    problems: [],
+    count: 0,
+    stoppedEarly: false,
+    countReached: false,
+    unparsed: 0,
+    skipped: 0,
+    argv: [journalctl, ...args],
+  };
   const stage = q.stage ?? defaultStage(q);
 
   result.problems = preflightProblems(q);
@@ -101,11 +110,14 @@ export function readJournal(q: JournalQuery, visit: JournalVisitor): Promise<Jou
     });
 
     if (q.deadline !== undefined) {
-      timer = setTimeout(() => {
-        timedOut = true;
-        stopped = true;
-        kill(pid, 'SIGKILL');
-      }, Math.max(0, q.deadline - Date.now()));
+      timer = setTimeout(
+        () => {
+          timedOut = true;
+          stopped = true;
+          kill(pid, 'SIGKILL');
+        },
+        Math.max(0, q.deadline - Date.now()),
+      );
     }
 
     child.stdout!.on('data', (d: Buffer) => splitter.push(d));

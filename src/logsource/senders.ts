@@ -13,7 +13,10 @@ export function senderFilter(trust: JobTrust): SenderFilter {
 
 /** `2 lines from uid 1001 (env-sync-test-stranger) ignored: not the job's user govuk-backup or root`, one line a sender. */
 export function ignoredLines(log: LogRead, trust: JobTrust): string[] {
-  const whose = trust.user && trust.user.uid !== 0 ? `not the job's user ${trust.user.name} (${trust.source}) or root` : "not root's, and no job user is known (give --user USER)";
+  const whose =
+    trust.user && trust.user.uid !== 0
+      ? `not the job's user ${trust.user.name} (${trust.source}) or root`
+      : "not root's, and no job user is known (give --user USER)";
   return log.ignored.map(({ uid, lines }) => {
     const who = uid === null ? 'a sender journald did not record' : `uid ${uid}${nameOf(uid) !== String(uid) ? ` (${nameOf(uid)})` : ''}`;
     return `${lines} line${lines === 1 ? '' : 's'} from ${who} ignored: ${whose}`;

@@ -10,7 +10,9 @@ const UNWRAPPED = "the job's cron line does not run it through env-sync-run, so 
  * so, and then the state directory looked in may be the wrong one as much as the line unwrapped.
  */
 function whyNoMarker(unwrapped: boolean, stateDir: string): string {
-  return unwrapped ? UNWRAPPED : `no marker of it in ${stateDir}: either --state-dir is not where its env-sync-run writes, or its cron line does not run it through env-sync-run.`;
+  return unwrapped
+    ? UNWRAPPED
+    : `no marker of it in ${stateDir}: either --state-dir is not where its env-sync-run writes, or its cron line does not run it through env-sync-run.`;
 }
 
 /** The caveat of a verdict from log lines alone (an unwrapped job): how far the lines can be believed. */

@@ -21,7 +21,8 @@ export class DirHandle {
 
   /** NAME in this directory, reached through the descriptor: a plain name, never a path. */
   at(name: string): string {
-    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) throw new Error(`${JSON.stringify(name)} is not a plain file name`);
+    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0'))
+      throw new Error(`${JSON.stringify(name)} is not a plain file name`);
     return `${PROC_FD}/${this.fd}/${name}`;
   }
 

@@ -11,9 +11,7 @@ import { MARKER_SCHEMA, type LockRecord } from './types.js';
 // and boot id; a holder that died (or an earlier boot) is taken over. Takeover itself is serialised by
 // a short-lived guard file so that two takers cannot remove a lock a third has just created.
 
-export type AcquireResult =
-  | { acquired: true; tookOver: LockRecord[] }
-  | { acquired: false; holder: LockRecord; liveness: RunLiveness };
+export type AcquireResult = { acquired: true; tookOver: LockRecord[] } | { acquired: false; holder: LockRecord; liveness: RunLiveness };
 
 const GUARD_STALE_MS = 10_000;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -162,7 +160,13 @@ export function acquireBlocking(path: string, record: Omit<LockRecord, 'schema'>
 }
 
 /** acquireBlocking, for a lock NAME in a directory already open. */
-export function acquireBlockingIn(d: DirHandle, name: string, record: Omit<LockRecord, 'schema'>, currentBootId: string | null, timeoutMs: number): LockRecord[] {
+export function acquireBlockingIn(
+  d: DirHandle,
+  name: string,
+  record: Omit<LockRecord, 'schema'>,
+  currentBootId: string | null,
+  timeoutMs: number,
+): LockRecord[] {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = tryAcquireIn(d, name, record, currentBootId);

@@ -18,15 +18,27 @@ const MAX_MARKER_BYTES = 4 * 1024 * 1024;
 function markerProblem(path: string, p: ReadProblem): MarkerError {
   switch (p.code) {
     case 'denied':
-      return new MarkerError(path, 'permission denied', `make it readable by this user (${currentUser()}), e.g. chmod o+r, or run the check as a user that can read it`);
+      return new MarkerError(
+        path,
+        'permission denied',
+        `make it readable by this user (${currentUser()}), e.g. chmod o+r, or run the check as a user that can read it`,
+      );
     case 'symlink':
-      return new MarkerError(path, 'is a symbolic link; refusing to trust it', 'replace the link with the marker itself, or remove it so the next run writes a new one');
+      return new MarkerError(
+        path,
+        'is a symbolic link; refusing to trust it',
+        'replace the link with the marker itself, or remove it so the next run writes a new one',
+      );
     case 'not-regular':
       return p.problem.startsWith('is a directory')
         ? new MarkerError(path, 'is a directory, not a marker file', 'remove the directory; the next run of the job writes the marker')
         : new MarkerError(path, 'is not a regular file', 'remove it; the next run of the job writes the marker');
     case 'too-big':
-      return new MarkerError(path, `${p.problem.replace(/, more than the .*/, '')}, far larger than any marker (at most ${MAX_MARKER_BYTES})`, 'move it away; the next run of the job writes a new one');
+      return new MarkerError(
+        path,
+        `${p.problem.replace(/, more than the .*/, '')}, far larger than any marker (at most ${MAX_MARKER_BYTES})`,
+        'move it away; the next run of the job writes a new one',
+      );
     default:
       return new MarkerError(path, p.problem, 'check the file and the state directory');
   }
@@ -42,14 +54,23 @@ const scratch = { buf: Buffer.allocUnsafe(64 * 1024) };
  */
 export function readMarkerText(path: string, trust: JobTrust | null = null): string | null {
   try {
-    const bytes = readBounded(path, {
-      maxBytes: MAX_MARKER_BYTES,
-      noFollow: true,
-      inspect: (st) => {
-        if (trust) assertTrusted(path, st, trust);
-        else if (st.mode & 0o002) throw new MarkerError(path, 'is writable by everyone, so another user could have changed it; refusing to trust it', `chmod go-w ${path} and check who changed it`);
+    const bytes = readBounded(
+      path,
+      {
+        maxBytes: MAX_MARKER_BYTES,
+        noFollow: true,
+        inspect: (st) => {
+          if (trust) assertTrusted(path, st, trust);
+          else if (st.mode & 0o002)
+            throw new MarkerError(
+              path,
+              'is writable by everyone, so another user could have changed it; refusing to trust it',
+              `chmod go-w ${path} and check who changed it`,
+            );
+        },
       },
-    }, scratch);
+      scratch,
+    );
     return bytes === null ? null : bytes.toString('utf8');
   } catch (err) {
     if (err instanceof ReadProblem) throw markerProblem(path, err);
@@ -57,7 +78,7 @@ export function readMarkerText(path: string, trust: JobTrust | null = null): str
   }
 }
 
-const CORRUPT_FIX = 'move it away (the next run of the job writes a new one) and look at the job\'s last run in syslog';
+const CORRUPT_FIX = "move it away (the next run of the job writes a new one) and look at the job's last run in syslog";
 
 function parseJson(path: string, text: string): Record<string, unknown> {
   let value: unknown;
@@ -117,7 +138,20 @@ function checkRun(path: string, where: string, v: unknown, allowRunning: boolean
 }
 
 // Fields older markers may lack (schema 1 grew them; seq came with schema 3); absent means null.
-const NULL_WHEN_ABSENT = ['childPid', 'childStartTicks', 'exitCode', 'durationSeconds', 'timeoutSeconds', 'wrapperStartTicks', 'signal', 'bootId', 'message', 'cronCommand', 'cronCwd', 'seq'] as const;
+const NULL_WHEN_ABSENT = [
+  'childPid',
+  'childStartTicks',
+  'exitCode',
+  'durationSeconds',
+  'timeoutSeconds',
+  'wrapperStartTicks',
+  'signal',
+  'bootId',
+  'message',
+  'cronCommand',
+  'cronCwd',
+  'seq',
+] as const;
 
 const isSeq = (v: unknown): v is number => isNum(v) && Number.isInteger(v) && v >= 0;
 
@@ -168,7 +202,8 @@ export function readJobState(stateDir: string, job: string, trust: JobTrust | nu
   if (!isNum(obj.consecutiveFailures)) throw new MarkerError(path, 'field consecutiveFailures is missing or of the wrong type', CORRUPT_FIX);
   // Schema 3 numbers its records; before it there is no sequence to carry on from.
   const schema = obj.schema as number;
-  if (schema >= 3 ? !isSeq(obj.seq) : obj.seq !== undefined && !isSeq(obj.seq)) throw new MarkerError(path, 'field seq is missing or of the wrong type', CORRUPT_FIX);
+  if (schema >= 3 ? !isSeq(obj.seq) : obj.seq !== undefined && !isSeq(obj.seq))
+    throw new MarkerError(path, 'field seq is missing or of the wrong type', CORRUPT_FIX);
   const history = checkHistory(path, obj.history);
   const parts: Record<string, Run> = {};
   const rawParts = (obj.parts ?? {}) as Record<string, unknown>;
@@ -193,7 +228,14 @@ export function readJobState(stateDir: string, job: string, trust: JobTrust | nu
  * directories are looked at (a host-wide view looks at each once). `heldRunId`: a run whose marker
  * the caller holds (the wrapper's own), left out rather than read back.
  */
-export function readRunningMarkers(stateDir: string, job: string, trust: JobTrust | null, dirStat?: DirStat, heldRunId?: string, unrecorded?: UnrecordedRun[]): RunningMarker[] {
+export function readRunningMarkers(
+  stateDir: string,
+  job: string,
+  trust: JobTrust | null,
+  dirStat?: DirStat,
+  heldRunId?: string,
+  unrecorded?: UnrecordedRun[],
+): RunningMarker[] {
   const dir = jobDir(stateDir, job);
   if (trust) assertTrustedDirs(stateDir, job, trust, dirStat);
   let names: string[];
@@ -202,7 +244,12 @@ export function readRunningMarkers(stateDir: string, job: string, trust: JobTrus
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [];
-    throw markerProblem(dir, e.code === 'EACCES' || e.code === 'EPERM' ? new ReadProblem(dir, 'denied', 'permission denied') : new ReadProblem(dir, 'unreadable', `cannot be read (${e.code ?? e.message})`));
+    throw markerProblem(
+      dir,
+      e.code === 'EACCES' || e.code === 'EPERM'
+        ? new ReadProblem(dir, 'denied', 'permission denied')
+        : new ReadProblem(dir, 'unreadable', `cannot be read (${e.code ?? e.message})`),
+    );
   }
   const markers: RunningMarker[] = [];
   for (const name of names) {
@@ -241,7 +288,7 @@ const CAUSE_WORDS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   ENOENT: 'a directory was removed',
-  EOTHER: 'an error (the wrapper\'s warning in syslog says which)',
+  EOTHER: "an error (the wrapper's warning in syslog says which)",
 };
 
 export function causeWords(code: string): string {
@@ -260,7 +307,12 @@ function readUnrecorded(dir: string, name: string, trust: JobTrust | null): Unre
         noFollow: true,
         inspect: (st) => {
           if (trust) assertTrusted(path, st, trust);
-          else if (st.mode & 0o002) throw new MarkerError(path, 'is writable by everyone, so another user could have changed it; refusing to trust it', `chmod go-w ${path} and check who changed it`);
+          else if (st.mode & 0o002)
+            throw new MarkerError(
+              path,
+              'is writable by everyone, so another user could have changed it; refusing to trust it',
+              `chmod go-w ${path} and check who changed it`,
+            );
           mtimeMs = st.mtimeMs;
         },
       });
@@ -272,7 +324,8 @@ function readUnrecorded(dir: string, name: string, trust: JobTrust | null): Unre
   if (bytes === null) return null; // recorded (and removed) since the listing
   const obj = parseJson(path, bytes.toString('utf8'));
   const marker = checkRun(path, 'run', obj, true);
-  if (marker.runId !== said.runId) throw new MarkerError(path, `names run ${JSON.stringify(marker.runId)}, not ${JSON.stringify(said.runId)} as its file name does`, CORRUPT_FIX);
+  if (marker.runId !== said.runId)
+    throw new MarkerError(path, `names run ${JSON.stringify(marker.runId)}, not ${JSON.stringify(said.runId)} as its file name does`, CORRUPT_FIX);
   const end = new Date(Math.max(mtimeMs, Date.parse(marker.start)));
   const signal = said.outcome === 'signal' && said.exitCode !== null && said.exitCode > 128 ? signalName(said.exitCode - 128) : null;
   const run: Run = {
@@ -299,7 +352,15 @@ export function listJobs(stateDir: string): string[] {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') return [];
-    throw markerProblem(stateDir, e.code === 'EACCES' || e.code === 'EPERM' ? new ReadProblem(stateDir, 'denied', 'permission denied') : new ReadProblem(stateDir, 'unreadable', `cannot be read (${e.code ?? e.message})`));
+    throw markerProblem(
+      stateDir,
+      e.code === 'EACCES' || e.code === 'EPERM'
+        ? new ReadProblem(stateDir, 'denied', 'permission denied')
+        : new ReadProblem(stateDir, 'unreadable', `cannot be read (${e.code ?? e.message})`),
+    );
   }
-  return entries.filter((e) => e.isDirectory() && isValidName(e.name)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && isValidName(e.name))
+    .map((e) => e.name)
+    .sort();
 }

@@ -9,7 +9,13 @@ export type RunLock = { acquired: true; tookOver: LockRecord[] } | { acquired: f
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function takeRunLock(path: string, holder: Omit<LockRecord, 'schema'>, bootId: string | null, wait: boolean, pause: (ms: number) => Promise<unknown> = sleep): Promise<RunLock> {
+export async function takeRunLock(
+  path: string,
+  holder: Omit<LockRecord, 'schema'>,
+  bootId: string | null,
+  wait: boolean,
+  pause: (ms: number) => Promise<unknown> = sleep,
+): Promise<RunLock> {
   let waitMs = 50;
   for (;;) {
     const r = tryAcquire(path, holder, bootId);

@@ -20,7 +20,12 @@ export function missingStateDir(stateDir: string, user = 'govuk-backup'): string
  * the fix; null when it can, or when the job's user is unknown or root. `dirStat` as for the trust
  * rules (a host-wide view looks at each directory once).
  */
-export function jobDirNotWritable(stateDir: string, job: string, user: { name: string; uid: number } | null, dirStat: DirStat = statDir): { dir: string; owner: string; fix: string } | null {
+export function jobDirNotWritable(
+  stateDir: string,
+  job: string,
+  user: { name: string; uid: number } | null,
+  dirStat: DirStat = statDir,
+): { dir: string; owner: string; fix: string } | null {
   if (!user || user.uid === 0) return null;
   const dir = jobDir(stateDir, job);
   let st;

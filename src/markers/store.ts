@@ -33,7 +33,6 @@ export interface StoreContext {
 
 const STATE_LOCK_TIMEOUT_MS = 30_000;
 
-
 function historyEntry(run: Run): HistoryEntry {
   return {
     runId: run.runId,
@@ -104,7 +103,10 @@ export function openJobDir(stateDir: string, job: string): DirHandle {
   }
   return inDir(top, () => {
     const topMode = top.stat().mode;
-    if (topMode & 0o022) throw new UnsafePathError(`state directory ${stateDir} is writable by ${topMode & 0o002 ? 'everyone' : 'its group'}, so another user could plant markers in it (the checks refuse them): chmod go-w ${stateDir}`);
+    if (topMode & 0o022)
+      throw new UnsafePathError(
+        `state directory ${stateDir} is writable by ${topMode & 0o002 ? 'everyone' : 'its group'}, so another user could plant markers in it (the checks refuse them): chmod go-w ${stateDir}`,
+      );
     const name = validateName(job);
     const dir = top.shown(name);
     let made = true;
@@ -120,7 +122,8 @@ export function openJobDir(stateDir: string, job: string): DirHandle {
       d = top.sub(name);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      if (e.code === 'ELOOP' || (e.code === 'ENOTDIR' && top.lstat(name)?.isSymbolicLink())) throw new UnsafePathError(`${dir} is a symbolic link; markers are never written through links`);
+      if (e.code === 'ELOOP' || (e.code === 'ENOTDIR' && top.lstat(name)?.isSymbolicLink()))
+        throw new UnsafePathError(`${dir} is a symbolic link; markers are never written through links`);
       if (e.code === 'ENOTDIR') throw new UnsafePathError(`${dir} is not a directory`);
       throw err;
     }
@@ -133,8 +136,12 @@ export function openJobDir(stateDir: string, job: string): DirHandle {
         giveAway(d.fd);
       } else {
         // Markers written where another user could change them would be refused by every check anyway.
-        if (st.mode & 0o022) throw new UnsafePathError(`${dir} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'}: chmod go-w ${dir} and check who changed it`);
-        if (me !== 0 && st.uid !== me) throw new UnsafePathError(`${dir} is owned by ${nameOf(st.uid)}, not by ${currentUser()}: the checks would not trust markers in it; chown ${currentUser()} ${dir} if the job is ${currentUser()}'s`);
+        if (st.mode & 0o022)
+          throw new UnsafePathError(`${dir} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'}: chmod go-w ${dir} and check who changed it`);
+        if (me !== 0 && st.uid !== me)
+          throw new UnsafePathError(
+            `${dir} is owned by ${nameOf(st.uid)}, not by ${currentUser()}: the checks would not trust markers in it; chown ${currentUser()} ${dir} if the job is ${currentUser()}'s`,
+          );
       }
       return d;
     } catch (err) {
@@ -192,7 +199,9 @@ function serialise(state: JobState): string | null {
 }
 
 export function writeRunning(ctx: StoreContext, run: Run): void {
-  inDir(openJobDir(ctx.stateDir, ctx.job), (d) => writeFileAtomicIn(d, runningFileName(run.runId), `${JSON.stringify({ schema: MARKER_SCHEMA, ...run }, null, 1)}\n`));
+  inDir(openJobDir(ctx.stateDir, ctx.job), (d) =>
+    writeFileAtomicIn(d, runningFileName(run.runId), `${JSON.stringify({ schema: MARKER_SCHEMA, ...run }, null, 1)}\n`),
+  );
 }
 
 function removeQuiet(d: DirHandle, name: string): void {

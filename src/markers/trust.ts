@@ -82,7 +82,11 @@ export function assertTrusted(path: string, st: Stats, trust: JobTrust): void {
   }
   if (st.uid !== 0 && st.uid !== trust.user?.uid) {
     const owners = trust.user ? `the job's user ${trust.user.name} (${trust.source}) or root` : 'root (no job user is known: give --user USER)';
-    throw new MarkerError(path, `is owned by ${nameOf(st.uid)}, not by ${owners}: another user may have put it there; refusing to trust it`, `${TRUST_FIX}; then chown ${trust.user?.name ?? 'USER'} ${path}`);
+    throw new MarkerError(
+      path,
+      `is owned by ${nameOf(st.uid)}, not by ${owners}: another user may have put it there; refusing to trust it`,
+      `${TRUST_FIX}; then chown ${trust.user?.name ?? 'USER'} ${path}`,
+    );
   }
 }
 
@@ -108,6 +112,11 @@ export function assertTrustedDirs(stateDir: string, job: string, trust: JobTrust
   const dir = jobDir(stateDir, job);
   const st = dirStat(dir, false);
   if (!st) return;
-  if (st.isSymbolicLink()) throw new MarkerError(dir, 'is a symbolic link; refusing to trust it', 'replace the link with the directory itself, or remove it so the next run makes one');
+  if (st.isSymbolicLink())
+    throw new MarkerError(
+      dir,
+      'is a symbolic link; refusing to trust it',
+      'replace the link with the directory itself, or remove it so the next run makes one',
+    );
   assertTrusted(dir, st, trust);
 }

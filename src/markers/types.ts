@@ -10,33 +10,12 @@ export const HISTORY_LIMIT = 50;
 export const OUTPUT_TAIL_LINES = 20;
 export const OUTPUT_TAIL_LINE_BYTES = 512;
 
-export type Outcome =
-  | 'success'
-  | 'failure'
-  | 'timeout'
-  | 'signal'
-  | 'spawn-error'
-  | 'skipped-overlap'
-  | 'interrupted';
+export type Outcome = 'success' | 'failure' | 'timeout' | 'signal' | 'spawn-error' | 'skipped-overlap' | 'interrupted';
 
-export const OUTCOMES: readonly Outcome[] = [
-  'success',
-  'failure',
-  'timeout',
-  'signal',
-  'spawn-error',
-  'skipped-overlap',
-  'interrupted',
-];
+export const OUTCOMES: readonly Outcome[] = ['success', 'failure', 'timeout', 'signal', 'spawn-error', 'skipped-overlap', 'interrupted'];
 
 /** Outcomes that count as a failed run (skipped-overlap is neither success nor failure). */
-export const FAILED_OUTCOMES: ReadonlySet<Outcome> = new Set([
-  'failure',
-  'timeout',
-  'signal',
-  'spawn-error',
-  'interrupted',
-]);
+export const FAILED_OUTCOMES: ReadonlySet<Outcome> = new Set(['failure', 'timeout', 'signal', 'spawn-error', 'interrupted']);
 
 export interface OutputSummary {
   /** Lines the child wrote to stdout and stderr together. */

@@ -16,7 +16,9 @@ export const VERDICT_TEXTFILE = 'env_sync_verdicts.prom';
 export function runFactsTextfile(job: string): string {
   const name = `env_sync_${validateName(job)}.prom`;
   if (name === VERDICT_TEXTFILE) {
-    throw new TextfileError(`job ${job} has no textfile: ${VERDICT_TEXTFILE} is the file of env-sync metrics; run the job under another name (--job) to see its runs in Prometheus`);
+    throw new TextfileError(
+      `job ${job} has no textfile: ${VERDICT_TEXTFILE} is the file of env-sync metrics; run the job under another name (--job) to see its runs in Prometheus`,
+    );
   }
   return name;
 }
@@ -58,7 +60,10 @@ export function writeTextfileAtomic(dir: string, name: string, text: string): st
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ELOOP' || e.code === 'ENOTDIR') {
       const st = lstatSync(dir, { throwIfNoEntry: false });
-      if (st?.isSymbolicLink()) throw new TextfileError(`textfile directory ${dir} is a symbolic link; metrics are never written through links: give --textfile-dir the real directory`);
+      if (st?.isSymbolicLink())
+        throw new TextfileError(
+          `textfile directory ${dir} is a symbolic link; metrics are never written through links: give --textfile-dir the real directory`,
+        );
       if (st && !st.isDirectory()) throw new TextfileError(`textfile directory ${dir} is not a directory; correct --textfile-dir`);
     }
     throw explain(dir, e);

@@ -22,11 +22,20 @@ function num(n: number): string {
 }
 
 export function formatMetric(m: Metric): string {
-  const fields = [`${num(m.value)}${m.uom ?? ''}`, perfRange(m.warn), perfRange(m.crit), m.min === undefined ? '' : num(m.min), m.max === undefined ? '' : num(m.max)];
+  const fields = [
+    `${num(m.value)}${m.uom ?? ''}`,
+    perfRange(m.warn),
+    perfRange(m.crit),
+    m.min === undefined ? '' : num(m.min),
+    m.max === undefined ? '' : num(m.max),
+  ];
   while (fields.length > 1 && fields[fields.length - 1] === '') fields.pop();
   return `${label(m.label)}=${fields.join(';')}`;
 }
 
 export function formatPerfdata(metrics: Metric[]): string {
-  return metrics.filter((m) => Number.isFinite(m.value)).map(formatMetric).join(' ');
+  return metrics
+    .filter((m) => Number.isFinite(m.value))
+    .map(formatMetric)
+    .join(' ');
 }

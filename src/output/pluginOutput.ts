@@ -40,7 +40,10 @@ export function render(result: PluginResult, maxBytes: number): string {
   if (Buffer.byteLength(first) + 1 > maxBytes) first = cutBytes(`${head}${summary}`, maxBytes - 1); // tiny limits: drop perfdata
   let out = `${first}\n`;
   let used = Buffer.byteLength(out);
-  const lines = result.longOutput.map((l) => cleanText(redactText(l))).map((l) => (PASTEABLE.test(l) ? l : noMarkup(l))).filter((l) => l !== '');
+  const lines = result.longOutput
+    .map((l) => cleanText(redactText(l)))
+    .map((l) => (PASTEABLE.test(l) ? l : noMarkup(l)))
+    .filter((l) => l !== '');
   if (result.moreAt !== undefined) return out + wholeLines(lines, maxBytes - used, result.moreAt);
   for (let i = 0; i < lines.length; i++) {
     const line = `${lines[i]}\n`;

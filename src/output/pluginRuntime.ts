@@ -40,6 +40,8 @@ export async function pluginArgs<C extends CommandName>(cmd: C): Promise<Values<
  */
 export function pluginDeadline(seconds: number, maxOutput: number, stage: () => string): number {
   const deadline = Date.now() + seconds * 1000;
-  setImmediate(() => setTimeout(() => emit(unknown(`plugin timed out after ${seconds}s while ${stage()}`), maxOutput), Math.max(0, deadline - Date.now())).unref()).unref();
+  setImmediate(() =>
+    setTimeout(() => emit(unknown(`plugin timed out after ${seconds}s while ${stage()}`), maxOutput), Math.max(0, deadline - Date.now())).unref(),
+  ).unref();
   return deadline;
 }

@@ -56,7 +56,13 @@ export function visibleLines(text: string): string {
  * and runs of space as one space, every other control visible (`\x00`), `|` as ¦.
  */
 export function cleanText(text: string): string {
-  return text.replace(ANSI, '').replace(/[\t\n\v\f\r\u2028\u2029]/g, ' ').replace(CONTROL_BUT_SPACE, visibleControl).replace(/\|/g, '¦').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(ANSI, '')
+    .replace(/[\t\n\v\f\r\u2028\u2029]/g, ' ')
+    .replace(CONTROL_BUT_SPACE, visibleControl)
+    .replace(/\|/g, '¦')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A line of a sync's output as kept in a marker: escape sequences and control characters removed, tabs as spaces. */

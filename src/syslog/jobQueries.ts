@@ -66,7 +66,14 @@ export async function collectRunEvidence(
     },
   );
   const lines = found.reverse().slice(-MAX_LINES);
-  return { lines, errorLines: lines.filter((e) => isErrorText(e.message)), filesRead: scan.filesRead, problems: scan.problems, bytesRead: scan.bytesRead, partial: scan.budgetSpent || (scan.stoppedEarly && found.length >= MAX_LINES) };
+  return {
+    lines,
+    errorLines: lines.filter((e) => isErrorText(e.message)),
+    filesRead: scan.filesRead,
+    problems: scan.problems,
+    bytesRead: scan.bytesRead,
+    partial: scan.budgetSpent || (scan.stoppedEarly && found.length >= MAX_LINES),
+  };
 }
 
 // A line is stamped when rsyslog receives it: never before it was sent, so never before the run's

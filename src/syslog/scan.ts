@@ -300,7 +300,11 @@ export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, 
           continue;
         }
         if (!st.isFile()) {
-          result.problems.push({ path, problem: st.isDirectory() ? 'is a directory, not a log file' : 'is not a regular file', fix: `move it away; point --syslog at the syslog file` });
+          result.problems.push({
+            path,
+            problem: st.isDirectory() ? 'is a directory, not a log file' : 'is not a regular file',
+            fix: `move it away; point --syslog at the syslog file`,
+          });
           continue;
         }
         result.filesRead.push(path);

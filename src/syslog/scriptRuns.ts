@@ -50,7 +50,11 @@ interface Seeking {
  * `autoRotated`: the rotated files are read only until each job's last run is found (the search
  * for an older success stays in that run's file), as --rotated auto promises.
  */
-export async function findScriptRuns(opts: ScanOptions, jobs: ReadonlyArray<{ job: string; cfgName?: string | undefined }>, autoRotated = false): Promise<ScriptRunsResult> {
+export async function findScriptRuns(
+  opts: ScanOptions,
+  jobs: ReadonlyArray<{ job: string; cfgName?: string | undefined }>,
+  autoRotated = false,
+): Promise<ScriptRunsResult> {
   const byCfg = new Map<string, Seeking[]>();
   const all: Seeking[] = [];
   for (const { job, cfgName } of jobs) {

@@ -8,7 +8,11 @@ export type ScriptRunsLookup = (job: string, cfgName?: string) => Promise<Script
  * Answers for any of `jobs` from one backward scan, started by the first question: jobs with
  * markers of a wrapped cron line never ask, so a host of wrapped jobs never reads syslog for this.
  */
-export function scriptRunsLookup(opts: ScanOptions, jobs: ReadonlyArray<{ job: string; cfgName?: string | undefined }>, autoRotated: boolean): ScriptRunsLookup {
+export function scriptRunsLookup(
+  opts: ScanOptions,
+  jobs: ReadonlyArray<{ job: string; cfgName?: string | undefined }>,
+  autoRotated: boolean,
+): ScriptRunsLookup {
   let scan: ReturnType<typeof findScriptRuns> | null = null;
   return async (job, cfgName) => {
     if (!jobs.some((j) => j.job === job)) {

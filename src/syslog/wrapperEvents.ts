@@ -27,7 +27,14 @@ export async function lastFinishAfter(opts: ScanOptions, job: string, after: Dat
     const runId = parsed && eventField(parsed, 'run');
     if (!parsed || !outcome || !runId) return false;
     const exit = eventField(parsed, 'exit');
-    event = { time: e.time, runId, part: eventField(parsed, 'part') ?? null, outcome, exitCode: exit !== undefined && /^\d+$/.test(exit) ? Number(exit) : null, line: e };
+    event = {
+      time: e.time,
+      runId,
+      part: eventField(parsed, 'part') ?? null,
+      outcome,
+      exitCode: exit !== undefined && /^\d+$/.test(exit) ? Number(exit) : null,
+      line: e,
+    };
     return true;
   });
   return { event, problems: scan.problems };

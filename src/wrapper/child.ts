@@ -70,7 +70,17 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
       // spawn() throws, rather than emitting 'error', for arguments it refuses outright (an empty name).
       const message = `command cannot be run: ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
       process.stderr.write(`env-sync-run: ${message}\n`);
-      reporter.event(formatEvent('spawn-error', spec.job, [['run', spec.runId], ['exit', 127]], message));
+      reporter.event(
+        formatEvent(
+          'spawn-error',
+          spec.job,
+          [
+            ['run', spec.runId],
+            ['exit', 127],
+          ],
+          message,
+        ),
+      );
       resolve({ outcome: 'spawn-error', exitCode: 127, signal: null, message });
       return;
     }
@@ -99,7 +109,17 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
       const exitCode = notFound ? 127 : 126;
       const message = `${notFound ? 'command not found' : 'command cannot be run'}: ${file} (${err.code ?? err.message})`;
       process.stderr.write(`env-sync-run: ${message}\n`);
-      reporter.event(formatEvent('spawn-error', spec.job, [['run', spec.runId], ['exit', exitCode]], message));
+      reporter.event(
+        formatEvent(
+          'spawn-error',
+          spec.job,
+          [
+            ['run', spec.runId],
+            ['exit', exitCode],
+          ],
+          message,
+        ),
+      );
       finish({ outcome: 'spawn-error', exitCode, signal: null, message });
     });
     if (!pgid) return;
@@ -124,7 +144,13 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
       timers.push(
         setTimeout(() => {
           timedOut = true;
-          reporter.event(formatEvent('timeout', spec.job, [['run', spec.runId], ['after', `${spec.timeoutSeconds}s`], ['signal', 'SIGTERM']]));
+          reporter.event(
+            formatEvent('timeout', spec.job, [
+              ['run', spec.runId],
+              ['after', `${spec.timeoutSeconds}s`],
+              ['signal', 'SIGTERM'],
+            ]),
+          );
           killGroup(pgid, 'SIGTERM');
           timers.push(setTimeout(() => killGroup(pgid, 'SIGKILL'), spec.killAfterSeconds * 1000));
         }, spec.timeoutSeconds * 1000),
@@ -148,7 +174,12 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
       if (timedOut) {
         finish({ outcome: 'timeout', exitCode: EXIT_TIMEOUT, signal: signal ?? null, message: `stopped after --timeout ${spec.timeoutSeconds}s` });
       } else if (signal) {
-        finish({ outcome: 'signal', exitCode: 128 + signalNumber(signal), signal, message: received ? `env-sync-run received ${received} and forwarded it` : `killed by ${signal}` });
+        finish({
+          outcome: 'signal',
+          exitCode: 128 + signalNumber(signal),
+          signal,
+          message: received ? `env-sync-run received ${received} and forwarded it` : `killed by ${signal}`,
+        });
       } else {
         const note = received ? `env-sync-run received ${received} and forwarded it` : null;
         finish({ outcome: code === 0 ? 'success' : 'failure', exitCode: code ?? 1, signal: null, message: note });

@@ -22,7 +22,11 @@ export interface InventoryRefresh {
 }
 
 /** How the jobs' user's crontab is read by this process, or why it is not read at all. */
-export function crontabSource(stateDir: string, job: string | null, uid = process.getuid?.() ?? 0): { args: string[]; user: string; from: string } | { skip: string } {
+export function crontabSource(
+  stateDir: string,
+  job: string | null,
+  uid = process.getuid?.() ?? 0,
+): { args: string[]; user: string; from: string } | { skip: string } {
   let trust;
   try {
     trust = jobTrust(stateDir, job);
@@ -33,7 +37,9 @@ export function crontabSource(stateDir: string, job: string | null, uid = proces
   if (!user) return { skip: `the jobs' user is not known (${stateDir} and the job's directory are root's), so no crontab is theirs to read` };
   if (user.uid === uid) return { args: ['-l'], user: user.name, from: 'crontab -l (env-sync-run)' };
   if (uid === 0) return { args: ['-l', '-u', user.name], user: user.name, from: `crontab -l -u ${user.name} (env-sync-run as root)` };
-  return { skip: `env-sync-run runs as ${currentUser()}, not as the jobs' user ${user.name} (${trust.source}); only ${user.name}'s crontab (or root, reading it) refreshes it` };
+  return {
+    skip: `env-sync-run runs as ${currentUser()}, not as the jobs' user ${user.name} (${trust.source}); only ${user.name}'s crontab (or root, reading it) refreshes it`,
+  };
 }
 
 export function refreshInventory(stateDir: string, job: string | null = null): InventoryRefresh {

@@ -37,7 +37,8 @@ export function syslogReporter(o: { job: string; syslog: boolean; syslogSocket: 
     stderrSink: () => err,
     async close() {
       const dropped = (out?.dropped ?? 0) + (err?.dropped ?? 0);
-      if (dropped > 0 && !down) runLog?.write(formatEvent('dropped', o.job, [['lines', dropped]], '(syslog could not keep up; the output itself passed through whole)'));
+      if (dropped > 0 && !down)
+        runLog?.write(formatEvent('dropped', o.job, [['lines', dropped]], '(syslog could not keep up; the output itself passed through whole)'));
       await Promise.all([out?.close(), err?.close(), runLog?.close()]);
     },
   };

@@ -43,7 +43,10 @@ export interface WrapperResult {
 }
 
 function newRunId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomHex(3)}`;
 }
 
@@ -55,7 +58,16 @@ export function defaultDeps(opts: WrapperOptions, startedAt = new Date()): Wrapp
     ? async (run, reporter) => {
         // Loaded only here: https and the check's own code are not on the wrapper's usual path.
         const { postRunVerdict } = await import('../icinga/postVerdict.js');
-        const posted = await postRunVerdict(opts.icinga!, { job: opts.job, stateDir: opts.stateDir, syslog: opts.syslogFile, log: opts.log, journalNamespace: opts.journalNamespace, bootIdFile: opts.bootIdFile, executionStart: Date.parse(run.start) / 1000, executionEnd: Date.now() / 1000 });
+        const posted = await postRunVerdict(opts.icinga!, {
+          job: opts.job,
+          stateDir: opts.stateDir,
+          syslog: opts.syslogFile,
+          log: opts.log,
+          journalNamespace: opts.journalNamespace,
+          bootIdFile: opts.bootIdFile,
+          executionStart: Date.parse(run.start) / 1000,
+          executionEnd: Date.now() / 1000,
+        });
         // posted.message already reads "passive result not posted: <why and the fix>".
         for (const w of posted.warnings) reporter.warn(`Icinga passive result: ${w}`);
         if (!posted.ok) reporter.warn(posted.message);
@@ -118,10 +130,14 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
       lastError = err;
       if (err instanceof NewerSchemaError) {
         // Not corrupt: a newer env-sync-run wrote it. Setting it aside would throw its records away.
-        reporter.warn(`${err.path} was written with marker schema ${err.schema}, newer than this env-sync-run understands (${MARKER_SCHEMA}): left alone, and this run is not recorded; the sync runs anyway. Fix: upgrade env-sync-checks on this host to the version that wrote it (the checks say UNKNOWN until then)`);
+        reporter.warn(
+          `${err.path} was written with marker schema ${err.schema}, newer than this env-sync-run understands (${MARKER_SCHEMA}): left alone, and this run is not recorded; the sync runs anyway. Fix: upgrade env-sync-checks on this host to the version that wrote it (the checks say UNKNOWN until then)`,
+        );
         return undefined;
       }
-      reporter.warn(`cannot ${what} in ${opts.stateDir} (${(err as Error).message}); the sync runs anyway but check_env_sync will not see this run. Fix: make ${opts.stateDir} exist and be writable by ${run.user}`);
+      reporter.warn(
+        `cannot ${what} in ${opts.stateDir} (${(err as Error).message}); the sync runs anyway but check_env_sync will not see this run. Fix: make ${opts.stateDir} exist and be writable by ${run.user}`,
+      );
       return undefined;
     }
   };
@@ -158,7 +174,14 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
             : `run ${h.runId} (pid ${h.pid}, started ${h.start}) of this job was still running`,
       };
       process.stderr.write(`env-sync-run: ${opts.job}: not started: ${skipped.message} (exit ${EXIT_SKIPPED})\n`);
-      reporter.event(formatEvent('skip', opts.job, [['run', runId], ['outcome', 'skipped-overlap'], ['exit', EXIT_SKIPPED], ['running', lock.holder.runId]]));
+      reporter.event(
+        formatEvent('skip', opts.job, [
+          ['run', runId],
+          ['outcome', 'skipped-overlap'],
+          ['exit', EXIT_SKIPPED],
+          ['running', lock.holder.runId],
+        ]),
+      );
       await writeTextfile(recorded(await marker('record the skipped run', () => store.record(skipped))));
       await reporter.close();
       return { exitCode: EXIT_SKIPPED, run: skipped };
@@ -172,22 +195,34 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   // cannot start leaves no running marker.
   const tail = new OutputTail();
   let inventory: InventoryRefresh | null = null;
-  const finished = await runChild({ job: opts.job, runId, command: opts.command, timeoutSeconds: opts.timeoutSeconds, killAfterSeconds: opts.killAfterSeconds }, tail, reporter, (pid) => {
-    run.childPid = pid;
-    run.childStartTicks = processStartTicks(pid);
-    // The lock first: whoever sees the running marker (a check, a kill -9 after it) finds the lock
-    // already naming the sync, so a wrapper killed from then on leaves a lock no one takes over
-    // while the sync runs.
-    if (haveLock) void marker('name the sync in the run lock', () => store.lockChild(pid, run.childStartTicks ?? null));
-    void marker('write the running marker', () => {
-      store.writeRunning(run);
-      runningWritten = true;
-    });
-    // A copy: the run is this marker's content, and the write may come after the run has ended.
-    void writeTextfile(markersOk ? { running: { ...run } } : {});
-    if (markersOk && deps.inventory) inventory = deps.inventory(opts.stateDir, opts.job);
-    reporter.event(formatEvent('start', opts.job, [['part', opts.part], ['run', runId], ['pid', pid], ['argv', run.argv.join(' ')]]));
-  });
+  const finished = await runChild(
+    { job: opts.job, runId, command: opts.command, timeoutSeconds: opts.timeoutSeconds, killAfterSeconds: opts.killAfterSeconds },
+    tail,
+    reporter,
+    (pid) => {
+      run.childPid = pid;
+      run.childStartTicks = processStartTicks(pid);
+      // The lock first: whoever sees the running marker (a check, a kill -9 after it) finds the lock
+      // already naming the sync, so a wrapper killed from then on leaves a lock no one takes over
+      // while the sync runs.
+      if (haveLock) void marker('name the sync in the run lock', () => store.lockChild(pid, run.childStartTicks ?? null));
+      void marker('write the running marker', () => {
+        store.writeRunning(run);
+        runningWritten = true;
+      });
+      // A copy: the run is this marker's content, and the write may come after the run has ended.
+      void writeTextfile(markersOk ? { running: { ...run } } : {});
+      if (markersOk && deps.inventory) inventory = deps.inventory(opts.stateDir, opts.job);
+      reporter.event(
+        formatEvent('start', opts.job, [
+          ['part', opts.part],
+          ['run', runId],
+          ['pid', pid],
+          ['argv', run.argv.join(' ')],
+        ]),
+      );
+    },
+  );
   const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   Object.assign(run, {
     end: new Date().toISOString(),
@@ -203,9 +238,13 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     const cause = causeCode(lastError);
     try {
       const kept = store.markUnrecorded(run, cause);
-      reporter.warn(`the end of run ${runId} (${run.outcome}, exit ${run.exitCode}) is kept in the name of ${kept}, where the checks read it, until a later run of the job can record it`);
+      reporter.warn(
+        `the end of run ${runId} (${run.outcome}, exit ${run.exitCode}) is kept in the name of ${kept}, where the checks read it, until a later run of the job can record it`,
+      );
     } catch (err) {
-      reporter.warn(`cannot keep the end of run ${runId} either (${(err as Error).message}): its running marker stays, and the checks will say its wrapper died`);
+      reporter.warn(
+        `cannot keep the end of run ${runId} either (${(err as Error).message}): its running marker stays, and the checks will say its wrapper died`,
+      );
     }
   }
   if (haveLock) {
@@ -217,7 +256,14 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   }
   await writeTextfile(recorded(saved));
   reporter.event(
-    formatEvent('finish', opts.job, [['part', opts.part], ['run', runId], ['outcome', finished.outcome], ['exit', String(finished.exitCode)], ['signal', finished.signal], ['duration', `${run.durationSeconds}s`]]),
+    formatEvent('finish', opts.job, [
+      ['part', opts.part],
+      ['run', runId],
+      ['outcome', finished.outcome],
+      ['exit', String(finished.exitCode)],
+      ['signal', finished.signal],
+      ['duration', `${run.durationSeconds}s`],
+    ]),
   );
   const notRefreshed = inventory ? await (inventory as InventoryRefresh).finish() : null;
   if (notRefreshed) reporter.event(formatEvent('inventory', opts.job, [['run', runId]], `not refreshed: ${notRefreshed}`));
@@ -236,7 +282,14 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     for (const u of late.sort((a, b) => (a.run.start < b.run.start ? -1 : 1))) {
       const message = u.run.message ?? `its end was recorded late, by run ${runId}: its wrapper could not write it (${causeWords(u.cause)})`;
       await marker('record a run whose end was not recorded', () => store.record({ ...u.run, message }, u.file));
-      reporter.event(formatEvent('recorded-late', opts.job, [['run', u.run.runId], ['outcome', u.run.outcome], ['exit', String(u.run.exitCode)], ['by', runId]]));
+      reporter.event(
+        formatEvent('recorded-late', opts.job, [
+          ['run', u.run.runId],
+          ['outcome', u.run.outcome],
+          ['exit', String(u.run.exitCode)],
+          ['by', runId],
+        ]),
+      );
     }
   }
 
@@ -252,11 +305,17 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
       /* an unreadable running marker is the check's to report; this run goes on */
     }
     const done = new Set<string>();
-    const abandoned: Array<{ marker: RunningMarker | null; lock: LockRecord | null }> = tookOver.map((lock) => ({ marker: running.find((m) => m.runId === lock.runId) ?? null, lock }));
+    const abandoned: Array<{ marker: RunningMarker | null; lock: LockRecord | null }> = tookOver.map((lock) => ({
+      marker: running.find((m) => m.runId === lock.runId) ?? null,
+      lock,
+    }));
     for (const m of running) {
       if (m.runId === runId || tookOver.some((l) => l.runId === m.runId)) continue;
       // A run whose wrapper was killed but whose sync runs on is not abandoned: it is still running.
-      const liveness = runLiveness({ pid: m.wrapperPid, startTicks: m.wrapperStartTicks, bootId: m.bootId, childPid: m.childPid, childStartTicks: m.childStartTicks }, bootId);
+      const liveness = runLiveness(
+        { pid: m.wrapperPid, startTicks: m.wrapperStartTicks, bootId: m.bootId, childPid: m.childPid, childStartTicks: m.childStartTicks },
+        bootId,
+      );
       if (liveness === 'dead' || liveness === 'other-boot') abandoned.push({ marker: m, lock: null });
     }
     for (const { marker: m, lock } of abandoned) {
@@ -274,8 +333,20 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
             : `wrapper pid ${pid} died without recording an end; found by run ${runId}`;
       const base: Run = m
         ? (({ schema: _schema, ...rest }) => rest)(m)
-        : { ...run, runId: lock!.runId, wrapperPid: lock!.pid, wrapperStartTicks: lock!.startTicks, bootId: lock!.bootId, start: lock!.start, argv: [], childPid: lock!.childPid ?? null, childStartTicks: lock!.childStartTicks ?? null };
-      await marker('record the interrupted run', () => store.record({ ...base, outcome: 'interrupted', end: null, durationSeconds: null, exitCode: null, message: why }));
+        : {
+            ...run,
+            runId: lock!.runId,
+            wrapperPid: lock!.pid,
+            wrapperStartTicks: lock!.startTicks,
+            bootId: lock!.bootId,
+            start: lock!.start,
+            argv: [],
+            childPid: lock!.childPid ?? null,
+            childStartTicks: lock!.childStartTicks ?? null,
+          };
+      await marker('record the interrupted run', () =>
+        store.record({ ...base, outcome: 'interrupted', end: null, durationSeconds: null, exitCode: null, message: why }),
+      );
       reporter.event(formatEvent('interrupted', opts.job, [['run', id]], why));
     }
   }

@@ -24,7 +24,7 @@ export class SyslogSink implements LineSink {
     private readonly onFailure: (why: string) => void,
   ) {}
 
-  private stdin(): NodeJS.WritableStream & { writableLength: number; destroyed: boolean } | null {
+  private stdin(): (NodeJS.WritableStream & { writableLength: number; destroyed: boolean }) | null {
     if (!this.started) this.start();
     return this.proc?.stdin ?? null;
   }

@@ -35,12 +35,17 @@ export function jobTextfile(t: TextfileTarget, bootId: string | null): RunTextfi
   return async (reporter, held = {}) => {
     if (failed) return;
     try {
-      const [{ runFactsText }, { runFactsTextfile, writeTextfileAtomic }] = await Promise.all([import('../metrics/runFacts.js'), import('../metrics/textfile.js')]);
+      const [{ runFactsText }, { runFactsTextfile, writeTextfileAtomic }] = await Promise.all([
+        import('../metrics/runFacts.js'),
+        import('../metrics/textfile.js'),
+      ]);
       const name = runFactsTextfile(t.job);
       // The wrapper reads its own files: no other user's trust is asked of them (as runStore).
       const state = held.state ?? readJobState(t.stateDir, t.job, null) ?? emptyJobState(t.job);
       const own = held.running;
-      const alive = readRunningMarkers(t.stateDir, t.job, null, undefined, own?.runId).filter((m) => processLiveness(m.wrapperPid, m.wrapperStartTicks, m.bootId, bootId) === 'alive');
+      const alive = readRunningMarkers(t.stateDir, t.job, null, undefined, own?.runId).filter(
+        (m) => processLiveness(m.wrapperPid, m.wrapperStartTicks, m.bootId, bootId) === 'alive',
+      );
       if (own) alive.push({ ...own, schema: MARKER_SCHEMA });
       writeTextfileAtomic(t.textfileDir, name, runFactsText(state, alive));
     } catch (err) {

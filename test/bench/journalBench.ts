@@ -58,15 +58,32 @@ async function fill(jd: Journald, bytes: number): Promise<number> {
 export async function journalRows(): Promise<void> {
   const size = process.env.BENCH_JOURNAL_SIZE ?? '1G';
   const bytes = bytesOf(size, 'BENCH_JOURNAL_SIZE');
-  const cases = ['check from the journal, unwrapped job', 'check from the journal, worst (wrapped run at its start)', 'check from the journal, unwrapped, run at its start'];
+  const cases = [
+    'check from the journal, unwrapped job',
+    'check from the journal, worst (wrapped run at its start)',
+    'check from the journal, unwrapped, run at its start',
+  ];
   const notMeasured = (why: string) => {
     console.log(`journal rows: not measured: ${why}`);
-    for (const c of cases.filter((name) => !rows.some((r) => r.case === name))) rows.push({ case: c, size, subject: NaN, baselineName: '-', baseline: NaN, ratio: NaN, target: '-', met: false, peakMiB: null, note: `not measured: ${why}` });
+    for (const c of cases.filter((name) => !rows.some((r) => r.case === name)))
+      rows.push({
+        case: c,
+        size,
+        subject: NaN,
+        baselineName: '-',
+        baseline: NaN,
+        ratio: NaN,
+        target: '-',
+        met: false,
+        peakMiB: null,
+        note: `not measured: ${why}`,
+      });
   };
   // journald's files take some five times the bytes of the lines; leave the disk room to spare.
   const fs = statfsSync('/var/log');
   const free = fs.bavail * fs.bsize;
-  if (free < bytes * 6 + 4 * 2 ** 30) return notMeasured(`${(free / 2 ** 30).toFixed(1)} GiB free on /var/log, too little for ${size} of lines in journal files`);
+  if (free < bytes * 6 + 4 * 2 ** 30)
+    return notMeasured(`${(free / 2 ** 30).toFixed(1)} GiB free on /var/log, too little for ${size} of lines in journal files`);
   let jd: Journald;
   try {
     // No vacuuming of the oldest files (the runs judged are in them) while the journal fills.
@@ -95,7 +112,9 @@ export async function journalRows(): Promise<void> {
     const du = spawnSync('du', ['-sh', jd.journalDir], { encoding: 'utf8' }).stdout.split('\t')[0];
     console.log(`journal: ${lines} lines (${size}) in ${((Date.now() - t0) / 1000).toFixed(0)} s, ${du} of journal files`);
 
-    const check = (job: string, stateDir: string): Cmd => ({ cmd: [plugin('check_env_sync'), '--job', job, '--state-dir', stateDir, '--journal-namespace', jd.namespace, '-t', '600'] });
+    const check = (job: string, stateDir: string): Cmd => ({
+      cmd: [plugin('check_env_sync'), '--job', job, '--state-dir', stateDir, '--journal-namespace', jd.namespace, '-t', '600'],
+    });
     // The queries the check makes (src/logsource/scan.ts): the script's lines naming the job's cfg
     // for an unwrapped job, the job's tags in the run's window for a wrapped one.
     const scan = { syslog: '', rotated: 0, now: new Date() };
@@ -103,10 +122,26 @@ export async function journalRows(): Promise<void> {
     const unwrappedQuery = (job: string) => queryArgs(journalQuery({ ...scan, tags: [SCRIPT_TAG], needles: [jobLineRule(job).cfgNeedle] }, selection));
     const run = readJobState(state, WRAPPED, null)!.last!;
     const rule = jobLineRule(WRAPPED);
-    const windowQuery = queryArgs(journalQuery({ ...scan, tags: rule.tags, needles: rule.needles, stopBefore: new Date(Date.parse(run.start) - BEFORE_MS), notAfter: new Date(Date.parse(run.end!) + AFTER_MS) }, selection));
+    const windowQuery = queryArgs(
+      journalQuery(
+        {
+          ...scan,
+          tags: rule.tags,
+          needles: rule.needles,
+          stopBefore: new Date(Date.parse(run.start) - BEFORE_MS),
+          notAfter: new Date(Date.parse(run.end!) + AFTER_MS),
+        },
+        selection,
+      ),
+    );
     const journalctl = (args: string[]): Cmd => ({ cmd: ['journalctl', ...args] });
     const nodeSpawning = (args: string[]): Cmd => ({
-      cmd: [process.execPath, '-e', "const c=require('child_process').spawn('journalctl',JSON.parse(process.argv[1]),{stdio:['ignore','pipe','ignore']});c.stdout.on('data',()=>{})", JSON.stringify(args)],
+      cmd: [
+        process.execPath,
+        '-e',
+        "const c=require('child_process').spawn('journalctl',JSON.parse(process.argv[1]),{stdio:['ignore','pipe','ignore']});c.stdout.on('data',()=>{})",
+        JSON.stringify(args),
+      ],
     });
     // GNU time's peak is the largest of the process and the children it waited for: journalctl's
     // mapped journal files count in the check's peak, so no memory target here; the baseline's is given.
@@ -117,15 +152,48 @@ export async function journalRows(): Promise<void> {
 
     const [recent, viaNode] = measureTogether([check(RECENT, empty), nodeSpawning(unwrappedQuery(RECENT))], RUNS) as [Measured, Measured];
     status(recent, 2, `the check of ${RECENT}`);
-    row({ case: cases[0]!, size, subject: recent.wall, baselineName: 'node spawning the same journalctl query', baseline: viaNode.wall, target: '<= 1.3', limit: 1.3, peakMiB: recent.rssKiB / 1024, note: peakNote(viaNode) });
+    row({
+      case: cases[0]!,
+      size,
+      subject: recent.wall,
+      baselineName: 'node spawning the same journalctl query',
+      baseline: viaNode.wall,
+      target: '<= 1.3',
+      limit: 1.3,
+      peakMiB: recent.rssKiB / 1024,
+      note: peakNote(viaNode),
+    });
 
     const ratioLimit = bytes >= 2 ** 30 ? 2 : null;
     const target = bytes >= 2 ** 30 ? '<= 2' : '<= 2 at 1G (information here)';
-    const [worst, worstAlone, unwrapped, unwrappedAlone] = measureTogether([check(WRAPPED, state), journalctl(windowQuery), check(UNWRAPPED, empty), journalctl(unwrappedQuery(UNWRAPPED))], RUNS) as [Measured, Measured, Measured, Measured];
+    const [worst, worstAlone, unwrapped, unwrappedAlone] = measureTogether(
+      [check(WRAPPED, state), journalctl(windowQuery), check(UNWRAPPED, empty), journalctl(unwrappedQuery(UNWRAPPED))],
+      RUNS,
+    ) as [Measured, Measured, Measured, Measured];
     status(worst, 2, `the check of ${WRAPPED}`);
     status(unwrapped, 2, `the check of ${UNWRAPPED}`);
-    row({ case: cases[1]!, size, subject: worst.wall, baselineName: 'journalctl alone, the same match', baseline: worstAlone.wall, target, limit: ratioLimit, peakMiB: worst.rssKiB / 1024, note: peakNote(worstAlone) });
-    row({ case: cases[2]!, size, subject: unwrapped.wall, baselineName: 'journalctl alone, the same match', baseline: unwrappedAlone.wall, target, limit: ratioLimit, peakMiB: unwrapped.rssKiB / 1024, note: peakNote(unwrappedAlone) });
+    row({
+      case: cases[1]!,
+      size,
+      subject: worst.wall,
+      baselineName: 'journalctl alone, the same match',
+      baseline: worstAlone.wall,
+      target,
+      limit: ratioLimit,
+      peakMiB: worst.rssKiB / 1024,
+      note: peakNote(worstAlone),
+    });
+    row({
+      case: cases[2]!,
+      size,
+      subject: unwrapped.wall,
+      baselineName: 'journalctl alone, the same match',
+      baseline: unwrappedAlone.wall,
+      target,
+      limit: ratioLimit,
+      peakMiB: unwrapped.rssKiB / 1024,
+      note: peakNote(unwrappedAlone),
+    });
   } catch (err) {
     notMeasured((err as Error).message.split('\n')[0]!);
   } finally {

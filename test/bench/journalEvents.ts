@@ -48,7 +48,12 @@ async function inside(): Promise<void> {
   const cases: Record<string, () => Promise<number>> = {
     'spawn true (Node spawn floor)': () => spawned('true', []),
     'logger -u dev-log, one line (a process per line)': () => spawned('logger', ['-u', devLog, '--tag', 'env-sync-run', 'event=start job=pull_x run=bench']),
-    'logger --journald, one entry (spawned directly)': () => spawned('logger', ['--journald'], 'MESSAGE=event=start job=pull_x run=bench\nSYSLOG_IDENTIFIER=env-sync-run\nENV_SYNC_JOB=pull_x\nENV_SYNC_RUN=bench\nENV_SYNC_EVENT=start\n'),
+    'logger --journald, one entry (spawned directly)': () =>
+      spawned(
+        'logger',
+        ['--journald'],
+        'MESSAGE=event=start job=pull_x run=bench\nSYSLOG_IDENTIFIER=env-sync-run\nENV_SYNC_JOB=pull_x\nENV_SYNC_RUN=bench\nENV_SYNC_EVENT=start\n',
+      ),
     'writeRunEvent, default socket (production path)': async () => {
       const t0 = process.hrtime.bigint();
       const r = await writeRunEvent(event);
@@ -77,7 +82,8 @@ async function main(): Promise<void> {
   const jd = await startJournald();
   try {
     const self = fileURLToPath(import.meta.url);
-    const mountThenRun = 'cd "$1" && mount -t tmpfs -o mode=0755 env-sync-bench /run/systemd && mkdir /run/systemd/journal && mount --no-canonicalize --bind . /run/systemd/journal && shift && exec "$@"';
+    const mountThenRun =
+      'cd "$1" && mount -t tmpfs -o mode=0755 env-sync-bench /run/systemd && mkdir /run/systemd/journal && mount --no-canonicalize --bind . /run/systemd/journal && shift && exec "$@"';
     const r = await exec('unshare', ['--mount', 'sh', '-c', mountThenRun, 'sh', jd.runDir, process.execPath, self, '--inside']);
     process.stdout.write(r.stdout);
     if (r.code !== 0) throw new Error(`measurement failed: ${r.stderr}`);

@@ -51,12 +51,27 @@ export function manyJobsRows(data: string): void {
     const cases: Array<[string, string[], boolean]> = [
       [`check_env_sync_all -t ${t}, ${n} jobs, cold`, all, true],
       [`check_env_sync_all -t ${t}, ${n} jobs, warm`, all, false],
-      [`env-sync status, ${n} jobs`, [plugin('env-sync'), 'status', '--state-dir', state, '--log', 'syslog', '--syslog', syslog, '--crontab', '/dev/null'], false],
+      [
+        `env-sync status, ${n} jobs`,
+        [plugin('env-sync'), 'status', '--state-dir', state, '--log', 'syslog', '--syslog', syslog, '--crontab', '/dev/null'],
+        false,
+      ],
     ];
     for (const [name, cmd, cold] of cases) {
       const dropped = cold ? dropCaches() : false;
       if (cold && !dropped) {
-        rows.push({ case: name, size: '-', subject: NaN, baselineName: '-t', baseline: t, ratio: NaN, target: 'information', met: null, peakMiB: null, note: 'not measured: cannot drop the page cache (not root)' });
+        rows.push({
+          case: name,
+          size: '-',
+          subject: NaN,
+          baselineName: '-t',
+          baseline: t,
+          ratio: NaN,
+          target: 'information',
+          met: null,
+          peakMiB: null,
+          note: 'not measured: cannot drop the page cache (not root)',
+        });
         continue;
       }
       const s = once(cmd);

@@ -25,13 +25,19 @@ export interface Sample {
  * a NODE_EXTRA_CA_CERTS (set on these build machines) makes every node start read and parse a
  * certificate bundle, 38 ms of a 60 ms `node -e 0`, which would flatter every ratio against it.
  */
-export const BENCH_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'NODE_DEBUG'].includes(k)));
+export const BENCH_ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'NODE_DEBUG'].includes(k)),
+);
 
 /** One run under GNU time for peak memory; wall time from our own clock. */
 export function once(cmd: string[], opts: { env?: NodeJS.ProcessEnv; shell?: boolean } = {}): Sample {
   const argv = opts.shell ? ['sh', '-c', cmd.join(' ')] : cmd;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '@@%M', ...argv], { env: { ...BENCH_ENV, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', '@@%M', ...argv], {
+    env: { ...BENCH_ENV, ...opts.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 64 << 20,
+  });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const m = /@@(\d+)\s*$/.exec(r.stderr?.toString() ?? '');
   return { wall, rssKiB: m ? Number(m[1]) : NaN, status: r.status };
@@ -78,5 +84,7 @@ export function row(r: Omit<Row, 'ratio' | 'met'> & { limit: number | null; memL
   const full: Row = { ...r, ratio, met };
   rows.push(full);
   const f = (x: number) => x.toFixed(3);
-  console.log(`${r.case.padEnd(34)} ${r.size.padStart(5)}  ${f(r.subject)}s vs ${r.baselineName} ${f(r.baseline)}s  ratio ${ratio.toFixed(2)} (target ${r.target})  peak ${r.peakMiB?.toFixed(1) ?? '-'} MiB  ${met === null ? '' : met ? 'MET' : 'NOT MET'}${r.note ? `  ${r.note}` : ''}`);
+  console.log(
+    `${r.case.padEnd(34)} ${r.size.padStart(5)}  ${f(r.subject)}s vs ${r.baselineName} ${f(r.baseline)}s  ratio ${ratio.toFixed(2)} (target ${r.target})  peak ${r.peakMiB?.toFixed(1) ?? '-'} MiB  ${met === null ? '' : met ? 'MET' : 'NOT MET'}${r.note ? `  ${r.note}` : ''}`,
+  );
 }

@@ -14,7 +14,8 @@ export interface BenchNode {
 export function benchNodes(root: string): { nodes: BenchNode[]; error: string | null } {
   const nodes: BenchNode[] = [{ version: process.version, bin: process.execPath }];
   const fetched = spawnSync('bash', [join(root, 'scripts', 'fetch-node.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (fetched.status !== 0) return { nodes, error: fetched.stderr.trim() || `scripts/fetch-node.sh failed (${fetched.error?.message ?? `exit ${fetched.status}`})` };
+  if (fetched.status !== 0)
+    return { nodes, error: fetched.stderr.trim() || `scripts/fetch-node.sh failed (${fetched.error?.message ?? `exit ${fetched.status}`})` };
   for (const line of fetched.stdout.trim().split('\n')) {
     const [version, bin] = line.split(' ') as [string, string];
     const warm = spawnSync(bin, [join(root, 'scripts', 'warm-code-cache.mjs')], { encoding: 'utf8' });

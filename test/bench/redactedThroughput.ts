@@ -19,12 +19,26 @@ export function measureRedactedThroughput(wrapper: string, stateDir: string, siz
   const producer = `yes '${LINE}' | head -c ${bytes}`;
   const nodePipe = `${process.execPath} -e "const c=require('child_process').spawn('sh',['-c',process.argv[1]],{stdio:['ignore','pipe','inherit']});c.stdout.on('data',(b)=>require('fs').writeSync(1,b))" "${producer}"`;
   const [viaNode, viaWrapper] = measureTogether(
-    [{ cmd: [`${nodePipe} > /dev/null`], shell: true }, { cmd: [`${wrapper} --no-syslog --state-dir ${stateDir} --job throughput_secret -- sh -c "${producer}" > /dev/null`], shell: true }],
+    [
+      { cmd: [`${nodePipe} > /dev/null`], shell: true },
+      { cmd: [`${wrapper} --no-syslog --state-dir ${stateDir} --job throughput_secret -- sh -c "${producer}" > /dev/null`], shell: true },
+    ],
     runs,
   ) as [Measured, Measured];
   const ratio = viaNode.wall / viaWrapper.wall;
   const perLine = ((viaWrapper.wall - viaNode.wall) / (bytes / (LINE.length + 1))) * 1e9;
-  return { case: REDACTED_CASE, size, subject: viaWrapper.wall, baselineName: 'node alone piping the same child', baseline: viaNode.wall, ratio, target: `throughput >= ${REDACTED_LIMIT} x node`, met: ratio >= REDACTED_LIMIT, peakMiB: viaWrapper.rssKiB / 1024, note: `${perLine.toFixed(0)} ns a line over Node's own` };
+  return {
+    case: REDACTED_CASE,
+    size,
+    subject: viaWrapper.wall,
+    baselineName: 'node alone piping the same child',
+    baseline: viaNode.wall,
+    ratio,
+    target: `throughput >= ${REDACTED_LIMIT} x node`,
+    met: ratio >= REDACTED_LIMIT,
+    peakMiB: viaWrapper.rssKiB / 1024,
+    note: `${perLine.toFixed(0)} ns a line over Node's own`,
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -32,7 +46,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const data = mkdtempSync(join(tmpdir(), 'env-sync-bench-redacted-'));
   try {
     const r = measureRedactedThroughput(join(root, 'plugins', 'env-sync-run'), data);
-    console.log(`${r.case} (${r.size}): wrapper ${r.subject.toFixed(3)}s vs ${r.baselineName} ${r.baseline.toFixed(3)}s: ratio ${r.ratio.toFixed(3)} (target >= ${REDACTED_LIMIT}) ${r.met ? 'MET' : 'NOT MET'}; ${r.note}; peak ${r.peakMiB!.toFixed(1)} MiB`);
+    console.log(
+      `${r.case} (${r.size}): wrapper ${r.subject.toFixed(3)}s vs ${r.baselineName} ${r.baseline.toFixed(3)}s: ratio ${r.ratio.toFixed(3)} (target >= ${REDACTED_LIMIT}) ${r.met ? 'MET' : 'NOT MET'}; ${r.note}; peak ${r.peakMiB!.toFixed(1)} MiB`,
+    );
   } finally {
     rmSync(data, { recursive: true, force: true });
   }

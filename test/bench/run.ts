@@ -47,7 +47,8 @@ function makeMarker(stateDir: string, job: string, start: Date, exit: number): R
   const r = spawnSync(plugin('env-sync-run'), ['--no-syslog', '--state-dir', stateDir, '--job', job, '--', exit ? 'false' : 'true'], { stdio: 'ignore' });
   if (r.status === null) throw new Error('env-sync-run did not run');
   const state = readJobState(stateDir, job, null)!;
-  const shift = (run: Run | null) => run && { ...run, start: start.toISOString(), end: new Date(start.getTime() + 23 * 60_000).toISOString(), durationSeconds: 1380 };
+  const shift = (run: Run | null) =>
+    run && { ...run, start: start.toISOString(), end: new Date(start.getTime() + 23 * 60_000).toISOString(), durationSeconds: 1380 };
   const moved = { ...state, last: shift(state.last), lastSuccess: shift(state.lastSuccess) };
   writeFileAtomic(statePath(stateDir, job), JSON.stringify(moved));
   return moved.last!;
@@ -72,10 +73,14 @@ function measureImports(): string[] {
     ['process.stdout (stream modules)', "process.stdout.write('')", 'plugins write with write(2) instead'],
     ["localeCompare (ICU's collator)", "'a'.localeCompare('b')", 'not used: names sort by code unit'],
     ['the ES module loader', "import('node:fs')", 'not used: the bundles are CommonJS'],
-    ['date-fns/formatDistanceStrict, from node_modules', `require(${mod('date-fns/formatDistanceStrict.js')}).formatDistanceStrict(0, 1)`, 'bundled into every executable (`ago`), without the file lookups this row pays'],
+    [
+      'date-fns/formatDistanceStrict, from node_modules',
+      `require(${mod('date-fns/formatDistanceStrict.js')}).formatDistanceStrict(0, 1)`,
+      'bundled into every executable (`ago`), without the file lookups this row pays',
+    ],
     ['yargs, from node_modules', `import(${mod('yargs/index.mjs')})`, 'never: bundled'],
     ['yargs, its bundle (dist/lazy)', `require(${dist('lazy/yargs.cjs')})`, 'help and unusual command lines only'],
-    ['execa, its bundle (dist/lazy)', `require(${dist('lazy/execa.cjs')})`, 'reading a user\'s crontab only'],
+    ['execa, its bundle (dist/lazy)', `require(${dist('lazy/execa.cjs')})`, "reading a user's crontab only"],
     ['cron-parser, its bundle (dist/lazy)', `require(${dist('lazy/cron-parser.cjs')})`, '--schedule and the NEXT RUN column only'],
     ['tail-file, its bundle (dist/lazy)', `require(${dist('lazy/tail-file.cjs')})`, 'env-sync logs --follow only'],
   ];
@@ -86,7 +91,9 @@ function measureImports(): string[] {
     const m = measured[i + 1]!;
     const failed = m.status !== 0 ? ' (failed to load)' : '';
     console.log(`import ${name.padEnd(36)} ${(m.wall * 1000).toFixed(1)} ms, +${((m.wall - base) * 1000).toFixed(1)} ms over node -e 0${failed}`);
-    lines.push(`| ${name} | ${(m.wall * 1000).toFixed(1)} ms | ${(base * 1000).toFixed(1)} ms | ${((m.wall - base) * 1000).toFixed(1)} ms | ${(m.wall / base).toFixed(2)} | ${where}${failed} |`);
+    lines.push(
+      `| ${name} | ${(m.wall * 1000).toFixed(1)} ms | ${(base * 1000).toFixed(1)} ms | ${((m.wall - base) * 1000).toFixed(1)} ms | ${(m.wall / base).toFixed(2)} | ${where}${failed} |`,
+    );
   });
   return lines;
 }
@@ -103,7 +110,18 @@ function installedPackageStartup(data: string): void {
   mkdirSync(dir);
   const notMeasured = (why: string) => {
     console.log(`${name}: not measured: ${why}`);
-    rows.push({ case: name, size: '1M', subject: NaN, baselineName: '/usr/bin/node -e 0', baseline: NaN, ratio: NaN, target: '<= 1.3', met: false, peakMiB: null, note: `not measured: ${why}` });
+    rows.push({
+      case: name,
+      size: '1M',
+      subject: NaN,
+      baselineName: '/usr/bin/node -e 0',
+      baseline: NaN,
+      ratio: NaN,
+      target: '<= 1.3',
+      met: false,
+      peakMiB: null,
+      note: `not measured: ${why}`,
+    });
   };
   let deb: string;
   try {
@@ -118,7 +136,10 @@ function installedPackageStartup(data: string): void {
   const node = spawnSync('/usr/bin/node', ['-e', '0']);
   if (node.status !== 0) return notMeasured('/usr/bin/node, which the package runs, is missing (apt-get install -y nodejs)');
   // The package ships no code cache: its postinst writes this node's with the warm-up it carries.
-  const warm = spawnSync('/usr/bin/node', [join(unpacked, 'usr/lib/env-sync-checks/scripts/warm-code-cache.mjs'), '--prune'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const warm = spawnSync('/usr/bin/node', [join(unpacked, 'usr/lib/env-sync-checks/scripts/warm-code-cache.mjs'), '--prune'], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  });
   if (warm.status !== 0) return notMeasured(`the package's warm-up failed: ${warm.stderr.trim()}`);
 
   // The typical case of the main table: a failed run two hours back, its lines near the end of syslog.
@@ -128,14 +149,35 @@ function installedPackageStartup(data: string): void {
   const runStart = new Date(now.getTime() - 2 * 3600_000);
   const failed = makeMarker(state, JOB, runStart, 1);
   const syslog = join(dir, 'syslog');
-  writeSyslog(syslog, 1 << 20, new Date(now.getTime() - 24 * 3600_000), now, jobRunLines({ job: JOB, runId: failed.runId, start: runStart, end: new Date(runStart.getTime() + 1380_000), exit: 1 }));
+  writeSyslog(
+    syslog,
+    1 << 20,
+    new Date(now.getTime() - 24 * 3600_000),
+    now,
+    jobRunLines({ job: JOB, runId: failed.runId, start: runStart, end: new Date(runStart.getTime() + 1380_000), exit: 1 }),
+  );
   const args = ['--job', JOB, '--state-dir', state, '--syslog', syslog, '-t', '120'];
   const [packaged, base, checkout] = measureTogether(
-    [{ cmd: [join(unpacked, 'usr/lib/nagios/plugins/check_env_sync'), ...args] }, { cmd: ['/usr/bin/node', '-e', '0'] }, { cmd: [plugin('check_env_sync'), ...args] }],
+    [
+      { cmd: [join(unpacked, 'usr/lib/nagios/plugins/check_env_sync'), ...args] },
+      { cmd: ['/usr/bin/node', '-e', '0'] },
+      { cmd: [plugin('check_env_sync'), ...args] },
+    ],
     STARTUP_RUNS,
   ) as [Measured, Measured, Measured];
   if (packaged.status !== 2) return notMeasured(`the packaged check exited ${packaged.status}, not 2 (CRITICAL) as the failed run should give`);
-  row({ case: name, size: '1M', subject: packaged.wall, baselineName: '/usr/bin/node -e 0', baseline: base.wall, target: '<= 1.3', limit: 1.3, peakMiB: packaged.rssKiB / 1024, memLimitMiB: 80, note: `the checkout's plugin in the same rounds: ${(checkout.wall / base.wall).toFixed(2)}` });
+  row({
+    case: name,
+    size: '1M',
+    subject: packaged.wall,
+    baselineName: '/usr/bin/node -e 0',
+    baseline: base.wall,
+    target: '<= 1.3',
+    limit: 1.3,
+    peakMiB: packaged.rssKiB / 1024,
+    memLimitMiB: 80,
+    note: `the checkout's plugin in the same rounds: ${(checkout.wall / base.wall).toFixed(2)}`,
+  });
 }
 
 /**
@@ -151,7 +193,18 @@ async function cleanRootPackageStartup(data: string, release: Release): Promise<
   const baselineName = `Debian ${release.debian}'s /usr/bin/node -e 0`;
   const notMeasured = (why: string) => {
     console.log(`${name}: not measured: ${why}`);
-    rows.push({ case: name, size: '1M', subject: NaN, baselineName, baseline: NaN, ratio: NaN, target: '<= 1.3', met: false, peakMiB: null, note: `not measured: ${why}` });
+    rows.push({
+      case: name,
+      size: '1M',
+      subject: NaN,
+      baselineName,
+      baseline: NaN,
+      ratio: NaN,
+      target: '<= 1.3',
+      met: false,
+      peakMiB: null,
+      note: `not measured: ${why}`,
+    });
   };
   if (process.getuid?.() !== 0) return notMeasured('needs root (mmdebstrap, mount, chroot)');
   const dir = join(data, `debian${release.debian}`);
@@ -173,7 +226,13 @@ async function cleanRootPackageStartup(data: string, release: Release): Promise<
     mkdirSync(state);
     const runStart = new Date(now.getTime() - 2 * 3600_000);
     const failed = makeMarker(state, JOB, runStart, 1);
-    writeSyslog(join(dir, 'syslog'), 1 << 20, new Date(now.getTime() - 24 * 3600_000), now, jobRunLines({ job: JOB, runId: failed.runId, start: runStart, end: new Date(runStart.getTime() + 1380_000), exit: 1 }));
+    writeSyslog(
+      join(dir, 'syslog'),
+      1 << 20,
+      new Date(now.getTime() - 24 * 3600_000),
+      now,
+      jobRunLines({ job: JOB, runId: failed.runId, start: runStart, end: new Date(runStart.getTime() + 1380_000), exit: 1 }),
+    );
     const bound = root.hostSh(`mkdir -p "$ROOT/bench" && mount --bind '${dir}' "$ROOT/bench"`);
     if (bound.status !== 0) return notMeasured(`cannot bind the fixture into the root: ${bound.stderr.trim()}`);
     const cmds = [
@@ -194,7 +253,17 @@ console.log(JSON.stringify({ walls: walls.map(med), status }));`;
     if (r.status !== 0) return notMeasured(`the harness failed in the root: ${r.stderr.trim()}`);
     const { walls, status } = JSON.parse(r.stdout) as { walls: [number, number]; status: [number | null, number | null] };
     if (status[0] !== 2) return notMeasured(`the packaged check exited ${status[0]}, not 2 (CRITICAL) as the failed run should give`);
-    row({ case: name, size: '1M', subject: walls[0], baselineName, baseline: walls[1], target: '<= 1.3', limit: 1.3, peakMiB: null, note: `Node ${node}; code cache: ${cache || 'unknown'}` });
+    row({
+      case: name,
+      size: '1M',
+      subject: walls[0],
+      baselineName,
+      baseline: walls[1],
+      target: '<= 1.3',
+      limit: 1.3,
+      peakMiB: null,
+      note: `Node ${node}; code cache: ${cache || 'unknown'}`,
+    });
   } catch (err) {
     notMeasured((err as Error).message.split('\n')[0]!);
   } finally {
@@ -229,14 +298,20 @@ async function measureIcingaAgentLoad(data: string): Promise<void> {
   const seed = readJobState(stateDir, 'seed', null)!.last!;
   const names = Array.from({ length: jobs }, (_, i) => `job_${String(i).padStart(3, '0')}`);
   names.forEach((job, i) => {
-    const ctx = { stateDir, job, bootId: null, holder: { runId: 'bench', pid: process.pid, startTicks: null, bootId: null, host: 'bench', start: new Date().toISOString() } };
+    const ctx = {
+      stateDir,
+      job,
+      bootId: null,
+      holder: { runId: 'bench', pid: process.pid, startTicks: null, bootId: null, host: 'bench', start: new Date().toISOString() },
+    };
     recordRun(ctx, { ...seed, job, runId: `bench-${i}`, outcome: i % 50 === 0 ? 'failure' : 'success', exitCode: i % 50 === 0 ? 1 : 0 });
   });
   const syslog = join(dir, 'syslog');
   writeSyslog(syslog, 1 << 20, new Date(Date.now() - 24 * 3600_000), new Date(), []);
   // The shipped rule checks every 5 minutes; the case is every minute, so only the interval changes.
   const shipped = readFileSync(join(root, 'icinga-conf', 'icinga2', 'services-agent.conf'), 'utf8');
-  if ((shipped.match(/check_interval = 5m/g) ?? []).length !== 1) throw new Error('services-agent.conf: expected one "check_interval = 5m" to set to 1m for the benchmark');
+  if ((shipped.match(/check_interval = 5m/g) ?? []).length !== 1)
+    throw new Error('services-agent.conf: expected one "check_interval = 5m" to set to 1m for the benchmark');
   const rules = join(dir, 'services-agent.conf');
   writeFileSync(rules, shipped.replace('check_interval = 5m', 'check_interval = 1m'));
   const masterConfig = `object Host "agent" {
@@ -250,7 +325,10 @@ ${names.map((j) => `  vars.env_sync_jobs["${j}"] = { max_age = "26h" }`).join('\
   const tick = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
   const statFields = (path: string) => {
     const f = readFileSync(path, 'utf8');
-    return f.slice(f.lastIndexOf(')') + 2).split(' ').map(Number); // [0] is field 3 of proc(5)
+    return f
+      .slice(f.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number); // [0] is field 3 of proc(5)
   };
   // utime + stime + cutime + cstime of every process in the group (a plug-in still running at a
   // sample is counted in its own line, once reaped in its parent's cutime: no double count).
@@ -298,24 +376,34 @@ ${names.map((j) => `  vars.env_sync_jobs["${j}"] = { max_age = "26h" }`).join('\
     await new Promise<void>((resolve, reject) => {
       const body = JSON.stringify({ types: ['CheckResult'], queue: `bench-${process.pid}`, filter: 'event.host=="agent"' });
       const auth = 'Basic ' + Buffer.from(`${c.apiUser.user}:${c.apiUser.password}`).toString('base64');
-      const req = httpsRequest(`${c.master.url}/v1/events`, { method: 'POST', ca: readFileSync(c.caCert), servername: c.master.name, agent: false, headers: { Accept: 'application/json', Authorization: auth, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`event stream: HTTP ${res.statusCode}`));
-        let buf = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buf += chunk;
-          let nl;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            if (!line.trim()) continue;
-            const e = JSON.parse(line);
-            arrivals.push({ service: e.service, at: e.timestamp, cr: e.check_result });
-          }
-        });
-        res.on('error', () => {});
-        resolve();
-      });
+      const req = httpsRequest(
+        `${c.master.url}/v1/events`,
+        {
+          method: 'POST',
+          ca: readFileSync(c.caCert),
+          servername: c.master.name,
+          agent: false,
+          headers: { Accept: 'application/json', Authorization: auth, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          if (res.statusCode !== 200) return reject(new Error(`event stream: HTTP ${res.statusCode}`));
+          let buf = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buf += chunk;
+            let nl;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              const line = buf.slice(0, nl);
+              buf = buf.slice(nl + 1);
+              if (!line.trim()) continue;
+              const e = JSON.parse(line);
+              arrivals.push({ service: e.service, at: e.timestamp, cr: e.check_result });
+            }
+          });
+          res.on('error', () => {});
+          resolve();
+        },
+      );
       req.on('error', (err) => (arrivals.length ? undefined : reject(err)));
       req.end(body);
       stopEvents = () => req.destroy();
@@ -351,16 +439,51 @@ ${names.map((j) => `  vars.env_sync_jobs["${j}"] = { max_age = "26h" }`).join('\
     for (let i = 0; i < jobs; i++) spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore', env: BENCH_ENV });
     const nodeCpu = selfChildrenCpu() - b0;
     const note = `${inWindow.length} results in the ${windowSeconds} s window; the agent used ${((cpuPerMinute / 60) * 100).toFixed(0)}% of one core`;
-    rows.push({ case: caseCpu, size: '-', subject: cpuPerMinute, baselineName: `node -e 0 x ${jobs} (CPU)`, baseline: nodeCpu, ratio: cpuPerMinute / nodeCpu, target: 'information', met: null, peakMiB: null, note });
-    console.log(`${caseCpu}: ${cpuPerMinute.toFixed(1)} CPU s per minute vs node -e 0 x ${jobs} ${nodeCpu.toFixed(1)} CPU s: ratio ${(cpuPerMinute / nodeCpu).toFixed(2)} (${note})`);
+    rows.push({
+      case: caseCpu,
+      size: '-',
+      subject: cpuPerMinute,
+      baselineName: `node -e 0 x ${jobs} (CPU)`,
+      baseline: nodeCpu,
+      ratio: cpuPerMinute / nodeCpu,
+      target: 'information',
+      met: null,
+      peakMiB: null,
+      note,
+    });
+    console.log(
+      `${caseCpu}: ${cpuPerMinute.toFixed(1)} CPU s per minute vs node -e 0 x ${jobs} ${nodeCpu.toFixed(1)} CPU s: ratio ${(cpuPerMinute / nodeCpu).toFixed(2)} (${note})`,
+    );
     const latNote = `95th percentile of ${latencies.length} checks; median ${pct(0.5).toFixed(3)} s, max ${(latencies.at(-1) ?? NaN).toFixed(3)} s`;
-    rows.push({ case: caseLatency, size: '-', subject: pct(0.95), baselineName: 'check interval', baseline: 60, ratio: pct(0.95) / 60, target: 'information', met: null, peakMiB: null, note: latNote });
+    rows.push({
+      case: caseLatency,
+      size: '-',
+      subject: pct(0.95),
+      baselineName: 'check interval',
+      baseline: 60,
+      ratio: pct(0.95) / 60,
+      target: 'information',
+      met: null,
+      peakMiB: null,
+      note: latNote,
+    });
     console.log(`${caseLatency}: ${latNote}`);
   } catch (err) {
     const why = (err as Error).message.split('\n')[0];
     console.log(`${caseCpu}: not measured: ${why}`);
     for (const name of [caseCpu, caseLatency]) {
-      rows.push({ case: name, size: '-', subject: NaN, baselineName: '-', baseline: NaN, ratio: NaN, target: 'information', met: false, peakMiB: null, note: `not measured: ${why}` });
+      rows.push({
+        case: name,
+        size: '-',
+        subject: NaN,
+        baselineName: '-',
+        baseline: NaN,
+        ratio: NaN,
+        target: 'information',
+        met: false,
+        peakMiB: null,
+        note: `not measured: ${why}`,
+      });
     }
   } finally {
     stopEvents();
@@ -390,7 +513,6 @@ async function main() {
   const data = mkdtempSync(join(tmpdir(), 'env-sync-bench-'));
   console.log(`bench data in ${data}; ${RUNS} runs a case; machine: ${machine()}`);
   try {
-
     const now = new Date();
     const day = 24 * 3600_000;
 
@@ -403,20 +525,60 @@ async function main() {
       mkdirSync(typState);
       const runStart = new Date(now.getTime() - 2 * 3600_000);
       const typRun = makeMarker(typState, JOB, runStart, 1);
-      const typLines = jobRunLines({ job: JOB, runId: typRun.runId, wrapperPid: typRun.wrapperPid, start: runStart, end: new Date(runStart.getTime() + 1380_000), exit: 1 });
+      const typLines = jobRunLines({
+        job: JOB,
+        runId: typRun.runId,
+        wrapperPid: typRun.wrapperPid,
+        start: runStart,
+        end: new Date(runStart.getTime() + 1380_000),
+        exit: 1,
+      });
       writeSyslog(join(dir, 'syslog'), bytes, new Date(now.getTime() - day), now, typLines);
       writeSyslog(join(dir, 'syslog.1'), bytes, new Date(now.getTime() - 2 * day), new Date(now.getTime() - day), []);
       const checkArgs = (state: string, syslog: string) => [plugin('check_env_sync'), '--job', JOB, '--state-dir', state, '--syslog', syslog, '-t', '120'];
       const [typ, typBase] = measureTogether([{ cmd: checkArgs(typState, join(dir, 'syslog')) }, NODE_BARE], STARTUP_RUNS) as [Measured, Measured];
-      row({ case: 'check, typical (run near end)', size, subject: typ.wall, baselineName: 'node -e 0', baseline: typBase.wall, target: '<= 1.3', limit: 1.3, peakMiB: typ.rssKiB / 1024, memLimitMiB: 80 });
+      row({
+        case: 'check, typical (run near end)',
+        size,
+        subject: typ.wall,
+        baselineName: 'node -e 0',
+        baseline: typBase.wall,
+        target: '<= 1.3',
+        limit: 1.3,
+        peakMiB: typ.rssKiB / 1024,
+        memLimitMiB: 80,
+      });
       if (size === SIZES[0]) {
         for (const node of nodes) {
           const [check, ...rest] = checkArgs(typState, join(dir, 'syslog'));
           const cache = codeCacheState(node, check!, rest, BENCH_ENV);
           const [t, b] = measureTogether([{ cmd: [node.bin, check!, ...rest] }, { cmd: [node.bin, '-e', '0'] }], STARTUP_RUNS) as [Measured, Measured];
-          row({ case: `check, typical, on Node ${node.version}`, size, subject: t.wall, baselineName: `its node -e 0`, baseline: b.wall, target: '<= 1.3', limit: 1.3, peakMiB: t.rssKiB / 1024, memLimitMiB: 80, note: cache === 'used' ? undefined : `code cache: ${cache}` });
+          row({
+            case: `check, typical, on Node ${node.version}`,
+            size,
+            subject: t.wall,
+            baselineName: `its node -e 0`,
+            baseline: b.wall,
+            target: '<= 1.3',
+            limit: 1.3,
+            peakMiB: t.rssKiB / 1024,
+            memLimitMiB: 80,
+            note: cache === 'used' ? undefined : `code cache: ${cache}`,
+          });
         }
-        if (nodesError) rows.push({ case: 'check, typical, on Node 22 and 24', size, subject: NaN, baselineName: 'its node -e 0', baseline: NaN, ratio: NaN, target: '<= 1.3', met: false, peakMiB: null, note: `not measured: ${nodesError}` });
+        if (nodesError)
+          rows.push({
+            case: 'check, typical, on Node 22 and 24',
+            size,
+            subject: NaN,
+            baselineName: 'its node -e 0',
+            baseline: NaN,
+            ratio: NaN,
+            target: '<= 1.3',
+            met: false,
+            peakMiB: null,
+            note: `not measured: ${nodesError}`,
+          });
       }
 
       // Worst: the run at the very start of syslog.1, so all of syslog and syslog.1 are read.
@@ -426,7 +588,14 @@ async function main() {
       mkdirSync(worstState);
       const wStart = new Date(now.getTime() - 2 * day);
       const wRun = makeMarker(worstState, JOB, wStart, 1);
-      const wLines = jobRunLines({ job: JOB, runId: wRun.runId, wrapperPid: wRun.wrapperPid, start: wStart, end: new Date(wStart.getTime() + 1380_000), exit: 1 });
+      const wLines = jobRunLines({
+        job: JOB,
+        runId: wRun.runId,
+        wrapperPid: wRun.wrapperPid,
+        start: wStart,
+        end: new Date(wStart.getTime() + 1380_000),
+        exit: 1,
+      });
       writeSyslog(join(worstDir, 'syslog'), bytes, new Date(now.getTime() - day), now, []);
       writeSyslog(join(worstDir, 'syslog.1'), bytes, wStart, new Date(now.getTime() - day), wLines);
       const bareState = join(worstDir, 'state-unwrapped');
@@ -440,10 +609,30 @@ async function main() {
       // the memory target applies there.
       const ratioLimit = bytes >= 2 ** 30 ? 2 : Infinity;
       const worstTarget = bytes >= 2 ** 30 ? '<= 2, <= 80 MiB' : '<= 80 MiB (ratio: 1G only)';
-      row({ case: 'check, worst (run at start of syslog.1)', size, subject: worst.wall, baselineName: 'LC_ALL=C grep -F', baseline: grep.wall, target: worstTarget, limit: ratioLimit, peakMiB: worst.rssKiB / 1024, memLimitMiB: 80 });
+      row({
+        case: 'check, worst (run at start of syslog.1)',
+        size,
+        subject: worst.wall,
+        baselineName: 'LC_ALL=C grep -F',
+        baseline: grep.wall,
+        target: worstTarget,
+        limit: ratioLimit,
+        peakMiB: worst.rssKiB / 1024,
+        memLimitMiB: 80,
+      });
       // Worse still: a job not wrapped yet (no markers), so nothing says where its run is and the
       // check reads both files backwards to the start of syslog.1 looking for the script's own lines.
-      row({ case: 'check, unwrapped job (full read of both files)', size, subject: unwrapped.wall, baselineName: 'LC_ALL=C grep -F', baseline: grep.wall, target: worstTarget, limit: ratioLimit, peakMiB: unwrapped.rssKiB / 1024, memLimitMiB: 80 });
+      row({
+        case: 'check, unwrapped job (full read of both files)',
+        size,
+        subject: unwrapped.wall,
+        baselineName: 'LC_ALL=C grep -F',
+        baseline: grep.wall,
+        target: worstTarget,
+        limit: ratioLimit,
+        peakMiB: unwrapped.rssKiB / 1024,
+        memLimitMiB: 80,
+      });
       // An unwrapped job whose last run is only in syslog.3.gz (two missed nights, logrotate twice
       // more): --rotated auto reads back to it; the baseline is zgrep -F over the same four files.
       const backDir = join(dir, 'back');
@@ -464,7 +653,17 @@ async function main() {
         { cmd: ['zgrep', '-F', `/${JOB}.cfg`, files[0]!, files[1]!, `${files[2]}.gz`, `${files[3]}.gz`], env: { LC_ALL: 'C' } },
         { cmd: checkArgs(backState, files[0]!) },
       ]) as [Measured, Measured];
-      row({ case: 'check, unwrapped job found in syslog.3.gz', size, subject: back.wall, baselineName: 'LC_ALL=C zgrep -F', baseline: zgrep.wall, target: worstTarget, limit: ratioLimit, peakMiB: back.rssKiB / 1024, memLimitMiB: 80 });
+      row({
+        case: 'check, unwrapped job found in syslog.3.gz',
+        size,
+        subject: back.wall,
+        baselineName: 'LC_ALL=C zgrep -F',
+        baseline: zgrep.wall,
+        target: worstTarget,
+        limit: ratioLimit,
+        peakMiB: back.rssKiB / 1024,
+        memLimitMiB: 80,
+      });
       if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
     }
 
@@ -475,8 +674,20 @@ async function main() {
     mkdirSync(wState);
     const spawnFloor: Cmd = { cmd: [process.execPath, '-e', `require('child_process').spawn('true', { stdio: ['inherit', 'pipe', 'pipe'] })`] };
     const FLOOR = 'node alone starting true';
-    const [wrapStart, wrapFloor] = measureTogether([{ cmd: [plugin('env-sync-run'), '--no-syslog', '--state-dir', wState, '--job', 'startup', '--', 'true'] }, spawnFloor], STARTUP_RUNS) as [Measured, Measured];
-    row({ case: 'wrapper start-up, --no-syslog (wraps true)', size: '-', subject: wrapStart.wall, baselineName: FLOOR, baseline: wrapFloor.wall, target: '<= 1.35', limit: 1.35, peakMiB: wrapStart.rssKiB / 1024 });
+    const [wrapStart, wrapFloor] = measureTogether(
+      [{ cmd: [plugin('env-sync-run'), '--no-syslog', '--state-dir', wState, '--job', 'startup', '--', 'true'] }, spawnFloor],
+      STARTUP_RUNS,
+    ) as [Measured, Measured];
+    row({
+      case: 'wrapper start-up, --no-syslog (wraps true)',
+      size: '-',
+      subject: wrapStart.wall,
+      baselineName: FLOOR,
+      baseline: wrapFloor.wall,
+      target: '<= 1.35',
+      limit: 1.35,
+      peakMiB: wrapStart.rssKiB / 1024,
+    });
     // The same with syslog on, as cron runs it: the wrapper's run log goes through logger(1) to a
     // real rsyslogd (a private one, as in the tests).
     let rs: Rsyslog | null = null;
@@ -484,22 +695,61 @@ async function main() {
       rs = await startRsyslog();
     } catch (err) {
       console.log(`wrapper start-up with syslog: not measured: ${(err as Error).message}`);
-      rows.push({ case: 'wrapper start-up, syslog on (wraps true)', size: '-', subject: NaN, baselineName: FLOOR, baseline: NaN, ratio: NaN, target: '<= 1.35', met: false, peakMiB: null, note: 'not measured: rsyslogd missing (apt-get install -y rsyslog)' });
+      rows.push({
+        case: 'wrapper start-up, syslog on (wraps true)',
+        size: '-',
+        subject: NaN,
+        baselineName: FLOOR,
+        baseline: NaN,
+        ratio: NaN,
+        target: '<= 1.35',
+        met: false,
+        peakMiB: null,
+        note: 'not measured: rsyslogd missing (apt-get install -y rsyslog)',
+      });
     }
     if (rs) {
       try {
         const withSyslog: Cmd = { cmd: [plugin('env-sync-run'), '--state-dir', wState, '--job', 'startup_syslog', '--syslog-socket', rs.socket, '--', 'true'] };
         const [sys, sysFloor] = measureTogether([withSyslog, spawnFloor], STARTUP_RUNS) as [Measured, Measured];
-        row({ case: 'wrapper start-up, syslog on (wraps true)', size: '-', subject: sys.wall, baselineName: FLOOR, baseline: sysFloor.wall, target: '<= 1.35', limit: 1.35, peakMiB: sys.rssKiB / 1024 });
+        row({
+          case: 'wrapper start-up, syslog on (wraps true)',
+          size: '-',
+          subject: sys.wall,
+          baselineName: FLOOR,
+          baseline: sysFloor.wall,
+          target: '<= 1.35',
+          limit: 1.35,
+          peakMiB: sys.rssKiB / 1024,
+        });
       } finally {
         await rs.stop();
       }
     }
     // --textfile-dir: the job's textfile written at the start and the end, against the same wrapper without it.
     const textfile = measureTextfileWrapper(plugin('env-sync-run'), data);
-    row({ case: TEXTFILE_CASE, size: '-', subject: textfile.subject.wall, baselineName: TEXTFILE_BASELINE, baseline: textfile.baseline.wall, target: `<= ${TEXTFILE_LIMIT}`, limit: TEXTFILE_LIMIT, peakMiB: textfile.subject.rssKiB / 1024 });
+    row({
+      case: TEXTFILE_CASE,
+      size: '-',
+      subject: textfile.subject.wall,
+      baselineName: TEXTFILE_BASELINE,
+      baseline: textfile.baseline.wall,
+      target: `<= ${TEXTFILE_LIMIT}`,
+      limit: TEXTFILE_LIMIT,
+      peakMiB: textfile.subject.rssKiB / 1024,
+    });
     const [floor, floorBase] = measureTogether([spawnFloor, NODE_BARE], STARTUP_RUNS) as [Measured, Measured];
-    rows.push({ case: `${FLOOR} (floor)`, size: '-', subject: floor.wall, baselineName: 'node -e 0', baseline: floorBase.wall, ratio: floor.wall / floorBase.wall, target: 'information', met: null, peakMiB: floor.rssKiB / 1024 });
+    rows.push({
+      case: `${FLOOR} (floor)`,
+      size: '-',
+      subject: floor.wall,
+      baselineName: 'node -e 0',
+      baseline: floorBase.wall,
+      ratio: floor.wall / floorBase.wall,
+      target: 'information',
+      met: null,
+      peakMiB: floor.rssKiB / 1024,
+    });
 
     installedPackageStartup(data);
     for (const release of RELEASES) await cleanRootPackageStartup(data, release);
@@ -508,23 +758,44 @@ async function main() {
     const gib = bytesOf(process.env.BENCH_THROUGHPUT ?? '1G');
     const producerOf = (bytes: number) => `yes 'pg_restore: processing item 4242 TABLE DATA public.events owner govuk' | head -c ${bytes}`;
     const producer = producerOf(gib);
-    const throughWrapper = (bytes: number): Cmd => ({ cmd: [`${plugin('env-sync-run')} --no-syslog --state-dir ${wState} --job throughput -- sh -c "${producerOf(bytes)}" > /dev/null`], shell: true });
+    const throughWrapper = (bytes: number): Cmd => ({
+      cmd: [`${plugin('env-sync-run')} --no-syslog --state-dir ${wState} --job throughput -- sh -c "${producerOf(bytes)}" > /dev/null`],
+      shell: true,
+    });
 
     // Node itself piping the same child (no wrapper code): the floor for any wrapper written in Node.
     const nodePipe = `${process.execPath} -e "const c=require('child_process').spawn('sh',['-c',process.argv[1]],{stdio:['ignore','pipe','inherit']});c.stdout.on('data',(b)=>require('fs').writeSync(1,b))" "${producer}"`;
     const [viaCat, viaNode, viaWrapper] = measureTogether(
-      [
-        { cmd: [`${producer} | cat > /dev/null`], shell: true },
-        { cmd: [`${nodePipe} > /dev/null`], shell: true },
-        throughWrapper(gib),
-      ],
+      [{ cmd: [`${producer} | cat > /dev/null`], shell: true }, { cmd: [`${nodePipe} > /dev/null`], shell: true }, throughWrapper(gib)],
       Math.min(RUNS, 3),
     ) as [Measured, Measured, Measured];
     // Throughput ratio: wrapper throughput / Node's own = Node's time / wrapper time (target >= 0.9).
     const thr = viaNode.wall / viaWrapper.wall;
-    rows.push({ case: 'wrapper throughput, 1 GiB output', size: process.env.BENCH_THROUGHPUT ?? '1G', subject: viaWrapper.wall, baselineName: 'node alone piping the same child', baseline: viaNode.wall, ratio: thr, target: 'throughput >= 0.9 x node', met: thr >= 0.9, peakMiB: viaWrapper.rssKiB / 1024 });
-    rows.push({ case: 'node alone piping the same child (floor)', size: process.env.BENCH_THROUGHPUT ?? '1G', subject: viaNode.wall, baselineName: 'same child piped to cat', baseline: viaCat.wall, ratio: viaCat.wall / viaNode.wall, target: 'information', met: null, peakMiB: viaNode.rssKiB / 1024 });
-    console.log(`wrapper throughput: ${(gib / 2 ** 20 / viaWrapper.wall).toFixed(0)} MiB/s vs node alone ${(gib / 2 ** 20 / viaNode.wall).toFixed(0)} MiB/s (cat ${(gib / 2 ** 20 / viaCat.wall).toFixed(0)} MiB/s): ratio ${thr.toFixed(2)} (target >= 0.9) peak ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB`);
+    rows.push({
+      case: 'wrapper throughput, 1 GiB output',
+      size: process.env.BENCH_THROUGHPUT ?? '1G',
+      subject: viaWrapper.wall,
+      baselineName: 'node alone piping the same child',
+      baseline: viaNode.wall,
+      ratio: thr,
+      target: 'throughput >= 0.9 x node',
+      met: thr >= 0.9,
+      peakMiB: viaWrapper.rssKiB / 1024,
+    });
+    rows.push({
+      case: 'node alone piping the same child (floor)',
+      size: process.env.BENCH_THROUGHPUT ?? '1G',
+      subject: viaNode.wall,
+      baselineName: 'same child piped to cat',
+      baseline: viaCat.wall,
+      ratio: viaCat.wall / viaNode.wall,
+      target: 'information',
+      met: null,
+      peakMiB: viaNode.rssKiB / 1024,
+    });
+    console.log(
+      `wrapper throughput: ${(gib / 2 ** 20 / viaWrapper.wall).toFixed(0)} MiB/s vs node alone ${(gib / 2 ** 20 / viaNode.wall).toFixed(0)} MiB/s (cat ${(gib / 2 ** 20 / viaCat.wall).toFixed(0)} MiB/s): ratio ${thr.toFixed(2)} (target >= 0.9) peak ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB`,
+    );
 
     // The same volume of lines that may hold a secret (each has `=`): every chunk of them is
     // redacted (src/common/redact.ts), the worst case for the copies the wrapper keeps.
@@ -535,14 +806,32 @@ async function main() {
     const small = Math.floor(gib / 8);
     const [viaWrapperSmall] = measureTogether([throughWrapper(small)], Math.min(RUNS, 3)) as [Measured];
     const growthMiB = (viaWrapper.rssKiB - viaWrapperSmall.rssKiB) / 1024;
-    rows.push({ case: `wrapper peak memory, ${(small / 2 ** 20).toFixed(0)} MiB then ${(gib / 2 ** 20).toFixed(0)} MiB of output`, size: process.env.BENCH_THROUGHPUT ?? '1G', subject: NaN, baselineName: 'growth', baseline: NaN, ratio: NaN, target: 'flat: growth <= 16 MiB', met: growthMiB <= 16, peakMiB: viaWrapper.rssKiB / 1024, note: `${(viaWrapperSmall.rssKiB / 1024).toFixed(1)} MiB, then ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB: ${growthMiB >= 0 ? "+" : ""}${growthMiB.toFixed(1)} MiB` });
-    console.log(`wrapper peak memory: ${(viaWrapperSmall.rssKiB / 1024).toFixed(1)} MiB for ${(small / 2 ** 20).toFixed(0)} MiB of output, ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB for ${(gib / 2 ** 20).toFixed(0)} MiB (flat: growth <= 16 MiB)`);
+    rows.push({
+      case: `wrapper peak memory, ${(small / 2 ** 20).toFixed(0)} MiB then ${(gib / 2 ** 20).toFixed(0)} MiB of output`,
+      size: process.env.BENCH_THROUGHPUT ?? '1G',
+      subject: NaN,
+      baselineName: 'growth',
+      baseline: NaN,
+      ratio: NaN,
+      target: 'flat: growth <= 16 MiB',
+      met: growthMiB <= 16,
+      peakMiB: viaWrapper.rssKiB / 1024,
+      note: `${(viaWrapperSmall.rssKiB / 1024).toFixed(1)} MiB, then ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB: ${growthMiB >= 0 ? '+' : ''}${growthMiB.toFixed(1)} MiB`,
+    });
+    console.log(
+      `wrapper peak memory: ${(viaWrapperSmall.rssKiB / 1024).toFixed(1)} MiB for ${(small / 2 ** 20).toFixed(0)} MiB of output, ${(viaWrapper.rssKiB / 1024).toFixed(1)} MiB for ${(gib / 2 ** 20).toFixed(0)} MiB (flat: growth <= 16 MiB)`,
+    );
 
     // 500 jobs: the host-wide check and the status table against one check.
     const manyState = join(data, 'many');
     mkdirSync(manyState);
     const oneRun = readJobState(wState, 'startup', null)!.last!;
-    const ctx = (job: string) => ({ stateDir: manyState, job, bootId: null, holder: { runId: 'bench', pid: process.pid, startTicks: null, bootId: null, host: 'bench', start: now.toISOString() } });
+    const ctx = (job: string) => ({
+      stateDir: manyState,
+      job,
+      bootId: null,
+      holder: { runId: 'bench', pid: process.pid, startTicks: null, bootId: null, host: 'bench', start: now.toISOString() },
+    });
     for (let i = 0; i < 500; i++) {
       const job = `job_${String(i).padStart(3, '0')}`;
       recordRun(ctx(job), { ...oneRun, job, runId: `bench-${i}`, outcome: i % 50 === 0 ? 'failure' : 'success', exitCode: i % 50 === 0 ? 1 : 0 });
@@ -557,11 +846,31 @@ async function main() {
       const exe = cmd[0].slice(cmd[0].lastIndexOf('/') + 1);
       if (!have(exe === 'env-sync' ? 'env-sync' : exe)) {
         console.log(`${name}: ${exe} not built yet — skipped, reported as not measured`);
-        rows.push({ case: name, size: '-', subject: NaN, baselineName: 'one check_env_sync', baseline: NaN, ratio: NaN, target: '<= 3', met: false, peakMiB: null, note: 'not measured: executable missing' });
+        rows.push({
+          case: name,
+          size: '-',
+          subject: NaN,
+          baselineName: 'one check_env_sync',
+          baseline: NaN,
+          ratio: NaN,
+          target: '<= 3',
+          met: false,
+          peakMiB: null,
+          note: 'not measured: executable missing',
+        });
         continue;
       }
       const [m, one] = measureTogether([{ cmd: [...cmd] }, oneCmd], STARTUP_RUNS) as [Measured, Measured];
-      row({ case: name, size: '-', subject: m.wall, baselineName: 'one check_env_sync', baseline: one.wall, target: '<= 3', limit: 3, peakMiB: m.rssKiB / 1024 });
+      row({
+        case: name,
+        size: '-',
+        subject: m.wall,
+        baselineName: 'one check_env_sync',
+        baseline: one.wall,
+        target: '<= 3',
+        limit: 3,
+        peakMiB: m.rssKiB / 1024,
+      });
     }
 
     manyJobsRows(data);
@@ -575,7 +884,10 @@ async function main() {
   const table = [
     '| case | size | median | baseline | baseline median | ratio | target | peak RSS | met |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.case} | ${r.size} | ${Number.isFinite(r.subject) ? `${r.subject.toFixed(3)} s` : '-'} | ${r.baselineName} | ${Number.isFinite(r.baseline) ? `${r.baseline.toFixed(3)} s` : '-'} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '-'} | ${r.target} | ${r.peakMiB === null ? '-' : `${r.peakMiB.toFixed(1)} MiB`} | ${r.met === null ? '-' : r.met ? 'yes' : 'NO'}${r.note ? ` (${r.note})` : ''} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.case} | ${r.size} | ${Number.isFinite(r.subject) ? `${r.subject.toFixed(3)} s` : '-'} | ${r.baselineName} | ${Number.isFinite(r.baseline) ? `${r.baseline.toFixed(3)} s` : '-'} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '-'} | ${r.target} | ${r.peakMiB === null ? '-' : `${r.peakMiB.toFixed(1)} MiB`} | ${r.met === null ? '-' : r.met ? 'yes' : 'NO'}${r.note ? ` (${r.note})` : ''} |`,
+    ),
   ].join('\n');
   const doc = `# Benchmarks\n\nProduced by \`npm run bench\` (BENCH_SIZES=${SIZES.join(',')}, ${RUNS} runs a case and ${STARTUP_RUNS} for the start-up cases, medians; peak RSS is the largest of the runs, from GNU time).\nRatios compare against baselines measured in the same run, alternating with the subject run by run, because the machines are shared and noisy.\nEvery command runs without NODE_EXTRA_CA_CERTS and NODE_OPTIONS, as under NRPE, Icinga or cron: that variable alone (set on the build machines) adds 38 ms to each node start and would flatter every ratio against \`node -e 0\`.\nRows marked information are floors: what Node itself costs for the same job, with none of our code.\nFor the throughput row the ratio is the wrapper's throughput over Node's own pass-through of the same output (higher is better); the wrapper's start-up is measured against Node alone starting the same command (the floor of any wrapper written in Node), and with --textfile-dir against the same wrapper without it (what writing the job's node_exporter textfile at the start and the end of a run adds; ${TEXTFILE_RUNS} rounds, as it looks for a twentieth of a start).\n\nMachine: ${machine()}\n\n${table}\n\n## What each import costs a start\n\nEach row is a bare \`node -e\` that loads one thing, alternating with \`node -e 0\` (${STARTUP_RUNS} rounds, medians).\n\n${imports.join('\n')}\n`;
   // The notes written by hand below the tables (what a row's numbers mean, runs made alone) stay.

@@ -7,16 +7,23 @@ const HOST = 'db-admin-1';
 /** The other lines of a busy host, by tag (the journal's SYSLOG_IDENTIFIER: a journal logger takes tag(0)); pid: the one a syslog line shows. */
 export const NOISE_KINDS: Array<{ tag: (i: number) => string; pid?: (i: number) => number; message: (i: number) => string }> = [
   { tag: () => 'CRON', pid: (i) => 2000 + (i % 900), message: () => '(root) CMD (   cd / && run-parts --report /etc/cron.hourly)' },
-  { tag: () => 'sshd', pid: (i) => 3000 + (i % 500), message: (i) => `Accepted publickey for deploy from 10.1.${i % 250}.${i % 200} port ${40000 + (i % 20000)} ssh2: RSA SHA256:abcdefghijklmnop` },
+  {
+    tag: () => 'sshd',
+    pid: (i) => 3000 + (i % 500),
+    message: (i) => `Accepted publickey for deploy from 10.1.${i % 250}.${i % 200} port ${40000 + (i % 20000)} ssh2: RSA SHA256:abcdefghijklmnop`,
+  },
   { tag: () => 'kernel', message: (i) => `[${(i / 10).toFixed(6)}] IPv4: martian source 10.0.0.${i % 255} from 10.0.1.1, on dev eth0` },
   { tag: () => 'systemd', pid: () => 1, message: () => 'Started Session 4242 of user deploy.' },
-  { tag: () => 'postgres', pid: (i) => 5000 + (i % 100), message: (i) => `[${i % 9}-1] LOG:  checkpoint complete: wrote ${i % 4000} buffers (0.${i % 9}%); 0 WAL file(s) added` },
+  {
+    tag: () => 'postgres',
+    pid: (i) => 5000 + (i % 100),
+    message: (i) => `[${i % 9}-1] LOG:  checkpoint complete: wrote ${i % 4000} buffers (0.${i % 9}%); 0 WAL file(s) added`,
+  },
   { tag: () => 'govuk_env_sync.sh', message: (i) => `Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/other_job_${i % 17}.cfg"` },
   { tag: (i) => `env-sync/other_job_${i % 17}`, pid: (i) => 6000 + (i % 300), message: (i) => `pg_restore: processing item ${i} TABLE DATA public.events` },
   { tag: () => 'nrpe', pid: (i) => 7000 + (i % 50), message: (i) => `Could not read request from client 10.2.0.${i % 9}, bailing out...` },
 ];
 const NOISE: Array<(i: number) => string> = NOISE_KINDS.map((k) => (i) => `${k.tag(i)}${k.pid ? `[${k.pid(i)}]` : ''}: ${k.message(i)}`);
-
 
 export interface JobLines {
   job: string;
@@ -43,12 +50,18 @@ export function jobRunLines(j: JobLines): Array<{ time: Date; text: string }> {
   const last = Math.max(3000, j.end.getTime() - j.start.getTime() - 200);
   if (j.exit !== 0) {
     out.push({ time: at(last - 100), text: `env-sync/${j.job}[${pid}]: pg_restore: error: could not execute query: ERROR:  relation "events" does not exist` });
-    out.push({ time: at(last), text: `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore -d ${j.job}"` });
+    out.push({
+      time: at(last),
+      text: `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore -d ${j.job}"`,
+    });
   } else {
     out.push({ time: at(last), text: `govuk_env_sync.sh: Completed "${argv}"` });
   }
   // The finish line comes last even for a run shorter than the lines placed above.
-  out.push({ time: new Date(Math.max(j.end.getTime(), j.start.getTime() + last + 100)), text: `env-sync-run[${pid}]: event=finish job=${j.job} run=${j.runId} outcome=${j.exit ? 'failure' : 'success'} exit=${j.exit} duration=${dur}s` });
+  out.push({
+    time: new Date(Math.max(j.end.getTime(), j.start.getTime() + last + 100)),
+    text: `env-sync-run[${pid}]: event=finish job=${j.job} run=${j.runId} outcome=${j.exit ? 'failure' : 'success'} exit=${j.exit} duration=${dur}s`,
+  });
   return out;
 }
 
@@ -100,6 +113,11 @@ export function scriptRunLines(job: string, start: Date, end: Date, exit: number
   const argv = `/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${job}.cfg`;
   return [
     { time: start, text: `govuk_env_sync.sh: Starting "${argv}"` },
-    { time: end, text: exit ? `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore -d ${job}"` : `govuk_env_sync.sh: Completed "${argv}"` },
+    {
+      time: end,
+      text: exit
+        ? `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore -d ${job}"`
+        : `govuk_env_sync.sh: Completed "${argv}"`,
+    },
   ];
 }

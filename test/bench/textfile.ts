@@ -21,7 +21,10 @@ export function measureTextfileWrapper(wrapper: string, data: string, runs = TEX
   mkdirSync(state);
   mkdirSync(textDir);
   const base = [wrapper, '--no-syslog', '--state-dir', state];
-  const [subject, baseline] = measureTogether([{ cmd: [...base, '--textfile-dir', textDir, '--job', 'textfile_on', '--', 'true'] }, { cmd: [...base, '--job', 'textfile_off', '--', 'true'] }], runs) as [Measured, Measured];
+  const [subject, baseline] = measureTogether(
+    [{ cmd: [...base, '--textfile-dir', textDir, '--job', 'textfile_on', '--', 'true'] }, { cmd: [...base, '--job', 'textfile_off', '--', 'true'] }],
+    runs,
+  ) as [Measured, Measured];
   if (subject.status !== 0 || baseline.status !== 0) throw new Error(`env-sync-run exited ${subject.status} with --textfile-dir, ${baseline.status} without`);
   return { subject, baseline };
 }
@@ -32,7 +35,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     const { subject, baseline } = measureTextfileWrapper(join(root, 'plugins', 'env-sync-run'), data);
     const ratio = subject.wall / baseline.wall;
-    console.log(`${TEXTFILE_CASE}: ${subject.wall.toFixed(4)}s vs ${TEXTFILE_BASELINE} ${baseline.wall.toFixed(4)}s: ratio ${ratio.toFixed(3)} (target <= ${TEXTFILE_LIMIT}) ${ratio <= TEXTFILE_LIMIT ? 'MET' : 'NOT MET'}; ${TEXTFILE_RUNS} rounds, peak ${(subject.rssKiB / 1024).toFixed(1)} MiB`);
+    console.log(
+      `${TEXTFILE_CASE}: ${subject.wall.toFixed(4)}s vs ${TEXTFILE_BASELINE} ${baseline.wall.toFixed(4)}s: ratio ${ratio.toFixed(3)} (target <= ${TEXTFILE_LIMIT}) ${ratio <= TEXTFILE_LIMIT ? 'MET' : 'NOT MET'}; ${TEXTFILE_RUNS} rounds, peak ${(subject.rssKiB / 1024).toFixed(1)} MiB`,
+    );
   } finally {
     rmSync(data, { recursive: true, force: true });
   }

@@ -14,7 +14,30 @@ import { DEFAULT_USER, withoutUser } from '../support/withoutUser.js';
 const NOW = new Date('2026-11-24T06:00:00Z');
 
 function succeededAt(job: string, start: string, end: string): Run {
-  return { runId: `run-${start}`, job, part: null, host: 'db-admin-1', user: 'govuk-backup', wrapperPid: 4100, wrapperStartTicks: null, childPid: 4101, bootId: null, argv: ['/usr/local/bin/govuk_env_sync.sh', '-f', `/etc/govuk_env_sync/${job}.cfg`], cwd: '/', cronCommand: null, cronCwd: null, start, end, durationSeconds: (Date.parse(end) - Date.parse(start)) / 1000, outcome: 'success', exitCode: 0, signal: null, timeoutSeconds: null, message: null, output: { lines: 0, bytes: 0, tail: [] } };
+  return {
+    runId: `run-${start}`,
+    job,
+    part: null,
+    host: 'db-admin-1',
+    user: 'govuk-backup',
+    wrapperPid: 4100,
+    wrapperStartTicks: null,
+    childPid: 4101,
+    bootId: null,
+    argv: ['/usr/local/bin/govuk_env_sync.sh', '-f', `/etc/govuk_env_sync/${job}.cfg`],
+    cwd: '/',
+    cronCommand: null,
+    cronCwd: null,
+    start,
+    end,
+    durationSeconds: (Date.parse(end) - Date.parse(start)) / 1000,
+    outcome: 'success',
+    exitCode: 0,
+    signal: null,
+    timeoutSeconds: null,
+    message: null,
+    output: { lines: 0, bytes: 0, tail: [] },
+  };
 }
 
 describe('one job, three views, one state', function () {

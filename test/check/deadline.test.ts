@@ -28,10 +28,34 @@ describe('-t deadline inside the loop over jobs (issue 25, finding 10)', functio
       expect(r.code, r.stderr).to.equal(0);
     }
   });
-  const args = () => ['--state-dir', t.state, '--log', 'syslog', '--syslog', join(t.dir, 'no-syslog'), '--reboot-lock-dir', join(t.dir, 'no-reboot'), '-t', '1'];
+  const args = () => [
+    '--state-dir',
+    t.state,
+    '--log',
+    'syslog',
+    '--syslog',
+    join(t.dir, 'no-syslog'),
+    '--reboot-lock-dir',
+    join(t.dir, 'no-reboot'),
+    '-t',
+    '1',
+  ];
 
   it('judgeHost with a deadline already past throws StageTimeoutError naming the job reached', async () => {
-    const o = { stateDir: t.state, syslog: join(t.dir, 'no-syslog'), log: 'syslog' as const, rotated: 'auto' as const, bootIdFile: '/proc/sys/kernel/random/boot_id', rebootLockDir: join(t.dir, 'no-reboot'), deadline: Date.now() - 1, missing: WARNING, skipEvidence: true, keepFacts: false, trust: {}, graceSeconds: 3600 };
+    const o = {
+      stateDir: t.state,
+      syslog: join(t.dir, 'no-syslog'),
+      log: 'syslog' as const,
+      rotated: 'auto' as const,
+      bootIdFile: '/proc/sys/kernel/random/boot_id',
+      rebootLockDir: join(t.dir, 'no-reboot'),
+      deadline: Date.now() - 1,
+      missing: WARNING,
+      skipEvidence: true,
+      keepFacts: false,
+      trust: {},
+      graceSeconds: 3600,
+    };
     let thrown: unknown = null;
     try {
       await judgeHost(o as Parameters<typeof judgeHost>[0], new Date());
@@ -51,21 +75,40 @@ describe('-t deadline inside the loop over jobs (issue 25, finding 10)', functio
     expect(r.code).to.equal(3);
   });
 
-  it('control: the same check at the clock\'s own pace answers OK', async () => {
+  it("control: the same check at the clock's own pace answers OK", async () => {
     const r = await run(CHECK_ALL, args());
     expect(r.stdout).to.match(/^ENV_SYNC OK - 3 jobs/);
   });
 });
 
-describe('host-wide views let each job\'s facts go once judged (issue 25, finding 10: env-sync status\'s memory)', function () {
+describe("host-wide views let each job's facts go once judged (issue 25, finding 10: env-sync status's memory)", function () {
   this.timeout(60_000);
   const t = tempStateEach();
-  it('onVerdict sees each job\'s facts; the verdicts kept have none (env-sync status makes its rows there)', async () => {
+  it("onVerdict sees each job's facts; the verdicts kept have none (env-sync status makes its rows there)", async () => {
     for (const job of ['pull_a', 'pull_b']) expect((await run(WRAPPER, ['--state-dir', t.state, '--job', job, '--no-syslog', '--', 'true'])).code).to.equal(0);
     const seen: Array<[string, boolean]> = [];
-    const o = { stateDir: t.state, syslog: join(t.dir, 'no-syslog'), log: 'syslog' as const, rotated: 'auto' as const, bootIdFile: '/proc/sys/kernel/random/boot_id', rebootLockDir: join(t.dir, 'no-reboot'), deadline: Date.now() + 3600_000, missing: WARNING, skipEvidence: true, keepFacts: false, trust: {}, graceSeconds: 3600 };
-    const view = await judgeHost({ ...o, onVerdict: (v) => void seen.push([v.job, v.facts?.jobState?.last?.outcome === 'success']) } as Parameters<typeof judgeHost>[0], new Date());
-    expect(seen).to.deep.equal([['pull_a', true], ['pull_b', true]]);
+    const o = {
+      stateDir: t.state,
+      syslog: join(t.dir, 'no-syslog'),
+      log: 'syslog' as const,
+      rotated: 'auto' as const,
+      bootIdFile: '/proc/sys/kernel/random/boot_id',
+      rebootLockDir: join(t.dir, 'no-reboot'),
+      deadline: Date.now() + 3600_000,
+      missing: WARNING,
+      skipEvidence: true,
+      keepFacts: false,
+      trust: {},
+      graceSeconds: 3600,
+    };
+    const view = await judgeHost(
+      { ...o, onVerdict: (v) => void seen.push([v.job, v.facts?.jobState?.last?.outcome === 'success']) } as Parameters<typeof judgeHost>[0],
+      new Date(),
+    );
+    expect(seen).to.deep.equal([
+      ['pull_a', true],
+      ['pull_b', true],
+    ]);
     expect(view.jobs.map((j) => j.facts)).to.deep.equal([null, null]);
   });
 });

@@ -15,7 +15,7 @@ describe('judgeHost: every job of the host, judged', () => {
   beforeEach(() => ({ dir, cleanup } = makeTempDir('env-sync-host-jobs-')));
   afterEach(() => cleanup());
 
-  it('keeps each job\'s facts unless asked not to, with the same verdicts either way', async () => {
+  it("keeps each job's facts unless asked not to, with the same verdicts either way", async () => {
     const state = stateDirIn(dir);
     const syslog = join(dir, 'syslog');
     writeFileSync(syslog, '');

@@ -36,7 +36,8 @@ describe('check_env_sync on hostile syslog lines', function () {
     const now = new Date();
     const syslog = join(dir, 'syslog');
     const fd = openSync(syslog, 'w');
-    const line = (text: string | Buffer) => writeSync(fd, Buffer.concat([Buffer.from(typeof text === 'string' ? text : ''), typeof text === 'string' ? Buffer.alloc(0) : text, Buffer.from('\n')]));
+    const line = (text: string | Buffer) =>
+      writeSync(fd, Buffer.concat([Buffer.from(typeof text === 'string' ? text : ''), typeof text === 'string' ? Buffer.alloc(0) : text, Buffer.from('\n')]));
     line(syslogLine(now, `env-sync-run[${pid}]: event=start job=pull_bin run=${runId} pid=5 argv="sh"`));
     line(Buffer.concat([Buffer.from(syslogLine(now, `env-sync/pull_bin[${pid}]: `)), binary, binary]));
     line(binary); // not even a syslog line
@@ -64,7 +65,9 @@ describe('check_env_sync on hostile syslog lines', function () {
         binary,
         Buffer.from('\n'),
         Buffer.from(`${syslogLine(now, `govuk_env_sync.sh: ${'z'.repeat(10 * 1024 * 1024)} /pull_raw.cfg`)}\n`),
-        Buffer.from(`${syslogLine(now, `govuk_env_sync.sh: Error running "${argv}" in function restore on line 1 executing "a|b \u001b[1mbold\u001b[0m\u0000"`)}\n`),
+        Buffer.from(
+          `${syslogLine(now, `govuk_env_sync.sh: Error running "${argv}" in function restore on line 1 executing "a|b \u001b[1mbold\u001b[0m\u0000"`)}\n`,
+        ),
       ]),
     );
     const r = await run(CHECK, ['--job', 'pull_raw', '--state-dir', join(dir, 'empty-state'), '--syslog', syslog, '-v']);
@@ -79,7 +82,10 @@ describe('check_env_sync on hostile syslog lines', function () {
     const syslog = join(dir, 'syslog');
     writeFileSync(syslog, `${syslogLine(now, 'CRON[1]: (root) CMD (true)')}\n`);
     // 2 GiB of lines once inflated, in 32 gzip members of 64 MiB each (gunzip reads them all).
-    const member = gzipSync(Buffer.from(`${syslogLine(now, 'kernel: [1.0] noise noise noise noise noise noise noise')}\n`.repeat(Math.floor((64 << 20) / 72))), { level: 1 });
+    const member = gzipSync(
+      Buffer.from(`${syslogLine(now, 'kernel: [1.0] noise noise noise noise noise noise noise')}\n`.repeat(Math.floor((64 << 20) / 72))),
+      { level: 1 },
+    );
     const fd = openSync(`${syslog}.2.gz`, 'w');
     for (let i = 0; i < 32; i++) writeSync(fd, member);
     closeSync(fd);

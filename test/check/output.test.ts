@@ -14,7 +14,9 @@ describe('plugin output', () => {
     expect(cleanText('x\u001by\u009b8mz\u0085\u202eabc\u2066\u200f\u061c\u2028q\u007f')).to.equal('x\\x1by\\x9b8mz\\x85\\u202eabc\\u2066\\u200f\\u061c q\\x7f');
   });
   it('visibleText shows every control as it was, escapes and all; the rest is untouched', () => {
-    expect(visibleText('\u001b]52;c;ZWNobw==\u0007\u001b[8mhide\r\n\t\u202e\u0090ok é')).to.equal('\\x1b]52;c;ZWNobw==\\x07\\x1b[8mhide\\r\\n\\t\\u202e\\x90ok é');
+    expect(visibleText('\u001b]52;c;ZWNobw==\u0007\u001b[8mhide\r\n\t\u202e\u0090ok é')).to.equal(
+      '\\x1b]52;c;ZWNobw==\\x07\\x1b[8mhide\\r\\n\\t\\u202e\\x90ok é',
+    );
     expect(visibleText('plain | text <b>')).to.equal('plain | text <b>');
   });
   it('safeJson keeps the text exact and writes every control and bidi character as a \\u escape', () => {
@@ -29,16 +31,30 @@ describe('plugin output', () => {
     expect(noMarkup('<a href="https://evil">click</a> 2>&1 >>log')).to.equal('\u2039a href="https://evil">click\u2039/a> 2>&1 >>log');
   });
   it('render: no < outside the Re-run lines, which stay pasteable as built (&&, >>, <)', () => {
-    const text = render({ state: 2, summary: 'Unknown argument: <a href=x>', perfdata: [], longOutput: ['  marker output tail: <b>bold</b>', 'Re-run: sudo -u u sh -c \'cd /x && job < /dev/null >> /var/log/x.log 2>&1\'', 'Or: sudo env-sync rerun pull_x (shows the command and asks)'] }, 4096);
+    const text = render(
+      {
+        state: 2,
+        summary: 'Unknown argument: <a href=x>',
+        perfdata: [],
+        longOutput: [
+          '  marker output tail: <b>bold</b>',
+          "Re-run: sudo -u u sh -c 'cd /x && job < /dev/null >> /var/log/x.log 2>&1'",
+          'Or: sudo env-sync rerun pull_x (shows the command and asks)',
+        ],
+      },
+      4096,
+    );
     expect(text).to.equal(
-      'ENV_SYNC CRITICAL - Unknown argument: \u2039a href=x>\nmarker output tail: \u2039b>bold\u2039/b>\nRe-run: sudo -u u sh -c \'cd /x && job < /dev/null >> /var/log/x.log 2>&1\'\nOr: sudo env-sync rerun pull_x (shows the command and asks)\n',
+      "ENV_SYNC CRITICAL - Unknown argument: \u2039a href=x>\nmarker output tail: \u2039b>bold\u2039/b>\nRe-run: sudo -u u sh -c 'cd /x && job < /dev/null >> /var/log/x.log 2>&1'\nOr: sudo env-sync rerun pull_x (shows the command and asks)\n",
     );
   });
   it("stripControl (the marker's tail) removes C1 and bidi controls too", () => {
     expect(stripControl('a\u0085b\u009b31mc\u202ed\u2066e\u001b[1mf\tg')).to.equal('ab31mcdef g');
   });
   it('formats perfdata with units, thresholds and quoted labels', () => {
-    expect(formatMetric({ label: 'age', value: 3600.5, uom: 's', warn: parseRange('25h', '-w'), crit: parseRange('26h', '-c'), min: 0 })).to.equal('age=3600.5s;90000;93600;0');
+    expect(formatMetric({ label: 'age', value: 3600.5, uom: 's', warn: parseRange('25h', '-w'), crit: parseRange('26h', '-c'), min: 0 })).to.equal(
+      'age=3600.5s;90000;93600;0',
+    );
     expect(formatMetric({ label: "it's a job", value: 1 })).to.equal("'it''s a job'=1");
     expect(formatMetric({ label: 'a=b', value: 2, min: 0, max: 1 })).to.equal('a_b=2;;;0;1');
   });
@@ -48,7 +64,15 @@ describe('plugin output', () => {
     expect(worst([])).to.equal(0);
   });
   it('keeps the first line whole and cuts the long output to --max-output', () => {
-    const out = render({ state: 2, summary: 'pull_x failed | with exit 1', longOutput: Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(50)}`), perfdata: [{ label: 'exit_code', value: 1 }] }, 1024);
+    const out = render(
+      {
+        state: 2,
+        summary: 'pull_x failed | with exit 1',
+        longOutput: Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(50)}`),
+        perfdata: [{ label: 'exit_code', value: 1 }],
+      },
+      1024,
+    );
     expect(Buffer.byteLength(out)).to.be.at.most(1024);
     const [first, ...rest] = out.split('\n');
     expect(first).to.equal('ENV_SYNC CRITICAL - pull_x failed ¦ with exit 1|exit_code=1');
@@ -56,17 +80,23 @@ describe('plugin output', () => {
   });
   it('output is always within the byte bound with one clean first line (property)', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 3000 }), fc.array(fc.string({ maxLength: 500 }), { maxLength: 30 }), fc.integer({ min: 256, max: 5000 }), fc.constantFrom(0, 1, 2, 3), (summary, long, max, state) => {
-        const out = render({ state: state as 0, summary, longOutput: long, perfdata: [{ label: 'age', value: 5, uom: 's' }] }, max);
-        expect(Buffer.byteLength(out)).to.be.at.most(max);
-        const first = out.split('\n')[0]!;
-        expect(first).to.match(/^ENV_SYNC (OK|WARNING|CRITICAL|UNKNOWN) - /);
-        expect(first.split('|')).to.have.length(2);
-        // Icinga 2 keeps all before the | as the output: it must not end in a blank.
-        expect(first.split('|')[0]).to.not.match(/\s$/);
-        // eslint-disable-next-line no-control-regex
-        expect(out).not.to.match(/[\u0000-\u0009\u000b-\u001f\u007f]/);
-      }),
+      fc.property(
+        fc.string({ maxLength: 3000 }),
+        fc.array(fc.string({ maxLength: 500 }), { maxLength: 30 }),
+        fc.integer({ min: 256, max: 5000 }),
+        fc.constantFrom(0, 1, 2, 3),
+        (summary, long, max, state) => {
+          const out = render({ state: state as 0, summary, longOutput: long, perfdata: [{ label: 'age', value: 5, uom: 's' }] }, max);
+          expect(Buffer.byteLength(out)).to.be.at.most(max);
+          const first = out.split('\n')[0]!;
+          expect(first).to.match(/^ENV_SYNC (OK|WARNING|CRITICAL|UNKNOWN) - /);
+          expect(first.split('|')).to.have.length(2);
+          // Icinga 2 keeps all before the | as the output: it must not end in a blank.
+          expect(first.split('|')[0]).to.not.match(/\s$/);
+          // eslint-disable-next-line no-control-regex
+          expect(out).not.to.match(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -85,7 +115,12 @@ describe('plugin output', () => {
 });
 
 describe('long output whose lines each name a job (check_env_sync_all)', () => {
-  const names = ['pull_content_data_admin_production_daily', 'pull_content_data_admin_staging_daily', 'pull_content_unwrapped_fail', 'pull_content_wrapped_fail'];
+  const names = [
+    'pull_content_data_admin_production_daily',
+    'pull_content_data_admin_staging_daily',
+    'pull_content_unwrapped_fail',
+    'pull_content_wrapped_fail',
+  ];
   const lines = names.flatMap((n) => [`[CRITICAL] ${n} failed with exit 1 at 00:41 after 23m`, `[OK] ${n}_b last run succeeded at 00:07 after 4m`]);
   it('drops whole lines at --max-output, never cutting one, and ends with where the rest is', () => {
     fc.assert(
@@ -118,7 +153,12 @@ describe("an evidence line from a log (anyone's text)", () => {
     expect(out).to.not.contain('hunter2');
   });
   it('is shown whole up to the bound', () => {
-    const line = evidenceLine({ time: at, file: '/var/log/syslog', tag: 'env-sync/pull_x', message: 'pg_restore: error: relation "events" does not exist' } as never);
+    const line = evidenceLine({
+      time: at,
+      file: '/var/log/syslog',
+      tag: 'env-sync/pull_x',
+      message: 'pg_restore: error: relation "events" does not exist',
+    } as never);
     expect(line).to.equal('/var/log/syslog: 00:40:56 env-sync/pull_x: pg_restore: error: relation "events" does not exist');
   });
 });

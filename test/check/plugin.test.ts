@@ -56,18 +56,39 @@ describe('check_env_sync on markers written by the real wrapper', function () {
   /** Moves a recorded run back in time (the wrapper can only write "now"). */
   const age = (job: string, hours: number) => {
     const s = readJobState(state, job, null)!;
-    const shift = (r: typeof s.last) => r && { ...r, start: new Date(Date.parse(r.start) - hours * 3600_000).toISOString(), end: r.end && new Date(Date.parse(r.end) - hours * 3600_000).toISOString() };
+    const shift = (r: typeof s.last) =>
+      r && {
+        ...r,
+        start: new Date(Date.parse(r.start) - hours * 3600_000).toISOString(),
+        end: r.end && new Date(Date.parse(r.end) - hours * 3600_000).toISOString(),
+      };
     // The history too: it holds the same runs (the missed-run rule reads every start in it).
-    writeFileAtomic(statePath(state, job), JSON.stringify({ ...s, last: shift(s.last), lastSuccess: shift(s.lastSuccess), history: s.history.map((h) => ({ ...h, start: new Date(Date.parse(h.start) - hours * 3600_000).toISOString(), end: h.end && new Date(Date.parse(h.end) - hours * 3600_000).toISOString() })) }));
+    writeFileAtomic(
+      statePath(state, job),
+      JSON.stringify({
+        ...s,
+        last: shift(s.last),
+        lastSuccess: shift(s.lastSuccess),
+        history: s.history.map((h) => ({
+          ...h,
+          start: new Date(Date.parse(h.start) - hours * 3600_000).toISOString(),
+          end: h.end && new Date(Date.parse(h.end) - hours * 3600_000).toISOString(),
+        })),
+      }),
+    );
   };
 
   it('OK for a run that succeeded, with perfdata and the re-run command', async () => {
     await wrap(['--', SAMPLE, '-f', cfg('pull_ok', 'behaviour=success\n')]);
     const r = await check(['-j', 'pull_ok', '-w', '25h', '-c', '26h']);
     expect(r.code).to.equal(0);
-    expect(r.first).to.match(/^ENV_SYNC OK - pull_ok last run succeeded at \d\d:\d\d after \d+s\|age=[0-9.]+s;90000;93600;0 duration=[0-9.]+s;;;0 exit_code=0 consecutive_failures=0;;;0 running=0;;;0;1$/);
+    expect(r.first).to.match(
+      /^ENV_SYNC OK - pull_ok last run succeeded at \d\d:\d\d after \d+s\|age=[0-9.]+s;90000;93600;0 duration=[0-9.]+s;;;0 exit_code=0 consecutive_failures=0;;;0 running=0;;;0;1$/,
+    );
     // Run by the test, not by cron: no cron command to show in full, and the records are root's.
-    expect(r.out).to.contain("Re-run: sudo env-sync rerun pull_ok (reads the crontab as root, shows the command and asks; no full command here: the job's user is not known (its records are root's): give --user USER, or name it once for the host as ENV_SYNC_JOB_USER= in /etc/default/env-sync-checks)");
+    expect(r.out).to.contain(
+      "Re-run: sudo env-sync rerun pull_ok (reads the crontab as root, shows the command and asks; no full command here: the job's user is not known (its records are root's): give --user USER, or name it once for the host as ENV_SYNC_JOB_USER= in /etc/default/env-sync-checks)",
+    );
   });
 
   it('CRITICAL for a failed run, with the error lines from syslog and the file they came from', async () => {
@@ -145,7 +166,9 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     age('stale', 30);
     const w = await check(['-j', 'stale', '-w', '1d', '-c', '2d']);
     expect(w.code).to.equal(1);
-    expect(w.first).to.match(/^ENV_SYNC WARNING - stale last success 1 day ago \(over --age-warning 1d\); last run succeeded .*\|age=1080\d\d(\.\d+)?s;86400;172800;0/);
+    expect(w.first).to.match(
+      /^ENV_SYNC WARNING - stale last success 1 day ago \(over --age-warning 1d\); last run succeeded .*\|age=1080\d\d(\.\d+)?s;86400;172800;0/,
+    );
     const c = await check(['-j', 'stale', '--max-age', '26h']);
     expect(c.code).to.equal(2);
     expect(c.first).to.contain('(over --age-critical 26h)');
@@ -227,7 +250,10 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     const evidenceFrom = async (rotated: string) => {
       const r = await check(['-j', 'pull_rot', '--syslog', syslog, '--rotated', rotated]);
       expect(r.code).to.equal(2);
-      return r.out.split('\n').filter((l) => l.includes('Error running')).map((l) => l.slice(0, l.indexOf(':')));
+      return r.out
+        .split('\n')
+        .filter((l) => l.includes('Error running'))
+        .map((l) => l.slice(0, l.indexOf(':')));
     };
     expect(await evidenceFrom('1')).to.deep.equal([syslog]);
     rotate();
@@ -238,7 +264,14 @@ describe('check_env_sync on markers written by the real wrapper', function () {
   });
 
   it('keeps output with |, control characters and very long lines to one clean, bounded first line', async () => {
-    await wrap(['--job', 'noisy', '--', 'sh', '-c', `printf 'error: a|b \\033[31mred\\033[0m \\001\\002 %s\\n' "$(head -c 20000 /dev/zero | tr '\\0' x)"; exit 1`]);
+    await wrap([
+      '--job',
+      'noisy',
+      '--',
+      'sh',
+      '-c',
+      `printf 'error: a|b \\033[31mred\\033[0m \\001\\002 %s\\n' "$(head -c 20000 /dev/zero | tr '\\0' x)"; exit 1`,
+    ]);
     const full = await check(['-j', 'noisy', '--max-output', '65536']);
     expect(full.out).to.contain('marker output tail: error: a¦b red …(line cut)');
     for (const max of ['4096', '1024']) {
@@ -278,7 +311,10 @@ describe('check_env_sync on markers it must not trust, and bad arguments', funct
       writeFileSync(p, content);
       const r = await check(['-j', 'pull_x']);
       expect(r.code).to.equal(3);
-      expect(r.stdout.split('\n')[0]).to.match(/^ENV_SYNC UNKNOWN - pull_x: /).and.to.contain(p).and.to.match(msg);
+      expect(r.stdout.split('\n')[0])
+        .to.match(/^ENV_SYNC UNKNOWN - pull_x: /)
+        .and.to.contain(p)
+        .and.to.match(msg);
       expect(r.stderr).to.equal('');
     });
   }
@@ -326,7 +362,9 @@ describe('check_env_sync on markers it must not trust, and bad arguments', funct
     it(`UNKNOWN for bad arguments: ${args.join(' ') || '(none)'}`, async () => {
       const r = await check(args);
       expect(r.code).to.equal(3);
-      expect(r.stdout).to.match(/^ENV_SYNC UNKNOWN - /).and.to.match(msg);
+      expect(r.stdout)
+        .to.match(/^ENV_SYNC UNKNOWN - /)
+        .and.to.match(msg);
       expect(r.stderr).to.equal('');
     });
   }

@@ -50,7 +50,14 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     const lines: string[] = ['MAILTO=""'];
     const add = (name: string, cfg: string, wrapped: boolean) => lines.push(`# Puppet Name: ${name}`, `18 0 * * * ${chain(name, cfg, wrapped)}`);
     add('pull_early', unreachableTempCfg(tmp.dir, 'pull_early'), false);
-    for (const [name, wrapped] of [['pull_live', false], ['pull_root', true], ['pull_u', false], ['pull_x', true], ['pull_rot', false]] as const) add(name, filesPushCfg(tmp.dir, name, home, job), wrapped);
+    for (const [name, wrapped] of [
+      ['pull_live', false],
+      ['pull_root', true],
+      ['pull_u', false],
+      ['pull_x', true],
+      ['pull_rot', false],
+    ] as const)
+      add(name, filesPushCfg(tmp.dir, name, home, job), wrapped);
     crontab = `${lines.join('\n')}\n`;
     const file = join(tmp.dir, 'crontab');
     writeFileSync(file, crontab);
@@ -72,7 +79,9 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
   };
   /** The job's cron line as cron runs it: /bin/sh -c as the job's user with cron's environment, in its home. */
   const cronRun = (name: string) => {
-    const vars = Object.entries({ HOME: home, LOGNAME: JOB_USER, SHELL: '/bin/sh', PATH: '/usr/bin:/bin' }).map(([k, v]) => q(`${k}=${v}`)).join(' ');
+    const vars = Object.entries({ HOME: home, LOGNAME: JOB_USER, SHELL: '/bin/sh', PATH: '/usr/bin:/bin' })
+      .map(([k, v]) => q(`${k}=${v}`))
+      .join(' ');
     return host.run(`cd ${q(home)} && exec setpriv --reuid=${JOB_USER} --regid=${JOB_USER} --init-groups env -i ${vars} /bin/sh -c ${q(cronLine(name))}`);
   };
   const asChecker = (exe: string, args: string[], before = '') =>
@@ -80,7 +89,10 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
   const check = (args: string[], before = '') => asChecker('check_env_sync', [...args, '--syslog', rs.file, '--reboot-lock-dir', host.lockDir], before);
   const status = async () => {
     const r = await host.run(`/usr/local/bin/env-sync status --json --user ${JOB_USER} --syslog ${q(rs.file)} --reboot-lock-dir ${q(host.lockDir)}`);
-    return JSON.parse(r.stdout) as { problems: string[]; jobs: Array<{ job: string; state: number; lastRun: { outcome: string } | null; consecutiveFailures: number }> };
+    return JSON.parse(r.stdout) as {
+      problems: string[];
+      jobs: Array<{ job: string; state: number; lastRun: { outcome: string } | null; consecutiveFailures: number }>;
+    };
   };
   /** The lines under Evidence, up to the Re-run line. */
   const evidence = (out: string) => {
@@ -90,7 +102,7 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     return lines.slice(from + 1, to === -1 ? undefined : to);
   };
 
-  it('item 2: an unwrapped run that exited with no Completed or Error line (the script\'s temppath exit 1) is CRITICAL, not running for ever; a stale with_reboot_lock file does not bring the OK back; hidepid is said, not guessed', async () => {
+  it("item 2: an unwrapped run that exited with no Completed or Error line (the script's temppath exit 1) is CRITICAL, not running for ever; a stale with_reboot_lock file does not bring the OK back; hidepid is said, not guessed", async () => {
     const ran = await cronRun('pull_early');
     expect(ran.code, ran.stdout + ran.stderr).to.equal(1);
     expect(ran.stdout).to.contain('Could not access');
@@ -100,7 +112,9 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     writeFileSync(join(host.lockDir, 'reboot_lock-env-sync_pull_early'), '');
     const r = await check(['--job', 'pull_early']);
     expect(r.code, r.stdout).to.equal(2);
-    expect(r.stdout).to.match(/^ENV_SYNC CRITICAL - pull_early run started \d\d:\d\d ended without a Completed or Error running line: no govuk_env_sync\.sh runs its cfg any more, so it exited early/);
+    expect(r.stdout).to.match(
+      /^ENV_SYNC CRITICAL - pull_early run started \d\d:\d\d ended without a Completed or Error running line: no govuk_env_sync\.sh runs its cfg any more, so it exited early/,
+    );
     expect(r.stdout).to.contain(`[WARNING] stale with_reboot_lock file ${host.lockDir}/reboot_lock-env-sync_pull_early`);
     expect(r.stdout.split('\n')[0]).to.contain('running=0;');
     // item 11: env-sync status knows the run the check knows.
@@ -110,7 +124,9 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     // /proc mounted hidepid: the checking user cannot see the job's processes, and says so.
     const hidden = await check(['--job', 'pull_early'], 'mount -t proc -o hidepid=invisible proc /proc && ');
     expect(hidden.code, hidden.stdout).to.equal(3);
-    expect(hidden.stdout).to.match(/^ENV_SYNC UNKNOWN - pull_early cannot tell whether the run started \d\d:\d\d still runs \(no Completed or Error running line yet\): \/proc is mounted with hidepid=invisible, so env-sync-test-checker cannot see other users' processes/);
+    expect(hidden.stdout).to.match(
+      /^ENV_SYNC UNKNOWN - pull_early cannot tell whether the run started \d\d:\d\d still runs \(no Completed or Error running line yet\): \/proc is mounted with hidepid=invisible, so env-sync-test-checker cannot see other users' processes/,
+    );
     rmSync(join(host.lockDir, 'reboot_lock-env-sync_pull_early'));
   });
 
@@ -133,10 +149,12 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     expect(done.stdout).to.match(/^ENV_SYNC OK - pull_live last run succeeded/);
   });
 
-  it('item 3: a run by hand as root leaves the job directory its user\'s; one left root\'s (by an older version) is named, and syslog\'s later runs are judged', async () => {
+  it("item 3: a run by hand as root leaves the job directory its user's; one left root's (by an older version) is named, and syslog's later runs are judged", async () => {
     // Cron's runs came first (they made the script's own log file in /var/log/govuk_env_sync).
     expect((await cronRun('pull_root')).code).to.equal(0);
-    const byHand = await host.run(`cd ${q(home)} && PATH=/usr/bin:/bin /usr/bin/envdir ${envd} /usr/local/bin/env-sync-run --job pull_root -- /usr/local/bin/govuk_env_sync.sh -f ${join(tmp.dir, 'etc', 'pull_root.cfg')}`);
+    const byHand = await host.run(
+      `cd ${q(home)} && PATH=/usr/bin:/bin /usr/bin/envdir ${envd} /usr/local/bin/env-sync-run --job pull_root -- /usr/local/bin/govuk_env_sync.sh -f ${join(tmp.dir, 'etc', 'pull_root.cfg')}`,
+    );
     expect(byHand.code, byHand.stderr).to.equal(0);
     const dir = join(host.stateOnDisk, 'pull_root');
     for (const p of [dir, join(dir, 'state.json')]) expect(statSync(p).uid, p).to.equal(job.uid);
@@ -153,7 +171,11 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     await rs.waitFor(/event=finish job=pull_root .*outcome=failure/);
     const crit = await check(['--job', 'pull_root']);
     expect(crit.code, crit.stdout).to.equal(2);
-    expect(crit.stdout).to.match(new RegExp(`^ENV_SYNC CRITICAL - pull_root a later run failed with exit 1 at \\d\\d:\\d\\d \\(syslog; the markers are stale: ${host.stateDir}/pull_root is owned by root, so the job's runs cannot record their markers there; chown -R ${JOB_USER}: ${host.stateDir}/pull_root\\)`));
+    expect(crit.stdout).to.match(
+      new RegExp(
+        `^ENV_SYNC CRITICAL - pull_root a later run failed with exit 1 at \\d\\d:\\d\\d \\(syslog; the markers are stale: ${host.stateDir}/pull_root is owned by root, so the job's runs cannot record their markers there; chown -R ${JOB_USER}: ${host.stateDir}/pull_root\\)`,
+      ),
+    );
 
     rmSync(join(host.control, 'aws-fails'));
     expect((await cronRun('pull_root')).code).to.equal(0);
@@ -192,7 +214,7 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     expect(row.lastRun?.outcome).to.equal('success');
   });
 
-  it('item 10: the evidence is the judged run\'s own lines, each distinct line once', async () => {
+  it("item 10: the evidence is the judged run's own lines, each distinct line once", async () => {
     writeFileSync(join(host.control, 'aws-fails'), '');
     expect((await cronRun('pull_x')).code).to.equal(1);
     const first = readFileSync(join(host.control, 'aws-calls'), 'utf8').trim();
@@ -208,8 +230,11 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     // env-sync/pull_x): one line, saying where else it appeared; and not again from the marker's tail.
     const errors = ev.filter((l) => l.includes('Error running'));
     expect(errors, ev.join('\n')).to.have.length(1);
-    expect(errors[0], ev.join("\n")).to.match(/\(and 1 more time, as (govuk_env_sync\.sh|env-sync\/pull_x)\)$/);
-    expect(ev.filter((l) => l.includes(`upload failed (call ${second})`)), ev.join('\n')).to.have.length(1);
+    expect(errors[0], ev.join('\n')).to.match(/\(and 1 more time, as (govuk_env_sync\.sh|env-sync\/pull_x)\)$/);
+    expect(
+      ev.filter((l) => l.includes(`upload failed (call ${second})`)),
+      ev.join('\n'),
+    ).to.have.length(1);
   });
 
   it('item 9: a state directory that does not exist is said, with the fix, by the check and by env-sync status', async () => {
@@ -218,17 +243,23 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     expect(r.code, r.stdout).to.be.at.least(1);
     const s = await host.run(`/usr/local/bin/env-sync status --json --user ${JOB_USER} --state-dir /nonexistent --syslog ${q(rs.file)}`);
     const problems = (JSON.parse(s.stdout) as { problems: string[] }).problems;
-    expect(problems.some((p) => p.startsWith(`state directory /nonexistent does not exist; create it: install -d -o ${JOB_USER} -m 0755 /nonexistent`)), problems.join('\n')).to.equal(true);
+    expect(
+      problems.some((p) => p.startsWith(`state directory /nonexistent does not exist; create it: install -d -o ${JOB_USER} -m 0755 /nonexistent`)),
+      problems.join('\n'),
+    ).to.equal(true);
     const all = await asChecker('check_env_sync_all', ['--state-dir', '/nonexistent', '--syslog', rs.file]);
     expect(all.stdout).to.match(/^ENV_SYNC \w+ - no jobs found in \/nonexistent: state directory \/nonexistent does not exist/);
   });
 
-  it('item 8: after two rotations (logrotate, delaycompress) an unwrapped job\'s success is found in syslog.2.gz by default; --rotated 1 stays a hard limit', async () => {
+  it("item 8: after two rotations (logrotate, delaycompress) an unwrapped job's success is found in syslog.2.gz by default; --rotated 1 stays a hard limit", async () => {
     expect((await cronRun('pull_rot')).code).to.equal(0);
     await rs.waitFor(/Completed .*pull_rot\.cfg/);
     const conf = join(tmp.dir, 'logrotate.conf');
     // Debian's /etc/logrotate.d/rsyslog for syslog, with rsyslogd told to reopen by its pid file.
-    writeFileSync(conf, `${rs.file} {\n  rotate 7\n  daily\n  missingok\n  notifempty\n  delaycompress\n  compress\n  postrotate\n    kill -HUP $(cat ${join(rs.dir, 'rsyslogd.pid')})\n  endscript\n}\n`);
+    writeFileSync(
+      conf,
+      `${rs.file} {\n  rotate 7\n  daily\n  missingok\n  notifempty\n  delaycompress\n  compress\n  postrotate\n    kill -HUP $(cat ${join(rs.dir, 'rsyslogd.pid')})\n  endscript\n}\n`,
+    );
     for (const n of [1, 2]) {
       const filler = `filler line ${n} ${Date.now()}`;
       expect(spawnSync('logger', ['-u', rs.socket, '-t', 'CRON', filler]).status).to.equal(0);

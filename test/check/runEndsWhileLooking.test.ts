@@ -15,13 +15,51 @@ describe('a run that ends while the check looks at it', () => {
 
   const now = new Date();
   const running: Run = {
-    runId: 'r-ending', job: 'pull_x', part: null, host: 'h', user: 'root', wrapperPid: 2147483646, wrapperStartTicks: null, childPid: 2147483645, childStartTicks: null, bootId: null,
-    argv: ['true'], cwd: '/', cronCommand: null, cronCwd: null, start: new Date(now.getTime() - 60_000).toISOString(), end: null, durationSeconds: null, outcome: 'running', exitCode: null, signal: null, timeoutSeconds: null, message: null,
+    runId: 'r-ending',
+    job: 'pull_x',
+    part: null,
+    host: 'h',
+    user: 'root',
+    wrapperPid: 2147483646,
+    wrapperStartTicks: null,
+    childPid: 2147483645,
+    childStartTicks: null,
+    bootId: null,
+    argv: ['true'],
+    cwd: '/',
+    cronCommand: null,
+    cronCwd: null,
+    start: new Date(now.getTime() - 60_000).toISOString(),
+    end: null,
+    durationSeconds: null,
+    outcome: 'running',
+    exitCode: null,
+    signal: null,
+    timeoutSeconds: null,
+    message: null,
     output: { lines: 0, bytes: 0, tail: [] },
   };
-  const ctx = (): StoreContext => ({ stateDir: t.state, job: 'pull_x', bootId: null, holder: { runId: 'r-ending', pid: process.pid, startTicks: processStartTicks(process.pid), bootId: null, host: 'h', start: running.start } });
+  const ctx = (): StoreContext => ({
+    stateDir: t.state,
+    job: 'pull_x',
+    bootId: null,
+    holder: { runId: 'r-ending', pid: process.pid, startTicks: processStartTicks(process.pid), bootId: null, host: 'h', start: running.start },
+  });
   const look = (probe: () => 'dead') =>
-    gather({ job: 'pull_x', stateDir: t.state, syslog: join(t.dir, 'syslog'), rotated: 1, bootIdFile: join(t.dir, 'boot_id'), rebootLockDir: join(t.dir, 'locks'), deadline: Date.now() + 10_000, onStage: () => undefined, probe }, now);
+    gather(
+      {
+        job: 'pull_x',
+        stateDir: t.state,
+        syslog: join(t.dir, 'syslog'),
+        rotated: 1,
+        bootIdFile: join(t.dir, 'boot_id'),
+        rebootLockDir: join(t.dir, 'locks'),
+        deadline: Date.now() + 10_000,
+        onStage: () => undefined,
+        probe,
+      },
+      now,
+    );
   const verdict = async (probe: () => 'dead') => {
     const facts = await look(probe);
     return summarise(judge(facts, { job: 'pull_x', stateDir: t.state, syslog: join(t.dir, 'syslog'), graceSeconds: 3600, missing: 2 }, now));

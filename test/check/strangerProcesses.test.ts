@@ -15,7 +15,7 @@ import { asUser, CHECKER, ensureUser, JOB_USER, STRANGER } from '../support/user
 const CHECK = plugin('check_env_sync');
 const CFG_DIR = '/etc/govuk_env_sync';
 
-describe('process probes: only the job user\'s and root\'s processes count (issue 25, finding 6)', function () {
+describe("process probes: only the job user's and root's processes count (issue 25, finding 6)", function () {
   this.timeout(60_000);
   let dir: string;
   let cleanup: () => void;
@@ -40,7 +40,8 @@ describe('process probes: only the job user\'s and root\'s processes count (issu
       chmodSync(join(bin, name), 0o755);
     }
     const now = Date.now();
-    const script = (pid: number, at: number, what: string, cfg: string) => syslogLine(new Date(at), `govuk_env_sync.sh[${pid}]: ${what} "/usr/local/bin/govuk_env_sync.sh -f ${CFG_DIR}/${cfg}.cfg"`);
+    const script = (pid: number, at: number, what: string, cfg: string) =>
+      syslogLine(new Date(at), `govuk_env_sync.sh[${pid}]: ${what} "/usr/local/bin/govuk_env_sync.sh -f ${CFG_DIR}/${cfg}.cfg"`);
     syslog = join(dir, 'syslog');
     writeFileSync(
       syslog,
@@ -83,14 +84,33 @@ describe('process probes: only the job user\'s and root\'s processes count (issu
   }
 
   const check = (job: string) =>
-    run(...asUser(CHECKER, CHECK, ['-j', job, '--user', JOB_USER, '--log', 'syslog', '--syslog', syslog, '--state-dir', state, '--reboot-lock-dir', lockDir, '--boot-id-file', '/proc/sys/kernel/random/boot_id']));
+    run(
+      ...asUser(CHECKER, CHECK, [
+        '-j',
+        job,
+        '--user',
+        JOB_USER,
+        '--log',
+        'syslog',
+        '--syslog',
+        syslog,
+        '--state-dir',
+        state,
+        '--reboot-lock-dir',
+        lockDir,
+        '--boot-id-file',
+        '/proc/sys/kernel/random/boot_id',
+      ]),
+    );
 
   it('with no process: the unwrapped run that logged no end is CRITICAL', async () => {
     const r = await check('pull_gone');
-    expect(r.stdout).to.match(/^ENV_SYNC CRITICAL - pull_gone run started \d\d:\d\d ended without a Completed or Error running line: no govuk_env_sync\.sh runs its cfg any more/);
+    expect(r.stdout).to.match(
+      /^ENV_SYNC CRITICAL - pull_gone run started \d\d:\d\d ended without a Completed or Error running line: no govuk_env_sync\.sh runs its cfg any more/,
+    );
   });
 
-  it("the stranger's `govuk_env_sync.sh -f …/pull_gone.cfg` does not make it OK \"running\"", async () => {
+  it('the stranger\'s `govuk_env_sync.sh -f …/pull_gone.cfg` does not make it OK "running"', async () => {
     await lookAlike(STRANGER, 'govuk_env_sync.sh', ['-f', `${CFG_DIR}/pull_gone.cfg`]);
     const r = await check('pull_gone');
     expect(r.code, r.stdout).to.equal(2);
@@ -123,30 +143,44 @@ describe('process probes: only the job user\'s and root\'s processes count (issu
   // cannot be seen, and the check says so (UNKNOWN, with the fix) rather than call it dead. A private
   // /proc in a mount and pid namespace, remounted hidepid=2, leaves the host's /proc as it is; the
   // namespace's processes end with its first process.
-  it('hidepid=2: the check as the monitoring user says it cannot see other users\' processes and what that means (the run: UNKNOWN; the lock file: stale from the runs alone, said); root sees the run', async () => {
+  it("hidepid=2: the check as the monitoring user says it cannot see other users' processes and what that means (the run: UNKNOWN; the lock file: stale from the runs alone, said); root sees the run", async () => {
     const job = ensureUser(JOB_USER);
-    const checkArgs = ['-j', 'pull_gone', '--user', JOB_USER, '--log', 'syslog', '--syslog', syslog, '--state-dir', state, '--reboot-lock-dir', lockDir].map(shq).join(' ');
+    const checkArgs = ['-j', 'pull_gone', '--user', JOB_USER, '--log', 'syslog', '--syslog', syslog, '--state-dir', state, '--reboot-lock-dir', lockDir]
+      .map(shq)
+      .join(' ');
     const script = [
       'mount -o remount,hidepid=2 /proc || exit 97',
       `sleep 600 | setpriv --reuid=${job.uid} --regid=${job.gid} --clear-groups bash ${shq(join(bin, 'govuk_env_sync.sh'))} -f ${CFG_DIR}/pull_gone.cfg &`,
       'pid=$!',
       // Polls until the look-alike runs as the job's user (setpriv has exec'd bash).
       `until grep -q "^Uid:.${job.uid}.${job.uid}" /proc/$pid/status 2>/dev/null && grep -q govuk_env_sync.sh /proc/$pid/cmdline; do sleep 0.05; done`,
-      `${asUser(CHECKER, CHECK, []).flat().map((a) => shq(String(a))).join(' ')} ${checkArgs}`,
+      `${asUser(CHECKER, CHECK, [])
+        .flat()
+        .map((a) => shq(String(a)))
+        .join(' ')} ${checkArgs}`,
       'echo "--- root"',
       `${shq(CHECK)} ${checkArgs}`,
       'echo "--- lock"',
-      `${asUser(CHECKER, CHECK, []).flat().map((a) => shq(String(a))).join(' ')} ${checkArgs.replace("'pull_gone'", "'pull_lock'")}`,
+      `${asUser(CHECKER, CHECK, [])
+        .flat()
+        .map((a) => shq(String(a)))
+        .join(' ')} ${checkArgs.replace("'pull_gone'", "'pull_lock'")}`,
     ].join('\n');
     const r = await run('unshare', ['-m', '-p', '--fork', '--mount-proc', 'sh', '-c', script]);
     expect(r.code, `${r.stdout}${r.stderr}`).to.not.equal(97);
     const [asChecker, rest] = r.stdout.split('--- root\n');
     const [asRoot, lock] = rest!.split('--- lock\n');
     expect(asChecker, r.stderr).to.match(
-      new RegExp(`^ENV_SYNC UNKNOWN - pull_gone cannot tell whether the run started \\d\\d:\\d\\d still runs \\(no Completed or Error running line yet\\): /proc is mounted with hidepid=(2|invisible), so ${CHECKER} cannot see other users' processes; remount /proc with gid=G`),
+      new RegExp(
+        `^ENV_SYNC UNKNOWN - pull_gone cannot tell whether the run started \\d\\d:\\d\\d still runs \\(no Completed or Error running line yet\\): /proc is mounted with hidepid=(2|invisible), so ${CHECKER} cannot see other users' processes; remount /proc with gid=G`,
+      ),
     );
-    expect(asRoot, 'root sees through hidepid: the job user\'s run').to.match(/^ENV_SYNC OK - pull_gone running since/);
+    expect(asRoot, "root sees through hidepid: the job user's run").to.match(/^ENV_SYNC OK - pull_gone running since/);
     // The lock file: stale by the job's runs alone, and the check says it could not look further.
-    expect(lock).to.match(new RegExp(`^ENV_SYNC WARNING - pull_lock stale with_reboot_lock file .*; remove it if no sync is running \\(no run of the job is going, but whether a with_reboot_lock holds it cannot be seen: /proc is mounted with hidepid=(2|invisible), so ${CHECKER} cannot see other users' processes`));
+    expect(lock).to.match(
+      new RegExp(
+        `^ENV_SYNC WARNING - pull_lock stale with_reboot_lock file .*; remove it if no sync is running \\(no run of the job is going, but whether a with_reboot_lock holds it cannot be seen: /proc is mounted with hidepid=(2|invisible), so ${CHECKER} cannot see other users' processes`,
+      ),
+    );
   });
 });

@@ -35,13 +35,25 @@ describe('crontab lines of govuk-backup', () => {
   const T = { stateDir: '/var/lib/env-sync', defaultStateDir: '/var/lib/env-sync', envSyncRun: '/usr/bin/env-sync-run' };
   const RERUN: Array<[string, string]> = [
     // New form: with_reboot_lock with a lock name; envdir kept, env-sync-run after envdir.
-    ['pull_content_data_admin_production_daily', '/usr/bin/envdir /etc/govuk_env_sync/env.d /usr/bin/env-sync-run --job pull_content_data_admin_production_daily -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_content_data_admin_production_daily.cfg'],
+    [
+      'pull_content_data_admin_production_daily',
+      '/usr/bin/envdir /etc/govuk_env_sync/env.d /usr/bin/env-sync-run --job pull_content_data_admin_production_daily -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_content_data_admin_production_daily.cfg',
+    ],
     // Old form: with_reboot_lock directly followed by the command.
-    ['pull_publishing_api_production_daily', '/usr/bin/envdir /etc/govuk_env_sync/env.d /usr/bin/env-sync-run --job pull_publishing_api_production_daily -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_publishing_api_production_daily.cfg'],
+    [
+      'pull_publishing_api_production_daily',
+      '/usr/bin/envdir /etc/govuk_env_sync/env.d /usr/bin/env-sync-run --job pull_publishing_api_production_daily -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_publishing_api_production_daily.cfg',
+    ],
     // No ionice, no envdir.
-    ['push_attachments_staging', '/usr/bin/env-sync-run --job push_attachments_staging -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg'],
+    [
+      'push_attachments_staging',
+      '/usr/bin/env-sync-run --job push_attachments_staging -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg',
+    ],
     // Already wrapped: kept as it is.
-    ['pull_wrapped', '/usr/bin/envdir /etc/govuk_env_sync/env.d /usr/local/bin/env-sync-run --timeout 6h -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_wrapped.cfg'],
+    [
+      'pull_wrapped',
+      '/usr/bin/envdir /etc/govuk_env_sync/env.d /usr/local/bin/env-sync-run --timeout 6h -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_wrapped.cfg',
+    ],
     // A pipe stays sh text: the first command of it is wrapped.
     ['piped', '/usr/bin/env-sync-run --job piped -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/piped.cfg | tee -a /tmp/log'],
   ];
@@ -51,7 +63,12 @@ describe('crontab lines of govuk-backup', () => {
     });
   }
   it('keeps VAR=value words, ~/ and quotes as sh text, and a non-default state directory', () => {
-    expect(rerunScript({ command: "PGHOST=db1 /usr/local/bin/with_reboot_lock env-sync_x ~/bin/govuk_env_sync.sh -f '/etc/govuk_env_sync/x.cfg' 2>&1" }, { ...T, job: 'x', stateDir: '/srv/state' })).to.deep.equal({
+    expect(
+      rerunScript(
+        { command: "PGHOST=db1 /usr/local/bin/with_reboot_lock env-sync_x ~/bin/govuk_env_sync.sh -f '/etc/govuk_env_sync/x.cfg' 2>&1" },
+        { ...T, job: 'x', stateDir: '/srv/state' },
+      ),
+    ).to.deep.equal({
       script: "PGHOST=db1 /usr/bin/env-sync-run --job x --state-dir /srv/state -- ~/bin/govuk_env_sync.sh -f '/etc/govuk_env_sync/x.cfg' 2>&1",
     });
     expect(rerunScript({ command: '/usr/local/bin/env-sync-run --job x -- sync' }, { ...T, job: 'x', stateDir: '/srv/state' })).to.deep.equal({
@@ -83,7 +100,13 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     await run(WRAPPER, ['--no-syslog', '--job', 'push_attachments_staging', '--', 'true'], { env });
     longRun = spawn(WRAPPER, ['--no-syslog', '--job', 'pull_publishing_api_production_daily', '--', 'sleep', '60'], { env, stdio: 'ignore' });
     await waitUntil('running marker', () => readRunningMarkers(state, 'pull_publishing_api_production_daily', null).some((m) => m.childPid));
-    writeFileSync(join(dir, 'crontab'), readFileSync(CRONTAB, 'utf8').split('\n').filter((l) => !/pull_wrapped|piped/.test(l)).join('\n'));
+    writeFileSync(
+      join(dir, 'crontab'),
+      readFileSync(CRONTAB, 'utf8')
+        .split('\n')
+        .filter((l) => !/pull_wrapped|piped/.test(l))
+        .join('\n'),
+    );
   });
   after(async () => {
     if (longRun) {
@@ -100,7 +123,9 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     const r = await run(ALL, common());
     expect(r.code).to.equal(2);
     const [first, ...long] = r.stdout.trim().split('\n');
-    expect(first).to.match(/^ENV_SYNC CRITICAL - 3 jobs: 1 CRITICAL \(pull_content_data_admin_production_daily\), 1 WARNING \(pull_publishing_api_production_daily\)|^ENV_SYNC CRITICAL - 3 jobs: 1 CRITICAL \(pull_content_data_admin_production_daily\), 2 OK/);
+    expect(first).to.match(
+      /^ENV_SYNC CRITICAL - 3 jobs: 1 CRITICAL \(pull_content_data_admin_production_daily\), 1 WARNING \(pull_publishing_api_production_daily\)|^ENV_SYNC CRITICAL - 3 jobs: 1 CRITICAL \(pull_content_data_admin_production_daily\), 2 OK/,
+    );
     expect(first).to.match(/1 running/);
     expect(first).to.contain('pull_content_data_admin_production_daily_failures=1;;;0');
     expect(first).to.match(/push_attachments_staging_age=[0-9.]+s;;;0/);
@@ -116,7 +141,10 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   });
 
   it('check_env_sync_all reports a job that never ran (crontab only) with --missing', async () => {
-    writeFileSync(join(dir, 'crontab2'), `${readFileSync(join(dir, 'crontab'), 'utf8')}\n# Puppet Name: pull_new\n5 5 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_new.cfg\n`);
+    writeFileSync(
+      join(dir, 'crontab2'),
+      `${readFileSync(join(dir, 'crontab'), 'utf8')}\n# Puppet Name: pull_new\n5 5 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_new.cfg\n`,
+    );
     const r = await run(ALL, ['--state-dir', state, '--syslog', join(dir, 'syslog'), '--crontab', join(dir, 'crontab2'), '--missing', 'warning']);
     expect(r.stdout).to.match(/1 never run/);
     expect(r.stdout).to.contain("[WARNING] pull_new never run (in the crontab, schedule '5 5 * * *')");
@@ -135,7 +163,10 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   });
 
   it('env-sync status on a terminal: colour and block sparklines', async () => {
-    const cmd = withoutUser(DEFAULT_USER, ENV_SYNC, ['status', ...common()]).flat().map((a) => `'${a}'`).join(' ');
+    const cmd = withoutUser(DEFAULT_USER, ENV_SYNC, ['status', ...common()])
+      .flat()
+      .map((a) => `'${a}'`)
+      .join(' ');
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } });
     if (r.error) throw new Error('script(1) is missing: apt-get install -y bsdutils');
     expect(r.stdout).to.contain('\x1b[31mCRITICAL');
@@ -156,7 +187,11 @@ describe('env-sync and check_env_sync_all on real markers', function () {
       expect(Array.isArray(j.history)).to.equal(true);
       if (j.nextRun !== null) expect(Number.isNaN(Date.parse(j.nextRun as string))).to.equal(false);
     }
-    expect(doc.jobs.map((j) => j.job)).to.deep.equal(['pull_content_data_admin_production_daily', 'pull_publishing_api_production_daily', 'push_attachments_staging']);
+    expect(doc.jobs.map((j) => j.job)).to.deep.equal([
+      'pull_content_data_admin_production_daily',
+      'pull_publishing_api_production_daily',
+      'push_attachments_staging',
+    ]);
     expect(doc.jobs[1]!.running).to.equal(true);
   });
 
@@ -169,7 +204,10 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     const jobs = (r: { stdout: string }) => (JSON.parse(r.stdout) as { jobs: unknown[] }).jobs;
     expect(quick.code).to.equal(full.code);
     expect(jobs(quick)).to.deep.equal(jobs(full));
-    for (const args of [['status', '--rotated', 'x', ...common()], [...common(), '--rotated', 'x', 'status']]) {
+    for (const args of [
+      ['status', '--rotated', 'x', ...common()],
+      [...common(), '--rotated', 'x', 'status'],
+    ]) {
       const bad = await envSync(args);
       expect(bad.code, args.join(' ')).to.equal(64);
       expect(bad.stderr).to.equal('env-sync: --rotated: "x" must be a whole number from 0 to 30\nTry \'env-sync --help\'.\n');
@@ -182,10 +220,16 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     expect(show.stdout).to.match(/^ENV_SYNC CRITICAL - /);
     expect(show.stdout).to.contain('marker output tail: restore failed');
     expect(show.stdout).to.match(/Last runs \(newest first\):\n\s+\S+\s+failure\s+exit 3/);
-    expect(show.stdout).to.contain(`Re-run: runuser -P -u root -- env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && /usr/bin/envdir /etc/govuk_env_sync/env.d ${WRAPPER} --job pull_content_data_admin_production_daily --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_content_data_admin_production_daily.cfg'`);
-    expect(show.stdout).to.contain('(as root, from the crontab line 5; or: sudo env-sync rerun pull_content_data_admin_production_daily, which shows the command and asks)');
+    expect(show.stdout).to.contain(
+      `Re-run: runuser -P -u root -- env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && /usr/bin/envdir /etc/govuk_env_sync/env.d ${WRAPPER} --job pull_content_data_admin_production_daily --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_content_data_admin_production_daily.cfg'`,
+    );
+    expect(show.stdout).to.contain(
+      '(as root, from the crontab line 5; or: sudo env-sync rerun pull_content_data_admin_production_daily, which shows the command and asks)',
+    );
     const rerun = await envSync(['rerun', 'push_attachments_staging', '--dry-run', '--user', 'root', ...common()]);
-    expect(rerun.stdout.trim()).to.equal(`runuser -P -u root -- env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && ${WRAPPER} --job push_attachments_staging --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg'`);
+    expect(rerun.stdout.trim()).to.equal(
+      `runuser -P -u root -- env -i HOME=/root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin MAILTO=root /bin/sh -c 'cd /root && ${WRAPPER} --job push_attachments_staging --state-dir ${state} -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_attachments_staging.cfg'`,
+    );
     const icinga = await envSync(['config', 'icinga2', ...common()]);
     expect(icinga.stdout).to.contain('vars.env_sync_jobs["pull_content_data_admin_production_daily"] = { schedule = "18 0 * * *", grace = "1h" }');
     // The header sends the reader to the apply rules: each file it names is one icinga-conf/ has.
@@ -194,16 +238,20 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     for (const f of named) expect(existsSync(join(repoRoot, 'icinga-conf', 'icinga2', f)), `${f} named by env-sync config icinga2`).to.equal(true);
     const nrpe = await envSync(['config', 'nrpe', ...common()]);
     // What the generated check reads is what env-sync config was told to read (the crontab file is root's: no --user).
-    expect(nrpe.stdout).to.contain(`command[check_env_sync_push_attachments_staging]=/usr/lib/nagios/plugins/check_env_sync --job push_attachments_staging --state-dir ${state} --syslog ${join(dir, 'syslog')} --schedule '0 0 * * *' --grace 1h`);
+    expect(nrpe.stdout).to.contain(
+      `command[check_env_sync_push_attachments_staging]=/usr/lib/nagios/plugins/check_env_sync --job push_attachments_staging --state-dir ${state} --syslog ${join(dir, 'syslog')} --schedule '0 0 * * *' --grace 1h`,
+    );
     const bad = await envSync(['show', 'a/b', ...common()]);
     expect(bad.code).to.equal(64);
     expect(bad.stderr).to.contain('invalid job name');
   });
 
-  it('env-sync rerun --exec runs the job\'s crontab line under env-sync-run so the markers record it', async () => {
+  it("env-sync rerun --exec runs the job's crontab line under env-sync-run so the markers record it", async () => {
     const crontab = join(dir, 'crontab-rerun');
     writeFileSync(crontab, '# Puppet Name: push_attachments_staging\n0 0 * * * true sync\n');
-    const r = await envSync(['rerun', 'push_attachments_staging', '--exec', '--user', 'root', '--crontab', crontab, '--state-dir', state], { env: { ...process.env, ENV_SYNC_STATE_DIR: state } });
+    const r = await envSync(['rerun', 'push_attachments_staging', '--exec', '--user', 'root', '--crontab', crontab, '--state-dir', state], {
+      env: { ...process.env, ENV_SYNC_STATE_DIR: state },
+    });
     expect(r.code, r.stderr).to.equal(0);
     const s = JSON.parse(readFileSync(join(state, 'push_attachments_staging', 'state.json'), 'utf8')) as { history: unknown[] };
     expect(s.history).to.have.length(3);
@@ -212,7 +260,7 @@ describe('env-sync and check_env_sync_all on real markers', function () {
 
 describe('env-sync logs --follow', function () {
   this.timeout(60_000);
-  it('prints the job\'s lines appended before and after a real logrotate of the followed file', async () => {
+  it("prints the job's lines appended before and after a real logrotate of the followed file", async () => {
     const logrotate = ['/usr/sbin/logrotate', '/sbin/logrotate'].find((p) => existsSync(p));
     if (!logrotate) throw new Error('logrotate is missing: apt-get install -y logrotate (or bash scripts/test-deps.sh)');
     const { dir, cleanup } = makeTempDir();
@@ -239,7 +287,13 @@ describe('env-sync logs --follow', function () {
       await waitUntil('line after rotation', () => out.includes('after rotation'), 15_000);
       child.kill('SIGINT');
       await new Promise((r) => child.once('exit', r));
-      expect(out.split('\n').filter(Boolean).map((l) => l.slice(l.indexOf(': ') + 2)), out).to.deep.equal(['old line', 'before rotation', 'after rotation']);
+      expect(
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.slice(l.indexOf(': ') + 2)),
+        out,
+      ).to.deep.equal(['old line', 'before rotation', 'after rotation']);
     } finally {
       cleanup();
     }

@@ -22,11 +22,13 @@ describe('env-sync logs --follow from the journal', function () {
     tmp.cleanup();
   });
 
-  it('prints the job\'s lines once, then follows new ones across a rotation, until stopped', async () => {
+  it("prints the job's lines once, then follows new ones across a rotation, until stopped", async () => {
     await jd.log('env-sync/pull_f', 'before: restoring');
     await jd.log('env-sync/pull_other', 'another job');
     await jd.log('env-sync-run', 'event=start job=pull_f run=r1');
-    const child = spawn(ENV_SYNC, ['logs', 'pull_f', '--follow', '--state-dir', state, '--journal-namespace', jd.namespace], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(ENV_SYNC, ['logs', 'pull_f', '--follow', '--state-dir', state, '--journal-namespace', jd.namespace], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout!.on('data', (d) => (out += d));
@@ -45,7 +47,10 @@ describe('env-sync logs --follow from the journal', function () {
       process.kill(child.pid!, 'SIGTERM');
     }
     expect(await exited).to.equal(0);
-    const lines = out.trim().split('\n').map((l) => l.replace(/^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ /, ''));
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(/^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ /, ''));
     expect(lines.map((l) => l.replace(/\[\d+\]/, ''))).to.deep.equal([
       'env-sync/pull_f: before: restoring',
       'env-sync-run: event=start job=pull_f run=r1',
@@ -57,7 +62,9 @@ describe('env-sync logs --follow from the journal', function () {
   });
 
   it('says why when it cannot follow (no such namespace), and exits', async () => {
-    const child = spawn(ENV_SYNC, ['logs', 'pull_f', '--follow', '--state-dir', state, '--journal-namespace', `${jd.namespace}-gone`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(ENV_SYNC, ['logs', 'pull_f', '--follow', '--state-dir', state, '--journal-namespace', `${jd.namespace}-gone`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
     const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));

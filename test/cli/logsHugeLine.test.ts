@@ -32,7 +32,10 @@ describe('env-sync logs on a 2 GiB one-line log file', function () {
     const stranger = ensureUser(STRANGER);
     chownSync(syslog, stranger.uid, stranger.gid);
     hwm = join(tmp.dir, 'hwm.cjs');
-    writeFileSync(hwm, `process.on('exit', () => { const s = require('fs').readFileSync('/proc/self/status', 'utf8'); require('fs').writeSync(2, 'VmHWM ' + /VmHWM:\\s+(\\d+) kB/.exec(s)[1] + '\\n'); });\n`);
+    writeFileSync(
+      hwm,
+      `process.on('exit', () => { const s = require('fs').readFileSync('/proc/self/status', 'utf8'); require('fs').writeSync(2, 'VmHWM ' + /VmHWM:\\s+(\\d+) kB/.exec(s)[1] + '\\n'); });\n`,
+    );
   });
   after(() => {
     tmp?.cleanup();
@@ -40,11 +43,28 @@ describe('env-sync logs on a 2 GiB one-line log file', function () {
   });
 
   it('prints the cut line with a note and the next line, exits 0, no stack trace, in bounded memory', () => {
-    const r = spawnSync('setpriv', [`--reuid=${CHECKER}`, `--regid=${CHECKER}`, '--clear-groups', plugin('env-sync'), 'logs', 'pull_big', '--syslog', syslog, '--rotated', '0', '--state-dir', join(tmp.dir, 'state')], {
-      encoding: 'utf8',
-      maxBuffer: 16 * 1024 * 1024,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_OPTIONS: `--max-old-space-size=64 --require ${hwm}` },
-    });
+    const r = spawnSync(
+      'setpriv',
+      [
+        `--reuid=${CHECKER}`,
+        `--regid=${CHECKER}`,
+        '--clear-groups',
+        plugin('env-sync'),
+        'logs',
+        'pull_big',
+        '--syslog',
+        syslog,
+        '--rotated',
+        '0',
+        '--state-dir',
+        join(tmp.dir, 'state'),
+      ],
+      {
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_OPTIONS: `--max-old-space-size=64 --require ${hwm}` },
+      },
+    );
     const stderr = r.stderr.replace(/^VmHWM \d+\n/m, '');
     expect(r.status, stderr).to.equal(0);
     expect(stderr).not.to.match(/\n\s+at \S/);

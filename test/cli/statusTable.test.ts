@@ -17,7 +17,12 @@ const visible = (s: string) => s.replace(ANSI, '');
 const OUTCOMES: Outcome[] = ['success', 'failure', 'timeout', 'signal', 'spawn-error', 'skipped-overlap', 'interrupted'];
 
 function row(job: string, outcomes: Outcome[], extra: Partial<StatusRow> = {}): StatusRow {
-  const history = outcomes.map((outcome, i) => ({ start: new Date(NOW.getTime() - (outcomes.length - i) * 24 * H).toISOString(), outcome, durationSeconds: 600 + i * 60, exitCode: outcome === 'success' ? 0 : 1 }));
+  const history = outcomes.map((outcome, i) => ({
+    start: new Date(NOW.getTime() - (outcomes.length - i) * 24 * H).toISOString(),
+    outcome,
+    durationSeconds: 600 + i * 60,
+    exitCode: outcome === 'success' ? 0 : 1,
+  }));
   const last = history[history.length - 1];
   return {
     job,
@@ -26,7 +31,15 @@ function row(job: string, outcomes: Outcome[], extra: Partial<StatusRow> = {}): 
     summary: '',
     schedule: '18 0 * * *',
     nextRun: new Date(NOW.getTime() + 16 * H).toISOString(),
-    lastRun: last ? { start: last.start, end: new Date(Date.parse(last.start) + 600_000).toISOString(), outcome: last.outcome, exitCode: last.exitCode, durationSeconds: last.durationSeconds } : null,
+    lastRun: last
+      ? {
+          start: last.start,
+          end: new Date(Date.parse(last.start) + 600_000).toISOString(),
+          outcome: last.outcome,
+          exitCode: last.exitCode,
+          durationSeconds: last.durationSeconds,
+        }
+      : null,
     consecutiveFailures: outcomes.length - 1 - outcomes.lastIndexOf('success'),
     running: false,
     neverRun: outcomes.length === 0,
@@ -36,8 +49,18 @@ function row(job: string, outcomes: Outcome[], extra: Partial<StatusRow> = {}): 
 }
 
 const LONG = 'pull_content_data_admin_production_daily';
-const ROWS = [row(LONG, ['success', 'success', 'failure', 'success', 'failure']), row('push_attachments_staging', ['success', 'success', 'success']), row('pull_new', [])];
-const recentOf = (table: string, job: string) => visible(table).split('\n').find((l) => l.includes(job))!.trimEnd().split(/\s+/).pop()!;
+const ROWS = [
+  row(LONG, ['success', 'success', 'failure', 'success', 'failure']),
+  row('push_attachments_staging', ['success', 'success', 'success']),
+  row('pull_new', []),
+];
+const recentOf = (table: string, job: string) =>
+  visible(table)
+    .split('\n')
+    .find((l) => l.includes(job))!
+    .trimEnd()
+    .split(/\s+/)
+    .pop()!;
 
 describe('env-sync status table', () => {
   it('tells success and failure apart without colour: + and x', () => {
@@ -71,8 +94,14 @@ describe('env-sync status table', () => {
     expect(wide.split('\n')[0]).to.match(/^STATE\s+JOB\s+LAST RUN\s+DURATION\s+NEXT RUN\s+FAILS\s+RECENT$/);
     expect(wide).to.contain(LONG);
     const longest = [row('p'.repeat(MAX_NAME_LENGTH), ['failure'])];
-    const header = (width: number) => renderTable(longest, NOW, { colour: false, width, cutNames: true }).split('\n')[0]!.split(/\s{2,}/);
-    const jobWidth = (width: number) => renderTable(longest, NOW, { colour: false, width, cutNames: true }).split('\n')[1]!.split(/\s{2,}/)[1]!.length;
+    const header = (width: number) =>
+      renderTable(longest, NOW, { colour: false, width, cutNames: true })
+        .split('\n')[0]!
+        .split(/\s{2,}/);
+    const jobWidth = (width: number) =>
+      renderTable(longest, NOW, { colour: false, width, cutNames: true })
+        .split('\n')[1]!
+        .split(/\s{2,}/)[1]!.length;
     // A 128-character name fits none of them: the fewest columns, and the name cut to the room left.
     expect([header(90), jobWidth(90)]).to.deep.equal([['STATE', 'JOB', 'LAST RUN', 'NEXT RUN', 'RECENT'], 45]);
     expect([header(80), jobWidth(80)]).to.deep.equal([['STATE', 'JOB', 'LAST RUN', 'NEXT RUN', 'RECENT'], 35]);
@@ -104,7 +133,13 @@ describe('env-sync status table', () => {
     fc.assert(
       fc.property(fc.array(arbRow, { minLength: 1, maxLength: 8 }), fc.boolean(), (specs, colour) => {
         const rows = specs.map((s) => {
-          const r = row(`j${String(specs.indexOf(s)).padStart(3, '0')}${s.job}`, s.outcomes, { state: s.state as State, stateName: STATE_NAMES[s.state], consecutiveFailures: s.fails, running: s.running, nextRun: s.nextHours === null ? null : new Date(NOW.getTime() + s.nextHours * H).toISOString() });
+          const r = row(`j${String(specs.indexOf(s)).padStart(3, '0')}${s.job}`, s.outcomes, {
+            state: s.state as State,
+            stateName: STATE_NAMES[s.state],
+            consecutiveFailures: s.fails,
+            running: s.running,
+            nextRun: s.nextHours === null ? null : new Date(NOW.getTime() + s.nextHours * H).toISOString(),
+          });
           if (r.lastRun) r.lastRun = { ...r.lastRun, end: new Date(NOW.getTime() - s.ageHours * H).toISOString(), durationSeconds: s.ageHours * 3600 };
           return r;
         });
@@ -133,9 +168,22 @@ describe('env-sync status table', () => {
   });
 
   it('never cuts two names to the same text (the on-call engineer greps and pastes them)', () => {
-    const pair = ['pull_content_unwrapped_fail', 'pull_content_wrapped_fail', 'pull_content_data_admin_production_daily', 'pull_content_data_admin_staging_daily'];
-    const table = renderTable(pair.map((j) => row(j, ['failure'])), NOW, { colour: false, width: 60, cutNames: true });
-    const shown = table.split('\n\n')[0]!.split('\n').slice(1).map((l) => l.split(/\s{2,}/)[1]!);
+    const pair = [
+      'pull_content_unwrapped_fail',
+      'pull_content_wrapped_fail',
+      'pull_content_data_admin_production_daily',
+      'pull_content_data_admin_staging_daily',
+    ];
+    const table = renderTable(
+      pair.map((j) => row(j, ['failure'])),
+      NOW,
+      { colour: false, width: 60, cutNames: true },
+    );
+    const shown = table
+      .split('\n\n')[0]!
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s{2,}/)[1]!);
     expect(new Set(shown).size, shown.join(' ')).to.equal(pair.length);
     fc.assert(
       fc.property(fc.uniqueArray(fc.stringMatching(/^[a-c_]{1,40}$/), { minLength: 2, maxLength: 12 }), fc.integer({ min: 8, max: 30 }), (names, width) => {

@@ -30,7 +30,11 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
   for (const words of UNKNOWN_OPTION) {
     it(`env-sync ${words.join(' ')} --bogus: refused, 64`, async () => {
       const r = await run(ENV_SYNC, [...words, '--bogus', ...host()]);
-      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).to.deep.equal({ code: EX_USAGE, stdout: '', stderr: `env-sync: unknown option --bogus\n${TRY}` });
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).to.deep.equal({
+        code: EX_USAGE,
+        stdout: '',
+        stderr: `env-sync: unknown option --bogus\n${TRY}`,
+      });
     });
   }
 
@@ -58,14 +62,22 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
   it('env-sync with no command, or an unknown one: 64', async () => {
     const none = await run(ENV_SYNC, []);
     expect(none.code).to.equal(EX_USAGE);
-    expect(none.stderr).to.match(/^env-sync: give a command: status, show JOB, logs JOB, /).and.to.match(new RegExp(`\n${TRY}$`));
+    expect(none.stderr)
+      .to.match(/^env-sync: give a command: status, show JOB, logs JOB, /)
+      .and.to.match(new RegExp(`\n${TRY}$`));
     const frob = await run(ENV_SYNC, ['frob']);
-    expect([frob.code, frob.stderr]).to.deep.equal([EX_USAGE, `env-sync: unknown command frob (the commands: status, show, logs, rerun, config, metrics)\n${TRY}`]);
+    expect([frob.code, frob.stderr]).to.deep.equal([
+      EX_USAGE,
+      `env-sync: unknown command frob (the commands: status, show, logs, rerun, config, metrics)\n${TRY}`,
+    ]);
   });
 
   it('offers the command, the option and the job a typo was near (did you mean), exiting 64', async () => {
     const stauts = await run(ENV_SYNC, ['stauts', ...host()]);
-    expect([stauts.code, stauts.stderr]).to.deep.equal([EX_USAGE, `env-sync: unknown command stauts; did you mean status? (the commands: status, show, logs, rerun, config, metrics)\n${TRY}`]);
+    expect([stauts.code, stauts.stderr]).to.deep.equal([
+      EX_USAGE,
+      `env-sync: unknown command stauts; did you mean status? (the commands: status, show, logs, rerun, config, metrics)\n${TRY}`,
+    ]);
     const option = await run(ENV_SYNC, ['status', '--stat-dir', state]);
     expect([option.code, option.stderr]).to.deep.equal([EX_USAGE, `env-sync: unknown option --stat-dir; did you mean --state-dir?\n${TRY}`]);
     mkdirSync(join(state, 'pull_content_data_admin_production_daily'), { recursive: true });
@@ -73,7 +85,9 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
       const r = await run(ENV_SYNC, [command, 'pull_content_data_admin_productoin_daily', '--user', 'root', '--crontab', '/dev/null', ...host()]);
       expect(r.code, `${command}: ${r.stderr}`).to.equal(EX_USAGE);
       expect(r.stdout, command).to.equal('');
-      expect(r.stderr, command).to.match(/^env-sync: unknown job pull_content_data_admin_productoin_daily: .*; did you mean pull_content_data_admin_production_daily\?/);
+      expect(r.stderr, command).to.match(
+        /^env-sync: unknown job pull_content_data_admin_productoin_daily: .*; did you mean pull_content_data_admin_production_daily\?/,
+      );
     }
   });
 
@@ -123,18 +137,26 @@ describe('env-sync logs of a job the host does not know', function () {
     mkdirSync(join(state, 'push_attachments_staging'));
     syslog = join(dir, 'syslog');
     // An unwrapped job that no crontab given here names: known by its own lines.
-    writeFileSync(syslog, '2026-11-24T00:18:00.100000+00:00 db1 govuk_env_sync.sh: Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_unlisted.cfg"\n');
+    writeFileSync(
+      syslog,
+      '2026-11-24T00:18:00.100000+00:00 db1 govuk_env_sync.sh: Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_unlisted.cfg"\n',
+    );
     crontab = join(dir, 'crontab');
     writeFileSync(crontab, '# Puppet Name: pull_quiet\n5 5 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_quiet.cfg\n');
   });
   after(() => cleanup());
-  const logs = (job: string, ...more: string[]) => spawnSync(ENV_SYNC, ['logs', job, '--state-dir', state, '--syslog', syslog, ...more], { encoding: 'utf8', timeout: 50_000 });
+  const logs = (job: string, ...more: string[]) =>
+    spawnSync(ENV_SYNC, ['logs', job, '--state-dir', state, '--syslog', syslog, ...more], { encoding: 'utf8', timeout: 50_000 });
 
   it('says a misspelt job is unknown, offers the nearest names and exits 64', () => {
     const r = logs('pull_content_data_admin_productoin_daily');
     expect(r.status).to.equal(EX_USAGE);
     expect(r.stdout).to.equal('');
-    expect(r.stderr).to.match(new RegExp(`^env-sync: unknown job pull_content_data_admin_productoin_daily: not in ${state} \\(no job directory\\), not in the job inventory, and no line of it in ${syslog}; did you mean pull_content_data_admin_production_daily\\?`));
+    expect(r.stderr).to.match(
+      new RegExp(
+        `^env-sync: unknown job pull_content_data_admin_productoin_daily: not in ${state} \\(no job directory\\), not in the job inventory, and no line of it in ${syslog}; did you mean pull_content_data_admin_production_daily\\?`,
+      ),
+    );
   });
 
   it('with --follow, refuses at once rather than wait for ever', () => {
@@ -158,7 +180,11 @@ describe('env-sync logs of a job the host does not know', function () {
 
   it('takes a quiet job the host lists (job directory, crontab, job inventory) as known: no lines, exit 0', () => {
     const dirJob = logs('push_attachments_staging');
-    expect([dirJob.status, dirJob.stdout, dirJob.stderr]).to.deep.equal([0, '', `env-sync: no line of push_attachments_staging in ${syslog} (--follow waits for its next ones)\n`]);
+    expect([dirJob.status, dirJob.stdout, dirJob.stderr]).to.deep.equal([
+      0,
+      '',
+      `env-sync: no line of push_attachments_staging in ${syslog} (--follow waits for its next ones)\n`,
+    ]);
     expect(logs('pull_quiet').status).to.equal(EX_USAGE);
     expect(logs('pull_quiet', '--crontab', crontab).status).to.equal(0);
     // The inventory env-sync config writes (as root) lists the crontab's jobs for users who cannot read it.
@@ -174,7 +200,9 @@ describe('env-sync logs of a job the host does not know', function () {
     chmodSync(join(closed, 'syslog'), 0o600);
     const [cmd, args] = asNobody(ENV_SYNC, ['logs', 'pull_typo', '--state-dir', state, '--syslog', join(closed, 'syslog')]);
     const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 50_000 });
-    expect(r.stderr).to.contain(`cannot read ${join(closed, 'syslog')} (EACCES)`).and.not.to.contain('unknown job');
+    expect(r.stderr)
+      .to.contain(`cannot read ${join(closed, 'syslog')} (EACCES)`)
+      .and.not.to.contain('unknown job');
   });
 });
 

@@ -21,16 +21,21 @@ describe('lines in bounded memory (BoundedLineSplitter)', () => {
   });
   it('keeps the first maxBytes of a longer line and counts the rest, however it is chunked', () => {
     fc.assert(
-      fc.property(fc.array(fc.stringMatching(/^[a-z]{0,40}$/), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 30 }), (lines, max, chunk) => {
-        const text = Buffer.from(lines.join('\n'));
-        const chunks: Buffer[] = [];
-        for (let i = 0; i < text.length; i += chunk) chunks.push(text.subarray(i, i + chunk));
-        const got = split(chunks, max);
-        const want = lines.map((l) => ({ text: l.slice(0, max), cut: Math.max(0, l.length - max) }));
-        // An empty last line (text ending in a newline, or nothing at all) is no line.
-        if (lines[lines.length - 1] === '') want.pop();
-        expect(got).to.deep.equal(want);
-      }),
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-z]{0,40}$/), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 1, max: 30 }),
+        (lines, max, chunk) => {
+          const text = Buffer.from(lines.join('\n'));
+          const chunks: Buffer[] = [];
+          for (let i = 0; i < text.length; i += chunk) chunks.push(text.subarray(i, i + chunk));
+          const got = split(chunks, max);
+          const want = lines.map((l) => ({ text: l.slice(0, max), cut: Math.max(0, l.length - max) }));
+          // An empty last line (text ending in a newline, or nothing at all) is no line.
+          if (lines[lines.length - 1] === '') want.pop();
+          expect(got).to.deep.equal(want);
+        },
+      ),
       { seed: 7, numRuns: 300 },
     );
   });

@@ -34,7 +34,20 @@ describe('randomHex (run ids, temporary names)', () => {
       const module = new URL('../../src/common/randomHex.js', import.meta.url).href;
       const script = `import(${JSON.stringify(module)}).then(({ randomHex }) => console.log(Array.from({ length: 40 }, () => randomHex(4)).join(' ')))`;
       // A mount namespace of its own, where an empty file is bind-mounted over /dev/urandom.
-      const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount --bind ${dir}/empty /dev/urandom && exec "$0" --input-type=module -e "$1"`, process.execPath, script], { encoding: 'utf8', timeout: 20_000 });
+      const r = spawnSync(
+        'unshare',
+        [
+          '--mount',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          `mount --bind ${dir}/empty /dev/urandom && exec "$0" --input-type=module -e "$1"`,
+          process.execPath,
+          script,
+        ],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
       expect(r.error, 'unshare(1) is missing: apt-get install -y util-linux').to.equal(undefined);
       expect(r.status, r.stderr).to.equal(0);
       const names = r.stdout.trim().split(' ');

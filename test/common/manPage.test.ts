@@ -33,7 +33,10 @@ describe('man pages, written from the option table', function () {
 
   /** The page as man shows it, formatting off, blanks and line breaks as one blank; each section apart. */
   function sections(exe: Executable): Map<string, string> {
-    const r = spawnSync('man', ['-l', pageFile(exe)], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8', MANWIDTH: '200', MANPAGER: 'cat', PAGER: 'cat', MAN_KEEP_FORMATTING: '' } });
+    const r = spawnSync('man', ['-l', pageFile(exe)], {
+      encoding: 'utf8',
+      env: { ...process.env, LC_ALL: 'C.UTF-8', MANWIDTH: '200', MANPAGER: 'cat', PAGER: 'cat', MAN_KEEP_FORMATTING: '' },
+    });
     expect(r.status, r.stderr).to.equal(0);
     const out = new Map<string, string>();
     let current = '';
@@ -51,7 +54,10 @@ describe('man pages, written from the option table', function () {
       expect(groff.stderr).to.equal('');
       expect(groff.status).to.equal(0);
       // lintian's own call (its groff-message check).
-      const man = spawnSync('man', ['--warnings', '-E', 'UTF-8', '-l', '-Tutf8', '-Z', file], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8', MANWIDTH: '80' } });
+      const man = spawnSync('man', ['--warnings', '-E', 'UTF-8', '-l', '-Tutf8', '-Z', file], {
+        encoding: 'utf8',
+        env: { ...process.env, LC_ALL: 'C.UTF-8', MANWIDTH: '80' },
+      });
       expect(man.stderr).to.equal('');
       expect(man.status).to.equal(0);
       expect([...sections(exe).keys()]).to.include.members(SECTIONS);

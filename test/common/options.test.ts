@@ -33,14 +33,19 @@ describe('the option table', () => {
   it('gives no two options of a command the same flag or alias', () => {
     for (const c of COMMAND_NAMES) {
       const names = commandOptions(c).flatMap((o) => [o.flag, ...o.alias, ...(o.kind === 'boolean' ? [`no-${o.flag}`] : [])]);
-      expect(names.filter((n, i) => names.indexOf(n) !== i), c).to.deep.equal([]);
+      expect(
+        names.filter((n, i) => names.indexOf(n) !== i),
+        c,
+      ).to.deep.equal([]);
       expect(names, c).to.not.include.members(['h', 'help', 'V', 'version']);
     }
   });
 
-  it('parses every default, and every command\'s own default, to a value', () => {
+  it("parses every default, and every command's own default, to a value", () => {
     for (const c of COMMAND_NAMES) {
-      const required = Object.fromEntries(Object.keys((COMMANDS[c] as { required?: object }).required ?? {}).map((id) => [optionSpec(id as OptionId).flag, 'pull_x']));
+      const required = Object.fromEntries(
+        Object.keys((COMMANDS[c] as { required?: object }).required ?? {}).map((id) => [optionSpec(id as OptionId).flag, 'pull_x']),
+      );
       const values = convert(c, required, {}) as Record<string, unknown>;
       for (const o of commandOptions(c)) if (o.default !== undefined) expect(values[o.id], `${c} ${o.flag}`).to.not.equal(undefined);
     }
@@ -49,7 +54,9 @@ describe('the option table', () => {
   it('takes the environment variable when the option is not given, and the option over it', () => {
     for (const c of COMMAND_NAMES) {
       for (const o of commandOptions(c).filter((x) => x.env)) {
-        const required = Object.fromEntries(Object.keys((COMMANDS[c] as { required?: object }).required ?? {}).map((id) => [optionSpec(id as OptionId).flag, 'pull_x']));
+        const required = Object.fromEntries(
+          Object.keys((COMMANDS[c] as { required?: object }).required ?? {}).map((id) => [optionSpec(id as OptionId).flag, 'pull_x']),
+        );
         const fromEnv = convert(c, required, { [o.env!]: '/from/env' }) as Record<string, unknown>;
         expect(fromEnv[o.id], `${c} ${o.flag}`).to.equal('/from/env');
         const given = convert(c, { ...required, [o.flag]: '/given' }, { [o.env!]: '/from/env' }) as Record<string, unknown>;
@@ -59,13 +66,15 @@ describe('the option table', () => {
   });
 
   it('names the fix for a value it cannot take, naming the flag the command knows it by', () => {
-    expect(() => convert('check_env_sync', { job: 'pull_x', grace: 'soon' }, {})).to.throw('--grace: "soon" is not a duration; use e.g. 30s, 90m, 26h, 2d, 1h30m or plain seconds');
+    expect(() => convert('check_env_sync', { job: 'pull_x', grace: 'soon' }, {})).to.throw(
+      '--grace: "soon" is not a duration; use e.g. 30s, 90m, 26h, 2d, 1h30m or plain seconds',
+    );
     expect(() => convert('check_env_sync', { job: 'pull_x', missing: 'bad' }, {})).to.throw('--missing: "bad" must be one of ok, warning, critical, unknown');
     expect(() => convert('check_env_sync', {}, {})).to.throw('--job JOB is required');
     expect(() => convert('env-sync-run', { timeout: '0' }, {})).to.throw('--timeout: must be more than 0');
   });
 
-  it('keeps docs/options.md\'s option tables as the table gives them, one for every command (npm run options-doc rewrites them)', () => {
+  it("keeps docs/options.md's option tables as the table gives them, one for every command (npm run options-doc rewrites them)", () => {
     const page = readFileSync(join(repoRoot, 'docs/options.md'), 'utf8');
     expect(tablesIn(page)).to.have.members([...readmeTables().keys()]);
     expect(withTables(page) === page, 'docs/options.md option tables differ from src/common/options.ts: run npm run options-doc').to.equal(true);

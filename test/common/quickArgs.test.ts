@@ -11,21 +11,58 @@ const WRAPPER_OPTIONS = quickSpec('env-sync-run');
 // The command lines Icinga, NRPE and cron really pass must take the fast path; anything unusual must not.
 describe('quickParse: the usual command lines without yargs', () => {
   it('reads the command line of icinga-conf/icinga2/commands.conf', () => {
-    const q = quickParse(['--job', 'pull_x_daily', '--state-dir', '/var/lib/env-sync', '--syslog', '/var/log/syslog', '-w', '25h', '-c', '26h', '--max-runtime', '6h', '-t', '30', '-v'], CHECK);
+    const q = quickParse(
+      [
+        '--job',
+        'pull_x_daily',
+        '--state-dir',
+        '/var/lib/env-sync',
+        '--syslog',
+        '/var/log/syslog',
+        '-w',
+        '25h',
+        '-c',
+        '26h',
+        '--max-runtime',
+        '6h',
+        '-t',
+        '30',
+        '-v',
+      ],
+      CHECK,
+    );
     expect(q).to.not.equal(null);
-    expect(q!.values).to.include({ job: 'pull_x_daily', 'state-dir': '/var/lib/env-sync', 'age-warning': '25h', 'age-critical': '26h', 'runtime-critical': '6h', timeout: '30', verbose: 1 });
+    expect(q!.values).to.include({
+      job: 'pull_x_daily',
+      'state-dir': '/var/lib/env-sync',
+      'age-warning': '25h',
+      'age-critical': '26h',
+      'runtime-critical': '6h',
+      timeout: '30',
+      verbose: 1,
+    });
     expect(q!.rest).to.deep.equal([]);
   });
   it('reads --name=value, -vv, and leaves what was not given for the table to fill', () => {
     expect(quickParse(['--job=a', '-vv', '--verbose'], CHECK)!.values).to.deep.equal({ job: 'a', verbose: 3 });
     expect(quickParse([], ALL)!.values).to.deep.equal({ verbose: 0 });
   });
-  it('fills defaults, the environment and a command\'s own default from the table', async () => {
+  it("fills defaults, the environment and a command's own default from the table", async () => {
     const one = (await parseCommandLine('check_env_sync', ['--job', 'a'], {})) as { values: Record<string, unknown> };
-    expect(one.values).to.include({ job: 'a', rotated: 'auto', maxOutput: 4096, missing: 2, grace: 3600, stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog' });
+    expect(one.values).to.include({
+      job: 'a',
+      rotated: 'auto',
+      maxOutput: 4096,
+      missing: 2,
+      grace: 3600,
+      stateDir: '/var/lib/env-sync',
+      syslog: '/var/log/syslog',
+    });
     const all = (await parseCommandLine('check_env_sync_all', [], { ENV_SYNC_STATE_DIR: '/srv/state' })) as { values: Record<string, unknown> };
     expect(all.values).to.include({ missing: 1, stateDir: '/srv/state' });
-    const given = (await parseCommandLine('check_env_sync_all', ['--state-dir', '/given'], { ENV_SYNC_STATE_DIR: '/srv/state' })) as { values: Record<string, unknown> };
+    const given = (await parseCommandLine('check_env_sync_all', ['--state-dir', '/given'], { ENV_SYNC_STATE_DIR: '/srv/state' })) as {
+      values: Record<string, unknown>;
+    };
     expect(given.values).to.include({ stateDir: '/given' });
   });
   it("reads the wrapper's options up to COMMAND, with or without --", () => {
@@ -64,19 +101,44 @@ describe('quickParse: the usual command lines without yargs', () => {
 });
 
 // Whenever quickParse answers, yargs (the full grammar) must read the same values.
-const VALUES = ['a', 'x.cfg', '25h', '10', '2h', '4096', 'ok', 'warning', '1', '~:10', '@1:2', '10:', '', 'a b', '=x', 'true', '0', '-', '/var/log/syslog', 'critical', 'skip', 'wait'];
+const VALUES = [
+  'a',
+  'x.cfg',
+  '25h',
+  '10',
+  '2h',
+  '4096',
+  'ok',
+  'warning',
+  '1',
+  '~:10',
+  '@1:2',
+  '10:',
+  '',
+  'a b',
+  '=x',
+  'true',
+  '0',
+  '-',
+  '/var/log/syslog',
+  'critical',
+  'skip',
+  'wait',
+];
 
 function wordsFor(spec: QuickSpec, haltAtNonOption: boolean): fc.Arbitrary<string[]> {
   const entries = Object.entries(spec);
   const option = fc.constantFrom(...entries).chain(([key, o]): fc.Arbitrary<string[]> => {
-    const names = [key, ...(typeof o.alias === 'string' ? [o.alias] : o.alias ?? [])];
+    const names = [key, ...(typeof o.alias === 'string' ? [o.alias] : (o.alias ?? []))];
     const name = fc.constantFrom(...names).map((n) => (n.length === 1 ? `-${n}` : `--${n}`));
     if (o.type === 'count') return name.map((n) => [n]);
     if (o.type === 'boolean') return fc.constantFrom(`--${key}`, `--no-${key}`).map((w) => [w]);
     const value = o.choices ? fc.constantFrom(...o.choices, 'nope') : fc.constantFrom(...VALUES);
     return fc.tuple(name, value, fc.boolean()).map(([n, v, inline]) => (inline && n.startsWith('--') ? [`${n}=${v}`] : [n, v]));
   });
-  const rest: fc.Arbitrary<string[]> = haltAtNonOption ? fc.constantFrom<string[]>([], ['true'], ['sh', '-c', 'exit 3'], ['--', 'sleep', '2'], ['--', '--job', 'x']) : fc.constant([]);
+  const rest: fc.Arbitrary<string[]> = haltAtNonOption
+    ? fc.constantFrom<string[]>([], ['true'], ['sh', '-c', 'exit 3'], ['--', 'sleep', '2'], ['--', '--job', 'x'])
+    : fc.constant([]);
   return fc.tuple(fc.array(option, { maxLength: 6 }), rest).map(([opts, r]) => [...opts.flat(), ...r]);
 }
 
@@ -116,12 +178,16 @@ describe('quickParse agrees with yargs, for every command of the option table', 
   }
 });
 
-describe('unknownOptionsMessage: yargs\' unknown options as a person wants them', () => {
+describe("unknownOptionsMessage: yargs' unknown options as a person wants them", () => {
   const CASES: Array<[string, CommandName[], string]> = [
     ['Unknown arguments: max-agee, maxAgee', ['check_env_sync'], 'unknown option --max-agee; did you mean --max-age?'],
     ['Unknown argument: bogus', ['check_env_sync'], 'unknown option --bogus'],
     ['Unknown argument: q', ['check_env_sync'], 'unknown option -q'],
-    ['Unknown arguments: stat-dir, statDir, jsno', ['env-sync status'], 'unknown option --stat-dir; did you mean --state-dir?; unknown option --jsno; did you mean --json?'],
+    [
+      'Unknown arguments: stat-dir, statDir, jsno',
+      ['env-sync status'],
+      'unknown option --stat-dir; did you mean --state-dir?; unknown option --jsno; did you mean --json?',
+    ],
     ['Not enough arguments following: job', ['check_env_sync'], 'Not enough arguments following: job'],
   ];
   for (const [yargs, cmds, want] of CASES) {
@@ -129,8 +195,8 @@ describe('unknownOptionsMessage: yargs\' unknown options as a person wants them'
   }
 });
 
-describe('helpWidth: --help at the terminal\'s width', () => {
-  it('is 80 columns when the output is not a terminal, the terminal\'s otherwise (40 to 100)', () => {
+describe("helpWidth: --help at the terminal's width", () => {
+  it("is 80 columns when the output is not a terminal, the terminal's otherwise (40 to 100)", () => {
     expect(helpWidth({ isTTY: false })).to.equal(80);
     expect(helpWidth({})).to.equal(80);
     expect(helpWidth({ isTTY: true, columns: 72 })).to.equal(72);

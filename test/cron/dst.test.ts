@@ -158,8 +158,19 @@ function verdictAt(schedule: string, now: Date, due: Date, lastStart: Date) {
   const start = lastStart.toISOString();
   const facts: CheckFacts = {
     jobState: stateAfter('nightly', [{ start, end: start, durationSeconds: 0 }]),
-    running: [], rebootLock: null, evidence: null, syslogOnly: null, syslogProblems: [], previousScheduled: due,
-    trust: { user: USER, source: '--user' }, cron: null, inventory: null, inventoryProblem: null, stateDirProblem: null, unwrapped: false, staleMarkers: null,
+    running: [],
+    rebootLock: null,
+    evidence: null,
+    syslogOnly: null,
+    syslogProblems: [],
+    previousScheduled: due,
+    trust: { user: USER, source: '--user' },
+    cron: null,
+    inventory: null,
+    inventoryProblem: null,
+    stateDirProblem: null,
+    unwrapped: false,
+    staleMarkers: null,
   };
   return summarise(judge(facts, policy, now));
 }
@@ -168,7 +179,10 @@ describe("schedules across Europe/London's 2026 summer-time changes, as cron(8) 
   this.timeout(60_000);
   inZone('Europe/London');
 
-  for (const [month, table] of [['October (01:00-01:59 twice)', OCTOBER], ['March (01:00-01:59 skipped)', MARCH]] as const) {
+  for (const [month, table] of [
+    ['October (01:00-01:59 twice)', OCTOBER],
+    ['March (01:00-01:59 skipped)', MARCH],
+  ] as const) {
     describe(month, () => {
       for (const [schedule, rows] of Object.entries(table)) {
         it(`'${schedule}': the start due at or before each moment, and the next`, async () => {
@@ -288,9 +302,20 @@ function wallsIn(schedule: string, wildcard: boolean, from: number, to: number):
 
 // The minute and hour fields as cron's entry.c flags them: '*' first in either makes a wildcard job.
 const MODEL_SCHEDULES: Array<[string, boolean]> = [
-  ['30 1 * * *', false], ['30 0 * * *', false], ['0,30 1,2 * * *', false], ['59 1 * * *', false], ['0 2 * * *', false],
-  ['30 2 * * *', false], ['15 3 * * *', false], ['0 12 * * *', false], ['0-59/20 1-3 * * *', false],
-  ['*/15 * * * *', true], ['0 * * * *', true], ['* 1 * * *', true], ['*/7 1-3 * * *', true], ['5 * * * *', true],
+  ['30 1 * * *', false],
+  ['30 0 * * *', false],
+  ['0,30 1,2 * * *', false],
+  ['59 1 * * *', false],
+  ['0 2 * * *', false],
+  ['30 2 * * *', false],
+  ['15 3 * * *', false],
+  ['0 12 * * *', false],
+  ['0-59/20 1-3 * * *', false],
+  ['*/15 * * * *', true],
+  ['0 * * * *', true],
+  ['* 1 * * *', true],
+  ['*/7 1-3 * * *', true],
+  ['5 * * * *', true],
 ];
 
 const MODEL_ZONES: Array<[string, number]> = [

@@ -32,7 +32,9 @@ describe("check_env_sync on Europe/London's 2026 clock changes (libfaketime)", f
   }
 
   const check = (iso: string) =>
-    run(plugin('check_env_sync'), ['--job', 'nightly', '--state-dir', state, '--syslog', join(dir, 'no-syslog'), '--schedule', SCHEDULE, '--grace', '30m'], { env: at(iso) });
+    run(plugin('check_env_sync'), ['--job', 'nightly', '--state-dir', state, '--syslog', join(dir, 'no-syslog'), '--schedule', SCHEDULE, '--grace', '30m'], {
+      env: at(iso),
+    });
 
   async function expectAt(iso: string, code: number, line: RegExp): Promise<void> {
     const r = await check(iso);

@@ -18,7 +18,10 @@ function bigCrontab(commandPad = 0, jobs = 600): string {
   const lines = Array.from({ length: 4 }, (_, i) => `VAR_${i}="${String(i).repeat(450)}"`);
   for (let n = 0; n < jobs; n++) {
     if (n === 300) lines.push('VAR_0=changed');
-    lines.push(`# Puppet Name: pull_${n}`, `18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_${n}.cfg${commandPad ? ` # ${'x'.repeat(commandPad)}` : ''}`);
+    lines.push(
+      `# Puppet Name: pull_${n}`,
+      `18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_${n}.cfg${commandPad ? ` # ${'x'.repeat(commandPad)}` : ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -46,7 +49,10 @@ describe('job inventory bounds: VAR= lines stored once, refused when still too b
     writeInventory(t.state, inventoryOf(bigCrontab(), 'govuk-backup', '--crontab old', NOW));
     const before = readFileSync(inventoryPath(t.state), 'utf8');
     const inv = inventoryOf(bigCrontab(2000), 'govuk-backup', '--crontab /etc/big.crontab (env-sync config)', NOW);
-    expect(() => writeInventory(t.state, inv)).to.throw(InventoryTooBig, /govuk-backup's crontab \(--crontab \/etc\/big\.crontab \(env-sync config\), 600 jobs\) would be \d+ bytes, over the readers' bound of 1048576 bytes; not written/);
+    expect(() => writeInventory(t.state, inv)).to.throw(
+      InventoryTooBig,
+      /govuk-backup's crontab \(--crontab \/etc\/big\.crontab \(env-sync config\), 600 jobs\) would be \d+ bytes, over the readers' bound of 1048576 bytes; not written/,
+    );
     expect(readFileSync(inventoryPath(t.state), 'utf8')).to.equal(before);
   });
 
@@ -56,12 +62,19 @@ describe('job inventory bounds: VAR= lines stored once, refused when still too b
     expect(statSync(tab).size).to.be.below(MAX_INVENTORY_BYTES);
     const r = await run(CLI, ['config', 'inventory', '--crontab', tab, '--state-dir', t.state]);
     expect(r.code).to.not.equal(0);
-    expect(r.stderr).to.match(new RegExp(`crontab \\(--crontab ${tab} \\(env-sync config\\), 3000 jobs\\) would be \\d+ bytes, over the readers' bound of 1048576 bytes`));
+    expect(r.stderr).to.match(
+      new RegExp(`crontab \\(--crontab ${tab} \\(env-sync config\\), 3000 jobs\\) would be \\d+ bytes, over the readers' bound of 1048576 bytes`),
+    );
     expect(existsSync(inventoryPath(t.state))).to.equal(false);
   });
 
   it('a schema-1 inventory (settings in each job), as older wrappers wrote it, is still read', () => {
-    const inv = inventoryOf('PGHOST=db1\n18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg\n', 'govuk-backup', 'crontab -l (env-sync-run)', NOW);
+    const inv = inventoryOf(
+      'PGHOST=db1\n18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg\n',
+      'govuk-backup',
+      'crontab -l (env-sync-run)',
+      NOW,
+    );
     writeFileSync(inventoryPath(t.state), JSON.stringify({ ...inv, schema: 1 }));
     const back = readInventory(t.state, trust())!;
     expect(back.jobs.map((j) => [j.job, j.env])).to.deep.equal([['pull_x', { PGHOST: 'db1' }]]);

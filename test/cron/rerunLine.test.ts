@@ -16,12 +16,20 @@ const USER: User = { name: 'govuk-backup', uid: 1001, gid: 1001, home: '/home/go
 
 const IDIOMS: Array<{ idiom: string; command: string; script: string }> = [
   { idiom: 'cd DIR && …', command: `cd /srv/x && ${SYNC}`, script: `cd /srv/x && ${W} ${SYNC}` },
-  { idiom: 'cd DIR && … (an unwrapped line elsewhere)', command: `cd /tmp && govuk_env_sync.sh -f j.cfg`, script: `cd /tmp && ${W} govuk_env_sync.sh -f j.cfg` },
+  {
+    idiom: 'cd DIR && … (an unwrapped line elsewhere)',
+    command: `cd /tmp && govuk_env_sync.sh -f j.cfg`,
+    script: `cd /tmp && ${W} govuk_env_sync.sh -f j.cfg`,
+  },
   { idiom: 'VAR=x …', command: `PGHOST=db1 ${SYNC}`, script: `PGHOST=db1 ${W} ${SYNC}` },
   { idiom: '… ; other', command: `${SYNC}; touch /tmp/done`, script: `${W} ${SYNC}; touch /tmp/done` },
   { idiom: '… && other', command: `${SYNC} && curl -fsS http://127.0.0.1/ping`, script: `${W} ${SYNC} && curl -fsS http://127.0.0.1/ping` },
   { idiom: '… || other', command: `${SYNC} || logger failed`, script: `${W} ${SYNC} || logger failed` },
-  { idiom: 'test -x F && …', command: `test -x /usr/local/bin/govuk_env_sync.sh && ${SYNC}`, script: `test -x /usr/local/bin/govuk_env_sync.sh && ${W} ${SYNC}` },
+  {
+    idiom: 'test -x F && …',
+    command: `test -x /usr/local/bin/govuk_env_sync.sh && ${SYNC}`,
+    script: `test -x /usr/local/bin/govuk_env_sync.sh && ${W} ${SYNC}`,
+  },
   { idiom: '… >> file 2>&1', command: `${SYNC} >> /var/log/j.log 2>&1`, script: `${W} ${SYNC} >> /var/log/j.log 2>&1` },
   {
     idiom: 'cd, ionice and with_reboot_lock in the second command',
@@ -29,7 +37,11 @@ const IDIOMS: Array<{ idiom: string; command: string; script: string }> = [
     script: `cd /srv && /usr/bin/envdir /etc/e ${W} ${SYNC} >> /tmp/l 2>&1`,
   },
   { idiom: 'a pipe', command: `${SYNC} | tee -a /tmp/log`, script: `${W} ${SYNC} | tee -a /tmp/log` },
-  { idiom: 'already wrapped after cd', command: `cd /srv && /usr/local/bin/env-sync-run --job j -- ${SYNC}`, script: `cd /srv && /usr/local/bin/env-sync-run --job j -- ${SYNC}` },
+  {
+    idiom: 'already wrapped after cd',
+    command: `cd /srv && /usr/local/bin/env-sync-run --job j -- ${SYNC}`,
+    script: `cd /srv && /usr/local/bin/env-sync-run --job j -- ${SYNC}`,
+  },
   { idiom: 'a background job after it', command: `${SYNC} & wait`, script: `${W} ${SYNC} & wait` },
 ];
 
@@ -55,7 +67,7 @@ describe('the Re-run line for each cron idiom', () => {
     });
   }
 
-  it("keeps $( … ) inside a word: it is not a subshell of the list", () => {
+  it('keeps $( … ) inside a word: it is not a subshell of the list', () => {
     expect(rerunScript({ command: `${SYNC} -d "$(date +%F)"` }, T)).to.deep.equal({ script: `${W} ${SYNC} -d "$(date +%F)"` });
   });
 });
@@ -66,20 +78,28 @@ describe("cron's % rule", () => {
     expect(cronCommandText('x %')).to.deep.equal({ text: 'x ' });
   });
   it('refuses standard input given after an unescaped %', () => {
-    expect(cronCommandText('mail -s x root%hello%world')).to.have.property('why').that.matches(/standard input after an unescaped %/);
+    expect(cronCommandText('mail -s x root%hello%world'))
+      .to.have.property('why')
+      .that.matches(/standard input after an unescaped %/);
   });
   it('is applied to a crontab line, not to a recorded sh -c text', () => {
     const [job] = parseCrontab(`18 0 * * * ${SYNC} --date=\\%F\n`);
     const fromCrontab = chooseRerun({ job: 'j', user: USER, cron: job!, inventory: null, run: null, markerPath: null }, T);
     expect((fromCrontab.plan as RerunPlan).script).to.equal(`cd /home/govuk-backup && ${W} ${SYNC} --date=%F`);
-    const refused = chooseRerun({ job: 'j', user: USER, cron: parseCrontab(`18 0 * * * ${SYNC} %line 1%line 2\n`)[0]!, inventory: null, run: null, markerPath: null }, T);
+    const refused = chooseRerun(
+      { job: 'j', user: USER, cron: parseCrontab(`18 0 * * * ${SYNC} %line 1%line 2\n`)[0]!, inventory: null, run: null, markerPath: null },
+      T,
+    );
     expect(refused.plan).to.equal(null);
-    expect(refused).to.have.property('why').that.matches(/^the crontab line 1 cannot be re-run as it is: .*standard input/);
+    expect(refused)
+      .to.have.property('why')
+      .that.matches(/^the crontab line 1 cannot be re-run as it is: .*standard input/);
   });
 });
 
 describe('a Re-run line pasted again', () => {
-  const plan = (command: string, cwd: string | null) => rerunPlan({ command, env: {}, cwd, source: 'the cron command recorded in M', redacted: false }, USER, T) as RerunPlan;
+  const plan = (command: string, cwd: string | null) =>
+    rerunPlan({ command, env: {}, cwd, source: 'the cron command recorded in M', redacted: false }, USER, T) as RerunPlan;
   it('is the same line when its run is re-run from the recorded command and directory', () => {
     const first = plan(`cd /srv/x && ${SYNC}`, null);
     expect(first.script).to.equal(`cd /home/govuk-backup && cd /srv/x && ${W} ${SYNC}`);
@@ -102,7 +122,8 @@ describe('a Re-run line pasted again', () => {
 });
 
 describe('a Re-run line with a control character in it', () => {
-  const plan = (command: string, env: Record<string, string> = {}) => rerunPlan({ command, env, cwd: null, source: 'the crontab line 3', redacted: false }, USER, T);
+  const plan = (command: string, env: Record<string, string> = {}) =>
+    rerunPlan({ command, env, cwd: null, source: 'the crontab line 3', redacted: false }, USER, T);
   for (const [what, command, env] of [
     ['an escape sequence in the command', `${SYNC} # \u001b]52;c;aWQK\u0007`, {}],
     ['a tab (bash completes on it when pasted)', `${SYNC}\t>> /tmp/l`, {}],
@@ -110,7 +131,9 @@ describe('a Re-run line with a control character in it', () => {
     ['a C1 control in a crontab VAR= value', SYNC, { PGHOST: 'db\u009b1' }],
   ] as Array<[string, string, Record<string, string>]>) {
     it(`is refused, never shown: ${what}`, () => {
-      expect(plan(command, env)).to.have.property('why').that.matches(/control characters/);
+      expect(plan(command, env))
+        .to.have.property('why')
+        .that.matches(/control characters/);
     });
   }
 });

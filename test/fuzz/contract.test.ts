@@ -24,7 +24,10 @@ const SEED = 20261126;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const STACK = /\n\s+at .+:\d+:\d+/;
 const FIRST_LINE = /^ENV_SYNC (OK|WARNING|CRITICAL|UNKNOWN) - /;
-const NOBODY = { uid: Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim()), gid: Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout.trim()) };
+const NOBODY = {
+  uid: Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim()),
+  gid: Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout.trim()),
+};
 
 interface World {
   dir: string;
@@ -53,13 +56,74 @@ const hostile = fc.oneof(
     '\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u202a\u202b\u202c\u202d',
     'a\rb\u0085c\u2028d\u007f',
   ),
-  fc.array(fc.constantFrom('\u0001', '\u0007', '\u0008', '\t', '\r', '\u001b', '[', ']', ';', 'm', '\u0085', '\u0090', '\u009b', '\u009c', '\u202e', '\u2066', '\u200f', '\u061c', '<', '>', 'a', '/', '"', ' ', '|', 'é'), { maxLength: 24 }).map((a) => a.join('')),
+  fc
+    .array(
+      fc.constantFrom(
+        '\u0001',
+        '\u0007',
+        '\u0008',
+        '\t',
+        '\r',
+        '\u001b',
+        '[',
+        ']',
+        ';',
+        'm',
+        '\u0085',
+        '\u0090',
+        '\u009b',
+        '\u009c',
+        '\u202e',
+        '\u2066',
+        '\u200f',
+        '\u061c',
+        '<',
+        '>',
+        'a',
+        '/',
+        '"',
+        ' ',
+        '|',
+        'é',
+      ),
+      { maxLength: 24 },
+    )
+    .map((a) => a.join('')),
 );
 
 // A command line cannot carry a NUL byte (execve ends each word at one).
 const junk = fc.oneof(
   hostile,
-  fc.constantFrom('', '-', '--', '-1', '0', '1', '2', '30', '99999999999', '1h', '26h', '~:10', '@1:2', '10:5', 'x y', '../x', 'pull_x', 'ok', 'warning', 'skip', 'allow', '/dev/zero', '/dev/null', 'é✓', '--job', '-vvv', 'status', 'show'),
+  fc.constantFrom(
+    '',
+    '-',
+    '--',
+    '-1',
+    '0',
+    '1',
+    '2',
+    '30',
+    '99999999999',
+    '1h',
+    '26h',
+    '~:10',
+    '@1:2',
+    '10:5',
+    'x y',
+    '../x',
+    'pull_x',
+    'ok',
+    'warning',
+    'skip',
+    'allow',
+    '/dev/zero',
+    '/dev/null',
+    'é✓',
+    '--job',
+    '-vvv',
+    'status',
+    'show',
+  ),
   fc.string({ maxLength: 12 }).map((s) => s.replace(/\0/g, '')),
   fc.stringMatching(/^[a-z_]{1,12}$/),
 );
@@ -84,7 +148,15 @@ const markerText = fc.oneof(
   fc.constant(''),
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
   fc.jsonValue().map((v) => JSON.stringify(v)),
-  fc.record({ schema: fc.constant(1), job: fc.constantFrom('pull_x', 'other'), consecutiveFailures: fc.oneof(fc.integer(), fc.string()), history: fc.oneof(fc.constant([]), fc.string()), last: fc.oneof(fc.constant(null), fc.jsonValue()) }).map((v) => JSON.stringify(v)),
+  fc
+    .record({
+      schema: fc.constant(1),
+      job: fc.constantFrom('pull_x', 'other'),
+      consecutiveFailures: fc.oneof(fc.integer(), fc.string()),
+      history: fc.oneof(fc.constant([]), fc.string()),
+      last: fc.oneof(fc.constant(null), fc.jsonValue()),
+    })
+    .map((v) => JSON.stringify(v)),
   hostile.map((h) => `{"schema": 1, "job": "pull_x", "${h}": 1}`),
   hostile,
 );
@@ -93,21 +165,59 @@ const markerText = fc.oneof(
 const failedMarker = fc.tuple(fc.array(hostile, { maxLength: 4 }), fc.oneof(fc.constant(null), hostile)).map(([tail, message]) => {
   const start = new Date(Date.now() - 300_000).toISOString();
   const end = new Date(Date.now() - 1000).toISOString();
-  const last = { runId: 'r1', job: 'pull_x', part: null, host: 'h', user: 'nobody', wrapperPid: 2, wrapperStartTicks: null, childPid: 3, bootId: null, argv: ['sh'], cwd: '/', start, end, durationSeconds: 299, outcome: 'failure', exitCode: 3, signal: null, timeoutSeconds: null, message, output: { lines: tail.length, bytes: 1, tail } };
-  return JSON.stringify({ schema: 1, job: 'pull_x', updated: end, last, lastSuccess: null, lastSkipped: null, consecutiveFailures: 1, history: [{ runId: 'r1', part: null, start, end, durationSeconds: 299, outcome: 'failure', exitCode: 3 }], parts: {} });
+  const last = {
+    runId: 'r1',
+    job: 'pull_x',
+    part: null,
+    host: 'h',
+    user: 'nobody',
+    wrapperPid: 2,
+    wrapperStartTicks: null,
+    childPid: 3,
+    bootId: null,
+    argv: ['sh'],
+    cwd: '/',
+    start,
+    end,
+    durationSeconds: 299,
+    outcome: 'failure',
+    exitCode: 3,
+    signal: null,
+    timeoutSeconds: null,
+    message,
+    output: { lines: tail.length, bytes: 1, tail },
+  };
+  return JSON.stringify({
+    schema: 1,
+    job: 'pull_x',
+    updated: end,
+    last,
+    lastSuccess: null,
+    lastSkipped: null,
+    consecutiveFailures: 1,
+    history: [{ runId: 'r1', part: null, start, end, durationSeconds: 299, outcome: 'failure', exitCode: 3 }],
+    parts: {},
+  });
 });
 
 const syslogText = fc.array(
   fc.oneof(
-    fc.constant(`${new Date().toISOString().replace('Z', '+00:00')} h govuk_env_sync.sh: Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg"`),
+    fc.constant(
+      `${new Date().toISOString().replace('Z', '+00:00')} h govuk_env_sync.sh: Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg"`,
+    ),
     fc.constant(`Nov 26 00:00:00 h env-sync-run[1]: event=finish job=pull_x run=r outcome=success exit=0 duration=1s`),
-    fc.constant(`Nov 26 00:00:01 h govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg" in function f on line 1 executing "x"`),
+    fc.constant(
+      `Nov 26 00:00:01 h govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg" in function f on line 1 executing "x"`,
+    ),
     fc.string({ maxLength: 80 }),
     fc.uint8Array({ maxLength: 80 }).map((b) => Buffer.from(b).toString('latin1')),
     fc.constant(`Nov 26 00:00:02 h env-sync/pull_x[2]: ${'y'.repeat(300_000)}`),
     fc.constant('\u0000\u0000\xff\xfe broken'),
     hostile.map((h) => `Nov 26 00:00:02 h env-sync/pull_x[2]: error: ${h}`),
-    hostile.map((h) => `Nov 26 00:00:02 h govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg" in function f on line 1 executing "${h}"`),
+    hostile.map(
+      (h) =>
+        `Nov 26 00:00:02 h govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg" in function f on line 1 executing "${h}"`,
+    ),
     hostile.map((h) => `${new Date().toISOString().replace('Z', '+00:00')} h env-sync/pull_x: ${h}`),
   ),
   { maxLength: 12 },
@@ -184,19 +294,27 @@ describe('the contract of every executable under generated input (fixed seed, as
   for (const cmd of ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order'] as const) {
     it(`${cmd}: one status line first, exit 0-3, nothing on stderr, bounded output`, () => {
       fc.assert(
-        fc.property(argvFor(cmd, w), markerText, syslogText, crontabText, fc.integer({ min: 0, max: 3 }), envFor(w), (args, marker, lines, cron, oddity, env) => {
-          setWorld(w, marker, lines, cron, oddity);
-          const r = runAsNobody(w, cmd, [...args, '-t', '20'], env as Record<string, string>);
-          const help = args.some((a) => ['-h', '--help', '-V', '--version'].includes(a));
-          expect(r.status, `${args.join(' ')}\n${r.stdout}${r.stderr}`).to.be.within(0, 3);
-          expect(r.stderr, args.join(' ')).to.equal('');
-          expect(r.stdout, args.join(' ')).not.to.match(RAW_CONTROL);
-          for (const line of r.stdout.split('\n')) if (!OURS.test(line)) expect(line, args.join(' ')).not.to.match(TAG);
-          if (!help) {
-            expect(r.stdout, args.join(' ')).to.match(FIRST_LINE);
-            expect(Buffer.byteLength(r.stdout)).to.be.at.most(maxOutputOf(args));
-          }
-        }),
+        fc.property(
+          argvFor(cmd, w),
+          markerText,
+          syslogText,
+          crontabText,
+          fc.integer({ min: 0, max: 3 }),
+          envFor(w),
+          (args, marker, lines, cron, oddity, env) => {
+            setWorld(w, marker, lines, cron, oddity);
+            const r = runAsNobody(w, cmd, [...args, '-t', '20'], env as Record<string, string>);
+            const help = args.some((a) => ['-h', '--help', '-V', '--version'].includes(a));
+            expect(r.status, `${args.join(' ')}\n${r.stdout}${r.stderr}`).to.be.within(0, 3);
+            expect(r.stderr, args.join(' ')).to.equal('');
+            expect(r.stdout, args.join(' ')).not.to.match(RAW_CONTROL);
+            for (const line of r.stdout.split('\n')) if (!OURS.test(line)) expect(line, args.join(' ')).not.to.match(TAG);
+            if (!help) {
+              expect(r.stdout, args.join(' ')).to.match(FIRST_LINE);
+              expect(Buffer.byteLength(r.stdout)).to.be.at.most(maxOutputOf(args));
+            }
+          },
+        ),
         { seed: SEED, numRuns: RUNS },
       );
     });
@@ -222,44 +340,71 @@ describe('the contract of every executable under generated input (fixed seed, as
   it('env-sync: no stack trace, and a documented exit status', () => {
     const sub = fc.constantFrom('status', 'show', 'logs', 'rerun', 'config');
     fc.assert(
-      fc.property(sub, fc.constantFrom('pull_x', 'pull_y', '../x', ''), argvFor('env-sync status', w), markerText, syslogText, crontabText, fc.integer({ min: 0, max: 3 }), envFor(w), (command, job, args, marker, lines, cron, oddity, env) => {
-        setWorld(w, marker, lines, cron, oddity);
-        const positional = command === 'config' ? ['nrpe'] : command === 'status' ? [] : [job];
-        const r = runAsNobody(w, 'env-sync', [command, ...positional, ...args.filter((a) => a !== '--exec'), '--crontab', w.crontab], env as Record<string, string>);
-        expect(r.stderr, `${command} ${args.join(' ')}`).to.not.match(STACK);
-        expect(r.stdout + r.stderr, `${command} ${args.join(' ')}`).not.to.match(RAW_CONTROL);
-        // A state (status, show), 0-2 for the other commands' own outcomes, or 64 for a usage error.
-        expect(r.status, `${command} ${args.join(' ')}\n${r.stderr}`).to.be.oneOf([0, 1, 2, 3, 64]);
-        if (r.status === 64) expect(r.stderr).to.match(/^env-sync: \S/);
-      }),
+      fc.property(
+        sub,
+        fc.constantFrom('pull_x', 'pull_y', '../x', ''),
+        argvFor('env-sync status', w),
+        markerText,
+        syslogText,
+        crontabText,
+        fc.integer({ min: 0, max: 3 }),
+        envFor(w),
+        (command, job, args, marker, lines, cron, oddity, env) => {
+          setWorld(w, marker, lines, cron, oddity);
+          const positional = command === 'config' ? ['nrpe'] : command === 'status' ? [] : [job];
+          const r = runAsNobody(
+            w,
+            'env-sync',
+            [command, ...positional, ...args.filter((a) => a !== '--exec'), '--crontab', w.crontab],
+            env as Record<string, string>,
+          );
+          expect(r.stderr, `${command} ${args.join(' ')}`).to.not.match(STACK);
+          expect(r.stdout + r.stderr, `${command} ${args.join(' ')}`).not.to.match(RAW_CONTROL);
+          // A state (status, show), 0-2 for the other commands' own outcomes, or 64 for a usage error.
+          expect(r.status, `${command} ${args.join(' ')}\n${r.stderr}`).to.be.oneOf([0, 1, 2, 3, 64]);
+          if (r.status === 64) expect(r.stderr).to.match(/^env-sync: \S/);
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });
 
-  it('env-sync-run: no stack trace; the command\'s own exit status, or one of the wrapper\'s documented ones; no secret it printed or was given in the marker', () => {
+  it("env-sync-run: no stack trace; the command's own exit status, or one of the wrapper's documented ones; no secret it printed or was given in the marker", () => {
     fc.assert(
       // No --timeout (a tiny one would end the command first), no --overlap wait, and no stray word
       // (it would be the COMMAND): the wrapped command is always `sh -c 'printf …; exit N'`, printing
       // lines with secrets in every form the redaction rules name (test/support/secretForms.ts),
       // given to it as its words.
-      fc.property(argvFor('env-sync-run', w, ['runTimeout', 'overlap'], false), fc.integer({ min: 0, max: 255 }), markerText, envFor(w), fc.array(secretLine, { minLength: 1, maxLength: 4 }), (args, exit, marker, env, secrets) => {
-        setWorld(w, marker, [], [], 0);
-        const opts = args;
-        const printed = secrets.map((l) => l.text);
-        const r = runAsNobody(w, 'env-sync-run', [...opts, '--job', 'pull_x', '--', 'sh', '-c', `printf '%s\\n' "$@"; exit ${exit}`, 'sh', ...printed], env as Record<string, string>);
-        let kept = '';
-        try {
-          kept = readFileSync(join(w.state, 'pull_x', 'state.json'), 'utf8');
-        } catch {
-          kept = '';
-        }
-        for (const l of secrets) expect(leaks(kept, l.secret), `${l.text}\n${kept}`).to.equal(null);
-        expect(r.stderr, args.join(' ')).to.not.match(STACK);
-        expect(r.stdout + r.stderr, args.join(' ')).not.to.match(RAW_CONTROL);
-        const help = opts.some((a) => ['-h', '--help', '-V', '--version'].includes(a));
-        expect(r.status, `${opts.join(' ')}\n${r.stderr}`).to.be.oneOf(help ? [0, 125] : [exit, 125]);
-        if (r.status === 125 && r.status !== exit) expect(r.stderr).to.contain("Try 'env-sync-run --help'.");
-      }),
+      fc.property(
+        argvFor('env-sync-run', w, ['runTimeout', 'overlap'], false),
+        fc.integer({ min: 0, max: 255 }),
+        markerText,
+        envFor(w),
+        fc.array(secretLine, { minLength: 1, maxLength: 4 }),
+        (args, exit, marker, env, secrets) => {
+          setWorld(w, marker, [], [], 0);
+          const opts = args;
+          const printed = secrets.map((l) => l.text);
+          const r = runAsNobody(
+            w,
+            'env-sync-run',
+            [...opts, '--job', 'pull_x', '--', 'sh', '-c', `printf '%s\\n' "$@"; exit ${exit}`, 'sh', ...printed],
+            env as Record<string, string>,
+          );
+          let kept = '';
+          try {
+            kept = readFileSync(join(w.state, 'pull_x', 'state.json'), 'utf8');
+          } catch {
+            kept = '';
+          }
+          for (const l of secrets) expect(leaks(kept, l.secret), `${l.text}\n${kept}`).to.equal(null);
+          expect(r.stderr, args.join(' ')).to.not.match(STACK);
+          expect(r.stdout + r.stderr, args.join(' ')).not.to.match(RAW_CONTROL);
+          const help = opts.some((a) => ['-h', '--help', '-V', '--version'].includes(a));
+          expect(r.status, `${opts.join(' ')}\n${r.stderr}`).to.be.oneOf(help ? [0, 125] : [exit, 125]);
+          if (r.status === 125 && r.status !== exit) expect(r.stderr).to.contain("Try 'env-sync-run --help'.");
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });

@@ -57,11 +57,25 @@ function history(r: Record<string, unknown>) {
   return { runId: r.runId, part: r.part, start: r.start, end: r.end, durationSeconds: r.durationSeconds, outcome: r.outcome, exitCode: r.exitCode };
 }
 
-function writeState(state: string, job: string, o: { last?: Record<string, unknown> | null; lastSuccess?: Record<string, unknown> | null; lastSkipped?: Record<string, unknown> | null; failures?: number; extraHistory?: Record<string, unknown>[]; parts?: Record<string, Record<string, unknown>> }) {
+function writeState(
+  state: string,
+  job: string,
+  o: {
+    last?: Record<string, unknown> | null;
+    lastSuccess?: Record<string, unknown> | null;
+    lastSkipped?: Record<string, unknown> | null;
+    failures?: number;
+    extraHistory?: Record<string, unknown>[];
+    parts?: Record<string, Record<string, unknown>>;
+  },
+) {
   mkdirSync(join(state, job), { recursive: true });
   const runs = [...(o.extraHistory ?? []), o.lastSuccess, o.last, o.lastSkipped].filter((r): r is Record<string, unknown> => !!r);
   const seen = new Set<unknown>();
-  const hist = runs.filter((r) => (seen.has(r.runId) ? false : (seen.add(r.runId), true))).sort((a, b) => String(a.start).localeCompare(String(b.start))).map(history);
+  const hist = runs
+    .filter((r) => (seen.has(r.runId) ? false : (seen.add(r.runId), true)))
+    .sort((a, b) => String(a.start).localeCompare(String(b.start)))
+    .map(history);
   const body = {
     schema: 1,
     job,
@@ -104,7 +118,16 @@ export function writeGoldenHost(dir: string): GoldenHost {
   writeFileSync(bootIdFile, `${BOOT_ID}\n`);
 
   // pull_ok: succeeded last night.
-  const ok = run({ job: 'pull_ok', runId: '20261124T001800Z-aaaaaa', start: '2026-11-24T00:18:00.000Z', end: '2026-11-24T00:41:00.000Z', duration: 1380, outcome: 'success', exit: 0, tail: ['Downloading dump', 'Restore complete'] });
+  const ok = run({
+    job: 'pull_ok',
+    runId: '20261124T001800Z-aaaaaa',
+    start: '2026-11-24T00:18:00.000Z',
+    end: '2026-11-24T00:41:00.000Z',
+    duration: 1380,
+    outcome: 'success',
+    exit: 0,
+    tail: ['Downloading dump', 'Restore complete'],
+  });
   writeState(state, 'pull_ok', { last: ok, lastSuccess: ok });
   // Its with_reboot_lock file is left behind (5 hours old).
   const lock = join(rebootLockDir, 'reboot_lock-env-sync_pull_ok');
@@ -113,8 +136,24 @@ export function writeGoldenHost(dir: string): GoldenHost {
   utimesSync(lock, lockTime, lockTime);
 
   // push_failed: failed twice in a row; last success two days ago.
-  const pfOk = run({ job: 'push_failed', runId: '20261122T000000Z-bbbbbb', start: '2026-11-22T00:00:00.000Z', end: '2026-11-22T00:20:00.000Z', duration: 1200, outcome: 'success', exit: 0 });
-  const pfPrev = run({ job: 'push_failed', runId: '20261123T000000Z-bbbbb1', start: '2026-11-23T00:00:00.000Z', end: '2026-11-23T00:23:00.000Z', duration: 1380, outcome: 'failure', exit: 1 });
+  const pfOk = run({
+    job: 'push_failed',
+    runId: '20261122T000000Z-bbbbbb',
+    start: '2026-11-22T00:00:00.000Z',
+    end: '2026-11-22T00:20:00.000Z',
+    duration: 1200,
+    outcome: 'success',
+    exit: 0,
+  });
+  const pfPrev = run({
+    job: 'push_failed',
+    runId: '20261123T000000Z-bbbbb1',
+    start: '2026-11-23T00:00:00.000Z',
+    end: '2026-11-23T00:23:00.000Z',
+    duration: 1380,
+    outcome: 'failure',
+    exit: 1,
+  });
   const pfLast = run({
     job: 'push_failed',
     runId: '20261124T001800Z-cccccc',
@@ -123,33 +162,121 @@ export function writeGoldenHost(dir: string): GoldenHost {
     duration: 1380,
     outcome: 'failure',
     exit: 1,
-    tail: ['Downloading dump from s3://govuk-env-sync/push_failed/latest.dump', 'pg_restore: error: could not execute query: ERROR: relation "events" does not exist'],
+    tail: [
+      'Downloading dump from s3://govuk-env-sync/push_failed/latest.dump',
+      'pg_restore: error: could not execute query: ERROR: relation "events" does not exist',
+    ],
   });
   writeState(state, 'push_failed', { last: pfLast, lastSuccess: pfOk, failures: 2, extraHistory: [pfPrev] });
 
   // pull_running: its wrapper (pid 1 here, with pid 1's start time) is alive.
   const ticks = processStartTicks(1);
-  writeRunning(state, 'pull_running', run({ job: 'pull_running', runId: '20261124T053000Z-dddddd', start: '2026-11-24T05:30:00.000Z', outcome: 'running', pid: 1, startTicks: ticks }));
+  writeRunning(
+    state,
+    'pull_running',
+    run({ job: 'pull_running', runId: '20261124T053000Z-dddddd', start: '2026-11-24T05:30:00.000Z', outcome: 'running', pid: 1, startTicks: ticks }),
+  );
   // pull_dead: its wrapper's pid is gone.
-  writeRunning(state, 'pull_dead', run({ job: 'pull_dead', runId: '20261124T020000Z-eeeeee', start: '2026-11-24T02:00:00.000Z', outcome: 'running', pid: 2147483647 }));
+  writeRunning(
+    state,
+    'pull_dead',
+    run({ job: 'pull_dead', runId: '20261124T020000Z-eeeeee', start: '2026-11-24T02:00:00.000Z', outcome: 'running', pid: 2147483647 }),
+  );
   // pull_rebooted: started in an earlier boot.
-  writeRunning(state, 'pull_rebooted', run({ job: 'pull_rebooted', runId: '20261124T020000Z-ffffff', start: '2026-11-24T02:00:00.000Z', outcome: 'running', pid: 1, bootId: 'a1b2c3d4-0000-4000-8000-0000000000ff' }));
+  writeRunning(
+    state,
+    'pull_rebooted',
+    run({
+      job: 'pull_rebooted',
+      runId: '20261124T020000Z-ffffff',
+      start: '2026-11-24T02:00:00.000Z',
+      outcome: 'running',
+      pid: 1,
+      bootId: 'a1b2c3d4-0000-4000-8000-0000000000ff',
+    }),
+  );
 
   // pull_skipped: a start refused while the last run was alive.
-  const skOk = run({ job: 'pull_skipped', runId: '20261124T001800Z-111111', start: '2026-11-24T00:18:00.000Z', end: '2026-11-24T03:00:00.000Z', duration: 9720, outcome: 'success', exit: 0 });
-  const skSkip = run({ job: 'pull_skipped', runId: '20261124T011800Z-111112', start: '2026-11-24T01:18:00.000Z', end: '2026-11-24T01:18:00.000Z', duration: 0, outcome: 'skipped-overlap', exit: 75, message: 'run 20261124T001800Z-111111 (pid 4100, started 2026-11-24T00:18:00.000Z) of this job was still running' });
-  writeState(state, 'pull_skipped', { last: skOk, lastSuccess: skOk, lastSkipped: { ...skSkip, start: '2026-11-24T03:18:00.000Z', end: '2026-11-24T03:18:00.000Z' } });
+  const skOk = run({
+    job: 'pull_skipped',
+    runId: '20261124T001800Z-111111',
+    start: '2026-11-24T00:18:00.000Z',
+    end: '2026-11-24T03:00:00.000Z',
+    duration: 9720,
+    outcome: 'success',
+    exit: 0,
+  });
+  const skSkip = run({
+    job: 'pull_skipped',
+    runId: '20261124T011800Z-111112',
+    start: '2026-11-24T01:18:00.000Z',
+    end: '2026-11-24T01:18:00.000Z',
+    duration: 0,
+    outcome: 'skipped-overlap',
+    exit: 75,
+    message: 'run 20261124T001800Z-111111 (pid 4100, started 2026-11-24T00:18:00.000Z) of this job was still running',
+  });
+  writeState(state, 'pull_skipped', {
+    last: skOk,
+    lastSuccess: skOk,
+    lastSkipped: { ...skSkip, start: '2026-11-24T03:18:00.000Z', end: '2026-11-24T03:18:00.000Z' },
+  });
 
   // copy_data_to_staging: run in parts; mysql-normal failed, postgresql-backend succeeded after it.
   const jenkins = ['bash', 'sync', 'production', 'staging'];
-  const mysql = run({ job: 'copy_data_to_staging', part: 'mysql-normal', runId: '20261123T220000Z-222221', start: '2026-11-23T22:00:00.000Z', end: '2026-11-23T22:41:00.000Z', duration: 2460, outcome: 'failure', exit: 1, argv: jenkins, tail: ['ERROR 1045 (28000): Access denied for user'] });
-  const pg = run({ job: 'copy_data_to_staging', part: 'postgresql-backend', runId: '20261123T225800Z-222222', start: '2026-11-23T22:58:00.000Z', end: '2026-11-23T23:10:00.000Z', duration: 720, outcome: 'success', exit: 0, argv: jenkins });
-  writeState(state, 'copy_data_to_staging', { last: pg, lastSuccess: pg, failures: 0, extraHistory: [mysql], parts: { 'mysql-normal': mysql, 'postgresql-backend': pg } });
+  const mysql = run({
+    job: 'copy_data_to_staging',
+    part: 'mysql-normal',
+    runId: '20261123T220000Z-222221',
+    start: '2026-11-23T22:00:00.000Z',
+    end: '2026-11-23T22:41:00.000Z',
+    duration: 2460,
+    outcome: 'failure',
+    exit: 1,
+    argv: jenkins,
+    tail: ['ERROR 1045 (28000): Access denied for user'],
+  });
+  const pg = run({
+    job: 'copy_data_to_staging',
+    part: 'postgresql-backend',
+    runId: '20261123T225800Z-222222',
+    start: '2026-11-23T22:58:00.000Z',
+    end: '2026-11-23T23:10:00.000Z',
+    duration: 720,
+    outcome: 'success',
+    exit: 0,
+    argv: jenkins,
+  });
+  writeState(state, 'copy_data_to_staging', {
+    last: pg,
+    lastSuccess: pg,
+    failures: 0,
+    extraHistory: [mysql],
+    parts: { 'mysql-normal': mysql, 'postgresql-backend': pg },
+  });
   // data_sync_complete: followed the copy 30 minutes later.
-  const dsc = run({ job: 'data_sync_complete', runId: '20261123T234000Z-333333', start: '2026-11-23T23:35:00.000Z', end: '2026-11-23T23:40:00.000Z', duration: 300, outcome: 'success', exit: 0, argv: ['/usr/local/bin/data_sync_complete.sh'] });
+  const dsc = run({
+    job: 'data_sync_complete',
+    runId: '20261123T234000Z-333333',
+    start: '2026-11-23T23:35:00.000Z',
+    end: '2026-11-23T23:40:00.000Z',
+    duration: 300,
+    outcome: 'success',
+    exit: 0,
+    argv: ['/usr/local/bin/data_sync_complete.sh'],
+  });
   writeState(state, 'data_sync_complete', { last: dsc, lastSuccess: dsc });
   // copy_waiting: a copy that succeeded 40 minutes ago, with nothing after it.
-  const cw = run({ job: 'copy_waiting', runId: '20261124T050000Z-444444', start: '2026-11-24T05:00:00.000Z', end: '2026-11-24T05:20:00.000Z', duration: 1200, outcome: 'success', exit: 0, argv: jenkins });
+  const cw = run({
+    job: 'copy_waiting',
+    runId: '20261124T050000Z-444444',
+    start: '2026-11-24T05:00:00.000Z',
+    end: '2026-11-24T05:20:00.000Z',
+    duration: 1200,
+    outcome: 'success',
+    exit: 0,
+    argv: jenkins,
+  });
   writeState(state, 'copy_waiting', { last: cw, lastSuccess: cw });
 
   // Markers the checks must refuse.
@@ -161,14 +288,26 @@ export function writeGoldenHost(dir: string): GoldenHost {
   // syslog: Debian 12's RFC 3339 stamps. push_failed's run, among other lines.
   const live = [
     ['2026-11-24T00:17:00.000Z', 'db-admin-1 CRON[2001]: (root) CMD (   cd / && run-parts --report /etc/cron.hourly)'],
-    ['2026-11-24T00:18:00.100Z', 'db-admin-1 env-sync-run[4100]: event=start job=push_failed run=20261124T001800Z-cccccc pid=4101 argv="/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_failed.cfg"'],
+    [
+      '2026-11-24T00:18:00.100Z',
+      'db-admin-1 env-sync-run[4100]: event=start job=push_failed run=20261124T001800Z-cccccc pid=4101 argv="/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_failed.cfg"',
+    ],
     ['2026-11-24T00:18:00.200Z', 'db-admin-1 govuk_env_sync.sh: Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_failed.cfg"'],
     ['2026-11-24T00:18:02.000Z', 'db-admin-1 env-sync/push_failed[4100]: Downloading dump from s3://govuk-env-sync/push_failed/latest.dump'],
     ['2026-11-24T00:30:00.000Z', 'db-admin-1 sshd[3001]: Accepted publickey for deploy from 10.1.2.3 port 40000 ssh2'],
     ['2026-11-24T00:40:56.000Z', 'db-admin-1 env-sync/push_failed[4100]: pg_restore: error: could not execute query: ERROR:  relation "events" does not exist'],
-    ['2026-11-24T00:40:56.500Z', 'db-admin-1 govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_failed.cfg" in function restore_postgresql on line 212 executing "pg_restore -d push_failed"'],
-    ['2026-11-24T00:41:00.000Z', 'db-admin-1 env-sync-run[4100]: event=finish job=push_failed run=20261124T001800Z-cccccc outcome=failure exit=1 duration=1380s'],
-    ['2026-11-24T02:00:00.000Z', 'db-admin-1 env-sync-run[4200]: event=start job=pull_dead run=20261124T020000Z-eeeeee pid=4201 argv="/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_dead.cfg"'],
+    [
+      '2026-11-24T00:40:56.500Z',
+      'db-admin-1 govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/push_failed.cfg" in function restore_postgresql on line 212 executing "pg_restore -d push_failed"',
+    ],
+    [
+      '2026-11-24T00:41:00.000Z',
+      'db-admin-1 env-sync-run[4100]: event=finish job=push_failed run=20261124T001800Z-cccccc outcome=failure exit=1 duration=1380s',
+    ],
+    [
+      '2026-11-24T02:00:00.000Z',
+      'db-admin-1 env-sync-run[4200]: event=start job=pull_dead run=20261124T020000Z-eeeeee pid=4201 argv="/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_dead.cfg"',
+    ],
     ['2026-11-24T02:10:00.000Z', 'db-admin-1 env-sync/pull_dead[4200]: Killed'],
     ['2026-11-24T05:59:00.000Z', 'db-admin-1 systemd[1]: Started Session 4242 of user deploy.'],
   ];

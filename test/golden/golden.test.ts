@@ -64,12 +64,28 @@ export const CASES: Case[] = [
   { name: 'check_env_sync -h', exe: 'check_env_sync', args: () => ['-h'] },
   { name: 'check_env_sync -V', exe: 'check_env_sync', args: () => ['-V'] },
   { name: 'check_env_sync_all crontab', exe: 'check_env_sync_all', args: (h) => [...plug(h), '--crontab', h.crontab] },
-  { name: 'check_env_sync_all crontab critical', exe: 'check_env_sync_all', args: (h) => [...plug(h), '--crontab', h.crontab, '--missing', 'critical', '--max-age', '26h'] },
+  {
+    name: 'check_env_sync_all crontab critical',
+    exe: 'check_env_sync_all',
+    args: (h) => [...plug(h), '--crontab', h.crontab, '--missing', 'critical', '--max-age', '26h'],
+  },
   { name: 'check_env_sync_all markers only', exe: 'check_env_sync_all', args: (h) => plug(h) },
   { name: 'check_env_sync_all -h', exe: 'check_env_sync_all', args: () => ['-h'] },
-  { name: 'check_env_sync_order ok', exe: 'check_env_sync_order', args: (h) => ['--first', 'copy_data_to_staging', '--then', 'data_sync_complete', '--state-dir', h.state] },
-  { name: 'check_env_sync_order waiting', exe: 'check_env_sync_order', args: (h) => ['--first', 'copy_waiting', '--then', 'data_sync_complete', '--within', '2h', '--state-dir', h.state] },
-  { name: 'check_env_sync_order late', exe: 'check_env_sync_order', args: (h) => ['--first', 'copy_waiting', '--then', 'data_sync_complete', '--within', '10m', '--state-dir', h.state] },
+  {
+    name: 'check_env_sync_order ok',
+    exe: 'check_env_sync_order',
+    args: (h) => ['--first', 'copy_data_to_staging', '--then', 'data_sync_complete', '--state-dir', h.state],
+  },
+  {
+    name: 'check_env_sync_order waiting',
+    exe: 'check_env_sync_order',
+    args: (h) => ['--first', 'copy_waiting', '--then', 'data_sync_complete', '--within', '2h', '--state-dir', h.state],
+  },
+  {
+    name: 'check_env_sync_order late',
+    exe: 'check_env_sync_order',
+    args: (h) => ['--first', 'copy_waiting', '--then', 'data_sync_complete', '--within', '10m', '--state-dir', h.state],
+  },
   { name: 'check_env_sync_order no then', exe: 'check_env_sync_order', args: (h) => ['--first', 'copy_waiting', '--state-dir', h.state] },
   { name: 'check_env_sync_order -h', exe: 'check_env_sync_order', args: () => ['-h'] },
   { name: 'env-sync status', exe: 'env-sync', args: (h) => ['status', ...cli(h)] },
@@ -92,11 +108,23 @@ export const CASES: Case[] = [
   { name: 'env-sync config nrpe', exe: 'env-sync', args: (h) => ['config', 'nrpe', ...cli(h)] },
   { name: 'env-sync metrics', exe: 'env-sync', args: (h) => ['metrics', ...cli(h), '--max-age', '26h'] },
   { name: 'env-sync --help', exe: 'env-sync', args: () => ['--help'] },
-  { name: 'env-sync-run output and exit', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', 'golden_run', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'] },
+  {
+    name: 'env-sync-run output and exit',
+    exe: 'env-sync-run',
+    args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', 'golden_run', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'],
+  },
   { name: 'env-sync-run no command', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', 'golden_run'] },
   { name: 'env-sync-run bad job', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', '../x', '--', 'true'] },
-  { name: 'env-sync-run not found', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', 'golden_run', '--', '/nonexistent/sync'] },
-  { name: 'env-sync-run no state dir', exe: 'env-sync-run', args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'nonexistent'), '--job', 'golden_run', '--', 'true'] },
+  {
+    name: 'env-sync-run not found',
+    exe: 'env-sync-run',
+    args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'run-state'), '--job', 'golden_run', '--', '/nonexistent/sync'],
+  },
+  {
+    name: 'env-sync-run no state dir',
+    exe: 'env-sync-run',
+    args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'nonexistent'), '--job', 'golden_run', '--', 'true'],
+  },
 ];
 
 /**
@@ -157,7 +185,10 @@ describe('golden outputs of every executable (fixed host, frozen clock)', functi
   }
   it('lists a reason for every change, and changes only cases that exist', () => {
     for (const [name, change] of Object.entries(CHANGES)) {
-      expect(CASES.some((c) => c.name === name), name).to.equal(true);
+      expect(
+        CASES.some((c) => c.name === name),
+        name,
+      ).to.equal(true);
       expect(change.reason.length, name).to.be.greaterThan(10);
     }
   });

@@ -64,12 +64,21 @@ describe('icinga2 configuration (icinga2 daemon -C)', function () {
 
   it('warns "does not match anywhere" for each variant file a master includes but does not use (why they are separate)', function () {
     const onlyPassive = 'object Host "h" {\n  check_command = "dummy"\n  vars.env_sync_mode = "passive"\n  vars.env_sync_jobs["pull_x"] = {}\n}\n';
-    const { configFile } = writeIcinga2Config({ dir: tmp.dir, pluginDir: PLUGIN_DIR, globalFiles: [COMMANDS], masterFiles: ALL_SERVICES, extraMasterConfig: onlyPassive });
+    const { configFile } = writeIcinga2Config({
+      dir: tmp.dir,
+      pluginDir: PLUGIN_DIR,
+      globalFiles: [COMMANDS],
+      masterFiles: ALL_SERVICES,
+      extraMasterConfig: onlyPassive,
+    });
     const r = validateIcinga2(tmp.dir, configFile);
     expect(r.status, r.output).to.equal(0);
     const warned = r.output.split('\n').filter((l) => NO_MATCH.test(l));
     for (const unused of ['services-agent.conf', 'services-nrpe.conf', 'services-all.conf', 'services-order.conf']) {
-      expect(warned.filter((l) => l.includes(unused)), `${unused} in:\n${r.output}`).to.have.length(1);
+      expect(
+        warned.filter((l) => l.includes(unused)),
+        `${unused} in:\n${r.output}`,
+      ).to.have.length(1);
     }
     expect(warned.filter((l) => l.includes('services-passive.conf'))).to.deep.equal([]);
   });
@@ -127,7 +136,11 @@ describe('icinga2 daemon with the API: passive and active results', function () 
     const crontab = join(tmp.dir, 'generated-crontab');
     writeFileSync(crontab, `18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${GENERATED_JOB}.cfg\n`);
     const generate = (kind: string) => {
-      const r = spawnSync(join(PLUGIN_DIR, 'env-sync'), ['config', kind, '--state-dir', generatedState, '--syslog', syslog, '--crontab', crontab, '--max-age', '26h'], { encoding: 'utf8' });
+      const r = spawnSync(
+        join(PLUGIN_DIR, 'env-sync'),
+        ['config', kind, '--state-dir', generatedState, '--syslog', syslog, '--crontab', crontab, '--max-age', '26h'],
+        { encoding: 'utf8' },
+      );
       expect(r.status, r.stderr).to.equal(0);
       return r.stdout;
     };
@@ -222,7 +235,10 @@ object Host "sync-options" {
   });
 
   async function service(host: string, name: string): Promise<any> {
-    const r = await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=state&attrs=last_check_result&attrs=check_command&attrs=next_check`);
+    const r = await icinga!.api(
+      'GET',
+      `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=state&attrs=last_check_result&attrs=check_command&attrs=next_check`,
+    );
     expect(r.status, JSON.stringify(r.json)).to.equal(200);
     return r.json.results[0].attrs;
   }
@@ -237,7 +253,20 @@ object Host "sync-options" {
   it("shows the wrapper's passive result for a failed run as CRITICAL with the plugin output", async function () {
     const wrapped = 'pull_wrapped';
     const r = wrapper(
-      ['--job', wrapped, '--icinga-url', icinga!.url, '--icinga-user', 'env-sync-poster', '--icinga-password-file', passwordFile, '--icinga-ca', icinga!.caCert, '--icinga-host', 'sync-passive'],
+      [
+        '--job',
+        wrapped,
+        '--icinga-url',
+        icinga!.url,
+        '--icinga-user',
+        'env-sync-poster',
+        '--icinga-password-file',
+        passwordFile,
+        '--icinga-ca',
+        icinga!.caCert,
+        '--icinga-host',
+        'sync-passive',
+      ],
       failingSync,
     );
     // The sync's own status, whatever happened to the post.
@@ -262,7 +291,20 @@ object Host "sync-options" {
   it("keeps the sync's exit status and says why when the API's certificate does not verify", async function () {
     const other = makeTestPki(tmp.dir, 'not-icinga');
     const r = wrapper(
-      ['--job', 'pull_wrong_ca', '--icinga-url', icinga!.url, '--icinga-user', 'env-sync-poster', '--icinga-password-file', passwordFile, '--icinga-ca', other.caCert, '--icinga-host', 'sync-passive'],
+      [
+        '--job',
+        'pull_wrong_ca',
+        '--icinga-url',
+        icinga!.url,
+        '--icinga-user',
+        'env-sync-poster',
+        '--icinga-password-file',
+        passwordFile,
+        '--icinga-ca',
+        other.caCert,
+        '--icinga-host',
+        'sync-passive',
+      ],
       ['/bin/sh', '-c', 'exit 0'],
     );
     expect(r.status, r.stderr).to.equal(0);
@@ -295,8 +337,16 @@ object Host "sync-options" {
     expect(attrs.check_command).to.equal('dummy');
     expect(attrs.state).to.equal(1);
     expect(attrs.last_check_result.output).to.match(/^no result from the sync for 32 hours: did cron run env-sync-run for pull_quiet/);
-    const obj = await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent('sync-stale!env-sync pull_quiet')}?attrs=check_interval&attrs=retry_interval&attrs=max_check_attempts&attrs=enable_active_checks`);
-    expect(obj.json.results[0].attrs).to.deep.equal({ check_interval: 32 * 3600, retry_interval: 32 * 3600, max_check_attempts: 1, enable_active_checks: true });
+    const obj = await icinga!.api(
+      'GET',
+      `/v1/objects/services/${encodeURIComponent('sync-stale!env-sync pull_quiet')}?attrs=check_interval&attrs=retry_interval&attrs=max_check_attempts&attrs=enable_active_checks`,
+    );
+    expect(obj.json.results[0].attrs).to.deep.equal({
+      check_interval: 32 * 3600,
+      retry_interval: 32 * 3600,
+      max_check_attempts: 1,
+      enable_active_checks: true,
+    });
   });
 
   it('passes every job dictionary key and host variable to check_env_sync as its option', async function () {
@@ -339,13 +389,23 @@ object Host "sync-options" {
     const direct = runPlugin('check_env_sync', ['--job', job, '--state-dir', stateDir, '--syslog', syslog, '--max-age', '26h']);
     const attrs = await runActive('sync-active', `env-sync ${job}`);
     expect(attrs.check_command).to.equal('env_sync');
-    expect(attrs.last_check_result.command).to.include.members([join(pluginDir, 'check_env_sync'), '--job', job, '--state-dir', stateDir, '--max-age', '26h', '--timeout', '30']);
+    expect(attrs.last_check_result.command).to.include.members([
+      join(pluginDir, 'check_env_sync'),
+      '--job',
+      job,
+      '--state-dir',
+      stateDir,
+      '--max-age',
+      '26h',
+      '--timeout',
+      '30',
+    ]);
     expect(attrs.last_check_result.exit_status, attrs.last_check_result.output).to.equal(direct.status);
     expect(attrs.state, attrs.last_check_result.output).to.equal(2);
     expect(attrs.last_check_result.output).to.match(/^ENV_SYNC CRITICAL - /);
   });
 
-  it('runs the NRPE variant through the ITL nrpe command and gets the plugin\'s verdict', async function () {
+  it("runs the NRPE variant through the ITL nrpe command and gets the plugin's verdict", async function () {
     const [, ...args] = commandLine(nrpeCommands, 'check_env_sync_pull_x');
     const direct = runPlugin('check_env_sync', args);
     const attrs = await runActive('sync-nrpe', 'env-sync pull_x');
@@ -364,13 +424,24 @@ object Host "sync-options" {
     const attrs = await runActive('sync-generated', `env-sync ${GENERATED_JOB}`);
     const cmd: string[] = attrs.last_check_result.command;
     const pairs = cmd.slice(1).map((v, i) => `${cmd[i]} ${v}`);
-    expect(pairs).to.include.members([`--job ${GENERATED_JOB}`, `--state-dir ${generatedState}`, `--syslog ${syslog}`, '--age-critical 26h', '--schedule 18 0 * * *', '--grace 1h']);
+    expect(pairs).to.include.members([
+      `--job ${GENERATED_JOB}`,
+      `--state-dir ${generatedState}`,
+      `--syslog ${syslog}`,
+      '--age-critical 26h',
+      '--schedule 18 0 * * *',
+      '--grace 1h',
+    ]);
     expect(attrs.state, attrs.last_check_result.output).to.equal(2);
     expect(attrs.last_check_result.output).to.match(new RegExp(`^ENV_SYNC CRITICAL - ${GENERATED_JOB} failed with exit 4`));
-    const notes = async (host: string, name: string) => (await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=notes_url&attrs=notes`)).json.results[0].attrs;
+    const notes = async (host: string, name: string) =>
+      (await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=notes_url&attrs=notes`)).json.results[0].attrs;
     expect(await notes('sync-generated', `env-sync ${GENERATED_JOB}`)).to.deep.include({ notes_url: 'https://runbooks.example/data-sync-generated' });
     // A host without its own: the global constant; the notes keep naming env-sync show.
-    expect(await notes('sync-active', `env-sync ${job}`)).to.deep.equal({ notes_url: 'https://runbooks.example/data-sync', notes: `Nightly data sync ${job}. On the host: env-sync show ${job}` });
+    expect(await notes('sync-active', `env-sync ${job}`)).to.deep.equal({
+      notes_url: 'https://runbooks.example/data-sync',
+      notes: `Nightly data sync ${job}. On the host: env-sync show ${job}`,
+    });
   });
 
   it('runs every NRPE line env-sync config nrpe generated, through a real NRPE, and each finds its job', function () {

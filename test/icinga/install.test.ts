@@ -16,7 +16,7 @@ describe('installing the checks into the Nagios plugin directory', function () {
     tmp.cleanup();
   });
 
-  it('links the three checks, and a linked check runs like the checkout\'s own', function () {
+  it("links the three checks, and a linked check runs like the checkout's own", function () {
     const r = spawnSync(SCRIPT, [tmp.dir], { encoding: 'utf8' });
     expect(r.status, r.stderr).to.equal(0);
     for (const p of ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order']) {

@@ -25,7 +25,10 @@ const NO_GLOBAL_ZONE = 'agent-no-global-zone';
 
 /** The private name resolution the passive post needs: unshare(1) and mount(8), as root. */
 function requireNamespaceTools(): void {
-  for (const [tool, pkg] of [['/usr/bin/unshare', 'util-linux'], ['/usr/bin/mount', 'mount']] as const) {
+  for (const [tool, pkg] of [
+    ['/usr/bin/unshare', 'util-linux'],
+    ['/usr/bin/mount', 'mount'],
+  ] as const) {
     if (!existsSync(tool)) throw new Error(`${tool} is missing: install the Debian package ${pkg} (bash scripts/test-deps.sh)`);
   }
   if (process.getuid?.() !== 0) throw new Error('this test needs root: it bind-mounts a private /etc/hosts inside `unshare -m` (a mount namespace of its own)');
@@ -57,7 +60,10 @@ describe('Icinga 2 master and agents (real daemons, command_endpoint)', function
       ['pull_ok', 'echo "Completed"', 0],
       ['pull_failing', 'echo "psql: error: could not connect to server" >&2; exit 1', 1],
     ] as const) {
-      const r = spawnSync(join(PLUGIN_DIR, 'env-sync-run'), ['--no-syslog', '--state-dir', stateDir, '--job', job, '--', '/bin/sh', '-c', script], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(join(PLUGIN_DIR, 'env-sync-run'), ['--no-syslog', '--state-dir', stateDir, '--job', job, '--', '/bin/sh', '-c', script], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(r.status, r.stderr).to.equal(status);
     }
     // A job not wrapped yet: no marker, only govuk_env_sync.sh's own lines in syslog, and a line in
@@ -68,20 +74,32 @@ describe('Icinga 2 master and agents (real daemons, command_endpoint)', function
     const now = Date.now();
     const started = new Date(now - 20 * 60_000);
     const failed = new Date(now - 5 * 60_000);
-    appendFileSync(syslog, [
-      syslogLine(started, `govuk_env_sync.sh: Starting "/usr/local/bin/govuk_env_sync.sh -f ${cfg}"`),
-      syslogLine(failed, `govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f ${cfg}" in function restore_mysql on line 330 executing "mysql -h db"`),
-      '',
-    ].join('\n'));
+    appendFileSync(
+      syslog,
+      [
+        syslogLine(started, `govuk_env_sync.sh: Starting "/usr/local/bin/govuk_env_sync.sh -f ${cfg}"`),
+        syslogLine(
+          failed,
+          `govuk_env_sync.sh: Error running "/usr/local/bin/govuk_env_sync.sh -f ${cfg}" in function restore_mysql on line 330 executing "mysql -h db"`,
+        ),
+        '',
+      ].join('\n'),
+    );
     const crontab = join(tmp.dir, 'agent-crontab');
     const wrapper = join(PLUGIN_DIR, 'env-sync-run');
-    writeFileSync(crontab, [
-      `18 0 * * * ${wrapper} --job pull_ok -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_ok.cfg`,
-      `30 0 * * * ${wrapper} --job pull_failing -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_failing.cfg`,
-      `5 22 * * * /usr/local/bin/govuk_env_sync.sh -f ${cfg}`,
-      '',
-    ].join('\n'));
-    const inventory = spawnSync(join(PLUGIN_DIR, 'env-sync'), ['config', 'inventory', '--crontab', crontab, '--state-dir', stateDir], { encoding: 'utf8', timeout: 60_000 });
+    writeFileSync(
+      crontab,
+      [
+        `18 0 * * * ${wrapper} --job pull_ok -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_ok.cfg`,
+        `30 0 * * * ${wrapper} --job pull_failing -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_failing.cfg`,
+        `5 22 * * * /usr/local/bin/govuk_env_sync.sh -f ${cfg}`,
+        '',
+      ].join('\n'),
+    );
+    const inventory = spawnSync(join(PLUGIN_DIR, 'env-sync'), ['config', 'inventory', '--crontab', crontab, '--state-dir', stateDir], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(inventory.status, inventory.stderr).to.equal(0);
     expect(inventory.stdout).to.include(`${stateDir}/inventory.json: 3 jobs`);
     passwordFile = join(tmp.dir, 'icinga-password');
@@ -140,7 +158,10 @@ object Host "sync-passive" {
   });
 
   async function service(host: string, name: string): Promise<any> {
-    const r = await cluster!.master.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=state&attrs=last_check_result&attrs=check_command`);
+    const r = await cluster!.master.api(
+      'GET',
+      `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=state&attrs=last_check_result&attrs=check_command`,
+    );
     expect(r.status, JSON.stringify(r.json)).to.equal(200);
     return r.json.results[0].attrs;
   }
@@ -164,7 +185,7 @@ object Host "sync-passive" {
     }
   }
 
-  it('runs a wrapped success on the agent: OK on the master, check_source the agent, the agent\'s PluginDir', async function () {
+  it("runs a wrapped success on the agent: OK on the master, check_source the agent, the agent's PluginDir", async function () {
     const attrs = await checkNow(AGENT, 'env-sync pull_ok');
     const cr = attrs.last_check_result;
     expect(cr.check_source).to.equal(AGENT);
@@ -202,19 +223,19 @@ object Host "sync-passive" {
     expect(cr.output).to.not.include('unwrapped jobs not seen');
   });
 
-  it("shows UNKNOWN \"Endpoint '<agent>' does not accept commands\" for an agent without accept_commands", async function () {
+  it('shows UNKNOWN "Endpoint \'<agent>\' does not accept commands" for an agent without accept_commands', async function () {
     const attrs = await checkNow(NO_COMMANDS, 'env-sync pull_ok');
     expect(attrs.state).to.equal(3);
     expect(attrs.last_check_result.output).to.equal(`Endpoint '${NO_COMMANDS}' does not accept commands.`);
   });
 
-  it("shows UNKNOWN \"Check command 'env_sync' does not exist\" for an agent without accept_config (and no local commands)", async function () {
+  it('shows UNKNOWN "Check command \'env_sync\' does not exist" for an agent without accept_config (and no local commands)', async function () {
     const attrs = await checkNow(NO_CONFIG, 'env-sync pull_ok');
     expect(attrs.state).to.equal(3);
     expect(attrs.last_check_result.output).to.equal("Check command 'env_sync' does not exist.");
   });
 
-  it("shows the same UNKNOWN for an agent with accept_config whose zones.conf lacks the global zone", async function () {
+  it('shows the same UNKNOWN for an agent with accept_config whose zones.conf lacks the global zone', async function () {
     const attrs = await checkNow(NO_GLOBAL_ZONE, 'env-sync pull_ok');
     expect(attrs.state).to.equal(3);
     expect(attrs.last_check_result.output).to.equal("Check command 'env_sync' does not exist.");
@@ -235,12 +256,45 @@ object Host "sync-passive" {
   /** env-sync-run in a mount namespace of its own whose /etc/hosts names the master at 127.0.0.1. */
   function wrapperWithPrivateHosts(args: string[], command: string[]) {
     const wrapper = join(PLUGIN_DIR, 'env-sync-run');
-    return spawnSync('unshare', ['-m', '--', '/bin/sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hostsFile, wrapper, '--no-syslog', '--state-dir', stateDir, '--syslog-file', syslog, ...args, '--', ...command], {
-      encoding: 'utf8',
-      timeout: 90_000,
-    });
+    return spawnSync(
+      'unshare',
+      [
+        '-m',
+        '--',
+        '/bin/sh',
+        '-c',
+        'mount --bind "$0" /etc/hosts && exec "$@"',
+        hostsFile,
+        wrapper,
+        '--no-syslog',
+        '--state-dir',
+        stateDir,
+        '--syslog-file',
+        syslog,
+        ...args,
+        '--',
+        ...command,
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 90_000,
+      },
+    );
   }
-  const posting = (url: string, job: string) => ['--job', job, '--icinga-url', url, '--icinga-user', 'env-sync-poster', '--icinga-password-file', passwordFile, '--icinga-ca', cluster!.caCert, '--icinga-host', 'sync-passive'];
+  const posting = (url: string, job: string) => [
+    '--job',
+    job,
+    '--icinga-url',
+    url,
+    '--icinga-user',
+    'env-sync-poster',
+    '--icinga-password-file',
+    passwordFile,
+    '--icinga-ca',
+    cluster!.caCert,
+    '--icinga-host',
+    'sync-passive',
+  ];
 
   it("posts the passive result to the master by the name in its certificate, TLS verified against the cluster's CA", async function () {
     const url = `https://${MASTER_NAME}:${cluster!.master.port}`;

@@ -6,7 +6,6 @@ import { NRPE_CFG, PLUGIN_DIR, recordFinishedRun, runPlugin, writeCorruptMarker 
 import { adaptCommands, checkNrpe, commandLine, startNrpe, type RunningNrpe } from '../support/nrpe.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 
-
 const sameButAge = (text: string): string => text.replace(/\bage=[0-9.]+s/g, 'age=<n>s');
 
 describe('NRPE with icinga-conf/nrpe/env_sync.cfg', function () {

@@ -157,7 +157,9 @@ describe('icinga passive result (postCheckResult)', function () {
     const r = await postCheckResult(opts({ passwordFile: missing }));
     expect(r.ok).to.equal(false);
     expect(r.attempts).to.equal(0);
-    expect(r.message).to.equal(`passive result not posted: --icinga-password-file ${missing} does not exist: create it with the ApiUser's password on its first line`);
+    expect(r.message).to.equal(
+      `passive result not posted: --icinga-password-file ${missing} does not exist: create it with the ApiUser's password on its first line`,
+    );
     expect(seen).to.have.length(0);
   });
 

@@ -40,7 +40,7 @@ describe('icinga passive verdict of a run (postRunVerdict)', function () {
     tmp.cleanup();
   });
 
-  it("posts exactly what check_env_sync says about the job, to service \"env-sync <job>\" on this host", async function () {
+  it('posts exactly what check_env_sync says about the job, to service "env-sync <job>" on this host', async function () {
     const direct = runPlugin('check_env_sync', ['--job', 'pull_failing', '--state-dir', stateDir, '--timeout', '20', '--syslog', syslog]);
     const r = await postRunVerdict(
       { url: `https://127.0.0.1:${api.port}`, user: 'env-sync', passwordFile, caFile: pki.caCert },
@@ -58,7 +58,14 @@ describe('icinga passive verdict of a run (postRunVerdict)', function () {
 
   it('posts a verdict given by the caller as is, to the --icinga-host/--icinga-service names', async function () {
     const r = await postRunVerdict(
-      { url: `https://127.0.0.1:${api.port}`, user: 'env-sync', passwordFile, caFile: pki.caCert, host: 'db-admin-1', service: 'GOV.UK environment sync pull_x' },
+      {
+        url: `https://127.0.0.1:${api.port}`,
+        user: 'env-sync',
+        passwordFile,
+        caFile: pki.caCert,
+        host: 'db-admin-1',
+        service: 'GOV.UK environment sync pull_x',
+      },
       { job: 'pull_x', stateDir },
       { exitStatus: 2, text: "ENV_SYNC CRITICAL - failed with exit 1 | 'exit_code'=1\nError running x\n" },
     );

@@ -52,7 +52,10 @@ describe('journal: journalctl arguments', () => {
   });
 
   it('a text match on MESSAGE goes to journalctl as a case-sensitive --grep; anyOf quotes what PCRE2 would read as a pattern', () => {
-    expect(queryArgs({ namespace: 'ops', matches: [], grep: anyOf(['/pull_x.cfg', 'a|b(c)']) })).to.include.members(['--grep=/pull_x\\.cfg|a\\|b\\(c\\)', '--case-sensitive=true']);
+    expect(queryArgs({ namespace: 'ops', matches: [], grep: anyOf(['/pull_x.cfg', 'a|b(c)']) })).to.include.members([
+      '--grep=/pull_x\\.cfg|a\\|b\\(c\\)',
+      '--case-sensitive=true',
+    ]);
     expect(queryArgs({ namespace: 'ops', matches: [] }).some((a) => a.startsWith('--grep'))).to.equal(false);
   });
 
@@ -82,7 +85,12 @@ describe('journal: journalctl arguments', () => {
   });
 
   it('source labels: journal, journal:NS, or the path', () => {
-    expect([sourceLabel({}), sourceLabel({ namespace: 'ops' }), sourceLabel({ file: '/a.journal' }), sourceLabel({ directory: '/d' })]).to.deep.equal(['journal', 'journal:ops', '/a.journal', '/d']);
+    expect([sourceLabel({}), sourceLabel({ namespace: 'ops' }), sourceLabel({ file: '/a.journal' }), sourceLabel({ directory: '/d' })]).to.deep.equal([
+      'journal',
+      'journal:ops',
+      '/a.journal',
+      '/d',
+    ]);
   });
 });
 
@@ -173,13 +181,20 @@ describe('journal: structured run events', () => {
 
 describe("journal: what journalctl's stderr and exit status mean", () => {
   it("its hint that only the user's own entries were shown (exit 0) is a permission problem", () => {
-    const stderr = "Hint: You are currently not seeing messages from other users and the system.\n      Users in groups 'adm', 'systemd-journal' can see all messages.\n";
-    expect(exitProblems({}, 0, null, stderr)).to.deep.equal([{ path: 'journal', problem: "permission denied: only this user's own entries could be read, not the system's or other users'", fix: groupFix() }]);
-    expect(groupFix()).to.equal(`add user ${currentUser()} to group systemd-journal or adm to read the system journal (usermod -aG systemd-journal ${currentUser()}; it applies to new logins and services started after)`);
+    const stderr =
+      "Hint: You are currently not seeing messages from other users and the system.\n      Users in groups 'adm', 'systemd-journal' can see all messages.\n";
+    expect(exitProblems({}, 0, null, stderr)).to.deep.equal([
+      { path: 'journal', problem: "permission denied: only this user's own entries could be read, not the system's or other users'", fix: groupFix() },
+    ]);
+    expect(groupFix()).to.equal(
+      `add user ${currentUser()} to group systemd-journal or adm to read the system journal (usermod -aG systemd-journal ${currentUser()}; it applies to new logins and services started after)`,
+    );
   });
 
   it('a signal that was not ours, and a failure with nothing on stderr', () => {
-    expect(exitProblems({ namespace: 'ops' }, null, 'SIGSEGV', '')).to.deep.equal([{ path: 'journal:ops', problem: 'journalctl was killed by SIGSEGV', fix: 'run the same journalctl by hand to see why' }]);
+    expect(exitProblems({ namespace: 'ops' }, null, 'SIGSEGV', '')).to.deep.equal([
+      { path: 'journal:ops', problem: 'journalctl was killed by SIGSEGV', fix: 'run the same journalctl by hand to see why' },
+    ]);
     expect(exitProblems({}, 1, null, '')[0]!.problem).to.equal('journalctl exited 1: (nothing on stderr)');
     expect(exitProblems({}, 0, null, '')).to.deep.equal([]);
   });

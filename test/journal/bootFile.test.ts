@@ -22,8 +22,25 @@ describe('journal files of another boot (systemd-journal-remote, journalctl --fi
 
   before(async () => {
     await writeJournalFile(file, [
-      { ...base, __REALTIME_TIMESTAMP: T0, _BOOT_ID: OLD_BOOT, _UID: 1001, _PID: 4242, _COMM: 'logger', SYSLOG_IDENTIFIER: 'govuk_env_sync.sh', MESSAGE: 'Starting "-f /etc/govuk_env_sync/pull_x.cfg"' },
-      { ...base, __REALTIME_TIMESTAMP: T0 + 1_000_000, _BOOT_ID: OLD_BOOT, _UID: 1001, _PID: 4243, SYSLOG_IDENTIFIER: 'env-sync/pull_x', MESSAGE: Buffer.concat([Buffer.from('pg_restore: '), Buffer.from([0xff]), Buffer.from('\nsecond line')]) },
+      {
+        ...base,
+        __REALTIME_TIMESTAMP: T0,
+        _BOOT_ID: OLD_BOOT,
+        _UID: 1001,
+        _PID: 4242,
+        _COMM: 'logger',
+        SYSLOG_IDENTIFIER: 'govuk_env_sync.sh',
+        MESSAGE: 'Starting "-f /etc/govuk_env_sync/pull_x.cfg"',
+      },
+      {
+        ...base,
+        __REALTIME_TIMESTAMP: T0 + 1_000_000,
+        _BOOT_ID: OLD_BOOT,
+        _UID: 1001,
+        _PID: 4243,
+        SYSLOG_IDENTIFIER: 'env-sync/pull_x',
+        MESSAGE: Buffer.concat([Buffer.from('pg_restore: '), Buffer.from([0xff]), Buffer.from('\nsecond line')]),
+      },
       { ...base, __REALTIME_TIMESTAMP: T0 + 600_000_000, _BOOT_ID: NOW_BOOT, _UID: 0, _PID: 1, SYSLOG_IDENTIFIER: 'systemd', MESSAGE: 'Started cron.service' },
     ]);
   });
@@ -59,17 +76,25 @@ describe('journal files of another boot (systemd-journal-remote, journalctl --fi
 
   it('problems: no such file, a file that is no journal, a file the user may not read', async () => {
     const gone = join(tmp.dir, 'gone.journal');
-    expect((await collectJournal({ file: gone, matches: [] })).problems).to.deep.equal([{ path: gone, problem: 'does not exist', fix: `check the journal file's path (${gone})` }]);
+    expect((await collectJournal({ file: gone, matches: [] })).problems).to.deep.equal([
+      { path: gone, problem: 'does not exist', fix: `check the journal file's path (${gone})` },
+    ]);
 
     const junk = join(tmp.dir, 'junk.journal');
     writeFileSync(junk, 'not a journal\n');
     expect((await collectJournal({ file: junk, matches: [] })).problems).to.deep.equal([
-      { path: junk, problem: 'journalctl exited 1: Failed to open files: No data available', fix: `check that ${junk} is a journal file (journalctl --file ${junk} --verify)` },
+      {
+        path: junk,
+        problem: 'journalctl exited 1: Failed to open files: No data available',
+        fix: `check that ${junk} is a journal file (journalctl --file ${junk} --verify)`,
+      },
     ]);
 
     chmodSync(file, 0o600);
     const denied = await journalChildAs<Collected>('nobody', 'read', { file, matches: [] });
     expect(denied.count).to.equal(0);
-    expect(denied.problems).to.deep.equal([{ path: file, problem: 'permission denied (journalctl: Failed to open files: Permission denied)', fix: `make ${file} readable by user nobody` }]);
+    expect(denied.problems).to.deep.equal([
+      { path: file, problem: 'permission denied (journalctl: Failed to open files: Permission denied)', fix: `make ${file} readable by user nobody` },
+    ]);
   });
 });

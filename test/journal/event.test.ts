@@ -23,7 +23,10 @@ describe('structured start/finish events (logger --journald) into a real systemd
 
   it("lands as an env-sync-run entry with ENV_SYNC_JOB/RUN/EVENT, this process's pid and the sender's trusted uid", async () => {
     const start = await writeRunEvent({ job: 'pull_x', runId: 'run-a', event: 'start', message: 'event=start job=pull_x run=run-a' }, { socketDir: jd.runDir });
-    const finish = await writeRunEvent({ job: 'pull_x', runId: 'run-a', event: 'finish', message: 'event=finish job=pull_x run=run-a outcome=success exit=0' }, { socketDir: jd.runDir });
+    const finish = await writeRunEvent(
+      { job: 'pull_x', runId: 'run-a', event: 'finish', message: 'event=finish job=pull_x run=run-a outcome=success exit=0' },
+      { socketDir: jd.runDir },
+    );
     expect([start, finish]).to.deep.equal([
       { written: true, why: null },
       { written: true, why: null },
@@ -31,8 +34,22 @@ describe('structured start/finish events (logger --journald) into a real systemd
     await jd.sync();
     const r = await ofRun('run-a');
     expect(r.entries.map((e) => [e.tag, e.message, e.fields, e.pid, e.uid, e.transport])).to.deep.equal([
-      ['env-sync-run', 'event=finish job=pull_x run=run-a outcome=success exit=0', { ENV_SYNC_JOB: 'pull_x', ENV_SYNC_RUN: 'run-a', ENV_SYNC_EVENT: 'finish' }, process.pid, 0, 'journal'],
-      ['env-sync-run', 'event=start job=pull_x run=run-a', { ENV_SYNC_JOB: 'pull_x', ENV_SYNC_RUN: 'run-a', ENV_SYNC_EVENT: 'start' }, process.pid, 0, 'journal'],
+      [
+        'env-sync-run',
+        'event=finish job=pull_x run=run-a outcome=success exit=0',
+        { ENV_SYNC_JOB: 'pull_x', ENV_SYNC_RUN: 'run-a', ENV_SYNC_EVENT: 'finish' },
+        process.pid,
+        0,
+        'journal',
+      ],
+      [
+        'env-sync-run',
+        'event=start job=pull_x run=run-a',
+        { ENV_SYNC_JOB: 'pull_x', ENV_SYNC_RUN: 'run-a', ENV_SYNC_EVENT: 'start' },
+        process.pid,
+        0,
+        'journal',
+      ],
     ]);
     // A check can ask for a job's events by field, not by scanning text.
     const byField = await collectJournal({ namespace: jd.namespace, matches: [{ ENV_SYNC_JOB: 'pull_x', ENV_SYNC_EVENT: 'finish' }] });
@@ -40,7 +57,10 @@ describe('structured start/finish events (logger --journald) into a real systemd
   });
 
   it('from an unprivileged user (a user namespace for the mount), still with their real uid', async () => {
-    const r = await journalChildAs<JournalEventResult>('nobody', 'event', [{ job: 'pull_x', runId: 'run-nobody', event: 'start', message: 'event=start job=pull_x run=run-nobody' }, { socketDir: jd.runDir }]);
+    const r = await journalChildAs<JournalEventResult>('nobody', 'event', [
+      { job: 'pull_x', runId: 'run-nobody', event: 'start', message: 'event=start job=pull_x run=run-nobody' },
+      { socketDir: jd.runDir },
+    ]);
     expect(r).to.deep.equal({ written: true, why: null });
     await jd.sync();
     expect((await ofRun('run-nobody')).entries.map((e) => e.uid)).to.deep.equal([65534]);
@@ -49,7 +69,8 @@ describe('structured start/finish events (logger --journald) into a real systemd
   it('writes to /run/systemd/journal/socket by default (here the namespace is mounted there, as on a journal host)', async () => {
     const child = fileURLToPath(new URL('../support/journalChild.js', import.meta.url));
     const event = [{ job: 'pull_x', runId: 'run-default', event: 'start', message: 'event=start job=pull_x run=run-default' }, {}];
-    const mountThenRun = 'cd "$1" && mount -t tmpfs -o mode=0755 env-sync-test /run/systemd && mkdir /run/systemd/journal && mount --no-canonicalize --bind . /run/systemd/journal && shift && exec "$@"';
+    const mountThenRun =
+      'cd "$1" && mount -t tmpfs -o mode=0755 env-sync-test /run/systemd && mkdir /run/systemd/journal && mount --no-canonicalize --bind . /run/systemd/journal && shift && exec "$@"';
     const r = await exec('unshare', ['--mount', 'sh', '-c', mountThenRun, 'sh', jd.runDir, process.execPath, child, 'event', JSON.stringify(event)]);
     expect(r.stderr).to.equal('');
     expect(JSON.parse(r.stdout)).to.deep.equal({ written: true, why: null });
@@ -59,7 +80,10 @@ describe('structured start/finish events (logger --journald) into a real systemd
 
   it('never throws and never waits past its bound: no socket, no logger, a logger that hangs (killed by pid)', async () => {
     const gone = join(tmp.dir, 'no-journal');
-    expect(await writeRunEvent({ job: 'j', runId: 'r', event: 'start', message: 'm' }, { socketDir: gone })).to.deep.equal({ written: false, why: `no journald socket at ${gone}/socket` });
+    expect(await writeRunEvent({ job: 'j', runId: 'r', event: 'start', message: 'm' }, { socketDir: gone })).to.deep.equal({
+      written: false,
+      why: `no journald socket at ${gone}/socket`,
+    });
 
     const noLogger = await writeRunEvent({ job: 'j', runId: 'r', event: 'start', message: 'm' }, { socketDir: jd.runDir, logger: '/nonexistent/logger' });
     expect(noLogger.written).to.equal(false);

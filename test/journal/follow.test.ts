@@ -57,7 +57,11 @@ describe('following the journal (journalctl --follow) against a real systemd-jou
 
     const missing = followJournal({ namespace: jd.namespace, matches: [], journalctl: '/nonexistent/journalctl' }, () => undefined);
     expect((await missing.ended).problems).to.deep.equal([
-      { path: '/nonexistent/journalctl', problem: 'journalctl is not installed', fix: 'install package systemd (apt-get install systemd), which has journalctl' },
+      {
+        path: '/nonexistent/journalctl',
+        problem: 'journalctl is not installed',
+        fix: 'install package systemd (apt-get install systemd), which has journalctl',
+      },
     ]);
   });
 });

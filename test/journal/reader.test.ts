@@ -133,7 +133,10 @@ describe('journal reader against a real systemd-journald', function () {
 
   it('a raw filter turns lines away before they are parsed, and counts them', async () => {
     const seen: string[] = [];
-    const r = await readJournal(q({ matches: [{ SYSLOG_IDENTIFIER: 'grep-test' }], rawFilter: (line) => line.includes('PULL_X') }), (e) => void seen.push(e.message));
+    const r = await readJournal(
+      q({ matches: [{ SYSLOG_IDENTIFIER: 'grep-test' }], rawFilter: (line) => line.includes('PULL_X') }),
+      (e) => void seen.push(e.message),
+    );
     expect(seen).to.deep.equal(['Starting "-f /etc/govuk_env_sync/PULL_X.CFG"']);
     expect(r).to.include({ count: 1, skipped: 3 });
   });
@@ -153,7 +156,9 @@ describe('journal reader against a real systemd-journald', function () {
     const hung = join(tmp.dir, 'hung-journalctl');
     writeFileSync(hung, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 600\n`);
     chmodSync(hung, 0o755);
-    const reading = collectJournal(q({ matches: [{ SYSLOG_IDENTIFIER: 'window' }], journalctl: hung, deadline: Date.now() + 3000, stage: 'reading the journal for pull_x' }));
+    const reading = collectJournal(
+      q({ matches: [{ SYSLOG_IDENTIFIER: 'window' }], journalctl: hung, deadline: Date.now() + 3000, stage: 'reading the journal for pull_x' }),
+    );
     // The shell makes the file before it writes the pid into it.
     await waitUntil('the pid in the file', () => existsSync(pidFile) && /^\d+\n$/.test(readFileSync(pidFile, 'utf8')));
     const pid = Number(readFileSync(pidFile, 'utf8'));
@@ -171,7 +176,11 @@ describe('journal reader against a real systemd-journald', function () {
     it('journalctl missing: names package systemd', async () => {
       const r = await collectJournal(q({ matches: [], journalctl: '/nonexistent/journalctl' }));
       expect(r.problems).to.deep.equal([
-        { path: '/nonexistent/journalctl', problem: 'journalctl is not installed', fix: 'install package systemd (apt-get install systemd), which has journalctl' },
+        {
+          path: '/nonexistent/journalctl',
+          problem: 'journalctl is not installed',
+          fix: 'install package systemd (apt-get install systemd), which has journalctl',
+        },
       ]);
     });
 
@@ -183,10 +192,12 @@ describe('journal reader against a real systemd-journald', function () {
       expect(r.problems[0]!.fix).to.match(/^add user nobody to group systemd-journal or adm .*usermod -aG systemd-journal nobody/);
     });
 
-    it("a user who may read only their own entries gets those, and the same problem (journalctl exits 0 and says nothing)", async () => {
+    it('a user who may read only their own entries gets those, and the same problem (journalctl exits 0 and says nothing)', async () => {
       const r = await journalChildAs<Collected>(STRANGER, 'read', q({ matches: [{ SYSLOG_IDENTIFIER: 'uid-test' }] }));
       expect(r.entries.map((e) => [e.message, e.uid])).to.deep.equal([['as stranger', stranger.uid]]);
-      expect(r.problems.map((p) => p.fix)).to.deep.equal([`add user ${STRANGER} to group systemd-journal or adm to read the system journal (usermod -aG systemd-journal ${STRANGER}; it applies to new logins and services started after)`]);
+      expect(r.problems.map((p) => p.fix)).to.deep.equal([
+        `add user ${STRANGER} to group systemd-journal or adm to read the system journal (usermod -aG systemd-journal ${STRANGER}; it applies to new logins and services started after)`,
+      ]);
       // …and the fix works: in group systemd-journal, the same user reads every sender's lines.
       const fixed = await journalChildAs<Collected>(STRANGER, 'read', q({ matches: [{ SYSLOG_IDENTIFIER: 'uid-test' }] }), ['systemd-journal']);
       expect(fixed.problems).to.deep.equal([]);
@@ -203,7 +214,7 @@ describe('journal reader against a real systemd-journald', function () {
       expect(bad.problems[0]!.problem).to.equal('journal namespace "ops/../x" may hold only letters, digits and _ . : -');
     });
 
-    it("journalctl failing: its exit status and the first line of its stderr", async () => {
+    it('journalctl failing: its exit status and the first line of its stderr', async () => {
       const r = await collectJournal(q({ matches: [], boot: 'ffffffffffffffffffffffffffffffff' }));
       expect(r.problems).to.deep.equal([
         {

@@ -58,7 +58,10 @@ for (const [kind, make] of LOGS) {
       return { code: r.code, first: r.stdout.split('\n')[0]!, out: r.stdout };
     };
     /** The sentence of a verdict from log lines alone, which differs by how far the log's senders can be believed. */
-    const caveat = () => (kind === 'syslog' ? 'Judged from syslog lines alone, which any local user can write (logger)' : "Judged from journal lines alone, counting only those journald recorded as sent by the job's user or root");
+    const caveat = () =>
+      kind === 'syslog'
+        ? 'Judged from syslog lines alone, which any local user can write (logger)'
+        : "Judged from journal lines alone, counting only those journald recorded as sent by the job's user or root";
 
     it('a wrapped run that succeeded: OK from its marker, with no log read at all', async () => {
       expect((await wrap(['--', SAMPLE, '-f', cfg('pull_ok', 'behaviour=success\n')])).code).to.equal(0);
@@ -68,7 +71,10 @@ for (const [kind, make] of LOGS) {
       expect(r.first).to.match(/^ENV_SYNC OK - pull_ok last run succeeded at /);
       expect(r.out).not.to.contain(log.label);
       // Not even when the log it would read is not there.
-      const gone = kind === 'syslog' ? ['--log', 'syslog', '--syslog', join(tmp.dir, 'gone')] : ['--log', 'journal', '--journal-namespace', `${log.journald!.namespace}-gone`];
+      const gone =
+        kind === 'syslog'
+          ? ['--log', 'syslog', '--syslog', join(tmp.dir, 'gone')]
+          : ['--log', 'journal', '--journal-namespace', `${log.journald!.namespace}-gone`];
       const without = await check(['-j', 'pull_ok'], gone);
       expect(without.code, without.out).to.equal(0);
       expect(without.out).not.to.match(/Cannot read|no journal namespace/);
@@ -91,14 +97,16 @@ for (const [kind, make] of LOGS) {
       }
     });
 
-    it('an unwrapped job that failed: CRITICAL from the script\'s own lines, saying how far they can be believed; the host-wide views agree', async () => {
+    it("an unwrapped job that failed: CRITICAL from the script's own lines, saying how far they can be believed; the host-wide views agree", async () => {
       await sync('pull_u', 'behaviour=fail\n');
       await log.settle(/Error running .*pull_u.cfg/);
       const r = await check(['-j', 'pull_u']);
       expect(r.code, r.out).to.equal(2);
       expect(r.first).to.match(/^ENV_SYNC CRITICAL - pull_u failed at \d\d:\d\d after \d+s; no success in the logs read/);
       expect(r.out).to.contain(caveat());
-      expect(r.out).to.match(new RegExp(`^${log.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d\\d:\\d\\d:\\d\\d govuk_env_sync.sh: Error running ".*pull_u.cfg"`, 'm'));
+      expect(r.out).to.match(
+        new RegExp(`^${log.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d\\d:\\d\\d:\\d\\d govuk_env_sync.sh: Error running ".*pull_u.cfg"`, 'm'),
+      );
       const crontab = join(tmp.dir, 'crontab');
       writeFileSync(crontab, `19 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_u.cfg\n`);
       const all = await run(ALL, ['--crontab', crontab, ...log.args], { env: env() });
@@ -131,7 +139,9 @@ for (const [kind, make] of LOGS) {
       const r = await check(['-j', 'never']);
       expect(r.code, r.out).to.equal(2);
       const where = kind === 'syslog' ? `${log.label} or its rotations` : `the journal (${log.label})`;
-      expect(r.first).to.equal(`ENV_SYNC CRITICAL - never: no record of this job: nothing in ${state}/never/ and no govuk_env_sync.sh run of never.cfg in ${where}`);
+      expect(r.first).to.equal(
+        `ENV_SYNC CRITICAL - never: no record of this job: nothing in ${state}/never/ and no govuk_env_sync.sh run of never.cfg in ${where}`,
+      );
       expect((await check(['-j', 'never', '--missing', 'unknown'])).code).to.equal(3);
     });
 
@@ -154,19 +164,36 @@ for (const [kind, make] of LOGS) {
       } else await log.journald!.rotate();
       const r = await check(['-j', 'pull_rot'], args);
       expect(r.code, r.out).to.equal(2);
-      expect(r.out.split('\n').filter((l) => l.includes('Error running')).map((l) => l.trim().slice(0, l.trim().indexOf(': ')))).to.deep.equal([label]);
+      expect(
+        r.out
+          .split('\n')
+          .filter((l) => l.includes('Error running'))
+          .map((l) => l.trim().slice(0, l.trim().indexOf(': '))),
+      ).to.deep.equal([label]);
     });
 
-    it('env-sync logs and env-sync show: the job\'s lines, from the log', async () => {
+    it("env-sync logs and env-sync show: the job's lines, from the log", async () => {
       await wrap(['--', SAMPLE, '-f', cfg('pull_cli', 'behaviour=fail\n')]);
       await log.settle(/event=finish job=pull_cli/);
       const logs = await run(ENV_SYNC, ['logs', 'pull_cli', ...log.args], { env: env() });
       expect(logs.code, logs.stderr).to.equal(0);
       const lines = logs.stdout.trim().split('\n');
-      expect(lines.some((l) => /govuk_env_sync.sh(\[\d+\])?: Starting ".*pull_cli.cfg"/.test(l)), logs.stdout).to.equal(true);
-      expect(lines.some((l) => /env-sync\/pull_cli\[\d+\]: pg_restore: error/.test(l)), logs.stdout).to.equal(true);
-      expect(lines.some((l) => /env-sync-run\[\d+\]: event=finish job=pull_cli /.test(l)), logs.stdout).to.equal(true);
-      expect(lines.every((l) => l.includes('pull_cli')), logs.stdout).to.equal(true);
+      expect(
+        lines.some((l) => /govuk_env_sync.sh(\[\d+\])?: Starting ".*pull_cli.cfg"/.test(l)),
+        logs.stdout,
+      ).to.equal(true);
+      expect(
+        lines.some((l) => /env-sync\/pull_cli\[\d+\]: pg_restore: error/.test(l)),
+        logs.stdout,
+      ).to.equal(true);
+      expect(
+        lines.some((l) => /env-sync-run\[\d+\]: event=finish job=pull_cli /.test(l)),
+        logs.stdout,
+      ).to.equal(true);
+      expect(
+        lines.every((l) => l.includes('pull_cli')),
+        logs.stdout,
+      ).to.equal(true);
       const show = await run(ENV_SYNC, ['show', 'pull_cli', ...log.args], { env: env() });
       expect(show.code).to.equal(2);
       expect(show.stdout).to.contain(`${log.label}: `);
@@ -186,16 +213,22 @@ for (const [kind, make] of LOGS) {
       });
       after(() => chainTmp?.cleanup());
 
-      const asJobUser = (command: string) => host.run(`cd / && exec setpriv --reuid=${JOB_USER} --regid=${JOB_USER} --init-groups env -i PATH=/usr/bin:/bin /bin/sh -c ${q(command)}`);
-      const hostCheck = (args: string[]) => host.run(`exec /usr/local/bin/check_env_sync ${[...args, ...log.args, '--reboot-lock-dir', host.lockDir].map(q).join(' ')}`);
+      const asJobUser = (command: string) =>
+        host.run(`cd / && exec setpriv --reuid=${JOB_USER} --regid=${JOB_USER} --init-groups env -i PATH=/usr/bin:/bin /bin/sh -c ${q(command)}`);
+      const hostCheck = (args: string[]) =>
+        host.run(`exec /usr/local/bin/check_env_sync ${[...args, ...log.args, '--reboot-lock-dir', host.lockDir].map(q).join(' ')}`);
 
-      it('wrapped and unwrapped pushes that fail (aws denied): CRITICAL with the script\'s error line from the log', async () => {
+      it("wrapped and unwrapped pushes that fail (aws denied): CRITICAL with the script's error line from the log", async () => {
         writeFileSync(join(host.control, 'aws-fails'), '');
         const home = join(chainTmp.dir, 'home');
         mkdirSync(home, { recursive: true });
-        const wrapped = await asJobUser(`cd ${home} && /usr/bin/envdir ${envd} /usr/local/bin/env-sync-run -- /usr/local/bin/govuk_env_sync.sh -f ${filesPushCfg(chainTmp.dir, 'push_w', home, user)}`);
+        const wrapped = await asJobUser(
+          `cd ${home} && /usr/bin/envdir ${envd} /usr/local/bin/env-sync-run -- /usr/local/bin/govuk_env_sync.sh -f ${filesPushCfg(chainTmp.dir, 'push_w', home, user)}`,
+        );
         expect(wrapped.code, wrapped.stdout + wrapped.stderr).to.equal(1);
-        const bare = await asJobUser(`cd ${home} && /usr/bin/envdir ${envd} /usr/local/bin/govuk_env_sync.sh -f ${filesPushCfg(chainTmp.dir, 'push_u', home, user)}`);
+        const bare = await asJobUser(
+          `cd ${home} && /usr/bin/envdir ${envd} /usr/local/bin/govuk_env_sync.sh -f ${filesPushCfg(chainTmp.dir, 'push_u', home, user)}`,
+        );
         expect(bare.code, bare.stdout + bare.stderr).to.equal(1);
         await log.settle(/Error running .*push_u.cfg/);
         await log.settle(/event=finish job=push_w/);
@@ -216,7 +249,7 @@ for (const [kind, make] of LOGS) {
 // test/syslog/syslog.test.ts's unwrapped-job case, with lines hours apart: journald stamps what it
 // receives with the time it arrives, so the journal's copy is a journal file written from export
 // format (systemd-journal-remote) and read with --journal-file.
-describe('the script\'s lines at chosen times, from a syslog file and from a journal file', function () {
+describe("the script's lines at chosen times, from a syslog file and from a journal file", function () {
   this.timeout(60_000);
   const NOW = new Date();
   const t = (h: number) => new Date(Math.floor((NOW.getTime() - h * 3600_000) / 1000) * 1000);
@@ -241,7 +274,19 @@ describe('the script\'s lines at chosen times, from a syslog file and from a jou
   before(async () => {
     writeFileSync(syslog, LINES.map(([h, tag, m]) => `${t(h).toISOString()} db1 ${tag}: ${m}`).join('\n') + '\n');
     const boot = currentBootId();
-    await writeJournalFile(journal, LINES.map(([h, tag, m], i) => ({ __REALTIME_TIMESTAMP: t(h).getTime() * 1000, _BOOT_ID: boot, _HOSTNAME: 'db1', _UID: 0, _PID: 100 + i, _TRANSPORT: 'syslog', SYSLOG_IDENTIFIER: tag, MESSAGE: m })));
+    await writeJournalFile(
+      journal,
+      LINES.map(([h, tag, m], i) => ({
+        __REALTIME_TIMESTAMP: t(h).getTime() * 1000,
+        _BOOT_ID: boot,
+        _HOSTNAME: 'db1',
+        _UID: 0,
+        _PID: 100 + i,
+        _TRANSPORT: 'syslog',
+        SYSLOG_IDENTIFIER: tag,
+        MESSAGE: m,
+      })),
+    );
   });
 
   for (const [name, o] of sources) {

@@ -39,22 +39,34 @@ describe('choosing the log: --log auto|syslog|journal', function () {
     expect(chooseLog({ log: 'syslog', syslog: '/nonexistent' })).to.deep.equal({ kind: 'syslog', why: '--log syslog' });
     expect(chooseLog({ log: 'journal', syslog })).to.deep.equal({ kind: 'journal', selection: {}, why: '--log journal' });
     expect(chooseLog({ log: 'auto', syslog })).to.deep.equal({ kind: 'syslog', why: `--log auto: ${syslog} exists` });
-    expect(chooseLog({ log: 'auto', syslog, journalNamespace: 'ops' })).to.deep.equal({ kind: 'journal', selection: { namespace: 'ops' }, why: '--journal-namespace' });
+    expect(chooseLog({ log: 'auto', syslog, journalNamespace: 'ops' })).to.deep.equal({
+      kind: 'journal',
+      selection: { namespace: 'ops' },
+      why: '--journal-namespace',
+    });
     expect(chooseLog({ syslog, journalFile: '/x.journal' })).to.deep.equal({ kind: 'journal', selection: { file: '/x.journal' }, why: '--journal-file' });
   });
 
   it('reads ENV_SYNC_LOG, refuses other words, a bad namespace name and two journals at once', () => {
     expect(convert('check_env_sync', { job: 'x' }, { ENV_SYNC_LOG: 'journal' }).log).to.equal('journal');
     expect(convert('check_env_sync', { job: 'x', log: 'syslog' }, { ENV_SYNC_LOG: 'journal' }).log).to.equal('syslog');
-    expect(() => convert('check_env_sync', { job: 'x', 'journal-namespace': '../etc' }, {})).to.throw(OptionError, '--journal-namespace: journal namespace "../etc" may hold only letters, digits and _ . : -');
-    expect(() => convert('check_env_sync', { job: 'x', 'journal-namespace': 'a', 'journal-file': '/f.journal' }, {})).to.throw(OptionError, '--journal-namespace and --journal-file name two journals; give one');
+    expect(() => convert('check_env_sync', { job: 'x', 'journal-namespace': '../etc' }, {})).to.throw(
+      OptionError,
+      '--journal-namespace: journal namespace "../etc" may hold only letters, digits and _ . : -',
+    );
+    expect(() => convert('check_env_sync', { job: 'x', 'journal-namespace': 'a', 'journal-file': '/f.journal' }, {})).to.throw(
+      OptionError,
+      '--journal-namespace and --journal-file name two journals; give one',
+    );
   });
 
   /** Runs the check as USER in a mount namespace where the system journal is `systemDir` (or none). */
   const onHost = (args: string[], o: { journal: boolean; user?: string; groups?: string }) => {
     const sys = `/var/log/journal/${machineId}`;
     const keep = join(tmp.dir, 'ns-journal');
-    const who = o.user ? `setpriv --reuid=${o.user} --regid=${o.user === 'nobody' ? 'nogroup' : o.user} ${o.groups ? `--groups=${o.groups}` : '--clear-groups'} ` : '';
+    const who = o.user
+      ? `setpriv --reuid=${o.user} --regid=${o.user === 'nobody' ? 'nogroup' : o.user} ${o.groups ? `--groups=${o.groups}` : '--clear-groups'} `
+      : '';
     const script = [
       'set -e',
       `mkdir -p ${q(keep)}`,
@@ -94,9 +106,13 @@ describe('choosing the log: --log auto|syslog|journal', function () {
     const missing = join(tmp.dir, 'no-syslog');
     const r = await onHost(['-j', 'pull_u', '--syslog', missing], { journal: false });
     expect(r.code, r.stdout).to.equal(2);
-    expect(r.stdout.split('\n')[0]).to.equal(`ENV_SYNC CRITICAL - pull_u: no record of this job: nothing in ${state}/pull_u/ and no govuk_env_sync.sh run of pull_u.cfg in ${missing} or its rotations`);
+    expect(r.stdout.split('\n')[0]).to.equal(
+      `ENV_SYNC CRITICAL - pull_u: no record of this job: nothing in ${state}/pull_u/ and no govuk_env_sync.sh run of pull_u.cfg in ${missing} or its rotations`,
+    );
     const told = await onHost(['-j', 'pull_u', '--log', 'journal'], { journal: false });
     expect(told.code, told.stdout).to.equal(3);
-    expect(told.stdout).to.contain(`journal cannot be read (no system journal on this host (neither /var/log/journal/${machineId} nor /run/log/journal/${machineId} exists)); read the syslog file instead (--log syslog), or start systemd-journald`);
+    expect(told.stdout).to.contain(
+      `journal cannot be read (no system journal on this host (neither /var/log/journal/${machineId} nor /run/log/journal/${machineId} exists)); read the syslog file instead (--log syslog), or start systemd-journald`,
+    );
   });
 });

@@ -38,7 +38,16 @@ describe('runs of an unwrapped job that a reboot interrupted (_BOOT_ID)', functi
     writeFileSync(bootFile, `${NOW_BOOT.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}\n`);
     await writeJournalFile(
       journal,
-      LINES.map(([ago, boot, message], i) => ({ __REALTIME_TIMESTAMP: at(ago).getTime() * 1000, _BOOT_ID: boot, _UID: 0, _PID: 200 + i, _HOSTNAME: 'db1', _TRANSPORT: 'syslog', SYSLOG_IDENTIFIER: 'govuk_env_sync.sh', MESSAGE: message })),
+      LINES.map(([ago, boot, message], i) => ({
+        __REALTIME_TIMESTAMP: at(ago).getTime() * 1000,
+        _BOOT_ID: boot,
+        _UID: 0,
+        _PID: 200 + i,
+        _HOSTNAME: 'db1',
+        _TRANSPORT: 'syslog',
+        SYSLOG_IDENTIFIER: 'govuk_env_sync.sh',
+        MESSAGE: message,
+      })),
     );
     writeFileSync(syslog, LINES.map(([ago, , message]) => `${at(ago).toISOString()} db1 govuk_env_sync.sh: ${message}`).join('\n') + '\n');
   });
@@ -53,7 +62,9 @@ describe('runs of an unwrapped job that a reboot interrupted (_BOOT_ID)', functi
   it('a run started in another boot with no end: CRITICAL, interrupted by a reboot (from a syslog file: only that it ended without an end line)', async () => {
     const r = await check('pull_r', fromJournal);
     expect(r.code, r.out).to.equal(2);
-    expect(r.first, r.out).to.match(/^ENV_SYNC CRITICAL - pull_r run started \d\d:\d\d was interrupted by a reboot \(its journal lines are from boot 0123456789ab…, not this boot\) and logged no end\|(.* )?running=0;;;0;1$/);
+    expect(r.first, r.out).to.match(
+      /^ENV_SYNC CRITICAL - pull_r run started \d\d:\d\d was interrupted by a reboot \(its journal lines are from boot 0123456789ab…, not this boot\) and logged no end\|(.* )?running=0;;;0;1$/,
+    );
     expect(r.out).to.contain(`Judged from the lines of journal file ${journal} alone, whose senders (_UID) are only what the file says`);
     // A syslog file records no boot: only that nothing runs the cfg any more.
     const s = await check('pull_r', fromSyslog);
@@ -71,7 +82,7 @@ describe('runs of an unwrapped job that a reboot interrupted (_BOOT_ID)', functi
     expect(c.first).to.match(/^ENV_SYNC OK - pull_c last run succeeded at /);
   });
 
-  it('says nothing of reboots when this boot\'s id is not known (a boot id file that holds no boot id)', async () => {
+  it("says nothing of reboots when this boot's id is not known (a boot id file that holds no boot id)", async () => {
     writeFileSync(bootFile, 'not a boot id\n');
     try {
       const r = await check('pull_r', fromJournal);

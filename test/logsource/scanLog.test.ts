@@ -16,8 +16,15 @@ describe('scanLog over a syslog file and over the journal', function () {
   let journal: TestLog;
   let removeStranger: () => void;
   const sources = () => [syslog, journal];
-  const sourceOf = (log: TestLog): LogSource => chooseLog({ log: log.kind, syslog: log.rsyslog?.file ?? '/nonexistent', journalNamespace: log.journald?.namespace });
-  const opts = (log: TestLog, extra: Partial<ScanOptions> = {}): ScanOptions => ({ syslog: log.rsyslog?.file ?? '/nonexistent', rotated: 1, now: new Date(), source: sourceOf(log), ...extra });
+  const sourceOf = (log: TestLog): LogSource =>
+    chooseLog({ log: log.kind, syslog: log.rsyslog?.file ?? '/nonexistent', journalNamespace: log.journald?.namespace });
+  const opts = (log: TestLog, extra: Partial<ScanOptions> = {}): ScanOptions => ({
+    syslog: log.rsyslog?.file ?? '/nonexistent',
+    rotated: 1,
+    now: new Date(),
+    source: sourceOf(log),
+    ...extra,
+  });
   const marks: Date[] = [];
 
   before(async () => {
@@ -87,7 +94,7 @@ describe('scanLog over a syslog file and over the journal', function () {
     expect(entries).to.deep.equal(['round 1 stranger line', 'round 1 job line']);
   });
 
-  it("leaves out, and counts by uid, the journal lines of senders it does not trust; a syslog file records no sender", async () => {
+  it('leaves out, and counts by uid, the journal lines of senders it does not trust; a syslog file records no sender', async () => {
     const stranger = ensureUser(STRANGER).uid;
     const senders: SenderFilter = { uids: [0], ignored: new Map() };
     const fromJournal = await collect(journal, { tags: ['scan-job'], senders });
@@ -121,12 +128,23 @@ describe('scanLog over a syslog file and over the journal', function () {
     }
   });
 
-  it("the journal query: the message is searched by journalctl (--grep) only when no tag asked for holds a needle", () => {
+  it('the journal query: the message is searched by journalctl (--grep) only when no tag asked for holds a needle', () => {
     const unwrapped = journalQuery({ syslog: '', rotated: 0, now: new Date(), tags: ['govuk_env_sync.sh'], needles: ['/pull_x.cfg'] }, { namespace: 'ops' });
     expect(unwrapped).to.include({ grep: '/pull_x\\.cfg', namespace: 'ops' });
     expect(unwrapped.matches).to.deep.equal([{ SYSLOG_IDENTIFIER: ['govuk_env_sync.sh'] }]);
     // A wrapped job's output lines hold the job's name in their tag, not their message.
-    const wrapped = journalQuery({ syslog: '', rotated: 0, now: new Date(), tags: ['env-sync/pull_x', 'env-sync-run', 'govuk_env_sync.sh'], needles: ['pull_x'], stopBefore: marks[0], notAfter: marks[1] }, {});
+    const wrapped = journalQuery(
+      {
+        syslog: '',
+        rotated: 0,
+        now: new Date(),
+        tags: ['env-sync/pull_x', 'env-sync-run', 'govuk_env_sync.sh'],
+        needles: ['pull_x'],
+        stopBefore: marks[0],
+        notAfter: marks[1],
+      },
+      {},
+    );
     expect(wrapped.grep).to.equal(undefined);
     expect(wrapped).to.include({ since: marks[0], until: marks[1] });
     expect(wrapped.rawFilter!('{"MESSAGE":"event=finish job=pull_y run=r"}')).to.equal(false);

@@ -22,7 +22,16 @@ describe('metrics: text exposition', () => {
   });
 
   it('writes numbers as Go reads them, with the spellings of NaN and the infinities', () => {
-    expect([0, 3, -1, 1795479481.5, 1e-7, NaN, Infinity, -Infinity].map(formatValue)).to.deep.equal(['0', '3', '-1', '1795479481.5', '1e-7', 'NaN', '+Inf', '-Inf']);
+    expect([0, 3, -1, 1795479481.5, 1e-7, NaN, Infinity, -Infinity].map(formatValue)).to.deep.equal([
+      '0',
+      '3',
+      '-1',
+      '1795479481.5',
+      '1e-7',
+      'NaN',
+      '+Inf',
+      '-Inf',
+    ]);
   });
 
   it('groups each family under one HELP and TYPE, in the order of the table, labels in declared order', () => {

@@ -24,8 +24,14 @@ describe('metrics: env-sync metrics', function () {
     ({ dir, cleanup } = makeTempDir('env-sync-metrics-cmd-'));
     state = stateDirIn(dir);
     writeFileSync(join(dir, 'syslog'), '');
-    writeFileSync(join(dir, 'crontab'), Object.entries(SCHEDULES).map(([job, s]) => `# Puppet Name: ${job}\n${s} /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${job}.cfg\n`).join(''));
-    const wrap = (job: string, code: number) => run(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', job, '--', 'sh', '-c', `exit ${code}`]);
+    writeFileSync(
+      join(dir, 'crontab'),
+      Object.entries(SCHEDULES)
+        .map(([job, s]) => `# Puppet Name: ${job}\n${s} /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${job}.cfg\n`)
+        .join(''),
+    );
+    const wrap = (job: string, code: number) =>
+      run(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', job, '--', 'sh', '-c', `exit ${code}`]);
     expect((await wrap('pull_ok', 0)).code).to.equal(0);
     expect((await wrap('push_bad', 3)).code).to.equal(3);
     // --max-age 1s below: pull_ok's success is then surely older than that.
@@ -46,7 +52,21 @@ describe('metrics: env-sync metrics', function () {
     for (const [job, schedule] of Object.entries(SCHEDULES)) {
       states[job] = m.get(seriesKey('env_sync_verdict_state', { job_name: job }));
       const missing = job === 'pull_new' ? ['--missing', 'warning'] : [];
-      plugins[job] = (await run(plugin('check_env_sync'), ['-j', job, '--state-dir', state, '--syslog', join(dir, 'syslog'), '--schedule', schedule, '--max-age', '1s', ...missing])).code;
+      plugins[job] = (
+        await run(plugin('check_env_sync'), [
+          '-j',
+          job,
+          '--state-dir',
+          state,
+          '--syslog',
+          join(dir, 'syslog'),
+          '--schedule',
+          schedule,
+          '--max-age',
+          '1s',
+          ...missing,
+        ])
+      ).code;
     }
     expect(states).to.deep.equal(plugins);
     expect(states).to.deep.equal({ pull_ok: 2, push_bad: 2, pull_new: 1 });

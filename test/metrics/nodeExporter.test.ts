@@ -59,7 +59,23 @@ describe('metrics: a real node_exporter serves the files', function () {
     expect((await wrap(['--job', 'pull_long', '--', 'sleep', '300'])).code).to.equal(75);
 
     // The runs are root's, as on a host without env-sync's default --user.
-    const metrics = await run(...withoutUser(DEFAULT_USER, 'sh', ['-c', 'umask 077; exec "$@"', 'sh', plugin('env-sync'), 'metrics', '--state-dir', state, '--syslog', syslog, '--crontab', crontab, '--textfile-dir', textDir]));
+    const metrics = await run(
+      ...withoutUser(DEFAULT_USER, 'sh', [
+        '-c',
+        'umask 077; exec "$@"',
+        'sh',
+        plugin('env-sync'),
+        'metrics',
+        '--state-dir',
+        state,
+        '--syslog',
+        syslog,
+        '--crontab',
+        crontab,
+        '--textfile-dir',
+        textDir,
+      ]),
+    );
     expect({ code: metrics.code, stdout: metrics.stdout, stderr: metrics.stderr }).to.deep.equal({ code: 0, stdout: '', stderr: '' });
 
     expect(readdirSync(textDir).sort()).to.deep.equal([...JOBS.map(runFactsTextfile), VERDICT_TEXTFILE].sort());
@@ -176,7 +192,9 @@ describe('metrics: a real node_exporter serves the files', function () {
     writeFileSync(copy, readFileSync(join(textDir, runFactsTextfile('pull_ok'))));
     try {
       expect(await gatheringErrorsAfterAScrape()).to.be.greaterThan(0);
-      expect(exporter!.log()).to.contain('collected metric \\"env_sync_last_run_success\\" { label:<name:\\"job_name\\" value:\\"pull_ok\\" > gauge:<value:1 > } was collected before with the same name and label values');
+      expect(exporter!.log()).to.contain(
+        'collected metric \\"env_sync_last_run_success\\" { label:<name:\\"job_name\\" value:\\"pull_ok\\" > gauge:<value:1 > } was collected before with the same name and label values',
+      );
     } finally {
       rmSync(copy);
     }

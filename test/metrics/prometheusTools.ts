@@ -79,7 +79,8 @@ async function curl(url: string): Promise<Result> {
  */
 export async function startNodeExporter(dir: string, port: number): Promise<RunningNodeExporter> {
   need(NODE_EXPORTER, 'prometheus-node-exporter');
-  if (spawnSync('id', ['-u', NODE_EXPORTER_USER]).status !== 0) throw new Error(`user ${NODE_EXPORTER_USER} is missing: install the Debian package prometheus-node-exporter (bash scripts/test-deps.sh)`);
+  if (spawnSync('id', ['-u', NODE_EXPORTER_USER]).status !== 0)
+    throw new Error(`user ${NODE_EXPORTER_USER} is missing: install the Debian package prometheus-node-exporter (bash scripts/test-deps.sh)`);
   const daemon = startDaemon('setpriv', [
     `--reuid=${NODE_EXPORTER_USER}`,
     `--regid=${NODE_EXPORTER_USER}`,

@@ -24,10 +24,10 @@ const FILES: Record<string, string> = {
     [],
   ),
   'facts: an interrupted run': runFactsText(stateAfter('pull_x', [{ outcome: 'interrupted', end: null, durationSeconds: null, exitCode: null }]), []),
-  'facts: parts, one failed, one running': runFactsText(stateAfter('copy_data', [{ part: 'assets' }, { part: 'mysql-normal', outcome: 'failure', exitCode: 1 }]), [
-    runningMarker('copy_data', { part: 'postgresql-backend' }),
-    runningMarker('copy_data', { part: 'postgresql-backend', start: '2026-11-24T00:00:00Z' }),
-  ]),
+  'facts: parts, one failed, one running': runFactsText(
+    stateAfter('copy_data', [{ part: 'assets' }, { part: 'mysql-normal', outcome: 'failure', exitCode: 1 }]),
+    [runningMarker('copy_data', { part: 'postgresql-backend' }), runningMarker('copy_data', { part: 'postgresql-backend', start: '2026-11-24T00:00:00Z' })],
+  ),
   'verdicts: every field': verdictText(
     [
       { job: 'pull_x', state: 0, nextRunSeconds: 1795565880, previousRunSeconds: 1795479480, graceSeconds: 3600, wrapperAlive: true },

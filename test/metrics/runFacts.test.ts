@@ -5,7 +5,9 @@ import { runFactsText } from '../../src/metrics/runFacts.js';
 import { runningMarker, sampleLines, stateAfter } from './runs.js';
 
 const outcomes = (labels: string, current: string) =>
-  ['success', 'failure', 'timeout', 'signal', 'spawn-error', 'interrupted'].map((o) => `env_sync_last_run_outcome{${labels},outcome="${o}"} ${o === current ? 1 : 0}`);
+  ['success', 'failure', 'timeout', 'signal', 'spawn-error', 'interrupted'].map(
+    (o) => `env_sync_last_run_outcome{${labels},outcome="${o}"} ${o === current ? 1 : 0}`,
+  );
 
 describe('metrics: the wrapper facts of one job', () => {
   it('one successful run: its start, end, duration, exit code and success, the last success, no failures, nothing running', () => {
@@ -52,7 +54,10 @@ describe('metrics: the wrapper facts of one job', () => {
     const s = stateAfter('pull_x', [{ end: null, durationSeconds: null, exitCode: null, outcome: 'interrupted', message: 'interrupted by a reboot' }]);
     const lines = sampleLines(runFactsText(s, []));
     expect(lines.filter((l) => /_(end_timestamp|duration|exit_code)/.test(l))).to.deep.equal([]);
-    expect(lines).to.include.members(['env_sync_last_run_success{job_name="pull_x"} 0', 'env_sync_last_run_outcome{job_name="pull_x",outcome="interrupted"} 1']);
+    expect(lines).to.include.members([
+      'env_sync_last_run_success{job_name="pull_x"} 0',
+      'env_sync_last_run_outcome{job_name="pull_x",outcome="interrupted"} 1',
+    ]);
   });
 
   it('runs in progress: how many, and the start of the oldest; the last start attempt is the newest start', () => {
@@ -76,7 +81,10 @@ describe('metrics: the wrapper facts of one job', () => {
   });
 
   it('a skipped start: its time, and it counts as the last start attempt; the last run is unchanged', () => {
-    const s = stateAfter('pull_x', [{}, { start: '2026-11-24T01:30:00Z', end: '2026-11-24T01:30:00Z', durationSeconds: 0, outcome: 'skipped-overlap', exitCode: 75 }]);
+    const s = stateAfter('pull_x', [
+      {},
+      { start: '2026-11-24T01:30:00Z', end: '2026-11-24T01:30:00Z', durationSeconds: 0, outcome: 'skipped-overlap', exitCode: 75 },
+    ]);
     const lines = sampleLines(runFactsText(s, []));
     expect(lines).to.include.members([
       'env_sync_last_skipped_timestamp_seconds{job_name="pull_x"} 1795483800',
@@ -140,7 +148,9 @@ describe('metrics: the wrapper facts of one job', () => {
   });
 
   it('refuses a running marker of another job and a job name that is not one', () => {
-    expect(() => runFactsText(emptyJobState('pull_x'), [runningMarker('pull_y', { runId: 'r-9' })])).to.throw('running marker r-9 is of job pull_y, not pull_x');
+    expect(() => runFactsText(emptyJobState('pull_x'), [runningMarker('pull_y', { runId: 'r-9' })])).to.throw(
+      'running marker r-9 is of job pull_y, not pull_x',
+    );
     expect(() => runFactsText(emptyJobState('bad"name'), [])).to.throw('not a valid job name');
   });
 
@@ -149,7 +159,9 @@ describe('metrics: the wrapper facts of one job', () => {
     const ab = { ...s, parts: { a: s.parts.a!, b: s.parts.b! } };
     const ba = { ...s, parts: { b: s.parts.b!, a: s.parts.a! } };
     expect(runFactsText(ab, [])).to.equal(runFactsText(ba, []));
-    const order = sampleLines(runFactsText(ba, [])).filter((l) => l.startsWith('env_sync_running{')).map((l) => /part="(\w)"/.exec(l)?.[1] ?? '-');
+    const order = sampleLines(runFactsText(ba, []))
+      .filter((l) => l.startsWith('env_sync_running{'))
+      .map((l) => /part="(\w)"/.exec(l)?.[1] ?? '-');
     expect(order).to.deep.equal(['-', 'a', 'b']);
   });
 });

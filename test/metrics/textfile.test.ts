@@ -50,14 +50,20 @@ describe('metrics: writing into the textfile directory', () => {
     const real = join(dir, 'real');
     mkdirSync(real);
     symlinkSync(real, join(dir, 'link'));
-    expect(() => writeTextfileAtomic(join(dir, 'link'), 'x.prom', 'a 1\n')).to.throw(TextfileError, `textfile directory ${join(dir, 'link')} is a symbolic link; metrics are never written through links: give --textfile-dir the real directory`);
+    expect(() => writeTextfileAtomic(join(dir, 'link'), 'x.prom', 'a 1\n')).to.throw(
+      TextfileError,
+      `textfile directory ${join(dir, 'link')} is a symbolic link; metrics are never written through links: give --textfile-dir the real directory`,
+    );
     expect(readdirSync(real)).to.deep.equal([]);
     expect(readlinkSync(join(dir, 'link'))).to.equal(real);
   });
 
   it('a missing directory: an error that says how to create it; nothing is created', () => {
     const missing = join(dir, 'nope');
-    expect(() => writeTextfileAtomic(missing, 'x.prom', 'a 1\n')).to.throw(TextfileError, `textfile directory ${missing} does not exist; create it (install -d -m 0755 ${missing}) or correct --textfile-dir`);
+    expect(() => writeTextfileAtomic(missing, 'x.prom', 'a 1\n')).to.throw(
+      TextfileError,
+      `textfile directory ${missing} does not exist; create it (install -d -m 0755 ${missing}) or correct --textfile-dir`,
+    );
     expect(readdirSync(dir)).to.deep.equal([]);
   });
 
@@ -78,7 +84,10 @@ describe('metrics: writing into the textfile directory', () => {
   it("a job's file is env_sync_<job>.prom; the job called verdicts has none, so it can never replace the verdict file", () => {
     expect(runFactsTextfile('pull_x')).to.equal('env_sync_pull_x.prom');
     expect(VERDICT_TEXTFILE).to.equal('env_sync_verdicts.prom');
-    expect(() => runFactsTextfile('verdicts')).to.throw(TextfileError, 'job verdicts has no textfile: env_sync_verdicts.prom is the file of env-sync metrics; run the job under another name (--job) to see its runs in Prometheus');
+    expect(() => runFactsTextfile('verdicts')).to.throw(
+      TextfileError,
+      'job verdicts has no textfile: env_sync_verdicts.prom is the file of env-sync metrics; run the job under another name (--job) to see its runs in Prometheus',
+    );
     expect(runFactsTextfile('verdicts_daily')).to.equal('env_sync_verdicts_daily.prom');
     expect(() => runFactsTextfile('../x')).to.throw('invalid job name');
   });

@@ -38,7 +38,10 @@ describe("metrics: env-sync metrics' state gauge is the plugin's state", () => {
 
 describe('metrics: the schedule and wrapper facts of a verdict', () => {
   const cron = parseCrontab('18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_x.cfg\n')[0]!;
-  const marker = (liveness: 'alive' | 'dead' | 'other-boot', runId: string) => ({ marker: { runId, start: new Date(NOW.getTime() - 3600_000).toISOString() } as RunningMarker, liveness });
+  const marker = (liveness: 'alive' | 'dead' | 'other-boot', runId: string) => ({
+    marker: { runId, start: new Date(NOW.getTime() - 3600_000).toISOString() } as RunningMarker,
+    liveness,
+  });
   const of = async (facts: Partial<CheckFacts>, withCron: CronJob | null) => {
     const f = { ...FACTS, ...facts };
     const p = { ...OPTS, schedule: withCron?.schedule };
@@ -55,7 +58,11 @@ describe('metrics: the schedule and wrapper facts of a verdict', () => {
 
   it('no schedule: no next run, due time or grace', async () => {
     const g = await of({}, null);
-    expect([g('env_sync_verdict_next_run_timestamp_seconds'), g('env_sync_verdict_previous_run_timestamp_seconds'), g('env_sync_verdict_schedule_grace_seconds')]).to.deep.equal([undefined, undefined, undefined]);
+    expect([
+      g('env_sync_verdict_next_run_timestamp_seconds'),
+      g('env_sync_verdict_previous_run_timestamp_seconds'),
+      g('env_sync_verdict_schedule_grace_seconds'),
+    ]).to.deep.equal([undefined, undefined, undefined]);
   });
 
   it('wrapper alive: 1 while every running marker has its wrapper, 0 when one is gone or from an earlier boot, absent with none', async () => {

@@ -30,8 +30,18 @@ describe('metrics: the verdict file', () => {
   });
 
   it('what is not known is left out: no schedule, no run in progress (null or absent alike)', () => {
-    const text = verdictText([{ job: 'pull_x', state: 3 }, { job: 'pull_y', state: 1, nextRunSeconds: null, previousRunSeconds: null, graceSeconds: null, wrapperAlive: null }], NOW);
-    expect(sampleLines(text)).to.deep.equal(['env_sync_verdict_state{job_name="pull_x"} 3', 'env_sync_verdict_state{job_name="pull_y"} 1', 'env_sync_verdict_generated_timestamp_seconds 1795483800.5']);
+    const text = verdictText(
+      [
+        { job: 'pull_x', state: 3 },
+        { job: 'pull_y', state: 1, nextRunSeconds: null, previousRunSeconds: null, graceSeconds: null, wrapperAlive: null },
+      ],
+      NOW,
+    );
+    expect(sampleLines(text)).to.deep.equal([
+      'env_sync_verdict_state{job_name="pull_x"} 3',
+      'env_sync_verdict_state{job_name="pull_y"} 1',
+      'env_sync_verdict_generated_timestamp_seconds 1795483800.5',
+    ]);
   });
 
   it('no job at all still says when it judged, so a host without jobs is not a stale file', () => {
@@ -45,9 +55,19 @@ describe('metrics: the verdict file', () => {
   });
 
   it('refuses two verdicts for one job (a duplicated series), a state outside 0-3, a bad job name, a time that is not a number', () => {
-    expect(() => verdictText([{ job: 'a', state: 0 }, { job: 'a', state: 2 }], NOW)).to.throw('two verdicts for job a');
+    expect(() =>
+      verdictText(
+        [
+          { job: 'a', state: 0 },
+          { job: 'a', state: 2 },
+        ],
+        NOW,
+      ),
+    ).to.throw('two verdicts for job a');
     expect(() => verdictText([{ job: 'a', state: 4 } as unknown as JobVerdict], NOW)).to.throw('verdict of a: state 4 is not 0-3');
     expect(() => verdictText([{ job: 'a b', state: 0 }], NOW)).to.throw('not a valid job name');
-    expect(() => verdictText([{ job: 'a', state: 0, nextRunSeconds: NaN }], NOW)).to.throw('env_sync_verdict_next_run_timestamp_seconds: NaN is not a number of seconds');
+    expect(() => verdictText([{ job: 'a', state: 0, nextRunSeconds: NaN }], NOW)).to.throw(
+      'env_sync_verdict_next_run_timestamp_seconds: NaN is not a number of seconds',
+    );
   });
 });

@@ -20,7 +20,7 @@ import { makeRun, runningMarker } from './runs.js';
 
 const WRAPPER = plugin('env-sync-run');
 
-describe('metrics: env-sync-run --textfile-dir writes the job\'s textfile', function () {
+describe("metrics: env-sync-run --textfile-dir writes the job's textfile", function () {
   this.timeout(60_000);
   let dir: string;
   let cleanup: () => void;
@@ -34,14 +34,36 @@ describe('metrics: env-sync-run --textfile-dir writes the job\'s textfile', func
   });
   afterEach(() => cleanup());
 
-  const wrap = (args: string[], env: NodeJS.ProcessEnv = {}) => run(WRAPPER, ['--no-syslog', '--state-dir', state, ...args], { env: { ...process.env, ...env } });
+  const wrap = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    run(WRAPPER, ['--no-syslog', '--state-dir', state, ...args], { env: { ...process.env, ...env } });
   const file = (job: string) => join(textDir, `env_sync_${job}.prom`);
-  const value = (job: string, name: string, labels: Record<string, string> = {}) => seriesMap(readFileSync(file(job), 'utf8')).get(seriesKey(name, { job_name: job, ...labels }));
+  const value = (job: string, name: string, labels: Record<string, string> = {}) =>
+    seriesMap(readFileSync(file(job), 'utf8')).get(seriesKey(name, { job_name: job, ...labels }));
 
   it('at the start: the run in progress and since when; at the end: the run, exactly as the markers say, mode 0644 under umask 077', async () => {
     const go = join(dir, 'go');
     // umask 077 as a strict cron may have: node_exporter's user must still read the file.
-    const child = spawn('sh', ['-c', 'umask 077; exec "$@"', 'sh', WRAPPER, '--no-syslog', '--state-dir', state, '--textfile-dir', textDir, '--job', 'pull_x', '--', 'sh', '-c', `while [ ! -e ${go} ]; do sleep 0.05; done`], { stdio: 'ignore' });
+    const child = spawn(
+      'sh',
+      [
+        '-c',
+        'umask 077; exec "$@"',
+        'sh',
+        WRAPPER,
+        '--no-syslog',
+        '--state-dir',
+        state,
+        '--textfile-dir',
+        textDir,
+        '--job',
+        'pull_x',
+        '--',
+        'sh',
+        '-c',
+        `while [ ! -e ${go} ]; do sleep 0.05; done`,
+      ],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise<number | null>((r) => child.once('exit', r));
     try {
       await waitUntil('the textfile of the run in progress', () => existsSync(file('pull_x')) && value('pull_x', 'env_sync_running') === 1, 20_000);
@@ -66,7 +88,11 @@ describe('metrics: env-sync-run --textfile-dir writes the job\'s textfile', func
     expect(value('push_y', 'env_sync_last_run_exit_code')).to.equal(3);
     expect(value('push_y', 'env_sync_consecutive_failures')).to.equal(1);
     const go = join(dir, 'go');
-    const long = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--textfile-dir', textDir, '--job', 'push_y', '--', 'sh', '-c', `while [ ! -e ${go} ]; do sleep 0.05; done`], { stdio: 'ignore' });
+    const long = spawn(
+      WRAPPER,
+      ['--no-syslog', '--state-dir', state, '--textfile-dir', textDir, '--job', 'push_y', '--', 'sh', '-c', `while [ ! -e ${go} ]; do sleep 0.05; done`],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise((r) => long.once('exit', r));
     try {
       await waitUntil('the running marker', () => readRunningMarkers(state, 'push_y', null).length === 1, 20_000);
@@ -95,7 +121,10 @@ describe('metrics: env-sync-run --textfile-dir writes the job\'s textfile', func
 
   it('a directory it cannot write: the sync runs and keeps its exit status, its markers are written, one warning names the directory and the fix', async () => {
     const missing = join(dir, 'no-such-dir');
-    for (const [cmd, code] of [['exit 0', 0], ['exit 3', 3]] as const) {
+    for (const [cmd, code] of [
+      ['exit 0', 0],
+      ['exit 3', 3],
+    ] as const) {
       const r = await wrap(['--textfile-dir', missing, '--job', 'pull_x', '--', 'sh', '-c', `echo through; ${cmd}`]);
       expect(r.code).to.equal(code);
       expect(r.stdout).to.equal('through\n');
@@ -108,11 +137,13 @@ describe('metrics: env-sync-run --textfile-dir writes the job\'s textfile', func
     expect(existsSync(missing)).to.equal(false);
   });
 
-  it('the job called verdicts: runs, with a warning, and never replaces env-sync metrics\' file', async () => {
+  it("the job called verdicts: runs, with a warning, and never replaces env-sync metrics' file", async () => {
     writeFileSync(join(textDir, 'env_sync_verdicts.prom'), 'kept\n');
     const r = await wrap(['--textfile-dir', textDir, '--job', 'verdicts', '--', 'true']);
     expect(r.code).to.equal(0);
-    expect(r.stderr).to.contain('WARNING: metrics textfile not written: job verdicts has no textfile: env_sync_verdicts.prom is the file of env-sync metrics; run the job under another name (--job)');
+    expect(r.stderr).to.contain(
+      'WARNING: metrics textfile not written: job verdicts has no textfile: env_sync_verdicts.prom is the file of env-sync metrics; run the job under another name (--job)',
+    );
     expect(readFileSync(join(textDir, 'env_sync_verdicts.prom'), 'utf8')).to.equal('kept\n');
   });
 
@@ -132,10 +163,24 @@ describe('metrics: env-sync-run --textfile-dir writes the job\'s textfile', func
       expect(read.stdout).to.contain('env_sync_last_run_success{job_name="pull_x"} 1');
       // Without the group's write permission: a warning that says so, and the sync's own status.
       chmodSync(textDir, 0o755);
-      const [cmd2, args2] = asUser(JOB_USER, WRAPPER, ['--no-syslog', '--state-dir', state, '--textfile-dir', textDir, '--job', 'pull_x', '--', 'sh', '-c', 'exit 5']);
+      const [cmd2, args2] = asUser(JOB_USER, WRAPPER, [
+        '--no-syslog',
+        '--state-dir',
+        state,
+        '--textfile-dir',
+        textDir,
+        '--job',
+        'pull_x',
+        '--',
+        'sh',
+        '-c',
+        'exit 5',
+      ]);
       const denied = await run(cmd2, args2);
       expect(denied.code).to.equal(5);
-      expect(denied.stderr).to.equal(`env-sync-run: WARNING: metrics textfile not written: cannot write into textfile directory ${textDir} (EACCES); make it writable by this user or correct --textfile-dir; the sync goes on, Prometheus does not see this run\n`);
+      expect(denied.stderr).to.equal(
+        `env-sync-run: WARNING: metrics textfile not written: cannot write into textfile directory ${textDir} (EACCES); make it writable by this user or correct --textfile-dir; the sync goes on, Prometheus does not see this run\n`,
+      );
     } finally {
       user.remove();
     }
@@ -162,11 +207,22 @@ describe("metrics: the wrapper's textfile from what the run holds", () => {
     const state = stateDirIn(dir);
     const textDir = join(dir, 'textfile');
     mkdirSync(textDir);
-    const ctx: StoreContext = { stateDir: state, job: 'pull_x', bootId: BOOT, holder: { runId: 'holder', pid: process.pid, startTicks: null, bootId: BOOT, host: 'db1', start: new Date().toISOString() } };
+    const ctx: StoreContext = {
+      stateDir: state,
+      job: 'pull_x',
+      bootId: BOOT,
+      holder: { runId: 'holder', pid: process.pid, startTicks: null, bootId: BOOT, host: 'db1', start: new Date().toISOString() },
+    };
     const me = { pid: process.pid, ticks: processStartTicks(process.pid) };
     // Another part's run, alive (its wrapper is this test process), and one whose wrapper is gone.
     const other = runningMarker('pull_x', { part: 'b', wrapperPid: me.pid, wrapperStartTicks: me.ticks, bootId: BOOT, start: '2026-11-24T00:10:00.000Z' });
-    const gone = runningMarker('pull_x', { part: 'c', wrapperPid: me.pid, wrapperStartTicks: null, bootId: 'an-earlier-boot', start: '2026-11-24T00:05:00.000Z' });
+    const gone = runningMarker('pull_x', {
+      part: 'c',
+      wrapperPid: me.pid,
+      wrapperStartTicks: null,
+      bootId: 'an-earlier-boot',
+      start: '2026-11-24T00:05:00.000Z',
+    });
     const { schema: _o, ...otherRun } = other;
     const { schema: _g, ...goneRun } = gone;
     writeRunning(ctx, otherRun);

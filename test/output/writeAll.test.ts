@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { repoRoot } from '../support/proc.js';
 
 // writeAll runs in a child whose stdout is a real pipe, as a plugin's is under NRPE.
-const writer = (bytes: number) => `import(${JSON.stringify(join(repoRoot, 'build/src/output/writeAll.js'))}).then(({ writeAll }) => { writeAll(1, Buffer.alloc(${bytes}, 'x')); process.stderr.write('done'); })`;
+const writer = (bytes: number) =>
+  `import(${JSON.stringify(join(repoRoot, 'build/src/output/writeAll.js'))}).then(({ writeAll }) => { writeAll(1, Buffer.alloc(${bytes}, 'x')); process.stderr.write('done'); })`;
 
 describe('writeAll (plugin output without process.stdout)', () => {
   it('writes a buffer larger than a pipe holds, whole, to a reader that keeps up', () => {

@@ -33,7 +33,9 @@ function aptInstall(root: RootSession, release: Release, args: string): Ran {
   if (r.status !== 0 && /nodejs/.test(r.stdout + r.stderr) && /Depends|unmet|not installable|broken/i.test(r.stdout + r.stderr)) {
     const have = root.sh("apt-cache policy nodejs | sed -n 's/^ *Candidate: //p'").stdout.trim();
     const depends = spawnSync('sh', ['-c', `dpkg-deb -f '${debPath}' Depends`], { encoding: 'utf8' }).stdout.trim();
-    throw new Error(`Debian ${release.debian} (${release.suite}) offers nodejs ${have}, which the package's "Depends: ${depends}" refuses: the package installs there only once the code runs on that Node (issue 28: Node 18.19 support, with Depends: nodejs (>= 18.19)).\n${show(r)}`);
+    throw new Error(
+      `Debian ${release.debian} (${release.suite}) offers nodejs ${have}, which the package's "Depends: ${depends}" refuses: the package installs there only once the code runs on that Node (issue 28: Node 18.19 support, with Depends: nodejs (>= 18.19)).\n${show(r)}`,
+    );
   }
   return r;
 }
@@ -42,12 +44,18 @@ function aptInstall(root: RootSession, release: Release, args: string): Ran {
 function snapshot(root: RootSession, dir: string): Map<string, string> {
   const r = root.sh(`cd '${dir}' && find . -type f -printf '%p %u:%g %m ' -exec sh -c 'base64 -w0 "$1"; echo' _ {} \\;`);
   expect(r.status, show(r)).to.equal(0);
-  return new Map(r.stdout.trim().split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+  return new Map(
+    r.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
+  );
 }
 
 /** The root's node's cache tag, as the launcher names caches: <v8>-<arch>. */
 function nodeTag(root: RootSession): string {
-  const r = root.sh("/usr/bin/node -p 'process.versions.v8 + \"-\" + process.arch'");
+  const r = root.sh('/usr/bin/node -p \'process.versions.v8 + "-" + process.arch\'');
   expect(r.status, show(r)).to.equal(0);
   return r.stdout.trim();
 }
@@ -55,7 +63,13 @@ function nodeTag(root: RootSession): string {
 /** The caches in the installed dist/: name -> "owner:group mode". */
 function caches(root: RootSession): Map<string, string> {
   const r = root.sh(`cd ${LIB}/dist 2>/dev/null && find . -maxdepth 2 -name '*.cache' -printf '%P %u:%g %m\\n' || true`);
-  return new Map(r.stdout.trim().split('\n').filter(Boolean).map((l) => [l.split(' ')[0]!, l.split(' ').slice(1).join(' ')]));
+  return new Map(
+    r.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.split(' ')[0]!, l.split(' ').slice(1).join(' ')]),
+  );
 }
 
 function expectOwnCaches(root: RootSession): void {
@@ -107,8 +121,14 @@ describe('the Debian package in clean Debian roots (mmdebstrap, chroot in a moun
       it(`lintian of Debian ${release.debian} reports no error and no warning; the only overrides are the plugins' man pages`, function () {
         const r = root.sh(`lintian --display-info --show-overrides ${inRoot}`, { user: root.ids('nobody'), env: { HOME: '/tmp' } });
         const tags = [...r.stdout.matchAll(/^([EWIO]): env-sync-checks: (\S+)(?: \[(.*)\])?/gm)].map((m) => `${m[1]} ${m[2]} ${m[3] ?? ''}`.trim());
-        expect(tags.filter((t) => /^[EW] /.test(t)), show(r)).to.deep.equal([]);
-        expect(tags.filter((t) => /^O /.test(t)), show(r)).to.deep.equal(PLUGINS.map((p) => `O spare-manual-page usr/share/man/man1/${p}.1.gz`));
+        expect(
+          tags.filter((t) => /^[EW] /.test(t)),
+          show(r),
+        ).to.deep.equal([]);
+        expect(
+          tags.filter((t) => /^O /.test(t)),
+          show(r),
+        ).to.deep.equal(PLUGINS.map((p) => `O spare-manual-page usr/share/man/man1/${p}.1.gz`));
       });
 
       it("apt install ./deb installs with the release's own nodejs and writes root's caches for that node", function () {
@@ -137,11 +157,26 @@ describe('the Debian package in clean Debian roots (mmdebstrap, chroot in a moun
         const printed = root.sh('PATH=/usr/bin:/bin env-sync config nrpe');
         expect(printed.status, show(printed)).to.equal(0);
         const installedFile = root.sh('cat /etc/nagios/nrpe.d/env-sync-checks.cfg').stdout;
-        const example = (name: string) => installedFile.split('\n').find((l) => l.startsWith(`#command[${name}]=`))!.slice(1);
+        const example = (name: string) =>
+          installedFile
+            .split('\n')
+            .find((l) => l.startsWith(`#command[${name}]=`))!
+            .slice(1);
         root.put('/etc/nagios/nrpe.d/env_sync.cfg', `${printed.stdout}${example('check_env_sync_all')}\n${example('check_env_sync_order_staging')}\n`);
         root.put(
           '/etc/nagios/test-nrpe.cfg',
-          ['server_port=5666', 'server_address=127.0.0.1', 'allowed_hosts=127.0.0.1', 'nrpe_user=nagios', 'nrpe_group=nagios', 'dont_blame_nrpe=0', 'command_timeout=60', 'include=/etc/nagios/nrpe.d/env-sync-checks.cfg', 'include=/etc/nagios/nrpe.d/env_sync.cfg', ''].join('\n'),
+          [
+            'server_port=5666',
+            'server_address=127.0.0.1',
+            'allowed_hosts=127.0.0.1',
+            'nrpe_user=nagios',
+            'nrpe_group=nagios',
+            'dont_blame_nrpe=0',
+            'command_timeout=60',
+            'include=/etc/nagios/nrpe.d/env-sync-checks.cfg',
+            'include=/etc/nagios/nrpe.d/env_sync.cfg',
+            '',
+          ].join('\n'),
         );
         const commands = ['check_env_sync_pull_x', 'check_env_sync_copy_data_to_staging', 'check_env_sync_all', 'check_env_sync_order_staging'];
         // The root's nrpe, this machine's check_nrpe, both in a network namespace of their own; ready
@@ -156,7 +191,12 @@ describe('the Debian package in clean Debian roots (mmdebstrap, chroot in a moun
           { privateNet: true },
         );
         expect(r.status, show(r)).to.equal(0);
-        const got = new Map(r.stdout.trim().split('\n').map((l) => [l.split(' ')[0]!, l.slice(l.indexOf(' ') + 1)]));
+        const got = new Map(
+          r.stdout
+            .trim()
+            .split('\n')
+            .map((l) => [l.split(' ')[0]!, l.slice(l.indexOf(' ') + 1)]),
+        );
         expect(got.get('check_env_sync_pull_x'), show(r)).to.match(/^2 ENV_SYNC CRITICAL - pull_x failed with exit 1 /);
         expect(got.get('check_env_sync_copy_data_to_staging'), show(r)).to.match(/^0 ENV_SYNC OK - copy_data_to_staging last run succeeded /);
         expect(got.get('check_env_sync_all'), show(r)).to.match(/^2 ENV_SYNC CRITICAL - 3 jobs: 1 CRITICAL \(pull_x\), 2 OK/);
@@ -166,7 +206,9 @@ describe('the Debian package in clean Debian roots (mmdebstrap, chroot in a moun
       it("reinstalling nodejs (the file trigger on /usr/bin/node) writes the caches again and removes other V8s' caches", function () {
         // A cache of another V8 (as a nodejs upgrade leaves behind), and the plugin's own one gone.
         const other = `check_env_sync.cjs.1.2.3.4-node.0-${nodeTag(root).split('-').pop()}.cache`;
-        root.sh(`cp ${LIB}/dist/check_env_sync_all.cjs.${nodeTag(root)}.cache ${LIB}/dist/${other} && rm ${LIB}/dist/check_env_sync.cjs.${nodeTag(root)}.cache`);
+        root.sh(
+          `cp ${LIB}/dist/check_env_sync_all.cjs.${nodeTag(root)}.cache ${LIB}/dist/${other} && rm ${LIB}/dist/check_env_sync.cjs.${nodeTag(root)}.cache`,
+        );
         expect(caches(root).has(other)).to.equal(true);
         const r = root.sh('apt-get install -y --reinstall nodejs');
         expect(r.status, show(r)).to.equal(0);
@@ -184,7 +226,9 @@ describe('the Debian package in clean Debian roots (mmdebstrap, chroot in a moun
           root.hostSh('umount "$ROOT/usr/bin/node"');
         }
         expect(r.status, show(r)).to.equal(0);
-        expect(`${r.stdout}${r.stderr}`).to.include('code caches for /usr/bin/node not (all) written: the executables work and compile at each start; run dpkg-reconfigure env-sync-checks to try again');
+        expect(`${r.stdout}${r.stderr}`).to.include(
+          'code caches for /usr/bin/node not (all) written: the executables work and compile at each start; run dpkg-reconfigure env-sync-checks to try again',
+        );
         expect(root.sh(`dpkg-query -W -f='\${Status}' ${PACKAGE}`).stdout).to.equal('install ok installed');
         expect(caches(root).size).to.equal(0);
         // Without a cache the plugin still judges.
@@ -209,7 +253,9 @@ describe('the Debian package in clean Debian roots (mmdebstrap, chroot in a moun
         const r = root.sh(`apt-get purge -y ${PACKAGE}`);
         expect(r.status, show(r)).to.equal(0);
         // Every path naming the package or its state, outside apt's and dpkg's own records and logs.
-        const left = root.sh("find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path /tmp -o -path /var/lib/dpkg -o -path /var/cache/apt -o -path /var/log -o -path /var/lib/apt \\) -prune -o \\( -iname '*env-sync*' -o -iname '*env_sync*' \\) -print");
+        const left = root.sh(
+          "find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path /tmp -o -path /var/lib/dpkg -o -path /var/cache/apt -o -path /var/log -o -path /var/lib/apt \\) -prune -o \\( -iname '*env-sync*' -o -iname '*env_sync*' \\) -print",
+        );
         expect(left.stdout.trim().split('\n').filter(Boolean), show(left)).to.deep.equal(['/etc/nagios/nrpe.d/env_sync.cfg']);
       });
     });
@@ -247,9 +293,13 @@ describe('the Debian package in clean Debian roots (mmdebstrap, chroot in a moun
       expect(root.sh('install -d -o govuk-backup -g govuk-backup -m 0755 /srv/sync').status).to.equal(0);
       expect(root.sh('mkfifo -m 0600 /srv/sync/gate', { user: jobUser }).status).to.equal(0);
       // The sync waits on the FIFO until the test writes to it, after the upgrade.
-      const job = root.spawn('PATH=/usr/bin:/bin exec env-sync-run --no-syslog --job through_upgrade -- sh -c \'read line < /srv/sync/gate; echo "$line"\'', { user: jobUser });
+      const job = root.spawn('PATH=/usr/bin:/bin exec env-sync-run --no-syslog --job through_upgrade -- sh -c \'read line < /srv/sync/gate; echo "$line"\'', {
+        user: jobUser,
+      });
       const exited = new Promise<number | null>((res) => job.on('exit', (code) => res(code)));
-      const running = root.sh(`i=0; until ls ${STATE}/through_upgrade/running-*.json >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 600 ] || exit 1; sleep 0.1; done`);
+      const running = root.sh(
+        `i=0; until ls ${STATE}/through_upgrade/running-*.json >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 600 ] || exit 1; sleep 0.1; done`,
+      );
       expect(running.status, 'the 0.1.0 wrapper wrote no running marker within a minute').to.equal(0);
       beforeUpgrade = snapshot(root, STATE);
 
@@ -258,13 +308,19 @@ describe('the Debian package in clean Debian roots (mmdebstrap, chroot in a moun
       expect(root.sh(`dpkg-query -W -f='\${Version}' ${PACKAGE}`).stdout).to.equal(VERSION);
       // The new check on the old wrapper's running marker, and on the old markers.
       const nagios = root.ids('nagios');
-      expect(root.sh('/usr/lib/nagios/plugins/check_env_sync --job through_upgrade', { user: nagios }).stdout).to.match(/^ENV_SYNC OK - through_upgrade\b.*\brunning\b/);
-      expect(root.sh('/usr/lib/nagios/plugins/check_env_sync --job before_upgrade', { user: nagios }).stdout).to.match(/^ENV_SYNC CRITICAL - before_upgrade failed with exit 3 /);
+      expect(root.sh('/usr/lib/nagios/plugins/check_env_sync --job through_upgrade', { user: nagios }).stdout).to.match(
+        /^ENV_SYNC OK - through_upgrade\b.*\brunning\b/,
+      );
+      expect(root.sh('/usr/lib/nagios/plugins/check_env_sync --job before_upgrade', { user: nagios }).stdout).to.match(
+        /^ENV_SYNC CRITICAL - before_upgrade failed with exit 3 /,
+      );
       expect(snapshot(root, STATE)).to.deep.equal(beforeUpgrade);
 
       root.sh('echo finished > /srv/sync/gate');
       expect(await exited, 'the old wrapper exit status').to.equal(0);
-      expect(root.sh('/usr/lib/nagios/plugins/check_env_sync --job through_upgrade', { user: nagios }).stdout).to.match(/^ENV_SYNC OK - through_upgrade last run succeeded /);
+      expect(root.sh('/usr/lib/nagios/plugins/check_env_sync --job through_upgrade', { user: nagios }).stdout).to.match(
+        /^ENV_SYNC OK - through_upgrade last run succeeded /,
+      );
       const after = snapshot(root, STATE);
       for (const [path, content] of beforeUpgrade) {
         if (path.startsWith('./through_upgrade/')) continue; // its run ended: the running marker goes, the state is new
@@ -281,13 +337,18 @@ describe('the Debian package in clean Debian roots (mmdebstrap, chroot in a moun
       expect(root.sh(`dpkg-query -W -f='\${Version}' ${PACKAGE}`).stdout).to.equal('0.1.0');
       // 0.2.0's prerm removed its caches; only 0.1.0's own (those of its build machine) are left.
       const oldCaches = [...caches(root).keys()];
-      const shipped = spawnSync('sh', ['-c', `dpkg-deb -c '${oldDeb()}' | grep -o '[^/]*\\.cache$'`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+      const shipped = spawnSync('sh', ['-c', `dpkg-deb -c '${oldDeb()}' | grep -o '[^/]*\\.cache$'`], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean);
       expect(oldCaches.sort()).to.deep.equal(shipped.sort());
       expect(snapshot(root, STATE)).to.deep.equal(beforeDowngrade);
       // A run by the 0.1.0 wrapper: what it cannot read (a newer schema) it renames aside.
       expect(wrapped(root, jobUser, 'after_upgrade', 'true').status).to.equal(0);
       const after = snapshot(root, STATE);
-      const newer = Number(/MARKER_SCHEMA = (\d+)/.exec(readFileSync(join(repoRoot, 'src/markers/types.ts'), 'utf8'))![1]) > Number(/MARKER_SCHEMA = (\d+)/.exec(oldFile('src/markers/types.ts'))![1]);
+      const newer =
+        Number(/MARKER_SCHEMA = (\d+)/.exec(readFileSync(join(repoRoot, 'src/markers/types.ts'), 'utf8'))![1]) >
+        Number(/MARKER_SCHEMA = (\d+)/.exec(oldFile('src/markers/types.ts'))![1]);
       for (const path of beforeDowngrade.keys()) {
         const kept = after.has(path) || (newer && [...after.keys()].some((p) => p.startsWith(`${path}.corrupt-`)));
         expect(kept, `${path} lost by the downgrade`).to.equal(true);

@@ -121,7 +121,10 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
 
     // Nothing of the package may be here yet: not the package, not a file of it, not the state directory.
     const already = installed();
-    if (already) throw new Error(`${PACKAGE} is already known to dpkg here (${already.status} ${already.version}): this test installs and purges it, so it will not run on a machine that has it; purge it first (dpkg --purge ${PACKAGE}) if it is a leftover`);
+    if (already)
+      throw new Error(
+        `${PACKAGE} is already known to dpkg here (${already.status} ${already.version}): this test installs and purges it, so it will not run on a machine that has it; purge it first (dpkg --purge ${PACKAGE}) if it is a leftover`,
+      );
     const list = sh('sh', ['-c', `dpkg-deb --fsys-tarfile '${debV1}' | tar -t`]);
     expect(list.status, list.stderr).to.equal(0);
     payload = list.stdout
@@ -129,7 +132,10 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
       .filter((l) => l && l !== './')
       .map((l) => ({ path: l.slice(1).replace(/\/$/, ''), dir: l.endsWith('/'), before: exists(l.slice(1).replace(/\/$/, '')) }));
     const clash = [...payload.filter((p) => !p.dir && p.before).map((p) => p.path), ...[STATE_DIR].filter(exists)];
-    if (clash.length) throw new Error(`files of ${PACKAGE} are already on this machine, not from the package: ${clash.join(', ')}; this test would overwrite and then purge them, so it does not run (remove them, e.g. links made by scripts/install-nagios-plugins.sh, if they are leftovers)`);
+    if (clash.length)
+      throw new Error(
+        `files of ${PACKAGE} are already on this machine, not from the package: ${clash.join(', ')}; this test would overwrite and then purge them, so it does not run (remove them, e.g. links made by scripts/install-nagios-plugins.sh, if they are leftovers)`,
+      );
   });
 
   /** Removes the job user if this test made it (the NRPE step). */
@@ -166,14 +172,26 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
 
   it('lintian finds no error and nothing about the man pages, and every warning and override is explained in docs/packaging.md', function () {
     // As nobody: lintian unpacks what it checks, which root should not do for a package it did not make.
-    const r = sh('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'lintian', '--display-info', '--show-overrides', debV1], { HOME: '/tmp', TMPDIR: '/tmp' });
+    const r = sh('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'lintian', '--display-info', '--show-overrides', debV1], {
+      HOME: '/tmp',
+      TMPDIR: '/tmp',
+    });
     const tags = [...r.stdout.matchAll(/^([EWIO]): env-sync-checks: (\S+)(?: \[(.*)\])?/gm)].map((m) => ({ level: m[1]!, tag: m[2]!, where: m[3] ?? '' }));
     expect(r.stderr.replace(/^running with root privileges.*\n/m, '')).to.equal('');
-    expect(tags.filter((t) => t.level === 'E'), r.stdout).to.deep.equal([]);
+    expect(
+      tags.filter((t) => t.level === 'E'),
+      r.stdout,
+    ).to.deep.equal([]);
     // A page for each executable, each rendering without a groff message (no-manual-page, groff-message, …).
-    expect(tags.filter((t) => t.level !== 'O' && /manual-page|manpage|groff|whatis/.test(t.tag)), r.stdout).to.deep.equal([]);
+    expect(
+      tags.filter((t) => t.level !== 'O' && /manual-page|manpage|groff|whatis/.test(t.tag)),
+      r.stdout,
+    ).to.deep.equal([]);
     // The one override: the plugins' pages, whose executables are not on PATH.
-    expect(tags.filter((t) => t.level === 'O'), r.stdout).to.deep.equal(PLUGINS.map((p) => ({ level: 'O', tag: 'spare-manual-page', where: `usr/share/man/man1/${p}.1.gz` })));
+    expect(
+      tags.filter((t) => t.level === 'O'),
+      r.stdout,
+    ).to.deep.equal(PLUGINS.map((p) => ({ level: 'O', tag: 'spare-manual-page', where: `usr/share/man/man1/${p}.1.gz` })));
     const doc = readFileSync(join(repoRoot, 'docs', 'packaging.md'), 'utf8');
     const unexplained = [...new Set(tags.filter((t) => t.level === 'W' || t.level === 'O').map((t) => t.tag))].filter((tag) => !doc.includes(`\`${tag}\``));
     expect(unexplained, `lintian warnings and overrides not listed in docs/packaging.md:\n${r.stdout}`).to.deep.equal([]);
@@ -203,7 +221,9 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     if (jobUser === 'root:root') expect(r.stderr).to.include('install -d -o USER -g GROUP -m 0755 /var/lib/env-sync');
 
     // The bundle runs from the code cache the build made, as nagios runs it.
-    const cc = sh('setpriv', ['--reuid=nagios', '--regid=nagios', '--clear-groups', '/usr/lib/nagios/plugins/check_env_sync', '--job', 'nothing_yet'], { ENV_SYNC_DEBUG_CODE_CACHE: '1' });
+    const cc = sh('setpriv', ['--reuid=nagios', '--regid=nagios', '--clear-groups', '/usr/lib/nagios/plugins/check_env_sync', '--job', 'nothing_yet'], {
+      ENV_SYNC_DEBUG_CODE_CACHE: '1',
+    });
     expect(cc.stderr).to.include('code cache: used');
     expect(cc.stdout).to.match(/^ENV_SYNC CRITICAL - nothing_yet: no record of this job/);
   });
@@ -239,7 +259,9 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     // three jobs as cron would run them, as that user, wrapped by the installed env-sync-run on cron's PATH.
     expect(sh('install', ['-d', '-o', 'govuk-backup', '-g', 'govuk-backup', '-m', '0755', '/var/lib/env-sync']).status).to.equal(0);
     const job = (name: string, ...cmd: string[]) => {
-      const r = sh('setpriv', ['--reuid=govuk-backup', '--regid=govuk-backup', '--clear-groups', 'env-sync-run', '--no-syslog', '--job', name, '--', ...cmd], { PATH: CRON_PATH });
+      const r = sh('setpriv', ['--reuid=govuk-backup', '--regid=govuk-backup', '--clear-groups', 'env-sync-run', '--no-syslog', '--job', name, '--', ...cmd], {
+        PATH: CRON_PATH,
+      });
       return r.status;
     };
     expect(job('copy_data_to_staging', 'true')).to.equal(0);
@@ -282,7 +304,25 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     const password = join(tmp.dir, 'password');
     writeFileSync(password, 'pw\n', { mode: 0o600 });
     // Not spawnSync: the fake API answers from this process's event loop.
-    const r = await run('env-sync-run', ['--no-syslog', '--job', 'posted', '--icinga-url', `https://127.0.0.1:${api.port}`, '--icinga-user', 'env-sync', '--icinga-password-file', password, '--icinga-ca', pki.caCert, '--', 'true'], { env: { ...process.env, PATH: CRON_PATH } });
+    const r = await run(
+      'env-sync-run',
+      [
+        '--no-syslog',
+        '--job',
+        'posted',
+        '--icinga-url',
+        `https://127.0.0.1:${api.port}`,
+        '--icinga-user',
+        'env-sync',
+        '--icinga-password-file',
+        password,
+        '--icinga-ca',
+        pki.caCert,
+        '--',
+        'true',
+      ],
+      { env: { ...process.env, PATH: CRON_PATH } },
+    );
     expect(r.code, r.stderr).to.equal(0);
     expect(api.seen, r.stderr).to.have.length(1);
     expect(api.seen[0]!.body.exit_status).to.equal(0);
@@ -296,7 +336,12 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
       const dir = join(tmp.dir, name);
       mkdirSync(dir);
       const rules = ['agent', 'nrpe', 'passive', 'all', 'order'].map((v) => `${EXAMPLES}/icinga2/services-${v}.conf`);
-      const { configFile } = writeIcinga2Config({ dir, pluginDir: '/usr/lib/nagios/plugins', globalFiles, masterFiles: [...rules, `${EXAMPLES}/icinga2/hosts.conf`] });
+      const { configFile } = writeIcinga2Config({
+        dir,
+        pluginDir: '/usr/lib/nagios/plugins',
+        globalFiles,
+        masterFiles: [...rules, `${EXAMPLES}/icinga2/hosts.conf`],
+      });
       // As Debian's icinga2.conf and constants.conf have it (the other contrib commands need the constant).
       if (withContrib) appendFileSync(configFile, 'const PluginContribDir = "/usr/lib/nagios/plugins"\ninclude <plugins-contrib>\n');
       return validateIcinga2(dir, configFile);
@@ -320,7 +365,11 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
     const r = dpkg('dpkg-reconfigure', [PACKAGE]);
     expect(r.status, r.stderr).to.equal(0);
     expect(ownerAndMode(STATE_DIR)).to.equal('nobody:nogroup 755');
-    const asJobUser = sh('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'env-sync-run', '--no-syslog', '--job', 'handed_over', '--', 'true'], { PATH: CRON_PATH });
+    const asJobUser = sh(
+      'setpriv',
+      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'env-sync-run', '--no-syslog', '--job', 'handed_over', '--', 'true'],
+      { PATH: CRON_PATH },
+    );
     expect(asJobUser.status, asJobUser.stderr).to.equal(0);
     expect(statSync(join(STATE_DIR, 'handed_over')).uid).to.equal(Number(sh('id', ['-u', 'nobody']).stdout.trim()));
     markersBeforeUpgrade = snapshot(STATE_DIR);

@@ -35,8 +35,12 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
       'carol:x:42104:42104::/nonexistent:/usr/sbin/nologin',
     ];
     const groups = ['govuk-backup:x:42101:', 'syncers:x:42103:', 'carol:x:42104:'];
-    const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').filter((l) => l && !/^(govuk-backup|alice|carol):/.test(l));
-    const group = readFileSync('/etc/group', 'utf8').split('\n').filter((l) => l && !/^(govuk-backup|syncers|carol):/.test(l));
+    const passwd = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .filter((l) => l && !/^(govuk-backup|alice|carol):/.test(l));
+    const group = readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .filter((l) => l && !/^(govuk-backup|syncers|carol):/.test(l));
     writeFileSync(join(tmp.dir, 'passwd-with'), [...passwd, ...users, ''].join('\n'));
     writeFileSync(join(tmp.dir, 'passwd-without'), [...passwd, ...users.filter((u) => !u.startsWith('govuk-backup:')), ''].join('\n'));
     writeFileSync(join(tmp.dir, 'group'), [...group, ...groups, ''].join('\n'));
@@ -47,7 +51,14 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
    * Runs `setup`, then the scripts, then `inspect`, in one private mount namespace. `setup` and
    * `inspect` are shell; `scripts` are argument lists for postinst/postrm.
    */
-  function inNamespace(o: { govukBackup: boolean; defaults?: string; setup?: string; scripts: Array<['postinst' | 'postrm', string]>; inspect?: string; warmUp?: 'works' | 'fails' }): Outcome {
+  function inNamespace(o: {
+    govukBackup: boolean;
+    defaults?: string;
+    setup?: string;
+    scripts: Array<['postinst' | 'postrm', string]>;
+    inspect?: string;
+    warmUp?: 'works' | 'fails';
+  }): Outcome {
     const passwd = join(tmp.dir, o.govukBackup ? 'passwd-with' : 'passwd-without');
     const defaultsFile = join(tmp.dir, 'defaults');
     if (o.defaults !== undefined) writeFileSync(defaultsFile, o.defaults);
@@ -77,7 +88,9 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
     for (const arg of ['configure', 'triggered /usr/bin/node']) {
       const o = inNamespace({ govukBackup: true, scripts: [['postinst', arg]], inspect: 'echo done', warmUp: 'fails' });
       expect(o.after, `postinst ${arg}: ${o.stderr}`).to.equal('done');
-      expect(o.stderr, arg).to.include('code caches for /usr/bin/node not (all) written: the executables work and compile at each start; run dpkg-reconfigure env-sync-checks to try again');
+      expect(o.stderr, arg).to.include(
+        'code caches for /usr/bin/node not (all) written: the executables work and compile at each start; run dpkg-reconfigure env-sync-checks to try again',
+      );
     }
   });
 
@@ -94,7 +107,7 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
     expect(o.stderr).to.equal('');
   });
 
-  it('gives it to the user named in /etc/default/env-sync-checks, with that user\'s primary group, quoted or not', function () {
+  it("gives it to the user named in /etc/default/env-sync-checks, with that user's primary group, quoted or not", function () {
     for (const line of ['ENV_SYNC_JOB_USER=alice', 'ENV_SYNC_JOB_USER="alice"', "  ENV_SYNC_JOB_USER='alice'  "]) {
       const o = inNamespace({ govukBackup: true, defaults: `# ENV_SYNC_JOB_USER=carol\n${line}\n`, scripts: [['postinst', 'configure']] });
       expect(o.after, `${line}: ${o.stderr}`).to.equal('alice:syncers 755');
@@ -105,7 +118,9 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
     for (const name of ['nosuchuser', '-R', 'a b']) {
       const o = inNamespace({ govukBackup: true, defaults: `ENV_SYNC_JOB_USER=${name}\n`, scripts: [['postinst', 'configure']] });
       expect(o.after, o.stderr).to.equal('root:root 755');
-      expect(o.stderr).to.include(`ENV_SYNC_JOB_USER=${name} in /etc/default/env-sync-checks is not a user on this host: create the user or correct the line, then run dpkg-reconfigure env-sync-checks`);
+      expect(o.stderr).to.include(
+        `ENV_SYNC_JOB_USER=${name} in /etc/default/env-sync-checks is not a user on this host: create the user or correct the line, then run dpkg-reconfigure env-sync-checks`,
+      );
       expect(o.stderr).to.include(HAND_OVER);
     }
   });
@@ -113,7 +128,8 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
   it('on upgrade, hands over a directory still owned by root and takes group and world write away, leaving the markers as they were', function () {
     const o = inNamespace({
       govukBackup: true,
-      setup: 'mkdir -m 0777 /var/lib/env-sync && chmod 0777 /var/lib/env-sync && mkdir /var/lib/env-sync/pull_x && echo \'{"schema":1}\' > /var/lib/env-sync/pull_x/state.json && chmod 0644 /var/lib/env-sync/pull_x/state.json',
+      setup:
+        'mkdir -m 0777 /var/lib/env-sync && chmod 0777 /var/lib/env-sync && mkdir /var/lib/env-sync/pull_x && echo \'{"schema":1}\' > /var/lib/env-sync/pull_x/state.json && chmod 0644 /var/lib/env-sync/pull_x/state.json',
       scripts: [['postinst', 'configure 0.1.0']],
       inspect: 'stat -c "%U:%G %a" /var/lib/env-sync /var/lib/env-sync/pull_x /var/lib/env-sync/pull_x/state.json; cat /var/lib/env-sync/pull_x/state.json',
     });
@@ -123,7 +139,9 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
   it('keeps the owner an administrator gave it, unless /etc/default/env-sync-checks names another user', function () {
     const setup = 'install -d -o carol -g carol -m 0755 /var/lib/env-sync';
     expect(inNamespace({ govukBackup: true, setup, scripts: [['postinst', 'configure 0.1.0']] }).after).to.equal('carol:carol 755');
-    expect(inNamespace({ govukBackup: true, setup, defaults: 'ENV_SYNC_JOB_USER=alice\n', scripts: [['postinst', 'configure 0.1.0']] }).after).to.equal('alice:syncers 755');
+    expect(inNamespace({ govukBackup: true, setup, defaults: 'ENV_SYNC_JOB_USER=alice\n', scripts: [['postinst', 'configure 0.1.0']] }).after).to.equal(
+      'alice:syncers 755',
+    );
   });
 
   it('leaves a symbolic link in its place alone, and says so', function () {
@@ -141,7 +159,17 @@ describe('maintainer scripts: the state directory /var/lib/env-sync', function (
     const setup = 'install -d -m 0755 /var/lib/env-sync/pull_x && echo x > /var/lib/env-sync/pull_x/state.json';
     const inspect = 'ls -A /var/lib; cat /var/lib/env-sync/pull_x/state.json 2>/dev/null || true';
     expect(inNamespace({ govukBackup: false, setup, scripts: [['postrm', 'remove']], inspect }).after.split('\n')).to.deep.equal(['env-sync', 'x']);
-    expect(inNamespace({ govukBackup: false, setup, scripts: [['postrm', 'remove'], ['postrm', 'purge']], inspect }).after).to.equal('');
+    expect(
+      inNamespace({
+        govukBackup: false,
+        setup,
+        scripts: [
+          ['postrm', 'remove'],
+          ['postrm', 'purge'],
+        ],
+        inspect,
+      }).after,
+    ).to.equal('');
   });
 
   it('refuse an action they do not know, as dpkg expects', function () {

@@ -38,7 +38,14 @@ describe('the npm tarball: npm pack, npm install -g into a prefix, the same outp
   let syslog = '';
 
   /** A frozen wall clock (the monotonic one runs, for Node's timers), UTC, C locale, nothing else of ours. */
-  const frozen = (at: string, path: string): NodeJS.ProcessEnv => ({ PATH: path, TZ: 'UTC', LC_ALL: 'C', LD_PRELOAD: LIBFAKETIME, FAKETIME: at, DONT_FAKE_MONOTONIC: '1' });
+  const frozen = (at: string, path: string): NodeJS.ProcessEnv => ({
+    PATH: path,
+    TZ: 'UTC',
+    LC_ALL: 'C',
+    LD_PRELOAD: LIBFAKETIME,
+    FAKETIME: at,
+    DONT_FAKE_MONOTONIC: '1',
+  });
   const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
   const npmPath = () => `${prefix}/bin:${SYSTEM_PATH}`;
 
@@ -71,7 +78,10 @@ describe('the npm tarball: npm pack, npm install -g into a prefix, the same outp
     state = join(tmp.dir, 'state');
     mkdirSync(state);
     const job = (at: string, name: string, ...cmd: string[]) => {
-      const r = spawnSync(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', name, '--', ...cmd], { env: frozen(at, SYSTEM_PATH), encoding: 'utf8' });
+      const r = spawnSync(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--job', name, '--', ...cmd], {
+        env: frozen(at, SYSTEM_PATH),
+        encoding: 'utf8',
+      });
       if (r.status === null || r.status > 1) throw new Error(`env-sync-run --job ${name} failed: ${r.stderr}`);
     };
     job('2026-11-23 23:10:00', 'copy_data_to_staging', 'true');
@@ -98,7 +108,14 @@ describe('the npm tarball: npm pack, npm install -g into a prefix, the same outp
       expect(list).to.include(`package/bin/${exe}`);
       expect(list).to.include(`package/dist/${exe.replace(/-/g, '_')}.cjs`);
     }
-    expect(list).to.include.members(['package/bin/package.json', 'package/plugins/launch.cjs', 'package/dist/lazy/yargs.cjs', 'package/icinga-conf/icinga2/commands.conf', 'package/docs/packaging.md', 'package/README.md']);
+    expect(list).to.include.members([
+      'package/bin/package.json',
+      'package/plugins/launch.cjs',
+      'package/dist/lazy/yargs.cjs',
+      'package/icinga-conf/icinga2/commands.conf',
+      'package/docs/packaging.md',
+      'package/README.md',
+    ]);
     expect(list.filter((f) => /^package\/(src|test|build|scripts|node_modules|packaging)\//.test(f))).to.deep.equal([]);
     const meta = JSON.parse(spawnSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }).stdout);
     expect(meta.dependencies ?? {}).to.deep.equal({});
@@ -138,7 +155,10 @@ describe('the npm tarball: npm pack, npm install -g into a prefix, the same outp
   ];
   for (const [exe, args] of cases) {
     // The words of the case, without the temp paths, name it.
-    const words = () => args().map((w) => (w === '' ? '…' : w.startsWith('/') ? w.slice(w.lastIndexOf('/') + 1) : w)).join(' ');
+    const words = () =>
+      args()
+        .map((w) => (w === '' ? '…' : w.startsWith('/') ? w.slice(w.lastIndexOf('/') + 1) : w))
+        .join(' ');
     it(`${exe} ${words()}: the checkout's output, byte for byte`, function () {
       const at = '2026-11-24 09:00:00';
       const a = spawnSync(plugin(exe), args(), { env: frozen(at, SYSTEM_PATH), encoding: 'utf8' });
@@ -150,7 +170,11 @@ describe('the npm tarball: npm pack, npm install -g into a prefix, the same outp
       const installedWrapper = join(prefix, 'lib', 'node_modules', 'env-sync-checks', 'bin', 'env-sync-run');
       const ofB = (t: string) => wrapperAt(t, installedWrapper);
       const ofA = (t: string) => wrapperAt(t, plugin('env-sync-run'));
-      expect({ status: b.status, stdout: ofB(b.stdout), stderr: ofB(b.stderr) }).to.deep.equal({ status: a.status, stdout: ofA(a.stdout), stderr: ofA(a.stderr) });
+      expect({ status: b.status, stdout: ofB(b.stdout), stderr: ofB(b.stderr) }).to.deep.equal({
+        status: a.status,
+        stdout: ofA(a.stdout),
+        stderr: ofA(a.stderr),
+      });
     });
   }
 
@@ -165,13 +189,33 @@ describe('the npm tarball: npm pack, npm install -g into a prefix, the same outp
     expect({ status: b.status, stdout: b.stdout, stderr: b.stderr }).to.deep.equal({ status: a.status, stdout: a.stdout, stderr: a.stderr });
   });
 
-  it('the installed env-sync-run posts the check\'s verdict for a passive result, and env-sync rerun --exec runs the installed env-sync-run', async function () {
+  it("the installed env-sync-run posts the check's verdict for a passive result, and env-sync rerun --exec runs the installed env-sync-run", async function () {
     const pki = makeTestPki(tmp.dir, 'icinga');
     const api = await startFakeIcingaApi(pki);
     try {
       const password = join(tmp.dir, 'password');
       writeFileSync(password, 'pw\n', { mode: 0o600 });
-      const posted = await run('env-sync-run', ['--no-syslog', '--state-dir', state, '--job', 'posted', '--icinga-url', `https://127.0.0.1:${api.port}`, '--icinga-user', 'env-sync', '--icinga-password-file', password, '--icinga-ca', pki.caCert, '--', 'true'], { env: { PATH: npmPath() } });
+      const posted = await run(
+        'env-sync-run',
+        [
+          '--no-syslog',
+          '--state-dir',
+          state,
+          '--job',
+          'posted',
+          '--icinga-url',
+          `https://127.0.0.1:${api.port}`,
+          '--icinga-user',
+          'env-sync',
+          '--icinga-password-file',
+          password,
+          '--icinga-ca',
+          pki.caCert,
+          '--',
+          'true',
+        ],
+        { env: { PATH: npmPath() } },
+      );
       expect(posted.code, posted.stderr).to.equal(0);
       expect(api.seen, posted.stderr).to.have.length(1);
       expect(api.seen[0]!.body.plugin_output).to.match(/^ENV_SYNC OK - posted last run succeeded /);
@@ -181,9 +225,14 @@ describe('the npm tarball: npm pack, npm install -g into a prefix, the same outp
     // The re-run comes from the job's crontab line, as root (--user root: the records here are root's).
     const crontab = join(tmp.dir, 'crontab-posted');
     writeFileSync(crontab, '# Puppet Name: posted\n0 0 * * * true sync\n');
-    const rerun = spawnSync('env-sync', ['rerun', 'posted', '--exec', '--user', 'root', '--state-dir', state, '--crontab', crontab], { env: { PATH: npmPath() }, encoding: 'utf8' });
+    const rerun = spawnSync('env-sync', ['rerun', 'posted', '--exec', '--user', 'root', '--state-dir', state, '--crontab', crontab], {
+      env: { PATH: npmPath() },
+      encoding: 'utf8',
+    });
     expect(rerun.status, rerun.stderr).to.equal(0);
-    expect(rerun.stdout).to.include(`${join(prefix, 'lib', 'node_modules', 'env-sync-checks', 'bin', 'env-sync-run')} --job posted --state-dir ${state} -- true sync`);
+    expect(rerun.stdout).to.include(
+      `${join(prefix, 'lib', 'node_modules', 'env-sync-checks', 'bin', 'env-sync-run')} --job posted --state-dir ${state} -- true sync`,
+    );
     expect((JSON.parse(readFileSync(join(state, 'posted', 'state.json'), 'utf8')) as { history: unknown[] }).history).to.have.length(2);
   });
 });

@@ -16,7 +16,9 @@ describe('npm run package: bad arguments', function () {
   it('refuses a version Debian would not accept, naming it and the form it needs', function () {
     const r = build('--version', 'v1.0');
     expect(r.status).to.equal(1);
-    expect(r.stderr).to.equal('package-deb: --version "v1.0": a Debian version starts with a digit and holds only letters, digits and . + ~ (e.g. 0.1.0 or 0.1.0+1)\n');
+    expect(r.stderr).to.equal(
+      'package-deb: --version "v1.0": a Debian version starts with a digit and holds only letters, digits and . + ~ (e.g. 0.1.0 or 0.1.0+1)\n',
+    );
   });
 
   it('refuses an unknown argument with the usage', function () {
@@ -32,7 +34,9 @@ describe('npm run package: bad arguments', function () {
       writeFileSync(join(tmp.dir, 'a-file'), '');
       const r = build('--out', join(tmp.dir, 'a-file', 'sub'));
       expect(r.status).to.equal(1);
-      expect(r.stderr).to.match(new RegExp(`^package-deb: --out ${join(tmp.dir, 'a-file', 'sub')}: cannot make the directory \\(.*ENOTDIR.*\\); give a directory you can write\\n$`));
+      expect(r.stderr).to.match(
+        new RegExp(`^package-deb: --out ${join(tmp.dir, 'a-file', 'sub')}: cannot make the directory \\(.*ENOTDIR.*\\); give a directory you can write\\n$`),
+      );
       expect(staging().filter((f) => !before.includes(f))).to.deep.equal([]);
     } finally {
       tmp.cleanup();

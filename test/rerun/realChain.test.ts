@@ -40,7 +40,9 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
     job = madeJob;
     // The user's own crontab, if it had one, is put back afterwards.
     const ownCrontab = spawnSync('crontab', ['-u', JOB_USER, '-l'], { encoding: 'utf8' });
-    made.push(madeJob.remove, () => (ownCrontab.status === 0 ? spawnSync('crontab', ['-u', JOB_USER, '-'], { input: ownCrontab.stdout }) : spawnSync('crontab', ['-u', JOB_USER, '-r'])));
+    made.push(madeJob.remove, () =>
+      ownCrontab.status === 0 ? spawnSync('crontab', ['-u', JOB_USER, '-'], { input: ownCrontab.stdout }) : spawnSync('crontab', ['-u', JOB_USER, '-r']),
+    );
     for (const u of [CHECKER, STRANGER]) made.push(ensureUser(u).remove);
     tmp = makeTempDir('env-sync-chain-');
     rs = await startRsyslog({ format: 'rfc3339' });
@@ -48,7 +50,11 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
     // The job's user's home (cron runs its lines there), with a script that needs $PGHOST and ~/.
     home = join(tmp.dir, 'home-job');
     mkdirSync(join(home, 'bin'), { recursive: true });
-    writeFileSync(join(home, 'bin', 'home-sync.sh'), `#!/bin/sh\n[ "$PGHOST" = db1 ] || { echo "PGHOST is '$PGHOST', not db1" >&2; exit 4; }\n[ -e ${host.control}/home-fails ] && { echo "home sync failed" >&2; exit 5; }\necho "synced from $PGHOST in $(pwd)"\n`, { mode: 0o755 });
+    writeFileSync(
+      join(home, 'bin', 'home-sync.sh'),
+      `#!/bin/sh\n[ "$PGHOST" = db1 ] || { echo "PGHOST is '$PGHOST', not db1" >&2; exit 4; }\n[ -e ${host.control}/home-fails ] && { echo "home sync failed" >&2; exit 5; }\necho "synced from $PGHOST in $(pwd)"\n`,
+      { mode: 0o755 },
+    );
     chownSync(home, job.uid, job.gid);
     // A user that was here before the test gets its own home back.
     const before = spawnSync('getent', ['passwd', JOB_USER], { encoding: 'utf8' }).stdout.split(':')[5];
@@ -81,7 +87,11 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
     expect(installed.status, installed.stderr).to.equal(0);
     // Jenkins' workspace for the old way: `bash sync production staging`, which needs its directory.
     mkdirSync(join(tmp.dir, 'jenkins'), { mode: 0o755 });
-    writeFileSync(join(tmp.dir, 'jenkins', 'sync'), `#!/bin/bash\necho "copying $JOBLIST from $1 to $2"\n[ -e ${host.control}/part-fails ] && { echo "ERROR 1045 (28000): Access denied" >&2; exit 1; }\nexit 0\n`, { mode: 0o755 });
+    writeFileSync(
+      join(tmp.dir, 'jenkins', 'sync'),
+      `#!/bin/bash\necho "copying $JOBLIST from $1 to $2"\n[ -e ${host.control}/part-fails ] && { echo "ERROR 1045 (28000): Access denied" >&2; exit 1; }\nexit 0\n`,
+      { mode: 0o755 },
+    );
     chownSync(join(tmp.dir, 'jenkins'), job.uid, job.gid);
   });
   after(async () => {
@@ -92,7 +102,9 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
 
   /** One crontab line's command, run as cron runs it: /bin/sh -c as the job's user with cron's environment, in its home. */
   const cronRun = (command: string, env: Record<string, string> = {}) => {
-    const vars = Object.entries({ HOME: home, LOGNAME: JOB_USER, SHELL: '/bin/sh', PATH: '/usr/bin:/bin', ...env }).map(([k, v]) => q(`${k}=${v}`)).join(' ');
+    const vars = Object.entries({ HOME: home, LOGNAME: JOB_USER, SHELL: '/bin/sh', PATH: '/usr/bin:/bin', ...env })
+      .map(([k, v]) => q(`${k}=${v}`))
+      .join(' ');
     return host.run(`cd ${q(home)} && exec setpriv --reuid=${JOB_USER} --regid=${JOB_USER} --init-groups env -i ${vars} /bin/sh -c ${q(command)}`);
   };
   const cronLine = (name: string) => {
@@ -100,7 +112,10 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
     return line.split(' ').slice(5).join(' ');
   };
   /** The check as user nagios would run it (the checking user), in the host's namespace. */
-  const check = (args: string[]) => host.run(`exec setpriv --reuid=${CHECKER} --regid=${CHECKER} --init-groups /usr/local/bin/check_env_sync ${args.map(q).join(' ')} --syslog ${q(rs.file)} --reboot-lock-dir ${q(host.lockDir)}`);
+  const check = (args: string[]) =>
+    host.run(
+      `exec setpriv --reuid=${CHECKER} --regid=${CHECKER} --init-groups /usr/local/bin/check_env_sync ${args.map(q).join(' ')} --syslog ${q(rs.file)} --reboot-lock-dir ${q(host.lockDir)}`,
+    );
   const firstRerun = (out: string) => {
     const line = out.split('\n').find((l) => /^Re-run( part [^:]+)?: /.test(l));
     expect(line, out).to.not.equal(undefined);
@@ -118,7 +133,11 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
     const crit = await check(['--job', 'pull_x']);
     expect(crit.code, crit.stdout).to.equal(2);
     const line = firstRerun(crit.stdout);
-    expect(line).to.match(new RegExp(`^runuser -P -u ${JOB_USER} -- env -i HOME=${home} LOGNAME=${JOB_USER} SHELL=/bin/sh PATH=/usr/bin:/bin MAILTO= /bin/sh -c 'cd ${home} && /usr/bin/envdir ${envd} /usr/local/bin/env-sync-run --timeout 6h -- /usr/local/bin/govuk_env_sync.sh -f `));
+    expect(line).to.match(
+      new RegExp(
+        `^runuser -P -u ${JOB_USER} -- env -i HOME=${home} LOGNAME=${JOB_USER} SHELL=/bin/sh PATH=/usr/bin:/bin MAILTO= /bin/sh -c 'cd ${home} && /usr/bin/envdir ${envd} /usr/local/bin/env-sync-run --timeout 6h -- /usr/local/bin/govuk_env_sync.sh -f `,
+      ),
+    );
     rmSync(join(host.control, 'aws-fails'));
     const pasted = await paste(line);
     expect(pasted.code, pasted.stdout + pasted.stderr).to.equal(0);
@@ -135,13 +154,17 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
     const failed = await cronRun(cronLine('pull_u'));
     expect(failed.code).to.equal(1);
     await rs.waitFor(/Error running .*pull_u.cfg/);
-    const all = await host.run(`exec setpriv --reuid=${CHECKER} --regid=${CHECKER} --init-groups /usr/local/bin/check_env_sync_all --syslog ${q(rs.file)} --reboot-lock-dir ${q(host.lockDir)}`);
+    const all = await host.run(
+      `exec setpriv --reuid=${CHECKER} --regid=${CHECKER} --init-groups /usr/local/bin/check_env_sync_all --syslog ${q(rs.file)} --reboot-lock-dir ${q(host.lockDir)}`,
+    );
     expect(all.code, all.stdout).to.equal(2);
     expect(all.stdout).to.match(/^\[CRITICAL\] pull_u failed at /m);
     const crit = await check(['--job', 'pull_u']);
     expect(crit.code, crit.stdout).to.equal(2);
     const line = firstRerun(crit.stdout);
-    expect(line, line).to.contain(`/bin/sh -c 'cd ${home} && /usr/bin/envdir ${envd} ${join(PLUGINS, 'env-sync-run')} --job pull_u -- /usr/local/bin/govuk_env_sync.sh -f `);
+    expect(line, line).to.contain(
+      `/bin/sh -c 'cd ${home} && /usr/bin/envdir ${envd} ${join(PLUGINS, 'env-sync-run')} --job pull_u -- /usr/local/bin/govuk_env_sync.sh -f `,
+    );
     rmSync(join(host.control, 'aws-fails'));
     const pasted = await paste(line);
     expect(pasted.code, pasted.stdout + pasted.stderr).to.equal(0);
@@ -199,26 +222,34 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
     writeFileSync(join(host.control, 'part-fails'), '');
     // Started as Jenkins starts a build step: a program that is not a shell runs `sh -xe step.sh`.
     const step = join(tmp.dir, 'jenkins-step.sh');
-    writeFileSync(step, `cd ${tmp.dir}/jenkins\nJOBLIST=mysql-normal /usr/local/bin/env-sync-run --job copy_data_to_staging --part mysql-normal -- bash sync production staging\n`, { mode: 0o755 });
+    writeFileSync(
+      step,
+      `cd ${tmp.dir}/jenkins\nJOBLIST=mysql-normal /usr/local/bin/env-sync-run --job copy_data_to_staging --part mysql-normal -- bash sync production staging\n`,
+      { mode: 0o755 },
+    );
     const failed = await host.run(`exec setpriv --reuid=${JOB_USER} --regid=${JOB_USER} --init-groups perl -e 'exit(system(@ARGV) >> 8)' sh -xe ${q(step)}`);
     expect(failed.code, failed.stderr).to.equal(1);
     const crit = await check(['--job', 'copy_data_to_staging']);
     expect(crit.code, crit.stdout).to.equal(2);
     const line = firstRerun(crit.stdout);
-    expect(line).to.contain(`/bin/sh -c 'cd ${tmp.dir}/jenkins && JOBLIST=mysql-normal ${join(PLUGINS, 'env-sync-run')} --job copy_data_to_staging --part mysql-normal -- bash sync production staging'`);
+    expect(line).to.contain(
+      `/bin/sh -c 'cd ${tmp.dir}/jenkins && JOBLIST=mysql-normal ${join(PLUGINS, 'env-sync-run')} --job copy_data_to_staging --part mysql-normal -- bash sync production staging'`,
+    );
     rmSync(join(host.control, 'part-fails'));
     const pasted = await paste(line);
     expect(pasted.code, pasted.stdout + pasted.stderr).to.equal(0);
     expect((await check(['--job', 'copy_data_to_staging'])).code).to.equal(0);
   });
 
-  it('a marker the job\'s user edited to name root and another command does not change who runs, or what', async () => {
+  it("a marker the job's user edited to name root and another command does not change who runs, or what", async () => {
     const marker = join(host.stateOnDisk, 'pull_x', 'state.json');
     const s = JSON.parse(readFileSync(marker, 'utf8')) as { last: Record<string, unknown> };
     s.last.user = 'root';
     s.last.cronCommand = `id -u > ${host.control}/who; touch ${host.control}/planted-ran`;
     // As the job's user can: its own file.
-    const edited = await host.run(`exec setpriv --reuid=${JOB_USER} --regid=${JOB_USER} --init-groups sh -c ${q(`cat > ${marker}`)}`, { input: JSON.stringify(s) });
+    const edited = await host.run(`exec setpriv --reuid=${JOB_USER} --regid=${JOB_USER} --init-groups sh -c ${q(`cat > ${marker}`)}`, {
+      input: JSON.stringify(s),
+    });
     expect(edited.code, edited.stderr).to.equal(0);
     chmodSync(host.control, 0o777);
     // With the crontab (root reads it): the crontab's command, as the job's user.
@@ -238,7 +269,9 @@ describe('the Re-run line works when pasted, for every kind of job (the real cha
 
   it('text a stranger logs into syslog never runs: its Re-run line is sudo env-sync rerun, which finds nothing to run', async () => {
     const injected = `/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_z.cfg ; cp /bin/bash ${host.control}/rootsh && chmod 4755 ${host.control}/rootsh`;
-    const lie = await host.run(`exec setpriv --reuid=${STRANGER} --regid=${STRANGER} --init-groups sh -c ${q(`logger -t govuk_env_sync.sh 'Starting "${injected}"' && logger -t govuk_env_sync.sh 'Error running "${injected}" in function x on line 1 executing "y"'`)}`);
+    const lie = await host.run(
+      `exec setpriv --reuid=${STRANGER} --regid=${STRANGER} --init-groups sh -c ${q(`logger -t govuk_env_sync.sh 'Starting "${injected}"' && logger -t govuk_env_sync.sh 'Error running "${injected}" in function x on line 1 executing "y"'`)}`,
+    );
     expect(lie.code, lie.stderr).to.equal(0);
     await rs.waitFor(/Error running .*rootsh/);
     const crit = await check(['--job', 'pull_z']);

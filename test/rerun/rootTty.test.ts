@@ -77,7 +77,7 @@ sub attack {
 1;
 `;
 
-describe('root\'s terminal: nothing of the job\'s user holds it when root re-runs a job (rerun --exec, y, the pasted line)', function () {
+describe("root's terminal: nothing of the job's user holds it when root re-runs a job (rerun --exec, y, the pasted line)", function () {
   this.timeout(120_000);
   let tmp: ReturnType<typeof makeTempDir>;
   let dir: string;
@@ -99,7 +99,11 @@ describe('root\'s terminal: nothing of the job\'s user holds it when root re-run
     state = join(dir, 'state');
     writeFileSync(join(dir, 'bin', 'attack.pl'), attackPl(dir));
     // The job's own `node`, first in the PATH its crontab sets: it attacks, then runs the real one.
-    writeFileSync(join(dir, 'bin', 'node'), `#!/usr/bin/perl\ndo '${dir}/bin/attack.pl' or die "attack.pl: $@ $!";\nattack('node');\nexec '${process.execPath}', @ARGV or die "exec node: $!";\n`, { mode: 0o755 });
+    writeFileSync(
+      join(dir, 'bin', 'node'),
+      `#!/usr/bin/perl\ndo '${dir}/bin/attack.pl' or die "attack.pl: $@ $!";\nattack('node');\nexec '${process.execPath}', @ARGV or die "exec node: $!";\n`,
+      { mode: 0o755 },
+    );
     // The job: attacks, prints, and waits for SIGINT when asked to.
     writeFileSync(
       join(dir, 'bin', 'job'),
@@ -211,7 +215,7 @@ describe('root\'s terminal: nothing of the job\'s user holds it when root re-run
     await expectSafeRun(out);
   }
 
-  it('env-sync rerun --exec: the job runs in a session of its own with no terminal, its output copied to root\'s terminal; a descriptor of the terminal env-sync inherited is not passed on', async () => {
+  it("env-sync rerun --exec: the job runs in a session of its own with no terminal, its output copied to root's terminal; a descriptor of the terminal env-sync inherited is not passed on", async () => {
     // A root shell that left its terminal open on a descriptor without close-on-exec: Node passes such descriptors on.
     const exec = `exec 47<>"$(tty)" && exec ${envSync} rerun ${JOB} --exec ${common()}`;
     const out = await term.run(`bash -c ${q(exec)}; echo "EX""IT=$?"`, /EXIT=(\d+)\r?$/m);
@@ -221,7 +225,7 @@ describe('root\'s terminal: nothing of the job\'s user holds it when root re-run
     expect(readFileSync(join(dir, 'out', 'node.txt'), 'utf8')).to.match(/^open \/dev\/tty: No such device or address$/m);
   });
 
-  it('env-sync rerun, answered y at root\'s terminal: the same', async () => {
+  it("env-sync rerun, answered y at root's terminal: the same", async () => {
     const started = term.start(`${envSync} rerun ${JOB} ${common()}; echo "EX""IT=$?"`);
     await term.until(/\[y\/N\] $/, started);
     term.type('y\n');
@@ -230,8 +234,10 @@ describe('root\'s terminal: nothing of the job\'s user holds it when root re-run
     await expectSafeRun(out);
   });
 
-  it('the pasted Re-run line (env-sync rerun --dry-run prints the alerts\' line): the job gets runuser\'s pty, not root\'s terminal, also with stdin not a terminal', async () => {
-    const dry = spawnSync(plugin('env-sync'), ['rerun', JOB, '--dry-run', '--user', JOB_USER, '--crontab', crontab, '--state-dir', state], { encoding: 'utf8' });
+  it("the pasted Re-run line (env-sync rerun --dry-run prints the alerts' line): the job gets runuser's pty, not root's terminal, also with stdin not a terminal", async () => {
+    const dry = spawnSync(plugin('env-sync'), ['rerun', JOB, '--dry-run', '--user', JOB_USER, '--crontab', crontab, '--state-dir', state], {
+      encoding: 'utf8',
+    });
     expect(dry.status, dry.stderr).to.equal(0);
     const line = dry.stdout.trim();
     expect(line).to.match(new RegExp(`^runuser -P -u ${JOB_USER} -- env -i `));
@@ -246,16 +252,18 @@ describe('root\'s terminal: nothing of the job\'s user holds it when root re-run
     }
   });
 
-  it('Ctrl-C at root\'s terminal reaches the job\'s process group: rerun --exec', async () => {
+  it("Ctrl-C at root's terminal reaches the job's process group: rerun --exec", async () => {
     await expectCtrlC(`${envSync} rerun ${JOB} --exec ${common()}`);
   });
 
-  it('Ctrl-C at root\'s terminal reaches the job\'s process group: the answer y', async () => {
+  it("Ctrl-C at root's terminal reaches the job's process group: the answer y", async () => {
     await expectCtrlC(`${envSync} rerun ${JOB} ${common()}`, 'y');
   });
 
-  it('Ctrl-C at root\'s terminal reaches the job\'s process group: the pasted line', async () => {
-    const dry = spawnSync(plugin('env-sync'), ['rerun', JOB, '--dry-run', '--user', JOB_USER, '--crontab', crontab, '--state-dir', state], { encoding: 'utf8' });
+  it("Ctrl-C at root's terminal reaches the job's process group: the pasted line", async () => {
+    const dry = spawnSync(plugin('env-sync'), ['rerun', JOB, '--dry-run', '--user', JOB_USER, '--crontab', crontab, '--state-dir', state], {
+      encoding: 'utf8',
+    });
     await expectCtrlC(dry.stdout.trim());
   });
 });
@@ -317,6 +325,6 @@ class RootTerminal {
     if (this.exited) return;
     this.type('exit\n');
     this.child.stdin!.end();
-    await waitUntil('root\'s terminal to end', () => this.exited, 10_000).catch(() => this.child.kill('SIGKILL'));
+    await waitUntil("root's terminal to end", () => this.exited, 10_000).catch(() => this.child.kill('SIGKILL'));
   }
 }

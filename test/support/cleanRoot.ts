@@ -38,7 +38,8 @@ export function rootsDir(): string {
 export function hostMirror(): string {
   if (process.env.ENV_SYNC_DEBIAN_MIRROR) return process.env.ENV_SYNC_DEBIAN_MIRROR;
   const files = ['/etc/apt/sources.list'];
-  if (existsSync('/etc/apt/sources.list.d')) for (const f of readdirSync('/etc/apt/sources.list.d').sort()) if (/\.(list|sources)$/.test(f)) files.push(join('/etc/apt/sources.list.d', f));
+  if (existsSync('/etc/apt/sources.list.d'))
+    for (const f of readdirSync('/etc/apt/sources.list.d').sort()) if (/\.(list|sources)$/.test(f)) files.push(join('/etc/apt/sources.list.d', f));
   const suites = new Set(RELEASES.map((r) => r.suite).concat(['stable', 'oldstable', 'testing', 'unstable', 'sid']));
   for (const f of files) {
     if (!existsSync(f)) continue;
@@ -72,7 +73,8 @@ export function cachedRoot(release: Release, log: (line: string) => void = () =>
     .map((f) => join(dir, f));
   const fresh = mine.filter((d) => existsSync(join(d, '.complete')) && Date.now() - statSync(join(d, '.complete')).mtimeMs < DAY_MS).sort();
   if (fresh.length) return fresh[fresh.length - 1]!;
-  if (spawnSync('sh', ['-c', 'command -v mmdebstrap']).status !== 0) throw new Error('mmdebstrap is missing: install the Debian package mmdebstrap (apt-get install -y mmdebstrap)');
+  if (spawnSync('sh', ['-c', 'command -v mmdebstrap']).status !== 0)
+    throw new Error('mmdebstrap is missing: install the Debian package mmdebstrap (apt-get install -y mmdebstrap)');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
   const target = join(dir, `${release.suite}-${stamp}`);
   const building = `${target}.building`;
@@ -81,7 +83,9 @@ export function cachedRoot(release: Release, log: (line: string) => void = () =>
   const r = spawnSync('mmdebstrap', mmdebstrapArgs(release, building), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_800_000 });
   if (r.status !== 0) {
     rmSync(building, { recursive: true, force: true });
-    throw new Error(`mmdebstrap ${mmdebstrapArgs(release, building).join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || '').split('\n').slice(-15).join('\n')}`);
+    throw new Error(
+      `mmdebstrap ${mmdebstrapArgs(release, building).join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || '').split('\n').slice(-15).join('\n')}`,
+    );
   }
   writeFileSync(join(building, '.complete'), `${mmdebstrapArgs(release, target).join(' ')}\n`);
   renameSync(building, target);
@@ -151,7 +155,13 @@ export class RootSession {
   sh(script: string, opts: { user?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Ran {
     const chroot = ['chroot', ...(opts.user ? [`--userspec=${opts.user}`, '--groups='] : []), this.merged, '/bin/sh', '-c', script];
     const cmd = [...this.nsenter(), ...chroot];
-    const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', env: this.env(opts.env), stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 900_000, maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(cmd[0]!, cmd.slice(1), {
+      encoding: 'utf8',
+      env: this.env(opts.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: opts.timeoutMs ?? 900_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { status: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
   }
 
@@ -161,8 +171,19 @@ export class RootSession {
    * this machine's client for it in a new network namespace with only a loopback that is up.
    */
   hostSh(script: string, opts: { privateNet?: boolean; timeoutMs?: number } = {}): Ran {
-    const cmd = [...this.nsenter(), ...(opts.privateNet ? ['unshare', '--net', '--'] : []), 'sh', '-c', `${opts.privateNet ? 'ip link set lo up\n' : ''}${script}`];
-    const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8', ROOT: this.merged }, stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 300_000 });
+    const cmd = [
+      ...this.nsenter(),
+      ...(opts.privateNet ? ['unshare', '--net', '--'] : []),
+      'sh',
+      '-c',
+      `${opts.privateNet ? 'ip link set lo up\n' : ''}${script}`,
+    ];
+    const r = spawnSync(cmd[0]!, cmd.slice(1), {
+      encoding: 'utf8',
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8', ROOT: this.merged },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: opts.timeoutMs ?? 300_000,
+    });
     return { status: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
   }
 
@@ -178,7 +199,11 @@ export class RootSession {
 
   /** Writes a file into the root (as root, 0644 unless told). */
   put(path: string, data: string | Buffer, mode = 0o644): void {
-    const r = spawnSync(this.nsenter()[0]!, [...this.nsenter().slice(1), 'chroot', this.merged, '/bin/sh', '-c', `cat > '${path}' && chmod ${mode.toString(8)} '${path}'`], { input: data, env: this.env() });
+    const r = spawnSync(
+      this.nsenter()[0]!,
+      [...this.nsenter().slice(1), 'chroot', this.merged, '/bin/sh', '-c', `cat > '${path}' && chmod ${mode.toString(8)} '${path}'`],
+      { input: data, env: this.env() },
+    );
     if (r.status !== 0) throw new Error(`cannot write ${path} in the root: ${r.stderr}`);
   }
 

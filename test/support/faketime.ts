@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 export const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 
 export function requireLibfaketime(): void {
-  if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} is missing: apt-get install -y libfaketime faketime (npm test installs it via scripts/test-deps.sh)`);
+  if (!existsSync(LIBFAKETIME))
+    throw new Error(`${LIBFAKETIME} is missing: apt-get install -y libfaketime faketime (npm test installs it via scripts/test-deps.sh)`);
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, as FAKETIME takes an absolute time with TZ=UTC. */

@@ -93,11 +93,16 @@ export function makeHostChain(root: string, o: { jobUser: { uid: number; gid: nu
   chmodSync(lockDir, 0o777); // with_reboot_lock runs as the job's user and touches its file here
   // The real scripts, in the places task.pp puts them (a copy: ../shared is read-only, and not executable).
   for (const f of ['govuk_env_sync.sh', 'with_reboot_lock.erb']) {
-    if (!existsSync(join(GOVUK_PUPPET, f))) throw new Error(`${join(GOVUK_PUPPET, f)} is missing: the real scripts from alphagov/govuk-puppet (see ../shared/govuk-puppet/SOURCE) are looked for beside the checkout; set GOVUK_PUPPET_DIR to where they are`);
+    if (!existsSync(join(GOVUK_PUPPET, f)))
+      throw new Error(
+        `${join(GOVUK_PUPPET, f)} is missing: the real scripts from alphagov/govuk-puppet (see ../shared/govuk-puppet/SOURCE) are looked for beside the checkout; set GOVUK_PUPPET_DIR to where they are`,
+      );
   }
   copyFileSync(join(GOVUK_PUPPET, 'govuk_env_sync.sh'), join(localBin, 'govuk_env_sync.sh'));
   chmodSync(join(localBin, 'govuk_env_sync.sh'), 0o755);
-  writeFileSync(join(localBin, 'with_reboot_lock'), readFileSync(join(GOVUK_PUPPET, 'with_reboot_lock.erb'), 'utf8').replace('<%= @lock_dir %>', lockDir), { mode: 0o755 });
+  writeFileSync(join(localBin, 'with_reboot_lock'), readFileSync(join(GOVUK_PUPPET, 'with_reboot_lock.erb'), 'utf8').replace('<%= @lock_dir %>', lockDir), {
+    mode: 0o755,
+  });
   for (const exe of ['env-sync', 'env-sync-run', 'check_env_sync', 'check_env_sync_all']) symlinkSync(join(PLUGINS, exe), join(localBin, exe));
   const orig = (name: string) => join(root, 'orig', name);
   overlayOf('/usr/bin', usrBin, orig('usr-bin'));
@@ -146,7 +151,9 @@ export function makeHostChain(root: string, o: { jobUser: { uid: number; gid: nu
     control,
     run(script, opts = {}) {
       return new Promise((resolve, reject) => {
-        const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'bash', '-c', `${mounts}\n${script}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'bash', '-c', `${mounts}\n${script}`], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
         let stdout = '';
         let stderr = '';
         child.stdout!.on('data', (d) => (stdout += d));

@@ -196,7 +196,8 @@ export async function startIcinga2(s: Icinga2Setup & { api: NonNullable<Icinga2S
   requireIcinga2();
   const { configFile, caCert } = writeIcinga2Config(s);
   const ca = readFileSync(caCert!);
-  const daemon = startDaemon(ICINGA2, ['daemon', '-c', configFile, ...icinga2Defines(s.dir)], { // own process group: stop() ends the daemon and its helper processes together
+  const daemon = startDaemon(ICINGA2, ['daemon', '-c', configFile, ...icinga2Defines(s.dir)], {
+    // own process group: stop() ends the daemon and its helper processes together
   });
 
   const url = `https://127.0.0.1:${s.api.port}`;

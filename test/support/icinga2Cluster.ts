@@ -153,7 +153,10 @@ export class Icinga2Cluster {
   private writeMaster(): void {
     const m = this.master;
     const zonesD = join(m.dir, 'etc', 'zones.d');
-    for (const [zone, files] of [[MASTER_ZONE, this.spec.masterFiles], [GLOBAL_ZONE, this.spec.globalFiles]] as const) {
+    for (const [zone, files] of [
+      [MASTER_ZONE, this.spec.masterFiles],
+      [GLOBAL_ZONE, this.spec.globalFiles],
+    ] as const) {
       mkdirSync(join(zonesD, zone), { recursive: true });
       for (const f of files) copyFileSync(f, join(zonesD, zone, basename(f)));
     }
@@ -212,7 +215,11 @@ ${apiUserConf(this.apiUser, QUERY_PERMISSIONS)}`,
   }
 
   private startNode(n: ClusterNode): void {
-    n.daemon = startDaemon(ICINGA2, ['daemon', '-c', join(n.dir, 'etc', 'icinga2.conf'), ...icinga2Defines(n.dir)], this.spec.env ? { env: this.spec.env } : {});
+    n.daemon = startDaemon(
+      ICINGA2,
+      ['daemon', '-c', join(n.dir, 'etc', 'icinga2.conf'), ...icinga2Defines(n.dir)],
+      this.spec.env ? { env: this.spec.env } : {},
+    );
     this.started.push(n.daemon);
     n.pid = n.daemon.pid;
   }
@@ -251,12 +258,17 @@ ${apiUserConf(this.apiUser, QUERY_PERMISSIONS)}`,
     await this.waitFor(`the master's API`, () => ok(this.master, '/v1/status/IcingaApplication'), deadline);
     for (const a of this.spec.agents) {
       const n = this.agents[a.name]!;
-      if (a.acceptConfig && a.globalZone !== false) await this.waitFor(`CheckCommand ${syncCheck} synced to ${a.name}`, () => ok(n, `/v1/objects/checkcommands/${syncCheck}`), deadline);
-      await this.waitFor(`${a.name} connected to the master`, async () => {
-        const there = await n.api('GET', `/v1/objects/endpoints/${encodeURIComponent(MASTER_NAME)}?attrs=connected`);
-        const here = await this.master.api('GET', `/v1/objects/endpoints/${encodeURIComponent(a.name)}?attrs=connected`);
-        return there.json?.results?.[0]?.attrs?.connected === true && here.json?.results?.[0]?.attrs?.connected === true;
-      }, deadline);
+      if (a.acceptConfig && a.globalZone !== false)
+        await this.waitFor(`CheckCommand ${syncCheck} synced to ${a.name}`, () => ok(n, `/v1/objects/checkcommands/${syncCheck}`), deadline);
+      await this.waitFor(
+        `${a.name} connected to the master`,
+        async () => {
+          const there = await n.api('GET', `/v1/objects/endpoints/${encodeURIComponent(MASTER_NAME)}?attrs=connected`);
+          const here = await this.master.api('GET', `/v1/objects/endpoints/${encodeURIComponent(a.name)}?attrs=connected`);
+          return there.json?.results?.[0]?.attrs?.connected === true && here.json?.results?.[0]?.attrs?.connected === true;
+        },
+        deadline,
+      );
     }
   }
 

@@ -19,7 +19,14 @@ function ctx(stateDir: string, job: string): StoreContext {
     stateDir,
     job,
     bootId: null,
-    holder: { runId: `t-${process.pid}`, pid: process.pid, startTicks: processStartTicks(process.pid), bootId: null, host: 'test', start: new Date().toISOString() },
+    holder: {
+      runId: `t-${process.pid}`,
+      pid: process.pid,
+      startTicks: processStartTicks(process.pid),
+      bootId: null,
+      host: 'test',
+      start: new Date().toISOString(),
+    },
   };
 }
 

@@ -145,7 +145,12 @@ export async function startJournald(opts: { config?: Record<string, string> } = 
   const namespace = `${PREFIX}-${process.pid}-${randomHex(4)}`;
   const paths = namespacePaths(namespace, machine.id);
   const config = { MaxRetentionSec: '1year', RateLimitIntervalSec: '0', ...opts.config };
-  writeFileSync(paths.config, `[Journal]\n${Object.entries(config).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+  writeFileSync(
+    paths.config,
+    `[Journal]\n${Object.entries(config)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`,
+  );
   // --pdeathsig: if the test process dies without stopping it, journald gets SIGTERM instead of
   // living on (with the retention set above it would never exit by itself).
   const child = spawn('setpriv', ['--pdeathsig', 'TERM', JOURNALD, namespace], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -204,7 +209,15 @@ export async function startJournald(opts: { config?: Record<string, string> } = 
     await sleep(50);
   }
   // The directory it writes to, as it reports it ("System Journal (/var/log/journal/…) is 8.0M …").
-  const report = await journalctl(['--namespace', namespace, '--no-pager', '-o', 'json', '--output-fields=JOURNAL_PATH', 'MESSAGE_ID=ec387f577b844b8fa948f33cad9a75e6']);
+  const report = await journalctl([
+    '--namespace',
+    namespace,
+    '--no-pager',
+    '-o',
+    'json',
+    '--output-fields=JOURNAL_PATH',
+    'MESSAGE_ID=ec387f577b844b8fa948f33cad9a75e6',
+  ]);
   const reported = report.stdout
     .split('\n')
     .filter(Boolean)
@@ -310,7 +323,8 @@ export async function writeJournalFile(path: string, entries: ExportEntry[]): Pr
   if (!path.endsWith('.journal')) throw new Error(`writeJournalFile: ${path} must end in .journal (systemd-journal-remote refuses other names)`);
   let mono = 1_000_000;
   const full = entries.map((e) => {
-    if (e.__REALTIME_TIMESTAMP === undefined || e._BOOT_ID === undefined) throw new Error('writeJournalFile: each entry needs __REALTIME_TIMESTAMP and _BOOT_ID');
+    if (e.__REALTIME_TIMESTAMP === undefined || e._BOOT_ID === undefined)
+      throw new Error('writeJournalFile: each entry needs __REALTIME_TIMESTAMP and _BOOT_ID');
     mono += 1000;
     return { __MONOTONIC_TIMESTAMP: mono, ...e };
   });
@@ -322,7 +336,8 @@ export async function writeJournalFile(path: string, entries: ExportEntry[]): Pr
     child.on('close', (code) => resolve({ code, stderr }));
     child.stdin!.end(exportFormat(full));
   });
-  if (r.code !== 0 || !statSync(path, { throwIfNoEntry: false })?.isFile()) throw new Error(`systemd-journal-remote could not write ${path}: ${r.stderr.trim()}`);
+  if (r.code !== 0 || !statSync(path, { throwIfNoEntry: false })?.isFile())
+    throw new Error(`systemd-journal-remote could not write ${path}: ${r.stderr.trim()}`);
 }
 
 /** The boot id of the running kernel, as journald stamps it in _BOOT_ID (no dashes). */
@@ -330,12 +345,19 @@ export function currentBootId(): string {
   return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().replace(/-/g, '');
 }
 
-
 /** Runs test/support/journalChild.js (`read` or `event`) as USER (setpriv, no supplementary groups unless given). */
 export async function journalChildAs<T>(user: string, mode: 'read' | 'event', arg: unknown, groups: string[] = []): Promise<T> {
   const script = fileURLToPath(new URL('./journalChild.js', import.meta.url));
   const group = user === 'nobody' ? 'nogroup' : user;
-  const r = await exec('setpriv', [`--reuid=${user}`, `--regid=${group}`, groups.length ? `--groups=${groups.join(',')}` : '--clear-groups', process.execPath, script, mode, JSON.stringify(arg)]);
+  const r = await exec('setpriv', [
+    `--reuid=${user}`,
+    `--regid=${group}`,
+    groups.length ? `--groups=${groups.join(',')}` : '--clear-groups',
+    process.execPath,
+    script,
+    mode,
+    JSON.stringify(arg),
+  ]);
   if (r.code !== 0) throw new Error(`journalChild ${mode} as ${user} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }

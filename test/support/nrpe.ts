@@ -76,10 +76,7 @@ export async function startNrpe(dir: string, port: number, commands: string, env
 
 /** The shipped command file with the Debian paths replaced by the test's. */
 export function adaptCommands(text: string, pluginDir: string, stateDir: string, syslog: string): string {
-  return text
-    .replaceAll('/usr/lib/nagios/plugins/', `${pluginDir}/`)
-    .replaceAll('/var/lib/env-sync', stateDir)
-    .replaceAll('/var/log/syslog', syslog);
+  return text.replaceAll('/usr/lib/nagios/plugins/', `${pluginDir}/`).replaceAll('/var/lib/env-sync', stateDir).replaceAll('/var/log/syslog', syslog);
 }
 
 /** The command line the shipped file gives for a command name, adapted to the test's paths. */
@@ -89,4 +86,3 @@ export function commandLine(commands: string, name: string): string[] {
   // The shipped lines quote with '...' only; split the way /bin/sh would for them.
   return [...line.slice(line.indexOf('=') + 1).matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
 }
-

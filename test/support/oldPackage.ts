@@ -39,7 +39,8 @@ export function oldDeb(log: (line: string) => void = () => undefined): string {
       [process.execPath, ['scripts/package-deb.mjs', '--out', join(work, 'out')]],
     ] as Array<[string, string[]]>) {
       const r = spawnSync(cmd, args, { cwd: src, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000 });
-      if (r.status !== 0) throw new Error(`building 0.1.0: ${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}${r.stdout.slice(-1000)}`);
+      if (r.status !== 0)
+        throw new Error(`building 0.1.0: ${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}${r.stdout.slice(-1000)}`);
     }
     const built = join(work, 'out', 'env-sync-checks_0.1.0_all.deb');
     readFileSync(built);

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 // characters, found anywhere is a leak.
 export const SECRET = fc.stringMatching(/^[A-Z0-9!#%+,.:;?_~@/-]{6,20}$/).map((s) => `Zq${s}`);
 // A word in any case: the bits say which letters are upper case (the secret's own are, always).
-export const mix = (word: string, bits: boolean[]) => [...word].map((c, i) => (bits[i % Math.max(1, bits.length)] ? c.toUpperCase() : c.toLowerCase())).join('');
+export const mix = (word: string, bits: boolean[]) =>
+  [...word].map((c, i) => (bits[i % Math.max(1, bits.length)] ? c.toUpperCase() : c.toLowerCase())).join('');
 export const FORMS: Array<(s: string, m: (w: string) => string) => string> = [
   (s, m) => `${m('PGPASSWORD')}=${s} psql -h db`,
   (s, m) => `export ${m('MYSQL_PWD')}=${s}`,
@@ -59,4 +60,6 @@ export function leaks(text: string, secret: string): string | null {
 }
 
 export const BITS = fc.array(fc.boolean(), { minLength: 1, maxLength: 12 });
-export const line = fc.tuple(FILLER, fc.integer({ min: 0, max: FORMS.length - 1 }), SECRET, FILLER, BITS).map(([a, form, secret, b, bits]) => ({ text: `${a}${FORMS[form]!(secret, (w) => mix(w, bits))}${b}`, secret }));
+export const line = fc
+  .tuple(FILLER, fc.integer({ min: 0, max: FORMS.length - 1 }), SECRET, FILLER, BITS)
+  .map(([a, form, secret, b, bits]) => ({ text: `${a}${FORMS[form]!(secret, (w) => mix(w, bits))}${b}`, secret }));

@@ -15,7 +15,9 @@ export function ensureUser(name: string, home?: string): { uid: number; gid: num
   };
   const known = id();
   if (known.ok) return { uid: known.uid, gid: known.gid, made: false, remove: () => undefined };
-  const made = spawnSync('useradd', ['--no-create-home', ...(home ? ['--home-dir', home] : []), '--shell', '/usr/sbin/nologin', '--user-group', name], { encoding: 'utf8' });
+  const made = spawnSync('useradd', ['--no-create-home', ...(home ? ['--home-dir', home] : []), '--shell', '/usr/sbin/nologin', '--user-group', name], {
+    encoding: 'utf8',
+  });
   if (made.status !== 0) throw new Error(`useradd ${name} failed: ${made.stderr.trim()} (package passwd; the tests run as root)`);
   const { uid, gid } = id();
   return { uid, gid, made: true, remove: () => void spawnSync('userdel', [name]) };

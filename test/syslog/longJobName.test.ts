@@ -39,12 +39,18 @@ describe('a job name of the longest length allowed', function () {
 
       it("brings the job's own error lines into check_env_sync's evidence", async () => {
         const env = { ...process.env, ENV_SYNC_SYSLOG_SOCKET: rs.socket, ENV_SYNC_STATE_DIR: stateDirIn(dir), ENV_SYNC_SYSLOG: rs.file };
-        const wrapped = await run(plugin('env-sync-run'), ['--job', longest, '--', 'sh', '-c', 'echo "pg_restore: error: relation events does not exist" >&2; exit 1'], { env });
+        const wrapped = await run(
+          plugin('env-sync-run'),
+          ['--job', longest, '--', 'sh', '-c', 'echo "pg_restore: error: relation events does not exist" >&2; exit 1'],
+          { env },
+        );
         expect(wrapped.code, wrapped.stderr).to.equal(1);
         await rs.waitFor(new RegExp(`event=finish job=${longest} `));
         const r = await run(plugin('check_env_sync'), ['-j', longest, '--max-output', '8192'], { env });
         expect(r.code, r.stdout).to.equal(2);
-                expect(r.stdout).to.match(new RegExp(`^${rs.file}: \\d\\d:\\d\\d:\\d\\d ${outputTag(longest)}: pg_restore: error: relation events does not exist$`, 'm'));
+        expect(r.stdout).to.match(
+          new RegExp(`^${rs.file}: \\d\\d:\\d\\d:\\d\\d ${outputTag(longest)}: pg_restore: error: relation events does not exist$`, 'm'),
+        );
       });
     });
   }

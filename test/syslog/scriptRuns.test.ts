@@ -54,11 +54,14 @@ describe('script runs from syslog, many jobs in one scan', () => {
     expect(r.byJob.get('c')!.run).to.include({ outcome: 'success' });
     expect(r.byJob.get('never')!.run).to.equal(null);
     // The same answers with many jobs (the scan then searches for the script's tag, not each cfg).
-    const many = await findScriptRuns({ syslog: join(dir, 'syslog'), rotated: 0, now: NOW }, [...jobs, ...Array.from({ length: 20 }, (_, i) => ({ job: `other_${i}` }))]);
+    const many = await findScriptRuns({ syslog: join(dir, 'syslog'), rotated: 0, now: NOW }, [
+      ...jobs,
+      ...Array.from({ length: 20 }, (_, i) => ({ job: `other_${i}` })),
+    ]);
     for (const job of ['a', 'b', 'c', 'never']) expect(many.byJob.get(job)!.run?.outcome ?? null, job).to.equal(r.byJob.get(job)!.run?.outcome ?? null);
   });
 
-  it('--rotated auto reads back only until every job\'s last run is found; a failure\'s older success is looked for in its own file only', async () => {
+  it("--rotated auto reads back only until every job's last run is found; a failure's older success is looked for in its own file only", async () => {
     file('syslog', [starting(3, 'a'), failed(2.5, 'a')]);
     file('syslog.1', [completed(26, 'a'), starting(27, 'b'), completed(26.5, 'b')].sort());
     file('syslog.2.gz', [starting(50, 'c'), completed(49, 'c')], true);
@@ -66,7 +69,7 @@ describe('script runs from syslog, many jobs in one scan', () => {
     const opts = { syslog: join(dir, 'syslog'), rotated: 7, now: NOW };
     const onlyA = await findScriptRuns(opts, [{ job: 'a' }], true);
     expect(onlyA.byJob.get('a')!.run).to.include({ outcome: 'failure' });
-    expect(onlyA.byJob.get('a')!.lastSuccessEnd, 'not looked for past the run\'s file').to.equal(null);
+    expect(onlyA.byJob.get('a')!.lastSuccessEnd, "not looked for past the run's file").to.equal(null);
     expect(onlyA.filesRead).to.deep.equal([join(dir, 'syslog')]);
     const withC = await findScriptRuns(opts, [{ job: 'b' }, { job: 'c' }], true);
     expect(withC.byJob.get('c')!.run).to.include({ outcome: 'success' });
@@ -77,7 +80,7 @@ describe('script runs from syslog, many jobs in one scan', () => {
     expect(explicit.byJob.get('c')!.run).to.equal(null);
   });
 
-  it('the wrapper\'s newest finish line after a time, for that job only', async () => {
+  it("the wrapper's newest finish line after a time, for that job only", async () => {
     file('syslog', [
       syslogLine(at(5), 'env-sync-run[10]: event=finish job=a run=r1 outcome=success exit=0 duration=1s'),
       syslogLine(at(3), 'env-sync-run[11]: event=finish job=a_other run=r2 outcome=failure exit=1 duration=1s'),
@@ -89,7 +92,7 @@ describe('script runs from syslog, many jobs in one scan', () => {
     expect((await lastFinishAfter(opts, 'a', at(1.5))).event).to.equal(null);
   });
 
-  it('a run\'s evidence is its own: the wrapper\'s pid and run id, the script\'s cfg lines from its start', async () => {
+  it("a run's evidence is its own: the wrapper's pid and run id, the script's cfg lines from its start", async () => {
     const start = at(1);
     const end = new Date(start.getTime() + 60_000);
     const stamp = (d: Date, rest: string) => `${d.toISOString()} db1 ${rest}`;
@@ -105,6 +108,11 @@ describe('script runs from syslog, many jobs in one scan', () => {
       stamp(new Date(end.getTime() - 10), `env-sync-run[200]: event=finish job=a run=r-this outcome=failure exit=1 duration=60s`),
     ]);
     const ev = await collectRunEvidence({ syslog: join(dir, 'syslog'), rotated: 0, now: NOW }, { job: 'a', runId: 'r-this', wrapperPid: 200, start, end });
-    expect(ev.lines.map((e) => e.message.split(' ').slice(0, 2).join(' '))).to.deep.equal(['event=start job=a', 'Starting "/usr/local/bin/govuk_env_sync.sh', "this run's", 'event=finish job=a']);
+    expect(ev.lines.map((e) => e.message.split(' ').slice(0, 2).join(' '))).to.deep.equal([
+      'event=start job=a',
+      'Starting "/usr/local/bin/govuk_env_sync.sh',
+      "this run's",
+      'event=finish job=a',
+    ]);
   });
 });

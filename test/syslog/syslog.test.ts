@@ -15,7 +15,10 @@ const NOW = new Date(2026, 10, 24, 8, 0, 0);
 
 describe('syslog lines', () => {
   const ROWS: Array<[string, Partial<SyslogEntry> | null]> = [
-    ['Nov  4 00:18:01 db1 govuk_env_sync.sh: Starting "x -f /etc/a.cfg"', { host: 'db1', tag: 'govuk_env_sync.sh', pid: null, message: 'Starting "x -f /etc/a.cfg"' }],
+    [
+      'Nov  4 00:18:01 db1 govuk_env_sync.sh: Starting "x -f /etc/a.cfg"',
+      { host: 'db1', tag: 'govuk_env_sync.sh', pid: null, message: 'Starting "x -f /etc/a.cfg"' },
+    ],
     ['Nov 24 00:18:01 db1 env-sync/pull_x[123]: hello: world', { tag: 'env-sync/pull_x', pid: 123, message: 'hello: world' }],
     ['2026-11-24T00:18:01.123456+00:00 db1 env-sync-run[9]: event=start', { tag: 'env-sync-run', pid: 9, message: 'event=start' }],
     ['2026-11-24T00:18:01Z db1 CRON[1]: (root) CMD', { tag: 'CRON', pid: 1 }],
@@ -41,10 +44,16 @@ describe('syslog lines', () => {
   });
   it('never throws, whatever the line (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1'))), (s) => {
-        const e = parseLine(s, 'f', NOW);
-        if (e) expect(Number.isNaN(e.time.getTime())).to.equal(false);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')),
+        ),
+        (s) => {
+          const e = parseLine(s, 'f', NOW);
+          if (e) expect(Number.isNaN(e.time.getTime())).to.equal(false);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -114,10 +123,13 @@ describe('reading syslog backwards', function () {
     writeFileSync(f, lines(5000, new Date(NOW.getTime() - 7200_000)));
     writeFileSync(`${f}.1`, lines(10, new Date(NOW.getTime() - 86400_000)));
     let visited = 0;
-    const r = await scanBackwards({ syslog: f, rotated: 1, now: NOW, chunkSize: 4096, stopBefore: new Date(NOW.getTime() - 3 * 3600_000 + 4900_000), prefilter: () => false }, () => {
-      visited++;
-      return false;
-    });
+    const r = await scanBackwards(
+      { syslog: f, rotated: 1, now: NOW, chunkSize: 4096, stopBefore: new Date(NOW.getTime() - 3 * 3600_000 + 4900_000), prefilter: () => false },
+      () => {
+        visited++;
+        return false;
+      },
+    );
     expect(visited).to.equal(0);
     expect(r.stoppedEarly).to.equal(true);
     expect(r.filesRead).to.deep.equal([f]);
@@ -128,7 +140,10 @@ describe('reading syslog backwards', function () {
     writeFileSync(f, lines(3, NOW));
     chmodSync(f, 0o600);
     const script = join(dir, 'read.mjs');
-    writeFileSync(script, `import { scanBackwards } from ${JSON.stringify(join(repoRoot, 'build/src/syslog/scan.js'))};\nconst r = await scanBackwards({ syslog: ${JSON.stringify(f)}, rotated: 1, now: new Date() }, () => false);\nconsole.log(JSON.stringify(r.problems));`);
+    writeFileSync(
+      script,
+      `import { scanBackwards } from ${JSON.stringify(join(repoRoot, 'build/src/syslog/scan.js'))};\nconst r = await scanBackwards({ syslog: ${JSON.stringify(f)}, rotated: 1, now: new Date() }, () => false);\nconsole.log(JSON.stringify(r.problems));`,
+    );
     const [cmd, args] = asNobody(process.execPath, [script]);
     const res = await run(cmd, args);
     const problems = JSON.parse(res.stdout) as Array<{ path: string; problem: string; fix: string }>;
@@ -150,7 +165,10 @@ describe('reading syslog backwards', function () {
         [
           syslogLine(start, `govuk_env_sync.sh: Starting "${argv}"`),
           syslogLine(new Date(start.getTime() + 5000), `env-sync/pull_x[7]: pg_restore: error: relation "events" does not exist`),
-          syslogLine(new Date(start.getTime() + 6000), `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore"`),
+          syslogLine(
+            new Date(start.getTime() + 6000),
+            `govuk_env_sync.sh: Error running "${argv}" in function restore_postgresql on line 212 executing "pg_restore"`,
+          ),
         ].join('\n') +
         '\n',
     );
@@ -162,7 +180,8 @@ describe('reading syslog backwards', function () {
       appendFileSync(f, lines(5, new Date(NOW.getTime() - 60_000)));
     };
     const q = { job: 'pull_x', start, end: new Date(start.getTime() + 6000) };
-    const found = async (rotated: number) => (await collectRunEvidence({ syslog: f, rotated, now: NOW }, q)).errorLines.map((e) => `${e.file.slice(dir.length + 1)} ${e.message.slice(0, 30)}`);
+    const found = async (rotated: number) =>
+      (await collectRunEvidence({ syslog: f, rotated, now: NOW }, q)).errorLines.map((e) => `${e.file.slice(dir.length + 1)} ${e.message.slice(0, 30)}`);
 
     expect(await found(1)).to.deep.equal(['syslog pg_restore: error: relation "e', 'syslog Error running "/usr/local/bin/']);
     rotate();
@@ -176,7 +195,7 @@ describe('reading syslog backwards', function () {
     expect(only.run).to.include({ outcome: 'failure', argv });
   });
 
-  it('judges unwrapped jobs from the script\'s own Starting/Completed/Error lines', async () => {
+  it("judges unwrapped jobs from the script's own Starting/Completed/Error lines", async () => {
     const f = join(dir, 'syslog');
     const argv = (j: string) => `/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${j}.cfg`;
     const t = (h: number) => new Date(NOW.getTime() - h * 3600_000);

@@ -46,8 +46,27 @@ for (const [kind, make] of LOGS) {
       // coloured, right-to-left message), which its marker's tail must not keep. It ends when the
       // test says so, after the stranger's line: that line is inside the run's span.
       const go = join(tmp.dir, 'go');
-      const ran = exec('setpriv', [`--reuid=${JOB_USER}`, `--regid=${JOB_USER}`, '--clear-groups', WRAPPER, '--state-dir', state, '--syslog-socket', log.socket, '--job', 'pull_e', '--', 'sh', '-c', `printf 'pg_restore: error: relation missing\\n' >&2; printf 'tool said \\302\\233\\061m\\342\\200\\256 right to left\\n'; while [ ! -e ${go} ]; do sleep 0.05; done; exit 3`]);
-      await waitUntil('the run has started', () => existsSync(join(state, 'pull_e')) && readdirSync(join(state, 'pull_e')).some((f) => f.startsWith('running-')), 30_000);
+      const ran = exec('setpriv', [
+        `--reuid=${JOB_USER}`,
+        `--regid=${JOB_USER}`,
+        '--clear-groups',
+        WRAPPER,
+        '--state-dir',
+        state,
+        '--syslog-socket',
+        log.socket,
+        '--job',
+        'pull_e',
+        '--',
+        'sh',
+        '-c',
+        `printf 'pg_restore: error: relation missing\\n' >&2; printf 'tool said \\302\\233\\061m\\342\\200\\256 right to left\\n'; while [ ! -e ${go} ]; do sleep 0.05; done; exit 3`,
+      ]);
+      await waitUntil(
+        'the run has started',
+        () => existsSync(join(state, 'pull_e')) && readdirSync(join(state, 'pull_e')).some((f) => f.startsWith('running-')),
+        30_000,
+      );
       await log.log('env-sync/pull_e', HOSTILE, STRANGER);
       writeFileSync(go, '');
       const ended = await ran;
@@ -60,7 +79,18 @@ for (const [kind, make] of LOGS) {
       for (const remove of made.reverse()) remove();
     });
 
-    const asChecker = (args: string[]) => exec('setpriv', [`--reuid=${CHECKER}`, `--regid=${CHECKER}`, '--groups=systemd-journal', ...args, '--state-dir', state, '--reboot-lock-dir', join(tmp.dir, 'locks'), ...log.args]);
+    const asChecker = (args: string[]) =>
+      exec('setpriv', [
+        `--reuid=${CHECKER}`,
+        `--regid=${CHECKER}`,
+        '--groups=systemd-journal',
+        ...args,
+        '--state-dir',
+        state,
+        '--reboot-lock-dir',
+        join(tmp.dir, 'locks'),
+        ...log.args,
+      ]);
 
     it('env-sync logs shows every control as visible text, and the "[sent by …]" marker stays in plain view', async () => {
       const r = await asChecker([ENV_SYNC, 'logs', 'pull_e', '--user', JOB_USER]);
@@ -111,7 +141,7 @@ for (const [kind, make] of LOGS) {
   });
 }
 
-describe('a stranger logs under the wrapper\'s pid (logger --id=PID) during a run, into a syslog file', function () {
+describe("a stranger logs under the wrapper's pid (logger --id=PID) during a run, into a syslog file", function () {
   this.timeout(120_000);
   const made: Array<() => void> = [];
   let log: TestLog;
@@ -132,33 +162,81 @@ describe('a stranger logs under the wrapper\'s pid (logger --id=PID) during a ru
     for (const remove of made.reverse()) remove();
   });
 
-  it('its line ranks below the wrapper\'s own record of the output, says it is unverified, and is no markup', async () => {
+  it("its line ranks below the wrapper's own record of the output, says it is unverified, and is no markup", async () => {
     const go = join(tmp.dir, 'go');
     // The sync prints its error and fails once the test says so: the stranger's line comes first.
-    const wrapper = exec('setpriv', [`--reuid=${JOB_USER}`, `--regid=${JOB_USER}`, '--clear-groups', WRAPPER, '--state-dir', state, '--syslog-socket', log.socket, '--job', 'pull_p', '--', 'sh', '-c', `while [ ! -e ${go} ]; do sleep 0.05; done; echo 'pg_restore: error: relation "events" does not exist' >&2; exit 3`]);
+    const wrapper = exec('setpriv', [
+      `--reuid=${JOB_USER}`,
+      `--regid=${JOB_USER}`,
+      '--clear-groups',
+      WRAPPER,
+      '--state-dir',
+      state,
+      '--syslog-socket',
+      log.socket,
+      '--job',
+      'pull_p',
+      '--',
+      'sh',
+      '-c',
+      `while [ ! -e ${go} ]; do sleep 0.05; done; echo 'pg_restore: error: relation "events" does not exist' >&2; exit 3`,
+    ]);
     const text = await log.rsyslog!.waitFor(/env-sync-run\[\d+\]: event=start job=pull_p /);
     // What the stranger sees in ps: the wrapper's pid (here read from the line it logged).
     const pid = Number(/env-sync-run\[(\d+)\]: event=start job=pull_p /.exec(text)![1]);
-    const forged = await exec('setpriv', [`--reuid=${STRANGER}`, `--regid=${STRANGER}`, '--clear-groups', 'logger', '-u', log.socket, `--id=${pid}`, '-t', 'env-sync/pull_p', '--', '<a href="https://evil.example/">pg_restore: error: fixed, click here</a>']);
+    const forged = await exec('setpriv', [
+      `--reuid=${STRANGER}`,
+      `--regid=${STRANGER}`,
+      '--clear-groups',
+      'logger',
+      '-u',
+      log.socket,
+      `--id=${pid}`,
+      '-t',
+      'env-sync/pull_p',
+      '--',
+      '<a href="https://evil.example/">pg_restore: error: fixed, click here</a>',
+    ]);
     expect(forged.code, forged.stderr).to.equal(0);
     await log.rsyslog!.waitFor(new RegExp(`env-sync/pull_p\\[${pid}\\]: <a href`));
     writeFileSync(go, '');
     const ran = await wrapper;
     expect(ran.code, ran.stderr).to.equal(3);
-    await waitUntil('the run is recorded', () => existsSync(join(state, 'pull_p', 'state.json')) && !readdirSync(join(state, 'pull_p')).some((f) => f.startsWith('running-')));
+    await waitUntil(
+      'the run is recorded',
+      () => existsSync(join(state, 'pull_p', 'state.json')) && !readdirSync(join(state, 'pull_p')).some((f) => f.startsWith('running-')),
+    );
 
-    const r = await exec('setpriv', [`--reuid=${CHECKER}`, `--regid=${CHECKER}`, '--clear-groups', CHECK, '-j', 'pull_p', '-v', '--state-dir', state, '--reboot-lock-dir', join(tmp.dir, 'locks'), ...log.args]);
+    const r = await exec('setpriv', [
+      `--reuid=${CHECKER}`,
+      `--regid=${CHECKER}`,
+      '--clear-groups',
+      CHECK,
+      '-j',
+      'pull_p',
+      '-v',
+      '--state-dir',
+      state,
+      '--reboot-lock-dir',
+      join(tmp.dir, 'locks'),
+      ...log.args,
+    ]);
     expect(r.code, r.stdout).to.equal(2);
     expect(r.stdout).not.to.match(TAG);
     const lines = r.stdout.split('\n');
-    const evidence = lines.slice(lines.findIndex((l) => l.startsWith('Evidence')) + 1, lines.findIndex((l) => l.startsWith('Re-run')));
+    const evidence = lines.slice(
+      lines.findIndex((l) => l.startsWith('Evidence')) + 1,
+      lines.findIndex((l) => l.startsWith('Re-run')),
+    );
     const ownAt = evidence.findIndex((l) => /env-sync\/pull_p: pg_restore: error: relation "events" does not exist$/.test(l));
     const forgedAt = evidence.findIndex((l) => l.includes('fixed, click here'));
     expect(ownAt, r.stdout).to.be.at.least(0);
     // Logged earlier, the stranger's line still ranks below every line the wrapper's record confirms.
     expect(forgedAt, r.stdout).to.equal(evidence.length - 1);
     expect(ownAt).to.be.lessThan(forgedAt);
-    expect(evidence[forgedAt]).to.match(/^\(unverified: matched by pid only\) \S+: \d\d:\d\d:\d\d env-sync\/pull_p: \u2039a href="https:\/\/evil.example\/">pg_restore: error: fixed, click here\u2039\/a>$/);
+    expect(evidence[forgedAt]).to.match(
+      /^\(unverified: matched by pid only\) \S+: \d\d:\d\d:\d\d env-sync\/pull_p: \u2039a href="https:\/\/evil.example\/">pg_restore: error: fixed, click here\u2039\/a>$/,
+    );
     expect(evidence.filter((l) => l.startsWith('(unverified')).length, r.stdout).to.equal(1);
   });
 });

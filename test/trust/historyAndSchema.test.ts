@@ -40,7 +40,8 @@ describe('a history entry that is null, not an object, or nested 10,000 deep; a 
 
   const wrapper = (job: string, ...cmd: string[]) =>
     run(...asUser(JOB_USER, 'env', [`ENV_SYNC_SYSLOG_SOCKET=${rs.socket}`, plugin('env-sync-run'), '--state-dir', state, '--job', job, '--', ...cmd]));
-  const asChecker = (exe: string, ...args: string[]) => run(...asUser(CHECKER, plugin(exe), [...args, '--state-dir', state, '--syslog', join(dir, 'no-syslog')]));
+  const asChecker = (exe: string, ...args: string[]) =>
+    run(...asUser(CHECKER, plugin(exe), [...args, '--state-dir', state, '--syslog', join(dir, 'no-syslog')]));
   /** The job's own state file, as its user could leave it: text written in place of the wrapper's. */
   const rewrite = (job: string, edit: (text: string) => string) => {
     const p = statePath(state, job);
@@ -67,11 +68,16 @@ describe('a history entry that is null, not an object, or nested 10,000 deep; a 
       const status = await asChecker('env-sync', 'status', '--json');
       expect(status.code, status.stderr).to.equal(3);
       const rows = JSON.parse(status.stdout).jobs as Array<{ job: string; stateName: string; summary: string }>;
-      expect(rows.map((r) => [r.job, r.stateName])).to.deep.equal([['bad', 'UNKNOWN'], ['good', 'OK']]);
+      expect(rows.map((r) => [r.job, r.stateName])).to.deep.equal([
+        ['bad', 'UNKNOWN'],
+        ['good', 'OK'],
+      ]);
       expect(rows[0]!.summary).to.contain(p).and.match(problem);
       const table = await asChecker('env-sync', 'status');
       expect(table.code, table.stderr).to.equal(3);
-      expect(table.stdout).to.match(/\n\S*UNKNOWN\s+bad\s/).and.match(/\n\S*OK\s+good\s/);
+      expect(table.stdout)
+        .to.match(/\n\S*UNKNOWN\s+bad\s/)
+        .and.match(/\n\S*OK\s+good\s/);
 
       const show = await asChecker('env-sync', 'show', 'bad');
       expect(show.code, show.stderr).to.equal(3);
@@ -83,7 +89,9 @@ describe('a history entry that is null, not an object, or nested 10,000 deep; a 
       expect(next.code).to.equal(4);
       const aside = readdirSync(join(state, 'bad')).filter((n) => n.startsWith('state.json.corrupt-'));
       expect(aside).to.have.length(1);
-      expect(next.stderr).to.contain(`env-sync-run: WARNING: ${p} cannot be read (`).and.contain(`kept it aside as ${p}.${aside[0]!.slice('state.json.'.length)} and started a new state with this run`);
+      expect(next.stderr)
+        .to.contain(`env-sync-run: WARNING: ${p} cannot be read (`)
+        .and.contain(`kept it aside as ${p}.${aside[0]!.slice('state.json.'.length)} and started a new state with this run`);
       await rs.waitFor(new RegExp(`event=warning job=bad ${p.replace(/[.]/g, '\\.')} cannot be read`));
       const st = readJobState(state, 'bad', null)!;
       expect([st.last!.outcome, st.last!.exitCode, st.history.length]).to.deep.equal(['failure', 4, 1]);
@@ -98,7 +106,9 @@ describe('a history entry that is null, not an object, or nested 10,000 deep; a 
     expect((await asChecker('check_env_sync', '--job', 'deep')).code).to.equal(0);
     const next = await wrapper('deep', 'sh', '-c', 'exit 5');
     expect(next.code).to.equal(5);
-    expect(next.stderr).to.contain(`env-sync-run: WARNING: ${p} holds a record that cannot be written back (nested too deep to serialise); kept it aside as ${p}.corrupt-`);
+    expect(next.stderr).to.contain(
+      `env-sync-run: WARNING: ${p} holds a record that cannot be written back (nested too deep to serialise); kept it aside as ${p}.corrupt-`,
+    );
     expect(readdirSync(join(state, 'deep')).filter((n) => n.startsWith('state.json.corrupt-'))).to.have.length(1);
     expect(readJobState(state, 'deep', null)!.last!.exitCode).to.equal(5);
     // And the run after it is recorded as usual.
@@ -123,6 +133,8 @@ describe('a history entry that is null, not an object, or nested 10,000 deep; a 
 
     const check = await asChecker('check_env_sync', '--job', 'newer');
     expect(check.code).to.equal(3);
-    expect(check.stdout).to.equal(`ENV_SYNC UNKNOWN - newer: ${p}: was written with marker schema 99, newer than this check understands (3); upgrade env-sync-checks on this host so the checks match the wrapper\n`);
+    expect(check.stdout).to.equal(
+      `ENV_SYNC UNKNOWN - newer: ${p}: was written with marker schema 99, newer than this check understands (3); upgrade env-sync-checks on this host so the checks match the wrapper\n`,
+    );
   });
 });

@@ -38,7 +38,10 @@ describe('hostile files where the checks read', function () {
   };
 
   it('skips a rotated file that logrotate renames away between the listing and its open, and reads on', async () => {
-    writeFileSync(`${syslog}.2.gz`, gzipSync(`${syslogLine(new Date(NOW.getTime() - 86400_000), 'govuk_env_sync.sh: Starting "x -f /etc/govuk_env_sync/pull_x.cfg"')}\n`));
+    writeFileSync(
+      `${syslog}.2.gz`,
+      gzipSync(`${syslogLine(new Date(NOW.getTime() - 86400_000), 'govuk_env_sync.sh: Starting "x -f /etc/govuk_env_sync/pull_x.cfg"')}\n`),
+    );
     writeFileSync(`${syslog}.3.gz`, gzipSync(`${syslogLine(new Date(NOW.getTime() - 2 * 86400_000), 'CRON[1]: old')}\n`));
     const seen: string[] = [];
     const result = await scanBackwards(
@@ -94,17 +97,23 @@ describe('hostile files where the checks read', function () {
 
   for (const [what, make] of [
     ['/dev/zero', () => '/dev/zero'],
-    ['a FIFO', () => {
-      const f = join(dir, 'crontab-fifo');
-      spawnSync('mkfifo', [f]);
-      return f;
-    }],
+    [
+      'a FIFO',
+      () => {
+        const f = join(dir, 'crontab-fifo');
+        spawnSync('mkfifo', [f]);
+        return f;
+      },
+    ],
     ['a directory', () => dir],
-    ['a 2 MiB file', () => {
-      const f = join(dir, 'huge-crontab');
-      writeFileSync(f, Buffer.alloc(2 * 1024 * 1024, 'a'));
-      return f;
-    }],
+    [
+      'a 2 MiB file',
+      () => {
+        const f = join(dir, 'huge-crontab');
+        writeFileSync(f, Buffer.alloc(2 * 1024 * 1024, 'a'));
+        return f;
+      },
+    ],
   ] as Array<[string, () => string]>) {
     it(`refuses a crontab that is ${what} at once, naming it`, async () => {
       const crontab = make();
@@ -119,7 +128,9 @@ describe('hostile files where the checks read', function () {
   it('reads /dev/null (the null device, and no other device) as an empty log and an empty crontab', async () => {
     const one = await run(CHECK, ['--state-dir', state, '--syslog', '/dev/null', '--job', 'pull_x']);
     oneLine(one);
-    expect(one.stdout).to.match(/^ENV_SYNC CRITICAL - pull_x: no record of this job: .* no govuk_env_sync\.sh run of pull_x\.cfg in \/dev\/null or its rotations/);
+    expect(one.stdout).to.match(
+      /^ENV_SYNC CRITICAL - pull_x: no record of this job: .* no govuk_env_sync\.sh run of pull_x\.cfg in \/dev\/null or its rotations/,
+    );
     const all = await run(ALL, ['--state-dir', state, '--syslog', '/dev/null', '--crontab', '/dev/null']);
     oneLine(all);
     expect(all.stdout).to.not.contain('cannot read');

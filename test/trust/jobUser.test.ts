@@ -62,12 +62,12 @@ describe("one job's user, one answer: check_env_sync and env-sync status agree",
     return { check: check.code, status: row.state, summary: row.summary, checkOut: check.stdout };
   };
 
-  it('with no user named anywhere: both trust the job directory\'s owner, both OK', async () => {
+  it("with no user named anywhere: both trust the job directory's owner, both OK", async () => {
     const v = await views({ ENV_SYNC_DEFAULTS_FILE: join(tmp.dir, 'no-such-file') });
     expect([v.check, v.status], `${v.checkOut}\n${v.summary}`).to.deep.equal([0, 0]);
   });
 
-  it('with ENV_SYNC_JOB_USER naming the job\'s user in a root-owned 0644 file: both OK', async () => {
+  it("with ENV_SYNC_JOB_USER naming the job's user in a root-owned 0644 file: both OK", async () => {
     const file = join(tmp.dir, 'defaults-job');
     writeFileSync(file, `ENV_SYNC_JOB_USER=${JOB_USER}\n`, { mode: 0o644 });
     const v = await views({ ENV_SYNC_DEFAULTS_FILE: file });

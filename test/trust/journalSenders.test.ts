@@ -45,33 +45,49 @@ for (const [kind, make] of LOGS) {
 
     /** As nagios runs it: an unprivileged user in the group that may read the journal. */
     const asChecker = async (exe: string, args: string[]) => {
-      const r = await exec('setpriv', [`--reuid=${CHECKER}`, `--regid=${CHECKER}`, '--groups=systemd-journal', exe, ...args, '--state-dir', state, '--reboot-lock-dir', join(tmp.dir, 'locks'), ...log.args]);
+      const r = await exec('setpriv', [
+        `--reuid=${CHECKER}`,
+        `--regid=${CHECKER}`,
+        '--groups=systemd-journal',
+        exe,
+        ...args,
+        '--state-dir',
+        state,
+        '--reboot-lock-dir',
+        join(tmp.dir, 'locks'),
+        ...log.args,
+      ]);
       return { code: r.code, out: r.stdout, first: r.stdout.split('\n')[0]! };
     };
 
-    it(kind === 'syslog' ? 'turns the failure into OK, and the verdict says its lines could come from any local user' : 'cannot: the failure stays CRITICAL and the long output counts the lines left out', async () => {
-      await log.log('govuk_env_sync.sh', `Starting "${ARGV('pull_u')}"`, JOB_USER);
-      await log.log('govuk_env_sync.sh', `Error running "${ARGV('pull_u')}" in function restore on line 1 executing "pg_restore"`, JOB_USER);
-      const failed = await asChecker(CHECK, ['-j', 'pull_u']);
-      expect(failed.code, failed.out).to.equal(2);
+    it(
+      kind === 'syslog'
+        ? 'turns the failure into OK, and the verdict says its lines could come from any local user'
+        : 'cannot: the failure stays CRITICAL and the long output counts the lines left out',
+      async () => {
+        await log.log('govuk_env_sync.sh', `Starting "${ARGV('pull_u')}"`, JOB_USER);
+        await log.log('govuk_env_sync.sh', `Error running "${ARGV('pull_u')}" in function restore on line 1 executing "pg_restore"`, JOB_USER);
+        const failed = await asChecker(CHECK, ['-j', 'pull_u']);
+        expect(failed.code, failed.out).to.equal(2);
 
-      await log.log('govuk_env_sync.sh', `Starting "${ARGV('pull_u')}"`, STRANGER);
-      await log.log('govuk_env_sync.sh', `Completed "${ARGV('pull_u')}"`, STRANGER);
-      const r = await asChecker(CHECK, ['-j', 'pull_u']);
-      if (kind === 'syslog') {
-        expect(r.code, r.out).to.equal(0);
-        expect(r.first).to.match(/^ENV_SYNC OK - pull_u last run succeeded at /);
-        expect(r.out).to.contain('Judged from syslog lines alone, which any local user can write (logger)');
-      } else {
-        expect(r.code, r.out).to.equal(2);
-        expect(r.first).to.match(/^ENV_SYNC CRITICAL - pull_u failed at \d\d:\d\d /);
-        expect(r.out).to.contain(`2 lines from uid ${stranger} (${STRANGER}) ignored: not the job's user ${JOB_USER} (the owner of ${state}) or root`);
-        expect(r.out).to.contain("counting only those journald recorded as sent by the job's user or root");
-        expect(r.out).not.to.match(/Completed/);
-      }
-    });
+        await log.log('govuk_env_sync.sh', `Starting "${ARGV('pull_u')}"`, STRANGER);
+        await log.log('govuk_env_sync.sh', `Completed "${ARGV('pull_u')}"`, STRANGER);
+        const r = await asChecker(CHECK, ['-j', 'pull_u']);
+        if (kind === 'syslog') {
+          expect(r.code, r.out).to.equal(0);
+          expect(r.first).to.match(/^ENV_SYNC OK - pull_u last run succeeded at /);
+          expect(r.out).to.contain('Judged from syslog lines alone, which any local user can write (logger)');
+        } else {
+          expect(r.code, r.out).to.equal(2);
+          expect(r.first).to.match(/^ENV_SYNC CRITICAL - pull_u failed at \d\d:\d\d /);
+          expect(r.out).to.contain(`2 lines from uid ${stranger} (${STRANGER}) ignored: not the job's user ${JOB_USER} (the owner of ${state}) or root`);
+          expect(r.out).to.contain("counting only those journald recorded as sent by the job's user or root");
+          expect(r.out).not.to.match(/Completed/);
+        }
+      },
+    );
 
-    it('the job\'s own user\'s lines clear the verdict (a verified sender, in the journal)', async () => {
+    it("the job's own user's lines clear the verdict (a verified sender, in the journal)", async () => {
       await log.log('govuk_env_sync.sh', `Starting "${ARGV('pull_u')}"`, JOB_USER);
       await log.log('govuk_env_sync.sh', `Completed "${ARGV('pull_u')}"`, JOB_USER);
       const r = await asChecker(CHECK, ['-j', 'pull_u']);
@@ -79,7 +95,7 @@ for (const [kind, make] of LOGS) {
       expect(r.first).to.match(/^ENV_SYNC OK - pull_u last run succeeded at /);
     });
 
-    it('a stranger\'s lines alone are no record of the job', async () => {
+    it("a stranger's lines alone are no record of the job", async () => {
       await log.log('govuk_env_sync.sh', `Starting "${ARGV('pull_only_stranger')}"`, STRANGER);
       await log.log('govuk_env_sync.sh', `Completed "${ARGV('pull_only_stranger')}"`, STRANGER);
       const r = await asChecker(CHECK, ['-j', 'pull_only_stranger']);
@@ -91,8 +107,23 @@ for (const [kind, make] of LOGS) {
       }
     });
 
-    it('a wrapped job: its recorded failure stays CRITICAL either way; in the journal the stranger\'s lines are not even evidence', async () => {
-      const ran = await exec('setpriv', [`--reuid=${JOB_USER}`, `--regid=${JOB_USER}`, '--clear-groups', WRAPPER, '--state-dir', state, '--syslog-socket', log.socket, '--job', 'pull_w', '--', 'sh', '-c', 'echo "pg_restore: error: relation missing" >&2; exit 3']);
+    it("a wrapped job: its recorded failure stays CRITICAL either way; in the journal the stranger's lines are not even evidence", async () => {
+      const ran = await exec('setpriv', [
+        `--reuid=${JOB_USER}`,
+        `--regid=${JOB_USER}`,
+        '--clear-groups',
+        WRAPPER,
+        '--state-dir',
+        state,
+        '--syslog-socket',
+        log.socket,
+        '--job',
+        'pull_w',
+        '--',
+        'sh',
+        '-c',
+        'echo "pg_restore: error: relation missing" >&2; exit 3',
+      ]);
       expect(ran.code, ran.stderr).to.equal(3);
       await log.settle(/event=finish job=pull_w/);
       await log.log('env-sync/pull_w', 'pg_restore: error: planted by a stranger', STRANGER);
@@ -109,8 +140,20 @@ for (const [kind, make] of LOGS) {
       }
     });
 
-    it('env-sync logs shows them all, and in the journal names the stranger\'s', async () => {
-      const r = await exec('setpriv', [`--reuid=${CHECKER}`, `--regid=${CHECKER}`, '--groups=systemd-journal', ENV_SYNC, 'logs', 'pull_u', '--state-dir', state, '--user', JOB_USER, ...log.args]);
+    it("env-sync logs shows them all, and in the journal names the stranger's", async () => {
+      const r = await exec('setpriv', [
+        `--reuid=${CHECKER}`,
+        `--regid=${CHECKER}`,
+        '--groups=systemd-journal',
+        ENV_SYNC,
+        'logs',
+        'pull_u',
+        '--state-dir',
+        state,
+        '--user',
+        JOB_USER,
+        ...log.args,
+      ]);
       const forged = r.stdout.split('\n').filter((l) => l.includes('Completed')).length;
       expect(forged, r.stdout + r.stderr).to.equal(2);
       const marked = r.stdout.split('\n').filter((l) => l.endsWith(`[sent by ${STRANGER}, not the job's user or root]`));

@@ -17,7 +17,7 @@ const WRAPPER = plugin('env-sync-run');
 const ENV_SYNC = plugin('env-sync');
 const DEAD_PID = 2147483647;
 
-describe('root by hand in a state directory the job\'s user owns (issue 25, finding 2)', function () {
+describe("root by hand in a state directory the job's user owns (issue 25, finding 2)", function () {
   this.timeout(300_000);
   let tmp: { dir: string; cleanup: () => void };
   let job: { uid: number; gid: number };
@@ -50,7 +50,10 @@ describe('root by hand in a state directory the job\'s user owns (issue 25, find
     mkdirSync(victim, { mode: 0o700 });
     chmodSync(victim, 0o700);
     const go = join(tmp.dir, 'go');
-    const child = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'racy', '--', 'sh', '-c', 'echo synced; exit 3'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ENV_SYNC_TEST_PAUSE_AT: `job-dir-made:${go}` } });
+    const child = spawn(WRAPPER, ['--no-syslog', '--state-dir', state, '--job', 'racy', '--', 'sh', '-c', 'echo synced; exit 3'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ENV_SYNC_TEST_PAUSE_AT: `job-dir-made:${go}` },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -64,12 +67,12 @@ describe('root by hand in a state directory the job\'s user owns (issue 25, find
     expect(out).to.equal('synced\n');
     expect(err).to.include(`${join(state, 'racy')} is a symbolic link; markers are never written through links`);
     const st = statSync(victim);
-    expect(st.mode & 0o7777, 'the victim\'s mode').to.equal(0o700);
-    expect([st.uid, st.gid], 'the victim\'s owner').to.deep.equal([0, 0]);
+    expect(st.mode & 0o7777, "the victim's mode").to.equal(0o700);
+    expect([st.uid, st.gid], "the victim's owner").to.deep.equal([0, 0]);
     expect(readdirSync(victim), 'nothing written into the victim').to.deep.equal([]);
   });
 
-  it('strace: every write root makes under the job\'s user\'s directories, in every path the wrapper, env-sync config inventory and env-sync metrics take, goes through a descriptor', async () => {
+  it("strace: every write root makes under the job's user's directories, in every path the wrapper, env-sync config inventory and env-sync metrics take, goes through a descriptor", async () => {
     const textDir = join(tmp.dir, 'textfile');
     mkdirSync(textDir, { mode: 0o755 });
     chownSync(textDir, job.uid, job.gid);
@@ -77,11 +80,51 @@ describe('root by hand in a state directory the job\'s user owns (issue 25, find
     writeFileSync(syslog, '');
     const crontab = join(tmp.dir, 'crontab');
     writeFileSync(crontab, '30 1 * * * /usr/bin/env-sync-run --job pull_a -- /usr/local/bin/sync -f pull_a.cfg\n');
-    const runLike = (runId: string, extra: Record<string, unknown>) => JSON.stringify({ schema: 2, runId, job: 'x', part: null, host: 'h', user: JOB_USER, wrapperPid: DEAD_PID, wrapperStartTicks: null, childPid: null, childStartTicks: null, bootId: null, argv: ['sync'], cwd: '/', cronCommand: null, cronCwd: null, start: '2026-12-01T00:00:00.000Z', end: null, durationSeconds: null, outcome: 'running', exitCode: null, signal: null, timeoutSeconds: null, message: null, output: { lines: 0, bytes: 0, tail: [] }, ...extra });
+    const runLike = (runId: string, extra: Record<string, unknown>) =>
+      JSON.stringify({
+        schema: 2,
+        runId,
+        job: 'x',
+        part: null,
+        host: 'h',
+        user: JOB_USER,
+        wrapperPid: DEAD_PID,
+        wrapperStartTicks: null,
+        childPid: null,
+        childStartTicks: null,
+        bootId: null,
+        argv: ['sync'],
+        cwd: '/',
+        cronCommand: null,
+        cronCwd: null,
+        start: '2026-12-01T00:00:00.000Z',
+        end: null,
+        durationSeconds: null,
+        outcome: 'running',
+        exitCode: null,
+        signal: null,
+        timeoutSeconds: null,
+        message: null,
+        output: { lines: 0, bytes: 0, tail: [] },
+        ...extra,
+      });
     // What the job's user left: a corrupt state file, a dead run's marker and lock, an end kept in a name.
-    asJob(`mkdir ${shq(join(state, 'corrupt'))} ${shq(join(state, 'dead'))} ${shq(join(state, 'late'))} && echo garbage > ${shq(join(state, 'corrupt', 'state.json'))}`);
+    asJob(
+      `mkdir ${shq(join(state, 'corrupt'))} ${shq(join(state, 'dead'))} ${shq(join(state, 'late'))} && echo garbage > ${shq(join(state, 'corrupt', 'state.json'))}`,
+    );
     asJob(`cat > ${shq(join(state, 'dead', 'running-20261201T000000Z-aaaaaa.json'))}`, runLike('20261201T000000Z-aaaaaa', { job: 'dead' }));
-    asJob(`cat > ${shq(join(state, 'dead', 'run.lock'))}`, JSON.stringify({ schema: 2, runId: '20261201T000000Z-aaaaaa', pid: DEAD_PID, startTicks: null, bootId: null, host: 'h', start: '2026-12-01T00:00:00.000Z' }));
+    asJob(
+      `cat > ${shq(join(state, 'dead', 'run.lock'))}`,
+      JSON.stringify({
+        schema: 2,
+        runId: '20261201T000000Z-aaaaaa',
+        pid: DEAD_PID,
+        startTicks: null,
+        bootId: null,
+        host: 'h',
+        start: '2026-12-01T00:00:00.000Z',
+      }),
+    );
     asJob(`cat > ${shq(join(state, 'late', 'unrecorded-20261201T000000Z-bbbbbb.failure.4.ENOSPC.json'))}`, runLike('20261201T000000Z-bbbbbb', { job: 'late' }));
 
     const commands: Array<[string, string[]]> = [
@@ -98,7 +141,9 @@ describe('root by hand in a state directory the job\'s user owns (issue 25, find
       const r = await run('strace', [...STRACE_ARGS, '-o', log, cmd, ...args], { cwd: tmp.dir });
       const what = `${cmd.split('/').pop()} ${args.join(' ')}`;
       // The corrupt state is set aside, and the wrapper says so (nothing else is a warning here).
-      const said = args.includes('corrupt') ? r.stderr.replace(/^env-sync-run: WARNING: \S+state\.json cannot be read \([^\n]*; kept it aside as [^\n]*\n/m, '') : r.stderr;
+      const said = args.includes('corrupt')
+        ? r.stderr.replace(/^env-sync-run: WARNING: \S+state\.json cannot be read \([^\n]*; kept it aside as [^\n]*\n/m, '')
+        : r.stderr;
       expect(said, what).to.not.match(/WARNING|symbolic link|cannot/);
       const audit = auditLog(readFileSync(log, 'utf8'), [state, textDir], tmp.dir);
       expect(audit.byPath, `${what}: writes by path`).to.deep.equal([]);
@@ -107,7 +152,7 @@ describe('root by hand in a state directory the job\'s user owns (issue 25, find
 
     // The paths were taken: each kind of write happened.
     expect(readJobState(state, 'fresh', null)!.history.map((h) => h.outcome)).to.deep.equal(['success', 'failure']);
-    expect(statSync(join(state, 'fresh')).uid, 'the job directory root made is the job\'s user\'s').to.equal(job.uid);
+    expect(statSync(join(state, 'fresh')).uid, "the job directory root made is the job's user's").to.equal(job.uid);
     expect(readdirSync(join(state, 'corrupt')).some((n) => n.startsWith('state.json.corrupt-'))).to.equal(true);
     expect(readJobState(state, 'dead', null)!.history.map((h) => [h.runId, h.outcome])).to.deep.include(['20261201T000000Z-aaaaaa', 'interrupted']);
     expect(readdirSync(join(state, 'dead')).filter((n) => n.startsWith('running-'))).to.deep.equal([]);
@@ -117,7 +162,7 @@ describe('root by hand in a state directory the job\'s user owns (issue 25, find
     expect(readdirSync(textDir).sort()).to.deep.equal(['env_sync_fresh.prom', 'env_sync_verdicts.prom']);
   });
 
-  it('strace: the package\'s postinst and postrm purge, as root, write nothing by path inside /var/lib/env-sync (a private mount namespace)', function () {
+  it("strace: the package's postinst and postrm purge, as root, write nothing by path inside /var/lib/env-sync (a private mount namespace)", function () {
     const log = join(tmp.dir, 'strace.maint');
     const maint = (name: string) => join(repoRoot, 'packaging', 'deb', name);
     const script = [
@@ -143,7 +188,7 @@ describe('root by hand in a state directory the job\'s user owns (issue 25, find
     expect(postrm.byDescriptor, 'postrm: removals through descriptors').to.be.greaterThan(0);
   });
 
-  it('the audit itself: the old code\'s writes by path are found, descriptor writes are not', function () {
+  it("the audit itself: the old code's writes by path are found, descriptor writes are not", function () {
     const s = '/srv/state';
     const log = [
       `100 mkdir("${s}/pull_a", 0755) = 0`,

@@ -24,17 +24,67 @@ describe('no secret survives in what is kept or forwarded', function () {
   this.timeout(120_000);
 
   // Pieces of every rule in mixed case, and the characters around them, so that near-misses are many.
-  const piece = fc.constantFrom('--', '-', 'p', 'P', 'pass', 'PaSs', 'word', 'WD', 'phrase', 'mysql', 'MySQL', 'MYSQL', '=', ':', '//', '://', '@', ' ', '\t', "'", '"', 'token', 'KEY', '_', 'x', 'Zq9', 'u', 'U', 'user', 'proxy-', 'curl', 'CuRl', 'sshpass', 'openssl', 'OpenSSL', 'in', 'out', 'pass:', '<', '?', '&');
+  const piece = fc.constantFrom(
+    '--',
+    '-',
+    'p',
+    'P',
+    'pass',
+    'PaSs',
+    'word',
+    'WD',
+    'phrase',
+    'mysql',
+    'MySQL',
+    'MYSQL',
+    '=',
+    ':',
+    '//',
+    '://',
+    '@',
+    ' ',
+    '\t',
+    "'",
+    '"',
+    'token',
+    'KEY',
+    '_',
+    'x',
+    'Zq9',
+    'u',
+    'U',
+    'user',
+    'proxy-',
+    'curl',
+    'CuRl',
+    'sshpass',
+    'openssl',
+    'OpenSSL',
+    'in',
+    'out',
+    'pass:',
+    '<',
+    '?',
+    '&',
+  );
 
-  it('the fast test is sound: a text a rule changes holds one of that rule\'s needles, whatever its case (property)', () => {
+  it("the fast test is sound: a text a rule changes holds one of that rule's needles, whatever its case (property)", () => {
     const rules = eachRule();
     for (const r of rules) for (const n of r.needles) expect(SECRET_NEEDLES).to.include(n);
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
         const text = pieces.join('');
         for (const r of rules) {
-          if (r.text(text) !== text) expect(r.needles.some((n) => text.includes(n)), `${r.needles.join(' ')}: ${text}`).to.equal(true);
-          if (r.lines(text) !== text) expect(r.needles.some((n) => text.includes(n)), `${r.needles.join(' ')}: ${text}`).to.equal(true);
+          if (r.text(text) !== text)
+            expect(
+              r.needles.some((n) => text.includes(n)),
+              `${r.needles.join(' ')}: ${text}`,
+            ).to.equal(true);
+          if (r.lines(text) !== text)
+            expect(
+              r.needles.some((n) => text.includes(n)),
+              `${r.needles.join(' ')}: ${text}`,
+            ).to.equal(true);
         }
         expect(redactText(text)).to.equal(applyRules(text));
       }),
@@ -43,7 +93,10 @@ describe('no secret survives in what is kept or forwarded', function () {
   });
 
   it('a block of lines redacted at once is each of its lines redacted (property)', () => {
-    const textLine = fc.oneof(fc.array(piece, { maxLength: 14 }).map((p) => p.join('')), line.map((l) => l.text));
+    const textLine = fc.oneof(
+      fc.array(piece, { maxLength: 14 }).map((p) => p.join('')),
+      line.map((l) => l.text),
+    );
     fc.assert(
       fc.property(fc.array(textLine, { minLength: 1, maxLength: 8 }), (lines) => {
         expect(redactLines(lines.join('\n'))).to.equal(lines.map(redactText).join('\n'));
@@ -75,18 +128,23 @@ describe('no secret survives in what is kept or forwarded', function () {
 
   it('in lines cut by the syslog and tail bounds, wherever the cut falls in the secret (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: SYSLOG_LINE_BYTES - 120, max: SYSLOG_LINE_BYTES + 10 }), fc.integer({ min: 0, max: FORMS.length - 1 }), SECRET, (pad, form, secret) => {
-        for (const width of [pad, OUTPUT_TAIL_LINE_BYTES - (SYSLOG_LINE_BYTES - pad)]) {
-          const text = `${'x'.repeat(Math.max(0, width))} ${FORMS[form]!(secret, (w) => w)}\n`;
-          const copies: string[] = [];
-          const tail = new OutputTail();
-          const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, REDACTOR);
-          tap.push(Buffer.from(text));
-          tap.end();
-          const kept = [...copies, ...tail.summary().tail].join('\n');
-          expect(leaks(kept, secret), kept.slice(-200)).to.equal(null);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: SYSLOG_LINE_BYTES - 120, max: SYSLOG_LINE_BYTES + 10 }),
+        fc.integer({ min: 0, max: FORMS.length - 1 }),
+        SECRET,
+        (pad, form, secret) => {
+          for (const width of [pad, OUTPUT_TAIL_LINE_BYTES - (SYSLOG_LINE_BYTES - pad)]) {
+            const text = `${'x'.repeat(Math.max(0, width))} ${FORMS[form]!(secret, (w) => w)}\n`;
+            const copies: string[] = [];
+            const tail = new OutputTail();
+            const tap = new OutputTap(tail, { write: (l) => copies.push(l), writeBlock: (b) => copies.push(b.toString()) }, REDACTOR);
+            tap.push(Buffer.from(text));
+            tap.end();
+            const kept = [...copies, ...tail.summary().tail].join('\n');
+            expect(leaks(kept, secret), kept.slice(-200)).to.equal(null);
+          }
+        },
+      ),
       { numRuns: 300, seed: 1412 },
     );
   });
@@ -121,7 +179,15 @@ describe('no secret survives in what is kept or forwarded', function () {
   it('in the plugin output (and so the passive result), from evidence lines that carry one (property)', () => {
     fc.assert(
       fc.property(fc.array(line, { minLength: 1, maxLength: 4 }), fc.integer({ min: 256, max: 4096 }), (lines, max) => {
-        const text = render({ state: 2, summary: `pull_x failed: ${lines[0]!.text}`, longOutput: lines.map((l) => `  /var/log/syslog: 00:41:00 govuk_env_sync.sh: ${l.text}`), perfdata: [] }, max);
+        const text = render(
+          {
+            state: 2,
+            summary: `pull_x failed: ${lines[0]!.text}`,
+            longOutput: lines.map((l) => `  /var/log/syslog: 00:41:00 govuk_env_sync.sh: ${l.text}`),
+            perfdata: [],
+          },
+          max,
+        );
         for (const l of lines) expect(leaks(text, l.secret), text).to.equal(null);
       }),
       { numRuns: 300, seed: 1414 },
@@ -132,7 +198,30 @@ describe('no secret survives in what is kept or forwarded', function () {
     fc.assert(
       fc.property(line, (l) => {
         const start = '2026-11-24T00:18:00.000Z';
-        const runRecord = { runId: 'r1', job: 'pull_x', part: null, host: 'h', user: 'u', wrapperPid: 1, wrapperStartTicks: null, childPid: 2, bootId: null, argv: redactArgv(['sh', '-c', l.text]), cwd: '/', cronCommand: null, cronCwd: null, start, end: start, durationSeconds: 1, outcome: 'failure' as const, exitCode: 1, signal: null, timeoutSeconds: null, message: redactText(l.text), output: { lines: 1, bytes: 1, tail: [redactText(l.text)] } };
+        const runRecord = {
+          runId: 'r1',
+          job: 'pull_x',
+          part: null,
+          host: 'h',
+          user: 'u',
+          wrapperPid: 1,
+          wrapperStartTicks: null,
+          childPid: 2,
+          bootId: null,
+          argv: redactArgv(['sh', '-c', l.text]),
+          cwd: '/',
+          cronCommand: null,
+          cronCwd: null,
+          start,
+          end: start,
+          durationSeconds: 1,
+          outcome: 'failure' as const,
+          exitCode: 1,
+          signal: null,
+          timeoutSeconds: null,
+          message: redactText(l.text),
+          output: { lines: 1, bytes: 1, tail: [redactText(l.text)] },
+        };
         const text = runFactsText(applyRun(emptyJobState('pull_x'), runRecord, new Date(start)), []);
         expect(leaks(text, l.secret)).to.equal(null);
       }),
@@ -140,7 +229,7 @@ describe('no secret survives in what is kept or forwarded', function () {
     );
   });
 
-  it('end to end: the wrapper\'s marker, its syslog lines and the passive result of a run that prints and is given secrets', async () => {
+  it("end to end: the wrapper's marker, its syslog lines and the passive result of a run that prints and is given secrets", async () => {
     const { dir, cleanup } = makeTempDir();
     const rs = await startRsyslog({ format: 'rfc3339' });
     const pki = makeTestPki(dir, 'icinga');
@@ -157,7 +246,29 @@ describe('no secret survives in what is kept or forwarded', function () {
       ].join('; ');
       const password = join(dir, 'icinga-password');
       writeFileSync(password, 'pw\n', { mode: 0o600 });
-      const r = await run(plugin('env-sync-run'), ['--state-dir', state, '--job', 'pull_secret', '--syslog-socket', rs.socket, '--syslog-file', rs.file, '--icinga-url', `https://127.0.0.1:${api.port}`, '--icinga-user', 'env-sync', '--icinga-password-file', password, '--icinga-ca', pki.caCert, '--', 'sh', '-c', script, `--password=${secrets[3]}`]);
+      const r = await run(plugin('env-sync-run'), [
+        '--state-dir',
+        state,
+        '--job',
+        'pull_secret',
+        '--syslog-socket',
+        rs.socket,
+        '--syslog-file',
+        rs.file,
+        '--icinga-url',
+        `https://127.0.0.1:${api.port}`,
+        '--icinga-user',
+        'env-sync',
+        '--icinga-password-file',
+        password,
+        '--icinga-ca',
+        pki.caCert,
+        '--',
+        'sh',
+        '-c',
+        script,
+        `--password=${secrets[3]}`,
+      ]);
       expect(r.code).to.equal(4);
       // The pass-through that cron mails is the command's own output, unchanged.
       expect(r.stdout + r.stderr).to.contain(secrets[0]);
@@ -173,7 +284,7 @@ describe('no secret survives in what is kept or forwarded', function () {
     }
   });
 
-  it('as a stranger: the bare and the CLI forms a job\'s run printed and was given are in none of the marker, the syslog copy and env-sync show', async () => {
+  it("as a stranger: the bare and the CLI forms a job's run printed and was given are in none of the marker, the syslog copy and env-sync show", async () => {
     const { dir, cleanup } = makeTempDir();
     const rs = await startRsyslog({ format: 'rfc3339' });
     const job = ensureUser(JOB_USER);
@@ -181,7 +292,7 @@ describe('no secret survives in what is kept or forwarded', function () {
     try {
       const state = stateDirIn(dir);
       chownSync(state, job.uid, job.gid);
-      const secrets = ['ZqBARE-PW1', 'ZqTOKEN-9', 'ZqLIBPQ+PW', "ZqURL'Q\"<", 'ZqGPG#PH', 'ZqSSL+PW', 'ZqCURL:PW', 'ZqSSHPASS/1'];
+      const secrets = ['ZqBARE-PW1', 'ZqTOKEN-9', 'ZqLIBPQ+PW', 'ZqURL\'Q"<', 'ZqGPG#PH', 'ZqSSL+PW', 'ZqCURL:PW', 'ZqSSHPASS/1'];
       const lines = [
         `password=${secrets[0]}`,
         `GET https://api.example/dump?TOKEN=${secrets[1]}&page=2`,
@@ -195,7 +306,21 @@ describe('no secret survives in what is kept or forwarded', function () {
       const out = join(dir, 'out.txt');
       writeFileSync(out, `${lines.join('\n')}\n`, { mode: 0o644 });
       // The job prints them all at once (one chunk: the wrapper's block path) and is given one in its argv.
-      const [cmd, args] = asUser(JOB_USER, plugin('env-sync-run'), ['--state-dir', state, '--job', 'pull_secret', '--syslog-socket', rs.socket, '--', 'sh', '-c', `cat ${out}; exit 3`, 'sshpass', '-p', secrets[7]!]);
+      const [cmd, args] = asUser(JOB_USER, plugin('env-sync-run'), [
+        '--state-dir',
+        state,
+        '--job',
+        'pull_secret',
+        '--syslog-socket',
+        rs.socket,
+        '--',
+        'sh',
+        '-c',
+        `cat ${out}; exit 3`,
+        'sshpass',
+        '-p',
+        secrets[7]!,
+      ]);
       const r = await run(cmd, args);
       expect(r.code, r.stderr).to.equal(3);
       expect(r.stdout).to.equal(`${lines.join('\n')}\n`);

@@ -15,14 +15,69 @@ const SCRIPT = '/usr/local/bin/govuk_env_sync.sh';
 // How it is run: by Puppet's cron line (task.pp's shellquote list), and by hand with the options of
 // its usage(), for each DBMS, with a storage url given bare or as s3://, and storage paths.
 const INVOCATIONS: string[][] = [
-  ['/usr/bin/ionice', '-c', '2', '-n', '6', '/usr/local/bin/with_reboot_lock', 'env-sync_pull_whitehall_mysql', '/usr/bin/envdir', '/etc/govuk_env_sync/env.d', SCRIPT, '-f', '/etc/govuk_env_sync/pull_whitehall_mysql.cfg'],
+  [
+    '/usr/bin/ionice',
+    '-c',
+    '2',
+    '-n',
+    '6',
+    '/usr/local/bin/with_reboot_lock',
+    'env-sync_pull_whitehall_mysql',
+    '/usr/bin/envdir',
+    '/etc/govuk_env_sync/env.d',
+    SCRIPT,
+    '-f',
+    '/etc/govuk_env_sync/pull_whitehall_mysql.cfg',
+  ],
   ...['mysql', 'postgresql', 'mongo', 'elasticsearch'].flatMap((dbms) =>
-    ['govuk-integration-database-backups', 's3://govuk-integration-database-backups'].map((url) => [SCRIPT, '-a', 'push', '-D', dbms, '-S', 's3', '-T', '/var/lib/govuk_env_sync', '-d', 'whitehall_production', '-H', 'whitehall-mysql', '-u', url, '-p', dbms, '-t', '2026-12-07T00:18:00']),
+    ['govuk-integration-database-backups', 's3://govuk-integration-database-backups'].map((url) => [
+      SCRIPT,
+      '-a',
+      'push',
+      '-D',
+      dbms,
+      '-S',
+      's3',
+      '-T',
+      '/var/lib/govuk_env_sync',
+      '-d',
+      'whitehall_production',
+      '-H',
+      'whitehall-mysql',
+      '-u',
+      url,
+      '-p',
+      dbms,
+      '-t',
+      '2026-12-07T00:18:00',
+    ]),
   ),
-  [SCRIPT, '-a', 'pull', '-D', 'mysql', '-S', 's3', '-T', '/tmp', '-d', 'signon_production', '-H', 'db', '-u', 's3://bucket/with/path', '-p', 'mysql/signon', '-s', '/etc/govuk_env_sync/transformation_sql/signon.sql', '-F', '/etc/x.sql'],
+  [
+    SCRIPT,
+    '-a',
+    'pull',
+    '-D',
+    'mysql',
+    '-S',
+    's3',
+    '-T',
+    '/tmp',
+    '-d',
+    'signon_production',
+    '-H',
+    'db',
+    '-u',
+    's3://bucket/with/path',
+    '-p',
+    'mysql/signon',
+    '-s',
+    '/etc/govuk_env_sync/transformation_sql/signon.sql',
+    '-F',
+    '/etc/x.sql',
+  ],
 ];
 
-describe('redaction and govuk_env_sync.sh\'s own words', function () {
+describe("redaction and govuk_env_sync.sh's own words", function () {
   this.timeout(60_000);
 
   it('its command lines, as recorded in a marker and as cron runs them, are left whole (none holds a secret)', () => {
@@ -41,12 +96,16 @@ describe('redaction and govuk_env_sync.sh\'s own words', function () {
     for (const l of changed) expect(l, l).to.match(/passw/i);
     // Lines that hold -u, -p and s3:// are among those left whole.
     const unchanged = text.split('\n').filter((l) => redactText(l) === l);
-    for (const needle of ['aws s3 cp', 'mysqldump -u', 'mktemp --directory -p', 'mkdir -p', 's3://']) expect(unchanged.some((l) => l.includes(needle)), needle).to.equal(true);
+    for (const needle of ['aws s3 cp', 'mysqldump -u', 'mktemp --directory -p', 'mkdir -p', 's3://'])
+      expect(
+        unchanged.some((l) => l.includes(needle)),
+        needle,
+      ).to.equal(true);
     // The block path (the wrapper's) agrees with the line path over the whole script.
     expect(redactLines(text)).to.equal(text.split('\n').map(redactText).join('\n'));
   });
 
-  it('run by the wrapper as the job\'s user, its command and output are kept as they were: the marker holds the same argv and output lines', async () => {
+  it("run by the wrapper as the job's user, its command and output are kept as they were: the marker holds the same argv and output lines", async () => {
     const { dir, cleanup } = makeTempDir();
     const job = ensureUser(JOB_USER);
     try {

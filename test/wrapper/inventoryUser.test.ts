@@ -31,14 +31,18 @@ describe("job inventory: refreshed only from the jobs' user's crontab (issue 25,
   });
   afterEach(() => cleanup());
 
-  it('who reads which crontab: the job user its own, root the job user\'s with -u, anyone else none', () => {
+  it("who reads which crontab: the job user its own, root the job user's with -u, anyone else none", () => {
     const stranger = ensureUser(STRANGER).uid;
     expect(crontabSource(state, null, job.uid)).to.deep.include({ args: ['-l'], user: JOB_USER });
     expect(crontabSource(state, null, 0)).to.deep.include({ args: ['-l', '-u', JOB_USER], user: JOB_USER });
     const skipped = crontabSource(state, null, stranger);
-    expect(skipped).to.have.property('skip').that.matches(new RegExp(`runs as .*, not as the jobs' user ${JOB_USER} \\(the owner of ${state}\\)`));
+    expect(skipped)
+      .to.have.property('skip')
+      .that.matches(new RegExp(`runs as .*, not as the jobs' user ${JOB_USER} \\(the owner of ${state}\\)`));
     chownSync(state, 0, 0);
-    expect(crontabSource(state, null, 0)).to.have.property('skip').that.contains("the jobs' user is not known");
+    expect(crontabSource(state, null, 0))
+      .to.have.property('skip')
+      .that.contains("the jobs' user is not known");
   });
 
   it("env-sync-run by hand as root, root having a crontab of its own: the inventory is the job user's crontab, and check_env_sync_all (as the checking user) still lists the unwrapped job", async () => {
@@ -72,7 +76,9 @@ describe("job inventory: refreshed only from the jobs' user's crontab (issue 25,
     expect(inv.from).to.equal(`crontab -l -u ${JOB_USER} (env-sync-run as root)`);
     expect(inv.jobs.map((j) => j.job)).to.deep.equal(['pull_unwrapped', 'pull_wrapped']);
 
-    const all = await run(...asUser(CHECKER, CHECK_ALL, ['--state-dir', state, '--log', 'syslog', '--syslog', join(dir, 'no-syslog'), '--reboot-lock-dir', join(dir, 'no-reboot')]));
+    const all = await run(
+      ...asUser(CHECKER, CHECK_ALL, ['--state-dir', state, '--log', 'syslog', '--syslog', join(dir, 'no-syslog'), '--reboot-lock-dir', join(dir, 'no-reboot')]),
+    );
     expect(all.stdout, all.stderr).to.contain('[WARNING] pull_unwrapped never run');
   });
 });

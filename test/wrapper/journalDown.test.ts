@@ -25,7 +25,18 @@ describe('env-sync-run when journald is down', function () {
     await waitUntil('journald to be gone', () => !pidAlive(jd.pid));
     expect(existsSync(jd.devLog), 'the socket file stays').to.equal(true);
     const state = stateDirIn(tmp.dir);
-    const r = await run(plugin('env-sync-run'), ['--state-dir', state, '--syslog-socket', jd.devLog, '--job', 'pull_down', '--', 'sh', '-c', 'echo restoring; echo "pg_restore: error" >&2; exit 3']);
+    const r = await run(plugin('env-sync-run'), [
+      '--state-dir',
+      state,
+      '--syslog-socket',
+      jd.devLog,
+      '--job',
+      'pull_down',
+      '--',
+      'sh',
+      '-c',
+      'echo restoring; echo "pg_restore: error" >&2; exit 3',
+    ]);
     expect(r.code).to.equal(3);
     expect(r.stdout).to.equal('restoring\n');
     expect(r.stderr.split('\n').filter((l) => l.includes('syslog unavailable'))).to.have.length(1);

@@ -30,13 +30,25 @@ describe('a wrapper killed while its sync runs on', function () {
   });
 
   const wrap = (args: string[]) => run(WRAPPER, ['--no-syslog', '--state-dir', t.state, ...args]);
-  const checkArgs = (extra: string[]) => ['--job', 'pull_x', '--state-dir', t.state, '--syslog', join(t.dir, 'no-syslog'), '--reboot-lock-dir', join(t.dir, 'locks'), ...extra];
+  const checkArgs = (extra: string[]) => [
+    '--job',
+    'pull_x',
+    '--state-dir',
+    t.state,
+    '--syslog',
+    join(t.dir, 'no-syslog'),
+    '--reboot-lock-dir',
+    join(t.dir, 'locks'),
+    ...extra,
+  ];
   const check = (...extra: string[]) => run(CHECK, checkArgs(extra));
 
   it('is WARNING while the sync runs (CRITICAL past --max-runtime), refuses a second copy, and is CRITICAL "outcome unknown" once the sync ends; the next run records it interrupted', async () => {
     const fifo = join(t.dir, 'release');
     expect(spawnSync('mkfifo', [fifo]).status).to.equal(0);
-    const wrapper = spawn(WRAPPER, ['--no-syslog', '--state-dir', t.state, '--job', 'pull_x', '--', 'sh', '-c', `read line < ${fifo}; exit 0`], { stdio: 'ignore' });
+    const wrapper = spawn(WRAPPER, ['--no-syslog', '--state-dir', t.state, '--job', 'pull_x', '--', 'sh', '-c', `read line < ${fifo}; exit 0`], {
+      stdio: 'ignore',
+    });
     await waitUntil('the running marker names the sync', () => readRunningMarkers(t.state, 'pull_x', null).some((m) => m.childPid));
     const marker = readRunningMarkers(t.state, 'pull_x', null)[0]!;
     orphan = marker.childPid!;
@@ -47,7 +59,11 @@ describe('a wrapper killed while its sync runs on', function () {
 
     const during = await check();
     expect(during.code, during.stdout).to.equal(1);
-    expect(during.stdout).to.match(new RegExp(`^ENV_SYNC WARNING - pull_x run started \\d\\d:\\d\\d: its wrapper pid ${wrapper.pid} is gone but its sync pid ${orphan} is still running \\(for \\d+s\\); its end will not be recorded`));
+    expect(during.stdout).to.match(
+      new RegExp(
+        `^ENV_SYNC WARNING - pull_x run started \\d\\d:\\d\\d: its wrapper pid ${wrapper.pid} is gone but its sync pid ${orphan} is still running \\(for \\d+s\\); its end will not be recorded`,
+      ),
+    );
     expect(during.stdout).to.contain('running=1;');
     // As a user that cannot signal root's processes (EPERM), as nagios: the same verdict.
     const [cmd, args] = asUser(CHECKER, CHECK, checkArgs(['--user', 'root']));
@@ -72,7 +88,11 @@ describe('a wrapper killed while its sync runs on', function () {
     await waitUntil('the sync has ended', () => !groupAlive(synced, marker.childStartTicks));
     const after = await check();
     expect(after.code, after.stdout).to.equal(2);
-    expect(after.stdout).to.match(new RegExp(`^ENV_SYNC CRITICAL - pull_x run started \\d\\d:\\d\\d: its wrapper pid ${wrapper.pid} died and recorded no end, and its sync pid ${synced} has ended since: outcome unknown`));
+    expect(after.stdout).to.match(
+      new RegExp(
+        `^ENV_SYNC CRITICAL - pull_x run started \\d\\d:\\d\\d: its wrapper pid ${wrapper.pid} died and recorded no end, and its sync pid ${synced} has ended since: outcome unknown`,
+      ),
+    );
 
     // The next run takes the lock over and records the lost run as interrupted, with the same words.
     const third = await wrap(['--job', 'pull_x', '--', 'true']);
@@ -87,7 +107,9 @@ describe('a wrapper killed while its sync runs on', function () {
   it('--overlap wait waits for the orphaned sync, then runs', async () => {
     const fifo = join(t.dir, 'release');
     expect(spawnSync('mkfifo', [fifo]).status).to.equal(0);
-    const wrapper = spawn(WRAPPER, ['--no-syslog', '--state-dir', t.state, '--job', 'pull_x', '--', 'sh', '-c', `read line < ${fifo}; exit 0`], { stdio: 'ignore' });
+    const wrapper = spawn(WRAPPER, ['--no-syslog', '--state-dir', t.state, '--job', 'pull_x', '--', 'sh', '-c', `read line < ${fifo}; exit 0`], {
+      stdio: 'ignore',
+    });
     await waitUntil('the running marker names the sync', () => readRunningMarkers(t.state, 'pull_x', null).some((m) => m.childPid));
     orphan = readRunningMarkers(t.state, 'pull_x', null)[0]!.childPid!;
     wrapper.kill('SIGKILL');
@@ -101,7 +123,23 @@ describe('a wrapper killed while its sync runs on', function () {
     const watcher = watch(join(t.state, 'pull_x'), (_event, name) => {
       if (name && second.pid && name.startsWith(`.run.lock.${second.pid}.`)) attempts.add(name);
     });
-    const second = spawn(WRAPPER, ['--no-syslog', '--state-dir', t.state, '--job', 'pull_x', '--overlap', 'wait', '--', 'sh', '-c', `if kill -0 -- -${pgid} 2>/dev/null; then echo beside > ${seen}; else echo after > ${seen}; fi`], { stdio: 'ignore' });
+    const second = spawn(
+      WRAPPER,
+      [
+        '--no-syslog',
+        '--state-dir',
+        t.state,
+        '--job',
+        'pull_x',
+        '--overlap',
+        'wait',
+        '--',
+        'sh',
+        '-c',
+        `if kill -0 -- -${pgid} 2>/dev/null; then echo beside > ${seen}; else echo after > ${seen}; fi`,
+      ],
+      { stdio: 'ignore' },
+    );
     const waiting = new Promise<number | null>((r) => second.once('exit', r));
     try {
       await waitUntil('two attempts at the lock by the second wrapper', () => attempts.size >= 2);

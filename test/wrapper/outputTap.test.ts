@@ -27,34 +27,53 @@ const LINE = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('pg_restore: processing item 4242 TABLE DATA public.events', 'ok', 'Restoring table events … 42%', 'été ✓') },
   { weight: 1, arbitrary: fc.constantFrom('', 'with CR\r', 'fetch https://user:secret@s3.example/dump', '\u001b[31mred\u001b[0m') },
   // Lines the rules change, or nearly: the chunk they are in is redacted as one text.
-  { weight: 3, arbitrary: fc.constantFrom('PGPASSWORD=hunter2 pg_restore', "password='a b", 'item=4242 owner', 'mysqldump -u x -pS3CR3T db', 'curl -u u:pw https://h', 'sshpass -p pw ssh h', 'govuk_env_sync.sh -D mysql -u s3-bucket -p mysql', 'openssl enc -pass pass:pw', 'gpg --passphrase pw', 'x -p y') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      'PGPASSWORD=hunter2 pg_restore',
+      "password='a b",
+      'item=4242 owner',
+      'mysqldump -u x -pS3CR3T db',
+      'curl -u u:pw https://h',
+      'sshpass -p pw ssh h',
+      'govuk_env_sync.sh -D mysql -u s3-bucket -p mysql',
+      'openssl enc -pass pass:pw',
+      'gpg --passphrase pw',
+      'x -p y',
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: SYSLOG_LINE_BYTES - 2, max: SYSLOG_LINE_BYTES + 3000 }).map((n) => 'x'.repeat(n)) },
 );
 
-describe('the copies of a sync\'s output (OutputTap)', () => {
+describe("the copies of a sync's output (OutputTap)", () => {
   it('hold the same lines, tail and count as line-by-line processing, however the output is chunked (property)', () => {
     fc.assert(
-      fc.property(fc.array(LINE, { maxLength: 60 }), fc.boolean(), fc.array(fc.integer({ min: 1, max: 20000 }), { minLength: 1, maxLength: 40 }), (lines, endsWithNewline, cuts) => {
-        const output = Buffer.from(lines.join('\n') + (endsWithNewline && lines.length ? '\n' : ''));
-        const tail = new OutputTail();
-        const got: string[] = [];
-        const writeBlock = (b: Buffer, n: number) => {
-          const ls = b.toString().split('\n').slice(0, -1);
-          expect(ls).to.have.length(n);
-          got.push(...ls);
-        };
-        const tap = new OutputTap(tail, { write: (l) => got.push(l), writeBlock }, REDACTOR);
-        let at = 0;
-        for (let i = 0; at < output.length; i++) {
-          const n = cuts[i % cuts.length]!;
-          tap.push(output.subarray(at, at + n));
-          at += n;
-        }
-        tap.end();
-        const want = reference(output);
-        expect(got).to.deep.equal(want.syslog);
-        expect(tail.summary()).to.deep.equal({ lines: want.lines, bytes: output.length, tail: want.tail });
-      }),
+      fc.property(
+        fc.array(LINE, { maxLength: 60 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 20000 }), { minLength: 1, maxLength: 40 }),
+        (lines, endsWithNewline, cuts) => {
+          const output = Buffer.from(lines.join('\n') + (endsWithNewline && lines.length ? '\n' : ''));
+          const tail = new OutputTail();
+          const got: string[] = [];
+          const writeBlock = (b: Buffer, n: number) => {
+            const ls = b.toString().split('\n').slice(0, -1);
+            expect(ls).to.have.length(n);
+            got.push(...ls);
+          };
+          const tap = new OutputTap(tail, { write: (l) => got.push(l), writeBlock }, REDACTOR);
+          let at = 0;
+          for (let i = 0; at < output.length; i++) {
+            const n = cuts[i % cuts.length]!;
+            tap.push(output.subarray(at, at + n));
+            at += n;
+          }
+          tap.end();
+          const want = reference(output);
+          expect(got).to.deep.equal(want.syslog);
+          expect(tail.summary()).to.deep.equal({ lines: want.lines, bytes: output.length, tail: want.tail });
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -64,16 +83,20 @@ describe('the copies of a sync\'s output (OutputTap)', () => {
     const writes: string[] = [];
     const blocks: number[] = [];
     const redacted: string[] = [];
-    const tap = new OutputTap(tail, { write: (l) => writes.push(l), writeBlock: (_b, n) => blocks.push(n) }, {
-      line: (l) => {
-        redacted.push(l);
-        return l;
+    const tap = new OutputTap(
+      tail,
+      { write: (l) => writes.push(l), writeBlock: (_b, n) => blocks.push(n) },
+      {
+        line: (l) => {
+          redacted.push(l);
+          return l;
+        },
+        lines: (b) => {
+          redacted.push(b);
+          return b;
+        },
       },
-      lines: (b) => {
-        redacted.push(b);
-        return b;
-      },
-    });
+    );
     const chunk = Buffer.from(Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join(''));
     tap.push(Buffer.from('first\n'));
     expect(writes).to.deep.equal(['first']);
@@ -92,10 +115,14 @@ describe('the copies of a sync\'s output (OutputTap)', () => {
     const writes: string[] = [];
     const blocks: string[] = [];
     const calls: string[] = [];
-    const tap = new OutputTap(tail, { write: (l) => writes.push(l), writeBlock: (b) => blocks.push(b.toString()) }, {
-      line: (l) => (calls.push('line'), REDACTOR.line(l)),
-      lines: (b) => (calls.push('lines'), REDACTOR.lines(b)),
-    });
+    const tap = new OutputTap(
+      tail,
+      { write: (l) => writes.push(l), writeBlock: (b) => blocks.push(b.toString()) },
+      {
+        line: (l) => (calls.push('line'), REDACTOR.line(l)),
+        lines: (b) => (calls.push('lines'), REDACTOR.lines(b)),
+      },
+    );
     const lines = Array.from({ length: 500 }, (_, i) => `pg_restore: item=${i} PGPASSWORD=ZqSECRET${i} owner govuk`);
     tap.push(Buffer.from(`first\n${lines.join('\n')}\n`));
     expect(writes).to.deep.equal(['first']);

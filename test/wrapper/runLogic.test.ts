@@ -18,16 +18,28 @@ import { makeTempDir } from '../support/tmp.js';
 const BOOT = 'boot-now';
 
 function options(command: string[], extra: Partial<WrapperOptions> = {}): WrapperOptions {
-  return { job: 'pull_x', part: null, command, stateDir: '/fake/state', bootIdFile: '/fake/boot_id', timeoutSeconds: null, killAfterSeconds: 5, overlap: 'skip', syslog: false, syslogSocket: '/dev/null', syslogFile: '/fake/syslog', icinga: null, ...extra };
+  return {
+    job: 'pull_x',
+    part: null,
+    command,
+    stateDir: '/fake/state',
+    bootIdFile: '/fake/boot_id',
+    timeoutSeconds: null,
+    killAfterSeconds: 5,
+    overlap: 'skip',
+    syslog: false,
+    syslogSocket: '/dev/null',
+    syslogFile: '/fake/syslog',
+    icinga: null,
+    ...extra,
+  };
 }
 
 class FakeStore implements RunStore {
   calls: string[] = [];
   recorded: Run[] = [];
   state: JobState = emptyJobState('pull_x');
-  constructor(
-    private readonly o: { lock?: RunLock; running?: RunningMarker[]; unrecorded?: UnrecordedRun[]; failOn?: string } = {},
-  ) {}
+  constructor(private readonly o: { lock?: RunLock; running?: RunningMarker[]; unrecorded?: UnrecordedRun[]; failOn?: string } = {}) {}
   private call(name: string) {
     this.calls.push(name);
     if (this.o.failOn === name) throw Object.assign(new Error(`${name} failed: EROFS`), { code: 'EROFS' });
@@ -89,14 +101,47 @@ class FakeReporter implements RunReporter {
   }
 }
 
-const deps = (store: RunStore, reporter: RunReporter, poster: VerdictPoster | null = null) => ({ store, reporter, poster, bootId: BOOT, runId: 'run-now', startedAt: new Date(), invocation: null, inventory: null });
+const deps = (store: RunStore, reporter: RunReporter, poster: VerdictPoster | null = null) => ({
+  store,
+  reporter,
+  poster,
+  bootId: BOOT,
+  runId: 'run-now',
+  startedAt: new Date(),
+  invocation: null,
+  inventory: null,
+});
 
 function abandoned(runId: string, pid: number, bootId: string): RunningMarker {
-  return { schema: 1, runId, job: 'pull_x', part: null, host: 'h', user: 'u', wrapperPid: pid, wrapperStartTicks: null, childPid: DEAD_PID - 1, bootId, argv: ['sync'], cwd: '/', cronCommand: null, cronCwd: null, start: '2026-11-24T00:00:00.000Z', end: null, durationSeconds: null, outcome: 'running', exitCode: null, signal: null, timeoutSeconds: null, message: null, output: { lines: 0, bytes: 0, tail: [] } };
+  return {
+    schema: 1,
+    runId,
+    job: 'pull_x',
+    part: null,
+    host: 'h',
+    user: 'u',
+    wrapperPid: pid,
+    wrapperStartTicks: null,
+    childPid: DEAD_PID - 1,
+    bootId,
+    argv: ['sync'],
+    cwd: '/',
+    cronCommand: null,
+    cronCwd: null,
+    start: '2026-11-24T00:00:00.000Z',
+    end: null,
+    durationSeconds: null,
+    outcome: 'running',
+    exitCode: null,
+    signal: null,
+    timeoutSeconds: null,
+    message: null,
+    output: { lines: 0, bytes: 0, tail: [] },
+  };
 }
 const DEAD_PID = 2147483647;
 
-describe('the wrapper\'s run logic, with a fake store, reporter and poster', function () {
+describe("the wrapper's run logic, with a fake store, reporter and poster", function () {
   this.timeout(20_000);
 
   it('takes the lock, writes the running marker once with the pid, records the end, then lets the lock go', async () => {
@@ -113,7 +158,15 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
   it('skips a run while another holds the lock: exit 75, the skip recorded, the command never started', async () => {
     const { dir, cleanup } = makeTempDir();
     try {
-      const holder: LockRecord = { schema: 1, runId: 'run-alive', pid: process.pid, startTicks: null, bootId: BOOT, host: 'h', start: '2026-11-24T00:18:00.000Z' };
+      const holder: LockRecord = {
+        schema: 1,
+        runId: 'run-alive',
+        pid: process.pid,
+        startTicks: null,
+        bootId: BOOT,
+        host: 'h',
+        start: '2026-11-24T00:18:00.000Z',
+      };
       const store = new FakeStore({ lock: { acquired: false, holder, liveness: 'alive' } });
       const touched = join(dir, 'started');
       const r = await runWrapped(options(['touch', touched]), deps(store, new FakeReporter()));
@@ -136,7 +189,10 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     expect(r.exitCode).to.equal(0);
     const interrupted = store.recorded.filter((x) => x.outcome === 'interrupted');
     expect(interrupted.map((x) => [x.runId, x.message])).to.deep.equal([
-      ['run-dead', `wrapper pid ${DEAD_PID} died without recording an end and its sync pid ${DEAD_PID - 1} has ended since: outcome unknown; found by run run-now`],
+      [
+        'run-dead',
+        `wrapper pid ${DEAD_PID} died without recording an end and its sync pid ${DEAD_PID - 1} has ended since: outcome unknown; found by run run-now`,
+      ],
       ['run-rebooted', 'host rebooted during the run (boot id changed); found by run run-now'],
     ]);
     expect(reporter.events.filter((e) => e.startsWith('event=interrupted'))).to.have.length(2);
@@ -151,7 +207,10 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
       expect(reporter.warnings[0], failOn).to.match(/^cannot .* in \/fake\/state \(.*EROFS\); the sync runs anyway/);
       // After a failed end, one last try that needs no data blocks: the running marker's rename.
       const last = failOn === 'record(success)' ? ['markUnrecorded(success,EROFS)'] : [];
-      expect(store.calls.slice(store.calls.indexOf(failOn) + 1).filter((c) => c !== 'unlock'), failOn).to.deep.equal(last);
+      expect(
+        store.calls.slice(store.calls.indexOf(failOn) + 1).filter((c) => c !== 'unlock'),
+        failOn,
+      ).to.deep.equal(last);
       expect(reporter.warnings, failOn).to.have.length(1 + last.length);
     }
   });
@@ -162,7 +221,9 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     const r = await runWrapped(options(['sh', '-c', 'exit 4']), deps(full, reporter));
     expect(r.exitCode).to.equal(4);
     expect(full.calls.slice(-3)).to.deep.equal(['record(failure)', 'markUnrecorded(failure,EROFS)', 'unlock']);
-    expect(reporter.warnings[1]).to.equal('the end of run run-now (failure, exit 4) is kept in the name of unrecorded-run-now.failure.4.EROFS.json, where the checks read it, until a later run of the job can record it');
+    expect(reporter.warnings[1]).to.equal(
+      'the end of run run-now (failure, exit 4) is kept in the name of unrecorded-run-now.failure.4.EROFS.json, where the checks read it, until a later run of the job can record it',
+    );
     // A marker whose own rename failed too: said, and the run's exit status is still the sync's.
     const worse = new FakeStore({ failOn: 'record(success)' });
     worse.markUnrecorded = () => {
@@ -176,9 +237,22 @@ describe('the wrapper\'s run logic, with a fake store, reporter and poster', fun
     const next = new FakeStore({ unrecorded: [{ run: lateRun, cause: 'ENOSPC', file: 'unrecorded-run-full.failure.4.ENOSPC.json' }] });
     const rep3 = new FakeReporter();
     await runWrapped(options(['true']), deps(next, rep3));
-    expect(next.calls.slice(0, 5)).to.deep.equal(['prepare', 'lock', 'runningMarkers', 'unrecordedRuns', 'record(failure,unrecorded-run-full.failure.4.ENOSPC.json)']);
-    expect(next.recorded[0]).to.include({ runId: 'run-full', outcome: 'failure', exitCode: 4, message: 'its end was recorded late, by run run-now: its wrapper could not write it (no space left on device)' });
-    expect(rep3.events.filter((e) => e.startsWith('event=recorded-late'))).to.deep.equal([`event=recorded-late job=pull_x run=run-full outcome=failure exit=4 by=run-now`]);
+    expect(next.calls.slice(0, 5)).to.deep.equal([
+      'prepare',
+      'lock',
+      'runningMarkers',
+      'unrecordedRuns',
+      'record(failure,unrecorded-run-full.failure.4.ENOSPC.json)',
+    ]);
+    expect(next.recorded[0]).to.include({
+      runId: 'run-full',
+      outcome: 'failure',
+      exitCode: 4,
+      message: 'its end was recorded late, by run run-now: its wrapper could not write it (no space left on device)',
+    });
+    expect(rep3.events.filter((e) => e.startsWith('event=recorded-late'))).to.deep.equal([
+      `event=recorded-late job=pull_x run=run-full outcome=failure exit=4 by=run-now`,
+    ]);
   });
 
   it('posts the verdict after the run is recorded, and a failed post changes nothing', async () => {

@@ -25,14 +25,16 @@ describe('an end that cannot be recorded: disk full during the run (issue 25, fi
   });
   after(() => tmp?.cleanup());
 
-  it('keeps the end in the running marker\'s name; the check says the run failed and why it was not recorded, not that its wrapper died, nor the older success; the next run records it', function () {
+  it("keeps the end in the running marker's name; the check says the run failed and why it was not recorded, not that its wrapper died, nor the older success; the next run records it", function () {
     const mnt = join(tmp.dir, 'disk');
     const state = `${mnt}/state`;
     const as = (user: string) => `setpriv --reuid=${user} --regid=${user} --clear-groups`;
     const wrap = `${as(JOB_USER)} ${q(WRAPPER)} --no-syslog --state-dir ${q(state)} --job full --`;
     // Waits for its own running marker, then fills the disk and ends with $3.
-    const fillThenExit = (code: number) => `sh -c 'while ! ls "$0"/full/running-*.json >/dev/null 2>&1; do sleep 0.01; done; dd if=/dev/zero of="$1"/filler bs=4k >/dev/null 2>&1; echo synced; exit "$2"' ${q(state)} ${q(`${mnt}/fill`)} ${code}`;
-    const check = (label: string) => `echo "=== ${label}"; ${as(CHECKER)} ${q(CHECK)} --job full --state-dir ${q(state)} --syslog ${q(`${mnt}/syslog`)} --user ${JOB_USER}; echo "=== ${label} exit $?"`;
+    const fillThenExit = (code: number) =>
+      `sh -c 'while ! ls "$0"/full/running-*.json >/dev/null 2>&1; do sleep 0.01; done; dd if=/dev/zero of="$1"/filler bs=4k >/dev/null 2>&1; echo synced; exit "$2"' ${q(state)} ${q(`${mnt}/fill`)} ${code}`;
+    const check = (label: string) =>
+      `echo "=== ${label}"; ${as(CHECKER)} ${q(CHECK)} --job full --state-dir ${q(state)} --syslog ${q(`${mnt}/syslog`)} --user ${JOB_USER}; echo "=== ${label} exit $?"`;
     const script = [
       'set -e',
       `mkdir -p ${q(mnt)}`,
@@ -63,7 +65,15 @@ describe('an end that cannot be recorded: disk full during the run (issue 25, fi
     }
     const section = (name: string) => sections.get(name) ?? `(no section ${name}: stdout ${r.stdout} stderr ${r.stderr})`;
     const stderr2 = spawnSync('cat', [join(tmp.dir, 'stderr2')], { encoding: 'utf8' }).stdout;
-    expect([...sections.keys()].filter((k) => k.includes(' exit '))).to.deep.equal(['first exit 0', 'second exit 4', 'check after the failure exit 2', 'third exit 0', 'check after the success exit 1', 'fourth exit 0', 'check at the end exit 0']);
+    expect([...sections.keys()].filter((k) => k.includes(' exit '))).to.deep.equal([
+      'first exit 0',
+      'second exit 4',
+      'check after the failure exit 2',
+      'third exit 0',
+      'check after the success exit 1',
+      'fourth exit 0',
+      'check at the end exit 0',
+    ]);
 
     // The second run: its status kept, the end kept in the marker's name, no running marker left.
     expect(stderr2).to.match(/cannot record the finished run in .*no space left on device/i);
@@ -93,6 +103,10 @@ describe('an end that cannot be recorded: disk full during the run (issue 25, fi
 
     // With room, everything recorded: OK, and no kept end left behind.
     expect(section('check at the end')).to.match(/^ENV_SYNC OK - full last run succeeded/);
-    expect(section('files at the end').split('\n').filter((f) => f.startsWith('unrecorded-') || f.startsWith('running-'))).to.deep.equal([]);
+    expect(
+      section('files at the end')
+        .split('\n')
+        .filter((f) => f.startsWith('unrecorded-') || f.startsWith('running-')),
+    ).to.deep.equal([]);
   });
 });
