@@ -70,7 +70,9 @@ describe('a success recorded with the clock 2 days ahead, then a real failure', 
     requireLibfaketime();
     for (const u of [JOB_USER, CHECKER]) made.push(ensureUser(u).remove);
   });
-  after(() => made.forEach((remove) => remove()));
+  after(() => {
+    for (const remove of made) remove();
+  });
   beforeEach(() => ({ dir, cleanup } = makeTempDir()));
   afterEach(() => cleanup());
 

@@ -9,7 +9,7 @@ runPlugin(async () => {
   const o = await pluginArgs('check_env_sync_all');
   const deadline = pluginDeadline(o.timeout, o.maxOutput, () => 'judging the jobs');
   const now = new Date();
-  let view;
+  let view: Awaited<ReturnType<typeof judgeHost>>;
   try {
     view = await judgeHost({ ...o, graceSeconds: o.grace, deadline, skipEvidence: true, keepFacts: false, trust: { user: o.user } }, now);
   } catch (err) {

@@ -4,7 +4,7 @@ import { writeAll } from '../output/writeAll.js';
 import { visibleLines } from '../output/sanitize.js';
 
 async function main(): Promise<number> {
-  let opts;
+  let opts: Awaited<ReturnType<typeof parseOptions>>;
   try {
     opts = await parseOptions(process.argv.slice(2));
   } catch (err) {

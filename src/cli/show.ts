@@ -22,7 +22,7 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
   const o = hostOptions(a, false);
   const crontab = await loadCrontab(o);
   const cron = crontab.jobs.find((c) => c.job === job) ?? null;
-  let facts;
+  let facts: Awaited<ReturnType<typeof gather>>;
   try {
     facts = await gather({ ...o, job, schedule: cron?.schedule, cron, trust: { ...o.trust, crontabOwner: crontab.owner }, onStage: () => undefined }, now);
   } catch (err) {

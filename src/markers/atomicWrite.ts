@@ -1,4 +1,4 @@
-import { closeSync, fchownSync, fsyncSync, lstatSync, writeSync } from 'node:fs';
+import { closeSync, fchownSync, fsyncSync, lstatSync, type Stats, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { randomHex } from '../common/randomHex.js';
 import { inDir, openDir, type DirHandle } from './dirFd.js';
@@ -23,7 +23,7 @@ export function giveAway(fd: number): void {
 /** Why a directory markers go into cannot be opened as one, in the words the checks use. */
 function unsafeDir(dir: string, err: NodeJS.ErrnoException): Error {
   if (err.code !== 'ELOOP' && err.code !== 'ENOTDIR') return err;
-  let st;
+  let st: Stats | undefined;
   try {
     st = lstatSync(dir);
   } catch {

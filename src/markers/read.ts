@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { type Dirent, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBounded, ReadProblem } from '../common/boundedRead.js';
 import { compareText } from '../common/compare.js';
@@ -346,7 +346,7 @@ function signalName(n: number): string | null {
 
 /** Job names that have a directory in the state directory. */
 export function listJobs(stateDir: string): string[] {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(stateDir, { withFileTypes: true });
   } catch (err) {

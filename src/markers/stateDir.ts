@@ -1,5 +1,5 @@
 // The state directory itself: every part says the same when it is missing, with the same fix.
-import { statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { nameOf } from '../common/users.js';
 import { jobDir } from './paths.js';
 import { statDir, type DirStat } from './trust.js';
@@ -28,7 +28,7 @@ export function jobDirNotWritable(
 ): { dir: string; owner: string; fix: string } | null {
   if (!user || user.uid === 0) return null;
   const dir = jobDir(stateDir, job);
-  let st;
+  let st: Stats | undefined;
   try {
     st = dirStat(dir, false);
   } catch {

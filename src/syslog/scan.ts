@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { isNullDevice } from '../common/boundedRead.js';
 import { currentUser } from '../common/host.js';
 import { groupNameOf } from '../common/users.js';
@@ -28,7 +28,7 @@ export function rotatedFiles(syslog: string, rotated: number): string[] {
  */
 export function readFix(path: string): string {
   const me = currentUser();
-  let st;
+  let st: Stats;
   try {
     st = statSync(path);
   } catch {

@@ -11,7 +11,8 @@
 import { builtin } from '../common/builtin.js';
 import { currentUser } from '../common/host.js';
 import { inventoryOf, writeInventory } from '../cron/inventory.js';
-import { jobTrust } from '../markers/trust.js';
+import { type JobTrust, jobTrust } from '../markers/trust.js';
+import type { ChildProcess } from 'node:child_process';
 
 const MAX_CRONTAB_BYTES = 1024 * 1024;
 const CRONTAB_TIMEOUT_MS = 10_000;
@@ -27,7 +28,7 @@ export function crontabSource(
   job: string | null,
   uid = process.getuid?.() ?? 0,
 ): { args: string[]; user: string; from: string } | { skip: string } {
-  let trust;
+  let trust: JobTrust;
   try {
     trust = jobTrust(stateDir, job);
   } catch (err) {
@@ -50,7 +51,7 @@ export function refreshInventory(stateDir: string, job: string | null = null): I
   const chunks: Buffer[] = [];
   let bytes = 0;
   const ended = new Promise<string | null>((resolve) => {
-    let child;
+    let child: ChildProcess;
     try {
       child = spawn('crontab', source.args, { stdio: ['ignore', 'pipe', 'ignore'] });
     } catch (err) {

@@ -34,7 +34,7 @@ export interface WrapperOptions {
 }
 
 export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<WrapperOptions | { text: string }> {
-  let parsed;
+  let parsed: Awaited<ReturnType<typeof parseCommandLine<'env-sync-run'>>>;
   try {
     parsed = await parseCommandLine('env-sync-run', args, env);
   } catch (err) {

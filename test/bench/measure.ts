@@ -59,7 +59,10 @@ export type Measured = { wall: number; rssKiB: number; status: number | null };
 export function measureTogether(cmds: Cmd[], runs = RUNS): Measured[] {
   for (const c of cmds) once(c.cmd, c); // warm the page cache and node's compile cache
   const samples: Sample[][] = cmds.map(() => []);
-  for (let i = 0; i < runs; i++) cmds.forEach((c, j) => samples[j]!.push(once(c.cmd, c)));
+  for (let i = 0; i < runs; i++)
+    cmds.forEach((c, j) => {
+      samples[j]!.push(once(c.cmd, c));
+    });
   return samples.map((ss) => ({ wall: median(ss.map((x) => x.wall)), rssKiB: Math.max(...ss.map((x) => x.rssKiB)), status: ss[0]!.status }));
 }
 

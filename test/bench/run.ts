@@ -132,15 +132,24 @@ function installedPackageStartup(data: string): void {
   }
   const unpacked = join(dir, 'root');
   const x = spawnSync('dpkg-deb', ['-x', deb, unpacked], { encoding: 'utf8' });
-  if (x.status !== 0) return notMeasured(`dpkg-deb -x failed: ${x.stderr || x.error?.message}`);
+  if (x.status !== 0) {
+    notMeasured(`dpkg-deb -x failed: ${x.stderr || x.error?.message}`);
+    return;
+  }
   const node = spawnSync('/usr/bin/node', ['-e', '0']);
-  if (node.status !== 0) return notMeasured('/usr/bin/node, which the package runs, is missing (apt-get install -y nodejs)');
+  if (node.status !== 0) {
+    notMeasured('/usr/bin/node, which the package runs, is missing (apt-get install -y nodejs)');
+    return;
+  }
   // The package ships no code cache: its postinst writes this node's with the warm-up it carries.
   const warm = spawnSync('/usr/bin/node', [join(unpacked, 'usr/lib/env-sync-checks/scripts/warm-code-cache.mjs'), '--prune'], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH },
   });
-  if (warm.status !== 0) return notMeasured(`the package's warm-up failed: ${warm.stderr.trim()}`);
+  if (warm.status !== 0) {
+    notMeasured(`the package's warm-up failed: ${warm.stderr.trim()}`);
+    return;
+  }
 
   // The typical case of the main table: a failed run two hours back, its lines near the end of syslog.
   const now = new Date();
@@ -165,7 +174,10 @@ function installedPackageStartup(data: string): void {
     ],
     STARTUP_RUNS,
   ) as [Measured, Measured, Measured];
-  if (packaged.status !== 2) return notMeasured(`the packaged check exited ${packaged.status}, not 2 (CRITICAL) as the failed run should give`);
+  if (packaged.status !== 2) {
+    notMeasured(`the packaged check exited ${packaged.status}, not 2 (CRITICAL) as the failed run should give`);
+    return;
+  }
   row({
     case: name,
     size: '1M',
@@ -206,7 +218,10 @@ async function cleanRootPackageStartup(data: string, release: Release): Promise<
       note: `not measured: ${why}`,
     });
   };
-  if (process.getuid?.() !== 0) return notMeasured('needs root (mmdebstrap, mount, chroot)');
+  if (process.getuid?.() !== 0) {
+    notMeasured('needs root (mmdebstrap, mount, chroot)');
+    return;
+  }
   const dir = join(data, `debian${release.debian}`);
   mkdirSync(dir);
   let root: RootSession | null = null;
@@ -216,9 +231,15 @@ async function cleanRootPackageStartup(data: string, release: Release): Promise<
     await root.start();
     const inRoot = root.copyIn(deb);
     const up = root.sh('apt-get update');
-    if (up.status !== 0) return notMeasured(`apt-get update failed: ${up.stderr.trim().split('\n').pop()}`);
+    if (up.status !== 0) {
+      notMeasured(`apt-get update failed: ${up.stderr.trim().split('\n').pop()}`);
+      return;
+    }
     const inst = root.sh(`apt-get install -y --no-install-recommends ${inRoot}`);
-    if (inst.status !== 0) return notMeasured(`apt install ./deb failed: ${(inst.stdout + inst.stderr).trim().split('\n').slice(-3).join(' ')}`);
+    if (inst.status !== 0) {
+      notMeasured(`apt install ./deb failed: ${(inst.stdout + inst.stderr).trim().split('\n').slice(-3).join(' ')}`);
+      return;
+    }
     const node = root.sh("node -p 'process.version'").stdout.trim();
     // The main table's typical case, made here and bound into the root at /bench.
     const now = new Date();
@@ -234,7 +255,10 @@ async function cleanRootPackageStartup(data: string, release: Release): Promise<
       jobRunLines({ job: JOB, runId: failed.runId, start: runStart, end: new Date(runStart.getTime() + 1380_000), exit: 1 }),
     );
     const bound = root.hostSh(`mkdir -p "$ROOT/bench" && mount --bind '${dir}' "$ROOT/bench"`);
-    if (bound.status !== 0) return notMeasured(`cannot bind the fixture into the root: ${bound.stderr.trim()}`);
+    if (bound.status !== 0) {
+      notMeasured(`cannot bind the fixture into the root: ${bound.stderr.trim()}`);
+      return;
+    }
     const cmds = [
       ['/usr/lib/nagios/plugins/check_env_sync', '--job', JOB, '--state-dir', '/bench/state', '--syslog', '/bench/syslog', '-t', '120'],
       ['/usr/bin/node', '-e', '0'],
@@ -250,9 +274,15 @@ console.log(JSON.stringify({ walls: walls.map(med), status }));`;
     root.put('/tmp/bench-harness.js', harness);
     const cache = root.sh(`ENV_SYNC_DEBUG_CODE_CACHE=1 ${cmds[0]!.join(' ')} 2>&1 >/dev/null | sed -n 's/^code cache: \\([a-z]*\\).*/\\1/p'`).stdout.trim();
     const r = root.sh('/usr/bin/node /tmp/bench-harness.js', { timeoutMs: 1_800_000 });
-    if (r.status !== 0) return notMeasured(`the harness failed in the root: ${r.stderr.trim()}`);
+    if (r.status !== 0) {
+      notMeasured(`the harness failed in the root: ${r.stderr.trim()}`);
+      return;
+    }
     const { walls, status } = JSON.parse(r.stdout) as { walls: [number, number]; status: [number | null, number | null] };
-    if (status[0] !== 2) return notMeasured(`the packaged check exited ${status[0]}, not 2 (CRITICAL) as the failed run should give`);
+    if (status[0] !== 2) {
+      notMeasured(`the packaged check exited ${status[0]}, not 2 (CRITICAL) as the failed run should give`);
+      return;
+    }
     row({
       case: name,
       size: '1M',
@@ -391,7 +421,7 @@ ${names.map((j) => `  vars.env_sync_jobs["${j}"] = { max_age = "26h" }`).join('\
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
             buf += chunk;
-            let nl;
+            let nl: number;
             while ((nl = buf.indexOf('\n')) >= 0) {
               const line = buf.slice(0, nl);
               buf = buf.slice(nl + 1);

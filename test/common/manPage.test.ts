@@ -96,7 +96,7 @@ describe('man pages, written from the option table', function () {
   it('the plugins exit 0 to 3 with the Monitoring Plugins states', () => {
     for (const exe of ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order'] as const) {
       const exit = sections(exe).get('EXIT STATUS')!;
-      STATE_NAMES.forEach((name, code) => expect(exit, exe).to.include(` ${code} ${name}`));
+      for (const [code, name] of STATE_NAMES.entries()) expect(exit, exe).to.include(` ${code} ${name}`);
     }
   });
 

@@ -142,7 +142,7 @@ describe('metrics: the wrapper facts of one job', () => {
       expect(lines[help + 1]).to.equal(`# TYPE ${d.name} ${d.type}`);
       const own = lines.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith(`${d.name}{`) || l.startsWith(`${d.name} `));
       expect(own.length, d.name).to.be.greaterThan(0);
-      own.forEach(([, i], k) => expect(i, d.name).to.equal(help + 2 + k));
+      for (const [k, [, i]] of own.entries()) expect(i, d.name).to.equal(help + 2 + k);
     }
     expect(lines.filter((l) => l.startsWith('# ')).length).to.equal(2 * RUN_FACT_DEFS.length);
   });

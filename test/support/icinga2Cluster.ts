@@ -79,7 +79,7 @@ export async function makeClusterPki(masterDir: string, nodes: Array<{ name: str
   mkdirSync(join(masterDir, 'lib'), { recursive: true });
   const certs = (n: { name: string; dir: string }) => join(n.dir, 'lib', 'certs');
   const file = (n: { name: string; dir: string }, ext: string) => join(certs(n), `${n.name}.${ext}`);
-  nodes.forEach((n) => mkdirSync(certs(n), { recursive: true }));
+  for (const n of nodes) mkdirSync(certs(n), { recursive: true });
   await Promise.all([
     icinga2(['pki', 'new-ca'], masterDir),
     ...nodes.map((n) => icinga2(['pki', 'new-cert', '--cn', n.name, '--key', file(n, 'key'), '--csr', file(n, 'csr')], n.dir)),
@@ -127,7 +127,7 @@ export class Icinga2Cluster {
       return { name, dir, port, url, api: icinga2ApiClient(url, ca, this.apiUser.user, this.apiUser.password, name), pid: 0 };
     };
     this.master = node(MASTER_NAME, masterDir, ports[0]!);
-    spec.agents.forEach((a, i) => (this.agents[a.name] = node(a.name, join(spec.dir, a.name), ports[i + 1]!)));
+    for (const [i, a] of spec.agents.entries()) this.agents[a.name] = node(a.name, join(spec.dir, a.name), ports[i + 1]!);
     this.writeMaster();
     for (const a of spec.agents) this.writeAgent(a);
   }
@@ -136,7 +136,7 @@ export class Icinga2Cluster {
   static async create(spec: ClusterSpec): Promise<Icinga2Cluster> {
     requireIcinga2();
     const nodes = [{ name: MASTER_NAME, dir: join(spec.dir, 'master') }, ...spec.agents.map((a) => ({ name: a.name, dir: join(spec.dir, a.name) }))];
-    nodes.forEach((n) => mkdirs(n.dir));
+    for (const n of nodes) mkdirs(n.dir);
     const caCert = await makeClusterPki(nodes[0]!.dir, nodes);
     const ports: number[] = [];
     for (let i = 0; i <= spec.agents.length; i++) ports.push(await freePort());

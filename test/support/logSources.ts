@@ -23,7 +23,7 @@ export interface TestLog {
   rsyslog?: Rsyslog;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export async function syslogLog(): Promise<TestLog> {
   const rs = await startRsyslog({ format: 'rfc3339' });
@@ -37,8 +37,8 @@ export async function syslogLog(): Promise<TestLog> {
       // The same line may be in the file already: wait for one more of it. rsyslog writes a control
       // character as #NNN.
       // eslint-disable-next-line no-control-regex
-      const text = escape(message).replace(/[\u0000-\u001f]/g, '(?:#\\d{3}|.)');
-      const line = new RegExp(` ${escape(tag)}(\\[\\d+\\])?: ${text}$`, 'gm');
+      const text = escapeRegExp(message).replace(/[\u0000-\u001f]/g, '(?:#\\d{3}|.)');
+      const line = new RegExp(` ${escapeRegExp(tag)}(\\[\\d+\\])?: ${text}$`, 'gm');
       const before = (rs.read().match(line) ?? []).length;
       const [cmd, args] = asUser(user, 'logger', ['-u', rs.socket, '--tag', tag, '--', message]);
       const r = await exec(cmd, args);

@@ -28,7 +28,7 @@ describe('a history entry that is null, not an object, or nested 10,000 deep; a 
   });
   after(async () => {
     await rs?.stop();
-    made.forEach((remove) => remove());
+    for (const remove of made) remove();
   });
   beforeEach(() => {
     ({ dir, cleanup } = makeTempDir());
