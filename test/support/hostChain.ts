@@ -10,9 +10,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { govukPuppetDir } from './govukPuppet.js';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-export const GOVUK_PUPPET = process.env.GOVUK_PUPPET_DIR ?? join(REPO, '..', 'shared', 'govuk-puppet');
 export const PLUGINS = join(REPO, 'plugins');
 
 export interface HostChain {
@@ -92,12 +92,7 @@ export function makeHostChain(root: string, o: { jobUser: { uid: number; gid: nu
   chownSync(join(varLog, 'govuk_env_sync'), o.jobUser.uid, o.jobUser.gid);
   chmodSync(lockDir, 0o777); // with_reboot_lock runs as the job's user and touches its file here
   // The real scripts, in the places task.pp puts them (a copy: ../shared is read-only, and not executable).
-  for (const f of ['govuk_env_sync.sh', 'with_reboot_lock.erb']) {
-    if (!existsSync(join(GOVUK_PUPPET, f)))
-      throw new Error(
-        `${join(GOVUK_PUPPET, f)} is missing: the real scripts from alphagov/govuk-puppet (see ../shared/govuk-puppet/SOURCE) are looked for beside the checkout; set GOVUK_PUPPET_DIR to where they are`,
-      );
-  }
+  const GOVUK_PUPPET = govukPuppetDir();
   copyFileSync(join(GOVUK_PUPPET, 'govuk_env_sync.sh'), join(localBin, 'govuk_env_sync.sh'));
   chmodSync(join(localBin, 'govuk_env_sync.sh'), 0o755);
   writeFileSync(join(localBin, 'with_reboot_lock'), readFileSync(join(GOVUK_PUPPET, 'with_reboot_lock.erb'), 'utf8').replace('<%= @lock_dir %>', lockDir), {

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactArgv, redactLines, redactText } from '../../src/common/redact.js';
-import { GOVUK_PUPPET } from '../support/hostChain.js';
+import { govukPuppetFile } from '../support/govukPuppet.js';
 import { plugin, run } from '../support/proc.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { asUser, ensureUser, JOB_USER } from '../support/users.js';
@@ -90,7 +90,7 @@ describe("redaction and govuk_env_sync.sh's own words", function () {
   });
 
   it('every line of the script (its commands, as its error trap prints BASH_COMMAND, and its log lines) is left whole, except those that pass the DocumentDB password', () => {
-    const text = readFileSync(join(GOVUK_PUPPET, 'govuk_env_sync.sh'), 'utf8');
+    const text = govukPuppetFile('govuk_env_sync.sh').toString('utf8');
     const changed = text.split('\n').filter((l) => redactText(l) !== l);
     expect(changed.length).to.be.greaterThan(0);
     for (const l of changed) expect(l, l).to.match(/passw/i);
