@@ -107,10 +107,10 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
   if (j.noRecord) {
     if (facts.syslogProblems.length)
       return [...facts.syslogProblems.slice(1).map((p) => `${p.path}: ${p.problem}; ${p.fix}`), ...logReadLines(facts.log, facts.trust)];
-    return [
-      'Is the job spelled right, and is its cron line wrapped with env-sync-run? (--missing chooses this state)',
-      ...logReadLines(facts.log, facts.trust),
-    ];
+    const spelled = facts.nearNames?.length
+      ? `No job of that name here; did you mean ${facts.nearNames.join(', ')}? If not, is its cron line wrapped with env-sync-run? (--missing chooses this state)`
+      : 'Is the job spelled right, and is its cron line wrapped with env-sync-run? (--missing chooses this state)';
+    return [spelled, ...logReadLines(facts.log, facts.trust)];
   }
   const long: string[] = [];
   for (const r of ordered(j).slice(1)) if (r.state) long.push(`[${STATE_NAMES[r.state]}] ${r.text}`);

@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBootId, runLiveness, stillRunning, type RunLiveness, type RunProcesses } from '../common/host.js';
-import { causeWords, readJobState, readRunningMarkers, type UnrecordedRun } from '../markers/read.js';
+import { causeWords, listJobs, readJobState, readRunningMarkers, type UnrecordedRun } from '../markers/read.js';
+import { nearestNames } from '../common/nearest.js';
 import { applyRun } from '../markers/store.js';
 import { emptyJobState, type JobState } from '../markers/types.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
@@ -171,6 +172,19 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     syslogOnly = { run: found.run, lastSuccessEnd: found.lastSuccessEnd, live, hidden, primary, otherBoot: otherBootOf(found.run, bootId()) };
   }
 
+  // No record of it anywhere: perhaps a typo (`-j pull_contnet_…`). The names near it, for the fix;
+  // the state stays what --missing says.
+  let nearNames: string[] = [];
+  if (!jobState && running.length === 0 && !syslogOnly?.run && !o.cron && !inventory && !o.scriptRuns) {
+    let known: string[] = listJobs(o.stateDir);
+    try {
+      known = [...known, ...(host.inventory(o.stateDir, trust)?.jobs.map((j) => j.job) ?? [])];
+    } catch {
+      /* an unreadable inventory is said elsewhere */
+    }
+    nearNames = nearestNames(o.job, [...new Set(known)]);
+  }
+
   const judged = syslogOnly?.primary ? null : judgedRun(jobState, running);
   // A run that succeeded needs no explaining: its output tail in the marker is evidence enough, and the
   // check (every minute, all day) then costs the same whatever the size of the log.
@@ -218,6 +232,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   const unrecordedFacts = unrecorded.map((u) => ({ runId: u.run.runId, path: join(jobDir(o.stateDir, o.job), u.file), cause: causeWords(u.cause) }));
   return {
     ...(unrecordedFacts.length ? { unrecorded: unrecordedFacts } : {}),
+    ...(nearNames.length ? { nearNames } : {}),
     jobState,
     running,
     rebootLock,

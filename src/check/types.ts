@@ -15,6 +15,8 @@ import type { LogRead } from '../logsource/types.js';
 
 /** Everything the judgement of one job needs, read from files and processes by gather(). */
 export interface CheckFacts {
+  /** A job with no record at all: the known job names near its name (a typo's fix), nearest first. */
+  nearNames?: string[];
   jobState: JobState | null;
   running: Array<{ marker: RunningMarker; liveness: RunLiveness }>;
   /** A with_reboot_lock file: the job's own, or (shared) the one file older versions used for all jobs. */

@@ -91,6 +91,16 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
     }
   });
 
+  it('check_env_sync -j with a typo keeps the state --missing chooses and names the jobs near it', async () => {
+    mkdirSync(join(state, 'pull_content_data_admin_production_daily'), { recursive: true });
+    const r = await run(plugin('check_env_sync'), ['-j', 'pull_content_data_admin_productoin_daily', ...host()]);
+    expect(r.code).to.equal(2);
+    expect(r.stdout).to.match(/^ENV_SYNC CRITICAL - pull_content_data_admin_productoin_daily: no record of this job/);
+    expect(r.stdout).to.contain('No job of that name here; did you mean pull_content_data_admin_production_daily?');
+    const warn = await run(plugin('check_env_sync'), ['-j', 'pull_content_data_admin_productoin_daily', '--missing', 'warning', ...host()]);
+    expect(warn.code).to.equal(1);
+  });
+
   it('names the plugin option a typo was near, once (not again in camelCase), as UNKNOWN', async () => {
     const r = await run(plugin('check_env_sync'), ['-j', 'pull_x', '--max-agee', '26h', ...host()]);
     expect([r.code, r.stdout]).to.deep.equal([3, 'ENV_SYNC UNKNOWN - unknown option --max-agee; did you mean --max-age? (see check_env_sync --help)\n']);
