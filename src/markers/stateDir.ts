@@ -1,18 +1,22 @@
 // The state directory itself: every part says the same when it is missing, with the same fix.
 import { type Stats, statSync } from 'node:fs';
 import { nameOf } from '../common/users.js';
+import { configuredJobUser } from './configuredUser.js';
 import { jobDir } from './paths.js';
 import { statDir, type DirStat } from './trust.js';
 
 /** Null when the state directory exists; else what is wrong and how to fix it. */
-export function missingStateDir(stateDir: string, user = 'govuk-backup'): string | null {
+export function missingStateDir(stateDir: string, user?: string): string | null {
   let exists: boolean;
   try {
     exists = statSync(stateDir, { throwIfNoEntry: false }) !== undefined;
   } catch {
     exists = true; // there, but not ours to see: the trust rules and readers say why
   }
-  return exists ? null : `state directory ${stateDir} does not exist; create it: install -d -o ${user} -m 0755 ${stateDir} (or give the right --state-dir)`;
+  // The jobs' user when it is known; otherwise the one the host names, else a placeholder, never a guess.
+  const owner = user ?? configuredJobUser() ?? 'USER';
+  const who = user || configuredJobUser() ? '' : ' (USER: the user the sync jobs run as)';
+  return exists ? null : `state directory ${stateDir} does not exist; create it: install -d -o ${owner} -m 0755 ${stateDir}${who} (or give the right --state-dir)`;
 }
 
 /**
