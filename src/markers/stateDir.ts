@@ -16,7 +16,9 @@ export function missingStateDir(stateDir: string, user?: string): string | null 
   // The jobs' user when it is known; otherwise the one the host names, else a placeholder, never a guess.
   const owner = user ?? configuredJobUser() ?? 'USER';
   const who = user || configuredJobUser() ? '' : ' (USER: the user the sync jobs run as)';
-  return exists ? null : `state directory ${stateDir} does not exist; create it: install -d -o ${owner} -m 0755 ${stateDir}${who} (or give the right --state-dir)`;
+  return exists
+    ? null
+    : `state directory ${stateDir} does not exist; create it: install -d -o ${owner} -m 0755 ${stateDir}${who} (or give the right --state-dir)`;
 }
 
 /**
