@@ -1,4 +1,4 @@
-import { type Dirent, readdirSync } from 'node:fs';
+import { type Dirent, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { readBounded, ReadProblem } from '../common/boundedRead.js';
 import { compareText } from '../common/compare.js';
@@ -52,6 +52,19 @@ const scratch = { buf: Buffer.allocUnsafe(64 * 1024) };
  * trust, anything the job's user or root does not own, or that others may write; without one (the
  * wrapper reading its own files), a world-writable file.
  */
+/** The check of a marker's open file: trusted for the job's user, or (the wrapper's own) writable by no one else. */
+function trustedMarker(path: string, trust: JobTrust | null): (st: Stats) => void {
+  return (st) => {
+    if (trust) assertTrusted(path, st, trust);
+    else if (st.mode & 0o002)
+      throw new MarkerError(
+        path,
+        'is writable by everyone, so another user could have changed it; refusing to trust it',
+        `chmod go-w ${path} and check who changed it`,
+      );
+  };
+}
+
 export function readMarkerText(path: string, trust: JobTrust | null = null): string | null {
   try {
     const bytes = readBounded(
@@ -59,15 +72,7 @@ export function readMarkerText(path: string, trust: JobTrust | null = null): str
       {
         maxBytes: MAX_MARKER_BYTES,
         noFollow: true,
-        inspect: (st) => {
-          if (trust) assertTrusted(path, st, trust);
-          else if (st.mode & 0o002)
-            throw new MarkerError(
-              path,
-              'is writable by everyone, so another user could have changed it; refusing to trust it',
-              `chmod go-w ${path} and check who changed it`,
-            );
-        },
+        inspect: trustedMarker(path, trust),
       },
       scratch,
     );
@@ -306,13 +311,7 @@ function readUnrecorded(dir: string, name: string, trust: JobTrust | null): Unre
         maxBytes: MAX_MARKER_BYTES,
         noFollow: true,
         inspect: (st) => {
-          if (trust) assertTrusted(path, st, trust);
-          else if (st.mode & 0o002)
-            throw new MarkerError(
-              path,
-              'is writable by everyone, so another user could have changed it; refusing to trust it',
-              `chmod go-w ${path} and check who changed it`,
-            );
+          trustedMarker(path, trust)(st);
           mtimeMs = st.mtimeMs;
         },
       });
