@@ -63,12 +63,8 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
     let timedOut = false;
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(file, args, { detached: true, stdio: ['inherit', 'pipe', 'pipe'] });
-    } catch (err) {
-      // spawn() throws, rather than emitting 'error', for arguments it refuses outright (an empty name).
-      const message = `command cannot be run: ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+    // A command that cannot start, whichever way spawn says so: said on stderr and as the run's event.
+    const spawnError = (exitCode: number, message: string): Finished => {
       process.stderr.write(`env-sync-run: ${message}\n`);
       reporter.event(
         formatEvent(
@@ -76,12 +72,20 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
           spec.job,
           [
             ['run', spec.runId],
-            ['exit', 127],
+            ['exit', exitCode],
           ],
           message,
         ),
       );
-      resolve({ outcome: 'spawn-error', exitCode: 127, signal: null, message });
+      return { outcome: 'spawn-error', exitCode, signal: null, message };
+    };
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file, args, { detached: true, stdio: ['inherit', 'pipe', 'pipe'] });
+    } catch (err) {
+      // spawn() throws, rather than emitting 'error', for arguments it refuses outright (an empty name).
+      const message = `command cannot be run: ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+      resolve(spawnError(127, message));
       return;
     }
     const pgid = child.pid;
@@ -108,19 +112,7 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
       const notFound = err.code === 'ENOENT';
       const exitCode = notFound ? 127 : 126;
       const message = `${notFound ? 'command not found' : 'command cannot be run'}: ${file} (${err.code ?? err.message})`;
-      process.stderr.write(`env-sync-run: ${message}\n`);
-      reporter.event(
-        formatEvent(
-          'spawn-error',
-          spec.job,
-          [
-            ['run', spec.runId],
-            ['exit', exitCode],
-          ],
-          message,
-        ),
-      );
-      finish({ outcome: 'spawn-error', exitCode, signal: null, message });
+      finish(spawnError(exitCode, message));
     });
     if (!pgid) return;
     onSpawned(pgid);
