@@ -1,5 +1,5 @@
 // Built-in modules that only some runs need, loaded at their first use rather than at start-up: a
-// plugin starts every minute on every host, and test/startup.test.ts pins what each one loads.
+// plugin starts every minute on every host, and test/bin/startup.test.ts pins what each one loads.
 //
 // Through require, not process.getBuiltinModule, which Node 18.19 (the floor: Debian 12, Ubuntu
 // 24.04) does not have. In the bundles (CommonJS, scripts/bundle.mjs) import.meta.url is the bundle's

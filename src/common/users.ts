@@ -55,7 +55,7 @@ function hasRemoteSources(): boolean {
 
 function getent(key: string): User | null {
   if (!hasRemoteSources()) return null;
-  // Loaded only here: child_process is not on a plugin's usual path (test/startup.test.ts).
+  // Loaded only here: child_process is not on a plugin's usual path (test/bin/startup.test.ts).
   const { spawnSync } = builtin('node:child_process');
   const r = spawnSync('getent', ['passwd', key], { encoding: 'utf8', timeout: 5000, maxBuffer: 64 * 1024 });
   return r.status === 0 ? parse(r.stdout.trim().split('\n')[0] ?? '') : null;

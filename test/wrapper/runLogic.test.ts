@@ -1,6 +1,6 @@
 // The wrapper's run logic with a fake marker store, reporter and poster, as runitor tests its
 // Pinger: what is recorded, in what order, and that no trouble of theirs changes the sync's exit.
-// The real-process tests (test/wrapper.test.ts, test/faults.test.ts) run the same logic on files.
+// The real-process tests (test/wrapper/wrapper.test.ts, test/wrapper/faults.test.ts) run the same logic on files.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

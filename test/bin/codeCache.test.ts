@@ -7,8 +7,8 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { asNobody, plugin, repoRoot } from './support/proc.js';
-import { makeTempDir, stateDirIn } from './support/tmp.js';
+import { asNobody, plugin, repoRoot } from '../support/proc.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
 
 const NOBODY = 65534;
 // The name the build gives the cache of the Node running the tests, and the same for other V8s.

@@ -2,11 +2,11 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJobState, readRunningMarkers } from '../src/markers/read.js';
-import { LIBFAKETIME, requireLibfaketime } from './support/faketime.js';
-import { makeTempDir, stateDirIn } from './support/tmp.js';
-import { plugin, run, waitUntil } from './support/proc.js';
-import { asUser, CHECKER, ensureUser, JOB_USER } from './support/users.js';
+import { readJobState, readRunningMarkers } from '../../src/markers/read.js';
+import { LIBFAKETIME, requireLibfaketime } from '../support/faketime.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
+import { plugin, run, waitUntil } from '../support/proc.js';
+import { asUser, CHECKER, ensureUser, JOB_USER } from '../support/users.js';
 
 // libfaketime re-reads the clock's offset from a file on every call (FAKETIME_TIMESTAMP_FILE).
 

@@ -8,10 +8,10 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { plugin } from './support/proc.js';
-import { freePort } from './support/icinga2.js';
-import { checkNrpe, startNrpe, type RunningNrpe } from './support/nrpe.js';
-import { makeTempDir, stateDirIn } from './support/tmp.js';
+import { plugin } from '../support/proc.js';
+import { freePort } from '../support/icinga2.js';
+import { checkNrpe, startNrpe, type RunningNrpe } from '../support/nrpe.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
 
 const expected = process.env.ENV_SYNC_EXPECT_NODE ?? process.version;
 const EXECUTABLES = ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order', 'env-sync', 'env-sync-run'];

@@ -3,17 +3,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyRun, ensureJobDir, recordRun, writeRunning, type StoreContext } from '../src/markers/store.js';
-import { MarkerError, readJobState, readRunningMarkers, listJobs } from '../src/markers/read.js';
-import { writeFileAtomic } from '../src/markers/atomicWrite.js';
-import { readLock, tryAcquire, release } from '../src/markers/lock.js';
-import { statePath, runLockPath } from '../src/markers/paths.js';
-import { emptyJobState, type Outcome, type Run } from '../src/markers/types.js';
-import { validateName, defaultJobName } from '../src/common/jobName.js';
-import { processLiveness, processStartTicks } from '../src/common/host.js';
-import { makeTempDir } from './support/tmp.js';
+import { applyRun, ensureJobDir, recordRun, writeRunning, type StoreContext } from '../../src/markers/store.js';
+import { MarkerError, readJobState, readRunningMarkers, listJobs } from '../../src/markers/read.js';
+import { writeFileAtomic } from '../../src/markers/atomicWrite.js';
+import { readLock, tryAcquire, release } from '../../src/markers/lock.js';
+import { statePath, runLockPath } from '../../src/markers/paths.js';
+import { emptyJobState, type Outcome, type Run } from '../../src/markers/types.js';
+import { validateName, defaultJobName } from '../../src/common/jobName.js';
+import { processLiveness, processStartTicks } from '../../src/common/host.js';
+import { makeTempDir } from '../support/tmp.js';
 
-const workerJs = fileURLToPath(new URL('./support/lockWorker.js', import.meta.url));
+const workerJs = fileURLToPath(new URL('../support/lockWorker.js', import.meta.url));
 
 function run(outcome: Outcome, over: Partial<Run> = {}): Run {
   return {

@@ -7,8 +7,8 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixture, plugin, repoRoot } from './support/proc.js';
-import { makeTempDir, stateDirIn } from './support/tmp.js';
+import { fixture, plugin, repoRoot } from '../support/proc.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
 
 interface Probe {
   builtins: string[];

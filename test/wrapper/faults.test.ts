@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJobState, readRunningMarkers } from '../src/markers/read.js';
-import { makeTempDir, stateDirIn } from './support/tmp.js';
-import { plugin, run, sleep, waitUntil } from './support/proc.js';
+import { readJobState, readRunningMarkers } from '../../src/markers/read.js';
+import { makeTempDir, stateDirIn } from '../support/tmp.js';
+import { plugin, run, sleep, waitUntil } from '../support/proc.js';
 
 const WRAPPER = plugin('env-sync-run');
 
