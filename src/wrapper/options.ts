@@ -1,5 +1,5 @@
 // env-sync-run's command line, read against the one option table (src/common/options.ts).
-import { parseCommandLine } from '../common/commandLine.js';
+import { parseCommandLine, quickSpec } from '../common/commandLine.js';
 import { defaultJobName, validateName } from '../common/jobName.js';
 import { OptionError } from '../common/options.js';
 import { icingaConfig, type IcingaPostConfig } from '../icinga/postOptions.js';
@@ -22,7 +22,8 @@ export interface WrapperOptions {
   timeoutSeconds: number | null;
   killAfterSeconds: number;
   overlap: Overlap;
-  syslog: boolean;
+  /** Copy the output lines to syslog (--syslog-copy). */
+  syslogCopy: boolean;
   syslogSocket: string;
   syslogFile: string;
   /** Which log the passive verdict reads (--log, --journal-namespace). */
@@ -33,10 +34,33 @@ export interface WrapperOptions {
   textfileDir?: string | null;
 }
 
+/**
+ * `--syslog` is a file everywhere else (the plugins', env-sync's); the wrapper's on/off switch is
+ * --syslog-copy. The switch's old spelling --no-syslog keeps working (cron lines have it); a bare
+ * --syslog, once the switch's "on", is refused naming both, rather than read as either.
+ */
+export function oldSyslogSwitch(args: readonly string[]): string[] {
+  const takesValue = new Set<string>();
+  for (const [flag, o] of Object.entries(quickSpec('env-sync-run')))
+    if (o.type === 'string') for (const name of [flag, ...(typeof o.alias === 'string' ? [o.alias] : (o.alias ?? []))]) takesValue.add(name);
+  const out = [...args];
+  for (let i = 0; i < out.length; i++) {
+    const a = out[i]!;
+    if (a === '--' || !a.startsWith('-') || a === '-') break; // COMMAND's words are its own
+    if (a === '--no-syslog') out[i] = '--no-syslog-copy';
+    else if (a === '--syslog' || a.startsWith('--syslog='))
+      throw new UsageError(
+        `--syslog is not an env-sync-run option: the copy of the output to syslog is on by default (--no-syslog-copy turns it off); the syslog file the passive verdict reads is --syslog-file FILE`,
+      );
+    else if (!a.includes('=') && takesValue.has(a.replace(/^--?/, ''))) i++; // its value
+  }
+  return out;
+}
+
 export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<WrapperOptions | { text: string }> {
   let parsed: Awaited<ReturnType<typeof parseCommandLine<'env-sync-run'>>>;
   try {
-    parsed = await parseCommandLine('env-sync-run', args, env);
+    parsed = await parseCommandLine('env-sync-run', oldSyslogSwitch(args), env);
   } catch (err) {
     if (err instanceof OptionError) throw new UsageError(err.message);
     throw err;
@@ -63,7 +87,7 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
     timeoutSeconds: v.runTimeout ?? null,
     killAfterSeconds: v.killAfter,
     overlap: v.overlap,
-    syslog: v.syslogCopy,
+    syslogCopy: v.syslogCopy,
     syslogSocket: v.syslogSocket,
     syslogFile: v.syslog,
     log: v.log,

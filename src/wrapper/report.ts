@@ -17,16 +17,16 @@ export interface RunReporter {
   close(): Promise<void>;
 }
 
-export function syslogReporter(o: { job: string; syslog: boolean; syslogSocket: string }): RunReporter {
+export function syslogReporter(o: { job: string; syslogCopy: boolean; syslogSocket: string }): RunReporter {
   let down = false;
   const sayDown = (why: string) => {
     if (down) return;
     down = true;
     process.stderr.write(`env-sync-run: WARNING: syslog unavailable (${why}); output is not copied to syslog, the sync goes on\n`);
   };
-  const runLog = o.syslog ? new SyslogSink('env-sync-run', 'user.notice', o.syslogSocket, sayDown) : null;
-  const out = o.syslog ? new SyslogSink(outputTag(o.job), 'user.info', o.syslogSocket, sayDown) : null;
-  const err = o.syslog ? new SyslogSink(outputTag(o.job), 'user.err', o.syslogSocket, sayDown) : null;
+  const runLog = o.syslogCopy ? new SyslogSink('env-sync-run', 'user.notice', o.syslogSocket, sayDown) : null;
+  const out = o.syslogCopy ? new SyslogSink(outputTag(o.job), 'user.info', o.syslogSocket, sayDown) : null;
+  const err = o.syslogCopy ? new SyslogSink(outputTag(o.job), 'user.err', o.syslogSocket, sayDown) : null;
   return {
     event: (line) => runLog?.write(line),
     warn(message) {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { quickParse, type QuickSpec } from '../../src/common/quickArgs.js';
 import { helpWidth, parseCommandLine, parseWithYargs, quickSpec, unknownOptionsMessage } from '../../src/common/commandLine.js';
 import { COMMAND_NAMES, COMMANDS, convert, OptionError, type CommandName } from '../../src/common/options.js';
+import { oldSyslogSwitch } from '../../src/wrapper/options.js';
 
 const CHECK = quickSpec('check_env_sync');
 const ALL = quickSpec('check_env_sync_all');
@@ -66,8 +67,12 @@ describe('quickParse: the usual command lines without yargs', () => {
     expect(given.values).to.include({ stateDir: '/given' });
   });
   it("reads the wrapper's options up to COMMAND, with or without --", () => {
+    // The switch's old spelling, --no-syslog, as cron lines have it: read as --no-syslog-copy.
     const cron = ['--job', 'j', '--no-syslog', '--timeout', '6h', '/usr/local/bin/govuk_env_sync.sh', '-f', 'x.cfg'];
-    expect(quickParse(cron, WRAPPER_OPTIONS, { haltAtNonOption: true })).to.deep.include({ rest: ['/usr/local/bin/govuk_env_sync.sh', '-f', 'x.cfg'] });
+    expect(quickParse(oldSyslogSwitch(cron), WRAPPER_OPTIONS, { haltAtNonOption: true })).to.deep.equal({
+      values: { job: 'j', 'syslog-copy': false, timeout: '6h' },
+      rest: ['/usr/local/bin/govuk_env_sync.sh', '-f', 'x.cfg'],
+    });
     const q = quickParse(['--overlap', 'wait', '--', 'sh', '-c', 'exit 3'], WRAPPER_OPTIONS, { haltAtNonOption: true })!;
     expect(q.rest).to.deep.equal(['sh', '-c', 'exit 3']);
     expect(q.values).to.deep.equal({ overlap: 'wait' });

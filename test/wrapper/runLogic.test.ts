@@ -27,7 +27,7 @@ function options(command: string[], extra: Partial<WrapperOptions> = {}): Wrappe
     timeoutSeconds: null,
     killAfterSeconds: 5,
     overlap: 'skip',
-    syslog: false,
+    syslogCopy: false,
     syslogSocket: '/dev/null',
     syslogFile: '/fake/syslog',
     icinga: null,
