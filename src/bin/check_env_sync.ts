@@ -1,10 +1,6 @@
-import { gather } from '../check/gather.js';
-import { verdict } from '../check/verdict.js';
+import { judgeJob, pluginQuestion } from '../check/pipeline.js';
 import { scheduleProblem } from '../cron/schedule.js';
-import { MarkerError } from '../markers/read.js';
-import { UnknownUserError } from '../markers/trust.js';
 import { emit, pluginArgs, pluginDeadline, runPlugin, unknown } from '../output/pluginRuntime.js';
-import { StageTimeoutError } from '../syslog/types.js';
 
 runPlugin(async () => {
   const o = await pluginArgs('check_env_sync');
@@ -14,14 +10,9 @@ runPlugin(async () => {
     const bad = await scheduleProblem(o.schedule);
     if (bad) emit(unknown(`--schedule: ${JSON.stringify(o.schedule)} is not a cron schedule (${bad}); use 5 fields like '18 0 * * *'`), o.maxOutput);
   }
-  const now = new Date();
-  try {
-    const facts = await gather({ ...o, trust: { user: o.user }, deadline, onStage: (s) => (stage = s) }, now);
-    emit(verdict(facts, { ...o, graceSeconds: o.grace }, now, o.verbose), o.maxOutput);
-  } catch (err) {
-    if (err instanceof MarkerError) emit(unknown(`${o.job}: ${err.message}`), o.maxOutput);
-    if (err instanceof UnknownUserError) emit(unknown(err.message), o.maxOutput);
-    if (err instanceof StageTimeoutError) emit(unknown(`plugin timed out after ${o.timeout}s while ${err.stage}`), o.maxOutput);
-    emit(unknown(`${o.job}: internal error while ${stage}: ${(err as Error)?.message ?? String(err)}`), o.maxOutput);
-  }
+  const answer = await judgeJob(
+    pluginQuestion(o, deadline, (s) => (stage = s)),
+    new Date(),
+  );
+  emit(answer.verdict, o.maxOutput);
 });

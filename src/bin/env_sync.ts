@@ -6,7 +6,7 @@ import type { JournalSelection } from '../journal/types.js';
 import { chooseLog } from '../logsource/choose.js';
 import { senderFilter } from '../logsource/senders.js';
 import { hintsFor, jobTrust } from '../markers/trust.js';
-import { judgeHost } from '../check/hostJobs.js';
+import { hostJobList } from '../check/hostJobs.js';
 import { parseEnvSync } from '../cli/args.js';
 import { configUser, icinga2Config, nrpeConfig } from '../cli/configGen.js';
 import { CliError, hostOptions } from '../cli/hostOptions.js';
@@ -101,9 +101,10 @@ async function main(): Promise<number> {
       const a = parsed.values;
       if (parsed.positional === 'inventory') return writeInventoryFromCrontab(a);
       const o = hostOptions(a, true);
-      const view = await judgeHost(o, new Date());
-      const jobs = view.jobs.map((j) => ({ job: j.job, cron: j.cron }));
-      const settings = { values: a, user: await configUser(o), graceSeconds: a.grace };
+      // The jobs and their schedules, not their verdicts: nothing here is judged.
+      const view = await hostJobList(o);
+      const jobs = view.names.map((job) => ({ job, cron: view.cron.get(job) ?? null }));
+      const settings = { values: a, user: await configUser(o), grace: a.grace };
       stdout.write(parsed.positional === 'icinga2' ? icinga2Config(jobs, settings) : nrpeConfig(jobs, settings));
       for (const p of view.problems)
         stderr.write(`env-sync: ${visibleText(p)}

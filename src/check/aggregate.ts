@@ -39,9 +39,9 @@ export function jobVerdict(job: string, facts: CheckFacts, j: Judgement, cron: C
   };
 }
 
-/** A job whose records could not be read: UNKNOWN with the reason. */
-export function unreadableJob(job: string, message: string, cron: CronJob | null): JobVerdict {
-  return { job, state: UNKNOWN, summary: `${job}: ${message}`, perfdata: [], cron, facts: null, neverRun: false, running: false };
+/** A job whose records could not be read: UNKNOWN with the pipeline's words for why (they name the job). */
+export function unreadableJob(job: string, summary: string, cron: CronJob | null): JobVerdict {
+  return { job, state: UNKNOWN, summary, perfdata: [], cron, facts: null, neverRun: false, running: false };
 }
 
 /** Worst first, then by name. */

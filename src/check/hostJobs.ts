@@ -2,6 +2,7 @@
 // check_env_sync judges it: shared by check_env_sync_all and `env-sync status`.
 import { statSync } from 'node:fs';
 import { readBoundedText, ReadProblem } from '../common/boundedRead.js';
+import type { Values } from '../common/options.js';
 import type { State } from '../common/states.js';
 import { parseCrontab, readUserCrontab, type CronJob } from '../cron/crontab.js';
 import { listJobs, MarkerError } from '../markers/read.js';
@@ -11,13 +12,14 @@ import { scriptRunsLookup } from '../syslog/scriptRunsLookup.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { inventoryJobs, readInventory } from '../cron/inventory.js';
 import { jobVerdict, unreadableJob, type JobVerdict } from './aggregate.js';
-import { gather, type GatherOptions } from './gather.js';
-import { judge } from './judge.js';
+import type { GatherOptions } from './gather.js';
+import { assertKnownUser, judgeJob } from './pipeline.js';
+import { explainOptions } from './verdict.js';
 import type { CheckPolicy } from './types.js';
 import { hostReads } from './hostReads.js';
 import { chooseLogOnce, type LogOptions } from '../logsource/choose.js';
 import { senderFilter } from '../logsource/senders.js';
-import { checkDeadline, StageTimeoutError } from '../common/deadline.js';
+import { checkDeadline } from '../common/deadline.js';
 
 export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'missing'>, LogOptions {
   rotated: Rotated;
@@ -117,9 +119,13 @@ export async function hostJobList(o: Pick<HostOptions, 'stateDir' | 'crontab' | 
   return { names: [...names].sort(), cron: byJob, problems, blind, crontabOwner: cron.owner };
 }
 
+/** check_env_sync_all's view of the host, from its option values: the plugin and the tests ask it alike. */
+export function allJobsOptions(o: Values<'check_env_sync_all'>, deadline: number): HostOptions {
+  return { ...o, deadline, skipEvidence: true, keepFacts: false, trust: { user: o.user } };
+}
+
 export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
-  // A --user with no such user is the command line's fault, said once, not as every job's.
-  if (o.trust.user !== undefined) jobTrust(o.stateDir, null, { user: o.trust.user });
+  assertKnownUser(o.stateDir, o.trust);
   const { names, cron: byJob, problems, blind, crontabOwner } = await hostJobList(o);
   // One backward read of syslog for the script runs of every job, however many ask.
   const { rotated, auto } = rotationLimit(o.rotated);
@@ -154,27 +160,33 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
     ageCritical: o.ageCritical,
     runtimeWarning: o.runtimeWarning,
     runtimeCritical: o.runtimeCritical,
-    graceSeconds: o.graceSeconds,
+    grace: o.grace,
     missing: o.missing,
   };
+  const how = explainOptions(policy);
+  const timeoutSeconds = Math.max(0, Math.round((o.deadline - Date.now()) / 1000));
   const jobs: JobVerdict[] = [];
   let n = 0;
   for (const job of names) {
     n += 1;
     checkDeadline(o.deadline, () => `judging job ${job} (${n} of ${names.length})`);
     const c = byJob.get(job) ?? null;
-    try {
-      const facts = await gather({ ...shared, job, schedule: c?.schedule, cron: c }, now);
-      const verdict = jobVerdict(job, facts, judge(facts, { ...policy, job, schedule: c?.schedule }, now), c);
-      await o.onVerdict?.(verdict);
-      if (o.keepFacts === false) verdict.facts = null;
-      jobs.push(verdict);
-    } catch (err) {
-      if (err instanceof StageTimeoutError) throw err; // the whole view's deadline, not this job's records
-      const unreadable = unreadableJob(job, err instanceof MarkerError ? err.message : (err as Error).message, c);
-      await o.onVerdict?.(unreadable);
-      jobs.push(unreadable);
-    }
+    const answer = await judgeJob(
+      {
+        gather: { ...shared, job, schedule: c?.schedule, cron: c },
+        policy: { ...policy, job, schedule: c?.schedule },
+        verbose: 0,
+        how,
+        timeoutSeconds,
+        timeoutIsTheCallers: true,
+        explain: false,
+      },
+      now,
+    );
+    const verdict = answer.facts && answer.judgement ? jobVerdict(job, answer.facts, answer.judgement, c) : unreadableJob(job, answer.verdict.summary, c);
+    await o.onVerdict?.(verdict);
+    if (o.keepFacts === false) verdict.facts = null;
+    jobs.push(verdict);
   }
   return { jobs, problems, blind };
 }

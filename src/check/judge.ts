@@ -291,11 +291,11 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
     if (syslogOnlyRun && syslogOnlyRun.start.getTime() - now.getTime() <= FUTURE_SLACK_MS) starts.push(syslogOnlyRun.start.getTime());
     // A minute of slack: cron starts the job a little after the minute it is due.
     const startedSince = starts.some((t) => t >= due.getTime() - 60_000);
-    const overdue = now.getTime() > due.getTime() + policy.graceSeconds * 1000;
+    const overdue = now.getTime() > due.getTime() + policy.grace * 1000;
     if (!startedSince && overdue) {
       results.push({
         state: CRITICAL,
-        text: `missed the run due at ${clock(due, now)} (schedule '${policy.schedule}', grace ${duration(policy.graceSeconds)}): nothing started since`,
+        text: `missed the run due at ${clock(due, now)} (schedule '${policy.schedule}', grace ${duration(policy.grace)}): nothing started since`,
       });
     }
   }

@@ -1,6 +1,6 @@
 // What the check's steps hand each other: gather → facts → judge → judgement → explain/render.
 import type { RunLiveness } from '../common/host.js';
-import type { Range } from '../common/range.js';
+import type { Values } from '../common/options.js';
 import type { State } from '../common/states.js';
 import type { CronJob } from '../cron/crontab.js';
 import type { InventoryJob } from '../cron/inventory.js';
@@ -68,20 +68,12 @@ export interface CheckFacts {
   log?: LogRead;
 }
 
-/** The limits a job is judged against, and where its records are (for the words). */
-export interface CheckPolicy {
-  job: string;
-  stateDir: string;
-  syslog: string;
-  ageWarning?: Range | undefined;
-  ageCritical?: Range | undefined;
-  runtimeWarning?: Range | undefined;
-  runtimeCritical?: Range | undefined;
-  schedule?: string | undefined;
-  graceSeconds: number;
-  /** State of a job with no record at all. */
-  missing: State;
-}
+/**
+ * The limits a job is judged against, and where its records are (for the words): check_env_sync's
+ * option values, typed once by the option table, so every view judges with the same names and defaults.
+ */
+export type CheckPolicy = Pick<Values<'check_env_sync'>, 'stateDir' | 'syslog' | 'grace' | 'missing'> &
+  Partial<Pick<Values<'check_env_sync'>, 'ageWarning' | 'ageCritical' | 'runtimeWarning' | 'runtimeCritical' | 'schedule'>> & { job: string };
 
 /** One finding, as Checkmk's checks yield them: the worst leads the summary. */
 export interface Result {

@@ -3,8 +3,8 @@ import type { PluginResult } from '../output/pluginOutput.js';
 import { optionSpec } from '../common/options.js';
 import { siblingExecutable } from '../common/install.js';
 import { explain, type ExplainOptions } from './explain.js';
-import { judge, summarise } from './judge.js';
-import type { CheckFacts, CheckPolicy } from './types.js';
+import { summarise } from './judge.js';
+import type { CheckFacts, CheckPolicy, Judgement } from './types.js';
 
 /** The explanation's settings for a policy: this installation's env-sync-run, the table's default state directory. */
 export function explainOptions(policy: Pick<CheckPolicy, 'stateDir' | 'syslog'>): ExplainOptions {
@@ -16,8 +16,7 @@ export function explainOptions(policy: Pick<CheckPolicy, 'stateDir' | 'syslog'>)
   };
 }
 
-export function verdict(facts: CheckFacts, policy: CheckPolicy, now: Date, verbose: number, how: ExplainOptions = explainOptions(policy)): PluginResult {
-  const j = judge(facts, policy, now);
+export function verdict(facts: CheckFacts, j: Judgement, verbose: number, how: ExplainOptions): PluginResult {
   const { state, summary, perfdata } = summarise(j);
   return { state, summary, longOutput: explain(facts, j, verbose, how), perfdata };
 }

@@ -8,10 +8,11 @@ import { jobTrust } from '../markers/trust.js';
 type Common = Pick<
   Values<'env-sync status'>,
   'stateDir' | 'syslog' | 'rotated' | 'log' | 'journalNamespace' | 'journalFile' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'grace'
-> & { user: string | undefined; missing?: Values<'env-sync status'>['missing'] };
+> &
+  Partial<Pick<Values<'env-sync status'>, 'ageWarning' | 'ageCritical' | 'runtimeWarning' | 'runtimeCritical' | 'missing'>> & { user: string | undefined };
 
 /** A person waits for `env-sync`; a minute is the bound on its syslog reading. */
-const CLI_DEADLINE_MS = 60_000;
+export const CLI_DEADLINE_SECONDS = 60;
 
 export class CliError extends Error {}
 
@@ -29,9 +30,13 @@ export function hostOptions(a: Common, skipEvidence: boolean): HostOptions {
     // The crontab of the jobs' user is read only when no file is given (reading another user's needs
     // root): --user, else the one the host names (ENV_SYNC_JOB_USER), else the state directory's owner.
     user: a.crontab ? undefined : (a.user ?? crontabUser(a.stateDir)),
-    graceSeconds: a.grace,
+    grace: a.grace,
+    ageWarning: a.ageWarning,
+    ageCritical: a.ageCritical,
+    runtimeWarning: a.runtimeWarning,
+    runtimeCritical: a.runtimeCritical,
     missing: a.missing ?? 1,
-    deadline: Date.now() + CLI_DEADLINE_MS,
+    deadline: Date.now() + CLI_DEADLINE_SECONDS * 1000,
     skipEvidence,
     trust: a.user !== undefined ? { user: a.user } : {},
   };

@@ -14,7 +14,7 @@ import { CliError, hostOptions } from './hostOptions.js';
 const seconds = (d: Date | null) => (d ? d.getTime() / 1000 : null);
 
 /** One judged job as the verdict file has it. */
-export async function metricVerdict(j: JudgedJob, graceSeconds: number, now: Date): Promise<JobVerdict> {
+export async function metricVerdict(j: JudgedJob, grace: number, now: Date): Promise<JobVerdict> {
   const previous = j.facts?.previousScheduled ?? null;
   const running = j.facts?.running ?? [];
   return {
@@ -23,17 +23,13 @@ export async function metricVerdict(j: JudgedJob, graceSeconds: number, now: Dat
     nextRunSeconds: seconds(j.cron ? await nextScheduledRun(j.cron.schedule, now) : null),
     previousRunSeconds: seconds(previous),
     // The grace means something only beside a due time: the missed-run alert compares the two.
-    graceSeconds: previous ? graceSeconds : null,
+    grace: previous ? grace : null,
     wrapperAlive: running.length ? running.every((r) => r.liveness === 'alive') : null,
   };
 }
 
-export async function metrics(a: Values<'env-sync metrics'>, out: TextOut, err: TextOut): Promise<number> {
-  const now = new Date();
-  const view = await judgeHost(
-    { ...hostOptions(a, true), ageWarning: a.ageWarning, ageCritical: a.ageCritical, runtimeWarning: a.runtimeWarning, runtimeCritical: a.runtimeCritical },
-    now,
-  );
+export async function metrics(a: Values<'env-sync metrics'>, out: TextOut, err: TextOut, now = new Date()): Promise<number> {
+  const view = await judgeHost(hostOptions(a, true), now);
   const text = verdictText(await Promise.all(view.jobs.map((j) => metricVerdict(j, a.grace, now))), now);
   for (const p of view.problems) err.write(`env-sync: ${p}\n`);
   if (!a.textfileDir) {

@@ -2,33 +2,36 @@
 import type { TextOut } from '../output/writeAll.js';
 import type { Values } from '../common/options.js';
 import { clock, duration } from '../common/timeWords.js';
-import { gather } from '../check/gather.js';
 import { loadCrontab } from '../check/hostJobs.js';
-import { judge } from '../check/judge.js';
+import { judgeJob } from '../check/pipeline.js';
 import { chooseRerun } from '../check/rerunChoice.js';
-import { explainOptions, verdict } from '../check/verdict.js';
+import { explainOptions } from '../check/verdict.js';
 import { pasteLine } from '../cron/rerun.js';
-import { MarkerError } from '../markers/read.js';
 import { statePath } from '../markers/paths.js';
 import { render } from '../output/pluginOutput.js';
 import { cleanText, safeJson } from '../output/sanitize.js';
-import { unknown } from '../output/pluginRuntime.js';
-import { hostOptions } from './hostOptions.js';
+import { CLI_DEADLINE_SECONDS, hostOptions } from './hostOptions.js';
 import { unknownJob } from './knownJob.js';
 import type { State } from '../common/states.js';
 
-export async function show(job: string, a: Values<'env-sync show'>, out: TextOut): Promise<State> {
-  const now = new Date();
+export async function show(job: string, a: Values<'env-sync show'>, out: TextOut, now = new Date()): Promise<State> {
   const o = hostOptions(a, false);
   const crontab = await loadCrontab(o);
   const cron = crontab.jobs.find((c) => c.job === job) ?? null;
-  let facts: Awaited<ReturnType<typeof gather>>;
-  try {
-    facts = await gather({ ...o, job, schedule: cron?.schedule, cron, trust: { ...o.trust, crontabOwner: crontab.owner }, onStage: () => undefined }, now);
-  } catch (err) {
-    if (!(err instanceof MarkerError)) throw err;
-    // A marker that cannot be read is the job's verdict, as check_env_sync gives it: UNKNOWN naming the file.
-    const v = unknown(`${job}: ${err.message}`);
+  const policy = { ...o, job, schedule: cron?.schedule };
+  const answer = await judgeJob(
+    {
+      gather: { ...o, job, schedule: cron?.schedule, cron, trust: { ...o.trust, crontabOwner: crontab.owner } },
+      policy,
+      verbose: 2,
+      timeoutSeconds: CLI_DEADLINE_SECONDS,
+    },
+    now,
+  );
+  const v = answer.verdict;
+  const { facts, judgement } = answer;
+  if (!facts || !judgement) {
+    // Records that cannot be read are the job's verdict, as check_env_sync gives it: UNKNOWN naming the file.
     out.write(
       a.json
         ? `${safeJson({ schema: 1, job, verdict: v, schedule: cron?.schedule ?? null, rerun: null, history: [] }, 2)}\n`
@@ -36,9 +39,6 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
     );
     return v.state;
   }
-  const policy = { ...o, job, schedule: cron?.schedule };
-  const v = verdict(facts, policy, now, 2);
-  const judgement = judge(facts, policy, now);
   if (judgement.noRecord && !cron && !facts.inventory && !facts.syslogProblems.length) {
     const unknown = await unknownJob(job, o, `no run of it in ${facts.log?.label ?? a.syslog}`);
     if (unknown) throw unknown;

@@ -275,8 +275,7 @@ function orderVerdicts(specs: Values<'env-sync status'>['order'], stateDir: stri
 }
 
 /** `env-sync status`: the table (or --json), exiting with the worst state so scripts can use it. */
-export async function status(a: Values<'env-sync status'>, out: TextOut, err: TextOut, style: TableStyle): Promise<State> {
-  const now = new Date();
+export async function status(a: Values<'env-sync status'>, out: TextOut, err: TextOut, style: TableStyle, now = new Date()): Promise<State> {
   const o = hostOptions(a, true);
   // Each job's row is made as it is judged and its facts let go (issue 25, finding 10: 100,000 jobs'
   // facts held to the end took 830 MB).

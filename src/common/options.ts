@@ -291,7 +291,13 @@ export const OPTIONS = {
     describe: 'When a run of the job is still alive: skip (exit 75), wait for it, or allow both',
     parse: (raw: string) => raw as 'skip' | 'wait' | 'allow',
   }),
-  syslogCopy: option({ flag: 'syslog', kind: 'boolean', default: true, describe: 'Copy output lines to syslog (--no-syslog to turn off)', parse: bool }),
+  syslogCopy: option({
+    flag: 'syslog-copy',
+    kind: 'boolean',
+    default: true,
+    describe: 'Copy output lines to syslog (--no-syslog-copy, or the older --no-syslog, to turn off)',
+    parse: bool,
+  }),
   syslogSocket: option({
     flag: 'syslog-socket',
     kind: 'string',
@@ -435,12 +441,12 @@ could not be run; 75 if another run of the job was still running (--overlap skip
   'env-sync status': {
     kind: 'cli',
     usage: 'One row a job, worst first',
-    options: [...CLI_COMMON, 'missing', 'json', 'order'],
+    options: [...CLI_COMMON, ...THRESHOLDS, 'missing', 'json', 'order'],
   },
   'env-sync show': {
     kind: 'cli',
     usage: 'The last runs, the evidence from syslog and the re-run command',
-    options: [...CLI_COMMON, 'missing', 'json'],
+    options: [...CLI_COMMON, ...THRESHOLDS, 'missing', 'json'],
     positional: { name: 'job', describe: 'The job' },
   },
   'env-sync logs': {

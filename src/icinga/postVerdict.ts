@@ -2,13 +2,10 @@
 // check_env_sync gives for the job — judged here, in-process, by the same gather, judge, explain and
 // render — so the passive service reads exactly like the active check.
 import { hostname } from 'node:os';
-import { convert } from '../common/options.js';
-import { UNKNOWN, type State } from '../common/states.js';
-import { gather } from '../check/gather.js';
-import { verdict } from '../check/verdict.js';
-import { MarkerError } from '../markers/read.js';
+import { convert, type Values } from '../common/options.js';
+import type { State } from '../common/states.js';
+import { judgeJob } from '../check/pipeline.js';
 import { render } from '../output/pluginOutput.js';
-import { StageTimeoutError } from '../syslog/types.js';
 import type { IcingaPostConfig } from './postOptions.js';
 import { postCheckResult, splitPluginOutput, type PassiveResultOutcome } from './passiveResult.js';
 
@@ -16,7 +13,7 @@ export interface RunContext {
   job: string;
   stateDir: string;
   syslog?: string | undefined;
-  log?: string | undefined;
+  log?: Values<'check_env_sync'>['log'] | undefined;
   journalNamespace?: string | undefined;
   bootIdFile?: string | undefined;
   /** Unix seconds of the run's start and end. */
@@ -31,28 +28,22 @@ export interface Verdict {
 }
 
 /** check_env_sync's verdict for the job with its default limits (the option table's), bounded in time. */
-export async function judgeRun(ctx: RunContext, timeoutSeconds = 20): Promise<Verdict> {
-  const raw: Record<string, unknown> = { job: ctx.job, 'state-dir': ctx.stateDir, timeout: String(timeoutSeconds) };
-  if (ctx.syslog) raw.syslog = ctx.syslog;
-  if (ctx.log) raw.log = ctx.log;
-  if (ctx.journalNamespace) raw['journal-namespace'] = ctx.journalNamespace;
-  if (ctx.bootIdFile) raw['boot-id-file'] = ctx.bootIdFile;
-  const o = convert('check_env_sync', raw, {});
-  const now = new Date();
-  let stage = 'starting';
-  try {
-    const facts = await gather({ ...o, deadline: Date.now() + timeoutSeconds * 1000, onStage: (s) => (stage = s) }, now);
-    const v = verdict(facts, { ...o, graceSeconds: o.grace }, now, o.verbose);
-    return { exitStatus: v.state, text: render(v, o.maxOutput) };
-  } catch (err) {
-    const why =
-      err instanceof MarkerError
-        ? `${ctx.job}: ${err.message}`
-        : err instanceof StageTimeoutError
-          ? `timed out after ${timeoutSeconds}s while ${err.stage}`
-          : `${ctx.job}: internal error while ${stage}: ${(err as Error)?.message ?? String(err)}`;
-    return { exitStatus: UNKNOWN, text: render({ state: UNKNOWN, summary: why, longOutput: [], perfdata: [] }, o.maxOutput) };
-  }
+export async function judgeRun(ctx: RunContext, timeoutSeconds = 20, now = new Date()): Promise<Verdict> {
+  const defaults = convert('check_env_sync', { job: ctx.job }, {});
+  const o = {
+    ...defaults,
+    stateDir: ctx.stateDir,
+    syslog: ctx.syslog ?? defaults.syslog,
+    log: ctx.log ?? defaults.log,
+    journalNamespace: ctx.journalNamespace,
+    bootIdFile: ctx.bootIdFile ?? defaults.bootIdFile,
+    timeout: timeoutSeconds,
+  };
+  const answer = await judgeJob(
+    { gather: { ...o, trust: {}, deadline: Date.now() + timeoutSeconds * 1000 }, policy: o, verbose: o.verbose, timeoutSeconds },
+    now,
+  );
+  return { exitStatus: answer.verdict.state, text: render(answer.verdict, o.maxOutput) };
 }
 
 /**

@@ -15,7 +15,7 @@ export interface JobVerdict {
   /** Unix seconds of the last scheduled start due at or before now (the check's previousScheduled). */
   previousRunSeconds?: number | null;
   /** The --grace in force for the schedule, in seconds. */
-  graceSeconds?: number | null;
+  grace?: number | null;
   /** For a job with a run recorded as in progress: false if any such run's wrapper is gone; null or absent when none is. */
   wrapperAlive?: boolean | null;
 }
@@ -38,7 +38,7 @@ export function verdictText(verdicts: readonly JobVerdict[], now: Date): string 
     add(VERDICT_METRICS.state, labels, v.state);
     add(VERDICT_METRICS.nextRun, labels, v.nextRunSeconds);
     add(VERDICT_METRICS.previousRun, labels, v.previousRunSeconds);
-    add(VERDICT_METRICS.grace, labels, v.graceSeconds);
+    add(VERDICT_METRICS.grace, labels, v.grace);
     add(VERDICT_METRICS.wrapperAlive, labels, v.wrapperAlive === null || v.wrapperAlive === undefined ? null : v.wrapperAlive ? 1 : 0);
   }
   add(VERDICT_METRICS.generated, {}, now.getTime() / 1000);

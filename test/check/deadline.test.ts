@@ -54,7 +54,7 @@ describe('-t deadline inside the loop over jobs (issue 25, finding 10)', functio
       skipEvidence: true,
       keepFacts: false,
       trust: {},
-      graceSeconds: 3600,
+      grace: 3600,
     };
     let thrown: unknown = null;
     try {
@@ -99,7 +99,7 @@ describe("host-wide views let each job's facts go once judged (issue 25, finding
       skipEvidence: true,
       keepFacts: false,
       trust: {},
-      graceSeconds: 3600,
+      grace: 3600,
     };
     const view = await judgeHost(
       { ...o, onVerdict: (v) => void seen.push([v.job, v.facts?.jobState?.last?.outcome === 'success']) } as Parameters<typeof judgeHost>[0],

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { judgeHost } from '../../src/check/hostJobs.js';
 import { parseCommandLine } from '../../src/common/commandLine.js';
 import { recordRun } from '../../src/markers/store.js';
-import { makeRun } from '../metrics/runs.js';
+import { makeRun } from '../support/runs.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 
 describe('judgeHost: every job of the host, judged', () => {
@@ -26,7 +26,7 @@ describe('judgeHost: every job of the host, judged', () => {
     recordRun({ stateDir: state, job: 'pull_bad', bootId: null, holder }, makeRun('pull_bad', { start: end, end, outcome: 'failure', exitCode: 3 }));
     const parsed = await parseCommandLine('check_env_sync_all', ['--state-dir', state, '--syslog', syslog]);
     if ('text' in parsed) throw new Error(parsed.text);
-    const o = { ...parsed.values, graceSeconds: parsed.values.grace, deadline: Date.now() + 60_000, skipEvidence: true, trust: {} };
+    const o = { ...parsed.values, grace: parsed.values.grace, deadline: Date.now() + 60_000, skipEvidence: true, trust: {} };
     const kept = await judgeHost(o, now);
     const dropped = await judgeHost({ ...o, keepFacts: false }, now);
     expect(kept.jobs.map((j) => j.job)).to.deep.equal(['pull_bad', 'pull_ok']);

@@ -100,10 +100,10 @@ function schema2(st: JobState): JobState {
   } as JobState;
 }
 
-const OPTS: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', graceSeconds: 3600, missing: 2 };
+const OPTS: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', grace: 3600, missing: 2 };
 const WRAPPER_PATH = '/opt/env-sync-checks/plugins/env-sync-run';
 const HOW = { syslog: '/var/log/syslog', stateDir: '/var/lib/env-sync', defaultStateDir: '/var/lib/env-sync', envSyncRun: WRAPPER_PATH };
-const evaluate = (facts: CheckFacts, policy: CheckPolicy, now: Date) => verdict(facts, policy, now, 0, { ...HOW, stateDir: policy.stateDir });
+const evaluate = (facts: CheckFacts, policy: CheckPolicy, now: Date) => verdict(facts, judge(facts, policy, now), 0, { ...HOW, stateDir: policy.stateDir });
 const JOB_USER = { name: 'govuk-backup', uid: 1001, gid: 1001, home: '/home/govuk-backup' };
 const FACTS: CheckFacts = {
   jobState: null,

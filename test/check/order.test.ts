@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { evaluateOrder } from '../../src/check/order.js';
-import { stateAfter } from '../metrics/runs.js';
+import { stateAfter } from '../support/runs.js';
 
 // check_env_sync_order's verdict, as a table: the copy's state and its completion job's in, the
 // state and the words out. A completion job that ran after the copy and failed is not "waiting".

@@ -62,7 +62,7 @@ describe('a run that ends while the check looks at it', () => {
     );
   const verdict = async (probe: () => 'dead') => {
     const facts = await look(probe);
-    return summarise(judge(facts, { job: 'pull_x', stateDir: t.state, syslog: join(t.dir, 'syslog'), graceSeconds: 3600, missing: 2 }, now));
+    return summarise(judge(facts, { job: 'pull_x', stateDir: t.state, syslog: join(t.dir, 'syslog'), grace: 3600, missing: 2 }, now));
   };
 
   it('is judged by its recorded end, not called dead, when it ends between the read and the probe', async () => {

@@ -5,7 +5,7 @@ import type { CheckFacts, CheckPolicy } from '../../src/check/types.js';
 import { clock } from '../../src/common/timeWords.js';
 import { cronNext, cronPrevious, hostOffset, type Walls } from '../../src/cron/dst.js';
 import { nextScheduledRun, previousScheduledRun, scheduleProblem } from '../../src/cron/schedule.js';
-import { stateAfter } from '../metrics/runs.js';
+import { stateAfter } from '../support/runs.js';
 
 // When the check says a run was due, across summer-time changes, as Debian's cron(8) starts jobs
 // (docs/schedule.md): rows by hand for Europe/London's two 2026 changes, the check's verdict on each,
@@ -154,7 +154,7 @@ const GRACE_SECONDS = 1800;
 const USER = { name: 'govuk-backup', uid: 1001, gid: 1001, home: '/home/govuk-backup' };
 
 function verdictAt(schedule: string, now: Date, due: Date, lastStart: Date) {
-  const policy: CheckPolicy = { job: 'nightly', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', graceSeconds: GRACE_SECONDS, missing: 2, schedule };
+  const policy: CheckPolicy = { job: 'nightly', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', grace: GRACE_SECONDS, missing: 2, schedule };
   const start = lastStart.toISOString();
   const facts: CheckFacts = {
     jobState: stateAfter('nightly', [{ start, end: start, durationSeconds: 0 }]),

@@ -8,7 +8,7 @@ import { runFactsText } from '../../src/metrics/runFacts.js';
 import { verdictText } from '../../src/metrics/verdicts.js';
 import { repoRoot } from '../support/proc.js';
 import { checkMetrics, promtool } from './prometheusTools.js';
-import { runningMarker, stateAfter } from './runs.js';
+import { runningMarker, stateAfter } from '../support/runs.js';
 
 const RULES = join(repoRoot, 'prometheus', 'env-sync.rules.yml');
 const RULE_TESTS = join(repoRoot, 'test', 'metrics', 'rules.test.yml');
@@ -30,8 +30,8 @@ const FILES: Record<string, string> = {
   ),
   'verdicts: every field': verdictText(
     [
-      { job: 'pull_x', state: 0, nextRunSeconds: 1795565880, previousRunSeconds: 1795479480, graceSeconds: 3600, wrapperAlive: true },
-      { job: 'push_y', state: 2, nextRunSeconds: 1795565880, previousRunSeconds: 1795479480, graceSeconds: 3600, wrapperAlive: false },
+      { job: 'pull_x', state: 0, nextRunSeconds: 1795565880, previousRunSeconds: 1795479480, grace: 3600, wrapperAlive: true },
+      { job: 'push_y', state: 2, nextRunSeconds: 1795565880, previousRunSeconds: 1795479480, grace: 3600, wrapperAlive: false },
     ],
     NOW,
   ),

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { emptyJobState } from '../../src/markers/types.js';
 import { RUN_FACT_DEFS } from '../../src/metrics/definitions.js';
 import { runFactsText } from '../../src/metrics/runFacts.js';
-import { runningMarker, sampleLines, stateAfter } from './runs.js';
+import { runningMarker, sampleLines, stateAfter } from '../support/runs.js';
 
 const outcomes = (labels: string, current: string) =>
   ['success', 'failure', 'timeout', 'signal', 'spawn-error', 'interrupted'].map(

@@ -25,13 +25,13 @@ describe("metrics: env-sync metrics' state gauge is the plugin's state", () => {
       const p = { ...OPTS, ...policy };
       const plugin = evaluate(f, p, NOW).state;
       const judged = jobVerdict(p.job, f, judge(f, p, NOW), null);
-      const gauge = gauges(verdictText([await metricVerdict(judged, p.graceSeconds, NOW)], NOW))('env_sync_verdict_state');
+      const gauge = gauges(verdictText([await metricVerdict(judged, p.grace, NOW)], NOW))('env_sync_verdict_state');
       expect({ gauge, plugin }).to.deep.equal({ gauge: state, plugin: state });
     });
   }
 
   it('UNKNOWN for a job whose records cannot be read', async () => {
-    const judged = unreadableJob('pull_x', '/var/lib/env-sync/pull_x/state.json: not JSON', null);
+    const judged = unreadableJob('pull_x', 'pull_x: /var/lib/env-sync/pull_x/state.json: not JSON', null);
     expect(gauges(verdictText([await metricVerdict(judged, 3600, NOW)], NOW))('env_sync_verdict_state')).to.equal(3);
   });
 });

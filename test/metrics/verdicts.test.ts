@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { VERDICT_DEFS } from '../../src/metrics/definitions.js';
 import { verdictText, type JobVerdict } from '../../src/metrics/verdicts.js';
-import { sampleLines } from './runs.js';
+import { sampleLines } from '../support/runs.js';
 
 const NOW = new Date('2026-11-24T01:30:00.500Z');
 
@@ -9,8 +9,8 @@ describe('metrics: the verdict file', () => {
   it('each job: its state, next and previous scheduled run, grace, whether its running wrapper is alive; then when it was judged', () => {
     const text = verdictText(
       [
-        { job: 'pull_x', state: 0, nextRunSeconds: 1795565880, previousRunSeconds: 1795479480, graceSeconds: 3600, wrapperAlive: true },
-        { job: 'push_y', state: 2, nextRunSeconds: 1795565880, previousRunSeconds: 1795479480, graceSeconds: 7200, wrapperAlive: false },
+        { job: 'pull_x', state: 0, nextRunSeconds: 1795565880, previousRunSeconds: 1795479480, grace: 3600, wrapperAlive: true },
+        { job: 'push_y', state: 2, nextRunSeconds: 1795565880, previousRunSeconds: 1795479480, grace: 7200, wrapperAlive: false },
       ],
       NOW,
     );
@@ -33,7 +33,7 @@ describe('metrics: the verdict file', () => {
     const text = verdictText(
       [
         { job: 'pull_x', state: 3 },
-        { job: 'pull_y', state: 1, nextRunSeconds: null, previousRunSeconds: null, graceSeconds: null, wrapperAlive: null },
+        { job: 'pull_y', state: 1, nextRunSeconds: null, previousRunSeconds: null, grace: null, wrapperAlive: null },
       ],
       NOW,
     );
@@ -49,7 +49,7 @@ describe('metrics: the verdict file', () => {
   });
 
   it('HELP and TYPE lines come from the one table', () => {
-    const text = verdictText([{ job: 'pull_x', state: 0, nextRunSeconds: 1, previousRunSeconds: 0, graceSeconds: 3600, wrapperAlive: true }], NOW);
+    const text = verdictText([{ job: 'pull_x', state: 0, nextRunSeconds: 1, previousRunSeconds: 0, grace: 3600, wrapperAlive: true }], NOW);
     const comments = text.split('\n').filter((l) => l.startsWith('#'));
     expect(comments).to.deep.equal(VERDICT_DEFS.flatMap((d) => [`# HELP ${d.name} ${d.help}`, `# TYPE ${d.name} ${d.type}`]));
   });

@@ -16,7 +16,7 @@ import { plugin, run, waitUntil } from '../support/proc.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { asUser, ensureUser, JOB_USER } from '../support/users.js';
 import { NODE_EXPORTER_USER, seriesKey, seriesMap } from './prometheusTools.js';
-import { makeRun, runningMarker } from './runs.js';
+import { makeRun, runningMarker } from '../support/runs.js';
 
 const WRAPPER = plugin('env-sync-run');
 

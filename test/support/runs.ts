@@ -1,11 +1,15 @@
-// Runs and states for the metrics tests, built with the store's own applyRun so that they follow the
-// wrapper's rules (what counts as a failure, what a skipped start changes).
+// The one factory of runs and states for tests, built with the store's own applyRun so that they
+// follow the wrapper's rules (what counts as a failure, what a skipped start changes). A test says
+// only what matters to it: makeRun('pull_x', { outcome: 'failure', exitCode: 1 }).
 import { applyRun } from '../../src/markers/store.js';
 import { emptyJobState, MARKER_SCHEMA, type JobState, type Run, type RunningMarker } from '../../src/markers/types.js';
 
+let made = 0;
+
 export function makeRun(job: string, over: Partial<Run> = {}): Run {
+  made += 1;
   return {
-    runId: `20261124T001801Z-${Math.random().toString(16).slice(2, 8)}`,
+    runId: `20261124T001801Z-${made.toString(16).padStart(6, '0')}`,
     job,
     part: null,
     host: 'db1',
