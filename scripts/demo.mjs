@@ -32,7 +32,7 @@ say(`1. Two nightly syncs run under env-sync-run (state directory $DEMO/state, D
 for (const j of jobs) {
   const cfg = join(dir, `${j.job}.cfg`);
   writeFileSync(cfg, j.cfg);
-  show(plugin('env-sync-run'), ['--no-syslog', '--state-dir', state, '--', sample, '-f', cfg]);
+  show(plugin('env-sync-run'), ['--no-syslog-copy', '--state-dir', state, '--', sample, '-f', cfg]);
 }
 
 say('2. Sample syslog and syslog.1 around those runs (what rsyslog would hold on the host)');

@@ -86,7 +86,7 @@ export function warmCodeCaches() {
       'echo restoring; echo error: no space left >&2; exit 1',
     ];
     const runs = [
-      ['env-sync-run', ['--no-syslog', '--job', 'warm_up_ok', '--', 'true']],
+      ['env-sync-run', ['--no-syslog-copy', '--job', 'warm_up_ok', '--', 'true']],
       ['env-sync-run', cronRun],
       ['env-sync-run', cronRun],
       ['check_env_sync', ['--job', 'warm_up', '-w', '25h', '-c', '26h']],
