@@ -14,7 +14,7 @@ import { hostReads, type HostReads } from './hostReads.js';
 import type { CronJob } from '../cron/crontab.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../syslog/jobQueries.js';
 import { jobLineRule, SCRIPT_TAG } from '../syslog/jobLines.js';
-import { rotationLimit, type Rotated } from '../syslog/rotation.js';
+import { rotationLimit, type Rotated } from '../common/rotation.js';
 import type { ScriptRunsLookup } from '../syslog/scriptRunsLookup.js';
 import { lastFinishAfter } from '../syslog/wrapperEvents.js';
 import { processOwners, processView, rebootLockHeld, scriptRunning } from '../common/processes.js';

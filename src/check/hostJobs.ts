@@ -6,7 +6,7 @@ import type { State } from '../common/states.js';
 import { parseCrontab, readUserCrontab, type CronJob } from '../cron/crontab.js';
 import { listJobs, MarkerError } from '../markers/read.js';
 import { missingStateDir } from '../markers/stateDir.js';
-import { rotationLimit, type Rotated } from '../syslog/rotation.js';
+import { rotationLimit, type Rotated } from '../common/rotation.js';
 import { scriptRunsLookup } from '../syslog/scriptRunsLookup.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { inventoryJobs, readInventory } from '../cron/inventory.js';
