@@ -6,7 +6,7 @@
 // generated NRPE and Icinga lines all read from it. Nothing else declares an option.
 import { parseDuration } from './duration.js';
 import { validateName } from './jobName.js';
-import { namespaceNameProblem } from '../journal/args.js';
+import { namespaceNameProblem } from './journalNamespace.js';
 import { parseRange, type Range } from './range.js';
 import { stateFromName, type State } from './states.js';
 import { AUTO_ROTATED } from './rotation.js';

@@ -3,7 +3,8 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { currentUser } from '../common/host.js';
 import type { SyslogProblem } from '../syslog/types.js';
-import { namespaceNameProblem, sourceLabel } from './args.js';
+import { namespaceNameProblem } from '../common/journalNamespace.js';
+import { sourceLabel } from './args.js';
 import type { JournalSelection } from './types.js';
 
 function machineId(): string | null {
