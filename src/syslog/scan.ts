@@ -3,7 +3,8 @@ import { isNullDevice } from '../common/boundedRead.js';
 import { currentUser } from '../common/host.js';
 import { groupNameOf } from '../common/users.js';
 import { parseLine } from './parseLine.js';
-import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogEntry, type SyslogProblem, type Visitor } from './types.js';
+import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogProblem, type Visitor } from './types.js';
+import type { LogLine } from '../log/line.js';
 
 const DEFAULT_CHUNK = 256 * 1024;
 // The lines of a gzipped file kept for the backward visit: the newest, when more match.
@@ -201,7 +202,7 @@ async function scanGzip(fd: number, path: string, opts: ScanOptions, visit: Visi
   const { createReadStream } = await import('node:fs');
   const { createGunzip } = await import('node:zlib');
   const needles = opts.needles?.filter((n) => n !== '').map((n) => Buffer.from(n));
-  const kept: SyslogEntry[] = [];
+  const kept: LogLine[] = [];
   const keep = (line: string) => {
     if (opts.prefilter && !opts.prefilter(line)) return;
     const e = parseLine(line, path, opts.now);

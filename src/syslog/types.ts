@@ -1,17 +1,6 @@
 // The contract between the syslog reader (src/syslog/) and its users (the checks, env-sync logs).
+import type { LogLine } from '../log/line.js';
 import type { LogSource, SenderFilter } from '../logsource/types.js';
-
-export interface SyslogEntry {
-  /** Path of the file the line came from (syslog, syslog.1, syslog.2.gz …). */
-  file: string;
-  time: Date;
-  host: string;
-  /** The tag without pid: `govuk_env_sync.sh`, `env-sync/<job>`, `env-sync-run`. */
-  tag: string;
-  pid: number | null;
-  /** The message as logged (not sanitised: renderers sanitise). */
-  message: string;
-}
 
 /** A file that exists but could not be read, with what to do about it. Missing files are not problems. */
 export interface SyslogProblem {
@@ -83,7 +72,7 @@ export interface ScanResult {
  * Visitor for a newest-first scan: gets entries newest first (live file from its end, then FILE.1 …)
  * and returns true to stop the scan, e.g. once entries are older than the window it needs.
  */
-export type Visitor = (entry: SyslogEntry) => boolean;
+export type Visitor = (entry: LogLine) => boolean;
 
 // Defined with the deadline it comes from; re-exported for the log readers and their callers.
 export { StageTimeoutError } from '../common/deadline.js';

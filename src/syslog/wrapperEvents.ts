@@ -4,7 +4,8 @@
 import { eventField, formatEvent, parseEvent } from '../common/wrapperEvent.js';
 import { scanLog } from '../logsource/scan.js';
 import { WRAPPER_TAG } from './jobLines.js';
-import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
+import type { ScanOptions, SyslogProblem } from './types.js';
+import type { LogLine } from '../log/line.js';
 
 export interface FinishEvent {
   time: Date;
@@ -12,7 +13,7 @@ export interface FinishEvent {
   part: string | null;
   outcome: string;
   exitCode: number | null;
-  line: SyslogEntry;
+  line: LogLine;
 }
 
 /** The job's newest `event=finish` line stamped after `after`, if any. */
