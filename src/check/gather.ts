@@ -21,7 +21,8 @@ import { processOwners, processView, rebootLockHeld, scriptRunning } from '../co
 import { chooseLogOnce, logLabel, verifiedSenders, type LogOptions } from '../logsource/choose.js';
 import { otherBootOf } from '../logsource/boot.js';
 import { senderFilter } from '../logsource/senders.js';
-import type { ScanOptions, SyslogProblem } from '../syslog/types.js';
+import type { ScanOptions } from '../syslog/types.js';
+import type { LogProblem } from '../log/line.js';
 import { previousScheduledRun } from '../cron/schedule.js';
 import { judgedRun, syslogOnlyIsPrimary } from './judgedRun.js';
 import type { CheckFacts } from './types.js';
@@ -152,7 +153,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   const scan: ScanOptions = { syslog: o.syslog, rotated, now, deadline: o.deadline, onFile: (path) => o.onStage(`reading ${path}`), source, senders };
   let evidence: CheckFacts['evidence'] = null;
   let syslogOnly: CheckFacts['syslogOnly'] = null;
-  let syslogProblems: SyslogProblem[] = [];
+  let syslogProblems: LogProblem[] = [];
   o.onStage(`reading ${label}`);
 
   if ((!jobState && running.length === 0) || unwrapped) {

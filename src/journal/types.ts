@@ -1,8 +1,7 @@
 // The contract between the journal reader (src/journal/) and its users. A JournalEntry is a LogLine
 // (so the judge that reads syslog files reads the journal the same way) plus the fields journald sets
 // itself from the sender's credentials, which a local user cannot forge with logger.
-import type { SyslogProblem } from '../syslog/types.js';
-import type { LogLine } from '../log/line.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 
 export interface JournalEntry extends LogLine {
   /**
@@ -91,7 +90,7 @@ export interface JournalReadResult {
   /** The label its entries carry in `file`. */
   source: string;
   /** Why entries may be missing, each with its fix (the same shape as syslog's). */
-  problems: SyslogProblem[];
+  problems: LogProblem[];
   /** Entries handed to the visitor. */
   count: number;
   /** The visitor asked to stop (journalctl was stopped then). */

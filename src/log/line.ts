@@ -12,3 +12,10 @@ export interface LogLine {
   /** The message as logged (not sanitised: renderers sanitise). */
   message: string;
 }
+
+/** A file that exists but could not be read, with what to do about it. Missing files are not problems. */
+export interface LogProblem {
+  path: string;
+  problem: string;
+  fix: string;
+}

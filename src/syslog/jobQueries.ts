@@ -1,8 +1,8 @@
 import { scanLog } from '../logsource/scan.js';
 import { isErrorText, jobLineRule, outputTag, WRAPPER_TAG, type JobLineRule } from './jobLines.js';
 import { findScriptRuns, type ScriptRunsFound } from './scriptRuns.js';
-import type { ScanOptions, SyslogProblem } from './types.js';
-import type { LogLine } from '../log/line.js';
+import type { ScanOptions } from './types.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 
 // A run's lines are looked for from a minute before its recorded start (clock skew between the
 // marker and syslog costs nothing there: a short run's window is small) to 15 s after its end.
@@ -25,7 +25,7 @@ export interface RunEvidence {
   lines: LogLine[];
   errorLines: LogLine[];
   filesRead: string[];
-  problems: SyslogProblem[];
+  problems: LogProblem[];
   bytesRead: number;
   /** The byte budget or MAX_LINES ended the read before the run's start: its older lines were not read. */
   partial: boolean;
@@ -108,7 +108,7 @@ export async function findLastSyslogOnlyRun(
   job: string,
   cfgName?: string,
   autoRotated = false,
-): Promise<ScriptRunsFound & { filesRead: string[]; problems: SyslogProblem[] }> {
+): Promise<ScriptRunsFound & { filesRead: string[]; problems: LogProblem[] }> {
   const r = await findScriptRuns(opts, [{ job, cfgName }], autoRotated);
   return { ...r.byJob.get(job)!, filesRead: r.filesRead, problems: r.problems };
 }

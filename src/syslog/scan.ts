@@ -3,8 +3,8 @@ import { isNullDevice } from '../common/boundedRead.js';
 import { currentUser } from '../common/host.js';
 import { groupNameOf } from '../common/users.js';
 import { parseLine } from './parseLine.js';
-import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogProblem, type Visitor } from './types.js';
-import type { LogLine } from '../log/line.js';
+import { StageTimeoutError, type ScanOptions, type ScanResult, type Visitor } from './types.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 
 const DEFAULT_CHUNK = 256 * 1024;
 // The lines of a gzipped file kept for the backward visit: the newest, when more match.
@@ -40,7 +40,7 @@ export function readFix(path: string): string {
   return `${path} is not readable by its group ${group} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): make rsyslog and logrotate create it 0640 (Debian's default, group adm), then add user ${me} to that group`;
 }
 
-function openProblem(path: string, err: NodeJS.ErrnoException): SyslogProblem {
+function openProblem(path: string, err: NodeJS.ErrnoException): LogProblem {
   if (err.code === 'EACCES' || err.code === 'EPERM') return { path, problem: 'permission denied', fix: readFix(path) };
   return { path, problem: `cannot be read (${err.code ?? err.message})`, fix: `check ${path}` };
 }

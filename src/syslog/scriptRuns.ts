@@ -3,8 +3,8 @@
 // scan answers for every job asked about, so a host-wide view reads the log once, however many jobs.
 import { scanLog } from '../logsource/scan.js';
 import { SCRIPT_TAG } from './jobLines.js';
-import type { ScanOptions, SyslogProblem } from './types.js';
-import type { LogLine } from '../log/line.js';
+import type { ScanOptions } from './types.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 
 export interface SyslogOnlyRun {
   start: Date;
@@ -25,7 +25,7 @@ export interface ScriptRunsFound {
 export interface ScriptRunsResult {
   byJob: Map<string, ScriptRunsFound>;
   filesRead: string[];
-  problems: SyslogProblem[];
+  problems: LogProblem[];
 }
 
 const QUOTED = /^(Starting|Completed|Error running) "(.*?)"(?: in function|$)/;

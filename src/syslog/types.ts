@@ -1,13 +1,6 @@
 // The contract between the syslog reader (src/syslog/) and its users (the checks, env-sync logs).
-import type { LogLine } from '../log/line.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 import type { LogSource, SenderFilter } from '../logsource/types.js';
-
-/** A file that exists but could not be read, with what to do about it. Missing files are not problems. */
-export interface SyslogProblem {
-  path: string;
-  problem: string;
-  fix: string;
-}
 
 export interface ScanOptions {
   /** The live file, e.g. /var/log/syslog; rotated siblings are FILE.1, FILE.2.gz … */
@@ -59,7 +52,7 @@ export interface ScanOptions {
 
 export interface ScanResult {
   filesRead: string[];
-  problems: SyslogProblem[];
+  problems: LogProblem[];
   /** True when the visitor asked to stop before every file was read. */
   stoppedEarly: boolean;
   /** Bytes read from plain files (the seek's probes included): what the scan cost. */

@@ -4,8 +4,8 @@
 import { eventField, formatEvent, parseEvent } from '../common/wrapperEvent.js';
 import { scanLog } from '../logsource/scan.js';
 import { WRAPPER_TAG } from './jobLines.js';
-import type { ScanOptions, SyslogProblem } from './types.js';
-import type { LogLine } from '../log/line.js';
+import type { ScanOptions } from './types.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 
 export interface FinishEvent {
   time: Date;
@@ -17,7 +17,7 @@ export interface FinishEvent {
 }
 
 /** The job's newest `event=finish` line stamped after `after`, if any. */
-export async function lastFinishAfter(opts: ScanOptions, job: string, after: Date): Promise<{ event: FinishEvent | null; problems: SyslogProblem[] }> {
+export async function lastFinishAfter(opts: ScanOptions, job: string, after: Date): Promise<{ event: FinishEvent | null; problems: LogProblem[] }> {
   const prefix = `${formatEvent('finish', job, [])} `;
   let event: FinishEvent | null = null;
   const scan = await scanLog({ ...opts, stopBefore: after, needles: [prefix], tags: [WRAPPER_TAG], prefilter: (raw) => raw.includes(prefix) }, (e) => {
