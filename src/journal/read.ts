@@ -4,7 +4,7 @@
 // node:child_process, not execa: a check started every minute pays for every module it loads, and
 // this needs nothing execa adds.
 import { spawn } from 'node:child_process';
-import { StageTimeoutError } from '../syslog/types.js';
+import { StageTimeoutError } from '../common/deadline.js';
 import { DEFAULT_EXTRA_FIELDS, defaultStage, queryArgs, sourceLabel } from './args.js';
 import { LineSplitter, entryFromJson } from './entry.js';
 import { exitProblems, permissionProblems, preflightProblems, spawnProblem, systemJournalAccessProblems } from './problems.js';
