@@ -21,7 +21,7 @@ import { processOwners, processView, rebootLockHeld, scriptRunning } from '../co
 import { chooseLogOnce, logLabel, verifiedSenders, type LogOptions } from '../logsource/choose.js';
 import { otherBootOf } from '../logsource/boot.js';
 import { senderFilter } from '../logsource/senders.js';
-import type { ScanOptions } from '../syslog/types.js';
+import type { ScanOptions } from '../logsource/types.js';
 import type { LogProblem } from '../log/line.js';
 import { previousScheduledRun } from '../cron/schedule.js';
 import { judgedRun, syslogOnlyIsPrimary } from './judgedRun.js';

@@ -5,7 +5,8 @@
 import { anyOf, sourceLabel } from '../journal/args.js';
 import type { JournalQuery, JournalSelection } from '../journal/types.js';
 import { scanBackwards } from '../syslog/scan.js';
-import type { ScanOptions, ScanResult, Visitor } from '../syslog/types.js';
+import type { ScanResult, Visitor } from '../syslog/types.js';
+import type { ScanOptions } from './types.js';
 
 /** Newest first over the chosen log (ScanOptions.source; the syslog files by default); the visitor returns true to stop. */
 export function scanLog(opts: ScanOptions, visit: Visitor): Promise<ScanResult> {

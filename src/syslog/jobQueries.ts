@@ -1,7 +1,7 @@
 import { scanLog } from '../logsource/scan.js';
 import { isErrorText, jobLineRule, outputTag, WRAPPER_TAG, type JobLineRule } from './jobLines.js';
 import { findScriptRuns, type ScriptRunsFound } from './scriptRuns.js';
-import type { ScanOptions } from './types.js';
+import type { ScanOptions } from '../logsource/types.js';
 import type { LogLine, LogProblem } from '../log/line.js';
 
 // A run's lines are looked for from a minute before its recorded start (clock skew between the

@@ -3,7 +3,7 @@ import { isNullDevice } from '../common/boundedRead.js';
 import { currentUser } from '../common/host.js';
 import { groupNameOf } from '../common/users.js';
 import { parseLine } from './parseLine.js';
-import { StageTimeoutError, type ScanOptions, type ScanResult, type Visitor } from './types.js';
+import { StageTimeoutError, type SyslogScanOptions, type ScanResult, type Visitor } from './types.js';
 import type { LogLine, LogProblem } from '../log/line.js';
 
 const DEFAULT_CHUNK = 256 * 1024;
@@ -99,7 +99,14 @@ export function seekAfter(fd: number, path: string, size: number, after: Date, n
  * the file under us, which does not matter to an open fd). A last line with no newline yet is being
  * written and is skipped.
  */
-function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: Visitor, chunk: number, cost: { bytesRead: number; budgetLeft: number }): void {
+function scanPlainBackwards(
+  fd: number,
+  path: string,
+  opts: SyslogScanOptions,
+  visit: Visitor,
+  chunk: number,
+  cost: { bytesRead: number; budgetLeft: number },
+): void {
   const needles = opts.needles?.map((n) => Buffer.from(n));
   const size = fstatSync(fd).size;
   let pos = opts.notAfter ? seekAfter(fd, path, size, opts.notAfter, opts.now, cost) : size;
@@ -174,7 +181,7 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
   if (carry.length) emitText(carry.toString('utf8'), path, opts, visit);
 }
 
-function emitText(text: string, path: string, opts: ScanOptions, visit: Visitor): void {
+function emitText(text: string, path: string, opts: SyslogScanOptions, visit: Visitor): void {
   if (opts.prefilter && !opts.prefilter(text)) return;
   const entry = parseLine(text, path, opts.now);
   if (entry && visit(entry)) throw new Stop();
@@ -198,7 +205,7 @@ function needleLineStarts(block: Buffer, needles: Buffer[], from: number, end: n
  * decoded, as in the plain files: a day of a busy host's log is millions of lines, and a string for
  * each made the garbage (and the peak) of the whole read.
  */
-async function scanGzip(fd: number, path: string, opts: ScanOptions, visit: Visitor): Promise<void> {
+async function scanGzip(fd: number, path: string, opts: SyslogScanOptions, visit: Visitor): Promise<void> {
   const { createReadStream } = await import('node:fs');
   const { createGunzip } = await import('node:zlib');
   const needles = opts.needles?.filter((n) => n !== '').map((n) => Buffer.from(n));
@@ -263,7 +270,7 @@ async function scanGzip(fd: number, path: string, opts: ScanOptions, visit: Visi
 }
 
 /** Newest first over FILE, FILE.1, FILE.2.gz …; the visitor returns true to stop. */
-export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, visit: Visitor): Promise<ScanResult> {
+export async function scanBackwards(opts: SyslogScanOptions & { chunkSize?: number }, visit: Visitor): Promise<ScanResult> {
   const result: ScanResult = { filesRead: [], problems: [], stoppedEarly: false, bytesRead: 0, budgetSpent: false };
   const cost = { bytesRead: 0, budgetLeft: opts.maxBytes ?? Infinity };
   const seen = new Set<string>();

@@ -3,7 +3,7 @@
 // scan answers for every job asked about, so a host-wide view reads the log once, however many jobs.
 import { scanLog } from '../logsource/scan.js';
 import { SCRIPT_TAG } from './jobLines.js';
-import type { ScanOptions } from './types.js';
+import type { ScanOptions } from '../logsource/types.js';
 import type { LogLine, LogProblem } from '../log/line.js';
 
 export interface SyslogOnlyRun {

@@ -1,5 +1,5 @@
 // A host-wide view's one scan of syslog for the script runs of all its jobs, made on first need.
-import type { ScanOptions } from './types.js';
+import type { ScanOptions } from '../logsource/types.js';
 import type { LogProblem } from '../log/line.js';
 import { findScriptRuns, type ScriptRunsFound } from './scriptRuns.js';
 

@@ -1,8 +1,8 @@
 // The contract between the syslog reader (src/syslog/) and its users (the checks, env-sync logs).
 import type { LogLine, LogProblem } from '../log/line.js';
-import type { LogSource, SenderFilter } from '../logsource/types.js';
 
-export interface ScanOptions {
+/** What the syslog files' scan (scanBackwards) reads; scanLog's ScanOptions (src/logsource/types.ts) adds the journal's. */
+export interface SyslogScanOptions {
   /** The live file, e.g. /var/log/syslog; rotated siblings are FILE.1, FILE.2.gz … */
   syslog: string;
   /** How many rotated files to read after the live one: 1 = FILE.1 only (default), 2 adds FILE.2.gz … */
@@ -42,12 +42,6 @@ export interface ScanOptions {
   onFile?: (path: string) => void;
   /** Asked before each file is opened: true ends the scan there (what is wanted has been found). */
   beforeFile?: (path: string) => boolean;
-  /** Which log scanLog (src/logsource/) reads: the syslog files above (the default) or the journal. */
-  source?: LogSource;
-  /** The tags (SYSLOG_IDENTIFIER) of the wanted lines: the journal is asked for these alone. */
-  tags?: string[];
-  /** Whose lines count, by the sender journald recorded (_UID); syslog files record none. */
-  senders?: SenderFilter;
 }
 
 export interface ScanResult {

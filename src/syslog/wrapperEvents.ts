@@ -4,7 +4,7 @@
 import { eventField, formatEvent, parseEvent } from '../common/wrapperEvent.js';
 import { scanLog } from '../logsource/scan.js';
 import { WRAPPER_TAG } from './jobLines.js';
-import type { ScanOptions } from './types.js';
+import type { ScanOptions } from '../logsource/types.js';
 import type { LogLine, LogProblem } from '../log/line.js';
 
 export interface FinishEvent {

@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseLog } from '../../src/logsource/choose.js';
 import { collectRunEvidence, findLastSyslogOnlyRun } from '../../src/syslog/jobQueries.js';
-import type { ScanOptions } from '../../src/syslog/types.js';
+import type { ScanOptions } from '../../src/logsource/types.js';
 import { envDir, filesPushCfg, makeHostChain, type HostChain } from '../support/hostChain.js';
 import { currentBootId, writeJournalFile } from '../support/journald.js';
 import { LOGS, type TestLog } from '../support/logSources.js';

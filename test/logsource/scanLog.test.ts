@@ -4,8 +4,7 @@
 import { expect } from 'chai';
 import { chooseLog } from '../../src/logsource/choose.js';
 import { journalQuery, scanLog } from '../../src/logsource/scan.js';
-import type { LogSource, SenderFilter } from '../../src/logsource/types.js';
-import type { ScanOptions } from '../../src/syslog/types.js';
+import type { LogSource, SenderFilter, ScanOptions } from '../../src/logsource/types.js';
 import type { LogLine } from '../../src/log/line.js';
 import { journalLog, syslogLog, type TestLog } from '../support/logSources.js';
 import { sleep } from '../support/proc.js';
