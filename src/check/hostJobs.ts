@@ -7,7 +7,7 @@ import { parseCrontab, readUserCrontab, type CronJob } from '../cron/crontab.js'
 import { listJobs, MarkerError } from '../markers/read.js';
 import { missingStateDir } from '../markers/stateDir.js';
 import { rotationLimit, type Rotated } from '../common/rotation.js';
-import { scriptRunsLookup } from '../syslog/scriptRunsLookup.js';
+import { scriptRunsLookup } from '../joblog/scriptRunsLookup.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { inventoryJobs, readInventory } from '../cron/inventory.js';
 import { jobVerdict, unreadableJob, type JobVerdict } from './aggregate.js';

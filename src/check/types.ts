@@ -7,9 +7,9 @@ import type { InventoryJob } from '../cron/inventory.js';
 import type { JobTrust } from '../markers/trust.js';
 import type { JobState, Run, RunningMarker } from '../markers/types.js';
 import type { Metric } from '../output/perfdata.js';
-import type { RunEvidence } from '../syslog/jobQueries.js';
-import type { SyslogOnlyRun } from '../syslog/scriptRuns.js';
-import type { FinishEvent } from '../syslog/wrapperEvents.js';
+import type { RunEvidence } from '../joblog/jobQueries.js';
+import type { SyslogOnlyRun } from '../joblog/scriptRuns.js';
+import type { FinishEvent } from '../joblog/wrapperEvents.js';
 import type { LogProblem } from '../log/line.js';
 import type { LogRead } from '../logsource/types.js';
 

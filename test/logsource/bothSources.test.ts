@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseLog } from '../../src/logsource/choose.js';
-import { collectRunEvidence, findLastSyslogOnlyRun } from '../../src/syslog/jobQueries.js';
+import { collectRunEvidence, findLastSyslogOnlyRun } from '../../src/joblog/jobQueries.js';
 import type { ScanOptions } from '../../src/logsource/types.js';
 import { envDir, filesPushCfg, makeHostChain, type HostChain } from '../support/hostChain.js';
 import { currentBootId, writeJournalFile } from '../support/journald.js';

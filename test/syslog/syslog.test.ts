@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseLine, inferYear } from '../../src/syslog/parseLine.js';
 import { scanBackwards } from '../../src/syslog/scan.js';
-import { collectRunEvidence, findLastSyslogOnlyRun } from '../../src/syslog/jobQueries.js';
+import { collectRunEvidence, findLastSyslogOnlyRun } from '../../src/joblog/jobQueries.js';
 import type { LogLine } from '../../src/log/line.js';
 import { makeTempDir } from '../support/tmp.js';
 import { asNobody, repoRoot, run, syslogLine } from '../support/proc.js';

@@ -3,7 +3,7 @@
 // what is read here may only make a verdict worse or say the markers look stale, never clear one.
 import { eventField, formatEvent, parseEvent } from '../common/wrapperEvent.js';
 import { scanLog } from '../logsource/scan.js';
-import { WRAPPER_TAG } from './jobLines.js';
+import { WRAPPER_TAG } from '../syslog/jobLines.js';
 import type { ScanOptions } from '../logsource/types.js';
 import type { LogLine, LogProblem } from '../log/line.js';
 

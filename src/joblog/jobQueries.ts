@@ -1,5 +1,5 @@
 import { scanLog } from '../logsource/scan.js';
-import { isErrorText, jobLineRule, outputTag, WRAPPER_TAG, type JobLineRule } from './jobLines.js';
+import { isErrorText, jobLineRule, outputTag, WRAPPER_TAG, type JobLineRule } from '../syslog/jobLines.js';
 import { findScriptRuns, type ScriptRunsFound } from './scriptRuns.js';
 import type { ScanOptions } from '../logsource/types.js';
 import type { LogLine, LogProblem } from '../log/line.js';

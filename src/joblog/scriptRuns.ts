@@ -2,7 +2,7 @@
 // script logs `Starting "ARGV"`, then `Completed "ARGV"` or `Error running "ARGV" …`). One backward
 // scan answers for every job asked about, so a host-wide view reads the log once, however many jobs.
 import { scanLog } from '../logsource/scan.js';
-import { SCRIPT_TAG } from './jobLines.js';
+import { SCRIPT_TAG } from '../syslog/jobLines.js';
 import type { ScanOptions } from '../logsource/types.js';
 import type { LogLine, LogProblem } from '../log/line.js';
 
