@@ -19,7 +19,7 @@ import type { ScriptRunsLookup } from '../joblog/scriptRunsLookup.js';
 import { lastFinishAfter } from '../joblog/wrapperEvents.js';
 import { processOwners, processView, rebootLockHeld, scriptRunning } from '../common/processes.js';
 import { chooseLogOnce, logLabel, verifiedSenders, type LogOptions } from '../logsource/choose.js';
-import { otherBootOf } from '../logsource/boot.js';
+import { otherBootOf } from '../joblog/boot.js';
 import { senderFilter } from '../logsource/senders.js';
 import type { ScanOptions } from '../logsource/types.js';
 import type { LogProblem } from '../log/line.js';

@@ -1,6 +1,6 @@
 // A journal line carries the boot it was written in (_BOOT_ID). An unwrapped job leaves no marker
 // whose boot id could say that the host rebooted under its run; its own lines can.
-import type { SyslogOnlyRun } from '../joblog/scriptRuns.js';
+import type { SyslogOnlyRun } from './scriptRuns.js';
 import type { LogLine } from '../log/line.js';
 
 /** A boot id as journald writes it (32 hex digits), from either form (the kernel's has dashes); null for anything else. */
