@@ -172,14 +172,14 @@ const steps = [
     put(`${DOC}/changelog.gz`, gzipSync(changelog(), { level: 9 }));
   },
   async function manPages() {
-    // Written from the one option table (src/common/manPage.ts, built into build/ by tsc), so that
+    // Written from the one option table (src/docs/manPage.ts, built into build/ by tsc), so that
     // they never drift from --help; gzip -9n as Debian policy wants them: no name, no time stamp.
-    const built = join(root, 'build/src/common/manPage.js');
+    const built = join(root, 'build/src/docs/manPage.js');
     if (!existsSync(built)) die(`${relative(root, built)} is missing: run npm run build first (npm run package does)`);
     const { MAN_EXECUTABLES, manPage } = await import(built);
     const date = new Date(epoch * 1000).toISOString().slice(0, 10);
     for (const exe of EXECUTABLES) {
-      if (!MAN_EXECUTABLES.includes(exe)) die(`src/common/manPage.ts has no page for ${exe}: add it to MAN_EXECUTABLES`);
+      if (!MAN_EXECUTABLES.includes(exe)) die(`src/docs/manPage.ts has no page for ${exe}: add it to MAN_EXECUTABLES`);
       const gz = spawnSync('gzip', ['-9n'], { input: manPage(exe, { version, date }) });
       if (gz.status !== 0) die(`gzip -9n failed on the man page of ${exe}: ${gz.error?.message ?? gz.stderr}`);
       put(`usr/share/man/man1/${exe}.1.gz`, gz.stdout);

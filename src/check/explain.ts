@@ -7,7 +7,7 @@ import { runningPath, statePath } from '../markers/paths.js';
 import type { Run } from '../markers/types.js';
 import { chooseRerun, envSyncRerun, type RerunSources } from './rerunChoice.js';
 import { isErrorText, outputTag, WRAPPER_TAG } from '../syslog/jobLines.js';
-import type { SyslogEntry } from '../syslog/types.js';
+import type { LogLine } from '../log/line.js';
 import { logOnlyCaveat, logReadLines } from '../logsource/words.js';
 import { noMarkup } from '../output/sanitize.js';
 import { isFailed, ordered } from './judge.js';
@@ -19,7 +19,7 @@ import type { CheckFacts, Judgement } from './types.js';
  * A syslog line as evidence: the file it came from, its time of day, its tag and message. Its text is
  * anyone's (logger): `<` is neutralised so that no renderer allowing HTML (Icinga Web 2) reads markup.
  */
-export function evidenceLine(e: SyslogEntry): string {
+export function evidenceLine(e: LogLine): string {
   const t = e.time;
   const hms = [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
   return noMarkup(`${e.file}: ${hms} ${e.tag}: ${boundedMessage(e.message)}`);
@@ -45,7 +45,7 @@ function boundedMessage(message: string): string {
  * kept the same text in the marker's output tail, or (an event line) names the run's id; the script's
  * lines are matched by its cfg and the run's span, not by the pid, and are left as they are.
  */
-function matchedByPidOnly(e: SyslogEntry, job: string, runId: string, tail: readonly string[]): boolean {
+function matchedByPidOnly(e: LogLine, job: string, runId: string, tail: readonly string[]): boolean {
   if (e.tag === outputTag(job)) return !inTail(tail, sameText(e.message));
   if (e.tag === WRAPPER_TAG) {
     const ev = parseEvent(e.message);
@@ -59,8 +59,8 @@ function matchedByPidOnly(e: SyslogEntry, job: string, runId: string, tail: read
  * failure from its subshell and from its parent, and echoes each log line to stdout, which the
  * wrapper copies under env-sync/JOB — one error, four lines.
  */
-function distinctLines(lines: readonly SyslogEntry[]): Array<{ first: SyslogEntry; also: string }> {
-  const byText = new Map<string, { first: SyslogEntry; more: SyslogEntry[] }>();
+function distinctLines(lines: readonly LogLine[]): Array<{ first: LogLine; also: string }> {
+  const byText = new Map<string, { first: LogLine; more: LogLine[] }>();
   for (const e of lines) {
     const key = sameText(e.message);
     const seen = byText.get(key);

@@ -12,16 +12,17 @@ import { jobDir, runningPath } from '../markers/paths.js';
 import { jobDirNotWritable } from '../markers/stateDir.js';
 import { hostReads, type HostReads } from './hostReads.js';
 import type { CronJob } from '../cron/crontab.js';
-import { collectRunEvidence, findLastSyslogOnlyRun } from '../syslog/jobQueries.js';
+import { collectRunEvidence, findLastSyslogOnlyRun } from '../joblog/jobQueries.js';
 import { jobLineRule, SCRIPT_TAG } from '../syslog/jobLines.js';
-import { rotationLimit, type Rotated } from '../syslog/rotation.js';
-import type { ScriptRunsLookup } from '../syslog/scriptRunsLookup.js';
-import { lastFinishAfter } from '../syslog/wrapperEvents.js';
+import { rotationLimit, type Rotated } from '../common/rotation.js';
+import type { ScriptRunsLookup } from '../joblog/scriptRunsLookup.js';
+import { lastFinishAfter } from '../joblog/wrapperEvents.js';
 import { processOwners, processView, rebootLockHeld, scriptRunning } from '../common/processes.js';
 import { chooseLogOnce, logLabel, verifiedSenders, type LogOptions } from '../logsource/choose.js';
-import { otherBootOf } from '../logsource/boot.js';
+import { otherBootOf } from '../joblog/boot.js';
 import { senderFilter } from '../logsource/senders.js';
-import type { ScanOptions, SyslogProblem } from '../syslog/types.js';
+import type { ScanOptions } from '../logsource/types.js';
+import type { LogProblem } from '../log/line.js';
 import { previousScheduledRun } from '../cron/schedule.js';
 import { judgedRun, syslogOnlyIsPrimary } from './judgedRun.js';
 import type { CheckFacts } from './types.js';
@@ -152,7 +153,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   const scan: ScanOptions = { syslog: o.syslog, rotated, now, deadline: o.deadline, onFile: (path) => o.onStage(`reading ${path}`), source, senders };
   let evidence: CheckFacts['evidence'] = null;
   let syslogOnly: CheckFacts['syslogOnly'] = null;
-  let syslogProblems: SyslogProblem[] = [];
+  let syslogProblems: LogProblem[] = [];
   o.onStage(`reading ${label}`);
 
   if ((!jobState && running.length === 0) || unwrapped) {

@@ -7,10 +7,10 @@ import type { InventoryJob } from '../cron/inventory.js';
 import type { JobTrust } from '../markers/trust.js';
 import type { JobState, Run, RunningMarker } from '../markers/types.js';
 import type { Metric } from '../output/perfdata.js';
-import type { RunEvidence } from '../syslog/jobQueries.js';
-import type { SyslogOnlyRun } from '../syslog/scriptRuns.js';
-import type { FinishEvent } from '../syslog/wrapperEvents.js';
-import type { SyslogProblem } from '../syslog/types.js';
+import type { RunEvidence } from '../joblog/jobQueries.js';
+import type { SyslogOnlyRun } from '../joblog/scriptRuns.js';
+import type { FinishEvent } from '../joblog/wrapperEvents.js';
+import type { LogProblem } from '../log/line.js';
 import type { LogRead } from '../logsource/types.js';
 
 /** Everything the judgement of one job needs, read from files and processes by gather(). */
@@ -43,7 +43,7 @@ export interface CheckFacts {
     /** For a run with no end line: the boot (journal _BOOT_ID) it started in, when that is not this boot. */
     otherBoot?: string | null;
   } | null;
-  syslogProblems: SyslogProblem[];
+  syslogProblems: LogProblem[];
   previousScheduled: Date | null;
   /** Whose job this is (the trust rules): whose markers count, who runs a re-run. */
   trust: JobTrust;

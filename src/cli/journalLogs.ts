@@ -7,7 +7,7 @@ import { nameOf } from '../common/users.js';
 import type { JournalEntry, JournalSelection } from '../journal/types.js';
 import { sourceLabel } from '../journal/args.js';
 import { jobLineRule } from '../syslog/jobLines.js';
-import type { SyslogProblem } from '../syslog/types.js';
+import type { LogProblem } from '../log/line.js';
 import { visibleText } from '../output/sanitize.js';
 
 export interface JournalLogsOptions {
@@ -36,7 +36,7 @@ export function journalLine(e: JournalEntry, trustedUids: readonly number[]): st
   return `${stamp(e.time)} ${visibleText(e.host)} ${visibleText(e.tag)}${pid}: ${visibleText(e.message)}${who}`;
 }
 
-function sayProblems(problems: SyslogProblem[], err: NodeJS.WritableStream): void {
+function sayProblems(problems: LogProblem[], err: NodeJS.WritableStream): void {
   for (const p of problems) err.write(`env-sync: ${visibleText(`${p.path}: ${p.problem}; ${p.fix}`)}\n`);
 }
 
@@ -47,7 +47,7 @@ const matches = (job: string) => [{ SYSLOG_IDENTIFIER: jobLineRule(job).tags }];
  * the cursors of the lines printed from then on, so a follow can start there without a gap or a
  * line twice.
  */
-export async function printJournalLogs(o: JournalLogsOptions): Promise<{ count: number; problems: SyslogProblem[]; from: Date; printed: Set<string> }> {
+export async function printJournalLogs(o: JournalLogsOptions): Promise<{ count: number; problems: LogProblem[]; from: Date; printed: Set<string> }> {
   const { readJournal } = await import('../journal/read.js');
   const rule = jobLineRule(o.job);
   const from = new Date();
@@ -65,8 +65,8 @@ export async function printJournalLogs(o: JournalLogsOptions): Promise<{ count: 
 
 /** Follows the journal until SIGINT or SIGTERM, or until journalctl ends by itself (its problems are said). */
 export async function followJournalLogs(
-  o: JournalLogsOptions & { since: Date; skip: Set<string>; said: SyslogProblem[]; onReady?: (label: string) => void },
-): Promise<SyslogProblem[]> {
+  o: JournalLogsOptions & { since: Date; skip: Set<string>; said: LogProblem[]; onReady?: (label: string) => void },
+): Promise<LogProblem[]> {
   const { followJournal } = await import('../journal/follow.js');
   const rule = jobLineRule(o.job);
   const f = followJournal({ ...o.selection, matches: matches(o.job), since: o.since, fields: [] }, (e) => {

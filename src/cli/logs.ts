@@ -8,7 +8,7 @@ import { visibleText } from '../output/sanitize.js';
 import { jobLineRule } from '../syslog/jobLines.js';
 import { parseLine } from '../syslog/parseLine.js';
 import { readFix, rotatedFiles } from '../syslog/scan.js';
-import { rotationLimit, type Rotated } from '../syslog/rotation.js';
+import { rotationLimit, type Rotated } from '../common/rotation.js';
 import { nearestNames } from '../common/nearest.js';
 import type { Values } from '../common/options.js';
 import { hostJobList, type HostJobList } from '../check/hostJobs.js';

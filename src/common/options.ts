@@ -6,10 +6,10 @@
 // generated NRPE and Icinga lines all read from it. Nothing else declares an option.
 import { parseDuration } from './duration.js';
 import { validateName } from './jobName.js';
-import { namespaceNameProblem } from '../journal/args.js';
+import { namespaceNameProblem } from './journalNamespace.js';
 import { parseRange, type Range } from './range.js';
 import { stateFromName, type State } from './states.js';
-import { AUTO_ROTATED } from '../syslog/rotation.js';
+import { AUTO_ROTATED } from './rotation.js';
 
 /** A bad command line: the message names the option and the fix. */
 export class OptionError extends Error {}

@@ -12,17 +12,6 @@ const ENTRY_FIELDS = ['MESSAGE', 'SYSLOG_IDENTIFIER', 'SYSLOG_PID', '_PID', '_UI
 const FIELD_NAME = /^[A-Z_][A-Z0-9_]{0,63}$/;
 const BOOT = /^([0-9a-f]{32}|[+-]?\d+)$/;
 
-/**
- * Why a journald namespace name would be refused, or null when it is fine. journald names a
- * directory `<machine-id>.<namespace>` and a unit instance after it: letters, digits and `_ . : -`.
- */
-export function namespaceNameProblem(namespace: string): string | null {
-  if (namespace === '' || namespace === '.' || namespace === '..') return `journal namespace "${namespace}" is not a name`;
-  if (namespace.length > 222) return `journal namespace "${namespace.slice(0, 40)}…" is longer than 222 characters`;
-  if (!/^[A-Za-z0-9_.:-]+$/.test(namespace)) return `journal namespace "${namespace}" may hold only letters, digits and _ . : -`;
-  return null;
-}
-
 /** The label entries carry in `file` and problems in `path`. */
 export function sourceLabel(sel: JournalSelection): string {
   if (sel.file !== undefined) return sel.file;

@@ -1,7 +1,7 @@
 // Follows the journal as entries arrive (`journalctl --follow`, for `env-sync logs --follow`). journalctl
 // watches the journal directory itself, so it carries on into the new file when journald rotates.
 import { spawn } from 'node:child_process';
-import type { SyslogProblem } from '../syslog/types.js';
+import type { LogProblem } from '../log/line.js';
 import { DEFAULT_EXTRA_FIELDS, epochArg, matchArgs, outputFieldsArg, selectionArgs, sourceLabel } from './args.js';
 import { LineSplitter, entryFromJson } from './entry.js';
 import { exitProblems, preflightProblems, spawnProblem, systemJournalAccessProblems } from './problems.js';
@@ -27,7 +27,7 @@ export interface FollowEnd {
    * With their fix: why it could not start or ended by itself, and why entries may be missing (only
    * the user's own entries readable: known at the start, in JournalFollower.problems too).
    */
-  problems: SyslogProblem[];
+  problems: LogProblem[];
   /** Entries handed to onEntry. */
   count: number;
   /** True when stop() ended it. */
@@ -38,7 +38,7 @@ export interface JournalFollower {
   /** journalctl's pid (undefined when it could not be started). */
   readonly pid: number | undefined;
   /** Known when it started: why it could not start, or why some entries will not be shown. */
-  readonly problems: SyslogProblem[];
+  readonly problems: LogProblem[];
   /** Resolves when journalctl has ended, by stop() or by itself (an error, or its journal gone). */
   readonly ended: Promise<FollowEnd>;
   /** Stops journalctl by its pid (SIGTERM, SIGKILL after a second) and resolves once it has exited. */

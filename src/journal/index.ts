@@ -10,5 +10,6 @@ export {
   type JournalEventResult,
   type RunEvent,
 } from './event.js';
-export { namespaceNameProblem, sourceLabel } from './args.js';
+export { namespaceNameProblem } from '../common/journalNamespace.js';
+export { sourceLabel } from './args.js';
 export * from './types.js';

@@ -2,8 +2,9 @@
 // problems, so the checks report both the same way).
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { currentUser } from '../common/host.js';
-import type { SyslogProblem } from '../syslog/types.js';
-import { namespaceNameProblem, sourceLabel } from './args.js';
+import type { LogProblem } from '../log/line.js';
+import { namespaceNameProblem } from '../common/journalNamespace.js';
+import { sourceLabel } from './args.js';
 import type { JournalSelection } from './types.js';
 
 function machineId(): string | null {
@@ -28,7 +29,7 @@ export function groupFix(): string {
  * What can be told before running journalctl, which says nothing at all (and exits 0) for a namespace
  * or a system journal that does not exist. Only cheap stat()s: a readable journal is journalctl's to judge.
  */
-export function preflightProblems(sel: JournalSelection): SyslogProblem[] {
+export function preflightProblems(sel: JournalSelection): LogProblem[] {
   const path = sourceLabel(sel);
   if (sel.file !== undefined) {
     const st = statSync(sel.file, { throwIfNoEntry: false });
@@ -74,7 +75,7 @@ export function preflightProblems(sel: JournalSelection): SyslogProblem[] {
  * entries and, in systemd 252 with --namespace, says nothing about the rest (no hint, exit 0). So the
  * reader looks for itself whether it may read system.journal.
  */
-export function systemJournalAccessProblems(sel: JournalSelection): SyslogProblem[] {
+export function systemJournalAccessProblems(sel: JournalSelection): LogProblem[] {
   if (sel.file !== undefined || sel.directory !== undefined || process.getuid?.() === 0) return [];
   const id = machineId();
   if (id === null) return [];
@@ -100,7 +101,7 @@ export function systemJournalAccessProblems(sel: JournalSelection): SyslogProble
 }
 
 /** journalctl could not be started. */
-export function spawnProblem(journalctl: string, err: NodeJS.ErrnoException): SyslogProblem {
+export function spawnProblem(journalctl: string, err: NodeJS.ErrnoException): LogProblem {
   if (err.code === 'ENOENT')
     return { path: journalctl, problem: 'journalctl is not installed', fix: 'install package systemd (apt-get install systemd), which has journalctl' };
   if (err.code === 'EACCES')
@@ -116,7 +117,7 @@ const OWN_ONLY = 'Hint: You are currently not seeing messages from other users a
  * file: entries of other users and of the system were left out, so that is a problem even with
  * entries read. It prints it before any entry, so a read stopped early still sees it.
  */
-export function permissionProblems(sel: JournalSelection, stderr: string): SyslogProblem[] {
+export function permissionProblems(sel: JournalSelection, stderr: string): LogProblem[] {
   const path = sourceLabel(sel);
   if (stderr.includes(NO_PERMISSION)) return [{ path, problem: 'permission denied: no journal file could be read', fix: groupFix() }];
   if (stderr.includes(OWN_ONLY))
@@ -125,7 +126,7 @@ export function permissionProblems(sel: JournalSelection, stderr: string): Syslo
 }
 
 /** What journalctl's stderr and exit status say once it has ended by itself. */
-export function exitProblems(sel: JournalSelection, code: number | null, signal: NodeJS.Signals | null, stderr: string): SyslogProblem[] {
+export function exitProblems(sel: JournalSelection, code: number | null, signal: NodeJS.Signals | null, stderr: string): LogProblem[] {
   const path = sourceLabel(sel);
   const problems = permissionProblems(sel, stderr);
   if (problems.length) return problems;

@@ -4,11 +4,11 @@
 // node:child_process, not execa: a check started every minute pays for every module it loads, and
 // this needs nothing execa adds.
 import { spawn } from 'node:child_process';
-import { StageTimeoutError } from '../syslog/types.js';
+import { StageTimeoutError } from '../common/deadline.js';
 import { DEFAULT_EXTRA_FIELDS, defaultStage, queryArgs, sourceLabel } from './args.js';
 import { LineSplitter, entryFromJson } from './entry.js';
 import { exitProblems, permissionProblems, preflightProblems, spawnProblem, systemJournalAccessProblems } from './problems.js';
-import type { SyslogProblem } from '../syslog/types.js';
+import type { LogProblem } from '../log/line.js';
 import type { JournalEntry, JournalQuery, JournalReadResult, JournalVisitor } from './types.js';
 
 const STDERR_KEEP = 4096;
@@ -54,7 +54,7 @@ export function readJournal(q: JournalQuery, visit: JournalVisitor): Promise<Jou
   if (result.problems.length) return Promise.resolve(result);
   result.problems = systemJournalAccessProblems(q);
   // journalctl's own word on permissions repeats what the access check above found.
-  const add = (ps: SyslogProblem[]) => {
+  const add = (ps: LogProblem[]) => {
     for (const p of ps) if (!result.problems.some((seen) => seen.fix === p.fix)) result.problems.push(p);
   };
   if (q.deadline !== undefined && Date.now() >= q.deadline) return Promise.reject(new StageTimeoutError(stage));

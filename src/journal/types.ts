@@ -1,9 +1,9 @@
-// The contract between the journal reader (src/journal/) and its users. A JournalEntry is a SyslogEntry
+// The contract between the journal reader (src/journal/) and its users. A JournalEntry is a LogLine
 // (so the judge that reads syslog files reads the journal the same way) plus the fields journald sets
 // itself from the sender's credentials, which a local user cannot forge with logger.
-import type { SyslogEntry, SyslogProblem } from '../syslog/types.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 
-export interface JournalEntry extends SyslogEntry {
+export interface JournalEntry extends LogLine {
   /**
    * Where it came from: `journal` (the system journal), `journal:NS` (namespace NS), or the path given
    * as --file / --directory.
@@ -90,7 +90,7 @@ export interface JournalReadResult {
   /** The label its entries carry in `file`. */
   source: string;
   /** Why entries may be missing, each with its fix (the same shape as syslog's). */
-  problems: SyslogProblem[];
+  problems: LogProblem[];
   /** Entries handed to the visitor. */
   count: number;
   /** The visitor asked to stop (journalctl was stopped then). */

@@ -1,11 +1,12 @@
 // One scan for every query, whichever log holds the lines: the syslog files read backwards
 // (src/syslog/scan.ts) or the journal read with journalctl (src/journal/). Both hand the visitor the
 // job's lines newest first and stop when it returns true, so the queries above
-// (src/syslog/jobQueries.ts) do not know which log they read.
+// (src/joblog/) do not know which log they read.
 import { anyOf, sourceLabel } from '../journal/args.js';
 import type { JournalQuery, JournalSelection } from '../journal/types.js';
 import { scanBackwards } from '../syslog/scan.js';
-import type { ScanOptions, ScanResult, Visitor } from '../syslog/types.js';
+import type { ScanResult, Visitor } from '../syslog/types.js';
+import type { ScanOptions } from './types.js';
 
 /** Newest first over the chosen log (ScanOptions.source; the syslog files by default); the visitor returns true to stop. */
 export function scanLog(opts: ScanOptions, visit: Visitor): Promise<ScanResult> {

@@ -1,5 +1,6 @@
 // Which log the checks read a job's lines from: the syslog files (rsyslog) or the systemd journal.
 import type { JournalSelection } from '../journal/types.js';
+import type { SyslogScanOptions } from '../syslog/types.js';
 
 export type LogChoice = 'auto' | 'syslog' | 'journal';
 
@@ -39,4 +40,14 @@ export interface LogRead {
   ignored: Array<{ uid: number | null; lines: number }>;
   /** The uids whose lines counted. */
   trustedUids: readonly number[];
+}
+
+/** What scanLog reads: the syslog files' options, and which log and whose lines. */
+export interface ScanOptions extends SyslogScanOptions {
+  /** Which log scanLog (src/logsource/) reads: the syslog files (the default) or the journal. */
+  source?: LogSource;
+  /** The tags (SYSLOG_IDENTIFIER) of the wanted lines: the journal is asked for these alone. */
+  tags?: string[];
+  /** Whose lines count, by the sender journald recorded (_UID); syslog files record none. */
+  senders?: SenderFilter;
 }

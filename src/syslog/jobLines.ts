@@ -1,7 +1,7 @@
 // Which log lines belong to a job, and which of them are errors: the one rule every reader uses
 // (the check's evidence, the syslog-only judgement of unwrapped jobs, `env-sync logs`).
 import { MAX_NAME_LENGTH } from '../common/jobName.js';
-import type { SyslogEntry } from './types.js';
+import type { LogLine } from '../log/line.js';
 
 /** The tag govuk_env_sync.sh logs under (`logger --tag govuk_env_sync.sh`, no pid). */
 export const SCRIPT_TAG = 'govuk_env_sync.sh';
@@ -19,9 +19,9 @@ export interface JobLineRule {
   /** A cheap test on the raw text of a line, before it is parsed; never false for a line of the job. */
   mayBelong(raw: string): boolean;
   /** A parsed line of the job: its output, the wrapper's events for it, or the script's lines for its cfg. */
-  belongs(e: Pick<SyslogEntry, 'tag' | 'message'>): boolean;
+  belongs(e: Pick<LogLine, 'tag' | 'message'>): boolean;
   /** A line of govuk_env_sync.sh naming the job's cfg (what an unwrapped job leaves). */
-  isScriptLine(e: Pick<SyslogEntry, 'tag' | 'message'>): boolean;
+  isScriptLine(e: Pick<LogLine, 'tag' | 'message'>): boolean;
   /** The raw-text test for script lines alone. */
   mayBeScriptLine(raw: string): boolean;
   /** The cfg path's tail the script's lines name: `/<cfg>.cfg`. */
@@ -36,7 +36,7 @@ export function jobLineRule(job: string, cfgName: string = job): JobLineRule {
   const cfgNeedle = `/${cfgName}.cfg`;
   // The cfg path ends a quoted argv (`…/pull_x.cfg"`), a word, or the message.
   const namesCfg = (m: string) => m.includes(`${cfgNeedle}"`) || m.includes(`${cfgNeedle} `) || m.endsWith(cfgNeedle);
-  const isScriptLine = (e: Pick<SyslogEntry, 'tag' | 'message'>) => e.tag === SCRIPT_TAG && namesCfg(e.message);
+  const isScriptLine = (e: Pick<LogLine, 'tag' | 'message'>) => e.tag === SCRIPT_TAG && namesCfg(e.message);
   return {
     // Each string the job's lines are known by holds the job's name unless --cfg-name differs.
     needles: cfgNeedle.includes(job) ? [job] : [job, cfgNeedle],

@@ -1,7 +1,7 @@
 import { MONTH_NAMES } from '../common/timeWords.js';
 import { withoutCutWord } from '../common/redact.js';
 import { MAX_TAG_LENGTH } from './jobLines.js';
-import type { SyslogEntry } from './types.js';
+import type { LogLine } from '../log/line.js';
 
 const MONTHS: Record<string, number> = Object.fromEntries(MONTH_NAMES.map((m, i) => [m, i]));
 // `Nov  4 00:18:01 host tag[pid]: msg` — host-local time, no year.
@@ -26,7 +26,7 @@ export function inferYear(month: number, day: number, h: number, m: number, s: n
 }
 
 /** One syslog line, or null when it is not in a format we know. Never throws. */
-export function parseLine(raw: string, file: string, now: Date): SyslogEntry | null {
+export function parseLine(raw: string, file: string, now: Date): LogLine | null {
   if (raw.length > MAX_LINE) raw = withoutCutWord(raw.slice(0, MAX_LINE));
   if (raw.endsWith('\r')) raw = raw.slice(0, -1); // a CRLF log
   let time: Date;

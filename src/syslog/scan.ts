@@ -3,7 +3,8 @@ import { isNullDevice } from '../common/boundedRead.js';
 import { currentUser } from '../common/host.js';
 import { groupNameOf } from '../common/users.js';
 import { parseLine } from './parseLine.js';
-import { StageTimeoutError, type ScanOptions, type ScanResult, type SyslogEntry, type SyslogProblem, type Visitor } from './types.js';
+import { StageTimeoutError, type SyslogScanOptions, type ScanResult, type Visitor } from './types.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 
 const DEFAULT_CHUNK = 256 * 1024;
 // The lines of a gzipped file kept for the backward visit: the newest, when more match.
@@ -39,7 +40,7 @@ export function readFix(path: string): string {
   return `${path} is not readable by its group ${group} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): make rsyslog and logrotate create it 0640 (Debian's default, group adm), then add user ${me} to that group`;
 }
 
-function openProblem(path: string, err: NodeJS.ErrnoException): SyslogProblem {
+function openProblem(path: string, err: NodeJS.ErrnoException): LogProblem {
   if (err.code === 'EACCES' || err.code === 'EPERM') return { path, problem: 'permission denied', fix: readFix(path) };
   return { path, problem: `cannot be read (${err.code ?? err.message})`, fix: `check ${path}` };
 }
@@ -98,7 +99,14 @@ export function seekAfter(fd: number, path: string, size: number, after: Date, n
  * the file under us, which does not matter to an open fd). A last line with no newline yet is being
  * written and is skipped.
  */
-function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: Visitor, chunk: number, cost: { bytesRead: number; budgetLeft: number }): void {
+function scanPlainBackwards(
+  fd: number,
+  path: string,
+  opts: SyslogScanOptions,
+  visit: Visitor,
+  chunk: number,
+  cost: { bytesRead: number; budgetLeft: number },
+): void {
   const needles = opts.needles?.map((n) => Buffer.from(n));
   const size = fstatSync(fd).size;
   let pos = opts.notAfter ? seekAfter(fd, path, size, opts.notAfter, opts.now, cost) : size;
@@ -173,7 +181,7 @@ function scanPlainBackwards(fd: number, path: string, opts: ScanOptions, visit: 
   if (carry.length) emitText(carry.toString('utf8'), path, opts, visit);
 }
 
-function emitText(text: string, path: string, opts: ScanOptions, visit: Visitor): void {
+function emitText(text: string, path: string, opts: SyslogScanOptions, visit: Visitor): void {
   if (opts.prefilter && !opts.prefilter(text)) return;
   const entry = parseLine(text, path, opts.now);
   if (entry && visit(entry)) throw new Stop();
@@ -197,11 +205,11 @@ function needleLineStarts(block: Buffer, needles: Buffer[], from: number, end: n
  * decoded, as in the plain files: a day of a busy host's log is millions of lines, and a string for
  * each made the garbage (and the peak) of the whole read.
  */
-async function scanGzip(fd: number, path: string, opts: ScanOptions, visit: Visitor): Promise<void> {
+async function scanGzip(fd: number, path: string, opts: SyslogScanOptions, visit: Visitor): Promise<void> {
   const { createReadStream } = await import('node:fs');
   const { createGunzip } = await import('node:zlib');
   const needles = opts.needles?.filter((n) => n !== '').map((n) => Buffer.from(n));
-  const kept: SyslogEntry[] = [];
+  const kept: LogLine[] = [];
   const keep = (line: string) => {
     if (opts.prefilter && !opts.prefilter(line)) return;
     const e = parseLine(line, path, opts.now);
@@ -262,7 +270,7 @@ async function scanGzip(fd: number, path: string, opts: ScanOptions, visit: Visi
 }
 
 /** Newest first over FILE, FILE.1, FILE.2.gz …; the visitor returns true to stop. */
-export async function scanBackwards(opts: ScanOptions & { chunkSize?: number }, visit: Visitor): Promise<ScanResult> {
+export async function scanBackwards(opts: SyslogScanOptions & { chunkSize?: number }, visit: Visitor): Promise<ScanResult> {
   const result: ScanResult = { filesRead: [], problems: [], stoppedEarly: false, bytesRead: 0, budgetSpent: false };
   const cost = { bytesRead: 0, budgetLeft: opts.maxBytes ?? Infinity };
   const seen = new Set<string>();

@@ -1,26 +1,8 @@
 // The contract between the syslog reader (src/syslog/) and its users (the checks, env-sync logs).
-import type { LogSource, SenderFilter } from '../logsource/types.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 
-export interface SyslogEntry {
-  /** Path of the file the line came from (syslog, syslog.1, syslog.2.gz …). */
-  file: string;
-  time: Date;
-  host: string;
-  /** The tag without pid: `govuk_env_sync.sh`, `env-sync/<job>`, `env-sync-run`. */
-  tag: string;
-  pid: number | null;
-  /** The message as logged (not sanitised: renderers sanitise). */
-  message: string;
-}
-
-/** A file that exists but could not be read, with what to do about it. Missing files are not problems. */
-export interface SyslogProblem {
-  path: string;
-  problem: string;
-  fix: string;
-}
-
-export interface ScanOptions {
+/** What the syslog files' scan (scanBackwards) reads; scanLog's ScanOptions (src/logsource/types.ts) adds the journal's. */
+export interface SyslogScanOptions {
   /** The live file, e.g. /var/log/syslog; rotated siblings are FILE.1, FILE.2.gz … */
   syslog: string;
   /** How many rotated files to read after the live one: 1 = FILE.1 only (default), 2 adds FILE.2.gz … */
@@ -60,17 +42,11 @@ export interface ScanOptions {
   onFile?: (path: string) => void;
   /** Asked before each file is opened: true ends the scan there (what is wanted has been found). */
   beforeFile?: (path: string) => boolean;
-  /** Which log scanLog (src/logsource/) reads: the syslog files above (the default) or the journal. */
-  source?: LogSource;
-  /** The tags (SYSLOG_IDENTIFIER) of the wanted lines: the journal is asked for these alone. */
-  tags?: string[];
-  /** Whose lines count, by the sender journald recorded (_UID); syslog files record none. */
-  senders?: SenderFilter;
 }
 
 export interface ScanResult {
   filesRead: string[];
-  problems: SyslogProblem[];
+  problems: LogProblem[];
   /** True when the visitor asked to stop before every file was read. */
   stoppedEarly: boolean;
   /** Bytes read from plain files (the seek's probes included): what the scan cost. */
@@ -83,7 +59,7 @@ export interface ScanResult {
  * Visitor for a newest-first scan: gets entries newest first (live file from its end, then FILE.1 …)
  * and returns true to stop the scan, e.g. once entries are older than the window it needs.
  */
-export type Visitor = (entry: SyslogEntry) => boolean;
+export type Visitor = (entry: LogLine) => boolean;
 
 // Defined with the deadline it comes from; re-exported for the log readers and their callers.
 export { StageTimeoutError } from '../common/deadline.js';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { epochArg, matchArgs, namespaceNameProblem, queryArgs, sourceLabel, anyOf } from '../../src/journal/args.js';
+import { namespaceNameProblem } from '../../src/common/journalNamespace.js';
+import { epochArg, matchArgs, queryArgs, sourceLabel, anyOf } from '../../src/journal/args.js';
 import { LineSplitter, decodeValue, entryFromJson } from '../../src/journal/entry.js';
 import { journalSocketDirFor, journaldInput, runEventFields } from '../../src/journal/event.js';
 import { followArgs } from '../../src/journal/follow.js';

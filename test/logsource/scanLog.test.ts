@@ -4,8 +4,8 @@
 import { expect } from 'chai';
 import { chooseLog } from '../../src/logsource/choose.js';
 import { journalQuery, scanLog } from '../../src/logsource/scan.js';
-import type { LogSource, SenderFilter } from '../../src/logsource/types.js';
-import type { ScanOptions, SyslogEntry } from '../../src/syslog/types.js';
+import type { LogSource, SenderFilter, ScanOptions } from '../../src/logsource/types.js';
+import type { LogLine } from '../../src/log/line.js';
 import { journalLog, syslogLog, type TestLog } from '../support/logSources.js';
 import { sleep } from '../support/proc.js';
 import { ensureUser, STRANGER } from '../support/users.js';
@@ -47,7 +47,7 @@ describe('scanLog over a syslog file and over the journal', function () {
     removeStranger?.();
   });
 
-  const jobLines = (e: SyslogEntry) => e.tag === 'scan-job';
+  const jobLines = (e: LogLine) => e.tag === 'scan-job';
   const collect = async (log: TestLog, extra: Partial<ScanOptions> = {}, stopAfter = Infinity) => {
     const seen: string[] = [];
     const r = await scanLog(opts(log, extra), (e) => {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scanBackwards, seekAfter } from '../../src/syslog/scan.js';
-import { collectRunEvidence } from '../../src/syslog/jobQueries.js';
+import { collectRunEvidence } from '../../src/joblog/jobQueries.js';
 import { makeTempDir } from '../support/tmp.js';
 import { syslogLine } from '../support/proc.js';
 

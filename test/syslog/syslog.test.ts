@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseLine, inferYear } from '../../src/syslog/parseLine.js';
 import { scanBackwards } from '../../src/syslog/scan.js';
-import { collectRunEvidence, findLastSyslogOnlyRun } from '../../src/syslog/jobQueries.js';
-import type { SyslogEntry } from '../../src/syslog/types.js';
+import { collectRunEvidence, findLastSyslogOnlyRun } from '../../src/joblog/jobQueries.js';
+import type { LogLine } from '../../src/log/line.js';
 import { makeTempDir } from '../support/tmp.js';
 import { asNobody, repoRoot, run, syslogLine } from '../support/proc.js';
 
 const NOW = new Date(2026, 10, 24, 8, 0, 0);
 
 describe('syslog lines', () => {
-  const ROWS: Array<[string, Partial<SyslogEntry> | null]> = [
+  const ROWS: Array<[string, Partial<LogLine> | null]> = [
     [
       'Nov  4 00:18:01 db1 govuk_env_sync.sh: Starting "x -f /etc/a.cfg"',
       { host: 'db1', tag: 'govuk_env_sync.sh', pid: null, message: 'Starting "x -f /etc/a.cfg"' },

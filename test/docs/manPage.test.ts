@@ -1,4 +1,4 @@
-// The man pages of the five executables (src/common/manPage.ts), rendered by the real groff and
+// The man pages of the five executables (src/docs/manPage.ts), rendered by the real groff and
 // man-db as a reader and lintian render them: no warning from either, and every option of the one
 // option table in its executable's page with its default and environment variable. The loops run
 // over the table, so an option added to it that a page lacked would fail here.
@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commandsOf, MAN_EXECUTABLES, manPage, type Executable, manExamples } from '../../src/common/manPage.js';
+import { commandsOf, MAN_EXECUTABLES, manPage, type Executable, manExamples } from '../../src/docs/manPage.js';
 import { COMMANDS, commandOptions } from '../../src/common/options.js';
 import { defaultWords, spellings } from '../../src/common/optionsDoc.js';
 import { STATE_NAMES } from '../../src/common/states.js';

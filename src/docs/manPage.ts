@@ -1,14 +1,14 @@
 // The man pages (section 1) of the five executables, written in roff from the one option table:
 // each page's synopsis, options, defaults and environment variables come from src/common/options.ts,
-// as the README's tables do (optionsDoc.ts), so an option added there is in its page at the next
+// as the README's tables do (src/common/optionsDoc.ts), so an option added there is in its page at the next
 // build. Only what the table does not hold is written here: the whatis line, exit statuses, files.
 // scripts/package-deb.mjs installs the pages, gzipped, in /usr/share/man/man1/;
-// test/common/manPage.test.ts renders each with groff and man and looks for every option.
+// test/docs/manPage.test.ts renders each with groff and man and looks for every option.
 import { ENV_SYNC_ABOUT } from '../cli/args.js';
 import { EXIT_USAGE } from '../cli/usage.js';
-import { COMMAND_NAMES, COMMANDS, commandOptions, OPTIONS, type CommandName, type CommandOption, type CommandSpec } from './options.js';
-import { defaultWords, spellings } from './optionsDoc.js';
-import { STATE_NAMES } from './states.js';
+import { COMMAND_NAMES, COMMANDS, commandOptions, OPTIONS, type CommandName, type CommandOption, type CommandSpec } from '../common/options.js';
+import { defaultWords, spellings } from '../common/optionsDoc.js';
+import { STATE_NAMES } from '../common/states.js';
 
 export const MAN_EXECUTABLES = ['check_env_sync', 'check_env_sync_all', 'check_env_sync_order', 'env-sync', 'env-sync-run'] as const;
 export type Executable = (typeof MAN_EXECUTABLES)[number];
@@ -344,7 +344,7 @@ function seeAlsoSection(exe: Executable): string[] {
 /** The page of one executable, in roff (man macros). `date` is the page's date, YYYY-MM-DD. */
 export function manPage(exe: Executable, o: { version: string; date: string }): string {
   const lines = [
-    '.\\" Generated from src/common/options.ts by src/common/manPage.ts: edit those, not this page.',
+    '.\\" Generated from src/common/options.ts by src/docs/manPage.ts: edit those, not this page.',
     `.TH ${roff(exe.toUpperCase())} 1 ${o.date} "env\\-sync\\-checks ${roff(o.version)}" "env\\-sync\\-checks"`,
     // No hyphenation, ragged right: flags and paths stay whole, as a reader would paste them.
     '.nh',

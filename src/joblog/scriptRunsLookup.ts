@@ -1,8 +1,9 @@
 // A host-wide view's one scan of syslog for the script runs of all its jobs, made on first need.
-import type { ScanOptions, SyslogProblem } from './types.js';
+import type { ScanOptions } from '../logsource/types.js';
+import type { LogProblem } from '../log/line.js';
 import { findScriptRuns, type ScriptRunsFound } from './scriptRuns.js';
 
-export type ScriptRunsLookup = (job: string, cfgName?: string) => Promise<ScriptRunsFound & { problems: SyslogProblem[] }>;
+export type ScriptRunsLookup = (job: string, cfgName?: string) => Promise<ScriptRunsFound & { problems: LogProblem[] }>;
 
 /**
  * Answers for any of `jobs` from one backward scan, started by the first question: jobs with

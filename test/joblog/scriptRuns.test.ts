@@ -4,10 +4,10 @@ import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { findScriptRuns } from '../../src/syslog/scriptRuns.js';
-import { scriptRunsLookup } from '../../src/syslog/scriptRunsLookup.js';
-import { lastFinishAfter } from '../../src/syslog/wrapperEvents.js';
-import { collectRunEvidence } from '../../src/syslog/jobQueries.js';
+import { findScriptRuns } from '../../src/joblog/scriptRuns.js';
+import { scriptRunsLookup } from '../../src/joblog/scriptRunsLookup.js';
+import { lastFinishAfter } from '../../src/joblog/wrapperEvents.js';
+import { collectRunEvidence } from '../../src/joblog/jobQueries.js';
 import { makeTempDir } from '../support/tmp.js';
 import { syslogLine } from '../support/proc.js';
 

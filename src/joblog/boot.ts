@@ -1,7 +1,7 @@
 // A journal line carries the boot it was written in (_BOOT_ID). An unwrapped job leaves no marker
 // whose boot id could say that the host rebooted under its run; its own lines can.
-import type { SyslogOnlyRun } from '../syslog/scriptRuns.js';
-import type { SyslogEntry } from '../syslog/types.js';
+import type { SyslogOnlyRun } from './scriptRuns.js';
+import type { LogLine } from '../log/line.js';
 
 /** A boot id as journald writes it (32 hex digits), from either form (the kernel's has dashes); null for anything else. */
 export function bootIdOf(id: string | null | undefined): string | null {
@@ -10,7 +10,7 @@ export function bootIdOf(id: string | null | undefined): string | null {
 }
 
 /** The boot a line was written in: journal lines only (syslog files do not record it). */
-function lineBoot(e: SyslogEntry): string | null {
+function lineBoot(e: LogLine): string | null {
   return 'bootId' in e ? bootIdOf((e as { bootId: string | null }).bootId) : null;
 }
 

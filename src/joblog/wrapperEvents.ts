@@ -3,8 +3,9 @@
 // what is read here may only make a verdict worse or say the markers look stale, never clear one.
 import { eventField, formatEvent, parseEvent } from '../common/wrapperEvent.js';
 import { scanLog } from '../logsource/scan.js';
-import { WRAPPER_TAG } from './jobLines.js';
-import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
+import { WRAPPER_TAG } from '../syslog/jobLines.js';
+import type { ScanOptions } from '../logsource/types.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 
 export interface FinishEvent {
   time: Date;
@@ -12,11 +13,11 @@ export interface FinishEvent {
   part: string | null;
   outcome: string;
   exitCode: number | null;
-  line: SyslogEntry;
+  line: LogLine;
 }
 
 /** The job's newest `event=finish` line stamped after `after`, if any. */
-export async function lastFinishAfter(opts: ScanOptions, job: string, after: Date): Promise<{ event: FinishEvent | null; problems: SyslogProblem[] }> {
+export async function lastFinishAfter(opts: ScanOptions, job: string, after: Date): Promise<{ event: FinishEvent | null; problems: LogProblem[] }> {
   const prefix = `${formatEvent('finish', job, [])} `;
   let event: FinishEvent | null = null;
   const scan = await scanLog({ ...opts, stopBefore: after, needles: [prefix], tags: [WRAPPER_TAG], prefilter: (raw) => raw.includes(prefix) }, (e) => {

@@ -1,7 +1,8 @@
 import { scanLog } from '../logsource/scan.js';
-import { isErrorText, jobLineRule, outputTag, WRAPPER_TAG, type JobLineRule } from './jobLines.js';
+import { isErrorText, jobLineRule, outputTag, WRAPPER_TAG, type JobLineRule } from '../syslog/jobLines.js';
 import { findScriptRuns, type ScriptRunsFound } from './scriptRuns.js';
-import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
+import type { ScanOptions } from '../logsource/types.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 
 // A run's lines are looked for from a minute before its recorded start (clock skew between the
 // marker and syslog costs nothing there: a short run's window is small) to 15 s after its end.
@@ -21,10 +22,10 @@ const EVIDENCE_BUDGET_BYTES = 2 * 1024 * 1024;
 const MAX_LINES = 200;
 
 export interface RunEvidence {
-  lines: SyslogEntry[];
-  errorLines: SyslogEntry[];
+  lines: LogLine[];
+  errorLines: LogLine[];
   filesRead: string[];
-  problems: SyslogProblem[];
+  problems: LogProblem[];
   bytesRead: number;
   /** The byte budget or MAX_LINES ended the read before the run's start: its older lines were not read. */
   partial: boolean;
@@ -45,7 +46,7 @@ export async function collectRunEvidence(
   const to = (q.end ?? opts.now).getTime() + SLACK_AFTER_MS;
   const rule = jobLineRule(q.job, q.cfgName);
   const own = q.runId !== undefined && q.wrapperPid !== undefined ? runLineRule(q.job, q.runId, q.wrapperPid, q.start, q.end ?? opts.now, rule) : null;
-  const found: SyslogEntry[] = [];
+  const found: LogLine[] = [];
   const scan = await scanLog(
     {
       ...opts,
@@ -83,7 +84,7 @@ const WHOLE_SECOND_SLACK_MS = 1000;
 const RECEIPT_LAG_MS = 1000;
 
 /** Whether a line is one run's own (see collectRunEvidence). */
-function runLineRule(job: string, runId: string, wrapperPid: number, start: Date, end: Date, rule: JobLineRule): (e: SyslogEntry) => boolean {
+function runLineRule(job: string, runId: string, wrapperPid: number, start: Date, end: Date, rule: JobLineRule): (e: LogLine) => boolean {
   const tag = outputTag(job);
   const runWord = ` run=${runId} `;
   const to = end.getTime() + RECEIPT_LAG_MS;
@@ -107,7 +108,7 @@ export async function findLastSyslogOnlyRun(
   job: string,
   cfgName?: string,
   autoRotated = false,
-): Promise<ScriptRunsFound & { filesRead: string[]; problems: SyslogProblem[] }> {
+): Promise<ScriptRunsFound & { filesRead: string[]; problems: LogProblem[] }> {
   const r = await findScriptRuns(opts, [{ job, cfgName }], autoRotated);
   return { ...r.byJob.get(job)!, filesRead: r.filesRead, problems: r.problems };
 }

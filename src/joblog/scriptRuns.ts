@@ -2,17 +2,18 @@
 // script logs `Starting "ARGV"`, then `Completed "ARGV"` or `Error running "ARGV" …`). One backward
 // scan answers for every job asked about, so a host-wide view reads the log once, however many jobs.
 import { scanLog } from '../logsource/scan.js';
-import { SCRIPT_TAG } from './jobLines.js';
-import type { ScanOptions, SyslogEntry, SyslogProblem } from './types.js';
+import { SCRIPT_TAG } from '../syslog/jobLines.js';
+import type { ScanOptions } from '../logsource/types.js';
+import type { LogLine, LogProblem } from '../log/line.js';
 
 export interface SyslogOnlyRun {
   start: Date;
   end: Date | null;
   outcome: 'success' | 'failure' | 'running';
   argv: string;
-  errorLine: SyslogEntry | null;
+  errorLine: LogLine | null;
   /** The run's own lines (those naming its cfg), oldest first. */
-  lines: SyslogEntry[];
+  lines: LogLine[];
 }
 
 export interface ScriptRunsFound {
@@ -24,7 +25,7 @@ export interface ScriptRunsFound {
 export interface ScriptRunsResult {
   byJob: Map<string, ScriptRunsFound>;
   filesRead: string[];
-  problems: SyslogProblem[];
+  problems: LogProblem[];
 }
 
 const QUOTED = /^(Starting|Completed|Error running) "(.*?)"(?: in function|$)/;
@@ -35,9 +36,9 @@ const FEW_JOBS = 8;
 
 interface Seeking {
   job: string;
-  endLine: SyslogEntry | null;
+  endLine: LogLine | null;
   run: SyslogOnlyRun | null;
-  named: SyslogEntry[];
+  named: LogLine[];
   lastSuccessEnd: Date | null;
   /** The file the run was found in: with --rotated auto, its last success is looked for there only. */
   runFile: string | null;
