@@ -130,7 +130,13 @@ export const runCouldNotStart = finding(
     states: 'CRITICAL until a run succeeds',
     means: 'the command in the cron line is missing or not executable (exit 127 or 126): nothing ran',
     todo: 'check the path in `sudo crontab -lu USER`',
-    example: () => ({ ...EXAMPLE_RUN, outcome: 'spawn-error', exitCode: 127, took: null, message: 'spawn /usr/local/bin/govuk_env_sync.sh ENOENT' }),
+    example: () => ({
+      ...EXAMPLE_RUN,
+      outcome: 'spawn-error',
+      exitCode: 127,
+      took: null,
+      message: 'command not found: /usr/local/bin/govuk_env_sync.sh (ENOENT)',
+    }),
   },
   (r: RunWords) => `could not start${partWords(r.part)}${atWords(r)}: ${r.message ?? `exit ${r.exitCode}`}`,
 );
@@ -141,7 +147,14 @@ export const runInterrupted = finding(
     states: 'CRITICAL until a run succeeds',
     means: "a later run found this run's wrapper dead (killed, or the host rebooted) and recorded it for it",
     todo: '`env-sync logs JOB` shows how far it got; re-run',
-    example: () => ({ ...EXAMPLE_RUN, outcome: 'interrupted', exitCode: null, message: 'its wrapper pid 4100 was gone (boot id changed)' }),
+    example: () => ({
+      ...EXAMPLE_RUN,
+      outcome: 'interrupted',
+      exitCode: null,
+      at: null,
+      took: null,
+      message: 'host rebooted during the run (boot id changed); found by run 20261125T001801Z-1a2b3c',
+    }),
   },
   (r: RunWords) => `run${partWords(r.part)} started ${r.started} was interrupted: ${r.message ?? 'its wrapper died'}`,
 );
@@ -555,7 +568,7 @@ export const noJobsFound = finding(
 export const noRunInLog = finding(
   'noRunInLog',
   {
-    states: '`env-sync show` and `env-sync logs`: a usage error (exit 64) naming the nearest known jobs',
+    states: "part of `env-sync show`'s `unknown job …` usage error (exit 64), which names the nearest known jobs",
     means: 'the job has no record and nothing on the host names it',
     todo: 'check the name against `env-sync status`',
     example: () => ({ where: '/var/log/syslog' }),
@@ -576,6 +589,21 @@ export const logUnreadable = finding(
     }),
   },
   (a: { path: string; problem: string; fix: string }) => `Cannot read ${a.path}: ${a.problem}; ${a.fix}`,
+);
+
+export const moreLogsUnreadable = finding(
+  'moreLogsUnreadable',
+  {
+    states: 'long output under "no marker in … cannot be read" (UNKNOWN)',
+    means: "another log file (a rotation) the job's runs could be in cannot be read either",
+    todo: 'the fix is in the text, as for the first',
+    example: () => ({
+      path: '/var/log/syslog.1',
+      problem: 'permission denied',
+      fix: 'add user nagios to group adm to read /var/log/syslog.1 (usermod -aG adm nagios)',
+    }),
+  },
+  (a: { path: string; problem: string; fix: string }) => `${a.path}: ${a.problem}; ${a.fix}`,
 );
 
 export const inventoryUnusable = finding(

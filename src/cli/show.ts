@@ -7,6 +7,7 @@ import { loadCrontab } from '../check/hostJobs.js';
 import { judge } from '../check/judge.js';
 import { chooseRerun } from '../check/rerunChoice.js';
 import { explainOptions, verdict } from '../check/verdict.js';
+import { noRunInLog } from '../check/words.js';
 import { pasteLine } from '../cron/rerun.js';
 import { MarkerError } from '../markers/read.js';
 import { statePath } from '../markers/paths.js';
@@ -40,7 +41,7 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
   const v = verdict(facts, policy, now, 2);
   const judgement = judge(facts, policy, now);
   if (judgement.noRecord && !cron && !facts.inventory && !facts.syslogProblems.length) {
-    const unknown = await unknownJob(job, o, `no run of it in ${facts.log?.label ?? a.syslog}`);
+    const unknown = await unknownJob(job, o, noRunInLog({ where: facts.log?.label ?? a.syslog }));
     if (unknown) throw unknown;
   }
   const judged = judgement.judged;
