@@ -581,7 +581,7 @@ describe('the rules of the judgement, each alone', () => {
             found.map((r) => r.state),
             found.map((r) => r.text).join('\n'),
           ).to.deep.equal(row.want.map(([s]) => s));
-          row.want.forEach(([, words], i) => expect(found[i]!.text).to.match(words));
+          for (const [i, [, words]] of row.want.entries()) expect(found[i]!.text).to.match(words);
         });
       }
     });
