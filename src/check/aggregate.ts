@@ -1,13 +1,14 @@
 // The host-wide verdict (check_env_sync_all, env-sync status): each job's brief verdict, and the
 // one verdict over all of them. Pure: judged jobs in, words and states out.
 import { compareText } from '../common/compare.js';
-import { stillRunning } from '../common/host.js';
 import { BY_SEVERITY, severity, STATE_NAMES, UNKNOWN, worst, type State } from '../common/states.js';
 import type { CronJob } from '../cron/crontab.js';
 import type { PluginResult } from '../output/pluginOutput.js';
 import type { Metric } from '../output/perfdata.js';
 import { summarise } from './judge.js';
+import { jobRunning } from './observedRun.js';
 import type { CheckFacts, Judgement } from './types.js';
+import { neverRun as neverRunWords, noJobsFound } from './words.js';
 
 export interface JobVerdict {
   job: string;
@@ -28,14 +29,13 @@ export function jobVerdict(job: string, facts: CheckFacts, j: Judgement, cron: C
   return {
     job,
     state,
-    summary: neverRun ? `${job} never run${cron ? ` (in the crontab, schedule '${cron.schedule}')` : ''}` : summary,
+    summary: neverRun ? neverRunWords({ job, schedule: cron?.schedule ?? null }) : summary,
     perfdata,
     cron,
     facts,
     neverRun,
-    running:
-      facts.running.some((r) => stillRunning(r.liveness)) ||
-      (!!facts.syslogOnly?.primary && facts.syslogOnly.run?.outcome === 'running' && facts.syslogOnly.live !== false),
+    // The judge's own answer (its `running` metric): a run of an earlier boot is not running.
+    running: jobRunning(facts),
   };
 }
 
@@ -63,7 +63,7 @@ export function hostVerdict(
   if (jobs.length === 0)
     return {
       state: o.missing,
-      summary: `no jobs found in ${o.where}${o.problems[0] ? `: ${o.problems[0]}` : ''}${blind}`,
+      summary: `${noJobsFound({ where: o.where, why: o.problems[0] ?? null })}${blind}`,
       longOutput: o.problems.slice(1),
       perfdata: [],
     };

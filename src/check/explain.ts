@@ -14,6 +14,7 @@ import { isFailed, ordered } from './judge.js';
 import { withoutCutWord } from '../common/redact.js';
 import { eventField, parseEvent } from '../common/wrapperEvent.js';
 import type { CheckFacts, Judgement } from './types.js';
+import { inventoryUnusable, logUnreadable, moreLogsUnreadable, noRecordHint } from './words.js';
 
 /**
  * A syslog line as evidence: the file it came from, its time of day, its tag and message. Its text is
@@ -105,12 +106,9 @@ export interface ExplainOptions {
 
 export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: ExplainOptions): string[] {
   if (j.noRecord) {
-    if (facts.syslogProblems.length)
-      return [...facts.syslogProblems.slice(1).map((p) => `${p.path}: ${p.problem}; ${p.fix}`), ...logReadLines(facts.log, facts.trust)];
-    const spelled = facts.nearNames?.length
-      ? `No job of that name here; did you mean ${facts.nearNames.join(', ')}? If not, is its cron line wrapped with env-sync-run? (--missing chooses this state)`
-      : 'Is the job spelled right, and is its cron line wrapped with env-sync-run? (--missing chooses this state)';
-    return [spelled, ...logReadLines(facts.log, facts.trust)];
+    // The first unreadable file is the verdict's own words; the others follow it.
+    if (facts.syslogProblems.length) return [...facts.syslogProblems.slice(1).map(moreLogsUnreadable), ...logReadLines(facts.log, facts.trust)];
+    return [noRecordHint({ nearNames: facts.nearNames ?? [] }), ...logReadLines(facts.log, facts.trust)];
   }
   const long: string[] = [];
   for (const r of ordered(j).slice(1)) if (r.state) long.push(`[${STATE_NAMES[r.state]}] ${r.text}`);
@@ -154,8 +152,8 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
       long.push(`  (no lines of this run found in ${ev.filesRead.join(', ') || o.syslog})`);
     if (ev?.partial) long.push(`  (older lines of this run were not read; all of them: env-sync logs ${j.job})`);
   }
-  for (const p of facts.syslogProblems) long.push(`Cannot read ${p.path}: ${p.problem}; ${p.fix}`);
-  if (facts.inventoryProblem) long.push(`Cannot use the job inventory: ${facts.inventoryProblem}`);
+  for (const p of facts.syslogProblems) long.push(logUnreadable(p));
+  if (facts.inventoryProblem) long.push(inventoryUnusable({ why: facts.inventoryProblem }));
 
   long.push(...rerunLines(facts, j, o));
   return long;

@@ -1,7 +1,7 @@
 // All the I/O of a check: markers, process liveness, the reboot lock file, syslog, the schedule.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readBootId, runLiveness, stillRunning, type RunLiveness, type RunProcesses } from '../common/host.js';
+import { readBootId, runLiveness, type RunLiveness, type RunProcesses } from '../common/host.js';
 import { causeWords, listJobs, readJobState, readRunningMarkers, type UnrecordedRun } from '../markers/read.js';
 import { nearestNames } from '../common/nearest.js';
 import { applyRun } from '../markers/store.js';
@@ -25,6 +25,7 @@ import type { ScanOptions } from '../logsource/types.js';
 import type { LogProblem } from '../log/line.js';
 import { previousScheduledRun } from '../cron/schedule.js';
 import { judgedRun, syslogOnlyIsPrimary } from './judgedRun.js';
+import { jobRunning } from './observedRun.js';
 import type { CheckFacts } from './types.js';
 
 export interface GatherOptions extends LogOptions {
@@ -189,7 +190,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   const judged = syslogOnly?.primary ? null : judgedRun(jobState, running);
   // A run that succeeded needs no explaining: its output tail in the marker is evidence enough, and the
   // check (every minute, all day) then costs the same whatever the size of the log.
-  const settled = judged && judged.outcome === 'success' && !running.some((r) => stillRunning(r.liveness));
+  const settled = judged && judged.outcome === 'success' && !jobRunning({ running, syslogOnly });
   if (judged && !o.skipEvidence && !settled) {
     // The run's wrapper's own lines count from the journal whatever uid they carry (SenderFilter.pids).
     evidence = await collectRunEvidence(

@@ -6,6 +6,7 @@ import { loadCrontab } from '../check/hostJobs.js';
 import { judgeJob } from '../check/pipeline.js';
 import { chooseRerun } from '../check/rerunChoice.js';
 import { explainOptions } from '../check/verdict.js';
+import { noRunInLog } from '../check/words.js';
 import { pasteLine } from '../cron/rerun.js';
 import { statePath } from '../markers/paths.js';
 import { render } from '../output/pluginOutput.js';
@@ -40,7 +41,7 @@ export async function show(job: string, a: Values<'env-sync show'>, out: TextOut
     return v.state;
   }
   if (judgement.noRecord && !cron && !facts.inventory && !facts.syslogProblems.length) {
-    const unknown = await unknownJob(job, o, `no run of it in ${facts.log?.label ?? a.syslog}`);
+    const unknown = await unknownJob(job, o, noRunInLog({ where: facts.log?.label ?? a.syslog }));
     if (unknown) throw unknown;
   }
   const judged = judgement.judged;

@@ -9,6 +9,8 @@ import { clock, duration, shortAgo } from '../common/timeWords.js';
 import { byState, type JobVerdict } from '../check/aggregate.js';
 import { judgeHost } from '../check/hostJobs.js';
 import { decidingRun, failuresInARow } from '../check/judgedRun.js';
+import { fromScriptLines } from '../check/observedRun.js';
+import { noJobsFound } from '../check/words.js';
 import { evaluateOrder } from '../check/order.js';
 import { nextScheduledRun } from '../cron/schedule.js';
 import { MarkerError, readJobState } from '../markers/read.js';
@@ -56,7 +58,9 @@ function lastRunOf(j: JobVerdict): StatusRow['lastRun'] {
   const f = j.facts;
   const sys = f?.syslogOnly?.primary ? f.syslogOnly.run : null;
   if (sys) {
-    const outcome = sys.outcome === 'running' && f?.syslogOnly?.live === false ? 'ended-unrecorded' : sys.outcome;
+    // A run with no end line that is not going (observedRun.ts): ended unlogged, or cut by a reboot.
+    const liveness = fromScriptLines(sys, f!.syslogOnly!).liveness;
+    const outcome = liveness === 'dead' ? 'ended-unrecorded' : liveness === 'other-boot' ? 'interrupted' : sys.outcome;
     return {
       start: sys.start.toISOString(),
       end: sys.end?.toISOString() ?? null,
@@ -254,7 +258,7 @@ export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): st
       .trimEnd();
   const cells = (r: StatusRow, c: string[]) => shown.map((i) => (i === 1 ? (cut?.get(r.job) ?? r.job) : c[i]!));
   const table = [line(shown.map((i) => columns[i]![0])), ...rows.map((r, n) => line(cells(r, cellsOf[n]!), r.state))];
-  // Why each row that is not OK is so: the verdict's own words, under the table (a column would not fit 80).
+  // Why each row that is not OK is so: the verdict's own words (its findings, words.ts), under the table (a column would not fit 80).
   const why = rows.filter((r) => r.state !== 0).map((r) => `  ${cleanText(r.summary)}`);
   return `${[...table, ...(why.length ? ['', 'Why:', ...why] : [])].join('\n')}\n`;
 }
@@ -287,7 +291,7 @@ export async function status(a: Values<'env-sync status'>, out: TextOut, err: Te
     out.write(`${safeJson({ schema: 1, generated: now.toISOString(), stateDir: o.stateDir, problems: view.problems, jobs: rows, orders }, 2)}\n`);
   } else {
     for (const ord of orders) out.write(`ORDER ${ord.stateName}: ${cleanText(ord.summary)}\n`);
-    if (rows.length === 0) out.write(`no jobs found in ${o.stateDir}${o.crontab ? ` or ${o.crontab}` : ''}\n`);
+    if (rows.length === 0) out.write(`${noJobsFound({ where: `${o.stateDir}${o.crontab ? ` or ${o.crontab}` : ''}`, why: null })}\n`);
     else out.write(renderTable(rows, now, style));
     for (const p of view.problems) err.write(`env-sync: ${visibleText(p)}\n`);
   }

@@ -122,155 +122,205 @@ const FACTS: CheckFacts = {
   staleMarkers: null,
 };
 
-const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, number, RegExp]> = [
-  ['a success last night', { jobState: history(runAt(8, 'success')) }, {}, 0, /^pull_x last run succeeded at 00:23 after 23m$/],
-  [
-    'a failure after an older success',
-    { jobState: history(runAt(32, 'success'), runAt(8, 'failure')) },
-    {},
-    2,
-    /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago$/,
-  ],
-  [
-    'two failures in a row',
-    { jobState: history(runAt(32, 'failure'), runAt(8, 'failure')) },
-    {},
-    2,
-    /^pull_x failed with exit 1 at 00:23 after 23m; no success on record, 2 failures in a row$/,
-  ],
-  ['a timeout', { jobState: history(runAt(8, 'timeout', 360)) }, {}, 2, /^pull_x timed out at 06:00 after 6h \(--timeout\); no success on record$/],
-  ['a kill by signal', { jobState: history(runAt(8, 'signal')) }, {}, 2, /^pull_x was killed by SIGKILL at 00:23 after 23m; no success on record$/],
+/** A long pattern written over several lines: the parts' sources joined into one RegExp. */
+const re = (...parts: RegExp[]) => new RegExp(parts.map((p) => p.source).join(''));
+
+interface Row {
+  what: string;
+  facts: Partial<CheckFacts>;
+  policy: Partial<CheckPolicy>;
+  state: number;
+  summary: RegExp;
+}
+
+const TABLE: Row[] = [
+  {
+    what: 'a success last night',
+    facts: { jobState: history(runAt(8, 'success')) },
+    policy: {},
+    state: 0,
+    summary: /^pull_x last run succeeded at 00:23 after 23m$/,
+  },
+  {
+    what: 'a failure after an older success',
+    facts: { jobState: history(runAt(32, 'success'), runAt(8, 'failure')) },
+    policy: {},
+    state: 2,
+    summary: /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago$/,
+  },
+  {
+    what: 'two failures in a row',
+    facts: { jobState: history(runAt(32, 'failure'), runAt(8, 'failure')) },
+    policy: {},
+    state: 2,
+    summary: /^pull_x failed with exit 1 at 00:23 after 23m; no success on record, 2 failures in a row$/,
+  },
+  {
+    what: 'a timeout',
+    facts: { jobState: history(runAt(8, 'timeout', 360)) },
+    policy: {},
+    state: 2,
+    summary: /^pull_x timed out at 06:00 after 6h \(--timeout\); no success on record$/,
+  },
+  {
+    what: 'a kill by signal',
+    facts: { jobState: history(runAt(8, 'signal')) },
+    policy: {},
+    state: 2,
+    summary: /^pull_x was killed by SIGKILL at 00:23 after 23m; no success on record$/,
+  },
   // The failure's own words name the age of the last success once; the age limit it passed is said there, not again.
-  [
-    'a failure after a success older than -c 26 (seconds)',
-    { jobState: history(runAt(32, 'success'), runAt(8, 'failure')) },
-    { ageCritical: parseRange('26', '-c') },
-    2,
-    /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago \(over --age-critical 26\)$/,
-  ],
-  [
-    'a failure after a success older than -w 25h',
-    { jobState: history(runAt(32, 'success'), runAt(8, 'failure')) },
-    { ageWarning: parseRange('25h', '-w') },
-    2,
-    /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago \(over --age-warning 25h\)$/,
-  ],
-  [
-    "an unwrapped job's failure after a success older than -c 26h (syslog alone)",
-    {
+  {
+    what: 'a failure after a success older than -c 26 (seconds)',
+    facts: { jobState: history(runAt(32, 'success'), runAt(8, 'failure')) },
+    policy: { ageCritical: parseRange('26', '-c') },
+    state: 2,
+    summary: /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago \(over --age-critical 26\)$/,
+  },
+  {
+    what: 'a failure after a success older than -w 25h',
+    facts: { jobState: history(runAt(32, 'success'), runAt(8, 'failure')) },
+    policy: { ageWarning: parseRange('25h', '-w') },
+    state: 2,
+    summary: /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago \(over --age-warning 25h\)$/,
+  },
+  {
+    what: "an unwrapped job's failure after a success older than -c 26h (syslog alone)",
+    facts: {
       syslogOnly: {
         run: { start: new Date(NOW.getTime() - 8 * H), end: new Date(NOW.getTime() - 7 * H), outcome: 'failure', argv: 'x', errorLine: null, lines: [] },
         lastSuccessEnd: new Date(NOW.getTime() - 31 * H),
         primary: true,
       },
     },
-    { ageCritical: parseRange('26h', '-c') },
-    2,
-    /^pull_x failed at 01:00 after 1h; last success 1 day ago \(over --age-critical 26h\)$/,
-  ],
-  [
-    'a success 30 hours ago against -w 25h -c 26h',
-    { jobState: history(runAt(30.5, 'success')) },
-    { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') },
-    2,
-    /^pull_x last success 1 day ago \(over --age-critical 26h\); last run succeeded at yesterday 01:53 after 23m$/,
-  ],
-  [
-    'a success 25.5 hours ago against -w 25h -c 26h',
-    { jobState: history(runAt(25.9, 'success')) },
-    { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') },
-    1,
-    /^pull_x last success 1 day ago \(over --age-warning 25h\); last run succeeded at yesterday 06:29 after 23m$/,
-  ],
-  [
-    'a run in progress within --max-runtime',
-    { running: [{ marker: { ...runAt(1, 'running'), schema: 1 }, liveness: 'alive' }] },
-    { runtimeCritical: parseRange('6h', '--max-runtime') },
-    0,
-    /^pull_x running since 07:00 \(for 1h\)$/,
-  ],
-  [
-    'a run in progress past --max-runtime',
-    { running: [{ marker: { ...runAt(7, 'running'), schema: 1 }, liveness: 'alive' }] },
-    { runtimeCritical: parseRange('6h', '--max-runtime') },
-    2,
-    /^pull_x running since 01:00 \(for 7h\) \(over --runtime-critical 6h\)$/,
-  ],
+    policy: { ageCritical: parseRange('26h', '-c') },
+    state: 2,
+    summary: /^pull_x failed at 01:00 after 1h; last success 1 day ago \(over --age-critical 26h\)$/,
+  },
+  {
+    what: 'a success 30 hours ago against -w 25h -c 26h',
+    facts: { jobState: history(runAt(30.5, 'success')) },
+    policy: { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') },
+    state: 2,
+    summary: /^pull_x last success 1 day ago \(over --age-critical 26h\); last run succeeded at yesterday 01:53 after 23m$/,
+  },
+  {
+    what: 'a success 25.5 hours ago against -w 25h -c 26h',
+    facts: { jobState: history(runAt(25.9, 'success')) },
+    policy: { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') },
+    state: 1,
+    summary: /^pull_x last success 1 day ago \(over --age-warning 25h\); last run succeeded at yesterday 06:29 after 23m$/,
+  },
+  {
+    what: 'a run in progress within --max-runtime',
+    facts: { running: [{ marker: { ...runAt(1, 'running'), schema: 1 }, liveness: 'alive' }] },
+    policy: { runtimeCritical: parseRange('6h', '--max-runtime') },
+    state: 0,
+    summary: /^pull_x running since 07:00 \(for 1h\)$/,
+  },
+  {
+    what: 'a run in progress past --max-runtime',
+    facts: { running: [{ marker: { ...runAt(7, 'running'), schema: 1 }, liveness: 'alive' }] },
+    policy: { runtimeCritical: parseRange('6h', '--max-runtime') },
+    state: 2,
+    summary: /^pull_x running since 01:00 \(for 7h\) \(over --runtime-critical 6h\)$/,
+  },
   // Never a silent clamp: the run's time is 0s, and the clock is said to be wrong.
-  [
-    'a run started "in the future" (clock stepped back)',
-    { running: [{ marker: { ...runAt(-1, 'running'), schema: 1 }, liveness: 'alive' }] },
-    { runtimeCritical: parseRange('6h', '--max-runtime') },
-    1,
-    /^pull_x run r--1-running recorded in the future: check the clock \(it started \S+, 1h ahead of this host's clock\); running since 09:00 \(for 0s\)$/,
-  ],
-  [
-    'a run whose wrapper died before its sync started',
-    { running: [{ marker: { ...runAt(2, 'running', 0, { childPid: null }), schema: 1 }, liveness: 'dead' }] },
-    {},
-    2,
-    /^pull_x run started 06:00 died: wrapper pid 4100 is gone and recorded no end$/,
-  ],
-  [
-    'a run whose wrapper and sync are both gone',
-    { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'dead' }] },
-    {},
-    2,
-    /^pull_x run started 06:00: its wrapper pid 4100 died and recorded no end, and its sync pid 4101 has ended since: outcome unknown$/,
-  ],
-  [
-    'a run whose wrapper was killed while its sync runs on',
-    { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'orphaned' }] },
-    { runtimeCritical: parseRange('6h', '--max-runtime') },
-    1,
-    /^pull_x run started 06:00: its wrapper pid 4100 is gone but its sync pid 4101 is still running \(for 2h\); its end will not be recorded$/,
-  ],
-  [
-    'an orphaned sync past --max-runtime',
-    { running: [{ marker: { ...runAt(7, 'running'), schema: 1 }, liveness: 'orphaned' }] },
-    { runtimeCritical: parseRange('6h', '--max-runtime') },
-    2,
-    /^pull_x run started 01:00: its wrapper pid 4100 is gone but its sync pid 4101 is still running \(for 7h\) \(over --runtime-critical 6h\); its end will not be recorded$/,
-  ],
-  [
-    'a run interrupted by a reboot',
-    { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'other-boot' }] },
-    {},
-    2,
-    /^pull_x run started 06:00 was interrupted by a reboot \(boot id changed\) and recorded no end$/,
-  ],
-  [
-    'no record, --missing critical',
-    {},
-    {},
-    2,
-    /^pull_x: no record of this job: nothing in \/var\/lib\/env-sync\/pull_x\/ and no govuk_env_sync.sh run of pull_x.cfg in \/var\/log\/syslog or its rotations$/,
-  ],
-  ['no record, --missing ok', {}, { missing: 0 }, 0, /^pull_x: no record of this job: /],
-  [
-    'an unwrapped run that logged Starting and nothing since, and nothing runs its cfg',
-    { syslogOnly: { run: scriptRun(2, null), lastSuccessEnd: null, live: false, primary: true } },
-    {},
-    2,
-    /^pull_x run started 06:00 ended without a Completed or Error running line: no govuk_env_sync.sh runs its cfg any more, so it exited early; no success in the logs read$/,
-  ],
-  [
-    'an unwrapped run that ended without its end line, after a success older than -c 26h',
-    { syslogOnly: { run: scriptRun(2, null), lastSuccessEnd: new Date(NOW.getTime() - 31 * H), live: false, primary: true } },
-    { ageCritical: parseRange('26h', '-c') },
-    2,
-    /^pull_x run started 06:00 ended without a Completed or Error running line: no govuk_env_sync.sh runs its cfg any more, so it exited early; last success 1 day ago \(over --age-critical 26h\)$/,
-  ],
-  [
-    'an unwrapped run that logged Starting and still runs',
-    { syslogOnly: { run: scriptRun(2, null), lastSuccessEnd: null, live: true, primary: true } },
-    {},
-    0,
-    /^pull_x running since 06:00 \(for 2h\)$/,
-  ],
-  [
-    "an unwrapped run with no end, other users' processes hidden",
-    {
+  {
+    what: 'a run started "in the future" (clock stepped back)',
+    facts: { running: [{ marker: { ...runAt(-1, 'running'), schema: 1 }, liveness: 'alive' }] },
+    policy: { runtimeCritical: parseRange('6h', '--max-runtime') },
+    state: 1,
+    summary: re(
+      /^pull_x run r--1-running recorded in the future: check the clock \(it started \S+, 1h ahead of this host's clock\); /,
+      /running since 09:00 \(for 0s\)$/,
+    ),
+  },
+  {
+    what: 'a run whose wrapper died before its sync started',
+    facts: { running: [{ marker: { ...runAt(2, 'running', 0, { childPid: null }), schema: 1 }, liveness: 'dead' }] },
+    policy: {},
+    state: 2,
+    summary: /^pull_x run started 06:00 died: wrapper pid 4100 is gone and recorded no end$/,
+  },
+  {
+    what: 'a run whose wrapper and sync are both gone',
+    facts: { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'dead' }] },
+    policy: {},
+    state: 2,
+    summary: /^pull_x run started 06:00: its wrapper pid 4100 died and recorded no end, and its sync pid 4101 has ended since: outcome unknown$/,
+  },
+  {
+    what: 'a run whose wrapper was killed while its sync runs on',
+    facts: { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'orphaned' }] },
+    policy: { runtimeCritical: parseRange('6h', '--max-runtime') },
+    state: 1,
+    summary: /^pull_x run started 06:00: its wrapper pid 4100 is gone but its sync pid 4101 is still running \(for 2h\); its end will not be recorded$/,
+  },
+  {
+    what: 'an orphaned sync past --max-runtime',
+    facts: { running: [{ marker: { ...runAt(7, 'running'), schema: 1 }, liveness: 'orphaned' }] },
+    policy: { runtimeCritical: parseRange('6h', '--max-runtime') },
+    state: 2,
+    summary: re(
+      /^pull_x run started 01:00: its wrapper pid 4100 is gone but its sync pid 4101 is still running \(for 7h\) \(over --runtime-critical 6h\); /,
+      /its end will not be recorded$/,
+    ),
+  },
+  {
+    what: 'a run interrupted by a reboot',
+    facts: { running: [{ marker: { ...runAt(2, 'running'), schema: 1 }, liveness: 'other-boot' }] },
+    policy: {},
+    state: 2,
+    summary: /^pull_x run started 06:00 was interrupted by a reboot \(boot id changed\) and recorded no end$/,
+  },
+  {
+    what: 'no record, --missing critical',
+    facts: {},
+    policy: {},
+    state: 2,
+    summary: re(
+      /^pull_x: no record of this job: nothing in \/var\/lib\/env-sync\/pull_x\/ and no govuk_env_sync.sh run of pull_x.cfg in \/var\/log\/syslog /,
+      /or its rotations$/,
+    ),
+  },
+  {
+    what: 'no record, --missing ok',
+    facts: {},
+    policy: { missing: 0 },
+    state: 0,
+    summary: /^pull_x: no record of this job: /,
+  },
+  {
+    what: 'an unwrapped run that logged Starting and nothing since, and nothing runs its cfg',
+    facts: { syslogOnly: { run: scriptRun(2, null), lastSuccessEnd: null, live: false, primary: true } },
+    policy: {},
+    state: 2,
+    summary: re(
+      /^pull_x run started 06:00 ended without a Completed or Error running line: no govuk_env_sync.sh runs its cfg any more, so it exited early; /,
+      /no success in the logs read$/,
+    ),
+  },
+  {
+    what: 'an unwrapped run that ended without its end line, after a success older than -c 26h',
+    facts: { syslogOnly: { run: scriptRun(2, null), lastSuccessEnd: new Date(NOW.getTime() - 31 * H), live: false, primary: true } },
+    policy: { ageCritical: parseRange('26h', '-c') },
+    state: 2,
+    summary: re(
+      /^pull_x run started 06:00 ended without a Completed or Error running line: no govuk_env_sync.sh runs its cfg any more, so it exited early; /,
+      /last success 1 day ago \(over --age-critical 26h\)$/,
+    ),
+  },
+  {
+    what: 'an unwrapped run that logged Starting and still runs',
+    facts: { syslogOnly: { run: scriptRun(2, null), lastSuccessEnd: null, live: true, primary: true } },
+    policy: {},
+    state: 0,
+    summary: /^pull_x running since 06:00 \(for 2h\)$/,
+  },
+  {
+    what: "an unwrapped run with no end, other users' processes hidden",
+    facts: {
       syslogOnly: {
         run: scriptRun(2, null),
         lastSuccessEnd: null,
@@ -279,208 +329,255 @@ const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, number, Re
         primary: true,
       },
     },
-    {},
-    3,
-    /^pull_x cannot tell whether the run started 06:00 still runs \(no Completed or Error running line yet\): \/proc is mounted with hidepid=invisible/,
-  ],
-  [
-    "an unwrapped job: a failed cron run after a wrapped re-run's success",
-    {
+    policy: {},
+    state: 3,
+    summary: re(
+      /^pull_x cannot tell whether the run started 06:00 still runs \(no Completed or Error running line yet\): \/proc is mounted with /,
+      /hidepid=invisible/,
+    ),
+  },
+  {
+    what: "an unwrapped job: a failed cron run after a wrapped re-run's success",
+    facts: {
       jobState: history(runAt(30, 'success')),
       unwrapped: true,
       syslogOnly: { run: scriptRun(8, 'failure'), lastSuccessEnd: new Date(NOW.getTime() - 30 * H + 23 * 60_000), primary: true },
     },
-    {},
-    2,
-    /^pull_x failed at 00:23 after 23m; last success 1 day ago$/,
-  ],
-  [
-    "a job directory left root's: a later failure from syslog",
-    {
+    policy: {},
+    state: 2,
+    summary: /^pull_x failed at 00:23 after 23m; last success 1 day ago$/,
+  },
+  {
+    what: "a job directory left root's: a later failure from syslog",
+    facts: {
       jobState: history(runAt(30, 'success')),
       staleMarkers: { dir: '/var/lib/env-sync/pull_x', owner: 'root', fix: 'chown -R govuk-backup: /var/lib/env-sync/pull_x', later: finish(8, 'failure', 1) },
     },
-    {},
-    2,
-    /^pull_x a later run failed with exit 1 at 00:00 \(syslog; the markers are stale: \/var\/lib\/env-sync\/pull_x is owned by root, so the job's runs cannot record their markers there; chown -R govuk-backup: \/var\/lib\/env-sync\/pull_x\); last run succeeded at yesterday 02:23 after 23m$/,
-  ],
-  [
-    "a job directory left root's: a later success from syslog",
-    {
+    policy: {},
+    state: 2,
+    summary: re(
+      /^pull_x a later run failed with exit 1 at 00:00 \(syslog; /,
+      /the markers are stale: \/var\/lib\/env-sync\/pull_x is owned by root, so the job's runs cannot record their markers there; /,
+      /chown -R govuk-backup: \/var\/lib\/env-sync\/pull_x\); last run succeeded at yesterday 02:23 after 23m$/,
+    ),
+  },
+  {
+    what: "a job directory left root's: a later success from syslog",
+    facts: {
       jobState: history(runAt(30, 'failure')),
       staleMarkers: { dir: '/var/lib/env-sync/pull_x', owner: 'root', fix: 'chown -R govuk-backup: /var/lib/env-sync/pull_x', later: finish(8, 'success', 0) },
     },
-    {},
-    2,
-    /^pull_x failed with exit 1 at yesterday 02:23 after 23m; no success on record; markers are stale; syslog says a later run succeeded at 00:00: \/var\/lib\/env-sync\/pull_x is owned by root/,
-  ],
-  [
-    "a job directory left root's, no later run in syslog",
-    {
+    policy: {},
+    state: 2,
+    summary: re(
+      /^pull_x failed with exit 1 at yesterday 02:23 after 23m; no success on record; markers are stale; /,
+      /syslog says a later run succeeded at 00:00: \/var\/lib\/env-sync\/pull_x is owned by root/,
+    ),
+  },
+  {
+    what: "a job directory left root's, no later run in syslog",
+    facts: {
       jobState: history(runAt(8, 'success')),
       staleMarkers: { dir: '/var/lib/env-sync/pull_x', owner: 'root', fix: 'chown -R govuk-backup: /var/lib/env-sync/pull_x', later: null },
     },
-    {},
-    1,
-    /^pull_x the next run will not be recorded: \/var\/lib\/env-sync\/pull_x is owned by root/,
-  ],
-  [
-    "the job's reboot lock held by a live with_reboot_lock",
-    {
+    policy: {},
+    state: 1,
+    summary: /^pull_x the next run will not be recorded: \/var\/lib\/env-sync\/pull_x is owned by root/,
+  },
+  {
+    what: "the job's reboot lock held by a live with_reboot_lock",
+    facts: {
       jobState: history(runAt(8, 'success')),
       rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock-env-sync_pull_x', ageSeconds: 600, held: true },
     },
-    {},
-    0,
-    /^pull_x last run succeeded at 00:23 after 23m$/,
-  ],
-  [
-    "the job's reboot lock held by no one while an unwrapped run is logged as going",
-    {
+    policy: {},
+    state: 0,
+    summary: /^pull_x last run succeeded at 00:23 after 23m$/,
+  },
+  {
+    what: "the job's reboot lock held by no one while an unwrapped run is logged as going",
+    facts: {
       syslogOnly: { run: scriptRun(2, null), lastSuccessEnd: null, live: true, primary: true },
       rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock-env-sync_pull_x', ageSeconds: 600, held: false },
     },
-    {},
-    1,
-    /^pull_x stale with_reboot_lock file/,
-  ],
-  [
-    'no record and no state directory',
-    {
+    policy: {},
+    state: 1,
+    summary: /^pull_x stale with_reboot_lock file/,
+  },
+  {
+    what: 'no record and no state directory',
+    facts: {
       stateDirProblem:
         'state directory /nonexistent does not exist; create it: install -d -o govuk-backup -m 0755 /nonexistent (or give the right --state-dir)',
     },
-    {},
-    2,
-    /^pull_x: no record of this job: state directory \/nonexistent does not exist; create it: install -d -o govuk-backup -m 0755 \/nonexistent \(or give the right --state-dir\), no govuk_env_sync.sh run of pull_x.cfg in \/var\/log\/syslog or its rotations$/,
-  ],
-  [
-    'a stale reboot lock',
-    {
+    policy: {},
+    state: 2,
+    summary: re(
+      /^pull_x: no record of this job: state directory \/nonexistent does not exist; /,
+      /create it: install -d -o govuk-backup -m 0755 \/nonexistent \(or give the right --state-dir\), no govuk_env_sync.sh run of pull_x.cfg in /,
+      /\/var\/log\/syslog or its rotations$/,
+    ),
+  },
+  {
+    what: 'a stale reboot lock',
+    facts: {
       jobState: history(runAt(8, 'success')),
       rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock-env-sync_pull_x', ageSeconds: (7 * H) / 1000 },
     },
-    {},
-    1,
-    /^pull_x stale with_reboot_lock file \/etc\/unattended-reboot\/no-reboot\/reboot_lock-env-sync_pull_x \(7h old\): the host will not reboot for updates and the next run will wait for it; remove it if no sync is running; last run succeeded at 00:23 after 23m$/,
-  ],
-  [
-    'a shared reboot_lock a day old',
-    { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: (30 * H) / 1000, shared: true } },
-    {},
-    1,
-    /^pull_x stale shared with_reboot_lock file \/etc\/unattended-reboot\/no-reboot\/reboot_lock \(30h old\): the host will not reboot for updates and every job using the old with_reboot_lock waits for it; remove it if no sync is running; last run succeeded at 00:23 after 23m$/,
-  ],
-  [
-    'a shared reboot_lock an hour old (another job may be running)',
-    { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: H / 1000, shared: true } },
-    {},
-    0,
-    /^pull_x last run succeeded at 00:23 after 23m$/,
-  ],
+    policy: {},
+    state: 1,
+    summary: re(
+      /^pull_x stale with_reboot_lock file \/etc\/unattended-reboot\/no-reboot\/reboot_lock-env-sync_pull_x \(7h old\): the host will not reboot /,
+      /for updates and the next run will wait for it; /,
+      /remove it if no sync is running; last run succeeded at 00:23 after 23m$/,
+    ),
+  },
+  {
+    what: 'a shared reboot_lock a day old',
+    facts: {
+      jobState: history(runAt(8, 'success')),
+      rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: (30 * H) / 1000, shared: true },
+    },
+    policy: {},
+    state: 1,
+    summary: re(
+      /^pull_x stale shared with_reboot_lock file \/etc\/unattended-reboot\/no-reboot\/reboot_lock \(30h old\): the host will not reboot for /,
+      /updates and every job using the old with_reboot_lock waits for it; /,
+      /remove it if no sync is running; last run succeeded at 00:23 after 23m$/,
+    ),
+  },
+  {
+    what: 'a shared reboot_lock an hour old (another job may be running)',
+    facts: { jobState: history(runAt(8, 'success')), rebootLock: { path: '/etc/unattended-reboot/no-reboot/reboot_lock', ageSeconds: H / 1000, shared: true } },
+    policy: {},
+    state: 0,
+    summary: /^pull_x last run succeeded at 00:23 after 23m$/,
+  },
   // Issue 25, finding 8: the end kept in the running marker's name; gather has put the run in jobState (withUnrecorded).
-  [
-    'a failure whose end could not be recorded (disk full)',
-    {
+  {
+    what: 'a failure whose end could not be recorded (disk full)',
+    facts: {
       jobState: history(runAt(32, 'success'), runAt(8, 'failure')),
       unrecorded: [{ runId: 'r-8-failure', path: '/var/lib/env-sync/pull_x/unrecorded-r-8-failure.failure.1.ENOSPC.json', cause: 'no space left on device' }],
     },
-    {},
-    2,
-    /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago; could not record the end of run r-8-failure: no space left on device \(free space: df -h \/var\/lib\/env-sync\); its end is kept in the name of \/var\/lib\/env-sync\/pull_x\/unrecorded-r-8-failure\.failure\.1\.ENOSPC\.json until a later run records it$/,
-  ],
-  [
-    'a success whose end could not be recorded (read-only)',
-    {
+    policy: {},
+    state: 2,
+    summary: re(
+      /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago; /,
+      /could not record the end of run r-8-failure: no space left on device \(free space: df -h \/var\/lib\/env-sync\); /,
+      /its end is kept in the name of \/var\/lib\/env-sync\/pull_x\/unrecorded-r-8-failure\.failure\.1\.ENOSPC\.json until a later run records it$/,
+    ),
+  },
+  {
+    what: 'a success whose end could not be recorded (read-only)',
+    facts: {
       jobState: history(runAt(8, 'success')),
       unrecorded: [{ runId: 'r-8-success', path: '/var/lib/env-sync/pull_x/unrecorded-r-8-success.success.0.EROFS.json', cause: 'read-only file system' }],
     },
-    {},
-    1,
-    /^pull_x could not record the end of run r-8-success: read-only file system; its end is kept in the name of \S+ until a later run records it; last run succeeded at 00:23 after 23m$/,
-  ],
-  [
-    'a missed scheduled run',
-    { jobState: history(runAt(32, 'success')), previousScheduled: new Date(NOW.getTime() - 7.7 * H) },
-    { schedule: '18 0 * * *' },
-    2,
-    /^pull_x missed the run due at 00:18 \(schedule '18 0 \* \* \*', grace 1h\): nothing started since; last run succeeded at yesterday 00:23 after 23m$/,
-  ],
+    policy: {},
+    state: 1,
+    summary: re(
+      /^pull_x could not record the end of run r-8-success: read-only file system; its end is kept in the name of \S+ until a later run records it; /,
+      /last run succeeded at 00:23 after 23m$/,
+    ),
+  },
+  {
+    what: 'a missed scheduled run',
+    facts: { jobState: history(runAt(32, 'success')), previousScheduled: new Date(NOW.getTime() - 7.7 * H) },
+    policy: { schedule: '18 0 * * *' },
+    state: 2,
+    summary: re(
+      /^pull_x missed the run due at 00:18 \(schedule '18 0 \* \* \*', grace 1h\): nothing started since; /,
+      /last run succeeded at yesterday 00:23 after 23m$/,
+    ),
+  },
 
   // The clock (security issue 25, finding 3): records are ordered by the marker's own sequence, and a
   // record in the future is said, never clamped to an age of 0.
-  [
-    'a failure recorded after a success, the failure stamped earlier (clock stepped back): the sequence decides',
-    { jobState: history(runAt(8, 'success'), runAt(32, 'failure')) },
-    {},
-    2,
-    /^pull_x failed with exit 1 at yesterday 00:23 after 23m; last success 8 hours ago$/,
-  ],
-  [
-    'a success recorded 2 days ahead, then a real failure',
-    { jobState: history(runAt(-48, 'success'), runAt(8, 'failure')) },
-    {},
-    2,
-    /^pull_x failed with exit 1 at 00:23 after 23m; its last success is recorded in the future; run r--48-success recorded in the future: check the clock \(it ended \S+, 2d ahead of this host's clock\); the age and the schedule are judged from the newest record that is not in the future$/,
-  ],
-  [
-    'a success 2 days ahead, a real one 30 hours ago, then a real failure, -c 26h: the age of the real one',
-    { jobState: history(runAt(30, 'success'), runAt(-48, 'success'), runAt(8, 'failure')) },
-    { ageCritical: parseRange('26h', '-c') },
-    2,
-    /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago \(over --age-critical 26h\); run r--48-success recorded in the future/,
-  ],
-  [
-    '--max-age from the newest success not in the future: a real one 30.5 hours ago, a later one 2 days ahead',
-    { jobState: history(runAt(30.5, 'success'), runAt(-48, 'success')) },
-    { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') },
-    2,
-    /^pull_x last success 1 day ago \(over --age-critical 26h\); run r--48-success recorded in the future: check the clock .*; last run succeeded at Nov 26 08:23 after 23m$/,
-  ],
-  [
-    '--max-age with no success but one 2 days ahead',
-    { jobState: history(runAt(-48, 'success')) },
-    { ageCritical: parseRange('26h', '-c') },
-    2,
-    /^pull_x no successful run on record that is not in the future; run r--48-success recorded in the future: check the clock/,
-  ],
-  [
-    'the missed-run rule from the newest start not in the future: the only start since the due time is 2 days ahead',
-    { jobState: history(runAt(32, 'success'), runAt(-48, 'success')), previousScheduled: new Date(NOW.getTime() - 7.7 * H) },
-    { schedule: '18 0 * * *' },
-    2,
-    /^pull_x missed the run due at 00:18 \(schedule '18 0 \* \* \*', grace 1h\): nothing started since; run r--48-success recorded in the future: check the clock/,
-  ],
-  [
-    'a skipped start recorded after the last run, stamped before it: the sequence decides',
-    { jobState: history(runAt(8, 'success'), runAt(9, 'skipped-overlap', 0, { message: 'run x was still running' })) },
-    {},
-    1,
-    /^pull_x start at yesterday 23:00 skipped: run x was still running; last run succeeded at 00:23 after 23m$/,
-  ],
+  {
+    what: 'a failure recorded after a success, the failure stamped earlier (clock stepped back): the sequence decides',
+    facts: { jobState: history(runAt(8, 'success'), runAt(32, 'failure')) },
+    policy: {},
+    state: 2,
+    summary: /^pull_x failed with exit 1 at yesterday 00:23 after 23m; last success 8 hours ago$/,
+  },
+  {
+    what: 'a success recorded 2 days ahead, then a real failure',
+    facts: { jobState: history(runAt(-48, 'success'), runAt(8, 'failure')) },
+    policy: {},
+    state: 2,
+    summary: re(
+      /^pull_x failed with exit 1 at 00:23 after 23m; its last success is recorded in the future; /,
+      /run r--48-success recorded in the future: check the clock \(it ended \S+, 2d ahead of this host's clock\); /,
+      /the age and the schedule are judged from the newest record that is not in the future$/,
+    ),
+  },
+  {
+    what: 'a success 2 days ahead, a real one 30 hours ago, then a real failure, -c 26h: the age of the real one',
+    facts: { jobState: history(runAt(30, 'success'), runAt(-48, 'success'), runAt(8, 'failure')) },
+    policy: { ageCritical: parseRange('26h', '-c') },
+    state: 2,
+    summary: /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago \(over --age-critical 26h\); run r--48-success recorded in the future/,
+  },
+  {
+    what: '--max-age from the newest success not in the future: a real one 30.5 hours ago, a later one 2 days ahead',
+    facts: { jobState: history(runAt(30.5, 'success'), runAt(-48, 'success')) },
+    policy: { ageWarning: parseRange('25h', '-w'), ageCritical: parseRange('26h', '-c') },
+    state: 2,
+    summary: re(
+      /^pull_x last success 1 day ago \(over --age-critical 26h\); run r--48-success recorded in the future: check the clock .*; /,
+      /last run succeeded at Nov 26 08:23 after 23m$/,
+    ),
+  },
+  {
+    what: '--max-age with no success but one 2 days ahead',
+    facts: { jobState: history(runAt(-48, 'success')) },
+    policy: { ageCritical: parseRange('26h', '-c') },
+    state: 2,
+    summary: /^pull_x no successful run on record that is not in the future; run r--48-success recorded in the future: check the clock/,
+  },
+  {
+    what: 'the missed-run rule from the newest start not in the future: the only start since the due time is 2 days ahead',
+    facts: { jobState: history(runAt(32, 'success'), runAt(-48, 'success')), previousScheduled: new Date(NOW.getTime() - 7.7 * H) },
+    policy: { schedule: '18 0 * * *' },
+    state: 2,
+    summary: re(
+      /^pull_x missed the run due at 00:18 \(schedule '18 0 \* \* \*', grace 1h\): nothing started since; /,
+      /run r--48-success recorded in the future: check the clock/,
+    ),
+  },
+  {
+    what: 'a skipped start recorded after the last run, stamped before it: the sequence decides',
+    facts: { jobState: history(runAt(8, 'success'), runAt(9, 'skipped-overlap', 0, { message: 'run x was still running' })) },
+    policy: {},
+    state: 1,
+    summary: /^pull_x start at yesterday 23:00 skipped: run x was still running; last run succeeded at 00:23 after 23m$/,
+  },
   // Schema 2 markers carry no sequence: ordered by time, as before.
-  [
-    'schema 2: a failure after an older success (no sequence: by time)',
-    { jobState: schema2(history(runAt(32, 'success'), runAt(8, 'failure'))) },
-    {},
-    2,
-    /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago$/,
-  ],
-  [
-    'schema 2: a success after an older failure (no sequence: by time)',
-    { jobState: schema2(history(runAt(32, 'failure'), runAt(8, 'success'))) },
-    {},
-    0,
-    /^pull_x last run succeeded at 00:23 after 23m$/,
-  ],
-  [
-    'schema 2 state, then a schema 3 failure stamped before its success: the numbered record is the later one',
-    { jobState: applyRun(schema2(history(runAt(8, 'success'))), runAt(32, 'failure'), NOW) },
-    {},
-    2,
-    /^pull_x failed with exit 1 at yesterday 00:23 after 23m; last success 8 hours ago$/,
-  ],
+  {
+    what: 'schema 2: a failure after an older success (no sequence: by time)',
+    facts: { jobState: schema2(history(runAt(32, 'success'), runAt(8, 'failure'))) },
+    policy: {},
+    state: 2,
+    summary: /^pull_x failed with exit 1 at 00:23 after 23m; last success 1 day ago$/,
+  },
+  {
+    what: 'schema 2: a success after an older failure (no sequence: by time)',
+    facts: { jobState: schema2(history(runAt(32, 'failure'), runAt(8, 'success'))) },
+    policy: {},
+    state: 0,
+    summary: /^pull_x last run succeeded at 00:23 after 23m$/,
+  },
+  {
+    what: 'schema 2 state, then a schema 3 failure stamped before its success: the numbered record is the later one',
+    facts: { jobState: applyRun(schema2(history(runAt(8, 'success'))), runAt(32, 'failure'), NOW) },
+    policy: {},
+    state: 2,
+    summary: /^pull_x failed with exit 1 at yesterday 00:23 after 23m; last success 8 hours ago$/,
+  },
 ];
+/** The table as [what, facts, policy, state, summary] rows, as test/metrics/verdictAgreement.test.ts takes them. */
+const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, number, RegExp]> = TABLE.map((r) => [r.what, r.facts, r.policy, r.state, r.summary]);
 
 describe('judge(): facts in, verdict out', () => {
   for (const [what, facts, opts, state, summary] of ROWS) {
