@@ -214,10 +214,39 @@ export function cronCommandText(line: string): { text: string } | { why: string 
   return { text };
 }
 
-/** `cd DIR` as the list's first command, DIR being `dir`: the re-run line made it, or the crontab did. */
-function startsInDir(script: string, dir: string): boolean {
+/** DIR of `cd DIR &&` when that is how the list starts (a Re-run line starts so, and some crontab lines do); and whether DIR is a fixed absolute path. */
+function leadingCd(script: string): { dir: string; absolute: boolean } | null {
   const { tokens } = splitWords(script);
-  return tokens[0]?.value === 'cd' && tokens[1]?.value === dir && tokens[2]?.value === '&' && tokens[3]?.value === '&' && tokens[3].start === tokens[2].end;
+  const dir = tokens[1];
+  if (tokens[0]?.value !== 'cd' || !dir || tokens[2]?.value !== '&' || tokens[3]?.value !== '&' || tokens[3].start !== tokens[2].end) return null;
+  return { dir: dir.value, absolute: dir.value.startsWith('/') && !/[$`]/.test(script.slice(dir.start, dir.end)) };
+}
+
+/** Whether a command before the one that runs the job is a `cd`: the shell is elsewhere by the time the job starts. */
+function changesDirFirst(script: string, job: string): boolean {
+  const segs = listSegments(script);
+  if (typeof segs === 'string') return false;
+  const at = syncSegment(script, segs, job);
+  if (typeof at === 'string') return false;
+  return segs.slice(0, at).some((s) => commandWords(script.slice(s.start, s.end)).find((w) => !isAssignment(w.value))?.value === 'cd');
+}
+
+/**
+ * The directory the command is to start in, and whether the text says so itself. A crontab line
+ * starts in the user's home, as cron starts it. A recorded command was recorded with its shell's
+ * directory when the job started — after any `cd` in the line before the job: such a line started
+ * where its leading `cd ABSOLUTE &&` says (a pasted Re-run line), else where cron starts every line,
+ * the home directory (`cd sub && …` recorded in ~/sub began in ~).
+ */
+function startDir(cmd: CronCommand, script: string, user: User, job: string): { dir: string; inText: boolean } {
+  const home = user.home || '/';
+  const lead = leadingCd(script);
+  let dir = (cmd.cwd ?? home) || '/';
+  if (cmd.cwd !== null && changesDirFirst(script, job)) {
+    if (lead?.absolute) return { dir: lead.dir, inText: true };
+    dir = home;
+  }
+  return { dir, inText: lead?.dir === dir };
 }
 
 /** What to run, as whom, in what environment; or why the command cannot be re-run as it stands. */
@@ -230,9 +259,9 @@ export function rerunPlan(cmd: CronCommand, user: User, t: RerunTarget): RerunPl
   }
   const made = rerunScript({ command }, t);
   if ('why' in made) return made;
-  const cwd = cmd.cwd ?? user.home ?? '/';
-  // A command recorded from a pasted Re-run line already starts in its directory: not a second cd.
-  const script = startsInDir(made.script, cwd || '/') ? made.script : `cd ${shellQuote([cwd || '/'])} && ${made.script}`;
+  // A command that starts in its directory already (a pasted Re-run line, recorded) gets no second cd.
+  const start = startDir(cmd, made.script, user, t.job);
+  const script = start.inText ? made.script : `cd ${shellQuote([start.dir])} && ${made.script}`;
   const env = new Map<string, string>([
     ['HOME', user.home],
     ['LOGNAME', user.name],

@@ -108,14 +108,47 @@ describe('a Re-run line pasted again', () => {
     expect(second.script).to.equal(first.script);
     expect(plan(second.script, '/home/govuk-backup').script).to.equal(first.script);
   });
-  it('holds for any directory and idiom (property)', () => {
+  // The wrapper records its shell's directory when the job starts: after every `cd` before it.
+  const recordedDir = (script: string, start: string) => {
+    let dir = start;
+    for (const [, to] of script.matchAll(/(?:^|&& )cd ('[^']*'|\S+) &&/g)) {
+      const d = to!.replace(/^'|'$/g, '');
+      dir = d.startsWith('/') ? d : `${dir.replace(/\/$/, '')}/${d}`;
+    }
+    return dir;
+  };
+  it('is the same line when the pasted line went on to cd elsewhere before the job (the recorded directory is that one)', () => {
+    const first = chooseRerun(
+      { job: 'j', user: USER, cron: parseCrontab(`18 0 * * * cd /srv/x && ${SYNC}\n`)[0]!, inventory: null, run: null, markerPath: null },
+      T,
+    ).plan as RerunPlan;
+    expect(first.script).to.equal(`cd /home/govuk-backup && cd /srv/x && ${W} ${SYNC}`);
+    expect(plan(first.script, '/srv/x').script).to.equal(first.script);
+  });
+  it('starts a recorded `cd sub && …` where cron started it, the home directory, not in the directory the cd reached', () => {
+    const fromCron = plan(`cd sub && ${SYNC}`, '/home/govuk-backup/sub');
+    expect(fromCron.script).to.equal(`cd /home/govuk-backup && cd sub && ${W} ${SYNC}`);
+    expect(plan(fromCron.script, '/home/govuk-backup/sub').script).to.equal(fromCron.script);
+  });
+  it('keeps the recorded directory of a line with no cd before the job', () => {
+    expect(plan(`test -x /x && ${SYNC}; cd /tmp`, '/srv/y').script).to.equal(`cd /srv/y && test -x /x && ${W} ${SYNC}; cd /tmp`);
+  });
+  it('holds for any directory and idiom, from the crontab and from the recorded command (property)', () => {
     const dir = fc.stringMatching(/^\/[a-z0-9_ '"-]{1,12}$/);
     fc.assert(
       fc.property(dir, fc.constantFrom(...IDIOMS.map((i) => i.command)), (cwd, command) => {
-        const first = plan(command, cwd);
-        const again = plan(first.script, cwd);
-        expect(again.script).to.equal(first.script);
-        expect(first.script.split('env-sync-run').length - 1).to.equal(1);
+        const fromCrontab = rerunPlan(
+          { command, env: {}, cwd: null, source: 'the crontab line 1', redacted: false, crontabText: true },
+          { ...USER, home: cwd },
+          T,
+        ) as RerunPlan;
+        for (const first of [fromCrontab, plan(command, cwd)]) {
+          const start = first === fromCrontab ? cwd : USER.home;
+          const again = plan(first.script, recordedDir(first.script, start));
+          expect(again.script).to.equal(first.script);
+          expect(plan(again.script, recordedDir(again.script, start)).script).to.equal(first.script);
+          expect(first.script.split('env-sync-run').length - 1).to.equal(1);
+        }
       }),
     );
   });

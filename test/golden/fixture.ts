@@ -104,6 +104,8 @@ export interface GoldenHost {
   bootIdFile: string;
   rebootLockDir: string;
   crontab: string;
+  /** A second host's state directory and crontab, of jobs with the long names real hosts have (writeLongNames). */
+  long: { state: string; crontab: string; jobs: string[] };
 }
 
 /** Writes the golden host into dir. Only pid 1's start time is read from this machine (it is never printed). */
@@ -344,5 +346,78 @@ export function writeGoldenHost(dir: string): GoldenHost {
       '',
     ].join('\n'),
   );
-  return { dir, state, syslog, bootIdFile, rebootLockDir, crontab };
+  return { dir, state, syslog, bootIdFile, rebootLockDir, crontab, long: writeLongNames(join(dir, 'long')) };
+}
+
+/**
+ * Jobs named as on the real hosts: long names that share long prefixes and differ in the middle
+ * (admin/api, production/staging), the names a table 80 columns wide must cut apart on a terminal
+ * and keep whole when piped. Some are not OK, so the Why: notes show.
+ */
+function writeLongNames(dir: string): GoldenHost['long'] {
+  const state = join(dir, 'state');
+  const crontab = join(dir, 'crontab');
+  mkdirSync(state, { recursive: true });
+  const day = (d: number, hm: string, job: string, outcome: string, minutes: number, extra: Partial<RunSpec> = {}) => {
+    const start = new Date(`2026-11-${d}T${hm}:00.000Z`);
+    return run({
+      job,
+      runId: `202611${d}T${hm.replace(':', '')}00Z-${job.length.toString(16).padStart(2, '0')}${String(d).padStart(4, '0')}`,
+      start: start.toISOString(),
+      end: new Date(start.getTime() + minutes * 60_000).toISOString(),
+      duration: minutes * 60,
+      outcome,
+      exit: outcome === 'success' ? 0 : outcome === 'timeout' ? 124 : 1,
+      ...extra,
+    });
+  };
+  /** Three nights of a job: the last two outcomes given, a success before them. */
+  const nights = (job: string, hm: string, prev: string, last: string, minutes: number, extra: Partial<RunSpec> = {}) => {
+    const runs = [
+      day(21, hm, job, 'success', minutes),
+      day(22, hm, job, 'success', minutes + 2),
+      day(23, hm, job, prev, minutes + 1),
+      day(24, hm, job, last, minutes + 3, extra),
+    ];
+    const lastSuccess = [...runs].reverse().find((r) => r.outcome === 'success') ?? null;
+    let failures = 0;
+    for (const r of [...runs].reverse()) {
+      if (r.outcome === 'success') break;
+      failures++;
+    }
+    writeState(state, job, { last: runs[3]!, lastSuccess, failures, extraHistory: runs.slice(0, 3) });
+  };
+  // name, the time cron starts it, its outcome the night before and last night, minutes it ran.
+  const table: Array<[string, string, string, string, number, Partial<RunSpec>?]> = [
+    [
+      'pull_content_data_admin_production_daily',
+      '00:18',
+      'success',
+      'failure',
+      23,
+      { tail: ['pg_restore: error: could not execute query: ERROR: relation "facts_metrics" does not exist'] },
+    ],
+    ['pull_content_data_admin_staging_daily', '01:18', 'success', 'success', 21],
+    ['pull_content_data_api_production_daily', '00:48', 'success', 'success', 35],
+    ['pull_content_data_api_staging_daily', '01:48', 'failure', 'timeout', 61],
+    ['push_content_data_admin_production_daily', '03:05', 'success', 'success', 12],
+    ['pull_draft_content_store_production_daily', '02:30', 'success', 'success', 8],
+    ['pull_content_store_production_daily', '02:00', 'success', 'success', 9],
+  ];
+  for (const [job, hm, prev, last, minutes, extra] of table) nights(job, hm, prev, last, minutes, extra);
+  const line = ([job, hm]: (typeof table)[number]) =>
+    `${Number(hm.slice(3))} ${Number(hm.slice(0, 2))} * * * /usr/bin/ionice -c 2 -n 6 /usr/local/bin/with_reboot_lock env-sync_${job} /usr/bin/envdir /etc/govuk_env_sync/env.d /usr/local/bin/env-sync-run -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${job}.cfg`;
+  // One more, in the crontab only: wrapped, and never run yet.
+  const never = 'pull_publishing_api_production_daily';
+  writeFileSync(
+    crontab,
+    [
+      'MAILTO=root',
+      ...table.flatMap((t) => [`# Puppet Name: ${t[0]}`, line(t)]),
+      `# Puppet Name: ${never}`,
+      `30 4 * * * /usr/local/bin/env-sync-run -- /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${never}.cfg`,
+      '',
+    ].join('\n'),
+  );
+  return { state, crontab, jobs: [...table.map((t) => t[0]), never] };
 }

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { frozenClock, requireLibfaketime } from '../support/faketime.js';
 import { makeTempDir } from '../support/tmp.js';
-import { plugin, repoRoot } from '../support/proc.js';
+import { plugin, repoRoot, shq } from '../support/proc.js';
 import { GOLDEN_NOW, writeGoldenHost, type GoldenHost } from './fixture.js';
 import { DEFAULT_USER, withoutUser } from '../support/withoutUser.js';
 
@@ -27,10 +27,25 @@ interface Case {
   name: string;
   exe: string;
   args: (h: GoldenHost) => string[];
+  /** Run on a terminal this many columns wide (a pty of script(1), sized with stty), not piped. */
+  terminal?: number;
 }
 
 const plug = (h: GoldenHost) => ['--state-dir', h.state, '--syslog', h.syslog, '--boot-id-file', h.bootIdFile, '--reboot-lock-dir', h.rebootLockDir];
 const cli = (h: GoldenHost) => [...plug(h), '--crontab', h.crontab];
+const long = (h: GoldenHost) => [
+  'status',
+  '--state-dir',
+  h.long.state,
+  '--crontab',
+  h.long.crontab,
+  '--syslog',
+  h.syslog,
+  '--boot-id-file',
+  h.bootIdFile,
+  '--reboot-lock-dir',
+  h.rebootLockDir,
+];
 const one = (name: string, ...args: string[]): Case => ({ name: `check_env_sync ${name}`, exe: 'check_env_sync', args: (h) => [...args, ...plug(h)] });
 
 export const CASES: Case[] = [
@@ -125,6 +140,8 @@ export const CASES: Case[] = [
     exe: 'env-sync-run',
     args: (h) => ['--no-syslog', '--state-dir', join(h.dir, 'nonexistent'), '--job', 'golden_run', '--', 'true'],
   },
+  { name: 'env-sync status, long names, piped', exe: 'env-sync', args: long },
+  { name: 'env-sync status, long names, on a terminal 80 columns wide', exe: 'env-sync', args: long, terminal: 80 },
 ];
 
 /**
@@ -144,12 +161,26 @@ export const wholeChange = (name: string, reason: string) => (WHOLE.add(name), {
  */
 export const CHANGES: Record<string, { reason: string; edit: (g: Golden) => Golden }> = {};
 
-/** Runs one case on the golden host, with the clock frozen and the temp path written as $DIR. */
+/**
+ * Runs one case on the golden host, with the clock frozen and the temp path written as $DIR. A
+ * terminal case runs in a pty of script(1), sized with stty, where stdout and stderr are one stream
+ * and the pty writes each newline as CR LF: its output is kept as the terminal gets it, colours and
+ * all, but for the CR.
+ */
 export function runCase(c: Case, h: GoldenHost): Golden {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', ...frozenClock(GOLDEN_NOW) };
-  const r = spawnSync(...withoutUser(DEFAULT_USER, plugin(c.exe), c.args(h)), { env, encoding: 'utf8', timeout: 30_000 });
+  const [cmd, args] = withoutUser(DEFAULT_USER, plugin(c.exe), c.args(h));
+  const r = c.terminal
+    ? spawnSync('script', ['-qec', `stty cols ${c.terminal} rows 24 && exec ${[cmd, ...args].map(shq).join(' ')}`, '/dev/null'], {
+        env,
+        encoding: 'utf8',
+        timeout: 30_000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 30_000 });
+  if (c.terminal && r.error) throw new Error(`script(1) cannot run (${r.error.message}): apt-get install -y bsdutils (scripts/test-deps.sh)`);
   // The temporary host and this checkout (the env-sync-run a re-run adds) are where they happen to be.
-  const norm = (s: string) => s.split(h.dir).join('$DIR').split(repoRoot).join('$REPO/');
+  const norm = (s: string) => (c.terminal ? s.replace(/\r\n/g, '\n') : s).split(h.dir).join('$DIR').split(repoRoot).join('$REPO/');
   return { stdout: norm(r.stdout ?? ''), stderr: norm(r.stderr ?? ''), exit: r.status };
 }
 
@@ -183,6 +214,36 @@ describe('golden outputs of every executable (fixed host, frozen clock)', functi
       expect(got).to.deep.equal(want);
     });
   }
+  it('keeps every long name whole when piped, and cuts none of them to the same text on a terminal 80 columns wide', () => {
+    const rowsOf = (name: string) => {
+      const out = (actual[name] ?? runCase(CASES.find((c) => c.name === name)!, host)).stdout;
+      const lines = out.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+      const table = lines.slice(
+        lines.findIndex((l) => l.startsWith('STATE ')),
+        lines.indexOf(''),
+      );
+      return { table, names: table.slice(1).map((l) => l.split(/\s+/)[1]!), lines };
+    };
+    const piped = rowsOf('env-sync status, long names, piped');
+    expect([...piped.names].sort()).to.deep.equal([...host.long.jobs].sort());
+    const tty = rowsOf('env-sync status, long names, on a terminal 80 columns wide');
+    expect(tty.names).to.have.length(host.long.jobs.length);
+    expect(new Set(tty.names).size, tty.names.join('\n')).to.equal(host.long.jobs.length);
+    // The table fits by cutting names (the Why: notes below it are whole sentences the terminal wraps).
+    expect(tty.names.filter((n) => n.includes('…')).length).to.be.greaterThan(1);
+    for (const l of tty.table) expect([...l].length, l).to.be.at.most(80);
+    // Each cut name still reads as its own job: its start and its end are the job's.
+    for (const n of tty.names.filter((x) => x.includes('…'))) {
+      const [head, tail] = n.split('…');
+      expect(
+        host.long.jobs.filter((j) => j.startsWith(head!) && j.endsWith(tail!)),
+        n,
+      ).to.have.length(1);
+    }
+    // Why: notes for the rows that are not OK, on both.
+    expect(piped.lines).to.include('Why:');
+    expect(tty.lines).to.include('Why:');
+  });
   it('lists a reason for every change, and changes only cases that exist', () => {
     for (const [name, change] of Object.entries(CHANGES)) {
       expect(

@@ -28,7 +28,7 @@ export interface HostChain {
   stateDir: string;
   stateOnDisk: string;
   lockDir: string;
-  /** Files the stand-ins read to decide: `aws-fails` makes aws fail. */
+  /** Files the stand-ins read to decide (`aws-fails` makes aws fail) and write (`aws-log`: one line a call). */
   control: string;
   /** Runs a bash script in the namespace, as root; resolves with its status and output. */
   run(script: string, opts?: { input?: string; timeoutMs?: number }): Promise<{ code: number | null; stdout: string; stderr: string }>;
@@ -40,6 +40,8 @@ control=__CONTROL__
 # Each call says its number, so a test can tell one run's output from another's.
 calls=$(( $(cat "$control/aws-calls" 2>/dev/null || echo 0) + 1 )); echo "$calls" > "$control/aws-calls"
 echo "aws stand-in: call $calls"
+# And where it ran, with what: the marks a test reads to see that a sync ran, in which directory, with which environment.
+echo "call=$calls pwd=$(pwd) AWS_PROFILE=\${AWS_PROFILE-} $*" >> "$control/aws-log"
 # A FIFO aws-wait holds every call until a line is written to it: a run the test can see going.
 if [ -p "$control/aws-wait" ]; then read line < "$control/aws-wait"; fi
 if [ -e "$control/aws-fails" ]; then echo "upload failed (call $calls): An error occurred (AccessDenied)" >&2; exit 1; fi
