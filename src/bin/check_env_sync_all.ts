@@ -18,5 +18,5 @@ runPlugin(async () => {
     throw err;
   }
   const where = `${o.stateDir}${o.crontab ? ` or ${o.crontab}` : o.user ? ` or the crontab of ${o.user}` : ''}`;
-  emit(hostVerdict(view.jobs, { missing: o.missing, where, problems: view.problems, blind: view.blind }), o.maxOutput);
+  emit(hostVerdict(view.jobs, { missing: o.missing, where, problems: view.problems, blind: view.blind, host: view.host }), o.maxOutput);
 });
