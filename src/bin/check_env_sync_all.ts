@@ -10,5 +10,5 @@ runPlugin(async () => {
     emit(unknown(unknownWords(null, err, 'judging the jobs', o.timeout)), o.maxOutput),
   );
   const where = `${o.stateDir}${o.crontab ? ` or ${o.crontab}` : o.user ? ` or the crontab of ${o.user}` : ''}`;
-  emit(hostVerdict(view.jobs, { missing: o.missing, where, problems: view.problems, blind: view.blind }), o.maxOutput);
+  emit(hostVerdict(view.jobs, { missing: o.missing, where, problems: view.problems, blind: view.blind, host: view.host }), o.maxOutput);
 });

@@ -9,6 +9,7 @@ import { summarise } from './judge.js';
 import { jobRunning } from './observedRun.js';
 import type { CheckFacts, Judgement } from './types.js';
 import { neverRun as neverRunWords, noJobsFound } from './words.js';
+import type { HostFinding } from './rules/scheduler.js';
 
 export interface JobVerdict {
   job: string;
@@ -55,8 +56,21 @@ export function byState(jobs: readonly JobVerdict[]): JobVerdict[] {
  */
 export function hostVerdict(
   jobs: readonly JobVerdict[],
-  o: { missing: State; where: string; problems: string[]; blind?: string | null | undefined },
+  o: { missing: State; where: string; problems: string[]; blind?: string | null | undefined; host?: readonly HostFinding[] | undefined },
 ): PluginResult {
+  // A host finding (a dead cron) leads the first line: it outranks any one job's news.
+  const host = o.host ?? [];
+  if (host.length) {
+    const rest = hostVerdict(jobs, { ...o, host: [] });
+    const news = host.filter((f) => f.news).map((f) => f.summary);
+    const lines = host.flatMap((f) => f.detail.map((d) => `[${STATE_NAMES[f.state]}] ${d}`));
+    return {
+      ...rest,
+      state: worst([rest.state, ...host.map((f) => f.state)]),
+      summary: [...news, rest.summary].join('; '),
+      longOutput: [...lines, ...rest.longOutput],
+    };
+  }
   // Said in the first line: a host-wide OK that cannot see unwrapped jobs must not pass for a full one.
   const blind = o.blind ? `; ${o.blind}` : '';
   // With no jobs, why there are none (no state directory, an unreadable crontab) is the news.

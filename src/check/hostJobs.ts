@@ -20,8 +20,10 @@ import { hostReads } from './hostReads.js';
 import { chooseLogOnce, type LogOptions } from '../logsource/choose.js';
 import { senderFilter } from '../logsource/senders.js';
 import { checkDeadline } from '../common/deadline.js';
+import { schedulerFacts, type SchedulerOptions } from './schedulerFacts.js';
+import { judgeScheduler, type HostFinding } from './rules/scheduler.js';
 
-export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'missing'>, LogOptions {
+export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'missing'>, LogOptions, Omit<SchedulerOptions, 'deadline'> {
   rotated: Rotated;
   bootIdFile: string;
   rebootLockDir: string;
@@ -52,6 +54,8 @@ export interface HostView {
   problems: string[];
   /** Why jobs that never wrote a marker (unwrapped, never run) cannot be seen: no crontab, no inventory. */
   blind: string | null;
+  /** Findings about the host, not one job (a dead cron: rules/scheduler.ts). */
+  host?: HostFinding[];
 }
 
 // A crontab is a few KiB; anything far larger is not one (and /dev/zero must not fill the memory).
@@ -188,5 +192,6 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
     if (o.keepFacts === false) verdict.facts = null;
     jobs.push(verdict);
   }
-  return { jobs, problems, blind };
+  const scheduler = await schedulerFacts(o, [...byJob.values()], now);
+  return { jobs, problems, blind, host: scheduler ? [judgeScheduler(scheduler, now)] : [] };
 }

@@ -284,16 +284,23 @@ export async function status(a: Values<'env-sync status'>, out: TextOut, err: Te
   // Each job's row is made as it is judged and its facts let go (issue 25, finding 10: 100,000 jobs'
   // facts held to the end took 830 MB).
   const rows: StatusRow[] = [];
-  const view = await judgeHost({ ...o, keepFacts: false, onVerdict: async (j) => void rows.push(await statusRow(j, now)) }, now);
+  const view = await judgeHost(
+    { ...o, scheduler: a.scheduler, schedulerWindow: a.schedulerWindow, keepFacts: false, onVerdict: async (j) => void rows.push(await statusRow(j, now)) },
+    now,
+  );
+  const host = (view.host ?? []).filter((f) => f.news || f.state !== 0);
   sortRows(rows);
   const orders = orderVerdicts(a.order, o.stateDir, a.user, now);
   if (a.json) {
-    out.write(`${safeJson({ schema: 1, generated: now.toISOString(), stateDir: o.stateDir, problems: view.problems, jobs: rows, orders }, 2)}\n`);
+    out.write(
+      `${safeJson({ schema: 1, generated: now.toISOString(), stateDir: o.stateDir, problems: view.problems, host: host.map((f) => ({ ...f, stateName: STATE_NAMES[f.state] })), jobs: rows, orders }, 2)}\n`,
+    );
   } else {
+    for (const f of host) out.write(`SCHEDULER ${STATE_NAMES[f.state]}: ${cleanText(f.summary)}\n`);
     for (const ord of orders) out.write(`ORDER ${ord.stateName}: ${cleanText(ord.summary)}\n`);
     if (rows.length === 0) out.write(`${noJobsFound({ where: `${o.stateDir}${o.crontab ? ` or ${o.crontab}` : ''}`, why: null })}\n`);
     else out.write(renderTable(rows, now, style));
     for (const p of view.problems) err.write(`env-sync: ${visibleText(p)}\n`);
   }
-  return worst([...rows.map((r) => r.state), ...orders.map((r) => r.state)]);
+  return worst([...rows.map((r) => r.state), ...orders.map((r) => r.state), ...host.map((f) => f.state)]);
 }

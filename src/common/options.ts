@@ -230,6 +230,24 @@ export const OPTIONS = {
     },
     parse: state,
   }),
+  scheduler: option({
+    flag: 'scheduler',
+    kind: 'string',
+    arg: 'WHICH',
+    choices: ['auto', 'cron', 'none'] as const,
+    default: 'auto',
+    describe:
+      'Check the daemon that starts the jobs: cron (CRITICAL when it is not running and a job is due within --scheduler-window), auto (cron when any job has a cron line), none',
+    parse: (raw: string) => raw as 'auto' | 'cron' | 'none',
+  }),
+  schedulerWindow: option({
+    flag: 'scheduler-window',
+    kind: 'string',
+    arg: 'DUR',
+    default: '24h',
+    describe: 'With cron not running: a job whose next run is this soon makes it CRITICAL (else WARNING)',
+    parse: positiveSeconds,
+  }),
   cfgName: option({ flag: 'cfg-name', kind: 'string', arg: 'NAME', describe: 'Cfg basename to match in syslog (default: the job name)', parse: text }),
   timeout: option({
     flag: 'timeout',
@@ -397,7 +415,20 @@ export const COMMANDS = {
   check_env_sync_all: {
     kind: 'plugin',
     usage: `Usage: check_env_sync_all [options]\n\nOne verdict over every data-sync job on the host (state directory and crontab), worst state wins.\n${RANGES}`,
-    options: ['crontab', 'user', ...PLUGIN_COMMON, ...THRESHOLDS, 'grace', 'missing', 'rebootLockDir', 'timeout', 'maxOutput', 'verbose'],
+    options: [
+      'crontab',
+      'user',
+      ...PLUGIN_COMMON,
+      ...THRESHOLDS,
+      'grace',
+      'missing',
+      'rebootLockDir',
+      'scheduler',
+      'schedulerWindow',
+      'timeout',
+      'maxOutput',
+      'verbose',
+    ],
   },
   check_env_sync_order: {
     kind: 'plugin',
@@ -441,7 +472,7 @@ could not be run; 75 if another run of the job was still running (--overlap skip
   'env-sync status': {
     kind: 'cli',
     usage: 'One row a job, worst first',
-    options: [...CLI_COMMON, ...THRESHOLDS, 'missing', 'json', 'order'],
+    options: [...CLI_COMMON, ...THRESHOLDS, 'missing', 'json', 'order', 'scheduler', 'schedulerWindow'],
   },
   'env-sync show': {
     kind: 'cli',

@@ -75,6 +75,20 @@ describe('start-up: what an executable loads on its usual command line', functio
     });
   }
 
+  // A crontab with job lines makes check_env_sync_all look at cron (issue 30): its pid file and /proc,
+  // read in process. cron-parser comes for the schedules (the missed-run rule's, and the next runs
+  // when cron is not seen running), nothing else.
+  it('check_env_sync_all with a crontab: cron looked at without a child process or node:os; cron-parser the one lazy load', () => {
+    const crontab = join(dir, 'crontab-jobs');
+    writeFileSync(crontab, '18 0 * * * /usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/alpha.cfg\n');
+    const p = probe('check_env_sync_all', ['--state-dir', state, '--syslog', syslog(), '--crontab', crontab]);
+    expect(p.stdout).to.match(/^ENV_SYNC (OK|WARNING|CRITICAL) - /);
+    expect(p.stdout).to.match(/cron is (not )?running/);
+    expect(ownFiles(p)).to.deep.equal([LAUNCHER, 'dist/lazy/cron-parser.cjs']);
+    expect(loaded(p, /^NativeModule (os|child_process)$/), 'node:os or node:child_process').to.deep.equal([]);
+    expect(loaded(p, /esm/), 'the ES module loader at work').to.deep.equal([]);
+  });
+
   it('env-sync-run: its launcher and one CommonJS bundle, no crypto, no ICU; the child process modules it needs', () => {
     const p = probe('env-sync-run', ['--no-syslog', '--state-dir', state, '--job', 'alpha', '--', 'true']);
     expect(p.status).to.equal(0);

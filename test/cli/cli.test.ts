@@ -118,9 +118,12 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     cleanup();
   });
   const common = () => ['--state-dir', state, '--syslog', join(dir, 'syslog'), '--crontab', join(dir, 'crontab')];
+  // For the host-wide views: whether this machine's cron runs is not what these tests judge
+  // (test/check/schedulerFacts.test.ts is).
+  const hostWide = () => [...common(), '--scheduler', 'none'];
 
   it('check_env_sync_all: worst state wins, counts in the summary, one line and perfdata per job', async () => {
-    const r = await run(ALL, common());
+    const r = await run(ALL, hostWide());
     expect(r.code).to.equal(2);
     const [first, ...long] = r.stdout.trim().split('\n');
     expect(first).to.match(
@@ -152,7 +155,7 @@ describe('env-sync and check_env_sync_all on real markers', function () {
 
   it('env-sync status piped: plain text, worst first, outcome characters, no colour', async () => {
     // Wide enough for the names whole (80 columns cut them: test/cli/statusTable.test.ts).
-    const r = await envSync(['status', ...common()], { env: { ...process.env, COLUMNS: '120' } });
+    const r = await envSync(['status', ...hostWide()], { env: { ...process.env, COLUMNS: '120' } });
     expect(r.code).to.equal(2);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).to.match(/^STATE\s+JOB\s+LAST RUN\s+DURATION\s+NEXT RUN\s+FAILS\s+RECENT$/);
@@ -163,7 +166,7 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   });
 
   it('env-sync status on a terminal: colour and block sparklines', async () => {
-    const cmd = withoutUser(DEFAULT_USER, ENV_SYNC, ['status', ...common()])
+    const cmd = withoutUser(DEFAULT_USER, ENV_SYNC, ['status', ...hostWide()])
       .flat()
       .map((a) => `'${a}'`)
       .join(' ');
@@ -174,7 +177,7 @@ describe('env-sync and check_env_sync_all on real markers', function () {
   });
 
   it('env-sync status --json has the documented shape', async () => {
-    const r = await envSync(['status', '--json', ...common()]);
+    const r = await envSync(['status', '--json', ...hostWide()]);
     const doc = JSON.parse(r.stdout) as { schema: number; generated: string; jobs: Array<Record<string, unknown>> };
     expect(doc.schema).to.equal(1);
     expect(Number.isNaN(Date.parse(doc.generated))).to.equal(false);
@@ -199,14 +202,14 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     // Options after `status` take the quick path; the same options before it go through yargs. Both
     // run at the same frozen instant: a running job's "for 1s" must not depend on when each ran.
     const env = { ...process.env, ...frozenClock(new Date()) };
-    const quick = await envSync(['status', '--json', ...common()], { env });
-    const full = await envSync([...common(), 'status', '--json'], { env });
+    const quick = await envSync(['status', '--json', ...hostWide()], { env });
+    const full = await envSync([...hostWide(), 'status', '--json'], { env });
     const jobs = (r: { stdout: string }) => (JSON.parse(r.stdout) as { jobs: unknown[] }).jobs;
     expect(quick.code).to.equal(full.code);
     expect(jobs(quick)).to.deep.equal(jobs(full));
     for (const args of [
-      ['status', '--rotated', 'x', ...common()],
-      [...common(), '--rotated', 'x', 'status'],
+      ['status', '--rotated', 'x', ...hostWide()],
+      [...hostWide(), '--rotated', 'x', 'status'],
     ]) {
       const bad = await envSync(args);
       expect(bad.code, args.join(' ')).to.equal(64);

@@ -123,7 +123,7 @@ object ApiUser "env-sync-poster" {
   password = "poster-secret-3"
   permissions = [ "actions/process-check-result" ]
 }
-${agentHost(AGENT, ['pull_ok', 'pull_failing'], '  vars.env_sync_all = true\n')}
+${agentHost(AGENT, ['pull_ok', 'pull_failing'], '  vars.env_sync_all = true\n  vars.env_sync_scheduler = "none"\n')}
 ${agentHost(NO_COMMANDS, ['pull_ok'])}
 ${agentHost(NO_CONFIG, ['pull_ok'])}
 ${agentHost(LOCAL_COMMANDS, ['pull_ok'])}
@@ -217,6 +217,9 @@ object Host "sync-passive" {
     expect(cr.check_source).to.equal(AGENT);
     expect(cr.command[0]).to.equal(join(pluginDir, 'check_env_sync_all'));
     expect(cr.command).to.not.include('--crontab').and.to.not.include('--user');
+    // The agent's cron is not what this test judges (test/check/schedulerFacts.test.ts is): the host
+    // variable reaches the plugin as --scheduler none.
+    expect(cr.command.join(' ')).to.include('--scheduler none');
     expect(attrs.state, cr.output).to.equal(2);
     expect(cr.output.split('\n')[0]).to.equal('ENV_SYNC CRITICAL - 3 jobs: 2 CRITICAL (pull_failing, pull_unwrapped), 1 OK');
     expect(cr.output).to.match(/^\[CRITICAL\] pull_unwrapped failed at .+ after 15m\b/m);
