@@ -45,6 +45,8 @@ const long = (h: GoldenHost) => [
   h.bootIdFile,
   '--reboot-lock-dir',
   h.rebootLockDir,
+  '--scheduler',
+  'none',
 ];
 // Whether the machine running the tests has a live cron would show in these outputs, so the host-wide
 // views leave it out here; test/check/schedulerFacts.test.ts starts and kills a real one.
