@@ -28,7 +28,7 @@ export function jobVerdict(job: string, facts: CheckFacts, j: Judgement, cron: C
   return {
     job,
     state,
-    summary: neverRun ? `${job} never run${cron ? ` (in the crontab, schedule '${cron.schedule}')` : ''}` : summary,
+    summary: neverRun && !facts.pause?.active ? `${job} never run${cron ? ` (in the crontab, schedule '${cron.schedule}')` : ''}` : summary,
     perfdata,
     cron,
     facts,

@@ -8,6 +8,7 @@ import { aheadOf, FUTURE_SLACK_MS, inFuture, newestRecord, recordOrder, type Rec
 import type { JobState, Run } from '../markers/types.js';
 import { decidingRun, failuresInARow, isFailed, judgedRun } from './judgedRun.js';
 import type { Metric } from '../output/perfdata.js';
+import { withPause } from './rules/pause.js';
 import type { CheckFacts, CheckPolicy, Judgement, Result } from './types.js';
 
 const SHARED_LOCK_STALE_SECONDS = 24 * 3600;
@@ -109,6 +110,10 @@ function lastSuccessNotInFuture(st: JobState | null, now: Date): Date | null {
 }
 
 export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgement {
+  return withPause(judgeRecords(facts, policy, now), facts, now);
+}
+
+function judgeRecords(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgement {
   const results: Result[] = [];
   const st = facts.jobState;
   const alive = facts.running.filter((r) => stillRunning(r.liveness));
@@ -283,7 +288,7 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
     // Starts the clock can vouch for: a record in the future says nothing of whether the run due ran
     // (every record is in the history; a run alive now did start, whatever its marker says).
     const notAhead = (start: string) => !inFuture({ start }, now);
-    const records = [last, st?.lastSkipped, ...(st?.history ?? [])].filter((r): r is NonNullable<typeof r> => !!r && notAhead(r.start));
+    const records = [last, st?.lastSkipped, st?.lastPaused, ...(st?.history ?? [])].filter((r): r is NonNullable<typeof r> => !!r && notAhead(r.start));
     const starts = [
       ...records.map((r) => r.start),
       ...facts.running.filter((r) => stillRunning(r.liveness) || notAhead(r.marker.start)).map((r) => r.marker.start),
