@@ -21,6 +21,8 @@ import { visibleText } from '../output/sanitize.js';
 import { CliError } from './hostOptions.js';
 import { UsageError } from './usage.js';
 
+export const UNTIL_REQUIRED = '--until WHEN is required: a pause always ends (a duration such as 2d, or a date and time such as 2026-12-10 14:00)';
+
 /** How long a pause's Icinga calls may take, each (a person waits). */
 const ICINGA_DEADLINE_MS = 20_000;
 
@@ -91,6 +93,7 @@ function writeError(stateDir: string, job: string | null, e: unknown): CliError 
 
 export async function pause(job: string | undefined, a: Values<'env-sync pause'>, out: TextOut, err: TextOut, now = new Date()): Promise<number> {
   const which = target(job, a.all, 'pause');
+  if (!a.until) throw new UsageError(UNTIL_REQUIRED);
   const until = whenAt(a.until, now);
   const seconds = (until.getTime() - now.getTime()) / 1000;
   if (seconds <= 0) throw new UsageError(`--until ${a.until.text} is in the past (${until.toISOString()}): give a later time, or a duration such as 2d`);

@@ -10,7 +10,7 @@ import { namespaceNameProblem } from '../journal/args.js';
 import { parseRange, type Range } from './range.js';
 import { stateFromName, type State } from './states.js';
 import { AUTO_ROTATED } from '../syslog/rotation.js';
-import { parseServiceList } from '../icinga/downtime.js';
+import { parseServiceList } from '../icinga/serviceRef.js';
 import { parseWhen, type When } from './when.js';
 
 /** A bad command line: the message names the option and the fix. */
@@ -403,9 +403,9 @@ export const OPTIONS = {
   downtimeServices: option({
     flag: 'downtime-services',
     kind: 'string',
-    arg: 'HOST!SERVICE,…',
+    arg: 'SERVICES',
     describe:
-      'Icinga 2 services that depend on the sync (needs --icinga-url): put in downtime for the run and out of it when the run ends; the downtime ends by itself at the start + --timeout + --kill-after (else 24h) should the wrapper be killed',
+      'Icinga 2 services that depend on the sync, as HOST!SERVICE,HOST!SERVICE (needs --icinga-url): put in downtime for the run and out of it when the run ends; the downtime ends by itself at the start + --timeout + --kill-after (else 24h) should the wrapper be killed',
     parse: (raw: string, flag: string) => wrapped(() => parseServiceList(raw, flag)),
   }),
 } as const;
@@ -531,10 +531,8 @@ could not be run; 75 if another run of the job was still running (--overlap skip
     usage:
       'Pause the job (or --all) until WHEN: env-sync-run records its starts as paused and does not run the sync; the checks say OK "paused until … by …: reason" (WARNING in the last hour). As root or the job\'s user',
     options: ['stateDir', 'user', 'all', 'until', 'reason', 'maxPause', ...ICINGA],
-    required: {
-      until: '--until WHEN is required: a pause always ends (a duration such as 2d, or a date and time such as 2026-12-10 14:00)',
-      reason: '--reason TEXT is required: say why (it is shown in every alert while paused)',
-    },
+    // --until is required too, said by env-sync pause itself (cli/pause.ts): no word stands for any WHEN.
+    required: { reason: '--reason TEXT is required: say why (it is shown in every alert while paused)' },
     positional: { name: 'job', describe: 'The job (or --all)', optional: true },
   },
   'env-sync resume': {

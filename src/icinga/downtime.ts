@@ -3,12 +3,9 @@
 // failure is a value, never thrown: the caller says it on stderr and syslog and goes on.
 import { oneLine } from '../output/sanitize.js';
 import { postAction, type ActionOutcome, type ApiTarget, type Attempt } from './passiveResult.js';
+import type { ServiceRef } from './serviceRef.js';
 
-/** A service as Icinga names it: `HOST!SERVICE`. */
-export interface ServiceRef {
-  host: string;
-  service: string;
-}
+export type { ServiceRef };
 
 /** Which services: one by its name, or every service of a host whose name matches a pattern (`env-sync *`). */
 export type DowntimeTarget = ServiceRef | { host: string; servicePattern: string };
@@ -20,23 +17,6 @@ export interface DowntimeOutcome {
   /** One line for stderr and syslog. */
   message: string;
   warnings: string[];
-}
-
-/** `HOST!SERVICE,HOST!SERVICE` (--downtime-services) to services; throws naming the bad word and the fix. */
-export function parseServiceList(text: string, flag: string): ServiceRef[] {
-  const words = text
-    .split(',')
-    .map((w) => w.trim())
-    .filter(Boolean);
-  if (words.length === 0) throw new Error(`${flag}: give HOST!SERVICE[,HOST!SERVICE…], e.g. 'db-1!postgres replication'`);
-  return words.map((w) => {
-    const bang = w.indexOf('!');
-    const host = w.slice(0, bang);
-    const service = w.slice(bang + 1);
-    if (bang <= 0 || !service || service.includes('!'))
-      throw new Error(`${flag}: ${JSON.stringify(w)} is not HOST!SERVICE (the names Icinga shows, joined by one !), e.g. 'db-1!postgres replication'`);
-    return { host, service };
-  });
 }
 
 const serviceWords = (t: DowntimeTarget) => ('service' in t ? `service "${t.host}!${t.service}"` : `services "${t.host}!${t.servicePattern}"`);

@@ -2,7 +2,7 @@
 import { parseCommandLine } from '../common/commandLine.js';
 import { defaultJobName, validateName } from '../common/jobName.js';
 import { OptionError } from '../common/options.js';
-import type { ServiceRef } from '../icinga/downtime.js';
+import type { ServiceRef } from '../icinga/serviceRef.js';
 import { icingaConfig, type IcingaPostConfig } from '../icinga/postOptions.js';
 
 /** The wrapper's own failures (bad usage) exit 125, as timeout(1) and env(1) do, apart from the child's statuses. */
