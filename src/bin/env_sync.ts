@@ -14,6 +14,7 @@ import { writeInventoryFromCrontab } from '../cli/inventory.js';
 import { followLogs, printLogs, quietJob } from '../cli/logs.js';
 import { visibleLines, visibleText } from '../output/sanitize.js';
 import { metrics } from '../cli/metrics.js';
+import { pause, resume } from '../cli/pause.js';
 import { rerun } from '../cli/rerun.js';
 import { show } from '../cli/show.js';
 import { status, tableStyle } from '../cli/status.js';
@@ -113,6 +114,10 @@ async function main(): Promise<number> {
     }
     case 'metrics':
       return metrics(parsed.values, stdout, stderr);
+    case 'pause':
+      return pause(parsed.positional === undefined ? undefined : jobArg(parsed.positional, parsed.command), parsed.values, stdout, stderr);
+    case 'resume':
+      return resume(parsed.positional === undefined ? undefined : jobArg(parsed.positional, parsed.command), parsed.values, stdout, stderr);
   }
 }
 

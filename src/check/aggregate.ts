@@ -30,7 +30,7 @@ export function jobVerdict(job: string, facts: CheckFacts, j: Judgement, cron: C
   return {
     job,
     state,
-    summary: neverRun ? neverRunWords({ job, schedule: cron?.schedule ?? null }) : summary,
+    summary: neverRun && !facts.pause?.active ? neverRunWords({ job, schedule: cron?.schedule ?? null }) : summary,
     perfdata,
     cron,
     facts,

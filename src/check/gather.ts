@@ -9,6 +9,7 @@ import { emptyJobState, type JobState } from '../markers/types.js';
 import { jobTrust, type TrustHints } from '../markers/trust.js';
 import { MarkerError } from '../markers/errors.js';
 import { jobDir, runningPath } from '../markers/paths.js';
+import { readPauses } from '../markers/pause.js';
 import { jobDirNotWritable } from '../markers/stateDir.js';
 import { hostReads, type HostReads } from './hostReads.js';
 import type { CronJob } from '../cron/crontab.js';
@@ -114,6 +115,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   }
   running = running.filter((r) => !unrecorded.some((u) => u.run.runId === r.marker.runId));
   jobState = withUnrecorded(o.job, jobState, unrecorded, now);
+  const pause = readPauses(o.stateDir, o.job, trust, now);
 
   let inventory: CheckFacts['inventory'] = null;
   let inventoryProblem: string | null = null;
@@ -235,6 +237,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   return {
     ...(unrecordedFacts.length ? { unrecorded: unrecordedFacts } : {}),
     ...(nearNames.length ? { nearNames } : {}),
+    ...(pause ? { pause } : {}),
     jobState,
     running,
     rebootLock,

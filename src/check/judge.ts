@@ -7,13 +7,19 @@ import { jobMetrics } from './jobMetrics.js';
 import { isFailed, judgedRun } from './judgedRun.js';
 import { judgeContext } from './rules/context.js';
 import { noRecord, RULES } from './rules/index.js';
+import { withPause } from './rules/pause.js';
 import type { CheckFacts, CheckPolicy, Judgement, Result } from './types.js';
 import { headline } from './words.js';
 
 export { checkLevels, type Levels } from './levels.js';
 export { isFailed };
 
+/** The job's judgement; while it is paused, the pause's finding leads and the rest are said at OK (rules/pause.ts). */
 export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgement {
+  return withPause(judgeRecords(facts, policy, now), facts, now);
+}
+
+function judgeRecords(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgement {
   const ctx = judgeContext(facts, policy, now);
   if (ctx.noRecord) {
     const results = noRecord(ctx, []);

@@ -129,6 +129,8 @@ export interface ObservedRuns {
   markersLast: StartedRun | null;
   lastSuccess: StartedRun | null;
   lastSkipped: StartedRun | null;
+  /** The last start held back by a pause (env-sync pause): a start, for the missed-run rule. */
+  lastPaused: StartedRun | null;
   /** Each part's last run, for a job run in parts. */
   parts: StartedRun[];
   /** The markers' history, oldest first. */
@@ -152,6 +154,7 @@ export function observe(facts: Pick<CheckFacts, 'jobState' | 'running' | 'syslog
     markersLast,
     lastSuccess: st?.lastSuccess ? fromMarker(st.lastSuccess) : null,
     lastSkipped: st?.lastSkipped ? fromMarker(st.lastSkipped) : null,
+    lastPaused: st?.lastPaused ? fromMarker(st.lastPaused) : null,
     parts: Object.values(st?.parts ?? {}).map((p) => fromMarker(p)),
     history: (st?.history ?? []).map((h) => fromMarker(h)),
     inProgress: facts.running.map((r) => fromRunning(r.marker, r.liveness)),

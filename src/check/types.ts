@@ -12,6 +12,7 @@ import type { SyslogOnlyRun } from '../joblog/scriptRuns.js';
 import type { FinishEvent } from '../joblog/wrapperEvents.js';
 import type { LogProblem } from '../log/line.js';
 import type { LogRead } from '../logsource/types.js';
+import type { PauseFacts } from './rules/pause.js';
 
 /** Everything the judgement of one job needs, read from files and processes by gather(). */
 export interface CheckFacts {
@@ -66,6 +67,8 @@ export interface CheckFacts {
   unrecorded?: Array<{ runId: string; path: string; cause: string }>;
   /** Which log the job's lines came from (syslog files or the journal), and whose lines were left out. */
   log?: LogRead;
+  /** The job's pause (env-sync pause), when a pause file was found. */
+  pause?: PauseFacts;
 }
 
 /**

@@ -10,10 +10,14 @@ import { EXIT_USAGE } from './usage.js';
 /** What env-sync is for: its help's first words and its man page's. */
 export const ENV_SYNC_ABOUT = "The on-call engineer's view of the data-sync jobs on this host.";
 
-export const ENV_SYNC_COMMANDS = ['status', 'show', 'logs', 'rerun', 'config', 'metrics'] as const;
+export const ENV_SYNC_COMMANDS = ['status', 'show', 'logs', 'rerun', 'config', 'metrics', 'pause', 'resume'] as const;
 export type EnvSyncCommand = (typeof ENV_SYNC_COMMANDS)[number];
 
-type PositionalOf<C extends EnvSyncCommand> = (typeof COMMANDS)[`env-sync ${C}`] extends { positional: object } ? string : undefined;
+type PositionalOf<C extends EnvSyncCommand> = (typeof COMMANDS)[`env-sync ${C}`] extends { positional: { optional: true } }
+  ? string | undefined
+  : (typeof COMMANDS)[`env-sync ${C}`] extends { positional: object }
+    ? string
+    : undefined;
 export type EnvSyncArgs = { [C in EnvSyncCommand]: { command: C; values: Values<`env-sync ${C}`>; positional: PositionalOf<C> } }[EnvSyncCommand];
 
 export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Promise<EnvSyncArgs | { text: string }> {
@@ -47,7 +51,7 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
     const spec = COMMANDS[`env-sync ${command}`] as (typeof COMMANDS)[CommandName];
     const p = 'positional' in spec ? spec.positional : undefined;
     parser = parser.command(
-      p ? `${command} <${p.name}>` : command,
+      p ? ('optional' in p && p.optional ? `${command} [${p.name}]` : `${command} <${p.name}>`) : command,
       spec.usage,
       (y) => {
         const withOptions = y.options(yargsOptions(`env-sync ${command}`));
@@ -61,7 +65,7 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
     );
   }
   await parser
-    .demandCommand(1, 'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe, metrics')
+    .demandCommand(1, 'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe, metrics, pause JOB|--all, resume JOB|--all')
     .parseAsync(args, {}, (_err, _argv, output) => {
       printed = output;
     });
@@ -71,7 +75,7 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
   const spec = COMMANDS[`env-sync ${picked.command}`] as (typeof COMMANDS)[CommandName];
   const given = 'positional' in spec ? picked.raw[spec.positional.name] : undefined;
   // yargs demands the word (`show <job>`); an absent one must never become the job "undefined".
-  if ('positional' in spec && typeof given !== 'string')
+  if ('positional' in spec && typeof given !== 'string' && !('optional' in spec.positional && spec.positional.optional))
     throw new OptionError(`give the ${spec.positional.name}: env-sync ${picked.command} ${spec.positional.name.toUpperCase()}`);
   const positional = given as string | undefined;
   return { command: picked.command, values: convert(`env-sync ${picked.command}`, picked.raw, env), positional } as EnvSyncArgs;

@@ -17,6 +17,7 @@ import { MarkerError, readJobState } from '../markers/read.js';
 import { hintsFor, jobTrust } from '../markers/trust.js';
 import type { HistoryEntry } from '../markers/types.js';
 import { hostOptions } from './hostOptions.js';
+import { pausedBy } from '../check/rules/pause.js';
 import { cleanText, safeJson, visibleText } from '../output/sanitize.js';
 
 const COLOUR = ['\x1b[32m', '\x1b[33m', '\x1b[31m', '\x1b[35m'];
@@ -48,6 +49,8 @@ export interface StatusRow {
   running: boolean;
   neverRun: boolean;
   history: Array<Pick<HistoryEntry, 'start' | 'outcome' | 'durationSeconds' | 'exitCode'>>;
+  /** The pause in force (env-sync pause), only when there is one. */
+  paused?: { until: string; by: string; reason: string; allJobs: boolean };
 }
 
 /**
@@ -91,6 +94,7 @@ function sortRows(rows: StatusRow[]): StatusRow[] {
 /** One job's row, taken from its verdict while its facts are still there. */
 export async function statusRow(j: JobVerdict, now: Date): Promise<StatusRow> {
   const st = j.facts?.jobState ?? null;
+  const pause = j.facts?.pause?.active;
   const last = lastRunOf(j);
   const next = j.cron ? await nextScheduledRun(j.cron.schedule, now) : null;
   return {
@@ -106,6 +110,7 @@ export async function statusRow(j: JobVerdict, now: Date): Promise<StatusRow> {
     running: j.running,
     neverRun: j.neverRun,
     history: (st?.history ?? []).slice(-10).map((h) => ({ start: h.start, outcome: h.outcome, durationSeconds: h.durationSeconds, exitCode: h.exitCode })),
+    ...(pause ? { paused: { until: pause.until, by: pausedBy(pause), reason: pause.reason, allJobs: pause.job === null } } : {}),
   };
 }
 
@@ -259,7 +264,8 @@ export function renderTable(rows: StatusRow[], now: Date, style: TableStyle): st
   const cells = (r: StatusRow, c: string[]) => shown.map((i) => (i === 1 ? (cut?.get(r.job) ?? r.job) : c[i]!));
   const table = [line(shown.map((i) => columns[i]![0])), ...rows.map((r, n) => line(cells(r, cellsOf[n]!), r.state))];
   // Why each row that is not OK is so: the verdict's own words (its findings, words.ts), under the table (a column would not fit 80).
-  const why = rows.filter((r) => r.state !== 0).map((r) => `  ${cleanText(r.summary)}`);
+  // A paused job too: it is OK only because someone paused it, and the table says who and until when.
+  const why = rows.filter((r) => r.state !== 0 || r.paused).map((r) => `  ${cleanText(r.summary)}`);
   return `${[...table, ...(why.length ? ['', 'Why:', ...why] : [])].join('\n')}\n`;
 }
 

@@ -10,6 +10,8 @@ import { namespaceNameProblem } from './journalNamespace.js';
 import { parseRange, type Range } from './range.js';
 import { stateFromName, type State } from './states.js';
 import { AUTO_ROTATED } from './rotation.js';
+import { parseServiceList } from './serviceRef.js';
+import { parseWhen, type When } from './when.js';
 
 /** A bad command line: the message names the option and the fix. */
 export class OptionError extends Error {}
@@ -25,6 +27,8 @@ export const COMMAND_NAMES = [
   'env-sync rerun',
   'env-sync config',
   'env-sync metrics',
+  'env-sync pause',
+  'env-sync resume',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -275,6 +279,10 @@ export const OPTIONS = {
     describe:
       "The jobs' user: markers it or root owns are trusted, and its crontab is read with crontab -l -u USER (needs root). Default: the crontab's owner, else ENV_SYNC_JOB_USER in /etc/default/env-sync-checks, else the state directory's owner, else each job directory's; never root",
     for: {
+      ...sameFor(['env-sync pause', 'env-sync resume'], {
+        describe:
+          "The job's user, who with root may pause and resume it. Default: ENV_SYNC_JOB_USER in /etc/default/env-sync-checks, else the state directory's owner, else the job directory's; never root",
+      }),
       ...sameFor(['check_env_sync', 'check_env_sync_order'], {
         describe:
           "The job's user: markers it or root owns are trusted. Default: ENV_SYNC_JOB_USER in /etc/default/env-sync-checks, else the state directory's owner, else the job directory's; never root",
@@ -343,13 +351,20 @@ export const OPTIONS = {
     kind: 'string',
     arg: 'URL',
     describe: 'Icinga 2 API base URL (https://host:5665): post the verdict as a passive result after each run',
+    for: sameFor(['env-sync pause', 'env-sync resume'], {
+      describe:
+        "Icinga 2 API base URL (https://host:5665): put the job's services (env-sync JOB on --icinga-host) in downtime for the pause; resume removes it",
+    }),
     parse: text,
   }),
   icingaUser: option({
     flag: 'icinga-user',
     kind: 'string',
     arg: 'USER',
-    describe: 'Icinga 2 ApiUser with permission actions/process-check-result',
+    describe: 'Icinga 2 ApiUser with permission actions/process-check-result (and actions/schedule-downtime, actions/remove-downtime for --downtime-services)',
+    for: sameFor(['env-sync pause', 'env-sync resume'], {
+      describe: 'Icinga 2 ApiUser with permissions actions/schedule-downtime and actions/remove-downtime',
+    }),
     parse: text,
   }),
   icingaPasswordFile: option({
@@ -379,6 +394,44 @@ export const OPTIONS = {
   follow: option({ flag: 'follow', alias: ['f'], kind: 'boolean', default: false, describe: 'Keep following, across rotation', parse: bool }),
   exec: option({ flag: 'exec', kind: 'boolean', default: false, describe: "Run it now, as the job's user, without asking", parse: bool }),
   dryRun: option({ flag: 'dry-run', kind: 'boolean', default: false, describe: 'Print the command and run nothing', parse: bool }),
+  all: option({
+    flag: 'all',
+    kind: 'boolean',
+    default: false,
+    describe: 'Every job of the state directory (one pause, <state-dir>/pause-all.json), instead of one JOB',
+    for: { 'env-sync resume': { describe: "Every job: the pause of all jobs and each job's own pause" } },
+    parse: bool,
+  }),
+  until: option({
+    flag: 'until',
+    kind: 'string',
+    arg: 'WHEN',
+    describe: 'When the pause ends by itself: a duration from now (2d, 36h, 90m) or a date and time (2026-12-10 14:00, host time; or ISO 8601 with a zone)',
+    parse: (raw: string, flag: string): When => wrapped(() => parseWhen(raw, flag)),
+  }),
+  reason: option({
+    flag: 'reason',
+    kind: 'string',
+    arg: 'TEXT',
+    describe: 'Why the job is paused: shown in every view and alert while it lasts',
+    parse: (raw: string, flag: string) => (raw.trim() ? raw : fail(`${flag}: say why the job is paused (it is shown in every alert while paused)`)),
+  }),
+  maxPause: option({
+    flag: 'max-pause',
+    kind: 'string',
+    arg: 'DUR',
+    default: '7d',
+    describe: 'The longest pause allowed: a --until further away is refused',
+    parse: positiveSeconds,
+  }),
+  downtimeServices: option({
+    flag: 'downtime-services',
+    kind: 'string',
+    arg: 'SERVICES',
+    describe:
+      'Icinga 2 services that depend on the sync, as HOST!SERVICE,HOST!SERVICE (needs --icinga-url): put in downtime for the run and out of it when the run ends; the downtime ends by itself at the start + --timeout + --kill-after (else 24h) should the wrapper be killed',
+    parse: (raw: string, flag: string) => wrapped(() => parseServiceList(raw, flag)),
+  }),
 } as const;
 
 export type OptionId = keyof typeof OPTIONS;
@@ -392,6 +445,8 @@ const PLUGIN_COMMON = ['stateDir', 'syslog', 'rotated', ...LOG_SOURCE, 'bootIdFi
 const THRESHOLDS = ['ageWarning', 'ageCritical', 'runtimeWarning', 'runtimeCritical'] as const;
 const CLI_COMMON = ['stateDir', 'syslog', 'rotated', ...LOG_SOURCE, 'bootIdFile', 'user', 'crontab', 'rebootLockDir', 'grace'] as const;
 
+const ICINGA = ['icingaUrl', 'icingaUser', 'icingaPasswordFile', 'icingaCa', 'icingaHost', 'icingaService'] as const;
+
 const RANGES = 'Ranges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).';
 
 export interface CommandSpec {
@@ -402,7 +457,7 @@ export interface CommandSpec {
   /** Options without which the command cannot run, with what to give. */
   required?: Partial<Record<OptionId, string>>;
   /** Words after the options: the wrapped COMMAND, or the subcommand's argument. */
-  positional?: { name: string; describe: string; choices?: readonly string[] };
+  positional?: { name: string; describe: string; choices?: readonly string[]; optional?: boolean };
 }
 
 export const COMMANDS = {
@@ -466,6 +521,7 @@ could not be run; 75 if another run of the job was still running (--overlap skip
       'icingaCa',
       'icingaHost',
       'icingaService',
+      'downtimeServices',
     ],
     positional: { name: 'COMMAND', describe: 'The sync and its arguments, after --' },
   },
@@ -506,6 +562,21 @@ could not be run; 75 if another run of the job was still running (--overlap skip
     kind: 'cli',
     usage: "Every job's verdict, next scheduled run and wrapper liveness as Prometheus metrics; --textfile-dir: for node_exporter",
     options: [...CLI_COMMON, ...THRESHOLDS, 'missing', 'textfileDir'],
+  },
+  'env-sync pause': {
+    kind: 'cli',
+    usage:
+      'Pause the job (or --all) until WHEN: env-sync-run records its starts as paused and does not run the sync; the checks say OK "paused until … by …: reason" (WARNING in the last hour). As root or the job\'s user',
+    options: ['stateDir', 'user', 'all', 'until', 'reason', 'maxPause', ...ICINGA],
+    // --until is required too, said by env-sync pause itself (cli/pause.ts): no word stands for any WHEN.
+    required: { reason: '--reason TEXT is required: say why (it is shown in every alert while paused)' },
+    positional: { name: 'job', describe: 'The job (or --all)', optional: true },
+  },
+  'env-sync resume': {
+    kind: 'cli',
+    usage: "End the job's pause (or --all) now; its Icinga downtimes are removed with the --icinga-* options. As root or the job's user",
+    options: ['stateDir', 'user', 'all', ...ICINGA],
+    positional: { name: 'job', describe: 'The job (or --all)', optional: true },
   },
 } as const satisfies Record<CommandName, CommandSpec>;
 

@@ -4,7 +4,19 @@
 // A value holding a blank, a quote or a backslash (and argv, always) is written "quoted", with `\"`
 // and `\\` inside.
 
-export type EventName = 'start' | 'finish' | 'skip' | 'timeout' | 'spawn-error' | 'interrupted' | 'inventory' | 'recorded-late' | 'warning' | 'dropped';
+export type EventName =
+  | 'start'
+  | 'finish'
+  | 'skip'
+  | 'paused'
+  | 'downtime'
+  | 'timeout'
+  | 'spawn-error'
+  | 'interrupted'
+  | 'inventory'
+  | 'recorded-late'
+  | 'warning'
+  | 'dropped';
 
 export interface WrapperEvent {
   event: EventName;

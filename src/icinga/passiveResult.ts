@@ -69,15 +69,18 @@ const TLS_ERROR_CODES = new Set([
 
 class Permanent extends Error {}
 
-interface Attempt {
+/** One request's outcome, as a describer reads the API's answer. */
+export interface Attempt {
   ok: boolean;
   retry: boolean;
   httpStatus?: number;
   message: string;
+  /** The answer's JSON, for callers that need what it says (the names of downtimes made). */
+  data?: unknown;
 }
 
-/** The endpoint URL for a base URL given on the command line. */
-function processCheckResultUrl(base: string): URL {
+/** The endpoint of an action for the base URL given on the command line (a full /v1/actions/… URL names its base too). */
+function actionUrl(base: string, action: string): URL {
   let url: URL;
   try {
     url = new URL(base);
@@ -87,9 +90,7 @@ function processCheckResultUrl(base: string): URL {
   if (url.protocol !== 'https:') {
     throw new Permanent(`--icinga-url ${base} must use https: (the API password would travel in clear text)`);
   }
-  if (!/\/v1\/actions\/process-check-result\/?$/.test(url.pathname)) {
-    url.pathname = url.pathname.replace(/\/+$/, '') + '/v1/actions/process-check-result';
-  }
+  url.pathname = `${url.pathname.replace(/\/v1\/actions\/[a-z-]+\/?$/, '').replace(/\/+$/, '')}/v1/actions/${action}`;
   return url;
 }
 
@@ -151,7 +152,7 @@ function serverText(value: unknown): string | undefined {
   return oneLine(typeof value === 'string' ? value : JSON.stringify(value), MAX_SERVER_TEXT_BYTES) || undefined;
 }
 
-function describeResponse(status: number, text: string, o: PassiveResultOptions): Attempt {
+function describeCheckResult(status: number, text: string, o: PassiveResultOptions): Attempt {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -205,7 +206,10 @@ function describeResponse(status: number, text: string, o: PassiveResultOptions)
   return { ok: false, retry: false, httpStatus: status, message: `Icinga API answered ${status}${detail}` };
 }
 
-function postOnce(url: URL, auth: string, ca: Buffer | undefined, body: string, timeoutMs: number, o: PassiveResultOptions): Promise<Attempt> {
+/** How an action's answer (HTTP status, body) reads. */
+export type DescribeAnswer = (status: number, text: string) => Attempt;
+
+function postOnce(url: URL, auth: string, ca: Buffer | undefined, body: string, timeoutMs: number, describe: DescribeAnswer): Promise<Attempt> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (a: Attempt): void => {
@@ -235,7 +239,7 @@ function postOnce(url: URL, auth: string, ca: Buffer | undefined, body: string, 
         res.on('data', (c: Buffer) => {
           if (chunks.length < 64) chunks.push(c);
         });
-        res.on('end', () => done(describeResponse(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), o)));
+        res.on('end', () => done(describeResponse(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), describe)));
         res.on('error', (err) => done({ ok: false, retry: true, message: `reading the Icinga API's answer failed: ${err.message}` }));
       },
     );
@@ -258,29 +262,61 @@ function postOnce(url: URL, auth: string, ca: Buffer | undefined, body: string, 
   });
 }
 
+function describeResponse(status: number, text: string, describe: DescribeAnswer): Attempt {
+  const a = describe(status, text);
+  if (a.data !== undefined) return a;
+  try {
+    return { ...a, data: JSON.parse(text) };
+  } catch {
+    return a;
+  }
+}
+
 const REAL_CLOCK = { now: () => Date.now(), sleep: (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)) };
 
-/** Posts the result, retrying transient failures with exponential back-off inside the time budget. Never throws. */
-export async function postCheckResult(o: PassiveResultOptions): Promise<PassiveResultOutcome> {
+/** Where the API is and how to reach it: every action's settings. */
+export type ApiTarget = Pick<
+  PassiveResultOptions,
+  'url' | 'user' | 'passwordFile' | 'caFile' | 'deadlineMs' | 'initialBackoffMs' | 'requestTimeoutMs' | 'clock'
+>;
+
+export interface ActionOutcome extends PassiveResultOutcome {
+  /** The answer's JSON, when it had one. */
+  data?: unknown;
+}
+
+/**
+ * Posts one action (`process-check-result`, `schedule-downtime` …) to the API, retrying transient
+ * failures with exponential back-off inside the time budget. Never throws; a failure's message starts
+ * with `notDone` (`passive result not posted`).
+ */
+export async function postAction(
+  t: ApiTarget,
+  action: string,
+  payload: Record<string, unknown>,
+  describe: DescribeAnswer,
+  notDone: string,
+): Promise<ActionOutcome> {
   const warnings: string[] = [];
-  const clock = o.clock ?? REAL_CLOCK;
+  const clock = t.clock ?? REAL_CLOCK;
   const started = clock.now();
-  const budget = o.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const budget = t.deadlineMs ?? DEFAULT_DEADLINE_MS;
   let attempts = 0;
   try {
-    const url = processCheckResultUrl(o.url);
-    const password = readPassword(o.passwordFile, warnings);
-    const ca = o.caFile ? readCa(o.caFile) : undefined;
-    const auth = Buffer.from(`${o.user}:${password}`, 'utf8').toString('base64');
-    const body = JSON.stringify(checkResultBody(o));
-    let backoff = o.initialBackoffMs ?? DEFAULT_BACKOFF_MS;
+    const url = actionUrl(t.url, action);
+    const password = readPassword(t.passwordFile, warnings);
+    const ca = t.caFile ? readCa(t.caFile) : undefined;
+    const auth = Buffer.from(`${t.user}:${password}`, 'utf8').toString('base64');
+    const body = JSON.stringify(payload);
+    let backoff = t.initialBackoffMs ?? DEFAULT_BACKOFF_MS;
     let last: Attempt | undefined;
     for (;;) {
       const left = budget - (clock.now() - started);
       if (left <= 0) break;
       attempts++;
-      last = await postOnce(url, auth, ca, body, Math.min(o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, left), o);
-      if (last.ok) return { ok: true, attempts, httpStatus: last.httpStatus, message: last.message, warnings };
+      last = await postOnce(url, auth, ca, body, Math.min(t.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, left), describe);
+      if (last.ok)
+        return { ok: true, attempts, httpStatus: last.httpStatus, message: last.message, warnings, ...(last.data !== undefined ? { data: last.data } : {}) };
       if (!last.retry) break;
       const wait = Math.min(backoff, budget - (clock.now() - started));
       if (wait <= 0) break;
@@ -292,13 +328,25 @@ export async function postCheckResult(o: PassiveResultOptions): Promise<PassiveR
       ok: false,
       attempts,
       ...(last?.httpStatus !== undefined ? { httpStatus: last.httpStatus } : {}),
-      message: `passive result not posted: ${last?.message ?? 'no time left to try'}${gaveUp}`,
+      message: `${notDone}: ${last?.message ?? 'no time left to try'}${gaveUp}`,
       warnings,
     };
   } catch (err) {
     const message = err instanceof Permanent ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
-    return { ok: false, attempts, message: `passive result not posted: ${message}`, warnings };
+    return { ok: false, attempts, message: `${notDone}: ${message}`, warnings };
   }
+}
+
+/** Posts the result, retrying transient failures with exponential back-off inside the time budget. Never throws. */
+export async function postCheckResult(o: PassiveResultOptions): Promise<PassiveResultOutcome> {
+  const { data: _data, ...outcome } = await postAction(
+    o,
+    'process-check-result',
+    checkResultBody(o),
+    (status, text) => describeCheckResult(status, text, o),
+    'passive result not posted',
+  );
+  return outcome;
 }
 
 /**

@@ -222,6 +222,7 @@ export function readJobState(stateDir: string, job: string, trust: JobTrust | nu
     last: runOrNull('last'),
     lastSuccess: runOrNull('lastSuccess'),
     lastSkipped: runOrNull('lastSkipped'),
+    ...(obj.lastPaused != null ? { lastPaused: runOrNull('lastPaused') } : {}),
     consecutiveFailures: obj.consecutiveFailures,
     history,
     parts,

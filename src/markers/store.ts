@@ -48,7 +48,7 @@ function historyEntry(run: Run): HistoryEntry {
 
 /** The next record's sequence: past every number the state holds, whatever its `seq` says. */
 function nextSeq(state: JobState): number {
-  const held = [state.last, state.lastSuccess, state.lastSkipped, ...Object.values(state.parts), ...state.history].map((r) => r?.seq ?? 0);
+  const held = [state.last, state.lastSuccess, state.lastSkipped, state.lastPaused, ...Object.values(state.parts), ...state.history].map((r) => r?.seq ?? 0);
   return Math.max(state.seq ?? 0, ...held) + 1;
 }
 
@@ -57,6 +57,8 @@ export function applyRun(state: JobState, ended: Run, now: Date): JobState {
   // Numbered as it is recorded: the order of records is this, never the clock's (markers/sequence.ts).
   const run: Run = { ...ended, seq: nextSeq(state) };
   const outcome = run.outcome as Outcome;
+  // Not in the history: see `paused` in types.ts (readers before it would call the state corrupt).
+  if (outcome === 'paused') return { ...state, schema: MARKER_SCHEMA, updated: now.toISOString(), seq: run.seq!, lastPaused: run };
   const next: JobState = {
     ...state,
     schema: MARKER_SCHEMA,

@@ -10,9 +10,12 @@ export const HISTORY_LIMIT = 50;
 export const OUTPUT_TAIL_LINES = 20;
 export const OUTPUT_TAIL_LINE_BYTES = 512;
 
-export type Outcome = 'success' | 'failure' | 'timeout' | 'signal' | 'spawn-error' | 'skipped-overlap' | 'interrupted';
+// `paused`: a start env-sync pause held back (the sync did not run). It is kept in `lastPaused`
+// only, never in `last` or `history`: readers of schema 3 before it (0.2.x) check each history
+// entry's outcome and would call the state corrupt, and they pass over a field they do not know.
+export type Outcome = 'success' | 'failure' | 'timeout' | 'signal' | 'spawn-error' | 'skipped-overlap' | 'interrupted' | 'paused';
 
-export const OUTCOMES: readonly Outcome[] = ['success', 'failure', 'timeout', 'signal', 'spawn-error', 'skipped-overlap', 'interrupted'];
+export const OUTCOMES: readonly Outcome[] = ['success', 'failure', 'timeout', 'signal', 'spawn-error', 'skipped-overlap', 'interrupted', 'paused'];
 
 /** Outcomes that count as a failed run (skipped-overlap is neither success nor failure). */
 export const FAILED_OUTCOMES: ReadonlySet<Outcome> = new Set(['failure', 'timeout', 'signal', 'spawn-error', 'interrupted']);
@@ -88,6 +91,8 @@ export interface JobState {
   lastSuccess: Run | null;
   /** Most recent start refused because another run of the job was alive. */
   lastSkipped: Run | null;
+  /** Most recent start held back by a pause (env-sync pause); absent in states written before pauses. */
+  lastPaused?: Run | null;
   consecutiveFailures: number;
   /** Oldest first, at most HISTORY_LIMIT entries, skipped runs included. */
   history: HistoryEntry[];

@@ -2,6 +2,7 @@
 import { parseCommandLine, quickSpec } from '../common/commandLine.js';
 import { defaultJobName, validateName } from '../common/jobName.js';
 import { OptionError } from '../common/options.js';
+import type { ServiceRef } from '../common/serviceRef.js';
 import { icingaConfig, type IcingaPostConfig } from '../icinga/postOptions.js';
 
 /** The wrapper's own failures (bad usage) exit 125, as timeout(1) and env(1) do, apart from the child's statuses. */
@@ -32,6 +33,8 @@ export interface WrapperOptions {
   icinga: IcingaPostConfig | null;
   /** node_exporter's textfile directory (--textfile-dir); absent or null: no metrics file. */
   textfileDir?: string | null;
+  /** Icinga services put in downtime for the run (--downtime-services). */
+  downtimeServices?: ServiceRef[];
 }
 
 /**
@@ -78,6 +81,8 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
   }
   const icinga = icingaConfig(v);
   if (icinga instanceof Error) throw new UsageError(icinga.message);
+  if (v.downtimeServices && !icinga)
+    throw new UsageError('--downtime-services needs --icinga-url, --icinga-user and --icinga-password-file (the Icinga 2 API that holds those services)');
   return {
     job,
     part: v.part ?? null,
@@ -94,5 +99,6 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
     journalNamespace: v.journalNamespace,
     icinga,
     textfileDir: v.textfileDir ?? null,
+    ...(v.downtimeServices ? { downtimeServices: v.downtimeServices } : {}),
   };
 }

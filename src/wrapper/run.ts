@@ -18,6 +18,8 @@ import { lockHolder, markerStore, type RunStore } from './runStore.js';
 import { causeWords, type UnrecordedRun } from '../markers/read.js';
 import { causeCode } from '../markers/store.js';
 import { jobTextfile, type HeldMarkers, type RunTextfile } from './textfile.js';
+import { pausedRun } from './pause.js';
+import { startRunDowntime } from './downtime.js';
 
 /** Posts the run's verdict somewhere (Icinga's API); says what went wrong through the reporter, never throws. */
 export type VerdictPoster = (run: Run, reporter: RunReporter) => Promise<void>;
@@ -116,6 +118,8 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     message: null,
     output: { lines: 0, bytes: 0, tail: [] },
   };
+  const paused = await pausedRun(opts, deps, run);
+  if (paused) return paused;
 
   // Monitoring must never make the sync worse: every marker operation is guarded, and after the first
   // failure the wrapper stops trying and just runs the command.
@@ -195,6 +199,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   // cannot start leaves no running marker.
   const tail = new OutputTail();
   let inventory: InventoryRefresh | null = null;
+  const downtime = await startRunDowntime(opts, reporter, runId);
   const finished = await runChild(
     { job: opts.job, runId, command: opts.command, timeoutSeconds: opts.timeoutSeconds, killAfterSeconds: opts.killAfterSeconds },
     tail,
@@ -224,6 +229,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     },
   );
   const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await downtime?.end();
   Object.assign(run, {
     end: new Date().toISOString(),
     durationSeconds: Math.round(durationSeconds * 1000) / 1000,

@@ -68,7 +68,7 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
     const frob = await run(ENV_SYNC, ['frob']);
     expect([frob.code, frob.stderr]).to.deep.equal([
       EX_USAGE,
-      `env-sync: unknown command frob (the commands: status, show, logs, rerun, config, metrics)\n${TRY}`,
+      `env-sync: unknown command frob (the commands: status, show, logs, rerun, config, metrics, pause, resume)\n${TRY}`,
     ]);
   });
 
@@ -76,7 +76,7 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
     const stauts = await run(ENV_SYNC, ['stauts', ...host()]);
     expect([stauts.code, stauts.stderr]).to.deep.equal([
       EX_USAGE,
-      `env-sync: unknown command stauts; did you mean status? (the commands: status, show, logs, rerun, config, metrics)\n${TRY}`,
+      `env-sync: unknown command stauts; did you mean status? (the commands: status, show, logs, rerun, config, metrics, pause, resume)\n${TRY}`,
     ]);
     const option = await run(ENV_SYNC, ['status', '--stat-dir', state]);
     expect([option.code, option.stderr]).to.deep.equal([EX_USAGE, `env-sync: unknown option --stat-dir; did you mean --state-dir?\n${TRY}`]);

@@ -29,8 +29,8 @@ export interface Icinga2Setup {
   masterFiles: string[];
   /** Extra configuration text placed in the master zone. */
   extraMasterConfig?: string;
-  /** Enables the REST API on 127.0.0.1:port with an ApiUser. */
-  api?: { port: number; user: string; password: string };
+  /** Enables the REST API on 127.0.0.1:port with an ApiUser (and, given, more permissions than a poster's). */
+  api?: { port: number; user: string; password: string; permissions?: string[] };
 }
 
 const NODE_NAME = 'localhost';
@@ -104,7 +104,7 @@ object ApiListener "api" {
 }
 object ApiUser ${JSON.stringify(s.api.user)} {
   password = ${JSON.stringify(s.api.password)}
-  permissions = [ "actions/process-check-result", "actions/reschedule-check", "objects/query/Host", "objects/query/Service", "status/query" ]
+  permissions = ${JSON.stringify(['actions/process-check-result', 'actions/reschedule-check', 'objects/query/Host', 'objects/query/Service', 'status/query', ...(s.api.permissions ?? [])]).replace(/,/g, ', ')}
 }
 `;
   }

@@ -13,7 +13,7 @@ export const missedRun: Rule = (ctx) => {
   // Starts the clock can vouch for: a record in the future says nothing of whether the run due ran
   // (every record is in the history; a run alive now did start, whatever its marker says).
   const notAhead = (r: StartedRun) => r.start.getTime() - now.getTime() <= FUTURE_SLACK_MS;
-  const records = [runs.last, runs.lastSkipped, ...runs.history].filter((r): r is StartedRun => !!r && notAhead(r));
+  const records = [runs.last, runs.lastSkipped, runs.lastPaused, ...runs.history].filter((r): r is StartedRun => !!r && notAhead(r));
   const starts = [...records, ...runs.inProgress.filter((r) => isGoing(r) || notAhead(r)), ...(runs.script && notAhead(runs.script) ? [runs.script] : [])].map(
     (r) => r.start.getTime(),
   );
