@@ -9,6 +9,7 @@ import type { JobState, Run } from '../markers/types.js';
 import { decidingRun, failuresInARow, isFailed, judgedRun } from './judgedRun.js';
 import type { Metric } from '../output/perfdata.js';
 import type { CheckFacts, CheckPolicy, Judgement, Result } from './types.js';
+import { attemptsWords, timeoutLimit } from './rules/attempts.js';
 
 const SHARED_LOCK_STALE_SECONDS = 24 * 3600;
 
@@ -42,6 +43,10 @@ function elapsed(from: Date, now: Date): number {
 
 /** What a finished run did, in words: `failed with exit 1 at 00:41 after 23m`. */
 function whatHappened(run: Run, now: Date): string {
+  return `${outcomeWords(run, now)}${attemptsWords(run)}`;
+}
+
+function outcomeWords(run: Run, now: Date): string {
   const end = run.end ? new Date(run.end) : null;
   const when = end ? ` at ${clock(end, now)}` : '';
   const after = run.durationSeconds !== null ? ` after ${duration(run.durationSeconds)}` : '';
@@ -52,7 +57,7 @@ function whatHappened(run: Run, now: Date): string {
     case 'failure':
       return `failed${part} with exit ${run.exitCode}${when}${after}`;
     case 'timeout':
-      return `timed out${part}${when} after ${duration(run.timeoutSeconds ?? run.durationSeconds ?? 0)} (--timeout)`;
+      return `timed out${part}${when} after ${duration(timeoutLimit(run).seconds)} (${timeoutLimit(run).option})`;
     case 'signal':
       return `was killed${part} by ${run.signal ?? 'a signal'}${when}${after}`;
     case 'spawn-error':

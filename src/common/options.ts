@@ -274,6 +274,37 @@ export const OPTIONS = {
     describe: 'Stop the command after this long (e.g. 6h): SIGTERM to its process group, exit 124',
     parse: positiveSeconds,
   }),
+  retries: option({
+    flag: 'retries',
+    kind: 'string',
+    arg: 'N',
+    default: '0',
+    describe:
+      'Run the command again, up to N more times, after it failed (not after a signal, a spawn error or an interrupt; after a timeout only with --retry-timeouts); one run, its attempts recorded',
+    parse: wholeNumber(0, 20),
+  }),
+  retryDelay: option({
+    flag: 'retry-delay',
+    kind: 'string',
+    arg: 'DUR',
+    default: '1m',
+    describe: 'How long to wait before each retry (SIGTERM, SIGINT or SIGHUP while waiting ends the run as interrupted)',
+    parse: seconds,
+  }),
+  retryTimeouts: option({
+    flag: 'retry-timeouts',
+    kind: 'boolean',
+    default: false,
+    describe: "Retry an attempt stopped by --attempt-timeout too (a run stopped by --timeout, the whole run's limit, is never retried)",
+    parse: bool,
+  }),
+  attemptTimeout: option({
+    flag: 'attempt-timeout',
+    kind: 'string',
+    arg: 'DUR',
+    describe: "Stop one attempt after this long (as --timeout, exit 124); --timeout stays the whole run's limit, retries and delays included",
+    parse: positiveSeconds,
+  }),
   killAfter: option({
     flag: 'kill-after',
     kind: 'string',
@@ -407,8 +438,9 @@ export const COMMANDS = {
 Runs COMMAND (no shell), passes its output through, copies each line to syslog (tag env-sync/<job>)
 and records the run in the state directory for check_env_sync.
 
-Exit status: the command's; 128+N if it was killed by signal N; 124 if --timeout fired; 126/127 if it
-could not be run; 75 if another run of the job was still running (--overlap skip); 125 for a usage error.`,
+Exit status: the command's (its last attempt's, with --retries); 128+N if it was killed by signal N; 124 if
+--timeout fired; 126/127 if it could not be run; 75 if another run of the job was still running (--overlap
+skip); 125 for a usage error.`,
     options: [
       'job',
       'part',
@@ -416,6 +448,10 @@ could not be run; 75 if another run of the job was still running (--overlap skip
       'bootIdFile',
       'runTimeout',
       'killAfter',
+      'retries',
+      'retryDelay',
+      'retryTimeouts',
+      'attemptTimeout',
       'overlap',
       'syslogCopy',
       'syslogSocket',

@@ -4,7 +4,19 @@
 // A value holding a blank, a quote or a backslash (and argv, always) is written "quoted", with `\"`
 // and `\\` inside.
 
-export type EventName = 'start' | 'finish' | 'skip' | 'timeout' | 'spawn-error' | 'interrupted' | 'inventory' | 'recorded-late' | 'warning' | 'dropped';
+export type EventName =
+  | 'start'
+  | 'finish'
+  | 'skip'
+  | 'timeout'
+  | 'spawn-error'
+  | 'interrupted'
+  | 'inventory'
+  | 'recorded-late'
+  | 'warning'
+  | 'dropped'
+  /** An attempt of a run made with --retries failed and the next one is due after the delay. */
+  | 'retry';
 
 export interface WrapperEvent {
   event: EventName;

@@ -21,6 +21,11 @@ export interface WrapperOptions {
   bootIdFile: string;
   timeoutSeconds: number | null;
   killAfterSeconds: number;
+  /** --retries, --retry-delay, --retry-timeouts, --attempt-timeout (retries.ts); absent: none. */
+  retries?: number;
+  retryDelaySeconds?: number;
+  retryTimeouts?: boolean;
+  attemptTimeoutSeconds?: number | null;
   overlap: Overlap;
   syslog: boolean;
   syslogSocket: string;
@@ -62,6 +67,10 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
     bootIdFile: v.bootIdFile,
     timeoutSeconds: v.runTimeout ?? null,
     killAfterSeconds: v.killAfter,
+    retries: v.retries,
+    retryDelaySeconds: v.retryDelay,
+    retryTimeouts: v.retryTimeouts,
+    attemptTimeoutSeconds: v.attemptTimeout ?? null,
     overlap: v.overlap,
     syslog: v.syslogCopy,
     syslogSocket: v.syslogSocket,

@@ -6,9 +6,8 @@ import { formatEvent } from '../common/wrapperEvent.js';
 import { randomHex } from '../common/randomHex.js';
 import { currentHost, currentUser, processStartTicks, readBootId } from '../common/host.js';
 import type { JobState, Run } from '../markers/types.js';
-import { runChild } from './child.js';
+import { retrySettings, runAttempts } from './retries.js';
 import { EXIT_SKIPPED, type WrapperOptions } from './options.js';
-import { OutputTail } from './outputTap.js';
 import { redactArgv, redactText } from '../common/redact.js';
 import { syslogReporter, type RunReporter } from './report.js';
 import { cronInvocation, type CronInvocation } from './invocation.js';
@@ -140,28 +139,30 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   await recordAbandoned(finder, lock.tookOver);
   await recordUnrecorded(finder);
 
-  // The running marker is written once, as soon as spawn() returns with the child's pid (it forks and
-  // execs before returning): one atomic write. Until then the run lock names this run; a command that
-  // cannot start leaves no running marker.
-  const tail = new OutputTail();
+  // The running marker is written as soon as spawn() returns with the child's pid (it forks and
+  // execs before returning): one atomic write, again for each retry's new child. Until then the run
+  // lock names this run; a command that cannot start leaves no running marker.
+  const retry = retrySettings(opts);
+  // Attempts are recorded when there can be more than one, or one with a limit of its own.
+  const withAttempts = retry.retries > 0 || retry.attemptTimeoutSeconds !== null;
+  if (withAttempts) Object.assign(run, { retries: retry.retries, attemptTimeoutSeconds: retry.attemptTimeoutSeconds, attempts: [] });
   let inventory: InventoryRefresh | null = null;
-  const finished = await runChild(
-    { job: opts.job, runId, command: opts.command, timeoutSeconds: opts.timeoutSeconds, killAfterSeconds: opts.killAfterSeconds },
-    tail,
-    reporter,
-    (pid) => {
+  const ended = await runAttempts({ job: opts.job, runId, command: opts.command }, retry, reporter, {
+    onSpawned: (pid, n) => {
       run.childPid = pid;
       run.childStartTicks = processStartTicks(pid);
       // The lock first: whoever sees the running marker (a check, a kill -9 after it) finds the lock
       // already naming the sync, so a wrapper killed from then on leaves a lock no one takes over
       // while the sync runs.
       if (haveLock) void marker('name the sync in the run lock', () => store.lockChild(pid, run.childStartTicks ?? null));
+      // A copy: the run is this marker's content, and the write may come after the run has ended.
+      const now = { ...run };
       void marker('write the running marker', () => {
-        store.writeRunning(run);
+        store.writeRunning(now);
         runningWritten = true;
       });
-      // A copy: the run is this marker's content, and the write may come after the run has ended.
       void writeTextfile(guard.ok ? { running: { ...run } } : {});
+      if (n > 1) return;
       if (guard.ok && deps.inventory) inventory = deps.inventory(opts.stateDir, opts.job);
       reporter.event(
         formatEvent('start', opts.job, [
@@ -172,7 +173,13 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
         ]),
       );
     },
-  );
+    // The attempts so far, in the running marker: a check during the delay says which failed.
+    onRetry: (attempts) => {
+      run.attempts = [...attempts];
+      if (runningWritten) void marker('write the running marker', () => store.writeRunning({ ...run }));
+    },
+  });
+  const finished = ended.finished;
   const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   Object.assign(run, {
     end: new Date().toISOString(),
@@ -181,8 +188,9 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     exitCode: finished.exitCode,
     signal: finished.signal,
     message: finished.message === null ? null : redactText(finished.message),
-    output: tail.summary(),
+    output: ended.output,
   });
+  if (withAttempts) run.attempts = ended.attempts;
   const saved = await marker('record the finished run', () => store.record(run));
   if (!saved && runningWritten) {
     const cause = causeCode(guard.lastError);
@@ -213,6 +221,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
       ['exit', String(finished.exitCode)],
       ['signal', finished.signal],
       ['duration', `${run.durationSeconds}s`],
+      ['attempts', run.attempts ? run.attempts.length : null],
     ]),
   );
   const notRefreshed = inventory ? await (inventory as InventoryRefresh).finish() : null;
