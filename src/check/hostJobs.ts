@@ -156,6 +156,10 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
     runtimeCritical: o.runtimeCritical,
     graceSeconds: o.graceSeconds,
     missing: o.missing,
+    durationLow: o.durationLow,
+    durationHigh: o.durationHigh,
+    outputLow: o.outputLow,
+    outputHigh: o.outputHigh,
   };
   const jobs: JobVerdict[] = [];
   let n = 0;

@@ -10,6 +10,7 @@ import { decidingRun, failuresInARow, isFailed, judgedRun } from './judgedRun.js
 import type { Metric } from '../output/perfdata.js';
 import type { CheckFacts, CheckPolicy, Judgement, Result } from './types.js';
 import { attemptsWords, timeoutLimit } from './rules/attempts.js';
+import { runLengthRule } from './rules/runLength.js';
 
 const SHARED_LOCK_STALE_SECONDS = 24 * 3600;
 
@@ -310,6 +311,8 @@ export function judge(facts: CheckFacts, policy: CheckPolicy, now: Date): Judgem
   if (skipped && (!last || recordOrder(skipped, last) > 0)) {
     results.push({ state: WARNING, text: `start at ${clock(new Date(skipped.start), now)} skipped: ${skipped.message ?? 'another run was still running'}` });
   }
+
+  results.push(...runLengthRule(facts, policy, now));
 
   const future = futureRecords(st, facts.running, now);
   if (future) results.push(future);

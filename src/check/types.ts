@@ -81,6 +81,14 @@ export interface CheckPolicy {
   graceSeconds: number;
   /** State of a job with no record at all. */
   missing: State;
+  /**
+   * A successful run's duration and output bytes against the median of the job's earlier successes
+   * (--duration-low, --duration-high, --output-low, --output-high; rules/runLength.ts): factors, 0 or absent: off.
+   */
+  durationLow?: number | undefined;
+  durationHigh?: number | undefined;
+  outputLow?: number | undefined;
+  outputHigh?: number | undefined;
 }
 
 /** One finding, as Checkmk's checks yield them: the worst leads the summary. */

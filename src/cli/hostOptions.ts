@@ -8,7 +8,9 @@ import { jobTrust } from '../markers/trust.js';
 type Common = Pick<
   Values<'env-sync status'>,
   'stateDir' | 'syslog' | 'rotated' | 'log' | 'journalNamespace' | 'journalFile' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'grace'
-> & { user: string | undefined; missing?: Values<'env-sync status'>['missing'] };
+> & { user: string | undefined; missing?: Values<'env-sync status'>['missing'] } & Partial<
+    Pick<Values<'env-sync status'>, 'durationLow' | 'durationHigh' | 'outputLow' | 'outputHigh'>
+  >;
 
 /** A person waits for `env-sync`; a minute is the bound on its syslog reading. */
 const CLI_DEADLINE_MS = 60_000;
@@ -31,6 +33,10 @@ export function hostOptions(a: Common, skipEvidence: boolean): HostOptions {
     user: a.crontab ? undefined : (a.user ?? crontabUser(a.stateDir)),
     graceSeconds: a.grace,
     missing: a.missing ?? 1,
+    durationLow: a.durationLow,
+    durationHigh: a.durationHigh,
+    outputLow: a.outputLow,
+    outputHigh: a.outputHigh,
     deadline: Date.now() + CLI_DEADLINE_MS,
     skipEvidence,
     trust: a.user !== undefined ? { user: a.user } : {},

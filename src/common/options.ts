@@ -93,6 +93,15 @@ const orderSpecs = (raw: string[], flag: string): Array<{ first: string; then: s
     if (!first || !then) fail(`${flag} ${JSON.stringify(spec)}: use FIRST:THEN[:WITHIN], e.g. copy_data_to_staging:data_sync_complete:2h`);
     return wrapped(() => ({ first: validateName(first!), then: validateName(then!), withinSeconds: parseDuration(within, flag) }));
   });
+/** A factor of the median (--duration-low …): 0 turns the rule off, else inside (min, max). */
+const factor =
+  (min: number, max: number) =>
+  (raw: string, flag: string): number => {
+    const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+    return n === 0 || (n > min && n < max)
+      ? n
+      : fail(`${flag}: ${JSON.stringify(raw)} must be 0 (off) or a number between ${min} and ${max} (a factor of the median)`);
+  };
 const state = (raw: string, flag: string): State => stateFromName(raw) ?? fail(`${flag}: ${JSON.stringify(raw)} must be one of ok, warning, critical, unknown`);
 
 export const OPTIONS = {
@@ -305,6 +314,38 @@ export const OPTIONS = {
     describe: "Stop one attempt after this long (as --timeout, exit 124); --timeout stays the whole run's limit, retries and delays included",
     parse: positiveSeconds,
   }),
+  durationLow: option({
+    flag: 'duration-low',
+    kind: 'string',
+    arg: 'FACTOR',
+    default: '0.25',
+    describe: "WARNING when a successful run took less than FACTOR times the median of the job's last successes (at least 5); 0: off",
+    parse: factor(0, 1),
+  }),
+  durationHigh: option({
+    flag: 'duration-high',
+    kind: 'string',
+    arg: 'FACTOR',
+    default: '4',
+    describe: "WARNING when a successful run took more than FACTOR times the median of the job's last successes (at least 5); 0: off",
+    parse: factor(1, 1000),
+  }),
+  outputLow: option({
+    flag: 'output-low',
+    kind: 'string',
+    arg: 'FACTOR',
+    default: '0.25',
+    describe: "WARNING when a successful run wrote fewer bytes than FACTOR times the median of the job's last successes (at least 5); 0: off",
+    parse: factor(0, 1),
+  }),
+  outputHigh: option({
+    flag: 'output-high',
+    kind: 'string',
+    arg: 'FACTOR',
+    default: '4',
+    describe: "WARNING when a successful run wrote more bytes than FACTOR times the median of the job's last successes (at least 5); 0: off",
+    parse: factor(1, 1000),
+  }),
   killAfter: option({
     flag: 'kill-after',
     kind: 'string',
@@ -397,6 +438,8 @@ type HasDefault<K extends OptionId> = Spec<K> extends { default: string | boolea
 const LOG_SOURCE = ['log', 'journalNamespace', 'journalFile'] as const;
 const PLUGIN_COMMON = ['stateDir', 'syslog', 'rotated', ...LOG_SOURCE, 'bootIdFile'] as const;
 const THRESHOLDS = ['ageWarning', 'ageCritical', 'runtimeWarning', 'runtimeCritical'] as const;
+// A successful run far shorter or longer, or far quieter or louder, than the job's usual (src/check/rules/runLength.ts).
+const RUN_LENGTH = ['durationLow', 'durationHigh', 'outputLow', 'outputHigh'] as const;
 const CLI_COMMON = ['stateDir', 'syslog', 'rotated', ...LOG_SOURCE, 'bootIdFile', 'user', 'crontab', 'rebootLockDir', 'grace'] as const;
 
 const RANGES = 'Ranges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).';
@@ -416,13 +459,27 @@ export const COMMANDS = {
   check_env_sync: {
     kind: 'plugin',
     usage: `Usage: check_env_sync -j JOB [options]\n\nOne data-sync job's verdict from env-sync-run's markers and syslog, for Icinga/Nagios.\n${RANGES}`,
-    options: ['job', ...PLUGIN_COMMON, 'user', ...THRESHOLDS, 'schedule', 'grace', 'missing', 'rebootLockDir', 'cfgName', 'timeout', 'maxOutput', 'verbose'],
+    options: [
+      'job',
+      ...PLUGIN_COMMON,
+      'user',
+      ...THRESHOLDS,
+      ...RUN_LENGTH,
+      'schedule',
+      'grace',
+      'missing',
+      'rebootLockDir',
+      'cfgName',
+      'timeout',
+      'maxOutput',
+      'verbose',
+    ],
     required: { job: '--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)' },
   },
   check_env_sync_all: {
     kind: 'plugin',
     usage: `Usage: check_env_sync_all [options]\n\nOne verdict over every data-sync job on the host (state directory and crontab), worst state wins.\n${RANGES}`,
-    options: ['crontab', 'user', ...PLUGIN_COMMON, ...THRESHOLDS, 'grace', 'missing', 'rebootLockDir', 'timeout', 'maxOutput', 'verbose'],
+    options: ['crontab', 'user', ...PLUGIN_COMMON, ...THRESHOLDS, ...RUN_LENGTH, 'grace', 'missing', 'rebootLockDir', 'timeout', 'maxOutput', 'verbose'],
   },
   check_env_sync_order: {
     kind: 'plugin',
@@ -471,12 +528,12 @@ skip); 125 for a usage error.`,
   'env-sync status': {
     kind: 'cli',
     usage: 'One row a job, worst first',
-    options: [...CLI_COMMON, 'missing', 'json', 'order'],
+    options: [...CLI_COMMON, ...RUN_LENGTH, 'missing', 'json', 'order'],
   },
   'env-sync show': {
     kind: 'cli',
     usage: 'The last runs, the evidence from syslog and the re-run command',
-    options: [...CLI_COMMON, 'missing', 'json'],
+    options: [...CLI_COMMON, ...RUN_LENGTH, 'missing', 'json'],
     positional: { name: 'job', describe: 'The job' },
   },
   'env-sync logs': {
@@ -494,7 +551,7 @@ skip); 125 for a usage error.`,
   'env-sync config': {
     kind: 'cli',
     usage: 'Icinga 2 host variables or NRPE command lines for the jobs found; or the job inventory, written',
-    options: [...CLI_COMMON, ...THRESHOLDS],
+    options: [...CLI_COMMON, ...THRESHOLDS, ...RUN_LENGTH],
     positional: {
       name: 'kind',
       describe: 'icinga2, nrpe, or inventory (write the job inventory for nagios, as root)',
@@ -504,7 +561,7 @@ skip); 125 for a usage error.`,
   'env-sync metrics': {
     kind: 'cli',
     usage: "Every job's verdict, next scheduled run and wrapper liveness as Prometheus metrics; --textfile-dir: for node_exporter",
-    options: [...CLI_COMMON, ...THRESHOLDS, 'missing', 'textfileDir'],
+    options: [...CLI_COMMON, ...THRESHOLDS, ...RUN_LENGTH, 'missing', 'textfileDir'],
   },
 } as const satisfies Record<CommandName, CommandSpec>;
 
