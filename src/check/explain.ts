@@ -10,6 +10,7 @@ import { isErrorText, outputTag, WRAPPER_TAG } from '../syslog/jobLines.js';
 import type { LogLine } from '../log/line.js';
 import { logOnlyCaveat, logReadLines } from '../logsource/words.js';
 import { noMarkup } from '../output/sanitize.js';
+import { attemptLabel } from './rules/attempts.js';
 import { isFailed, ordered } from './judge.js';
 import { withoutCutWord } from '../common/redact.js';
 import { eventField, parseEvent } from '../common/wrapperEvent.js';
@@ -126,11 +127,11 @@ export function explain(facts: CheckFacts, j: Judgement, verbose: number, o: Exp
   const pick = sysErrors.length ? sysErrors : sysLines;
   if (judged && !ev && judged.outcome === 'success') {
     // Syslog was not read (a run that succeeded needs no explaining): the marker's tail is the evidence.
-    long.push(`Evidence (run ${judged.runId}, last lines of its output, kept in the marker):`);
+    long.push(`Evidence (run ${judged.runId}${attemptLabel(judged)}, last lines of its output, kept in the marker):`);
     for (const l of judged.output.tail.slice(-shown)) long.push(`  ${noMarkup(l)}`);
     if (!judged.output.tail.length) long.push(`  (the run printed nothing; its syslog lines: env-sync logs ${j.job})`);
   } else if (judged || syslogOnlyRun) {
-    const id = judged ? `run ${judged.runId}` : 'last run';
+    const id = judged ? `run ${judged.runId}${attemptLabel(judged)}` : 'last run';
     long.push(`Evidence (${id}, ${sysErrors.length ? 'error lines' : 'last lines'}):`);
     const distinct = distinctLines(pick).slice(-shown);
     // Read from syslog files, a line matched by the wrapper's pid alone ranks below the wrapper's own

@@ -166,6 +166,10 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
     runtimeCritical: o.runtimeCritical,
     grace: o.grace,
     missing: o.missing,
+    durationLow: o.durationLow,
+    durationHigh: o.durationHigh,
+    outputLow: o.outputLow,
+    outputHigh: o.outputHigh,
   };
   const how = explainOptions(policy);
   const timeoutSeconds = Math.max(0, Math.round((o.deadline - Date.now()) / 1000));

@@ -5,7 +5,7 @@
 // rules work over those. Pure: facts in, runs out.
 import { stillRunning, type RunLiveness } from '../common/host.js';
 import type { Recorded } from '../markers/sequence.js';
-import type { HistoryEntry, Run, RunningMarker } from '../markers/types.js';
+import type { Attempt, HistoryEntry, Run, RunningMarker } from '../markers/types.js';
 import type { SyslogOnlyRun } from '../joblog/scriptRuns.js';
 import type { FinishEvent } from '../joblog/wrapperEvents.js';
 import type { CheckFacts } from './types.js';
@@ -37,6 +37,10 @@ export interface ObservedRun {
   liveness: Liveness | null;
   signal: string | null;
   timeoutSeconds: number | null;
+  /** A run made with --retries: the retries in force, --attempt-timeout, and each attempt (the run's outcome is the last one's). */
+  retries: number | null;
+  attemptTimeoutSeconds: number | null;
+  attempts: Attempt[] | null;
   message: string | null;
   wrapperPid: number | null;
   childPid: number | null;
@@ -63,6 +67,9 @@ export function fromMarker(r: Run | HistoryEntry, liveness: RunLiveness | null =
     liveness,
     signal: run.signal ?? null,
     timeoutSeconds: run.timeoutSeconds ?? null,
+    retries: run.retries ?? null,
+    attemptTimeoutSeconds: run.attemptTimeoutSeconds ?? null,
+    attempts: run.attempts ?? null,
     message: run.message ?? null,
     wrapperPid: run.wrapperPid ?? null,
     childPid: run.childPid ?? null,
@@ -90,6 +97,9 @@ export function fromScriptLines(run: SyslogOnlyRun, seen: Pick<NonNullable<Check
     liveness: !going ? null : seen.otherBoot ? 'other-boot' : seen.live === false ? 'dead' : seen.hidden ? 'unseen' : 'alive',
     signal: null,
     timeoutSeconds: null,
+    retries: null,
+    attemptTimeoutSeconds: null,
+    attempts: null,
     message: null,
     wrapperPid: null,
     childPid: null,
@@ -111,6 +121,9 @@ export function fromFinishLine(e: FinishEvent): ObservedRun & { end: Date } {
     liveness: null,
     signal: null,
     timeoutSeconds: null,
+    retries: null,
+    attemptTimeoutSeconds: null,
+    attempts: null,
     message: null,
     wrapperPid: null,
     childPid: null,

@@ -76,7 +76,12 @@ export interface CheckFacts {
  * option values, typed once by the option table, so every view judges with the same names and defaults.
  */
 export type CheckPolicy = Pick<Values<'check_env_sync'>, 'stateDir' | 'syslog' | 'grace' | 'missing'> &
-  Partial<Pick<Values<'check_env_sync'>, 'ageWarning' | 'ageCritical' | 'runtimeWarning' | 'runtimeCritical' | 'schedule'>> & { job: string };
+  Partial<
+    Pick<
+      Values<'check_env_sync'>,
+      'ageWarning' | 'ageCritical' | 'runtimeWarning' | 'runtimeCritical' | 'schedule' | 'durationLow' | 'durationHigh' | 'outputLow' | 'outputHigh'
+    >
+  > & { job: string };
 
 /** One finding, as Checkmk's checks yield them: the worst leads the summary. */
 export interface Result {

@@ -54,8 +54,11 @@ export interface RunWords {
   /** How long it took, in duration words; null when not known. */
   took: string | null;
   signal: string | null;
-  /** The --timeout that stopped it, in duration words. */
+  /** The limit that stopped it, in duration words, and its option (--timeout, or --attempt-timeout for one attempt of a run with --retries). */
   limit: string;
+  limitOption: string;
+  /** What its attempts add, for a run made with --retries (rules/attempts.ts): ` (on attempt 2 of 3; attempt 1 failed with exit 1)`, else ''. */
+  attempts: string;
   message: string | null;
 }
 
@@ -72,6 +75,8 @@ const EXAMPLE_RUN: RunWords = {
   took: '23m',
   signal: null,
   limit: '6h',
+  limitOption: '--timeout',
+  attempts: '',
   message: null,
 };
 
@@ -110,7 +115,7 @@ export const runTimedOut = finding(
     todo: 'compare the duration with earlier runs (`env-sync status`); a database that grew may need a longer `--timeout`; re-run',
     example: () => ({ ...EXAMPLE_RUN, outcome: 'timeout', exitCode: 124, at: '06:18' }),
   },
-  (r: RunWords) => `timed out${partWords(r.part)}${atWords(r)} after ${r.limit} (--timeout)`,
+  (r: RunWords) => `timed out${partWords(r.part)}${atWords(r)} after ${r.limit} (${r.limitOption})`,
 );
 
 export const runKilled = finding(
@@ -159,8 +164,12 @@ export const runInterrupted = finding(
   (r: RunWords) => `run${partWords(r.part)} started ${r.started} was interrupted: ${r.message ?? 'its wrapper died'}`,
 );
 
-/** What a finished run did, in words: `failed with exit 1 at 00:41 after 23m`. */
+/** What a finished run did, in words: `failed with exit 1 at 00:41 after 23m`, and what its attempts add. */
 export function whatHappened(r: RunWords): string {
+  return `${outcomeWords(r)}${r.attempts}`;
+}
+
+function outcomeWords(r: RunWords): string {
   switch (r.outcome) {
     case 'success':
       return lastRunSucceeded(r);

@@ -26,6 +26,10 @@ export const CARRIED = [
   'ageCritical',
   'runtimeWarning',
   'runtimeCritical',
+  'durationLow',
+  'durationHigh',
+  'outputLow',
+  'outputHigh',
 ] as const satisfies readonly OptionId[];
 export type Carried = (typeof CARRIED)[number];
 

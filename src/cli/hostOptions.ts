@@ -9,7 +9,12 @@ type Common = Pick<
   Values<'env-sync status'>,
   'stateDir' | 'syslog' | 'rotated' | 'log' | 'journalNamespace' | 'journalFile' | 'bootIdFile' | 'rebootLockDir' | 'crontab' | 'grace'
 > &
-  Partial<Pick<Values<'env-sync status'>, 'ageWarning' | 'ageCritical' | 'runtimeWarning' | 'runtimeCritical' | 'missing'>> & { user: string | undefined };
+  Partial<
+    Pick<
+      Values<'env-sync status'>,
+      'ageWarning' | 'ageCritical' | 'runtimeWarning' | 'runtimeCritical' | 'missing' | 'durationLow' | 'durationHigh' | 'outputLow' | 'outputHigh'
+    >
+  > & { user: string | undefined };
 
 /** A person waits for `env-sync`; a minute is the bound on its syslog reading. */
 export const CLI_DEADLINE_SECONDS = 60;
@@ -36,6 +41,10 @@ export function hostOptions(a: Common, skipEvidence: boolean): HostOptions {
     runtimeWarning: a.runtimeWarning,
     runtimeCritical: a.runtimeCritical,
     missing: a.missing ?? 1,
+    durationLow: a.durationLow,
+    durationHigh: a.durationHigh,
+    outputLow: a.outputLow,
+    outputHigh: a.outputHigh,
     deadline: Date.now() + CLI_DEADLINE_SECONDS * 1000,
     skipEvidence,
     trust: a.user !== undefined ? { user: a.user } : {},

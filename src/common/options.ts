@@ -97,6 +97,15 @@ const orderSpecs = (raw: string[], flag: string): Array<{ first: string; then: s
     if (!first || !then) fail(`${flag} ${JSON.stringify(spec)}: use FIRST:THEN[:WITHIN], e.g. copy_data_to_staging:data_sync_complete:2h`);
     return wrapped(() => ({ first: validateName(first!), then: validateName(then!), withinSeconds: parseDuration(within, flag) }));
   });
+/** A factor of the median (--duration-low …): 0 turns the rule off, else inside (min, max). */
+const factor =
+  (min: number, max: number) =>
+  (raw: string, flag: string): number => {
+    const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+    return n === 0 || (n > min && n < max)
+      ? n
+      : fail(`${flag}: ${JSON.stringify(raw)} must be 0 (off) or a number between ${min} and ${max} (a factor of the median)`);
+  };
 const state = (raw: string, flag: string): State => stateFromName(raw) ?? fail(`${flag}: ${JSON.stringify(raw)} must be one of ok, warning, critical, unknown`);
 
 export const OPTIONS = {
@@ -300,6 +309,69 @@ export const OPTIONS = {
     describe: 'Stop the command after this long (e.g. 6h): SIGTERM to its process group, exit 124',
     parse: positiveSeconds,
   }),
+  retries: option({
+    flag: 'retries',
+    kind: 'string',
+    arg: 'N',
+    default: '0',
+    describe:
+      'Run the command again, up to N more times, after it failed (not after a signal, a spawn error or an interrupt; after a timeout only with --retry-timeouts); one run, its attempts recorded',
+    parse: wholeNumber(0, 20),
+  }),
+  retryDelay: option({
+    flag: 'retry-delay',
+    kind: 'string',
+    arg: 'DUR',
+    default: '1m',
+    describe: 'How long to wait before each retry (SIGTERM, SIGINT or SIGHUP while waiting ends the run as interrupted)',
+    parse: seconds,
+  }),
+  retryTimeouts: option({
+    flag: 'retry-timeouts',
+    kind: 'boolean',
+    default: false,
+    describe: "Retry an attempt stopped by --attempt-timeout too (a run stopped by --timeout, the whole run's limit, is never retried)",
+    parse: bool,
+  }),
+  attemptTimeout: option({
+    flag: 'attempt-timeout',
+    kind: 'string',
+    arg: 'DUR',
+    describe: "Stop one attempt after this long (as --timeout, exit 124); --timeout stays the whole run's limit, retries and delays included",
+    parse: positiveSeconds,
+  }),
+  durationLow: option({
+    flag: 'duration-low',
+    kind: 'string',
+    arg: 'FACTOR',
+    default: '0.25',
+    describe: "WARNING when a successful run took less than FACTOR times the median of the job's last successes (at least 5); 0: off",
+    parse: factor(0, 1),
+  }),
+  durationHigh: option({
+    flag: 'duration-high',
+    kind: 'string',
+    arg: 'FACTOR',
+    default: '4',
+    describe: "WARNING when a successful run took more than FACTOR times the median of the job's last successes (at least 5); 0: off",
+    parse: factor(1, 1000),
+  }),
+  outputLow: option({
+    flag: 'output-low',
+    kind: 'string',
+    arg: 'FACTOR',
+    default: '0.25',
+    describe: "WARNING when a successful run wrote fewer bytes than FACTOR times the median of the job's last successes (at least 5); 0: off",
+    parse: factor(0, 1),
+  }),
+  outputHigh: option({
+    flag: 'output-high',
+    kind: 'string',
+    arg: 'FACTOR',
+    default: '4',
+    describe: "WARNING when a successful run wrote more bytes than FACTOR times the median of the job's last successes (at least 5); 0: off",
+    parse: factor(1, 1000),
+  }),
   killAfter: option({
     flag: 'kill-after',
     kind: 'string',
@@ -443,6 +515,8 @@ type HasDefault<K extends OptionId> = Spec<K> extends { default: string | boolea
 const LOG_SOURCE = ['log', 'journalNamespace', 'journalFile'] as const;
 const PLUGIN_COMMON = ['stateDir', 'syslog', 'rotated', ...LOG_SOURCE, 'bootIdFile'] as const;
 const THRESHOLDS = ['ageWarning', 'ageCritical', 'runtimeWarning', 'runtimeCritical'] as const;
+// A successful run far shorter or longer, or far quieter or louder, than the job's usual (src/check/rules/runLength.ts).
+const RUN_LENGTH = ['durationLow', 'durationHigh', 'outputLow', 'outputHigh'] as const;
 const CLI_COMMON = ['stateDir', 'syslog', 'rotated', ...LOG_SOURCE, 'bootIdFile', 'user', 'crontab', 'rebootLockDir', 'grace'] as const;
 
 const ICINGA = ['icingaUrl', 'icingaUser', 'icingaPasswordFile', 'icingaCa', 'icingaHost', 'icingaService'] as const;
@@ -464,7 +538,21 @@ export const COMMANDS = {
   check_env_sync: {
     kind: 'plugin',
     usage: `Usage: check_env_sync -j JOB [options]\n\nOne data-sync job's verdict from env-sync-run's markers and syslog, for Icinga/Nagios.\n${RANGES}`,
-    options: ['job', ...PLUGIN_COMMON, 'user', ...THRESHOLDS, 'schedule', 'grace', 'missing', 'rebootLockDir', 'cfgName', 'timeout', 'maxOutput', 'verbose'],
+    options: [
+      'job',
+      ...PLUGIN_COMMON,
+      'user',
+      ...THRESHOLDS,
+      ...RUN_LENGTH,
+      'schedule',
+      'grace',
+      'missing',
+      'rebootLockDir',
+      'cfgName',
+      'timeout',
+      'maxOutput',
+      'verbose',
+    ],
     required: { job: '--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)' },
   },
   check_env_sync_all: {
@@ -475,6 +563,7 @@ export const COMMANDS = {
       'user',
       ...PLUGIN_COMMON,
       ...THRESHOLDS,
+      ...RUN_LENGTH,
       'grace',
       'missing',
       'rebootLockDir',
@@ -499,8 +588,9 @@ export const COMMANDS = {
 Runs COMMAND (no shell), passes its output through, copies each line to syslog (tag env-sync/<job>)
 and records the run in the state directory for check_env_sync.
 
-Exit status: the command's; 128+N if it was killed by signal N; 124 if --timeout fired; 126/127 if it
-could not be run; 75 if another run of the job was still running (--overlap skip); 125 for a usage error.`,
+Exit status: the command's (its last attempt's, with --retries); 128+N if it was killed by signal N; 124 if
+--timeout fired; 126/127 if it could not be run; 75 if another run of the job was still running (--overlap
+skip); 125 for a usage error.`,
     options: [
       'job',
       'part',
@@ -508,6 +598,10 @@ could not be run; 75 if another run of the job was still running (--overlap skip
       'bootIdFile',
       'runTimeout',
       'killAfter',
+      'retries',
+      'retryDelay',
+      'retryTimeouts',
+      'attemptTimeout',
       'overlap',
       'syslogCopy',
       'syslogSocket',
@@ -528,12 +622,12 @@ could not be run; 75 if another run of the job was still running (--overlap skip
   'env-sync status': {
     kind: 'cli',
     usage: 'One row a job, worst first',
-    options: [...CLI_COMMON, ...THRESHOLDS, 'missing', 'json', 'order', 'scheduler', 'schedulerWindow'],
+    options: [...CLI_COMMON, ...THRESHOLDS, ...RUN_LENGTH, 'missing', 'json', 'order', 'scheduler', 'schedulerWindow'],
   },
   'env-sync show': {
     kind: 'cli',
     usage: 'The last runs, the evidence from syslog and the re-run command',
-    options: [...CLI_COMMON, ...THRESHOLDS, 'missing', 'json'],
+    options: [...CLI_COMMON, ...THRESHOLDS, ...RUN_LENGTH, 'missing', 'json'],
     positional: { name: 'job', describe: 'The job' },
   },
   'env-sync logs': {
@@ -551,7 +645,7 @@ could not be run; 75 if another run of the job was still running (--overlap skip
   'env-sync config': {
     kind: 'cli',
     usage: 'Icinga 2 host variables or NRPE command lines for the jobs found; or the job inventory, written',
-    options: [...CLI_COMMON, ...THRESHOLDS],
+    options: [...CLI_COMMON, ...THRESHOLDS, ...RUN_LENGTH],
     positional: {
       name: 'kind',
       describe: 'icinga2, nrpe, or inventory (write the job inventory for nagios, as root)',
@@ -561,7 +655,7 @@ could not be run; 75 if another run of the job was still running (--overlap skip
   'env-sync metrics': {
     kind: 'cli',
     usage: "Every job's verdict, next scheduled run and wrapper liveness as Prometheus metrics; --textfile-dir: for node_exporter",
-    options: [...CLI_COMMON, ...THRESHOLDS, 'missing', 'textfileDir'],
+    options: [...CLI_COMMON, ...THRESHOLDS, ...RUN_LENGTH, 'missing', 'textfileDir'],
   },
   'env-sync pause': {
     kind: 'cli',

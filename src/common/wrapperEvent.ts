@@ -16,7 +16,9 @@ export type EventName =
   | 'inventory'
   | 'recorded-late'
   | 'warning'
-  | 'dropped';
+  | 'dropped'
+  /** An attempt of a run made with --retries failed and the next one is due after the delay. */
+  | 'retry';
 
 export interface WrapperEvent {
   event: EventName;

@@ -45,11 +45,11 @@ export const UNRECORDED_PREFIX = 'unrecorded-';
 export function unrecordedFileName(runId: string, outcome: string, exitCode: number | null, cause: string): string {
   return `${UNRECORDED_PREFIX}${runId}.${outcome}.${exitCode ?? 'none'}.${cause}.json`;
 }
-const UNRECORDED_NAME = /^unrecorded-(.+)\.(success|failure|timeout|signal|spawn-error)\.(\d{1,3}|none)\.(E[A-Z0-9]{1,15})\.json$/;
+const UNRECORDED_NAME = /^unrecorded-(.+)\.(success|failure|timeout|signal|spawn-error|interrupted)\.(\d{1,3}|none)\.(E[A-Z0-9]{1,15})\.json$/;
 /** What an unrecorded marker's name says; null for any other name. */
 export function parseUnrecordedName(
   name: string,
-): { runId: string; outcome: 'success' | 'failure' | 'timeout' | 'signal' | 'spawn-error'; exitCode: number | null; cause: string } | null {
+): { runId: string; outcome: 'success' | 'failure' | 'timeout' | 'signal' | 'spawn-error' | 'interrupted'; exitCode: number | null; cause: string } | null {
   const m = UNRECORDED_NAME.exec(name);
   if (!m) return null;
   return { runId: m[1]!, outcome: m[2] as 'success', exitCode: m[3] === 'none' ? null : Number(m[3]), cause: m[4]! };

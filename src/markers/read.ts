@@ -8,7 +8,7 @@ import { MarkerError, NewerSchemaError } from './errors.js';
 import { builtin } from '../common/builtin.js';
 import { jobDir, parseUnrecordedName, RUNNING_PREFIX, runningFileName, statePath, UNRECORDED_PREFIX } from './paths.js';
 import { assertTrusted, assertTrustedDirs, type DirStat, type JobTrust } from './trust.js';
-import { MARKER_SCHEMA, OUTCOMES, type HistoryEntry, type JobState, type Run, type RunningMarker } from './types.js';
+import { ATTEMPT_OUTCOMES, MARKER_SCHEMA, OUTCOMES, type HistoryEntry, type JobState, type Run, type RunningMarker } from './types.js';
 
 export { MarkerError, NewerSchemaError };
 
@@ -136,10 +136,29 @@ function checkRun(path: string, where: string, v: unknown, allowRunning: boolean
   if (Number.isNaN(Date.parse(r.start as string))) throw bad('start');
   const out = r.output as Record<string, unknown> | undefined;
   if (!out || !isNum(out.lines) || !isNum(out.bytes) || !Array.isArray(out.tail) || !out.tail.every(isStr)) throw bad('output');
+  if (r.retries !== undefined && r.retries !== null && !(isNum(r.retries) && Number.isInteger(r.retries) && r.retries >= 0)) throw bad('retries');
+  if (r.attemptTimeoutSeconds !== undefined && !isNumOrNull(r.attemptTimeoutSeconds)) throw bad('attemptTimeoutSeconds');
+  if (r.attempts !== undefined && r.attempts !== null) checkAttempts(r.attempts, (i, f) => bad(`attempts[${i}].${f}`));
   // Filled in place rather than spread into a copy: host-wide views read hundreds of markers, and
   // `r` is our own parse result.
   for (const f of NULL_WHEN_ABSENT) if (r[f] === undefined) r[f] = null;
   return r as unknown as Run;
+}
+
+/** A run's attempts (--retries): each checked, so a reader may take them for Attempts. */
+function checkAttempts(v: unknown, bad: (i: number, field: string) => MarkerError): void {
+  if (!Array.isArray(v)) throw bad(0, '(a list)');
+  v.forEach((a, i) => {
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) throw bad(i, '(an attempt)');
+    const t = a as Record<string, unknown>;
+    for (const f of ['start', 'end'] as const) if (!isStr(t[f]) || Number.isNaN(Date.parse(t[f]))) throw bad(i, f);
+    for (const f of ['durationSeconds', 'exitCode'] as const) if (!isNum(t[f])) throw bad(i, f);
+    if (!(ATTEMPT_OUTCOMES as readonly unknown[]).includes(t.outcome)) throw bad(i, 'outcome');
+    if (t.signal !== undefined && !isStrOrNull(t.signal)) throw bad(i, 'signal');
+    if (t.stoppedBy !== undefined && t.stoppedBy !== null && t.stoppedBy !== '--timeout' && t.stoppedBy !== '--attempt-timeout') throw bad(i, 'stoppedBy');
+    const o = t.output as Record<string, unknown> | undefined;
+    if (typeof o !== 'object' || o === null || !isNum(o.lines) || !isNum(o.bytes)) throw bad(i, 'output');
+  });
 }
 
 // Fields older markers may lack (schema 1 grew them; seq came with schema 3); absent means null.
@@ -187,6 +206,8 @@ function checkHistory(path: string, v: unknown): HistoryEntry[] {
       exitCode: (h.exitCode ?? null) as number | null,
     };
     if (h.seq != null) entry.seq = h.seq as number;
+    if (h.outputBytes !== undefined && h.outputBytes !== null && !(isNum(h.outputBytes) && h.outputBytes >= 0)) throw bad('.outputBytes');
+    if (h.outputBytes != null) entry.outputBytes = h.outputBytes as number;
     return entry;
   });
 }
@@ -327,7 +348,8 @@ function readUnrecorded(dir: string, name: string, trust: JobTrust | null): Unre
   if (marker.runId !== said.runId)
     throw new MarkerError(path, `names run ${JSON.stringify(marker.runId)}, not ${JSON.stringify(said.runId)} as its file name does`, CORRUPT_FIX);
   const end = new Date(Math.max(mtimeMs, Date.parse(marker.start)));
-  const signal = said.outcome === 'signal' && said.exitCode !== null && said.exitCode > 128 ? signalName(said.exitCode - 128) : null;
+  const signal =
+    (said.outcome === 'signal' || said.outcome === 'interrupted') && said.exitCode !== null && said.exitCode > 128 ? signalName(said.exitCode - 128) : null;
   const run: Run = {
     ...(({ schema: _s, ...rest }) => rest)(marker as Run & { schema?: number }),
     outcome: said.outcome,

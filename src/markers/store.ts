@@ -43,6 +43,7 @@ function historyEntry(run: Run): HistoryEntry {
     outcome: run.outcome as Outcome,
     exitCode: run.exitCode,
     seq: run.seq ?? null,
+    outputBytes: run.output.bytes,
   };
 }
 

@@ -66,6 +66,36 @@ export interface Run {
    * order of records. Null in records written before schema 3, and absent from running markers.
    */
   seq?: number | null;
+  /**
+   * --retries in force (the run may make retries + 1 attempts); absent in runs made without it. An
+   * optional field, so no schema bump: a reader that does not know it reads the run by its final
+   * outcome, which is the last attempt's.
+   */
+  retries?: number | null;
+  /** --attempt-timeout in force: each attempt's own limit (--timeout is the whole run's). */
+  attemptTimeoutSeconds?: number | null;
+  /** Each attempt of a run made with --retries, oldest first; the run's outcome, exit and output are the last one's. */
+  attempts?: Attempt[] | null;
+}
+
+/** Outcomes an attempt can end with (a run's other outcomes are not an attempt's). */
+export type AttemptOutcome = 'success' | 'failure' | 'timeout' | 'signal' | 'spawn-error';
+export const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ['success', 'failure', 'timeout', 'signal', 'spawn-error'];
+
+/** One attempt of a run made with --retries. */
+export interface Attempt {
+  /** ISO 8601 UTC. */
+  start: string;
+  end: string;
+  /** On the monotonic clock. */
+  durationSeconds: number;
+  outcome: AttemptOutcome;
+  exitCode: number;
+  signal: string | null;
+  /** For a timeout: the limit that stopped it, `--timeout` (the whole run's) or `--attempt-timeout`. */
+  stoppedBy?: '--timeout' | '--attempt-timeout' | null;
+  /** Lines and bytes the command wrote in this attempt. */
+  output: { lines: number; bytes: number };
 }
 
 export interface HistoryEntry {
@@ -78,6 +108,8 @@ export interface HistoryEntry {
   exitCode: number | null;
   /** As in Run. */
   seq?: number | null;
+  /** Bytes of output of the run (its last attempt's); absent in entries written before it was kept. */
+  outputBytes?: number | null;
 }
 
 export interface JobState {

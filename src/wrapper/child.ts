@@ -27,6 +27,8 @@ export interface ChildSpec {
   command: string[];
   timeoutSeconds: number | null;
   killAfterSeconds: number;
+  /** The words of a timeout's message; default `stopped after --timeout Ns`. */
+  timeoutMessage?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -164,7 +166,12 @@ export function runChild(spec: ChildSpec, tail: OutputTail, reporter: RunReporte
       }
       const { code, signal } = exitInfo;
       if (timedOut) {
-        finish({ outcome: 'timeout', exitCode: EXIT_TIMEOUT, signal: signal ?? null, message: `stopped after --timeout ${spec.timeoutSeconds}s` });
+        finish({
+          outcome: 'timeout',
+          exitCode: EXIT_TIMEOUT,
+          signal: signal ?? null,
+          message: spec.timeoutMessage ?? `stopped after --timeout ${spec.timeoutSeconds}s`,
+        });
       } else if (signal) {
         finish({
           outcome: 'signal',

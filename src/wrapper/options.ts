@@ -22,6 +22,11 @@ export interface WrapperOptions {
   bootIdFile: string;
   timeoutSeconds: number | null;
   killAfterSeconds: number;
+  /** --retries, --retry-delay, --retry-timeouts, --attempt-timeout (retries.ts); absent: none. */
+  retries?: number;
+  retryDelaySeconds?: number;
+  retryTimeouts?: boolean;
+  attemptTimeoutSeconds?: number | null;
   overlap: Overlap;
   /** Copy the output lines to syslog (--syslog-copy). */
   syslogCopy: boolean;
@@ -91,6 +96,10 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
     bootIdFile: v.bootIdFile,
     timeoutSeconds: v.runTimeout ?? null,
     killAfterSeconds: v.killAfter,
+    retries: v.retries,
+    retryDelaySeconds: v.retryDelay,
+    retryTimeouts: v.retryTimeouts,
+    attemptTimeoutSeconds: v.attemptTimeout ?? null,
     overlap: v.overlap,
     syslogCopy: v.syslogCopy,
     syslogSocket: v.syslogSocket,

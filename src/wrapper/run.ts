@@ -1,25 +1,25 @@
-// One wrapped run, start to end: the overlap lock, runs left behind by wrappers that died, the
-// child, the record of how it ended, the syslog events and the passive verdict. The marker store,
+// One wrapped run, start to end: the overlap lock (overlapLock.ts), runs left behind by wrappers that
+// died (abandoned.ts), the child, the record of how it ended, the syslog events and the passive verdict. The marker store,
 // the reporter and the poster are passed in, so the rules here are tested with fakes as well as
 // with real files, a real syslog and a real Icinga.
 import { formatEvent } from '../common/wrapperEvent.js';
 import { randomHex } from '../common/randomHex.js';
-import { currentHost, currentUser, processStartTicks, readBootId, runLiveness } from '../common/host.js';
-import { NewerSchemaError } from '../markers/errors.js';
-import { MARKER_SCHEMA, type JobState, type LockRecord, type Run, type RunningMarker } from '../markers/types.js';
-import { runChild } from './child.js';
+import { currentHost, currentUser, processStartTicks, readBootId } from '../common/host.js';
+import type { JobState, Run } from '../markers/types.js';
+import { retrySettings, runAttempts } from './retries.js';
 import { EXIT_SKIPPED, type WrapperOptions } from './options.js';
-import { OutputTail } from './outputTap.js';
 import { redactArgv, redactText } from '../common/redact.js';
 import { syslogReporter, type RunReporter } from './report.js';
 import { cronInvocation, type CronInvocation } from './invocation.js';
 import { refreshInventory, type InventoryRefresh } from './inventoryRefresh.js';
 import { lockHolder, markerStore, type RunStore } from './runStore.js';
-import { causeWords, type UnrecordedRun } from '../markers/read.js';
 import { causeCode } from '../markers/store.js';
 import { jobTextfile, type HeldMarkers, type RunTextfile } from './textfile.js';
 import { pausedRun } from './pause.js';
 import { startRunDowntime } from './downtime.js';
+import { MarkerGuard } from './markerGuard.js';
+import { takeOverlapLock } from './overlapLock.js';
+import { recordAbandoned, recordUnrecorded } from './abandoned.js';
 
 /** Posts the run's verdict somewhere (Icinga's API); says what went wrong through the reporter, never throws. */
 export type VerdictPoster = (run: Run, reporter: RunReporter) => Promise<void>;
@@ -121,30 +121,8 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   const paused = await pausedRun(opts, deps, run);
   if (paused) return paused;
 
-  // Monitoring must never make the sync worse: every marker operation is guarded, and after the first
-  // failure the wrapper stops trying and just runs the command.
-  let markersOk = true;
-  let lastError: unknown = null;
-  const marker = async <T>(what: string, fn: () => T | Promise<T>): Promise<T | undefined> => {
-    if (!markersOk) return undefined;
-    try {
-      return await fn();
-    } catch (err) {
-      markersOk = false;
-      lastError = err;
-      if (err instanceof NewerSchemaError) {
-        // Not corrupt: a newer env-sync-run wrote it. Setting it aside would throw its records away.
-        reporter.warn(
-          `${err.path} was written with marker schema ${err.schema}, newer than this env-sync-run understands (${MARKER_SCHEMA}): left alone, and this run is not recorded; the sync runs anyway. Fix: upgrade env-sync-checks on this host to the version that wrote it (the checks say UNKNOWN until then)`,
-        );
-        return undefined;
-      }
-      reporter.warn(
-        `cannot ${what} in ${opts.stateDir} (${(err as Error).message}); the sync runs anyway but check_env_sync will not see this run. Fix: make ${opts.stateDir} exist and be writable by ${run.user}`,
-      );
-      return undefined;
-    }
-  };
+  const guard = new MarkerGuard(reporter, opts.stateDir, run.user);
+  const marker = <T>(what: string, fn: () => T | Promise<T>) => guard.run(what, fn);
   // Whether this run's running marker is on disk: if its end cannot be written, it is renamed to say
   // how the run ended (a rename needs no data blocks), so the checks never read it as a dead wrapper.
   let runningWritten = false;
@@ -154,70 +132,43 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   const writeTextfile = (held: HeldMarkers) => (textfileWrites = deps.textfile ? textfileWrites.then(() => deps.textfile!(reporter, held)) : textfileWrites);
   const recorded = (state: JobState | undefined): HeldMarkers => (state ? { state } : {});
 
-  let haveLock = false;
-  let tookOver: LockRecord[] = [];
-  if (opts.overlap !== 'allow') {
-    const lock = await marker('take the run lock', async () => {
-      store.prepare();
-      return store.lock(opts.overlap === 'wait');
-    });
-    if (lock?.acquired) {
-      haveLock = true;
-      tookOver = lock.tookOver;
-    } else if (lock) {
-      const h = lock.holder;
-      const skipped: Run = {
-        ...run,
-        end: new Date().toISOString(),
-        durationSeconds: 0,
-        outcome: 'skipped-overlap',
-        exitCode: EXIT_SKIPPED,
-        message:
-          lock.liveness === 'orphaned'
-            ? `run ${h.runId} (started ${h.start}) of this job is still running: its wrapper pid ${h.pid} is gone but its sync pid ${h.childPid} still runs`
-            : `run ${h.runId} (pid ${h.pid}, started ${h.start}) of this job was still running`,
-      };
-      process.stderr.write(`env-sync-run: ${opts.job}: not started: ${skipped.message} (exit ${EXIT_SKIPPED})\n`);
-      reporter.event(
-        formatEvent('skip', opts.job, [
-          ['run', runId],
-          ['outcome', 'skipped-overlap'],
-          ['exit', EXIT_SKIPPED],
-          ['running', lock.holder.runId],
-        ]),
-      );
-      await writeTextfile(recorded(await marker('record the skipped run', () => store.record(skipped))));
-      await reporter.close();
-      return { exitCode: EXIT_SKIPPED, run: skipped };
-    }
+  const lock = await takeOverlapLock(opts, run, store, guard, reporter);
+  if (lock.skipped) {
+    await writeTextfile(recorded(lock.state));
+    await reporter.close();
+    return { exitCode: EXIT_SKIPPED, run: lock.run };
   }
-  await recordAbandoned(tookOver);
-  await recordUnrecorded();
+  const haveLock = lock.held;
+  const finder = { job: opts.job, run, bootId, store, guard, reporter };
+  await recordAbandoned(finder, lock.tookOver);
+  await recordUnrecorded(finder);
 
-  // The running marker is written once, as soon as spawn() returns with the child's pid (it forks and
-  // execs before returning): one atomic write. Until then the run lock names this run; a command that
-  // cannot start leaves no running marker.
-  const tail = new OutputTail();
+  // The running marker is written as soon as spawn() returns with the child's pid (it forks and
+  // execs before returning): one atomic write, again for each retry's new child. Until then the run
+  // lock names this run; a command that cannot start leaves no running marker.
+  const retry = retrySettings(opts);
+  // Attempts are recorded when there can be more than one, or one with a limit of its own.
+  const withAttempts = retry.retries > 0 || retry.attemptTimeoutSeconds !== null;
+  if (withAttempts) Object.assign(run, { retries: retry.retries, attemptTimeoutSeconds: retry.attemptTimeoutSeconds, attempts: [] });
   let inventory: InventoryRefresh | null = null;
   const downtime = await startRunDowntime(opts, reporter, runId);
-  const finished = await runChild(
-    { job: opts.job, runId, command: opts.command, timeoutSeconds: opts.timeoutSeconds, killAfterSeconds: opts.killAfterSeconds },
-    tail,
-    reporter,
-    (pid) => {
+  const ended = await runAttempts({ job: opts.job, runId, command: opts.command }, retry, reporter, {
+    onSpawned: (pid, n) => {
       run.childPid = pid;
       run.childStartTicks = processStartTicks(pid);
       // The lock first: whoever sees the running marker (a check, a kill -9 after it) finds the lock
       // already naming the sync, so a wrapper killed from then on leaves a lock no one takes over
       // while the sync runs.
       if (haveLock) void marker('name the sync in the run lock', () => store.lockChild(pid, run.childStartTicks ?? null));
+      // A copy: the run is this marker's content, and the write may come after the run has ended.
+      const now = { ...run };
       void marker('write the running marker', () => {
-        store.writeRunning(run);
+        store.writeRunning(now);
         runningWritten = true;
       });
-      // A copy: the run is this marker's content, and the write may come after the run has ended.
-      void writeTextfile(markersOk ? { running: { ...run } } : {});
-      if (markersOk && deps.inventory) inventory = deps.inventory(opts.stateDir, opts.job);
+      void writeTextfile(guard.ok ? { running: { ...run } } : {});
+      if (n > 1) return;
+      if (guard.ok && deps.inventory) inventory = deps.inventory(opts.stateDir, opts.job);
       reporter.event(
         formatEvent('start', opts.job, [
           ['part', opts.part],
@@ -227,7 +178,13 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
         ]),
       );
     },
-  );
+    // The attempts so far, in the running marker: a check during the delay says which failed.
+    onRetry: (attempts) => {
+      run.attempts = [...attempts];
+      if (runningWritten) void marker('write the running marker', () => store.writeRunning({ ...run }));
+    },
+  });
+  const finished = ended.finished;
   const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await downtime?.end();
   Object.assign(run, {
@@ -237,11 +194,12 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     exitCode: finished.exitCode,
     signal: finished.signal,
     message: finished.message === null ? null : redactText(finished.message),
-    output: tail.summary(),
+    output: ended.output,
   });
+  if (withAttempts) run.attempts = ended.attempts;
   const saved = await marker('record the finished run', () => store.record(run));
   if (!saved && runningWritten) {
-    const cause = causeCode(lastError);
+    const cause = causeCode(guard.lastError);
     try {
       const kept = store.markUnrecorded(run, cause);
       reporter.warn(
@@ -269,6 +227,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
       ['exit', String(finished.exitCode)],
       ['signal', finished.signal],
       ['duration', `${run.durationSeconds}s`],
+      ['attempts', run.attempts ? run.attempts.length : null],
     ]),
   );
   const notRefreshed = inventory ? await (inventory as InventoryRefresh).finish() : null;
@@ -276,84 +235,4 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   if (deps.poster) await deps.poster(run, reporter);
   await reporter.close();
   return { exitCode: finished.exitCode, run };
-
-  /** Records the runs whose wrapper could not write their end (disk full), as their marker's name says they ended. */
-  async function recordUnrecorded(): Promise<void> {
-    let late: UnrecordedRun[] = [];
-    try {
-      if (markersOk) late = store.unrecordedRuns();
-    } catch {
-      /* an unreadable one is the check's to report; this run goes on */
-    }
-    for (const u of late.sort((a, b) => (a.run.start < b.run.start ? -1 : 1))) {
-      const message = u.run.message ?? `its end was recorded late, by run ${runId}: its wrapper could not write it (${causeWords(u.cause)})`;
-      await marker('record a run whose end was not recorded', () => store.record({ ...u.run, message }, u.file));
-      reporter.event(
-        formatEvent('recorded-late', opts.job, [
-          ['run', u.run.runId],
-          ['outcome', u.run.outcome],
-          ['exit', String(u.run.exitCode)],
-          ['by', runId],
-        ]),
-      );
-    }
-  }
-
-  /**
-   * Records as interrupted every run of the job whose wrapper is gone: those whose lock this run
-   * took over, and running markers whose wrapper is dead or from an earlier boot.
-   */
-  async function recordAbandoned(tookOver: LockRecord[]): Promise<void> {
-    let running: RunningMarker[] = [];
-    try {
-      if (markersOk) running = store.runningMarkers();
-    } catch {
-      /* an unreadable running marker is the check's to report; this run goes on */
-    }
-    const done = new Set<string>();
-    const abandoned: Array<{ marker: RunningMarker | null; lock: LockRecord | null }> = tookOver.map((lock) => ({
-      marker: running.find((m) => m.runId === lock.runId) ?? null,
-      lock,
-    }));
-    for (const m of running) {
-      if (m.runId === runId || tookOver.some((l) => l.runId === m.runId)) continue;
-      // A run whose wrapper was killed but whose sync runs on is not abandoned: it is still running.
-      const liveness = runLiveness(
-        { pid: m.wrapperPid, startTicks: m.wrapperStartTicks, bootId: m.bootId, childPid: m.childPid, childStartTicks: m.childStartTicks },
-        bootId,
-      );
-      if (liveness === 'dead' || liveness === 'other-boot') abandoned.push({ marker: m, lock: null });
-    }
-    for (const { marker: m, lock } of abandoned) {
-      const id = m?.runId ?? lock!.runId;
-      if (done.has(id)) continue;
-      done.add(id);
-      const theirBoot = m?.bootId ?? lock?.bootId;
-      const pid = m?.wrapperPid ?? lock!.pid;
-      const child = m?.childPid ?? lock?.childPid ?? null;
-      const why =
-        theirBoot && bootId && theirBoot !== bootId
-          ? `host rebooted during the run (boot id changed); found by run ${runId}`
-          : child
-            ? `wrapper pid ${pid} died without recording an end and its sync pid ${child} has ended since: outcome unknown; found by run ${runId}`
-            : `wrapper pid ${pid} died without recording an end; found by run ${runId}`;
-      const base: Run = m
-        ? (({ schema: _schema, ...rest }) => rest)(m)
-        : {
-            ...run,
-            runId: lock!.runId,
-            wrapperPid: lock!.pid,
-            wrapperStartTicks: lock!.startTicks,
-            bootId: lock!.bootId,
-            start: lock!.start,
-            argv: [],
-            childPid: lock!.childPid ?? null,
-            childStartTicks: lock!.childStartTicks ?? null,
-          };
-      await marker('record the interrupted run', () =>
-        store.record({ ...base, outcome: 'interrupted', end: null, durationSeconds: null, exitCode: null, message: why }),
-      );
-      reporter.event(formatEvent('interrupted', opts.job, [['run', id]], why));
-    }
-  }
 }

@@ -4,7 +4,7 @@ import { eventField, formatEvent, parseEvent, type EventName } from '../../src/c
 
 // The wrapper writes its event= lines with formatEvent and the checks read them with parseEvent: what
 // one writes, the other reads back, field for field, whatever a value holds.
-const NAMES: EventName[] = ['start', 'finish', 'skip', 'timeout', 'spawn-error', 'interrupted', 'inventory', 'recorded-late', 'warning', 'dropped'];
+const NAMES: EventName[] = ['start', 'finish', 'skip', 'timeout', 'spawn-error', 'interrupted', 'inventory', 'recorded-late', 'warning', 'dropped', 'retry'];
 
 describe('the wrapper event codec', () => {
   it('writes the lines as they always were (the syslog files and the journal hold them)', () => {
@@ -33,6 +33,17 @@ describe('the wrapper event codec', () => {
         ['duration', '12.5s'],
       ]),
     ).to.equal('event=finish job=pull_x part=mysql run=r1 outcome=failure exit=3 duration=12.5s');
+    expect(
+      formatEvent('retry', 'pull_x', [
+        ['run', 'r1'],
+        ['attempt', 2],
+        ['of', 3],
+        ['after', 'failure'],
+        ['exit', 1],
+        ['signal', null],
+        ['delay', '60s'],
+      ]),
+    ).to.equal('event=retry job=pull_x run=r1 attempt=2 of=3 after=failure exit=1 delay=60s');
     expect(formatEvent('interrupted', 'j', [['run', 'r']], 'host rebooted during the run (boot id changed); found by run r2')).to.equal(
       'event=interrupted job=j run=r host rebooted during the run (boot id changed); found by run r2',
     );

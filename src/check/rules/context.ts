@@ -4,6 +4,7 @@
 import { FUTURE_SLACK_MS, inFuture, newestRecord, recordOrder, type Recorded } from '../../markers/sequence.js';
 import { ago, clock, duration } from '../../common/timeWords.js';
 import { isFailed } from '../judgedRun.js';
+import { attemptsWords, timeoutLimit } from './attempts.js';
 import { checkLevels, elapsed, type Levelled, type Levels } from '../levels.js';
 import { jobRunning, observe, type ObservedRun, type ObservedRuns, type StartedRun } from '../observedRun.js';
 import type { CheckFacts, CheckPolicy, Result } from '../types.js';
@@ -94,6 +95,7 @@ export function sinceWords(ctx: JudgeContext, end: Date): string {
 
 /** A run's facts in words, for words.ts. */
 export function runWords(r: ObservedRun, now: Date): RunWords {
+  const limit = timeoutLimit(r);
   return {
     outcome: r.outcome,
     part: r.part,
@@ -102,7 +104,9 @@ export function runWords(r: ObservedRun, now: Date): RunWords {
     at: r.end ? clock(r.end, now) : null,
     took: r.durationSeconds !== null ? duration(r.durationSeconds) : null,
     signal: r.signal,
-    limit: duration(r.timeoutSeconds ?? r.durationSeconds ?? 0),
+    limit: duration(limit.seconds),
+    limitOption: limit.option,
+    attempts: attemptsWords(r),
     message: r.message,
   };
 }

@@ -8,6 +8,7 @@ import { futureRecords } from './futureRecords.js';
 import { lastRun } from './lastRun.js';
 import { missedRun } from './missedRun.js';
 import { rebootLock } from './rebootLock.js';
+import { runLength } from './runLength.js';
 import { runsInProgress } from './runsInProgress.js';
 import { skippedStart } from './skippedStart.js';
 import { staleMarkers } from './staleMarkers.js';
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   age,
   missedRun,
   skippedStart,
+  runLength,
   futureRecords,
   rebootLock,
 ];
