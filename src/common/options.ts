@@ -102,7 +102,12 @@ export const OPTIONS = {
     kind: 'string',
     arg: 'JOB',
     describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)',
-    for: { 'env-sync-run': { describe: 'Job name (default: the basename of the file after -f in COMMAND, without .cfg)', alias: [] } },
+    for: {
+      'env-sync-run': { describe: 'Job name (default: the basename of the file after -f in COMMAND, without .cfg)', alias: [] },
+      'env-sync config': {
+        describe: "Only this job, whether or not it is found (one job's lines, as a Puppet resource per job writes them); its schedule from --schedule",
+      },
+    },
     parse: jobName,
   }),
   part: option({
@@ -211,6 +216,11 @@ export const OPTIONS = {
     kind: 'string',
     arg: 'CRON',
     describe: "The job's cron schedule ('18 0 * * *', host time zone): CRITICAL when a due run did not start",
+    for: {
+      'env-sync config': {
+        describe: "With --job: that job's cron schedule ('18 0 * * *'), written into its check (the jobs found take theirs from the crontab)",
+      },
+    },
     parse: text,
   }),
   grace: option({ flag: 'grace', kind: 'string', arg: 'DUR', default: '1h', describe: 'How late a scheduled run may start', parse: seconds }),
@@ -458,7 +468,7 @@ could not be run; 75 if another run of the job was still running (--overlap skip
   'env-sync config': {
     kind: 'cli',
     usage: 'Icinga 2 host variables or NRPE command lines for the jobs found; or the job inventory, written',
-    options: [...CLI_COMMON, ...THRESHOLDS],
+    options: [...CLI_COMMON, ...THRESHOLDS, 'job', 'schedule'],
     positional: {
       name: 'kind',
       describe: 'icinga2, nrpe, or inventory (write the job inventory for nagios, as root)',
