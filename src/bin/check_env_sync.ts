@@ -3,8 +3,12 @@ import { verdict } from '../check/verdict.js';
 import { scheduleProblem } from '../cron/schedule.js';
 import { MarkerError } from '../markers/read.js';
 import { UnknownUserError } from '../markers/trust.js';
+import type { PluginResult } from '../output/pluginOutput.js';
 import { emit, pluginArgs, pluginDeadline, runPlugin, unknown } from '../output/pluginRuntime.js';
 import { StageTimeoutError } from '../syslog/types.js';
+
+/** The runbook first in the long output: the output's bound drops lines from the end. */
+const withRunbook = (r: PluginResult, url: string | undefined): PluginResult => (url ? { ...r, longOutput: [`Runbook: ${url}`, ...r.longOutput] } : r);
 
 runPlugin(async () => {
   const o = await pluginArgs('check_env_sync');
@@ -17,7 +21,7 @@ runPlugin(async () => {
   const now = new Date();
   try {
     const facts = await gather({ ...o, trust: { user: o.user }, deadline, onStage: (s) => (stage = s) }, now);
-    emit(verdict(facts, { ...o, graceSeconds: o.grace }, now, o.verbose), o.maxOutput);
+    emit(withRunbook(verdict(facts, { ...o, graceSeconds: o.grace }, now, o.verbose), o.runbookUrl), o.maxOutput);
   } catch (err) {
     if (err instanceof MarkerError) emit(unknown(`${o.job}: ${err.message}`), o.maxOutput);
     if (err instanceof UnknownUserError) emit(unknown(err.message), o.maxOutput);

@@ -25,6 +25,7 @@ export const CARRIED = [
   'ageCritical',
   'runtimeWarning',
   'runtimeCritical',
+  'runbookUrl',
 ] as const satisfies readonly OptionId[];
 export type Carried = (typeof CARRIED)[number];
 

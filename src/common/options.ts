@@ -80,6 +80,11 @@ const positiveSeconds = (raw: string, flag: string): number => {
 };
 const jobName = (raw: string): string => wrapped(() => validateName(raw, 'job'));
 const partName = (raw: string): string => wrapped(() => validateName(raw, 'part'));
+// One word of http(s), and never `|`, which would end the plugin's text and start its perfdata.
+const runbookUrl = (raw: string, flag: string): string =>
+  /^https?:\/\/[^\s|<>"'\\\x00-\x1f\x7f]+$/.test(raw)
+    ? raw
+    : fail(`${flag}: ${JSON.stringify(raw)} is not an http(s) URL of one word without quotes, angle brackets or vertical bars`);
 const wholeNumber =
   (min: number, max: number) =>
   (raw: string, flag: string): number =>
@@ -258,6 +263,13 @@ export const OPTIONS = {
     describe: 'Output bound in bytes (1024 fits NRPE v2)',
     parse: wholeNumber(256, 65536),
   }),
+  runbookUrl: option({
+    flag: 'runbook-url',
+    kind: 'string',
+    arg: 'URL',
+    describe: "The runbook page, first in the long output (as the old passive service's notes_url linked the data-sync runbook)",
+    parse: runbookUrl,
+  }),
   verbose: option({ flag: 'verbose', alias: ['v'], kind: 'count', describe: 'More evidence lines (-v, -vv)', parse: count }),
   crontab: option({ flag: 'crontab', kind: 'string', arg: 'FILE', describe: 'Crontab file to find jobs in (jobs that never ran, schedules)', parse: text }),
   user: option({
@@ -395,7 +407,21 @@ export const COMMANDS = {
   check_env_sync: {
     kind: 'plugin',
     usage: `Usage: check_env_sync -j JOB [options]\n\nOne data-sync job's verdict from env-sync-run's markers and syslog, for Icinga/Nagios.\n${RANGES}`,
-    options: ['job', ...PLUGIN_COMMON, 'user', ...THRESHOLDS, 'schedule', 'grace', 'missing', 'rebootLockDir', 'cfgName', 'timeout', 'maxOutput', 'verbose'],
+    options: [
+      'job',
+      ...PLUGIN_COMMON,
+      'user',
+      ...THRESHOLDS,
+      'schedule',
+      'grace',
+      'missing',
+      'rebootLockDir',
+      'cfgName',
+      'timeout',
+      'maxOutput',
+      'runbookUrl',
+      'verbose',
+    ],
     required: { job: '--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)' },
   },
   check_env_sync_all: {
@@ -468,7 +494,7 @@ could not be run; 75 if another run of the job was still running (--overlap skip
   'env-sync config': {
     kind: 'cli',
     usage: 'Icinga 2 host variables or NRPE command lines for the jobs found; or the job inventory, written',
-    options: [...CLI_COMMON, ...THRESHOLDS, 'job', 'schedule'],
+    options: [...CLI_COMMON, ...THRESHOLDS, 'job', 'schedule', 'runbookUrl'],
     positional: {
       name: 'kind',
       describe: 'icinga2, nrpe, or inventory (write the job inventory for nagios, as root)',

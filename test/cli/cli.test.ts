@@ -278,6 +278,32 @@ describe('env-sync and check_env_sync_all on real markers', function () {
       if (typeof message === 'string') expect(bad.stderr).to.equal(message);
       else expect(bad.stderr).to.match(message);
     }
+    // The runbook goes into the generated check, and the check puts it first in its long output.
+    const url = 'https://docs.example/manual/alerts/data-sync.html';
+    const withUrl = await envSync(['config', 'nrpe', '--state-dir', state, '--job', 'pull_new', '--runbook-url', url]);
+    expect(withUrl.stdout).to.contain(`--job pull_new --state-dir ${state} --runbook-url ${url}\n`);
+    const check = await run(plugin('check_env_sync'), ['--job', 'pull_content_data_admin_production_daily', '--state-dir', state, '--runbook-url', url]);
+    expect(check.code, check.stdout).to.equal(2);
+    expect(check.stdout.split('\n')[1]).to.equal(`Runbook: ${url}`);
+    // Kept when the bound drops the lines after it.
+    const bound = Buffer.byteLength(check.stdout.split('\n').slice(0, 3).join('\n')) + 60;
+    const tight = await run(plugin('check_env_sync'), [
+      '--job',
+      'pull_content_data_admin_production_daily',
+      '--state-dir',
+      state,
+      '--runbook-url',
+      url,
+      '--max-output',
+      String(bound),
+    ]);
+    expect(tight.stdout.split('\n')[1]).to.equal(`Runbook: ${url}`);
+    expect(tight.stdout).to.match(/more lines cut: --max-output/);
+    const badUrl = await run(plugin('check_env_sync'), ['--job', 'pull_new', '--state-dir', state, '--runbook-url', 'https://x/a b']);
+    expect(badUrl.code).to.equal(3);
+    expect(badUrl.stdout).to.equal(
+      'ENV_SYNC UNKNOWN - --runbook-url: "https://x/a b" is not an http(s) URL of one word without quotes, angle brackets or vertical bars\n',
+    );
     const inv = await envSync(['config', 'inventory', '--state-dir', state, '--job', 'pull_new']);
     expect(inv.code).to.equal(64);
     expect(inv.stderr).to.equal('env-sync: --job does not go with config inventory: the inventory lists every job of the crontab\n');
