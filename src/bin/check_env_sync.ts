@@ -1,6 +1,10 @@
 import { judgeJob, pluginQuestion } from '../check/pipeline.js';
 import { scheduleProblem } from '../cron/schedule.js';
+import type { PluginResult } from '../output/pluginOutput.js';
 import { emit, pluginArgs, pluginDeadline, runPlugin, unknown } from '../output/pluginRuntime.js';
+
+/** The runbook first in the long output: the output's bound drops lines from the end. */
+const withRunbook = (r: PluginResult, url: string | undefined): PluginResult => (url ? { ...r, longOutput: [`Runbook: ${url}`, ...r.longOutput] } : r);
 
 runPlugin(async () => {
   const o = await pluginArgs('check_env_sync');
@@ -14,5 +18,5 @@ runPlugin(async () => {
     pluginQuestion(o, deadline, (s) => (stage = s)),
     new Date(),
   );
-  emit(answer.verdict, o.maxOutput);
+  emit(withRunbook(answer.verdict, o.runbookUrl), o.maxOutput);
 });

@@ -8,7 +8,8 @@ import { senderFilter } from '../logsource/senders.js';
 import { hintsFor, jobTrust } from '../markers/trust.js';
 import { hostJobList } from '../check/hostJobs.js';
 import { parseEnvSync } from '../cli/args.js';
-import { configUser, icinga2Config, nrpeConfig } from '../cli/configGen.js';
+import { type ConfigJob, configUser, icinga2Config, nrpeConfig } from '../cli/configGen.js';
+import { scheduleProblem } from '../cron/schedule.js';
 import { CliError, hostOptions } from '../cli/hostOptions.js';
 import { writeInventoryFromCrontab } from '../cli/inventory.js';
 import { followLogs, printLogs, quietJob } from '../cli/logs.js';
@@ -67,6 +68,20 @@ function terminal(): { isTTY: boolean; columns: number | undefined } {
   return { isTTY: !!process.stdout.isTTY, columns: process.stdout.columns };
 }
 
+/** `config --job JOB [--schedule CRON]`: that one job, checked; null when no --job was given. */
+async function oneJob(kind: string, job: string | undefined, schedule: string | undefined): Promise<ConfigJob | null> {
+  if (job === undefined) {
+    if (schedule !== undefined) throw new UsageError("--schedule needs --job JOB: it is one job's schedule (the jobs found take theirs from the crontab)");
+    return null;
+  }
+  if (kind === 'inventory') throw new UsageError('--job does not go with config inventory: the inventory lists every job of the crontab');
+  if (schedule !== undefined) {
+    const bad = await scheduleProblem(schedule);
+    if (bad) throw new UsageError(`--schedule: ${JSON.stringify(schedule)} is not a cron schedule (${bad}); use 5 fields like '18 0 * * *'`);
+  }
+  return { job, schedule: schedule ?? null };
+}
+
 async function main(): Promise<number> {
   const parsed = await parseEnvSync(process.argv.slice(2), process.env);
   if ('text' in parsed) {
@@ -100,11 +115,19 @@ async function main(): Promise<number> {
       return rerun(jobArg(parsed.positional, parsed.command), parsed.values, { out: process.stdout, err: process.stderr, ask });
     case 'config': {
       const a = parsed.values;
+      const one = await oneJob(parsed.positional, a.job, a.schedule);
       if (parsed.positional === 'inventory') return writeInventoryFromCrontab(a);
+      if (one) {
+        // One job as told, nothing searched: what a Puppet resource per job writes, the same on a host
+        // where the job has not run yet or its crontab line is not written yet.
+        const settings = { values: a, user: a.user ?? null, grace: a.grace };
+        stdout.write(parsed.positional === 'icinga2' ? icinga2Config([one], settings) : nrpeConfig([one], settings));
+        return 0;
+      }
       const o = hostOptions(a, true);
       // The jobs and their schedules, not their verdicts: nothing here is judged.
       const view = await hostJobList(o);
-      const jobs = view.names.map((job) => ({ job, cron: view.cron.get(job) ?? null }));
+      const jobs = view.names.map((job) => ({ job, schedule: view.cron.get(job)?.schedule ?? null }));
       const settings = { values: a, user: await configUser(o), grace: a.grace };
       stdout.write(parsed.positional === 'icinga2' ? icinga2Config(jobs, settings) : nrpeConfig(jobs, settings));
       for (const p of view.problems)

@@ -8,7 +8,6 @@ import { flagOf, optionSpec, type OptionId } from '../common/options.js';
 import type { Range } from '../common/range.js';
 import { shellQuote } from '../common/shell.js';
 import { loadCrontab, type HostOptions } from '../check/hostJobs.js';
-import type { CronJob } from '../cron/crontab.js';
 import { jobTrust } from '../markers/trust.js';
 
 /** The options of `env-sync config` that are check_env_sync's too, in the order they are written. */
@@ -30,12 +29,14 @@ export const CARRIED = [
   'durationHigh',
   'outputLow',
   'outputHigh',
+  'runbookUrl',
 ] as const satisfies readonly OptionId[];
 export type Carried = (typeof CARRIED)[number];
 
 export interface ConfigJob {
   job: string;
-  cron: CronJob | null;
+  /** The job's cron schedule (from its crontab line, or --schedule); null: none known. */
+  schedule: string | null;
 }
 
 export interface ConfigSettings {
@@ -78,7 +79,7 @@ export function icinga2Config(jobs: ConfigJob[], s: ConfigSettings): string {
   if (shared.length) lines.push("// What this host's checks read, shared by its jobs (the CheckCommands' arguments of the same names):");
   for (const [id, value] of shared) lines.push(`vars.${icingaVar(id)} = ${icingaString(value)}`);
   for (const j of jobs) {
-    const fields = j.cron ? `schedule = ${icingaString(j.cron.schedule)}, grace = ${icingaString(grace)}` : '';
+    const fields = j.schedule ? `schedule = ${icingaString(j.schedule)}, grace = ${icingaString(grace)}` : '';
     lines.push(`vars.env_sync_jobs[${icingaString(j.job)}] = { ${fields}${fields ? ' ' : ''}}`);
   }
   return `${lines.join('\n')}\n`;
@@ -90,7 +91,7 @@ export function nrpeConfig(jobs: ConfigJob[], s: ConfigSettings, pluginDir = '/u
   const shared = carriedOptions(s).flatMap(([id, value]) => [flagOf(id, cmd), value]);
   for (const j of jobs) {
     const words = [`${pluginDir}/${cmd}`, flagOf('job', cmd), j.job, ...shared];
-    if (j.cron) words.push(flagOf('schedule', cmd), j.cron.schedule, flagOf('grace', cmd), formatDuration(s.grace));
+    if (j.schedule) words.push(flagOf('schedule', cmd), j.schedule, flagOf('grace', cmd), formatDuration(s.grace));
     lines.push(`command[check_env_sync_${j.job}]=${shellQuote(words)}`);
   }
   return `${lines.join('\n')}\n`;

@@ -84,6 +84,11 @@ const positiveSeconds = (raw: string, flag: string): number => {
 };
 const jobName = (raw: string): string => wrapped(() => validateName(raw, 'job'));
 const partName = (raw: string): string => wrapped(() => validateName(raw, 'part'));
+// One word of http(s), and never `|`, which would end the plugin's text and start its perfdata.
+const runbookUrl = (raw: string, flag: string): string =>
+  /^https?:\/\/[^\s|<>"'\\\x00-\x1f\x7f]+$/.test(raw)
+    ? raw
+    : fail(`${flag}: ${JSON.stringify(raw)} is not an http(s) URL of one word without quotes, angle brackets or vertical bars`);
 const wholeNumber =
   (min: number, max: number) =>
   (raw: string, flag: string): number =>
@@ -115,7 +120,12 @@ export const OPTIONS = {
     kind: 'string',
     arg: 'JOB',
     describe: 'Job name (the cfg basename, e.g. pull_content_data_admin_production_daily)',
-    for: { 'env-sync-run': { describe: 'Job name (default: the basename of the file after -f in COMMAND, without .cfg)', alias: [] } },
+    for: {
+      'env-sync-run': { describe: 'Job name (default: the basename of the file after -f in COMMAND, without .cfg)', alias: [] },
+      'env-sync config': {
+        describe: "Only this job, whether or not it is found (one job's lines, as a Puppet resource per job writes them); its schedule from --schedule",
+      },
+    },
     parse: jobName,
   }),
   part: option({
@@ -224,6 +234,11 @@ export const OPTIONS = {
     kind: 'string',
     arg: 'CRON',
     describe: "The job's cron schedule ('18 0 * * *', host time zone): CRITICAL when a due run did not start",
+    for: {
+      'env-sync config': {
+        describe: "With --job: that job's cron schedule ('18 0 * * *'), written into its check (the jobs found take theirs from the crontab)",
+      },
+    },
     parse: text,
   }),
   grace: option({ flag: 'grace', kind: 'string', arg: 'DUR', default: '1h', describe: 'How late a scheduled run may start', parse: seconds }),
@@ -278,6 +293,13 @@ export const OPTIONS = {
     default: '4096',
     describe: 'Output bound in bytes (1024 fits NRPE v2)',
     parse: wholeNumber(256, 65536),
+  }),
+  runbookUrl: option({
+    flag: 'runbook-url',
+    kind: 'string',
+    arg: 'URL',
+    describe: "The runbook page, first in the long output (as the old passive service's notes_url linked the data-sync runbook)",
+    parse: runbookUrl,
   }),
   verbose: option({ flag: 'verbose', alias: ['v'], kind: 'count', describe: 'More evidence lines (-v, -vv)', parse: count }),
   crontab: option({ flag: 'crontab', kind: 'string', arg: 'FILE', describe: 'Crontab file to find jobs in (jobs that never ran, schedules)', parse: text }),
@@ -551,6 +573,7 @@ export const COMMANDS = {
       'cfgName',
       'timeout',
       'maxOutput',
+      'runbookUrl',
       'verbose',
     ],
     required: { job: '--job JOB is required (the cfg basename, e.g. -j pull_content_data_admin_production_daily)' },
@@ -645,7 +668,7 @@ skip); 125 for a usage error.`,
   'env-sync config': {
     kind: 'cli',
     usage: 'Icinga 2 host variables or NRPE command lines for the jobs found; or the job inventory, written',
-    options: [...CLI_COMMON, ...THRESHOLDS, ...RUN_LENGTH],
+    options: [...CLI_COMMON, ...THRESHOLDS, ...RUN_LENGTH, 'job', 'schedule', 'runbookUrl'],
     positional: {
       name: 'kind',
       describe: 'icinga2, nrpe, or inventory (write the job inventory for nagios, as root)',

@@ -249,6 +249,69 @@ describe('env-sync and check_env_sync_all on real markers', function () {
     expect(bad.stderr).to.contain('invalid job name');
   });
 
+  it("env-sync config --job JOB --schedule CRON gives that one job's lines, found or not, and refuses what does not fit", async () => {
+    // The job is in neither the state directory nor the crontab, and the found ones are left out:
+    // what a Puppet resource per job writes before its cron line exists or the job first ran.
+    const extra = ['--max-age', '28h', '--grace', '2h'];
+    const nrpe = await envSync(['config', 'nrpe', ...common(), ...extra, '--job', 'pull_new', '--schedule', '18 0 * * *']);
+    expect(nrpe.code, nrpe.stderr).to.equal(0);
+    expect(nrpe.stdout.split('\n').filter((l) => l.startsWith('command['))).to.deep.equal([
+      `command[check_env_sync_pull_new]=/usr/lib/nagios/plugins/check_env_sync --job pull_new --state-dir ${state} --syslog ${join(dir, 'syslog')} --age-critical 28h --schedule '18 0 * * *' --grace 2h`,
+    ]);
+    expect(nrpe.stderr).to.equal('');
+    const icinga = await envSync(['config', 'icinga2', ...common(), '--job', 'pull_new', '--schedule', '*/30 1-3 * * 1-5']);
+    expect(icinga.stdout.split('\n').filter((l) => l.startsWith('vars.env_sync_jobs'))).to.deep.equal([
+      'vars.env_sync_jobs["pull_new"] = { schedule = "*/30 1-3 * * 1-5", grace = "1h" }',
+    ]);
+    // Without --schedule: no schedule in the check (the age threshold still applies).
+    const bare = await envSync(['config', 'nrpe', '--state-dir', state, '--job', 'pull_new']);
+    expect(bare.stdout).to.contain('command[check_env_sync_pull_new]=/usr/lib/nagios/plugins/check_env_sync --job pull_new --state-dir');
+    expect(bare.stdout).to.not.contain('--schedule');
+    for (const [args, message] of [
+      [['--schedule', '18 0 * * *'], "env-sync: --schedule needs --job JOB: it is one job's schedule (the jobs found take theirs from the crontab)\n"],
+      [
+        ['--job', 'pull_new', '--schedule', '18 0 * *'],
+        /^env-sync: --schedule: "18 0 \* \*" is not a cron schedule \(.*\); use 5 fields like '18 0 \* \* \*'\n$/,
+      ],
+      [['--job', 'a/b'], /invalid job name/],
+    ] as Array<[string[], string | RegExp]>) {
+      const bad = await envSync(['config', 'nrpe', '--state-dir', state, ...args]);
+      expect(bad.code, args.join(' ')).to.equal(64);
+      expect(bad.stdout).to.equal('');
+      if (typeof message === 'string') expect(bad.stderr).to.equal(message);
+      else expect(bad.stderr).to.match(message);
+    }
+    // The runbook goes into the generated check, and the check puts it first in its long output.
+    const url = 'https://docs.example/manual/alerts/data-sync.html';
+    const withUrl = await envSync(['config', 'nrpe', '--state-dir', state, '--job', 'pull_new', '--runbook-url', url]);
+    expect(withUrl.stdout).to.contain(`--job pull_new --state-dir ${state} --runbook-url ${url}\n`);
+    const check = await run(plugin('check_env_sync'), ['--job', 'pull_content_data_admin_production_daily', '--state-dir', state, '--runbook-url', url]);
+    expect(check.code, check.stdout).to.equal(2);
+    expect(check.stdout.split('\n')[1]).to.equal(`Runbook: ${url}`);
+    // Kept when the bound drops the lines after it.
+    const bound = Buffer.byteLength(check.stdout.split('\n').slice(0, 3).join('\n')) + 60;
+    const tight = await run(plugin('check_env_sync'), [
+      '--job',
+      'pull_content_data_admin_production_daily',
+      '--state-dir',
+      state,
+      '--runbook-url',
+      url,
+      '--max-output',
+      String(bound),
+    ]);
+    expect(tight.stdout.split('\n')[1]).to.equal(`Runbook: ${url}`);
+    expect(tight.stdout).to.match(/more lines cut: --max-output/);
+    const badUrl = await run(plugin('check_env_sync'), ['--job', 'pull_new', '--state-dir', state, '--runbook-url', 'https://x/a b']);
+    expect(badUrl.code).to.equal(3);
+    expect(badUrl.stdout).to.equal(
+      'ENV_SYNC UNKNOWN - --runbook-url: "https://x/a b" is not an http(s) URL of one word without quotes, angle brackets or vertical bars\n',
+    );
+    const inv = await envSync(['config', 'inventory', '--state-dir', state, '--job', 'pull_new']);
+    expect(inv.code).to.equal(64);
+    expect(inv.stderr).to.equal('env-sync: --job does not go with config inventory: the inventory lists every job of the crontab\n');
+  });
+
   it("env-sync rerun --exec runs the job's crontab line under env-sync-run so the markers record it", async () => {
     const crontab = join(dir, 'crontab-rerun');
     writeFileSync(crontab, '# Puppet Name: push_attachments_staging\n0 0 * * * true sync\n');

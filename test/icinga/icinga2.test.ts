@@ -431,9 +431,12 @@ object Host "sync-options" {
       '--age-critical 26h',
       '--schedule 18 0 * * *',
       '--grace 1h',
+      // The host's runbook variable is the CheckCommand's --runbook-url too: the link is in the output.
+      '--runbook-url https://runbooks.example/data-sync-generated',
     ]);
     expect(attrs.state, attrs.last_check_result.output).to.equal(2);
     expect(attrs.last_check_result.output).to.match(new RegExp(`^ENV_SYNC CRITICAL - ${GENERATED_JOB} failed with exit 4`));
+    expect(attrs.last_check_result.output.split('\n')[1]).to.equal('Runbook: https://runbooks.example/data-sync-generated');
     const notes = async (host: string, name: string) =>
       (await icinga!.api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${name}`)}?attrs=notes_url&attrs=notes`)).json.results[0].attrs;
     expect(await notes('sync-generated', `env-sync ${GENERATED_JOB}`)).to.deep.include({ notes_url: 'https://runbooks.example/data-sync-generated' });

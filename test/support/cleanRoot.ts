@@ -104,6 +104,7 @@ export class RootSession {
   readonly merged: string;
   private readonly tmp: { dir: string; cleanup: () => void };
   private holder: ChildProcess | null = null;
+  private netHolder: ChildProcess | null = null;
   private readonly background = new Set<ChildProcess>();
 
   constructor(readonly base: string) {
@@ -141,9 +142,43 @@ export class RootSession {
     this.put('/etc/resolv.conf', readFileSync('/etc/resolv.conf'));
   }
 
-  private nsenter(): string[] {
+  private nsenter(net = false): string[] {
     if (!this.holder?.pid) throw new Error('the root session is not started');
-    return ['nsenter', `--mount=/proc/${this.holder.pid}/ns/mnt`, '--'];
+    if (net && !this.netHolder?.pid) throw new Error('the root session has no private network: call privateNetwork() first');
+    return ['nsenter', `--mount=/proc/${this.holder.pid}/ns/mnt`, ...(net ? [`--net=/proc/${this.netHolder!.pid}/ns/net`] : []), '--'];
+  }
+
+  /**
+   * A network namespace of the session's own, held until stop(): commands given `net: true` run in
+   * it, and a daemon they start (NRPE restarted by Puppet) stays in it, reachable by the next such
+   * command and by nothing else on this machine. Besides the loopback it has an eth0 (one end of a
+   * veth pair whose other end is in it too) with 192.0.2.10/24 (TEST-NET-1) and the default route,
+   * so that facter finds the host's address as on a real host; nothing leaves the namespace.
+   */
+  async privateNetwork(): Promise<void> {
+    const setup = [
+      'ip link set lo up',
+      'ip link add eth0 type veth peer name eth1',
+      'ip addr add 192.0.2.10/24 dev eth0',
+      'ip link set eth0 up',
+      'ip link set eth1 up',
+      'ip route add default dev eth0',
+      'echo ready',
+      'exec sleep infinity',
+    ].join(' && ');
+    const cmd = [...this.nsenter(), 'unshare', '--net', '--', 'sh', '-c', setup];
+    const holder = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    this.netHolder = holder;
+    let err = '';
+    holder.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      holder.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready\n')) resolve();
+      });
+      holder.on('exit', (code) => reject(new Error(`the private network namespace could not be set up (exit ${code}): ${err}`)));
+    });
   }
 
   /** The environment commands get in the root: as root's login would, with no prompts from apt. */
@@ -152,9 +187,9 @@ export class RootSession {
   }
 
   /** Runs a shell script in the root, as root or as `user` (uid:gid). */
-  sh(script: string, opts: { user?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Ran {
+  sh(script: string, opts: { user?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; net?: boolean } = {}): Ran {
     const chroot = ['chroot', ...(opts.user ? [`--userspec=${opts.user}`, '--groups='] : []), this.merged, '/bin/sh', '-c', script];
-    const cmd = [...this.nsenter(), ...chroot];
+    const cmd = [...this.nsenter(opts.net), ...chroot];
     const r = spawnSync(cmd[0]!, cmd.slice(1), {
       encoding: 'utf8',
       env: this.env(opts.env),
@@ -168,11 +203,12 @@ export class RootSession {
   /**
    * Runs a shell script of this machine's (not chrooted) in the session's mount namespace, with the
    * root at $ROOT: to mount over a file of the root, or (`privateNet`) to run a daemon of the root and
-   * this machine's client for it in a new network namespace with only a loopback that is up.
+   * this machine's client for it in a new network namespace with only a loopback that is up; or
+   * (`net`) in the session's own private network (privateNetwork()), to reach a daemon started there.
    */
-  hostSh(script: string, opts: { privateNet?: boolean; timeoutMs?: number } = {}): Ran {
+  hostSh(script: string, opts: { privateNet?: boolean; net?: boolean; timeoutMs?: number } = {}): Ran {
     const cmd = [
-      ...this.nsenter(),
+      ...this.nsenter(opts.net),
       ...(opts.privateNet ? ['unshare', '--net', '--'] : []),
       'sh',
       '-c',
@@ -231,6 +267,13 @@ export class RootSession {
       } catch {
         /* gone, or not ours to read */
       }
+    }
+    const n = this.netHolder;
+    this.netHolder = null;
+    if (n && n.exitCode === null) {
+      const gone = new Promise<void>((res) => n.on('exit', () => res()));
+      n.kill('SIGKILL');
+      await gone;
     }
     const h = this.holder;
     this.holder = null;

@@ -20,6 +20,12 @@ export const GOVUK_PUPPET_FILES: Record<string, { path: string; sha256: string }
     path: 'modules/govuk_unattended_reboot/templates/usr/local/bin/with_reboot_lock.erb',
     sha256: '6fedd2fe89493ab98a28bfbb7579d34da6e10f93633d4ae45419b78f432f8ff2',
   },
+  // The defined type and its template, for the Puppet module's test (test/package/puppet.pkgtest.ts).
+  'task.pp': { path: 'modules/govuk_env_sync/manifests/task.pp', sha256: '4e12bf4a56fd5a78d98cf58f9308b95a35d18cb762e57fadab3061722ba62372' },
+  'govuk_env_sync_job.conf.erb': {
+    path: 'modules/govuk_env_sync/templates/govuk_env_sync_job.conf.erb',
+    sha256: 'feb3a70300a6de9f5a278558759dd5470659a40ff019f05d4626ad571d02c4c0',
+  },
 };
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

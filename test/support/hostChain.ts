@@ -34,7 +34,7 @@ export interface HostChain {
   run(script: string, opts?: { input?: string; timeoutMs?: number }): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-const AWS = `#!/bin/sh
+export const AWS = `#!/bin/sh
 # Stand-in for the aws CLI (test/support/hostChain.ts): s3 cp and s3 ls, with a bucket in a directory.
 control=__CONTROL__
 # Each call says its number, so a test can tell one run's output from another's.
@@ -54,7 +54,7 @@ case "$1 $2" in
   *) echo "aws stand-in: $*" >&2; exit 2 ;;
 esac
 `;
-const SEND_NSCA = `#!/bin/sh
+export const SEND_NSCA = `#!/bin/sh
 # Stand-in for send_nsca (test/support/hostChain.ts): takes the passive result and goes.
 cat > /dev/null
 exit 0
