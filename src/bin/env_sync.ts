@@ -15,6 +15,7 @@ import { followLogs, printLogs, quietJob } from '../cli/logs.js';
 import { visibleLines, visibleText } from '../output/sanitize.js';
 import { metrics } from '../cli/metrics.js';
 import { rerun } from '../cli/rerun.js';
+import { running } from '../cli/running.js';
 import { show } from '../cli/show.js';
 import { status, tableStyle } from '../cli/status.js';
 import { EXIT_USAGE, jobArg, UsageError } from '../cli/usage.js';
@@ -112,6 +113,8 @@ async function main(): Promise<number> {
     }
     case 'metrics':
       return metrics(parsed.values, stdout, stderr);
+    case 'running':
+      return running(parsed.positional, parsed.values, stdout, stderr);
   }
 }
 

@@ -25,6 +25,7 @@ export const COMMAND_NAMES = [
   'env-sync rerun',
   'env-sync config',
   'env-sync metrics',
+  'env-sync running',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -314,6 +315,7 @@ export const OPTIONS = {
     },
     parse: (raw: string, flag: string) => raw || fail(`${flag}: give the directory node_exporter reads (--collector.textfile.directory)`),
   }),
+  quiet: option({ flag: 'quiet', alias: ['q'], kind: 'boolean', default: false, describe: 'Print nothing: the exit status alone says it', parse: bool }),
   icingaUrl: option({
     flag: 'icinga-url',
     kind: 'string',
@@ -378,7 +380,13 @@ export interface CommandSpec {
   /** Options without which the command cannot run, with what to give. */
   required?: Partial<Record<OptionId, string>>;
   /** Words after the options: the wrapped COMMAND, or the subcommand's argument. */
-  positional?: { name: string; describe: string; choices?: readonly string[] };
+  positional?: {
+    name: string;
+    describe: string;
+    choices?: readonly string[];
+    /** Any number of words, none too (`running [JOB…]`). */
+    many?: boolean;
+  };
 }
 
 export const COMMANDS = {
@@ -469,6 +477,12 @@ could not be run; 75 if another run of the job was still running (--overlap skip
     kind: 'cli',
     usage: "Every job's verdict, next scheduled run and wrapper liveness as Prometheus metrics; --textfile-dir: for node_exporter",
     options: [...CLI_COMMON, ...THRESHOLDS, 'missing', 'textfileDir'],
+  },
+  'env-sync running': {
+    kind: 'cli',
+    usage: 'Exit 0 while any of the jobs named (no JOB: any job) runs, 1 when none does; prints each running job and its start, one a line (--quiet: nothing)',
+    options: [...CLI_COMMON, 'quiet'],
+    positional: { name: 'job', describe: 'Jobs to ask about (none: every job of the host)', many: true },
   },
 } as const satisfies Record<CommandName, CommandSpec>;
 
