@@ -94,6 +94,19 @@ const orderSpecs = (raw: string[], flag: string): Array<{ first: string; then: s
     if (!first || !then) fail(`${flag} ${JSON.stringify(spec)}: use FIRST:THEN[:WITHIN], e.g. copy_data_to_staging:data_sync_complete:2h`);
     return wrapped(() => ({ first: validateName(first!), then: validateName(then!), withinSeconds: parseDuration(within, flag) }));
   });
+/** The Pushgateway's base URL: http or https, no user or password (the URL is shown in warnings, syslog and ps). */
+const pushgatewayUrl = (raw: string, flag: string): string => {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return fail(`${flag}: ${JSON.stringify(raw)} is not a URL; give the Pushgateway's base URL, e.g. http://pushgateway:9091`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return fail(`${flag}: ${JSON.stringify(raw)} must start http:// or https://`);
+  if (u.username || u.password) return fail(`${flag}: give the URL without a user or password: it is shown in warnings and syslog, and a command line in ps`);
+  if (u.search || u.hash) return fail(`${flag}: give the base URL alone, without ?query or #fragment (the group's path is added to it)`);
+  return raw;
+};
 const state = (raw: string, flag: string): State => stateFromName(raw) ?? fail(`${flag}: ${JSON.stringify(raw)} must be one of ok, warning, critical, unknown`);
 
 export const OPTIONS = {
@@ -315,6 +328,34 @@ export const OPTIONS = {
     },
     parse: (raw: string, flag: string) => raw || fail(`${flag}: give the directory node_exporter reads (--collector.textfile.directory)`),
   }),
+  pushgateway: option({
+    flag: 'pushgateway',
+    kind: 'string',
+    arg: 'URL',
+    env: 'ENV_SYNC_PUSHGATEWAY',
+    describe:
+      "Prometheus Pushgateway base URL (http://pushgateway:9091): PUT the job's run facts, the same as --textfile-dir writes, to URL/metrics/job/env_sync/instance/<instance>/job_name/<job> at the start and end of each run",
+    parse: (raw: string, flag: string): string => pushgatewayUrl(raw, flag),
+  }),
+  pushgatewayInstance: option({
+    flag: 'pushgateway-instance',
+    kind: 'string',
+    arg: 'NAME',
+    env: 'ENV_SYNC_PUSHGATEWAY_INSTANCE',
+    describe: "The instance label of the pushed group (default: this host's name); give a stable name where the host name changes each run (a Kubernetes pod)",
+    parse: (raw: string, flag: string) => raw || fail(`${flag}: give a name, or leave the option out for the host's name`),
+  }),
+  pushgatewayTimeout: option({
+    flag: 'pushgateway-timeout',
+    kind: 'string',
+    arg: 'DUR',
+    default: '5s',
+    describe: 'Longest wait for one push (connect, send, answer); a push that fails or runs out is a warning, never a change of exit status',
+    parse: (raw: string, flag: string) => {
+      const s = positiveSeconds(raw, flag);
+      return s <= 60 ? s : fail(`${flag}: at most 60s (a push is small; a longer wait only delays the wrapper's end)`);
+    },
+  }),
   quiet: option({ flag: 'quiet', alias: ['q'], kind: 'boolean', default: false, describe: 'Print nothing: the exit status alone says it', parse: bool }),
   icingaUrl: option({
     flag: 'icinga-url',
@@ -431,6 +472,9 @@ could not be run; 75 if another run of the job was still running (--overlap skip
       'log',
       'journalNamespace',
       'textfileDir',
+      'pushgateway',
+      'pushgatewayInstance',
+      'pushgatewayTimeout',
       'icingaUrl',
       'icingaUser',
       'icingaPasswordFile',

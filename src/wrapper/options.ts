@@ -3,6 +3,8 @@ import { parseCommandLine } from '../common/commandLine.js';
 import { defaultJobName, validateName } from '../common/jobName.js';
 import { OptionError } from '../common/options.js';
 import { icingaConfig, type IcingaPostConfig } from '../icinga/postOptions.js';
+import { currentHost } from '../common/host.js';
+import type { PushgatewayTarget } from '../metrics/pushgateway.js';
 
 /** The wrapper's own failures (bad usage) exit 125, as timeout(1) and env(1) do, apart from the child's statuses. */
 export const EXIT_USAGE = 125;
@@ -31,6 +33,8 @@ export interface WrapperOptions {
   icinga: IcingaPostConfig | null;
   /** node_exporter's textfile directory (--textfile-dir); absent or null: no metrics file. */
   textfileDir?: string | null;
+  /** The Pushgateway the run facts go to as well (--pushgateway); absent or null: none. */
+  pushgateway?: PushgatewayTarget | null;
 }
 
 export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<WrapperOptions | { text: string }> {
@@ -70,5 +74,8 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
     journalNamespace: v.journalNamespace,
     icinga,
     textfileDir: v.textfileDir ?? null,
+    pushgateway: v.pushgateway
+      ? { url: v.pushgateway, instance: v.pushgatewayInstance ?? currentHost(), timeoutMs: Math.round(v.pushgatewayTimeout * 1000) }
+      : null,
   };
 }
