@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the real components the tests run (rsyslog, logrotate, logger, NRPE, icinga2, envdir, tmux,
-# libfaketime, journald and systemd-journal-remote, promtool, node_exporter, curl, lintian, cron (its
-# crontab, and the daemon the dead-scheduler tests start and kill), sudo, groff and man for the man
-# pages, and for the attack tests strace (the audit of root's path-based writes), perl (TIOCSTI: Node
-# has no ioctl) and inotify-tools (watching a directory to race root's writes))
+# libfaketime, journald and systemd-journal-remote, promtool and prometheus, node_exporter, the
+# Pushgateway, curl, lintian, cron (its crontab, and the daemon the dead-scheduler tests start and
+# kill), sudo, groff and man for the man pages, and for the attack tests strace (the audit of root's
+# path-based writes), perl (TIOCSTI: Node has no ioctl) and inotify-tools (watching a directory to
+# race root's writes))
 # from Debian's packages when they are missing. Tests never skip a missing tool: they fail and name this
 # script; run it as root (or install the packages listed below yourself).
 set -euo pipefail
@@ -30,7 +31,9 @@ declare -A need=(
   [unshare]=util-linux
   [useradd]=passwd
   [promtool]=prometheus
+  [prometheus]=prometheus
   [prometheus-node-exporter]=prometheus-node-exporter
+  [prometheus-pushgateway]=prometheus-pushgateway
   [curl]=curl
   [lintian]=lintian
   [crontab]=cron

@@ -17,6 +17,7 @@ import { visibleLines, visibleText } from '../output/sanitize.js';
 import { metrics } from '../cli/metrics.js';
 import { pause, resume } from '../cli/pause.js';
 import { rerun } from '../cli/rerun.js';
+import { running } from '../cli/running.js';
 import { show } from '../cli/show.js';
 import { status, tableStyle } from '../cli/status.js';
 import { EXIT_USAGE, jobArg, UsageError } from '../cli/usage.js';
@@ -141,6 +142,8 @@ async function main(): Promise<number> {
       return pause(parsed.positional === undefined ? undefined : jobArg(parsed.positional, parsed.command), parsed.values, stdout, stderr);
     case 'resume':
       return resume(parsed.positional === undefined ? undefined : jobArg(parsed.positional, parsed.command), parsed.values, stdout, stderr);
+    case 'running':
+      return running(parsed.positional, parsed.values, stdout, stderr);
   }
 }
 

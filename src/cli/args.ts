@@ -3,21 +3,23 @@
 // the other commands, options before the command — goes through it.
 import { quickSpec, standardFlags, unknownOptionsMessage, yargsOptions } from '../common/commandLine.js';
 import { nearestNames } from '../common/nearest.js';
-import { COMMANDS, convert, OptionError, type CommandName, type Values } from '../common/options.js';
+import { COMMANDS, convert, OptionError, type CommandName, type CommandSpec, type Values } from '../common/options.js';
 import { quickParse } from '../common/quickArgs.js';
 import { EXIT_USAGE } from './usage.js';
 
 /** What env-sync is for: its help's first words and its man page's. */
 export const ENV_SYNC_ABOUT = "The on-call engineer's view of the data-sync jobs on this host.";
 
-export const ENV_SYNC_COMMANDS = ['status', 'show', 'logs', 'rerun', 'config', 'metrics', 'pause', 'resume'] as const;
+export const ENV_SYNC_COMMANDS = ['status', 'show', 'logs', 'rerun', 'config', 'metrics', 'pause', 'resume', 'running'] as const;
 export type EnvSyncCommand = (typeof ENV_SYNC_COMMANDS)[number];
 
-type PositionalOf<C extends EnvSyncCommand> = (typeof COMMANDS)[`env-sync ${C}`] extends { positional: { optional: true } }
-  ? string | undefined
-  : (typeof COMMANDS)[`env-sync ${C}`] extends { positional: object }
-    ? string
-    : undefined;
+type PositionalOf<C extends EnvSyncCommand> = (typeof COMMANDS)[`env-sync ${C}`] extends { positional: { many: true } }
+  ? string[]
+  : (typeof COMMANDS)[`env-sync ${C}`] extends { positional: { optional: true } }
+    ? string | undefined
+    : (typeof COMMANDS)[`env-sync ${C}`] extends { positional: object }
+      ? string
+      : undefined;
 export type EnvSyncArgs = { [C in EnvSyncCommand]: { command: C; values: Values<`env-sync ${C}`>; positional: PositionalOf<C> } }[EnvSyncCommand];
 
 export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Promise<EnvSyncArgs | { text: string }> {
@@ -42,21 +44,26 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
       .scriptName('env-sync')
       .usage(`Usage: env-sync <command> [options]\n\n${ENV_SYNC_ABOUT}`)
       .epilogue(
-        `Exit status: status and show exit with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); a usage error (an unknown option or job, a missing argument) exits ${EXIT_USAGE}.`,
+        `Exit status: status and show exit with the worst state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); running exits 0 while a job runs, 1 when none does; a usage error (an unknown option or job, a missing argument) exits ${EXIT_USAGE}.`,
       )
       .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false }),
     (m) => (failure = unknownOptionsMessage(m, named ? [`env-sync ${named}`] : ENV_SYNC_COMMANDS.map((c) => `env-sync ${c}` as const))),
   );
   for (const command of ENV_SYNC_COMMANDS) {
     const spec = COMMANDS[`env-sync ${command}`] as (typeof COMMANDS)[CommandName];
-    const p = 'positional' in spec ? spec.positional : undefined;
+    const p = 'positional' in spec ? (spec.positional as CommandSpec['positional']) : undefined;
     parser = parser.command(
-      p ? ('optional' in p && p.optional ? `${command} [${p.name}]` : `${command} <${p.name}>`) : command,
+      p ? (p.many ? `${command} [${p.name}..]` : p.optional ? `${command} [${p.name}]` : `${command} <${p.name}>`) : command,
       spec.usage,
       (y) => {
         const withOptions = y.options(yargsOptions(`env-sync ${command}`));
         return p
-          ? withOptions.positional(p.name, { type: 'string', describe: p.describe, ...('choices' in p ? { choices: [...p.choices] } : {}) })
+          ? withOptions.positional(p.name, {
+              type: 'string',
+              describe: p.describe,
+              ...(p.choices ? { choices: [...p.choices] } : {}),
+              ...(p.many ? { array: true } : {}),
+            })
           : withOptions;
       },
       (argv) => {
@@ -65,7 +72,10 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
     );
   }
   await parser
-    .demandCommand(1, 'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe, metrics, pause JOB|--all, resume JOB|--all')
+    .demandCommand(
+      1,
+      'give a command: status, show JOB, logs JOB, rerun JOB, config icinga2|nrpe, metrics, pause JOB|--all, resume JOB|--all, running [JOB...]',
+    )
     .parseAsync(args, {}, (_err, _argv, output) => {
       printed = output;
     });
@@ -73,10 +83,14 @@ export async function parseEnvSync(args: string[], env: NodeJS.ProcessEnv): Prom
   const picked = chosen as { command: EnvSyncCommand; raw: Record<string, unknown> } | null;
   if (!picked) return { text: printed.endsWith('\n') ? printed : `${printed}\n` };
   const spec = COMMANDS[`env-sync ${picked.command}`] as (typeof COMMANDS)[CommandName];
-  const given = 'positional' in spec ? picked.raw[spec.positional.name] : undefined;
+  const p = 'positional' in spec ? (spec.positional as CommandSpec['positional']) : undefined;
+  const given = p ? picked.raw[p.name] : undefined;
+  if (p?.many) {
+    const words = given === undefined ? [] : Array.isArray(given) ? given : [given];
+    return { command: picked.command, values: convert(`env-sync ${picked.command}`, picked.raw, env), positional: words.map(String) } as EnvSyncArgs;
+  }
   // yargs demands the word (`show <job>`); an absent one must never become the job "undefined".
-  if ('positional' in spec && typeof given !== 'string' && !('optional' in spec.positional && spec.positional.optional))
-    throw new OptionError(`give the ${spec.positional.name}: env-sync ${picked.command} ${spec.positional.name.toUpperCase()}`);
+  if (p && typeof given !== 'string' && !p.optional) throw new OptionError(`give the ${p.name}: env-sync ${picked.command} ${p.name.toUpperCase()}`);
   const positional = given as string | undefined;
   return { command: picked.command, values: convert(`env-sync ${picked.command}`, picked.raw, env), positional } as EnvSyncArgs;
 }

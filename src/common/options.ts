@@ -29,6 +29,7 @@ export const COMMAND_NAMES = [
   'env-sync metrics',
   'env-sync pause',
   'env-sync resume',
+  'env-sync running',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -111,6 +112,20 @@ const factor =
       ? n
       : fail(`${flag}: ${JSON.stringify(raw)} must be 0 (off) or a number between ${min} and ${max} (a factor of the median)`);
   };
+
+/** The Pushgateway's base URL: http or https, no user or password (the URL is shown in warnings, syslog and ps). */
+const pushgatewayUrl = (raw: string, flag: string): string => {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return fail(`${flag}: ${JSON.stringify(raw)} is not a URL; give the Pushgateway's base URL, e.g. http://pushgateway:9091`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return fail(`${flag}: ${JSON.stringify(raw)} must start http:// or https://`);
+  if (u.username || u.password) return fail(`${flag}: give the URL without a user or password: it is shown in warnings and syslog, and a command line in ps`);
+  if (u.search || u.hash) return fail(`${flag}: give the base URL alone, without ?query or #fragment (the group's path is added to it)`);
+  return raw;
+};
 const state = (raw: string, flag: string): State => stateFromName(raw) ?? fail(`${flag}: ${JSON.stringify(raw)} must be one of ok, warning, critical, unknown`);
 
 export const OPTIONS = {
@@ -440,6 +455,35 @@ export const OPTIONS = {
     },
     parse: (raw: string, flag: string) => raw || fail(`${flag}: give the directory node_exporter reads (--collector.textfile.directory)`),
   }),
+  pushgateway: option({
+    flag: 'pushgateway',
+    kind: 'string',
+    arg: 'URL',
+    env: 'ENV_SYNC_PUSHGATEWAY',
+    describe:
+      "Prometheus Pushgateway base URL (http://pushgateway:9091): PUT the job's run facts, the same as --textfile-dir writes, to URL/metrics/job/env_sync/instance/<instance>/job_name/<job> at the start and end of each run",
+    parse: (raw: string, flag: string): string => pushgatewayUrl(raw, flag),
+  }),
+  pushgatewayInstance: option({
+    flag: 'pushgateway-instance',
+    kind: 'string',
+    arg: 'NAME',
+    env: 'ENV_SYNC_PUSHGATEWAY_INSTANCE',
+    describe: "The instance label of the pushed group (default: this host's name); give a stable name where the host name changes each run (a Kubernetes pod)",
+    parse: (raw: string, flag: string) => raw || fail(`${flag}: give a name, or leave the option out for the host's name`),
+  }),
+  pushgatewayTimeout: option({
+    flag: 'pushgateway-timeout',
+    kind: 'string',
+    arg: 'DUR',
+    default: '5s',
+    describe: 'Longest wait for one push (connect, send, answer); a push that fails or runs out is a warning, never a change of exit status',
+    parse: (raw: string, flag: string) => {
+      const s = positiveSeconds(raw, flag);
+      return s <= 60 ? s : fail(`${flag}: at most 60s (a push is small; a longer wait only delays the wrapper's end)`);
+    },
+  }),
+  quiet: option({ flag: 'quiet', alias: ['q'], kind: 'boolean', default: false, describe: 'Print nothing: the exit status alone says it', parse: bool }),
   icingaUrl: option({
     flag: 'icinga-url',
     kind: 'string',
@@ -553,7 +597,15 @@ export interface CommandSpec {
   /** Options without which the command cannot run, with what to give. */
   required?: Partial<Record<OptionId, string>>;
   /** Words after the options: the wrapped COMMAND, or the subcommand's argument. */
-  positional?: { name: string; describe: string; choices?: readonly string[]; optional?: boolean };
+  positional?: {
+    name: string;
+    describe: string;
+    choices?: readonly string[];
+    /** The word may be left out (`pause [JOB]`, with --all instead). */
+    optional?: boolean;
+    /** Any number of words, none too (`running [JOB…]`). */
+    many?: boolean;
+  };
 }
 
 export const COMMANDS = {
@@ -632,6 +684,9 @@ skip); 125 for a usage error.`,
       'log',
       'journalNamespace',
       'textfileDir',
+      'pushgateway',
+      'pushgatewayInstance',
+      'pushgatewayTimeout',
       'icingaUrl',
       'icingaUser',
       'icingaPasswordFile',
@@ -694,6 +749,12 @@ skip); 125 for a usage error.`,
     usage: "End the job's pause (or --all) now; its Icinga downtimes are removed with the --icinga-* options. As root or the job's user",
     options: ['stateDir', 'user', 'all', ...ICINGA],
     positional: { name: 'job', describe: 'The job (or --all)', optional: true },
+  },
+  'env-sync running': {
+    kind: 'cli',
+    usage: 'Exit 0 while any of the jobs named (no JOB: any job) runs, 1 when none does; prints each running job and its start, one a line (--quiet: nothing)',
+    options: [...CLI_COMMON, 'quiet'],
+    positional: { name: 'job', describe: 'Jobs to ask about (none: every job of the host)', many: true },
   },
 } as const satisfies Record<CommandName, CommandSpec>;
 

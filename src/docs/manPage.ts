@@ -98,6 +98,12 @@ function usageParts(cmd: CommandName): { synopsis: string | null; paragraphs: st
   return { synopsis, paragraphs };
 }
 
+/** A command's words after its name in a synopsis: ` JOB`, ` icinga2|nrpe|inventory`, ` [JOB...]`. */
+function positionalWords(p: CommandSpec['positional']): string {
+  if (!p) return '';
+  return ` ${p.choices ? p.choices.join('|') : p.many ? `[${p.name.toUpperCase()}...]` : p.name.toUpperCase()}`;
+}
+
 /** What the page's command line looks like: the usage line, or one line per env-sync command. */
 function synopsis(exe: Executable): string[] {
   if (exe !== 'env-sync') {
@@ -106,8 +112,7 @@ function synopsis(exe: Executable): string[] {
   }
   const lines = ['.SH SYNOPSIS'];
   for (const c of commandsOf(exe)) {
-    const p = (COMMANDS[c] as CommandSpec).positional;
-    const arg = p ? ` ${p.choices ? p.choices.join('|') : p.name.toUpperCase()}` : '';
+    const arg = positionalWords((COMMANDS[c] as CommandSpec).positional);
     lines.push(`${bold('env-sync')} ${bold(c.slice('env-sync '.length))}${roff(arg)} [${italic('options')}]`, '.br');
   }
   lines.pop();
@@ -225,12 +230,18 @@ const PAGES: Record<Executable, PageText> = {
       ["The job's lines from syslog.1 and syslog, then new ones as they come:", 'env-sync logs pull_x --follow'],
       ['Run it again as cron ran it, as its user, after showing the command:', 'sudo env-sync rerun pull_x'],
       ['The NRPE lines for every job the host has:', 'sudo env-sync config nrpe > /etc/nagios/nrpe.d/env_sync.cfg'],
+      ['What runs now: a line a job, its name and when its run started (nothing, exit 1, when none runs):', 'env-sync running'],
+      ['In a script, wait while pull_x runs:', 'while env-sync running --quiet pull_x; do sleep 60; done'],
     ],
     exit: [
       ['0\u20133', 'status and show: the worst state of the jobs shown (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), so that scripts can use it.'],
       ['0', 'logs, config and rerun --dry-run did what was asked; -h and -V.'],
-      ['1', 'rerun: the answer was not yes, and nothing ran.'],
-      ['2', 'An error named on stderr (status and show exit 2 for CRITICAL too: stderr tells them apart).'],
+      ['0', 'running: a job asked about (any job, when none is named) runs.'],
+      ['1', 'rerun: the answer was not yes, and nothing ran. running: none of the jobs asked about runs.'],
+      [
+        '2',
+        'An error named on stderr (status and show exit 2 for CRITICAL too: stderr tells them apart); running: none was seen running and the records of one cannot be read.',
+      ],
       [
         String(EXIT_USAGE),
         'A usage error (EX_USAGE of sysexits.h, which no state uses): an unknown option, a missing or invalid argument, a job the host does not know (logs); stderr says what to give.',
@@ -262,7 +273,7 @@ function descriptionSection(exe: Executable): string[] {
     lines.push('.SH COMMANDS');
     for (const c of commandsOf(exe)) {
       const spec = COMMANDS[c] as CommandSpec;
-      const arg = spec.positional ? ` ${spec.positional.choices ? spec.positional.choices.join('|') : spec.positional.name.toUpperCase()}` : '';
+      const arg = positionalWords(spec.positional);
       lines.push(
         '.TP',
         `${bold(c)}${roff(arg)}`,

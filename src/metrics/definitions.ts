@@ -28,7 +28,7 @@ export const RUN_FACTS = {
     'gauge',
     JOB_PART,
     JOB,
-    'Start of the last run that ran to an end (any outcome but skipped-overlap); with label part, of the last run of that part.',
+    'Start of the last run that ran to an end (any outcome but skipped-overlap and paused); with label part, of the last run of that part.',
   ),
   lastRunEnd: def(
     'env_sync_last_run_end_timestamp_seconds',

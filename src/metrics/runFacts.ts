@@ -5,8 +5,8 @@ import { OUTCOMES, type JobState, type Run, type RunningMarker } from '../marker
 import { RUN_FACT_DEFS, RUN_FACTS, LABEL_JOB, LABEL_OUTCOME, LABEL_PART } from './definitions.js';
 import { renderFamilies, type MetricDef, type Sample } from './exposition.js';
 
-/** A finished run never has outcome skipped-overlap (that start is lastSkipped, not last). */
-export const RUN_END_OUTCOMES = OUTCOMES.filter((o) => o !== 'skipped-overlap');
+/** A finished run never has outcome skipped-overlap or paused (those starts are lastSkipped and lastPaused, not last). */
+export const RUN_END_OUTCOMES = OUTCOMES.filter((o) => o !== 'skipped-overlap' && o !== 'paused');
 
 /** Unix seconds of an ISO 8601 time, or null for a missing or unreadable one (its series is left out). */
 export function isoToSeconds(iso: string | null | undefined): number | null {

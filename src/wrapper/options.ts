@@ -4,6 +4,8 @@ import { defaultJobName, validateName } from '../common/jobName.js';
 import { OptionError } from '../common/options.js';
 import type { ServiceRef } from '../common/serviceRef.js';
 import { icingaConfig, type IcingaPostConfig } from '../icinga/postOptions.js';
+import { currentHost } from '../common/host.js';
+import type { PushgatewayTarget } from '../metrics/pushgateway.js';
 
 /** The wrapper's own failures (bad usage) exit 125, as timeout(1) and env(1) do, apart from the child's statuses. */
 export const EXIT_USAGE = 125;
@@ -40,6 +42,8 @@ export interface WrapperOptions {
   textfileDir?: string | null;
   /** Icinga services put in downtime for the run (--downtime-services). */
   downtimeServices?: ServiceRef[];
+  /** The Pushgateway the run facts go to as well (--pushgateway); absent or null: none. */
+  pushgateway?: PushgatewayTarget | null;
 }
 
 /**
@@ -109,5 +113,8 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
     icinga,
     textfileDir: v.textfileDir ?? null,
     ...(v.downtimeServices ? { downtimeServices: v.downtimeServices } : {}),
+    pushgateway: v.pushgateway
+      ? { url: v.pushgateway, instance: v.pushgatewayInstance ?? currentHost(), timeoutMs: Math.round(v.pushgatewayTimeout * 1000) }
+      : null,
   };
 }

@@ -35,7 +35,7 @@ export interface WrapperDeps {
   invocation: CronInvocation | null;
   /** Starts the job inventory's refresh (crontab -l), once the command has started. */
   inventory: ((stateDir: string, job: string) => InventoryRefresh) | null;
-  /** Rewrites the job's node_exporter textfile from the markers (--textfile-dir), at the start and the end. */
+  /** Rewrites the job's node_exporter textfile from the markers (--textfile-dir) and pushes it (--pushgateway), at the start and the end. */
   textfile?: RunTextfile | null;
 }
 
@@ -85,7 +85,10 @@ export function defaultDeps(opts: WrapperOptions, startedAt = new Date()): Wrapp
     startedAt,
     invocation: cronInvocation(),
     inventory: refreshInventory,
-    textfile: opts.textfileDir ? jobTextfile({ textfileDir: opts.textfileDir, stateDir: opts.stateDir, job: opts.job }, bootId) : null,
+    textfile:
+      opts.textfileDir || opts.pushgateway
+        ? jobTextfile({ textfileDir: opts.textfileDir ?? null, pushgateway: opts.pushgateway ?? null, stateDir: opts.stateDir, job: opts.job }, bootId)
+        : null,
   };
 }
 

@@ -26,7 +26,16 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
   const host = () => ['--state-dir', state, '--syslog', syslog];
 
   // Every command; logs with --follow, which would otherwise wait for ever.
-  const UNKNOWN_OPTION: string[][] = [['status'], ['show', 'pull_x'], ['logs', 'pull_x', '--follow'], ['rerun', 'pull_x'], ['config', 'nrpe'], ['metrics']];
+  const UNKNOWN_OPTION: string[][] = [
+    ['status'],
+    ['show', 'pull_x'],
+    ['logs', 'pull_x', '--follow'],
+    ['rerun', 'pull_x'],
+    ['config', 'nrpe'],
+    ['metrics'],
+    ['running'],
+    ['running', 'pull_x'],
+  ];
   for (const words of UNKNOWN_OPTION) {
     it(`env-sync ${words.join(' ')} --bogus: refused, 64`, async () => {
       const r = await run(ENV_SYNC, [...words, '--bogus', ...host()]);
@@ -68,7 +77,7 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
     const frob = await run(ENV_SYNC, ['frob']);
     expect([frob.code, frob.stderr]).to.deep.equal([
       EX_USAGE,
-      `env-sync: unknown command frob (the commands: status, show, logs, rerun, config, metrics, pause, resume)\n${TRY}`,
+      `env-sync: unknown command frob (the commands: status, show, logs, rerun, config, metrics, pause, resume, running)\n${TRY}`,
     ]);
   });
 
@@ -76,7 +85,7 @@ describe('env-sync usage errors exit 64 (EX_USAGE), never a state', function () 
     const stauts = await run(ENV_SYNC, ['stauts', ...host()]);
     expect([stauts.code, stauts.stderr]).to.deep.equal([
       EX_USAGE,
-      `env-sync: unknown command stauts; did you mean status? (the commands: status, show, logs, rerun, config, metrics, pause, resume)\n${TRY}`,
+      `env-sync: unknown command stauts; did you mean status? (the commands: status, show, logs, rerun, config, metrics, pause, resume, running)\n${TRY}`,
     ]);
     const option = await run(ENV_SYNC, ['status', '--stat-dir', state]);
     expect([option.code, option.stderr]).to.deep.equal([EX_USAGE, `env-sync: unknown option --stat-dir; did you mean --state-dir?\n${TRY}`]);

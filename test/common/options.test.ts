@@ -57,10 +57,12 @@ describe('the option table', () => {
         const required = Object.fromEntries(
           Object.keys((COMMANDS[c] as { required?: object }).required ?? {}).map((id) => [optionSpec(id as OptionId).flag, 'pull_x']),
         );
-        const fromEnv = convert(c, required, { [o.env!]: '/from/env' }) as Record<string, unknown>;
-        expect(fromEnv[o.id], `${c} ${o.flag}`).to.equal('/from/env');
-        const given = convert(c, { ...required, [o.flag]: '/given' }, { [o.env!]: '/from/env' }) as Record<string, unknown>;
-        expect(given[o.id], `${c} ${o.flag}`).to.equal('/given');
+        // A value of the option's own kind: a URL where it takes one, else a path.
+        const [env, flag] = o.arg === 'URL' ? ['http://from-env:9091', 'http://given:9091'] : ['/from/env', '/given'];
+        const fromEnv = convert(c, required, { [o.env!]: env }) as Record<string, unknown>;
+        expect(fromEnv[o.id], `${c} ${o.flag}`).to.equal(env);
+        const given = convert(c, { ...required, [o.flag]: flag }, { [o.env!]: env }) as Record<string, unknown>;
+        expect(given[o.id], `${c} ${o.flag}`).to.equal(flag);
       }
     }
   });

@@ -338,7 +338,7 @@ describe('the contract of every executable under generated input (fixed seed, as
   });
 
   it('env-sync: no stack trace, and a documented exit status', () => {
-    const sub = fc.constantFrom('status', 'show', 'logs', 'rerun', 'config');
+    const sub = fc.constantFrom('status', 'show', 'logs', 'rerun', 'config', 'running');
     fc.assert(
       fc.property(
         sub,

@@ -1,6 +1,8 @@
-// Prometheus' own tools for the metrics tests, from Debian: promtool (package prometheus) and
-// node_exporter (package prometheus-node-exporter). A missing one fails the test and names its package.
-import { existsSync } from 'node:fs';
+// Prometheus' own tools for the metrics tests, from Debian: promtool and prometheus (package
+// prometheus), node_exporter (package prometheus-node-exporter) and the Pushgateway (package
+// prometheus-pushgateway). A missing one fails the test and names its package.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startDaemon } from '../support/daemon.js';
 import { run, sleep, type Result } from '../support/proc.js';
@@ -114,4 +116,80 @@ export async function startNodeExporter(dir: string, port: number): Promise<Runn
       return r.stdout;
     },
   };
+}
+
+export const PUSHGATEWAY = '/usr/bin/prometheus-pushgateway';
+export const PROMETHEUS = '/usr/bin/prometheus';
+
+export interface RunningServer {
+  /** http://127.0.0.1:port */
+  base: string;
+  get(path: string): Promise<string>;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts a daemon and waits until `readyPath` answers, or it exits, or 30 s pass. */
+async function startHttpDaemon(what: string, cmd: string, args: string[], port: number, readyPath: string): Promise<RunningServer> {
+  const daemon = startDaemon(cmd, args);
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (daemon.exited()) throw new Error(`${what} exited during start-up:\n${daemon.log()}`);
+    const r = await curl(`${base}${readyPath}`);
+    if (r.code === 0) break;
+    if (Date.now() > deadline) {
+      await daemon.stop();
+      throw new Error(`${what} on ${base} was not ready within 30 s: ${r.stderr}\n${daemon.log()}`);
+    }
+    await sleep(100);
+  }
+  return {
+    base,
+    log: daemon.log,
+    stop: daemon.stop,
+    async get(path) {
+      const r = await curl(`${base}${path}`);
+      if (r.code !== 0) throw new Error(`curl ${base}${path} failed (exit ${r.code}): ${r.stderr}\n${daemon.log()}`);
+      return r.stdout;
+    },
+  };
+}
+
+/** Debian's Pushgateway on 127.0.0.1:port, keeping nothing on disk (its packaged default is a file under /var/lib/prometheus). */
+export function startPushgateway(port: number): Promise<RunningServer> {
+  need(PUSHGATEWAY, 'prometheus-pushgateway');
+  return startHttpDaemon('the Pushgateway', PUSHGATEWAY, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='], port, '/-/ready');
+}
+
+/**
+ * Debian's Prometheus on 127.0.0.1:port with its data in `dir`, scraping `target` (host:port) every
+ * second with honor_labels (as a Pushgateway must be scraped) and evaluating `rules` every second.
+ */
+export function startPrometheus(dir: string, port: number, target: string, rules: string): Promise<RunningServer> {
+  need(PROMETHEUS, 'prometheus');
+  const config = join(dir, 'prometheus.yml');
+  writeFileSync(
+    config,
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      '  evaluation_interval: 1s',
+      'rule_files:',
+      `  - ${JSON.stringify(rules)}`,
+      'scrape_configs:',
+      '  - job_name: pushgateway',
+      '    honor_labels: true',
+      '    static_configs:',
+      `      - targets: [${JSON.stringify(target)}]`,
+      '',
+    ].join('\n'),
+  );
+  return startHttpDaemon(
+    'Prometheus',
+    PROMETHEUS,
+    [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    port,
+    '/-/ready',
+  );
 }

@@ -58,7 +58,7 @@ describe('metrics: promtool', function () {
   it('promtool check rules passes on prometheus/env-sync.rules.yml', async () => {
     const r = await promtool(['check', 'rules', RULES]);
     expect(r.code, r.stdout + r.stderr).to.equal(0);
-    expect(r.stdout).to.contain('SUCCESS: 6 rules found');
+    expect(r.stdout).to.contain('SUCCESS: 7 rules found');
   });
 
   it('promtool test rules: each alert fires on its series and not on the ones inside its window (test/metrics/rules.test.yml)', async () => {
