@@ -21,7 +21,8 @@ import { chooseLogOnce, type LogOptions } from '../logsource/choose.js';
 import { senderFilter } from '../logsource/senders.js';
 import { checkDeadline } from '../common/deadline.js';
 import { schedulerFacts, type SchedulerOptions } from './schedulerFacts.js';
-import { judgeScheduler, type HostFinding } from './rules/scheduler.js';
+import { judgeScheduler, judgeTimers, type HostFinding } from './rules/scheduler.js';
+import { timerSchedulerFacts } from './timerFacts.js';
 
 export interface HostOptions extends Omit<CheckPolicy, 'job' | 'schedule' | 'missing'>, LogOptions, Omit<SchedulerOptions, 'deadline'> {
   rotated: Rotated;
@@ -197,5 +198,7 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
     jobs.push(verdict);
   }
   const scheduler = await schedulerFacts(o, [...byJob.values()], now);
-  return { jobs, problems, blind, host: scheduler ? [judgeScheduler(scheduler, now)] : [] };
+  const timers = await timerSchedulerFacts(o);
+  const findings = [...(scheduler ? [judgeScheduler(scheduler, now)] : []), ...(timers ? [judgeTimers(timers, now)] : [])];
+  return { jobs, problems, blind, host: findings };
 }

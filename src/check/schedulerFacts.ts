@@ -10,7 +10,7 @@ import { checkDeadline } from '../common/deadline.js';
 import { processView } from '../common/processes.js';
 import type { CronJob } from '../cron/crontab.js';
 import { nextScheduledRun } from '../cron/schedule.js';
-import type { DaemonFacts, DueJob, SchedulerFacts, SchedulerMode } from './rules/scheduler.js';
+import type { DaemonFacts, DueJob, SchedulerFacts, SchedulerMode, TimerJob } from './rules/scheduler.js';
 
 /** Debian's cron and cronie both write it (/var/run is a link to /run). */
 export const CRON_PID_FILE = '/run/crond.pid';
@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   scheduler?: SchedulerMode | undefined;
   /** Seconds ahead in which a job counts as due. */
   schedulerWindow?: number | undefined;
+  /** The timer-driven jobs (--timer JOB:UNIT): timerFacts.ts looks at these. */
+  timer?: TimerJob[] | undefined;
   deadline: number;
 }
 
@@ -112,7 +114,7 @@ export function cronDaemon(o: { pidFile?: string; proc?: string } = {}): DaemonF
   return { daemon: 'cron', running: false, seen: said };
 }
 
-/** The facts of the scheduler finding, or null when it is not asked for (--scheduler none, or auto and no job has a cron line). */
+/** The facts of the cron finding, or null when it is not asked for (--scheduler none or systemd, or auto and no job has a cron line). */
 export async function schedulerFacts(
   o: SchedulerOptions,
   cron: readonly CronJob[],
@@ -120,7 +122,7 @@ export async function schedulerFacts(
   where?: { pidFile?: string; proc?: string },
 ): Promise<SchedulerFacts | null> {
   const mode = o.scheduler ?? 'none';
-  if (mode === 'none' || (mode === 'auto' && cron.length === 0)) return null;
+  if (mode === 'none' || mode === 'systemd' || (mode === 'auto' && cron.length === 0)) return null;
   const windowSeconds = o.schedulerWindow ?? 86_400;
   const daemon = cronDaemon(where);
   const due: DueJob[] = [];

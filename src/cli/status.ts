@@ -291,7 +291,14 @@ export async function status(a: Values<'env-sync status'>, out: TextOut, err: Te
   // facts held to the end took 830 MB).
   const rows: StatusRow[] = [];
   const view = await judgeHost(
-    { ...o, scheduler: a.scheduler, schedulerWindow: a.schedulerWindow, keepFacts: false, onVerdict: async (j) => void rows.push(await statusRow(j, now)) },
+    {
+      ...o,
+      scheduler: a.scheduler,
+      schedulerWindow: a.schedulerWindow,
+      timer: a.timer,
+      keepFacts: false,
+      onVerdict: async (j) => void rows.push(await statusRow(j, now)),
+    },
     now,
   );
   const host = (view.host ?? []).filter((f) => f.news || f.state !== 0);

@@ -103,6 +103,17 @@ const orderSpecs = (raw: string[], flag: string): Array<{ first: string; then: s
     if (!first || !then) fail(`${flag} ${JSON.stringify(spec)}: use FIRST:THEN[:WITHIN], e.g. copy_data_to_staging:data_sync_complete:2h`);
     return wrapped(() => ({ first: validateName(first!), then: validateName(then!), withinSeconds: parseDuration(within, flag) }));
   });
+/** `--timer JOB:UNIT[,JOB:UNIT…]`, each given once or more; UNIT without a suffix is UNIT.timer. */
+const timerJobs = (raw: string[], flag: string): Array<{ job: string; unit: string }> =>
+  raw
+    .flatMap((r) => r.split(','))
+    .filter((spec) => spec.trim() !== '')
+    .map((spec) => {
+      const [job, unit, extra] = spec.trim().split(':');
+      if (!job || !unit || extra !== undefined || !/^[A-Za-z0-9_.@\\-]+$/.test(unit))
+        fail(`${flag} ${JSON.stringify(spec)}: use JOB:UNIT, the job and its systemd timer, e.g. data_sync:data-sync.timer`);
+      return wrapped(() => ({ job: validateName(job!), unit: unit!.endsWith('.timer') ? unit! : `${unit}.timer` }));
+    });
 /** A factor of the median (--duration-low …): 0 turns the rule off, else inside (min, max). */
 const factor =
   (min: number, max: number) =>
@@ -277,18 +288,25 @@ export const OPTIONS = {
     flag: 'scheduler',
     kind: 'string',
     arg: 'WHICH',
-    choices: ['auto', 'cron', 'none'] as const,
+    choices: ['auto', 'cron', 'systemd', 'none'] as const,
     default: 'auto',
     describe:
-      'Check the daemon that starts the jobs: cron (CRITICAL when it is not running and a job is due within --scheduler-window), auto (cron when any job has a cron line), none',
-    parse: (raw: string) => raw as 'auto' | 'cron' | 'none',
+      'Check what starts the jobs: cron (CRITICAL when it is not running and a job is due within --scheduler-window), systemd (the same for the timers of --timer), auto (cron when any job has a cron line, systemd when --timer is given), none',
+    parse: (raw: string) => raw as 'auto' | 'cron' | 'systemd' | 'none',
+  }),
+  timer: option({
+    flag: 'timer',
+    kind: 'array',
+    arg: 'JOB:UNIT',
+    describe: 'A job a systemd timer starts, and the timer (repeatable, or a comma list): --timer data_sync:data-sync.timer',
+    parse: timerJobs,
   }),
   schedulerWindow: option({
     flag: 'scheduler-window',
     kind: 'string',
     arg: 'DUR',
     default: '24h',
-    describe: 'With cron not running: a job whose next run is this soon makes it CRITICAL (else WARNING)',
+    describe: 'With cron or a timer not running: a job whose next run is this soon makes it CRITICAL (else WARNING)',
     parse: positiveSeconds,
   }),
   cfgName: option({ flag: 'cfg-name', kind: 'string', arg: 'NAME', describe: 'Cfg basename to match in syslog (default: the job name)', parse: text }),
@@ -644,6 +662,7 @@ export const COMMANDS = {
       'rebootLockDir',
       'scheduler',
       'schedulerWindow',
+      'timer',
       'timeout',
       'maxOutput',
       'verbose',
@@ -700,7 +719,7 @@ skip); 125 for a usage error.`,
   'env-sync status': {
     kind: 'cli',
     usage: 'One row a job, worst first',
-    options: [...CLI_COMMON, ...THRESHOLDS, ...RUN_LENGTH, 'missing', 'json', 'order', 'scheduler', 'schedulerWindow'],
+    options: [...CLI_COMMON, ...THRESHOLDS, ...RUN_LENGTH, 'missing', 'json', 'order', 'scheduler', 'schedulerWindow', 'timer'],
   },
   'env-sync show': {
     kind: 'cli',

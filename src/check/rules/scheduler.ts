@@ -2,11 +2,12 @@
 // notices, and each job's missed-run rule fires only after its own grace, one job at a time. This
 // is one host-level finding that names the daemon and the jobs it will not start. Pure: the facts
 // schedulerFacts.ts gathered in, a finding out.
+import { compareText } from '../../common/compare.js';
 import { CRITICAL, OK, UNKNOWN, WARNING, type State } from '../../common/states.js';
 import { clock, duration } from '../../common/timeWords.js';
 
-/** `--scheduler`: none, cron, or auto (cron when any job has a cron line). */
-export type SchedulerMode = 'none' | 'cron' | 'auto';
+/** `--scheduler`: none, cron, systemd, or auto (cron when any job has a cron line, systemd when any job is given with --timer). */
+export type SchedulerMode = 'none' | 'cron' | 'systemd' | 'auto';
 
 export interface DaemonFacts {
   daemon: 'cron';
@@ -71,4 +72,100 @@ export function judgeScheduler(f: SchedulerFacts, now: Date): HostFinding {
   if (f.due.length > NAMED_FIRST) detail.push(`due in the next ${window}: ${names(f.due, NAMED_LONG, now)}`);
   // Nothing missed yet (a weekly job, a window shorter than the schedules): the daemon is still dead.
   return { state: f.due.length ? CRITICAL : WARNING, summary: `${f.daemon} is not running; ${dueWords}`, detail, news: true };
+}
+
+/** A timer-driven job, as `--timer JOB:UNIT` names it. */
+export interface TimerJob {
+  job: string;
+  unit: string;
+}
+
+/** What systemd said of one timer. */
+export interface TimerState extends TimerJob {
+  /** loaded, not-found, masked, …; `not answered` when systemctl gave no block for it. */
+  loadState: string;
+  /** active, inactive, failed, … */
+  activeState: string;
+  /** The job's next run: the timer's own next elapse when active, else the soonest of its OnCalendar expressions; null when none. */
+  next: Date | null;
+  /** Its OnCalendar expressions, normalized by systemd. */
+  calendar: string[];
+  /** It has monotonic triggers (OnBootSec, OnUnitActiveSec, …), whose next elapse a stopped timer does not have. */
+  monotonic: boolean;
+}
+
+export interface TimerSchedulerFacts {
+  mode: 'systemd' | 'auto';
+  windowSeconds: number;
+  timers: TimerState[];
+  /** systemd could not be asked (its words), or there was nothing to ask: the timers cannot be seen. */
+  error?: string | undefined;
+}
+
+/** A timer that will not start its job: stopped, failed, or no such unit. */
+const isDown = (t: TimerState) => t.activeState !== 'active' || t.loadState !== 'loaded';
+
+/**
+ * A down timer's job is due when its next run is inside the window, or when when it would run
+ * cannot be known (a unit systemd does not have, or only monotonic triggers): a stopped
+ * `OnUnitActiveSec=1h` timer is as dead as a stopped daily one, and the check does not guess less.
+ */
+function dueWithin(t: TimerState, now: Date, windowSeconds: number): boolean {
+  if (t.next) return t.next.getTime() - now.getTime() <= windowSeconds * 1000;
+  return t.loadState !== 'loaded' || t.monotonic;
+}
+
+const timerWords = (t: TimerState) => `${t.unit} (${t.loadState === 'loaded' ? t.activeState : t.loadState})`;
+const jobWhen = (t: TimerState, now: Date) => `${t.job} (${t.next ? clock(t.next, now) : 'when: unknown'})`;
+
+function list(items: readonly string[], n: number): string {
+  const shown = items.slice(0, n);
+  return items.length > n ? `${shown.join(', ')} and ${items.length - n} more` : shown.join(', ').replace(/, ([^,]*)$/, ' and $1');
+}
+
+export function judgeTimers(f: TimerSchedulerFacts, now: Date): HostFinding {
+  const window = duration(f.windowSeconds);
+  if (f.error !== undefined)
+    return {
+      state: f.mode === 'systemd' ? UNKNOWN : OK,
+      summary: `whether the systemd timers are active cannot be seen (${f.error})`,
+      detail: [`whether the systemd timers are active cannot be seen: ${f.error}`],
+      news: true,
+    };
+  const down = f.timers.filter(isDown);
+  if (down.length === 0)
+    return {
+      state: OK,
+      summary: `systemd timers are active`,
+      detail: f.timers.map((t) => `${t.unit} is active: job ${t.job}${t.next ? ` next at ${clock(t.next, now)}` : ''}`),
+      news: false,
+    };
+  const due = down
+    .filter((t) => dueWithin(t, now, f.windowSeconds))
+    .sort((a, b) => (a.next?.getTime() ?? 0) - (b.next?.getTime() ?? 0) || compareText(a.job, b.job));
+  const what = `systemd timer${down.length === 1 ? '' : 's'} not active: ${list(down.map(timerWords), NAMED_FIRST)}`;
+  const dueWords = due.length
+    ? `${due.length} job${due.length === 1 ? '' : 's'} due in the next ${window}: ${list(
+        due.map((t) => jobWhen(t, now)),
+        NAMED_FIRST,
+      )}`
+    : down.length === 1
+      ? `its job ${down[0]!.job} is not due in the next ${window}`
+      : `none of their ${down.length} jobs is due in the next ${window}`;
+  const detail = down.map(
+    (t) =>
+      `${t.unit} of job ${t.job} is ${t.loadState === 'loaded' ? t.activeState : t.loadState}: ${
+        t.loadState === 'loaded'
+          ? `start it (systemctl start ${t.unit}) and see why it stopped (systemctl status ${t.unit})`
+          : `systemd has no such timer; install it, or give --timer the right unit`
+      }`,
+  );
+  if (due.length > NAMED_FIRST)
+    detail.push(
+      `due in the next ${window}: ${list(
+        due.map((t) => jobWhen(t, now)),
+        NAMED_LONG,
+      )}`,
+    );
+  return { state: due.length ? CRITICAL : WARNING, summary: `${what}; ${dueWords}`, detail, news: true };
 }
