@@ -87,7 +87,8 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   // Running markers before the state: a run ending in between is then seen in the state (it records
   // its end before removing its running marker), never missed by both reads.
   let unrecorded: UnrecordedRun[] = [];
-  const runningMarkers = readRunningMarkers(o.stateDir, o.job, trust, host.dirStat, undefined, unrecorded);
+  const listing: string[] = [];
+  const runningMarkers = readRunningMarkers(o.stateDir, o.job, trust, host.dirStat, undefined, unrecorded, listing);
   let jobState = readJobState(o.stateDir, o.job, trust, true);
   let running = runningMarkers.map((marker) => ({
     marker,
@@ -115,7 +116,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   }
   running = running.filter((r) => !unrecorded.some((u) => u.run.runId === r.marker.runId));
   jobState = withUnrecorded(o.job, jobState, unrecorded, now);
-  const pause = readPauses(o.stateDir, o.job, trust, now);
+  const pause = readPauses(o.stateDir, o.job, trust, now, () => host.pauseAll(o.stateDir, trust), listing);
 
   let inventory: CheckFacts['inventory'] = null;
   let inventoryProblem: string | null = null;

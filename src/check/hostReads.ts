@@ -8,6 +8,7 @@ import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { readInventory, type Inventory } from '../cron/inventory.js';
 import { MarkerError } from '../markers/read.js';
+import { type Pause, readPauseIfThere } from '../markers/pause.js';
 import { missingStateDir } from '../markers/stateDir.js';
 import type { DirStat, JobTrust } from '../markers/trust.js';
 
@@ -22,6 +23,8 @@ export interface HostReads {
    * once; a job's own file only when the view's one listing of `dir` holds its name.
    */
   lockFile(dir: string, name: string, shared: boolean): { mtimeMs: number } | null;
+  /** The pause of every job (pause-all.json), read once a view for each trust; throws the MarkerError of a file not believed. */
+  pauseAll(stateDir: string, trust: JobTrust): Pause | null;
 }
 
 // The usual answer is "no such file", and a thrown ENOENT (an Error with its stack) costs more than
@@ -41,7 +44,22 @@ export function hostReads(manyJobs = false): HostReads {
   const linked = new Map<string, Stats | undefined>();
   const lockNames = new Map<string, Set<string> | null>();
   const sharedLocks = new Map<string, { mtimeMs: number } | null>();
+  const pauses = new Map<string, { pause: Pause | null } | { problem: unknown }>();
   return {
+    pauseAll(stateDir, trust) {
+      const key = `${stateDir}\0${trust.user?.uid ?? ''}\0${trust.source}`;
+      if (!pauses.has(key)) {
+        try {
+          pauses.set(key, { pause: readPauseIfThere(stateDir, null, trust) });
+        } catch (err) {
+          if (!(err instanceof MarkerError)) throw err;
+          pauses.set(key, { problem: err });
+        }
+      }
+      const got = pauses.get(key)!;
+      if ('problem' in got) throw got.problem;
+      return got.pause;
+    },
     dirStat(path, follow) {
       const seen = follow ? followed : linked;
       if (!seen.has(path)) seen.set(path, (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false }));

@@ -2,6 +2,7 @@
 // (<state-dir>/<job>/pause.json) or, for every job, in the state directory (pause-all.json).
 // Written as markers are (atomicWrite.ts: by descriptor, never through a link) and believed as
 // markers are (trust.ts): a pause file another user could have written must not silence a job.
+import { lstatSync } from 'node:fs';
 import { openMarkerDir, writeFileAtomicIn } from './atomicWrite.js';
 import { inDir, type DirHandle } from './dirFd.js';
 import { MarkerError } from './errors.js';
@@ -132,12 +133,21 @@ export interface PauseRead {
  * not believed does not count (it is said as `problem`): a pause silences a job, so a pause
  * another user could have written must never do so.
  */
-export function readPauses(stateDir: string, job: string, trust: JobTrust, now: Date): PauseRead | undefined {
+export function readPauses(
+  stateDir: string,
+  job: string,
+  trust: JobTrust,
+  now: Date,
+  everyJob: () => Pause | null = () => readPauseIfThere(stateDir, null, trust),
+  /** The names in the job's directory when the caller has listed it: no pause file among them, none read. */
+  listing?: readonly string[],
+): PauseRead | undefined {
   const found: Array<Pause | null> = [];
   const problems: string[] = [];
-  for (const which of [job, null]) {
+  const own = () => (listing && !listing.includes(PAUSE_FILE) ? null : readPauseIfThere(stateDir, job, trust));
+  for (const read of [own, everyJob]) {
     try {
-      found.push(readPause(stateDir, which, trust));
+      found.push(read());
     } catch (err) {
       if (!(err instanceof MarkerError)) throw err;
       problems.push(err.message);
@@ -145,4 +155,18 @@ export function readPauses(stateDir: string, job: string, trust: JobTrust, now: 
   }
   if (found.every((p) => p === null) && problems.length === 0) return undefined;
   return { active: activePause(found, now), problem: problems[0] ?? null };
+}
+
+/**
+ * readPause, after an lstat that does not throw: the usual answer is "no pause file", and the
+ * failed open it saves is a thrown ENOENT, an Error with its stack (500 jobs, 1,000 of them). Whatever
+ * is there, a link too, is read by readPause with every trust rule.
+ */
+export function readPauseIfThere(stateDir: string, job: string | null, trust: JobTrust): Pause | null {
+  try {
+    if (!lstatSync(pausePath(stateDir, job), { throwIfNoEntry: false })) return null;
+  } catch {
+    // Not searchable: readPause says why.
+  }
+  return readPause(stateDir, job, trust);
 }

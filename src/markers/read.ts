@@ -262,6 +262,8 @@ export function readRunningMarkers(
   dirStat?: DirStat,
   heldRunId?: string,
   unrecorded?: UnrecordedRun[],
+  /** Filled with the names in the job's directory, for a caller that would otherwise look for a file there (a pause file). */
+  listing?: string[],
 ): RunningMarker[] {
   const dir = jobDir(stateDir, job);
   if (trust) assertTrustedDirs(stateDir, job, trust, dirStat);
@@ -278,6 +280,7 @@ export function readRunningMarkers(
         : new ReadProblem(dir, 'unreadable', `cannot be read (${e.code ?? e.message})`),
     );
   }
+  listing?.push(...names);
   const markers: RunningMarker[] = [];
   for (const name of names) {
     if (unrecorded && name.startsWith(UNRECORDED_PREFIX)) {

@@ -8,6 +8,8 @@ import { hostReads } from '../../src/check/hostReads.js';
 import { inventoryOf, writeInventory } from '../../src/cron/inventory.js';
 import { currentUser } from '../../src/common/host.js';
 import { jobTrust } from '../../src/markers/trust.js';
+import { newPause } from '../../src/cli/pause.js';
+import { readPauses, writePause } from '../../src/markers/pause.js';
 import { tempStateEach } from '../support/tmp.js';
 
 describe('hostReads: what a host-wide view reads once for all its jobs', () => {
@@ -81,5 +83,23 @@ describe('hostReads: what a host-wide view reads once for all its jobs', () => {
     expect(view.dirStat(t.state, true)?.isDirectory()).to.equal(true);
     expect(view.dirStat(job, false)?.isDirectory()).to.equal(true);
     expect(hostReads(true).dirStat(job, false)).to.equal(undefined);
+  });
+
+  it("every job's pause (pause-all.json) is read once a view, a job's own only when its directory's listing holds it", () => {
+    const trust = jobTrust(t.state, null, { user: me });
+    const now = new Date();
+    writePause(t.state, newPause(null, now, new Date(now.getTime() + 3600_000), 'CHG-1'));
+    const view = hostReads(true);
+    const first = view.pauseAll(t.state, trust);
+    expect(first?.reason).to.equal('CHG-1');
+    rmSync(join(t.state, 'pause-all.json'));
+    expect(view.pauseAll(t.state, trust)).to.equal(first);
+    expect(hostReads(true).pauseAll(t.state, trust)).to.equal(null);
+    mkdirSync(join(t.state, 'pull_x'), { recursive: true });
+    writePause(t.state, newPause('pull_x', now, new Date(now.getTime() + 3600_000), 'CHG-2'));
+    const jobTrusted = jobTrust(t.state, 'pull_x', { user: me });
+    expect(readPauses(t.state, 'pull_x', jobTrusted, now, () => null, ['pause.json'])?.active?.reason).to.equal('CHG-2');
+    expect(readPauses(t.state, 'pull_x', jobTrusted, now, () => null, [])).to.equal(undefined);
+    expect(readPauses(t.state, 'pull_x', jobTrusted, now)?.active?.reason).to.equal('CHG-2');
   });
 });
