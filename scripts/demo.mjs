@@ -3,7 +3,7 @@
 // what check_env_sync says about each job. Needs nothing but Node. DEMO_KEEP=1 keeps the directory.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -73,8 +73,10 @@ writeFileSync(
     )
     .join('\n') + '\n',
 );
-show(plugin('env-sync'), ['status', '--crontab', crontab], env);
-show(plugin('env-sync'), ['rerun', 'pull_signon_production_daily', '--crontab', crontab], env);
+// --scheduler none: this crontab is a sample file, not one cron runs, so whether cron runs here says nothing.
+show(plugin('env-sync'), ['status', '--crontab', crontab, '--scheduler', 'none'], env);
+// --user: the demo's records are this user's own (root's, run as root), and env-sync never takes root for the jobs' user unless told.
+show(plugin('env-sync'), ['rerun', 'pull_signon_production_daily', '--crontab', crontab, '--user', userInfo().username, '--dry-run'], env);
 
 if (process.env.DEMO_KEEP) process.stdout.write(`\nkept ${dir}\n`);
 else rmSync(dir, { recursive: true, force: true });
