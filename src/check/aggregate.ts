@@ -24,8 +24,15 @@ export interface JobVerdict {
 }
 
 /** One job's line in a host-wide view; a job that never ran says so and where it was found. */
-export function jobVerdict(job: string, facts: CheckFacts, j: Judgement, cron: CronJob | null): JobVerdict {
-  const { state, summary, perfdata } = summarise(j);
+export function jobVerdict(
+  job: string,
+  facts: CheckFacts,
+  j: Judgement,
+  cron: CronJob | null,
+  /** summarise(j), when the caller has it already (judgeJob's answer). */
+  summarised: { state: State; summary: string; perfdata: Metric[] } = summarise(j),
+): JobVerdict {
+  const { state, summary, perfdata } = summarised;
   const neverRun = !facts.jobState && facts.running.length === 0 && !facts.syslogOnly?.run;
   return {
     job,

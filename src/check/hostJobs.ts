@@ -192,7 +192,8 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
       },
       now,
     );
-    const verdict = answer.facts && answer.judgement ? jobVerdict(job, answer.facts, answer.judgement, c) : unreadableJob(job, answer.verdict.summary, c);
+    const verdict =
+      answer.facts && answer.judgement ? jobVerdict(job, answer.facts, answer.judgement, c, answer.verdict) : unreadableJob(job, answer.verdict.summary, c);
     await o.onVerdict?.(verdict);
     if (o.keepFacts === false) verdict.facts = null;
     jobs.push(verdict);

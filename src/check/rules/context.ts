@@ -1,7 +1,7 @@
 // What every rule of the judgement is given: the facts, the policy, the time, the job's runs in one
 // shape (observedRun.ts), and what is worked out once for all rules (the last success, its age
 // against the limits, whether the job is running). Pure.
-import { FUTURE_SLACK_MS, inFuture, newestRecord, recordOrder, type Recorded } from '../../markers/sequence.js';
+import { FUTURE_SLACK_MS, recordOrder, type Recorded } from '../../markers/sequence.js';
 import { ago, clock, duration } from '../../common/timeWords.js';
 import { isFailed } from '../judgedRun.js';
 import { attemptsWords, timeoutLimit } from './attempts.js';
@@ -42,12 +42,24 @@ export type Rule = (ctx: JudgeContext, earlier: readonly Result[]) => Result[];
  * corrected clock; its end counts (its start is still said to be in the future).
  */
 function lastSuccessNotInFuture(runs: ObservedRuns, now: Date): Date | null {
-  const ended = (r: Recorded) => r.end ?? r.start;
-  const candidates = [runs.lastSuccess, ...runs.history.filter((h) => h.outcome === 'success')]
-    .map((r) => r?.recorded)
-    .filter((r): r is Recorded => !!r && !inFuture({ start: ended(r) }, now));
-  const r = newestRecord<Recorded>(candidates);
-  return r ? new Date(ended(r)) : null;
+  // A loop over the runs observe() already dated, not lists of candidates: host-wide views ask this
+  // of every job, and each record's times would otherwise be parsed again.
+  let best: StartedRun | null = null;
+  const consider = (o: StartedRun | null) => {
+    const r = o?.recorded;
+    if (!o || !r || endedAt(o, r) - now.getTime() > FUTURE_SLACK_MS) return;
+    if (best === null || recordOrder(r, best.recorded!) > 0) best = o;
+  };
+  consider(runs.lastSuccess);
+  for (const h of runs.history) if (h.outcome === 'success') consider(h);
+  const b = best as StartedRun | null;
+  return b ? new Date(endedAt(b, b.recorded!)) : null;
+}
+
+/** When a record ended (its start when it has no end), from the run observe() made of it. */
+function endedAt(o: StartedRun, r: Recorded): number {
+  if (o.end) return o.end.getTime();
+  return r.end == null ? o.start.getTime() : Date.parse(r.end);
 }
 
 export function judgeContext(facts: CheckFacts, policy: CheckPolicy, now: Date): JudgeContext {
@@ -55,11 +67,9 @@ export function judgeContext(facts: CheckFacts, policy: CheckPolicy, now: Date):
   // The later of the markers' last success and syslog's, for a job with both (an unwrapped cron line
   // with a wrapped re-run by hand); neither when it is in the future (a wrong clock's, not an age of 0).
   const syslogSuccess = facts.syslogOnly?.lastSuccessEnd ?? null;
-  const successes = [
-    lastSuccessNotInFuture(runs, now),
-    syslogSuccess && syslogSuccess.getTime() - now.getTime() <= FUTURE_SLACK_MS ? syslogSuccess : null,
-  ].filter((d): d is Date => d !== null);
-  const lastSuccessEnd = successes.length ? new Date(Math.max(...successes.map((d) => d.getTime()))) : null;
+  const markers = lastSuccessNotInFuture(runs, now);
+  const syslog = syslogSuccess && syslogSuccess.getTime() - now.getTime() <= FUTURE_SLACK_MS ? syslogSuccess : null;
+  const lastSuccessEnd = markers && syslog ? new Date(Math.max(markers.getTime(), syslog.getTime())) : syslog ? new Date(syslog.getTime()) : markers;
   const ageLevels: Levels = { warn: policy.ageWarning, crit: policy.ageCritical, option: '--age' };
   const age = lastSuccessEnd ? checkLevels(elapsed(lastSuccessEnd, now), ageLevels, { label: 'age', uom: 's', min: 0 }) : null;
   const last = runs.last;
@@ -100,11 +110,13 @@ export function runWords(r: ObservedRun, now: Date): RunWords {
     outcome: r.outcome,
     part: r.part,
     exitCode: r.exitCode,
-    started: r.start ? clock(r.start, now) : '',
+    // Only an interrupted run's words say when it started, only a timed-out one's its limit: the
+    // others (every OK job of a host-wide view) skip the clock and duration words nobody reads.
+    started: r.start && r.outcome === 'interrupted' ? clock(r.start, now) : '',
     at: r.end ? clock(r.end, now) : null,
     took: r.durationSeconds !== null ? duration(r.durationSeconds) : null,
     signal: r.signal,
-    limit: duration(limit.seconds),
+    limit: r.outcome === 'timeout' ? duration(limit.seconds) : '',
     limitOption: limit.option,
     attempts: attemptsWords(r),
     message: r.message,
