@@ -33,7 +33,7 @@ export async function startRunDowntime(opts: WrapperOptions, reporter: RunReport
   if (!opts.icinga || services.length === 0) return null;
   const api = { ...opts.icinga, deadlineMs: RUN_DOWNTIME_DEADLINE_MS };
   const start = new Date();
-  const end = runDowntimeEnd(start, opts.timeoutSeconds, opts.killAfterSeconds);
+  const end = runDowntimeEnd(start, opts.runTimeout ?? null, opts.killAfter);
   const list = services.map((s) => `${s.host}!${s.service}`).join(',');
   const { scheduleDowntimes, removeDowntimes } = await import('../icinga/downtime.js');
   const made = await scheduleDowntimes(api, services, {

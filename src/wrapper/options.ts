@@ -1,8 +1,7 @@
 // env-sync-run's command line, read against the one option table (src/common/options.ts).
 import { parseCommandLine, quickSpec } from '../common/commandLine.js';
 import { defaultJobName, validateName } from '../common/jobName.js';
-import { OptionError } from '../common/options.js';
-import type { ServiceRef } from '../common/serviceRef.js';
+import { OptionError, type Values } from '../common/options.js';
 import { icingaConfig, type IcingaPostConfig } from '../icinga/postOptions.js';
 import { currentHost } from '../common/host.js';
 import type { PushgatewayTarget } from '../metrics/pushgateway.js';
@@ -16,35 +15,20 @@ export class UsageError extends Error {}
 
 export type Overlap = 'skip' | 'wait' | 'allow';
 
-export interface WrapperOptions {
+type RunValues = Values<'env-sync-run'>;
+type IcingaFlags = 'icingaUrl' | 'icingaUser' | 'icingaPasswordFile' | 'icingaCa' | 'icingaHost' | 'icingaService';
+
+/**
+ * The values of the one option table, under its names, with what parsing settles on top: the job's
+ * name (from -f FILE.cfg when --job is absent), the command, the Icinga API it posts to and the
+ * Pushgateway it pushes to (from their several flags each).
+ */
+export type WrapperOptions = Omit<RunValues, 'job' | 'pushgateway' | 'pushgatewayInstance' | 'pushgatewayTimeout' | IcingaFlags> & {
   job: string;
-  part: string | null;
   command: string[];
-  stateDir: string;
-  bootIdFile: string;
-  timeoutSeconds: number | null;
-  killAfterSeconds: number;
-  /** --retries, --retry-delay, --retry-timeouts, --attempt-timeout (retries.ts); absent: none. */
-  retries?: number;
-  retryDelaySeconds?: number;
-  retryTimeouts?: boolean;
-  attemptTimeoutSeconds?: number | null;
-  overlap: Overlap;
-  /** Copy the output lines to syslog (--syslog-copy). */
-  syslogCopy: boolean;
-  syslogSocket: string;
-  syslogFile: string;
-  /** Which log the passive verdict reads (--log, --journal-namespace). */
-  log?: 'auto' | 'syslog' | 'journal';
-  journalNamespace?: string | undefined;
   icinga: IcingaPostConfig | null;
-  /** node_exporter's textfile directory (--textfile-dir); absent or null: no metrics file. */
-  textfileDir?: string | null;
-  /** Icinga services put in downtime for the run (--downtime-services). */
-  downtimeServices?: ServiceRef[];
-  /** The Pushgateway the run facts go to as well (--pushgateway); absent or null: none. */
-  pushgateway?: PushgatewayTarget | null;
-}
+  pushgateway: PushgatewayTarget | null;
+};
 
 /**
  * `--syslog` is a file everywhere else (the plugins', env-sync's); the wrapper's on/off switch is
@@ -92,29 +76,14 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
   if (icinga instanceof Error) throw new UsageError(icinga.message);
   if (v.downtimeServices && !icinga)
     throw new UsageError('--downtime-services needs --icinga-url, --icinga-user and --icinga-password-file (the Icinga 2 API that holds those services)');
+  const { icingaUrl, icingaUser, icingaPasswordFile, icingaCa, icingaHost, icingaService, pushgatewayInstance, pushgatewayTimeout, ...own } = v;
   return {
+    ...own,
     job,
-    part: v.part ?? null,
     command,
-    stateDir: v.stateDir,
-    bootIdFile: v.bootIdFile,
-    timeoutSeconds: v.runTimeout ?? null,
-    killAfterSeconds: v.killAfter,
-    retries: v.retries,
-    retryDelaySeconds: v.retryDelay,
-    retryTimeouts: v.retryTimeouts,
-    attemptTimeoutSeconds: v.attemptTimeout ?? null,
-    overlap: v.overlap,
-    syslogCopy: v.syslogCopy,
-    syslogSocket: v.syslogSocket,
-    syslogFile: v.syslog,
-    log: v.log,
-    journalNamespace: v.journalNamespace,
     icinga,
-    textfileDir: v.textfileDir ?? null,
-    ...(v.downtimeServices ? { downtimeServices: v.downtimeServices } : {}),
     pushgateway: v.pushgateway
-      ? { url: v.pushgateway, instance: v.pushgatewayInstance ?? currentHost(), timeoutMs: Math.round(v.pushgatewayTimeout * 1000) }
+      ? { url: v.pushgateway, instance: pushgatewayInstance ?? currentHost(), timeoutMs: Math.round(pushgatewayTimeout * 1000) }
       : null,
   };
 }

@@ -29,11 +29,11 @@ export interface RetrySettings {
 export function retrySettings(o: WrapperOptions): RetrySettings {
   return {
     retries: o.retries ?? 0,
-    delaySeconds: o.retryDelaySeconds ?? 60,
-    retryTimeouts: o.retryTimeouts ?? false,
-    attemptTimeoutSeconds: o.attemptTimeoutSeconds ?? null,
-    timeoutSeconds: o.timeoutSeconds,
-    killAfterSeconds: o.killAfterSeconds,
+    delaySeconds: o.retryDelay,
+    retryTimeouts: o.retryTimeouts,
+    attemptTimeoutSeconds: o.attemptTimeout ?? null,
+    timeoutSeconds: o.runTimeout ?? null,
+    killAfterSeconds: o.killAfter,
   };
 }
 

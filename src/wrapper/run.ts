@@ -63,7 +63,7 @@ export function defaultDeps(opts: WrapperOptions, startedAt = new Date()): Wrapp
         const posted = await postRunVerdict(opts.icinga!, {
           job: opts.job,
           stateDir: opts.stateDir,
-          syslog: opts.syslogFile,
+          syslog: opts.syslog,
           log: opts.log,
           journalNamespace: opts.journalNamespace,
           bootIdFile: opts.bootIdFile,
@@ -99,7 +99,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
   const run: Run = {
     runId,
     job: opts.job,
-    part: opts.part,
+    part: opts.part ?? null,
     host: currentHost(),
     user: currentUser(),
     wrapperPid: process.pid,
@@ -117,7 +117,7 @@ export async function runWrapped(opts: WrapperOptions, deps: WrapperDeps = defau
     outcome: 'running',
     exitCode: null,
     signal: null,
-    timeoutSeconds: opts.timeoutSeconds,
+    timeoutSeconds: opts.runTimeout ?? null,
     message: null,
     output: { lines: 0, bytes: 0, tail: [] },
   };

@@ -30,7 +30,8 @@ export interface RunStore {
 export interface StoreTarget {
   stateDir: string;
   job: string;
-  part: string | null;
+  /** Absent or null: the job as a whole. */
+  part?: string | null | undefined;
 }
 
 /** This process as the holder of locks, for one run. */
@@ -54,7 +55,7 @@ function refuseNewerState(t: StoreTarget): void {
 export function markerStore(t: StoreTarget, holder: Omit<LockRecord, 'schema'>, bootId: string | null, warn?: (message: string) => void): RunStore {
   const ctx: StoreContext = { stateDir: t.stateDir, job: t.job, bootId, holder, ...(warn ? { warn } : {}) };
   createFilesAs(stateDirOwnerForRoot(t.stateDir));
-  const lockPath = () => runLockPath(t.stateDir, t.job, t.part);
+  const lockPath = () => runLockPath(t.stateDir, t.job, t.part ?? null);
   let checked = false;
   const checkState = () => {
     if (!checked) refuseNewerState(t);

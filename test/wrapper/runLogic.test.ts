@@ -8,6 +8,7 @@ import type { RunLock } from '../../src/markers/runLock.js';
 import { applyRun } from '../../src/markers/store.js';
 import { emptyJobState, type JobState, type LockRecord, type Run, type RunningMarker } from '../../src/markers/types.js';
 import type { WrapperOptions } from '../../src/wrapper/options.js';
+import { convert } from '../../src/common/options.js';
 import type { RunReporter } from '../../src/wrapper/report.js';
 import { runWrapped, type VerdictPoster } from '../../src/wrapper/run.js';
 import type { RunStore } from '../../src/wrapper/runStore.js';
@@ -18,19 +19,18 @@ import { makeTempDir } from '../support/tmp.js';
 const BOOT = 'boot-now';
 
 function options(command: string[], extra: Partial<WrapperOptions> = {}): WrapperOptions {
+  // The option table's own defaults, so a default changed there is the default tested here.
   return {
+    ...convert('env-sync-run', {}, {}),
     job: 'pull_x',
-    part: null,
     command,
     stateDir: '/fake/state',
     bootIdFile: '/fake/boot_id',
-    timeoutSeconds: null,
-    killAfterSeconds: 5,
-    overlap: 'skip',
     syslogCopy: false,
     syslogSocket: '/dev/null',
-    syslogFile: '/fake/syslog',
+    syslog: '/fake/syslog',
     icinga: null,
+    pushgateway: null,
     ...extra,
   };
 }
