@@ -550,6 +550,207 @@ export const staleSharedLock = finding(
     `stale shared with_reboot_lock file ${a.path} (${a.age} old): the host will not reboot for updates and every job using the old with_reboot_lock waits for it; remove it if no sync is running`,
 );
 
+// --- Pauses (env-sync pause) --------------------------------------------------------------------------
+
+export const paused = finding(
+  'paused',
+  {
+    states: 'OK; WARNING in its last hour (the other findings are still said, at OK)',
+    means:
+      'someone paused the job with `env-sync pause`: its cron runs record `paused` and exit 0 without running the sync until the time named, when the job is judged as usual again',
+    todo: 'nothing, or ask them; `env-sync pause JOB --until …` again to extend it, `env-sync resume JOB` to end it',
+    example: () => ({ allJobs: false, until: '14:00', left: '1d 3h', by: 'root (sudo from alice)', reason: 'CHG-123 target DB rebuilt' }),
+  },
+  (a: { allJobs: boolean; until: string; left: string; by: string; reason: string }) =>
+    `paused${a.allJobs ? ' (every job)' : ''} until ${a.until} (for ${a.left} more) by ${a.by}: ${a.reason}`,
+);
+
+export const pauseEnding = finding(
+  'pauseEnding',
+  {
+    states: "WARNING, after the pause's own words",
+    means: 'the pause ends within the hour; its end should not come as a surprise',
+    todo: 'nothing if the work is done; else `env-sync pause JOB --until …` to extend it',
+    example: () => ({ left: '35m' }),
+  },
+  (a: { left: string }) => `the pause ends in ${a.left}: the job is judged as usual from then (env-sync pause to extend it)`,
+);
+
+export const pauseNotBelieved = finding(
+  'pauseNotBelieved',
+  {
+    states: 'WARNING',
+    means: 'a pause file another user could have written, a link, or one that cannot be read: it does not count',
+    todo: 'the fix is in the text; pause again with `env-sync pause`',
+    example: () => ({
+      problem: "/var/lib/env-sync/pull_x/pause.json: is owned by alice, not by the job's user govuk-backup; remove it and pause with env-sync pause",
+    }),
+  },
+  (a: { problem: string }) => `a pause file is not believed, so the job is judged as if not paused: ${a.problem}`,
+);
+
+// --- Runs with --retries, and runs far off their usual ------------------------------------------------
+
+export const succeededOnAttempt = finding(
+  'succeededOnAttempt',
+  {
+    states: 'said after "last run succeeded", at OK',
+    means: 'a run made with `env-sync-run --retries` succeeded, but not at its first attempt',
+    todo: "nothing tonight; if it keeps needing retries, the earlier attempts' errors (`env-sync logs JOB`) are worth a look by day",
+    example: () => ({ attempt: 2, of: 3, earlier: 'attempt 1 failed with exit 1' }),
+  },
+  (a: { attempt: number; of: number; earlier: string }) => `on attempt ${a.attempt} of ${a.of}; ${a.earlier}`,
+);
+
+export const attemptsFailed = finding(
+  'attemptsFailed',
+  {
+    states: 'said after the failure, at its state',
+    means: 'a run made with `--retries` failed at its last attempt: every attempt failed, or what stopped it from trying again',
+    todo: 'as for the failure; a run that timed out is retried only with `--retry-timeouts`',
+    example: () => ({ attempt: 3, of: 3, why: null, earlier: 'attempt 1 failed with exit 1, attempt 2 failed with exit 1' }),
+  },
+  (a: { attempt: number; of: number; why: string | null; earlier: string }) =>
+    `${a.attempt === a.of || a.why === null ? `all ${a.of} attempts failed` : `attempt ${a.attempt} of ${a.of}: ${a.why}`}${a.earlier ? `; ${a.earlier}` : ''}`,
+);
+
+export const runUnusual = finding(
+  'runUnusual',
+  {
+    states: 'WARNING (the run itself succeeded)',
+    means:
+      "the last success took far less or far more time, or wrote far less or more output, than the median of the job's earlier successes (from the fifth): a sync that copied nothing, or one heading for its slot's end",
+    todo: "`env-sync logs JOB`: compare its output with an earlier run's; a real change in the data is fine (the factor 0 turns a half off, e.g. `--duration-low 0`)",
+    example: () => ({
+      subject: 'last run',
+      verb: 'took',
+      value: '2m',
+      count: 12,
+      span: '47m–52m',
+      which: 'low' as const,
+      flag: 'duration-low',
+      factor: 0.25,
+      median: '49m',
+    }),
+  },
+  (a: { subject: string; verb: string; value: string; count: number; span: string; which: 'low' | 'high'; flag: string; factor: number; median: string }) =>
+    `${a.subject} ${a.verb} ${a.value}; its last ${a.count} successes ${a.verb} ${a.span} (${
+      a.which === 'low' ? `less than --${a.flag} ${a.factor} of` : `more than --${a.flag} ${a.factor} times`
+    } their median ${a.median})`,
+);
+
+// --- The scheduler: cron, systemd timers (check_env_sync_all, env-sync status) -----------------------------
+
+/** `3 jobs due in the next 24h: a (00:18), b (01:00) and c (02:00)`, or that none is. */
+export function dueWords(a: { due: number; window: string; names: string; of: number; kind: string; their?: boolean }): string {
+  return a.due
+    ? `${a.due} job${a.due === 1 ? '' : 's'} due in the next ${a.window}: ${a.names}`
+    : `none of ${a.their ? 'their' : 'the'} ${a.of} ${a.kind}${a.of === 1 ? '' : 's'} is due in the next ${a.window}`;
+}
+
+export const schedulerNotRunning = finding(
+  'schedulerNotRunning',
+  {
+    states: 'CRITICAL when a job is due within --scheduler-window; WARNING when none is yet',
+    means: "the host's cron daemon is dead (the OOM killer, a failed upgrade): no job will start, whatever each job's own alert says yet",
+    todo: '`sudo systemctl start cron` (`systemctl status cron` says how it ended); look for the OOM killer in `journalctl -k` ("Out of memory: Killed process"); the jobs due while it was down did not run: `env-sync status`, and re-run those that matter (`env-sync rerun JOB`)',
+    example: () => ({ daemon: 'cron', due: dueWords({ due: 2, window: '24h', names: 'pull_x (00:18) and pull_y (01:00)', of: 2, kind: 'cron job' }) }),
+  },
+  (a: { daemon: string; due: string }) => `${a.daemon} is not running; ${a.due}`,
+);
+
+export const schedulerNotRunningFix = finding(
+  'schedulerNotRunningFix',
+  {
+    states: 'long output under "cron is not running"',
+    means: 'what was looked at to find the daemon dead, and the fix',
+    todo: 'as the text says',
+    example: () => ({ daemon: 'cron', seen: '/run/crond.pid names pid 812, which is gone' }),
+  },
+  (a: { daemon: string; seen: string }) =>
+    `${a.daemon} is not running: ${a.seen}; start it (systemctl start ${a.daemon}) and look in journalctl -k for the OOM killer ("Out of memory: Killed process")`,
+);
+
+export const schedulerRunning = finding(
+  'schedulerRunning',
+  {
+    states: "OK (long output, and the host-wide views' detail)",
+    means: "the host's cron daemon was seen running",
+    todo: 'nothing',
+    example: () => ({ daemon: 'cron', seen: 'pid 812 (cron) from /run/crond.pid' }),
+  },
+  (a: { daemon: string; seen?: string }) => `${a.daemon} is running${a.seen ? `: ${a.seen}` : ''}`,
+);
+
+export const schedulerHidden = finding(
+  'schedulerHidden',
+  {
+    states: 'UNKNOWN with --scheduler cron; said in the first line at OK when found by --scheduler auto',
+    means: "`/proc` hides root's processes from the monitoring user, so whether cron runs cannot be seen",
+    todo: "the fix is in the text (`gid=` on the `/proc` mount); until then only each job's own missed-run alert covers a dead cron",
+    example: () => ({
+      daemon: 'cron',
+      why: "/proc is mounted with hidepid=2, so nagios cannot see other users' processes; remount /proc with gid=G (mount -o remount,hidepid=2,gid=G /proc) and add nagios to group G",
+    }),
+  },
+  (a: { daemon: string; why: string; long?: boolean }) =>
+    a.long ? `whether ${a.daemon} is running cannot be seen: ${a.why}` : `whether ${a.daemon} is running cannot be seen (${a.why})`,
+);
+
+export const timersNotActive = finding(
+  'timersNotActive',
+  {
+    states: 'CRITICAL when a job is due within --scheduler-window (or when is unknown); WARNING when none is yet',
+    means: 'a systemd timer given with `--timer JOB:UNIT` is stopped, failed or missing: it will not start its job',
+    todo: '`systemctl start UNIT` and `systemctl status UNIT` for why it stopped (the long output names each); a timer systemd has not: install it or fix `--timer`',
+    example: () => ({
+      count: 1,
+      timers: 'env-sync-pull_x.timer (inactive)',
+      due: dueWords({ due: 1, window: '24h', names: 'pull_x (00:18)', of: 1, kind: 'job' }),
+    }),
+  },
+  (a: { count: number; timers: string; due: string }) => `systemd timer${a.count === 1 ? '' : 's'} not active: ${a.timers}; ${a.due}`,
+);
+
+export const timerDownFix = finding(
+  'timerDownFix',
+  {
+    states: 'long output under "systemd timer not active"',
+    means: 'one timer that will not start its job, and the fix',
+    todo: 'as the text says',
+    example: () => ({ unit: 'env-sync-pull_x.timer', job: 'pull_x', state: 'inactive', loaded: true }),
+  },
+  (a: { unit: string; job: string; state: string; loaded: boolean }) =>
+    `${a.unit} of job ${a.job} is ${a.state}: ${
+      a.loaded
+        ? `start it (systemctl start ${a.unit}) and see why it stopped (systemctl status ${a.unit})`
+        : 'systemd has no such timer; install it, or give --timer the right unit'
+    }`,
+);
+
+export const timersActive = finding(
+  'timersActive',
+  {
+    states: "OK (the host-wide views' detail names each timer and its next run)",
+    means: 'every timer given with `--timer` is active',
+    todo: 'nothing',
+    example: () => ({}),
+  },
+  (_a: Record<string, never>) => 'systemd timers are active',
+);
+
+export const timersHidden = finding(
+  'timersHidden',
+  {
+    states: 'UNKNOWN with --scheduler systemd; said in the first line at OK when found by --scheduler auto',
+    means: 'systemd could not be asked about the timers (no systemd, or no D-Bus for the monitoring user)',
+    todo: 'the text says what failed; on a host without systemd, use `--scheduler cron` or `none`',
+    example: () => ({ why: "systemctl show said: System has not been booted with systemd as init system (PID 1). Can't operate." }),
+  },
+  (a: { why: string; long?: boolean }) =>
+    a.long ? `whether the systemd timers are active cannot be seen: ${a.why}` : `whether the systemd timers are active cannot be seen (${a.why})`,
+);
+
 // --- Host-wide views and the long output --------------------------------------------------------------
 
 export const neverRun = finding(

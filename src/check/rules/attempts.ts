@@ -3,6 +3,7 @@
 // with exit 1)"). Pure; a run without attempts, or that succeeded at once, adds nothing.
 import { attemptOutcomeWords } from '../../markers/attemptWords.js';
 import type { Attempt } from '../../markers/types.js';
+import { attemptsFailed, succeededOnAttempt } from '../words.js';
 
 type RunAttempts = {
   outcome: string;
@@ -40,10 +41,9 @@ export function attemptsWords(run: RunAttempts): string {
   const last = attempts[k - 1]!;
   // Interrupted while waiting to retry: its message says so and names the last attempt.
   if (run.outcome === 'interrupted') return k > 1 ? ` (before it: ${listed(run, attempts.slice(0, -1))})` : '';
-  if (run.outcome === 'success') return k === 1 ? '' : ` (on attempt ${k} of ${of}; ${earlier})`;
+  if (run.outcome === 'success') return k === 1 ? '' : ` (${succeededOnAttempt({ attempt: k, of, earlier })})`;
   if (of === 1) return '';
-  const head = k === of ? `all ${of} attempts failed` : `attempt ${k} of ${of}: ${notRetriedWords(last)}`;
-  return earlier ? ` (${head}; ${earlier})` : ` (${head})`;
+  return ` (${attemptsFailed({ attempt: k, of, why: k === of ? null : notRetriedWords(last), earlier })})`;
 }
 
 /** `, attempt 3 of 3` for the evidence of a run made with --retries: its output tail is that attempt's. */

@@ -6,6 +6,7 @@ import { OK, WARNING } from '../../common/states.js';
 import { clock, duration } from '../../common/timeWords.js';
 import type { Pause, PauseRead } from '../../markers/pause.js';
 import type { CheckFacts, Judgement, Result } from '../types.js';
+import { pauseEnding, paused, pauseNotBelieved } from '../words.js';
 
 /** The last stretch of a pause in which the job is WARNING: its end must not come as a surprise. */
 export const PAUSE_ENDING_SECONDS = 3600;
@@ -21,19 +22,18 @@ export function pausedBy(p: Pause): string {
 /** `paused until 14:00 (for 2h 10m more) by alice: DB migration`. */
 export function pausedWords(p: Pause, now: Date): string {
   const until = new Date(p.until);
-  const left = (until.getTime() - now.getTime()) / 1000;
-  const scope = p.job === null ? ' (every job)' : '';
-  return `paused${scope} until ${clock(until, now)} (for ${duration(left)} more) by ${pausedBy(p)}: ${p.reason}`;
+  const left = duration((until.getTime() - now.getTime()) / 1000);
+  return paused({ allJobs: p.job === null, until: clock(until, now), left, by: pausedBy(p), reason: p.reason });
 }
 
 /** `the pause ends in 35m: the job is judged as usual from then`. */
 export function pauseEndingWords(p: Pause, now: Date): string {
-  return `the pause ends in ${duration((Date.parse(p.until) - now.getTime()) / 1000)}: the job is judged as usual from then (env-sync pause to extend it)`;
+  return pauseEnding({ left: duration((Date.parse(p.until) - now.getTime()) / 1000) });
 }
 
 /** A pause file that does not count. */
 export function pauseProblemWords(problem: string): string {
-  return `a pause file is not believed, so the job is judged as if not paused: ${problem}`;
+  return pauseNotBelieved({ problem });
 }
 
 /** The pause's finding, or null when there is nothing to say. */

@@ -7,6 +7,7 @@ import { duration } from '../../common/timeWords.js';
 import type { HistoryEntry, Run } from '../../markers/types.js';
 import type { CheckFacts, CheckPolicy, Result } from '../types.js';
 import type { Rule } from './context.js';
+import { runUnusual } from '../words.js';
 
 /** Earlier successes needed before a run is called unusual. */
 export const MIN_SUCCESSES = 5;
@@ -50,8 +51,17 @@ export function unusualWords(m: Measure, which: 'low' | 'high', subject: string)
   const lo = Math.min(...m.usual);
   const hi = Math.max(...m.usual);
   const span = m.words(lo) === m.words(hi) ? m.words(lo) : `${m.words(lo)}–${m.words(hi)}`;
-  const limit = which === 'low' ? `less than --${m.lowFlag} ${m.low} of` : `more than --${m.highFlag} ${m.high} times`;
-  return `${subject} ${m.verb} ${m.words(m.value)}; its last ${m.usual.length} successes ${m.verb} ${span} (${limit} their median ${m.words(med)})`;
+  return runUnusual({
+    subject,
+    verb: m.verb,
+    value: m.words(m.value),
+    count: m.usual.length,
+    span,
+    which,
+    flag: which === 'low' ? m.lowFlag : m.highFlag,
+    factor: (which === 'low' ? m.low : m.high)!,
+    median: m.words(med),
+  });
 }
 
 function judgeMeasure(m: Measure, subject: string): Result | null {

@@ -5,6 +5,17 @@
 import { compareText } from '../../common/compare.js';
 import { CRITICAL, OK, UNKNOWN, WARNING, type State } from '../../common/states.js';
 import { clock, duration } from '../../common/timeWords.js';
+import {
+  dueWords,
+  schedulerHidden,
+  schedulerNotRunning,
+  schedulerNotRunningFix,
+  schedulerRunning,
+  timerDownFix,
+  timersActive,
+  timersHidden,
+  timersNotActive,
+} from '../words.js';
 
 /** `--scheduler`: none, cron, systemd, or auto (cron when any job has a cron line, systemd when any job is given with --timer). */
 export type SchedulerMode = 'none' | 'cron' | 'systemd' | 'auto';
@@ -51,27 +62,25 @@ function names(due: readonly DueJob[], n: number, now: Date): string {
 
 export function judgeScheduler(f: SchedulerFacts, now: Date): HostFinding {
   const window = duration(f.windowSeconds);
-  if (f.running === true) return { state: OK, summary: `${f.daemon} is running`, detail: [`${f.daemon} is running: ${f.seen}`], news: false };
-  const dueWords = f.due.length
-    ? `${f.due.length} job${f.due.length === 1 ? '' : 's'} due in the next ${window}: ${names(f.due, NAMED_FIRST, now)}`
-    : `none of the ${f.cronJobs} cron job${f.cronJobs === 1 ? '' : 's'} is due in the next ${window}`;
+  const { daemon } = f;
+  if (f.running === true) return { state: OK, summary: schedulerRunning({ daemon }), detail: [schedulerRunning({ daemon, seen: f.seen })], news: false };
+  const due = dueWords({ due: f.due.length, window, names: names(f.due, NAMED_FIRST, now), of: f.cronJobs, kind: 'cron job' });
   if (f.running === null) {
     // Asked for by name, a check that cannot be made is UNKNOWN; found by auto (every host whose /proc
     // hides root's processes), it is said in the first line without changing the state, as the
     // host-wide view says what else it cannot see: a permanent UNKNOWN would only get it turned off.
+    const why = f.hidden ?? f.seen;
     return {
       state: f.mode === 'cron' ? UNKNOWN : OK,
-      summary: `whether ${f.daemon} is running cannot be seen (${f.hidden ?? f.seen})`,
-      detail: [`whether ${f.daemon} is running cannot be seen: ${f.hidden ?? f.seen}`],
+      summary: schedulerHidden({ daemon, why }),
+      detail: [schedulerHidden({ daemon, why, long: true })],
       news: true,
     };
   }
-  const detail = [
-    `${f.daemon} is not running: ${f.seen}; start it (systemctl start ${f.daemon}) and look in journalctl -k for the OOM killer ("Out of memory: Killed process")`,
-  ];
+  const detail = [schedulerNotRunningFix({ daemon, seen: f.seen })];
   if (f.due.length > NAMED_FIRST) detail.push(`due in the next ${window}: ${names(f.due, NAMED_LONG, now)}`);
   // Nothing missed yet (a weekly job, a window shorter than the schedules): the daemon is still dead.
-  return { state: f.due.length ? CRITICAL : WARNING, summary: `${f.daemon} is not running; ${dueWords}`, detail, news: true };
+  return { state: f.due.length ? CRITICAL : WARNING, summary: schedulerNotRunning({ daemon, due }), detail, news: true };
 }
 
 /** A timer-driven job, as `--timer JOB:UNIT` names it. */
@@ -128,44 +137,34 @@ export function judgeTimers(f: TimerSchedulerFacts, now: Date): HostFinding {
   if (f.error !== undefined)
     return {
       state: f.mode === 'systemd' ? UNKNOWN : OK,
-      summary: `whether the systemd timers are active cannot be seen (${f.error})`,
-      detail: [`whether the systemd timers are active cannot be seen: ${f.error}`],
+      summary: timersHidden({ why: f.error }),
+      detail: [timersHidden({ why: f.error, long: true })],
       news: true,
     };
   const down = f.timers.filter(isDown);
   if (down.length === 0)
     return {
       state: OK,
-      summary: `systemd timers are active`,
+      summary: timersActive({}),
       detail: f.timers.map((t) => `${t.unit} is active: job ${t.job}${t.next ? ` next at ${clock(t.next, now)}` : ''}`),
       news: false,
     };
   const due = down
     .filter((t) => dueWithin(t, now, f.windowSeconds))
     .sort((a, b) => (a.next?.getTime() ?? 0) - (b.next?.getTime() ?? 0) || compareText(a.job, b.job));
-  const what = `systemd timer${down.length === 1 ? '' : 's'} not active: ${list(down.map(timerWords), NAMED_FIRST)}`;
-  const dueWords = due.length
-    ? `${due.length} job${due.length === 1 ? '' : 's'} due in the next ${window}: ${list(
-        due.map((t) => jobWhen(t, now)),
-        NAMED_FIRST,
-      )}`
-    : down.length === 1
-      ? `its job ${down[0]!.job} is not due in the next ${window}`
-      : `none of their ${down.length} jobs is due in the next ${window}`;
-  const detail = down.map(
-    (t) =>
-      `${t.unit} of job ${t.job} is ${t.loadState === 'loaded' ? t.activeState : t.loadState}: ${
-        t.loadState === 'loaded'
-          ? `start it (systemctl start ${t.unit}) and see why it stopped (systemctl status ${t.unit})`
-          : `systemd has no such timer; install it, or give --timer the right unit`
-      }`,
+  const dueNow = due.map((t) => jobWhen(t, now));
+  const dueSaid =
+    due.length || down.length > 1
+      ? dueWords({ due: due.length, window, names: list(dueNow, NAMED_FIRST), of: down.length, kind: 'job', their: true })
+      : `its job ${down[0]!.job} is not due in the next ${window}`;
+  const detail = down.map((t) =>
+    timerDownFix({ unit: t.unit, job: t.job, state: t.loadState === 'loaded' ? t.activeState : t.loadState, loaded: t.loadState === 'loaded' }),
   );
-  if (due.length > NAMED_FIRST)
-    detail.push(
-      `due in the next ${window}: ${list(
-        due.map((t) => jobWhen(t, now)),
-        NAMED_LONG,
-      )}`,
-    );
-  return { state: due.length ? CRITICAL : WARNING, summary: `${what}; ${dueWords}`, detail, news: true };
+  if (due.length > NAMED_FIRST) detail.push(`due in the next ${window}: ${list(dueNow, NAMED_LONG)}`);
+  return {
+    state: due.length ? CRITICAL : WARNING,
+    summary: timersNotActive({ count: down.length, timers: list(down.map(timerWords), NAMED_FIRST), due: dueSaid }),
+    detail,
+    news: true,
+  };
 }
