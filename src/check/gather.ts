@@ -43,7 +43,6 @@ export interface GatherOptions extends LogOptions {
   /** The job's crontab line, when the caller read the crontab. */
   cron?: CronJob | null | undefined;
   deadline: number;
-  onStage: (stage: string) => void;
   /** Host-wide views judge many jobs at once and skip the per-run evidence search in syslog. */
   skipEvidence?: boolean;
   /** One scan of syslog for every job of a host-wide view, asked for this job's last script run. */
@@ -74,8 +73,9 @@ export function withUnrecorded(job: string, st: JobState | null, unrecorded: rea
   return next;
 }
 
-export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
-  o.onStage(`reading markers in ${o.stateDir}`);
+/** `onStage` is told each stage as it starts (a plugin's timer says where it was when time ran out). */
+export async function gather(o: GatherOptions, now: Date, onStage: (stage: string) => void = () => undefined): Promise<CheckFacts> {
+  onStage(`reading markers in ${o.stateDir}`);
   const host = o.host ?? hostReads();
   const trust = jobTrust(o.stateDir, o.job, o.trust, host.dirStat);
   // Read when a run in progress or a run from syslog asks, not by every check of a finished run.
@@ -154,11 +154,11 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   const source = chooseLogOnce(o);
   const label = logLabel(source, o.syslog);
   const senders = senderFilter(trust);
-  const scan: ScanOptions = { syslog: o.syslog, rotated, now, deadline: o.deadline, onFile: (path) => o.onStage(`reading ${path}`), source, senders };
+  const scan: ScanOptions = { syslog: o.syslog, rotated, now, deadline: o.deadline, onFile: (path) => onStage(`reading ${path}`), source, senders };
   let evidence: CheckFacts['evidence'] = null;
   let syslogOnly: CheckFacts['syslogOnly'] = null;
   let syslogProblems: LogProblem[] = [];
-  o.onStage(`reading ${label}`);
+  onStage(`reading ${label}`);
 
   if ((!jobState && running.length === 0) || unwrapped) {
     const found = o.scriptRuns ? await o.scriptRuns(o.job, o.cfgName) : await findLastSyslogOnlyRun(scan, o.job, o.cfgName, auto);
@@ -168,7 +168,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
     if (found.run?.outcome === 'running') {
       // `Starting` with no end: still running only while a govuk_env_sync.sh runs its cfg. The script
       // has plain `exit 1` paths that log nothing, and without this such a run is "running" for ever.
-      o.onStage("looking for the job's process");
+      onStage("looking for the job's process");
       const view = processView();
       hidden = view.hidden;
       live = hidden ? null : scriptRunning(view, SCRIPT_TAG, jobLineRule(o.job, o.cfgName).cfgNeedle, processOwners(trust.user?.uid));
@@ -215,7 +215,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
   let staleMarkers: CheckFacts['staleMarkers'] = null;
   const unwritable = jobState?.last ? jobDirNotWritable(o.stateDir, o.job, trust.user, host.dirStat) : null;
   if (unwritable && jobState?.last) {
-    o.onStage(`reading ${label} for runs the markers missed`);
+    onStage(`reading ${label} for runs the markers missed`);
     const later = await lastFinishAfter(scan, o.job, new Date(jobState.last.end ?? jobState.last.start));
     syslogProblems = [...syslogProblems, ...later.problems];
     staleMarkers = { ...unwritable, later: later.event };
@@ -223,7 +223,7 @@ export async function gather(o: GatherOptions, now: Date): Promise<CheckFacts> {
 
   let previousScheduled: Date | null = null;
   if (o.schedule) {
-    o.onStage('computing the schedule');
+    onStage('computing the schedule');
     previousScheduled = await previousScheduledRun(o.schedule, now);
   }
   const stateDirProblem = host.missingStateDir(o.stateDir, trust.user?.name);

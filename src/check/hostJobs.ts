@@ -149,7 +149,6 @@ export async function judgeHost(o: HostOptions, now: Date): Promise<HostView> {
   const shared: GatherOptions = {
     ...o,
     trust: { ...o.trust, crontabOwner },
-    onStage: () => undefined,
     scriptRuns,
     host,
     job: '',

@@ -37,28 +37,51 @@ function statOrNull(path: string): { mtimeMs: number } | null {
   }
 }
 
+/**
+ * A value per (state directory, user, how the user was found), made once. Nested maps of the strings
+ * each job is given, not a key joined from them: a joined key is a new string to hash for every job
+ * of a 500-job view, four times a job.
+ */
+function perTrust<V>(): (stateDir: string, trust: Pick<JobTrust, 'user' | 'source'> | undefined, make: () => V) => V {
+  const byDir = new Map<string, Map<number, Map<string, V>>>();
+  return (stateDir, trust, make) => {
+    let byUser = byDir.get(stateDir);
+    if (!byUser) byDir.set(stateDir, (byUser = new Map()));
+    const uid = trust?.user?.uid ?? -1;
+    let bySource = byUser.get(uid);
+    if (!bySource) byUser.set(uid, (bySource = new Map()));
+    const source = trust?.source ?? '';
+    if (!bySource.has(source)) bySource.set(source, make());
+    return bySource.get(source)!;
+  };
+}
+
+/** The answer of `read`, or the MarkerError it threw, kept to be thrown again for each job that asks. */
+function answerOrProblem<V>(read: () => V): { value: V } | { problem: unknown } {
+  try {
+    return { value: read() };
+  } catch (err) {
+    if (!(err instanceof MarkerError)) throw err;
+    return { problem: err };
+  }
+}
+
+function given<V>(got: { value: V } | { problem: unknown }): V {
+  if ('problem' in got) throw got.problem;
+  return got.value;
+}
+
 export function hostReads(manyJobs = false): HostReads {
-  const inventories = new Map<string, { inventory: Inventory | null } | { problem: unknown }>();
-  const missing = new Map<string, string | null>();
+  const inventories = perTrust<{ value: Inventory | null } | { problem: unknown }>();
+  const pauses = perTrust<{ value: Pause | null } | { problem: unknown }>();
+  const missing = new Map<string, Map<string, string | null>>();
   const followed = new Map<string, Stats | undefined>();
   const linked = new Map<string, Stats | undefined>();
   const lockNames = new Map<string, Set<string> | null>();
-  const sharedLocks = new Map<string, { mtimeMs: number } | null>();
-  const pauses = new Map<string, { pause: Pause | null } | { problem: unknown }>();
+  const sharedLocks = new Map<string, Map<string, { mtimeMs: number } | null>>();
   return {
     pauseAll(stateDir, trust) {
-      const key = `${stateDir}\0${trust.user?.uid ?? ''}\0${trust.source}`;
-      if (!pauses.has(key)) {
-        try {
-          pauses.set(key, { pause: readPauseIfThere(stateDir, null, trust) });
-        } catch (err) {
-          if (!(err instanceof MarkerError)) throw err;
-          pauses.set(key, { problem: err });
-        }
-      }
-      const got = pauses.get(key)!;
-      if ('problem' in got) throw got.problem;
-      return got.pause;
+      return given(pauses(stateDir, trust, () => answerOrProblem(() => readPauseIfThere(stateDir, null, trust))));
     },
     dirStat(path, follow) {
       const seen = follow ? followed : linked;
@@ -67,9 +90,10 @@ export function hostReads(manyJobs = false): HostReads {
     },
     lockFile(dir, name, shared) {
       if (shared) {
-        const key = `${dir}\0${name}`;
-        if (!sharedLocks.has(key)) sharedLocks.set(key, statOrNull(join(dir, name)));
-        return sharedLocks.get(key)!;
+        let names = sharedLocks.get(dir);
+        if (!names) sharedLocks.set(dir, (names = new Map()));
+        if (!names.has(name)) names.set(name, statOrNull(join(dir, name)));
+        return names.get(name)!;
       }
       if (manyJobs && !lockNames.has(dir)) {
         let names: Set<string> | null;
@@ -84,23 +108,14 @@ export function hostReads(manyJobs = false): HostReads {
       return lockNames.get(dir)?.has(name) === false ? null : statOrNull(join(dir, name));
     },
     inventory(stateDir, trust) {
-      const key = `${stateDir}\0${trust.user?.uid ?? ''}\0${trust.source}`;
-      if (!inventories.has(key)) {
-        try {
-          inventories.set(key, { inventory: readInventory(stateDir, trust) });
-        } catch (err) {
-          if (!(err instanceof MarkerError)) throw err;
-          inventories.set(key, { problem: err });
-        }
-      }
-      const got = inventories.get(key)!;
-      if ('problem' in got) throw got.problem;
-      return got.inventory;
+      return given(inventories(stateDir, trust, () => answerOrProblem(() => readInventory(stateDir, trust))));
     },
     missingStateDir(stateDir, user) {
-      const key = `${stateDir}\0${user ?? ''}`;
-      if (!missing.has(key)) missing.set(key, missingStateDir(stateDir, user));
-      return missing.get(key)!;
+      let byUser = missing.get(stateDir);
+      if (!byUser) missing.set(stateDir, (byUser = new Map()));
+      const who = user ?? '';
+      if (!byUser.has(who)) byUser.set(who, missingStateDir(stateDir, user));
+      return byUser.get(who)!;
     },
   };
 }

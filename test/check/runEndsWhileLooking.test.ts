@@ -55,7 +55,6 @@ describe('a run that ends while the check looks at it', () => {
         bootIdFile: join(t.dir, 'boot_id'),
         rebootLockDir: join(t.dir, 'locks'),
         deadline: Date.now() + 10_000,
-        onStage: () => undefined,
         probe,
       },
       now,
