@@ -22,6 +22,9 @@ const CONTROL_BUT_TAB = new RegExp(`[\\u0000-\\u0008\\u000a-\\u001f\\u007f-\\u00
 /** What JSON.stringify leaves raw of CONTROL: DEL, C1, the separators and bidi controls. */
 const JSON_RAW = new RegExp(`[\\u007f-\\u009f\\u2028\\u2029${BIDI}]`, 'g');
 
+/** Text cleanText would return unchanged: printable ASCII without `|`, no space at either end or twice in a row. */
+const ALREADY_CLEAN = /^(?:[!-{}~]+(?: [!-{}~]+)*)?$/;
+
 const NAMED: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 /** A control character as visible text: `\x1b`, `\n`, `\u202e`. */
@@ -56,6 +59,9 @@ export function visibleLines(text: string): string {
  * and runs of space as one space, every other control visible (`\x00`), `|` as ¦.
  */
 export function cleanText(text: string): string {
+  // Nearly every line is already clean (a host-wide view renders 500): printable ASCII but `|`, single
+  // spaces inside. Those are returned as they are; anything else goes through every step below.
+  if (ALREADY_CLEAN.test(text)) return text;
   return text
     .replace(ANSI, '')
     .replace(/[\t\n\v\f\r\u2028\u2029]/g, ' ')

@@ -13,6 +13,20 @@ describe('plugin output', () => {
     // A lone ESC, C1 controls (CSI as one byte, NEL), bidi controls and the Unicode separators.
     expect(cleanText('x\u001by\u009b8mz\u0085\u202eabc\u2066\u200f\u061c\u2028q\u007f')).to.equal('x\\x1by\\x9b8mz\\x85\\u202eabc\\u2066\\u200f\\u061c q\\x7f');
   });
+  it('returns clean text as it is and cleans the rest alike, whatever the mix (its fast path changes no answer)', () => {
+    const cleaned = (t: string) => cleanText(`\u0007${t}`).replace(/^\\x07 ?/, ''); // a control forces the full path
+    const pieces = ['a', 'Z', '0', ' ', '  ', '|', '\t', '\n', '\u001b[31m', '\u001b', '~', '{', '}', '\u007f', 'é', '\u202e', '¦', '<'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (parts) => {
+        const t = parts.join('');
+        expect(cleanText(t), JSON.stringify(t)).to.equal(cleaned(t));
+        expect(cleanText(cleanText(t))).to.equal(cleanText(t));
+      }),
+      { seed: 26, numRuns: 2000 },
+    );
+    expect(cleanText('last run succeeded at 00:41 after 23m')).to.equal('last run succeeded at 00:41 after 23m');
+    expect(cleanText(' a  b ')).to.equal('a b');
+  });
   it('visibleText shows every control as it was, escapes and all; the rest is untouched', () => {
     expect(visibleText('\u001b]52;c;ZWNobw==\u0007\u001b[8mhide\r\n\t\u202e\u0090ok é')).to.equal(
       '\\x1b]52;c;ZWNobw==\\x07\\x1b[8mhide\\r\\n\\t\\u202e\\x90ok é',
