@@ -538,6 +538,14 @@ export const OPTIONS = {
     parse: text,
   }),
   icingaHost: option({ flag: 'icinga-host', kind: 'string', arg: 'HOST', describe: 'Icinga host name of this machine (default: its host name)', parse: text }),
+  icingaPassive: option({
+    flag: 'icinga-passive',
+    kind: 'boolean',
+    default: true,
+    describe:
+      "Post the run's verdict to --icinga-url as a passive result (--no-icinga-passive: the API is used for --downtime-services only, the job's service stays an active check)",
+    parse: bool,
+  }),
   icingaService: option({ flag: 'icinga-service', kind: 'string', arg: 'NAME', describe: 'Icinga service name (default: "env-sync <job>")', parse: text }),
   json: option({ flag: 'json', kind: 'boolean', default: false, describe: 'Machine-readable output', parse: bool }),
   order: option({
@@ -712,6 +720,7 @@ skip); 125 for a usage error.`,
       'icingaCa',
       'icingaHost',
       'icingaService',
+      'icingaPassive',
       'downtimeServices',
     ],
     positional: { name: 'COMMAND', describe: 'The sync and its arguments, after --' },

@@ -56,25 +56,26 @@ function newRunId(now: Date): string {
 export function defaultDeps(opts: WrapperOptions, startedAt = new Date()): WrapperDeps {
   const bootId = readBootId(opts.bootIdFile);
   const runId = newRunId(startedAt);
-  const poster: VerdictPoster | null = opts.icinga
-    ? async (run, reporter) => {
-        // Loaded only here: https and the check's own code are not on the wrapper's usual path.
-        const { postRunVerdict } = await import('../icinga/postVerdict.js');
-        const posted = await postRunVerdict(opts.icinga!, {
-          job: opts.job,
-          stateDir: opts.stateDir,
-          syslog: opts.syslog,
-          log: opts.log,
-          journalNamespace: opts.journalNamespace,
-          bootIdFile: opts.bootIdFile,
-          executionStart: Date.parse(run.start) / 1000,
-          executionEnd: Date.now() / 1000,
-        });
-        // posted.message already reads "passive result not posted: <why and the fix>".
-        for (const w of posted.warnings) reporter.warn(`Icinga passive result: ${w}`);
-        if (!posted.ok) reporter.warn(posted.message);
-      }
-    : null;
+  const poster: VerdictPoster | null =
+    opts.icinga && opts.icingaPassive
+      ? async (run, reporter) => {
+          // Loaded only here: https and the check's own code are not on the wrapper's usual path.
+          const { postRunVerdict } = await import('../icinga/postVerdict.js');
+          const posted = await postRunVerdict(opts.icinga!, {
+            job: opts.job,
+            stateDir: opts.stateDir,
+            syslog: opts.syslog,
+            log: opts.log,
+            journalNamespace: opts.journalNamespace,
+            bootIdFile: opts.bootIdFile,
+            executionStart: Date.parse(run.start) / 1000,
+            executionEnd: Date.now() / 1000,
+          });
+          // posted.message already reads "passive result not posted: <why and the fix>".
+          for (const w of posted.warnings) reporter.warn(`Icinga passive result: ${w}`);
+          if (!posted.ok) reporter.warn(posted.message);
+        }
+      : null;
   const reporter = syslogReporter(opts);
   return {
     store: markerStore(opts, lockHolder(runId, bootId, currentHost(), startedAt), bootId, (message) => reporter.warn(message)),

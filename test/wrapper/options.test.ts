@@ -36,3 +36,30 @@ describe("env-sync-run's syslog switch", () => {
     expect(oldSyslogSwitch(['--timeout', '6h', '--no-syslog', 'true'])).to.deep.equal(['--timeout', '6h', '--no-syslog-copy', 'true']);
   });
 });
+
+describe("env-sync-run's Icinga API: the passive result, and downtimes only", () => {
+  const api = ['--icinga-url', 'https://127.0.0.1:5665', '--icinga-user', 'env-sync', '--icinga-password-file', '/nonexistent/pw'];
+  it('posts the passive result by default when the API is given; --no-icinga-passive keeps the API for --downtime-services only', async () => {
+    const { defaultDeps } = await import('../../src/wrapper/run.js');
+    const on = await parse([...api, '--job', 'j', '--state-dir', '/nonexistent', '--no-syslog-copy', '--', 'true']);
+    const off = await parse([
+      ...api,
+      '--no-icinga-passive',
+      '--downtime-services',
+      'db-1!postgres',
+      '--job',
+      'j',
+      '--state-dir',
+      '/nonexistent',
+      '--no-syslog-copy',
+      '--',
+      'true',
+    ]);
+    expect(on.icingaPassive).to.equal(true);
+    expect(defaultDeps(on).poster).to.be.a('function');
+    expect(off.icingaPassive).to.equal(false);
+    expect(off.icinga, 'the API is still there for the downtimes').to.not.equal(null);
+    expect(off.downtimeServices).to.have.length(1);
+    expect(defaultDeps(off).poster).to.equal(null);
+  });
+});
