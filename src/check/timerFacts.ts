@@ -99,16 +99,16 @@ export async function timerStates(timers: readonly TimerJob[], deadline: number)
   // The host's own zone here (no TZ): systemd reads OnCalendar in it; the answer says UTC beside it.
   const c = await execa('systemd-analyze', ['calendar', '--iterations=1', '--', ...exprs], { reject: false, timeout: left(), env: { LC_ALL: 'C' } });
   if (c.timedOut) checkDeadline(0, () => 'computing when the jobs of the stopped timers are due (systemd-analyze calendar)');
-  const nexts = parseCalendarNext(c.stdout);
-  const nextOf = new Map(exprs.map((e, i) => [e, nexts[i] ?? null]));
+  // A failed systemd-analyze (an expression it refuses, a timeout) leaves when unknown, not "never":
+  // the rule counts such a job as due rather than guess that it is not.
+  const nexts = c.exitCode === 0 ? parseCalendarNext(c.stdout) : [];
+  const nextOf = new Map<string, Date | null | undefined>(exprs.map((e, i) => [e, i < nexts.length ? nexts[i] : undefined]));
   return {
     timers: states.map((s) => {
       if (s.activeState === 'active') return s;
-      const soonest = s.calendar
-        .map((e) => nextOf.get(e) ?? null)
-        .filter((d): d is Date => d !== null)
-        .sort((a, b) => a.getTime() - b.getTime())[0];
-      return { ...s, next: soonest ?? null };
+      const known = s.calendar.map((e) => nextOf.get(e));
+      const soonest = known.filter((d): d is Date => d instanceof Date).sort((a, b) => a.getTime() - b.getTime())[0];
+      return { ...s, next: soonest ?? null, ...(known.includes(undefined) && !soonest ? { nextUnknown: true } : {}) };
     }),
   };
 }

@@ -78,12 +78,29 @@ describe('the dead scheduler: a real systemd timer stopped and started (issue 30
     expect(again.code, again.stdout + again.stderr).to.equal(0);
   });
 
-  it('the far timer stopped (next run a year ahead, from its OnCalendar): WARNING, not CRITICAL; a unit systemd does not have: CRITICAL', async () => {
+  it('the far timer stopped (next run a year ahead, from its OnCalendar): WARNING, not CRITICAL; with systemd-analyze failing, or a unit systemd does not have: CRITICAL', async () => {
     expect((await systemd.sh('systemctl stop pull-far.timer')).code).to.equal(0);
     try {
       const r = await checkAll(TIMERS);
       expect(r.code, r.stdout + r.stderr).to.equal(1);
       expect(r.stdout).to.match(/^ENV_SYNC WARNING - systemd timer not active: pull-far\.timer \(inactive\); its job pull_far is not due in the next 24h/);
+    } finally {
+      expect((await systemd.sh('systemctl start pull-far.timer')).code).to.equal(0);
+    }
+    // A systemd-analyze that fails (here a stand-in first on PATH that exits 1, as one refusing an
+    // expression does): when the far job runs is unknown, not never, so it is counted as due.
+    expect((await systemd.sh('systemctl stop pull-far.timer')).code).to.equal(0);
+    try {
+      const stub = `${dir}/failing-analyze`;
+      const made = await systemd.sh(
+        `mkdir -p ${shq(stub)} && printf '#!/bin/sh\\necho "Failed to parse calendar specification" >&2\\nexit 1\\n' > ${shq(stub)}/systemd-analyze && chmod 755 ${shq(stub)}/systemd-analyze`,
+      );
+      expect(made.code, made.stderr).to.equal(0);
+      const r = await systemd.sh(`PATH=${shq(stub)}:$PATH ${words(plugin('check_env_sync_all'), [...common(), ...TIMERS])}`);
+      expect(r.code, r.stdout + r.stderr).to.equal(2);
+      expect(r.stdout).to.match(
+        /^ENV_SYNC CRITICAL - systemd timer not active: pull-far\.timer \(inactive\); 1 job due in the next 24h: pull_far \(when: unknown\)/,
+      );
     } finally {
       expect((await systemd.sh('systemctl start pull-far.timer')).code).to.equal(0);
     }

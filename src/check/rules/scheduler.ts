@@ -101,6 +101,8 @@ export interface TimerState extends TimerJob {
   calendar: string[];
   /** It has monotonic triggers (OnBootSec, OnUnitActiveSec, …), whose next elapse a stopped timer does not have. */
   monotonic: boolean;
+  /** Its calendar's next elapse could not be computed (systemd-analyze failed): when it would run is unknown, not never. */
+  nextUnknown?: boolean;
 }
 
 export interface TimerSchedulerFacts {
@@ -116,12 +118,13 @@ const isDown = (t: TimerState) => t.activeState !== 'active' || t.loadState !== 
 
 /**
  * A down timer's job is due when its next run is inside the window, or when when it would run
- * cannot be known (a unit systemd does not have, or only monotonic triggers): a stopped
+ * cannot be known (a unit systemd does not have, only monotonic triggers, or a calendar systemd-analyze
+ * could not compute): a stopped
  * `OnUnitActiveSec=1h` timer is as dead as a stopped daily one, and the check does not guess less.
  */
 function dueWithin(t: TimerState, now: Date, windowSeconds: number): boolean {
   if (t.next) return t.next.getTime() - now.getTime() <= windowSeconds * 1000;
-  return t.loadState !== 'loaded' || t.monotonic;
+  return t.loadState !== 'loaded' || t.monotonic || t.nextUnknown === true;
 }
 
 const timerWords = (t: TimerState) => `${t.unit} (${t.loadState === 'loaded' ? t.activeState : t.loadState})`;

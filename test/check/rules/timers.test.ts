@@ -138,6 +138,13 @@ describe('judgeTimers(): a stopped timer whose job is due is CRITICAL, naming bo
       true,
     ],
     [
+      'stopped, its calendar could not be computed (systemd-analyze failed): when unknown, so due',
+      facts([timer({ next: null, nextUnknown: true })]),
+      2,
+      'systemd timer not active: pull-a.timer (inactive); 1 job due in the next 24h: pull_a (when: unknown)',
+      true,
+    ],
+    [
       'systemctl cannot answer, found by auto: said, state unchanged',
       facts([], { error: "systemctl show said: System has not been booted with systemd as init system (PID 1). Can't operate." }),
       0,
