@@ -1,13 +1,15 @@
 // Issue 30, a dead scheduler, for timer-driven jobs: a real systemd (test/support/systemdInit.ts)
 // with a real timer and service, the timer stopped and started again by the test, and what
 // check_env_sync_all and env-sync status say of it through the real `systemctl show` and
-// `systemd-analyze calendar`. As root: the test's systemd has no D-Bus, and root's systemctl
-// talks to it through its private socket.
+// `systemd-analyze calendar`. As root, root's systemctl talks to it through its private socket; as
+// the monitoring user (as NRPE runs the checks), over the system bus: this machine's dbus-daemon,
+// started under the test's systemd.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { plugin, shq, type Result } from '../support/proc.js';
 import { SYSTEMD, SystemdInit } from '../support/systemdInit.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
+import { asUser, CHECKER, ensureUser } from '../support/users.js';
 
 describe('the dead scheduler: a real systemd timer stopped and started (issue 30)', function () {
   this.timeout(120_000);
@@ -109,6 +111,29 @@ describe('the dead scheduler: a real systemd timer stopped and started (issue 30
     expect(missing.stdout).to.match(
       /^ENV_SYNC CRITICAL - systemd timer not active: pull-gone\.timer \(not-found\); 1 job due in the next 24h: pull_gone \(when: unknown\)/,
     );
+  });
+
+  it('as the monitoring user (not root): systemctl asks systemd over the system bus, and the stopped timer is CRITICAL all the same', async () => {
+    const checker = ensureUser(CHECKER);
+    systemd.knowUser(CHECKER);
+    try {
+      await systemd.startBus();
+      expect((await systemd.sh('systemctl stop pull-daily.timer')).code).to.equal(0);
+      // Not root, so not systemd's private socket (root's only): this answer came over D-Bus.
+      const [cmd, args] = asUser(CHECKER, plugin('check_env_sync_all'), [...common(), ...TIMERS]);
+      const r = await systemd.sh(words(cmd, args));
+      expect(r.code, r.stdout + r.stderr).to.equal(2);
+      expect(r.stdout).to.match(/^ENV_SYNC CRITICAL - systemd timer not active: pull-daily\.timer \(inactive\); 1 job due in the next 24h: pull_daily /);
+      const [scmd, sargs] = asUser(CHECKER, plugin('env-sync'), ['status', ...common(), ...TIMERS]);
+      const s = await systemd.sh(words(scmd, sargs));
+      expect(s.stdout).to.match(/^SCHEDULER CRITICAL: systemd timer not active: pull-daily\.timer/);
+      expect((await systemd.sh('systemctl start pull-daily.timer')).code).to.equal(0);
+      const again = await systemd.sh(words(cmd, args));
+      expect(again.code, again.stdout + again.stderr).to.equal(0);
+    } finally {
+      await systemd.sh('systemctl start pull-daily.timer');
+      checker.remove();
+    }
   });
 
   it('no systemd to ask (this machine, outside the namespace): said, OK with auto; UNKNOWN with --scheduler systemd', async () => {

@@ -7,7 +7,7 @@
 // and pid namespaces (its private socket answers no one outside), where its /run is mounted over this
 // machine's.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, shq, type Result } from './proc.js';
 import { makeTempDir } from './tmp.js';
@@ -57,6 +57,7 @@ export class SystemdInit {
       spawnSync('ln', ['-s', to, join(r, l)]);
     writeFileSync(join(r, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
     writeFileSync(join(r, 'etc/group'), 'root:x:0:\n');
+    this.knowUser('messagebus'); // the system bus's (startBus())
     writeFileSync(join(r, 'etc/machine-id'), '');
     writeFileSync(join(r, 'etc/os-release'), 'ID=debian\nNAME="env-sync test"\n');
     writeFileSync(join(r, 'etc/systemd/system', TARGET), '[Unit]\nDescription=env-sync-checks test: nothing but what the test starts\n');
@@ -123,6 +124,32 @@ export class SystemdInit {
         env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
       },
     );
+  }
+
+  /** Makes this machine's user `name` (and its group) known inside too, as the system bus needs of each user that connects. */
+  knowUser(name: string): void {
+    for (const f of ['passwd', 'group']) {
+      const line = readFileSync(`/etc/${f}`, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`${name}:`));
+      if (line) appendFileSync(join(this.root, 'etc', f), `${line}\n`);
+    }
+  }
+
+  /**
+   * Starts the system bus (this machine's dbus-daemon, package dbus) under this systemd, and waits
+   * until systemd is on it: then a user other than root reaches systemd as the monitoring user does,
+   * over D-Bus, rather than through root's private socket.
+   */
+  async startBus(): Promise<void> {
+    const r = await this.sh('systemctl start dbus.socket dbus.service');
+    if (r.code !== 0) throw new Error(`the system bus did not start (apt-get install -y dbus): ${r.stderr}`);
+    for (let i = 0; ; i++) {
+      const names = await this.sh('busctl --system list --no-pager --no-legend');
+      if (names.stdout.includes('org.freedesktop.systemd1')) return;
+      if (i >= 200) throw new Error(`systemd did not come onto the system bus: ${names.stdout}${names.stderr}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
   }
 
   /** Writes a unit into its /etc/systemd/system. */
