@@ -18,10 +18,11 @@ export function duration(seconds: number): string {
 /** `00:41` today, `yesterday 00:41`, else `Nov 22 00:41` (host-local time). */
 export function clock(at: Date, now: Date): string {
   const hm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
-  const day = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
-  const diff = Math.round((day(now) - day(at)) / 86_400_000);
-  if (diff === 0) return hm;
-  if (diff === 1) return `yesterday ${hm}`;
+  // Calendar days compared field by field: a host-wide view asks this of 500 runs, most of them today's,
+  // and making a local midnight is a time-zone lookup; only a run not of today needs yesterday's.
+  const sameDay = (a: Date, b: Date) => a.getDate() === b.getDate() && a.getMonth() === b.getMonth() && a.getFullYear() === b.getFullYear();
+  if (sameDay(at, now)) return hm;
+  if (sameDay(at, new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1))) return `yesterday ${hm}`;
   // Not toLocaleString: loading the ICU locale data costs a check tens of milliseconds.
   return `${MONTH_NAMES[at.getMonth()]} ${at.getDate()} ${hm}`;
 }
