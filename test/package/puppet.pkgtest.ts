@@ -102,19 +102,27 @@ function stubModules(dir: string): void {
 }
 
 /** The NRPE daemons running in the root: pid and supplementary groups. */
+/**
+ * The root's NRPE daemon (the listening process): NRPE forks a child for each connection, and a
+ * child of the readiness probe's check_nrpe may still be there, so a process whose parent is an nrpe
+ * is a connection's, not the daemon.
+ */
 function nrpeProcesses(root: RootSession): Array<{ pid: number; groups: number[] }> {
-  const found: Array<{ pid: number; groups: number[] }> = [];
+  const found: Array<{ pid: number; ppid: number; groups: number[] }> = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       if (readlinkSync(`/proc/${pid}/root`) !== root.merged) continue;
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'nrpe') continue;
-      const groups = /^Groups:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
-      found.push({ pid: Number(pid), groups: groups.split(/\s+/).filter(Boolean).map(Number) });
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const groups = /^Groups:\s*(.*)$/m.exec(status)?.[1] ?? '';
+      const ppid = Number(/^PPid:\s*(\d+)$/m.exec(status)?.[1] ?? 0);
+      found.push({ pid: Number(pid), ppid, groups: groups.split(/\s+/).filter(Boolean).map(Number) });
     } catch {
       /* gone */
     }
   }
-  return found;
+  const pids = new Set(found.map((p) => p.pid));
+  return found.filter((p) => !pids.has(p.ppid)).map(({ pid, groups }) => ({ pid, groups }));
 }
 
 describe("puppet/env_sync_checks with Debian's Puppet in clean Debian roots, over the real govuk_env_sync::task", function () {
