@@ -38,11 +38,11 @@ export function newestRecord<T extends Recorded>(records: Iterable<T | null | un
  */
 export const FUTURE_SLACK_MS = 60_000;
 
-/** Milliseconds by which the record's start or end is ahead of `now` (beyond the slack), else 0. */
-export function aheadOf(r: Recorded, now: Date): number {
-  const latest = Math.max(Date.parse(r.start), r.end ? Date.parse(r.end) : -Infinity);
-  const ahead = latest - now.getTime();
+/**
+ * Milliseconds by which a time (ms since the epoch) is ahead of `now` beyond the slack, else 0. A
+ * time, not a record: the judge has each record's times parsed once already (observedRun.ts).
+ */
+export function aheadBy(ms: number, now: Date): number {
+  const ahead = ms - now.getTime();
   return ahead > FUTURE_SLACK_MS ? ahead : 0;
 }
-
-export const inFuture = (r: Recorded, now: Date): boolean => aheadOf(r, now) > 0;

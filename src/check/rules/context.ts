@@ -1,7 +1,7 @@
 // What every rule of the judgement is given: the facts, the policy, the time, the job's runs in one
 // shape (observedRun.ts), and what is worked out once for all rules (the last success, its age
 // against the limits, whether the job is running). Pure.
-import { FUTURE_SLACK_MS, recordOrder, type Recorded } from '../../markers/sequence.js';
+import { aheadBy, recordOrder, type Recorded } from '../../markers/sequence.js';
 import { ago, clock, duration } from '../../common/timeWords.js';
 import { isFailed } from '../judgedRun.js';
 import { attemptsWords, timeoutLimit } from './attempts.js';
@@ -47,7 +47,7 @@ function lastSuccessNotInFuture(runs: ObservedRuns, now: Date): Date | null {
   let best: StartedRun | null = null;
   const consider = (o: StartedRun | null) => {
     const r = o?.recorded;
-    if (!o || !r || endedAt(o, r) - now.getTime() > FUTURE_SLACK_MS) return;
+    if (!o || !r || aheadBy(endedAt(o, r), now)) return;
     if (best === null || recordOrder(r, best.recorded!) > 0) best = o;
   };
   consider(runs.lastSuccess);
@@ -68,7 +68,7 @@ export function judgeContext(facts: CheckFacts, policy: CheckPolicy, now: Date):
   // with a wrapped re-run by hand); neither when it is in the future (a wrong clock's, not an age of 0).
   const syslogSuccess = facts.syslogOnly?.lastSuccessEnd ?? null;
   const markers = lastSuccessNotInFuture(runs, now);
-  const syslog = syslogSuccess && syslogSuccess.getTime() - now.getTime() <= FUTURE_SLACK_MS ? syslogSuccess : null;
+  const syslog = syslogSuccess && !aheadBy(syslogSuccess.getTime(), now) ? syslogSuccess : null;
   const lastSuccessEnd = markers && syslog ? new Date(Math.max(markers.getTime(), syslog.getTime())) : syslog ? new Date(syslog.getTime()) : markers;
   const ageLevels: Levels = { warn: policy.ageWarning, crit: policy.ageCritical, option: '--age' };
   const age = lastSuccessEnd ? checkLevels(elapsed(lastSuccessEnd, now), ageLevels, { label: 'age', uom: 's', min: 0 }) : null;

@@ -2,7 +2,7 @@
 // when it was written (a restored VM, an RTC before NTP), or is wrong now. One finding for them all.
 import { WARNING } from '../../common/states.js';
 import { duration } from '../../common/timeWords.js';
-import { FUTURE_SLACK_MS, type Recorded } from '../../markers/sequence.js';
+import { aheadBy, type Recorded } from '../../markers/sequence.js';
 import type { ObservedRun } from '../observedRun.js';
 import { recordedInFuture } from '../words.js';
 import type { Rule } from './context.js';
@@ -11,13 +11,10 @@ export const futureRecords: Rule = ({ runs, now }) => {
   // Each record's times read from the run observe() already dated, not parsed again: every job of a
   // host-wide view comes through here.
   const seen = new Map<string, { r: Recorded; ahead: number }>();
-  const nowMs = now.getTime();
   const look = (o: ObservedRun | null) => {
     const r = o?.recorded;
     if (!o || !r) return;
-    // aheadOf(r, now), from the times observe() parsed out of r.
-    const latest = Math.max(o.start ? o.start.getTime() : Date.parse(r.start), o.end ? o.end.getTime() : -Infinity);
-    const ahead = latest - nowMs > FUTURE_SLACK_MS ? latest - nowMs : 0;
+    const ahead = aheadBy(Math.max(o.start ? o.start.getTime() : Date.parse(r.start), o.end ? o.end.getTime() : -Infinity), now);
     const id = o.id ?? '';
     if (ahead && !seen.has(id)) seen.set(id, { r, ahead });
   };

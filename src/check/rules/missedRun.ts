@@ -1,7 +1,7 @@
 // A scheduled run that never started (--schedule, --grace).
 import { CRITICAL } from '../../common/states.js';
 import { clock, duration } from '../../common/timeWords.js';
-import { FUTURE_SLACK_MS } from '../../markers/sequence.js';
+import { aheadBy } from '../../markers/sequence.js';
 import { isGoing, type StartedRun } from '../observedRun.js';
 import { missedRun as words } from '../words.js';
 import type { Rule } from './context.js';
@@ -12,7 +12,7 @@ export const missedRun: Rule = (ctx) => {
   const { runs, now, policy } = ctx;
   // Starts the clock can vouch for: a record in the future says nothing of whether the run due ran
   // (every record is in the history; a run alive now did start, whatever its marker says).
-  const notAhead = (r: StartedRun) => r.start.getTime() - now.getTime() <= FUTURE_SLACK_MS;
+  const notAhead = (r: StartedRun) => !aheadBy(r.start.getTime(), now);
   const records = [runs.last, runs.lastSkipped, runs.lastPaused, ...runs.history].filter((r): r is StartedRun => !!r && notAhead(r));
   const starts = [...records, ...runs.inProgress.filter((r) => isGoing(r) || notAhead(r)), ...(runs.script && notAhead(runs.script) ? [runs.script] : [])].map(
     (r) => r.start.getTime(),
