@@ -38,22 +38,28 @@ function statOrNull(path: string): { mtimeMs: number } | null {
 }
 
 /**
- * A value per (state directory, user, how the user was found), made once. Nested maps of the strings
- * each job is given, not a key joined from them: a joined key is a new string to hash for every job
- * of a 500-job view, four times a job.
+ * The value kept under `key`, made the first time it is asked for. The answers below that depend on
+ * several things are kept in maps nested one per thing, not under a key joined from them: a joined
+ * key is a new string to hash for every job of a 500-job view, four times a job.
  */
+function kept<K, V>(m: Map<K, V>, key: K, make: () => V): V {
+  if (!m.has(key)) m.set(key, make());
+  return m.get(key)!;
+}
+
+/** A value per (state directory, user, how the user was found), made once. */
 function perTrust<V>(): (stateDir: string, trust: Pick<JobTrust, 'user' | 'source'> | undefined, make: () => V) => V {
   const byDir = new Map<string, Map<number, Map<string, V>>>();
-  return (stateDir, trust, make) => {
-    let byUser = byDir.get(stateDir);
-    if (!byUser) byDir.set(stateDir, (byUser = new Map()));
-    const uid = trust?.user?.uid ?? -1;
-    let bySource = byUser.get(uid);
-    if (!bySource) byUser.set(uid, (bySource = new Map()));
-    const source = trust?.source ?? '';
-    if (!bySource.has(source)) bySource.set(source, make());
-    return bySource.get(source)!;
-  };
+  return (stateDir, trust, make) =>
+    kept(
+      kept(
+        kept(byDir, stateDir, () => new Map()),
+        trust?.user?.uid ?? -1,
+        () => new Map(),
+      ),
+      trust?.source ?? '',
+      make,
+    );
 }
 
 /** The answer of `read`, or the MarkerError it threw, kept to be thrown again for each job that asks. */
@@ -84,16 +90,15 @@ export function hostReads(manyJobs = false): HostReads {
       return given(pauses(stateDir, trust, () => answerOrProblem(() => readPauseIfThere(stateDir, null, trust))));
     },
     dirStat(path, follow) {
-      const seen = follow ? followed : linked;
-      if (!seen.has(path)) seen.set(path, (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false }));
-      return seen.get(path);
+      return kept(follow ? followed : linked, path, () => (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false }));
     },
     lockFile(dir, name, shared) {
       if (shared) {
-        let names = sharedLocks.get(dir);
-        if (!names) sharedLocks.set(dir, (names = new Map()));
-        if (!names.has(name)) names.set(name, statOrNull(join(dir, name)));
-        return names.get(name)!;
+        return kept(
+          kept(sharedLocks, dir, () => new Map()),
+          name,
+          () => statOrNull(join(dir, name)),
+        );
       }
       if (manyJobs && !lockNames.has(dir)) {
         let names: Set<string> | null;
@@ -111,11 +116,11 @@ export function hostReads(manyJobs = false): HostReads {
       return given(inventories(stateDir, trust, () => answerOrProblem(() => readInventory(stateDir, trust))));
     },
     missingStateDir(stateDir, user) {
-      let byUser = missing.get(stateDir);
-      if (!byUser) missing.set(stateDir, (byUser = new Map()));
-      const who = user ?? '';
-      if (!byUser.has(who)) byUser.set(who, missingStateDir(stateDir, user));
-      return byUser.get(who)!;
+      return kept(
+        kept(missing, stateDir, () => new Map()),
+        user ?? '',
+        () => missingStateDir(stateDir, user),
+      );
     },
   };
 }
