@@ -3,7 +3,7 @@
 // the --icinga-* options, a downtime of the job's Icinga services for as long as the pause lasts.
 import { currentHost, currentUser } from '../common/host.js';
 import { formatDuration } from '../common/duration.js';
-import type { Values } from '../common/options.js';
+import type { IcingaOptionId, Values } from '../common/options.js';
 import { duration } from '../common/timeWords.js';
 import { whenAt } from '../common/when.js';
 import { pausedBy, pausedWords } from '../check/rules/pause.js';
@@ -73,7 +73,7 @@ function mayChange(stateDir: string, job: string | null, user: string | undefine
   return trust;
 }
 
-type IcingaValues = Pick<Values<'env-sync pause'>, 'icingaUrl' | 'icingaUser' | 'icingaPasswordFile' | 'icingaCa' | 'icingaHost' | 'icingaService'>;
+type IcingaValues = Pick<Values<'env-sync pause'>, IcingaOptionId>;
 
 function icinga(a: IcingaValues): (IcingaPostConfig & ApiTarget) | null {
   const cfg = icingaConfig(a);

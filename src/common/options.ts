@@ -612,6 +612,8 @@ const RUN_LENGTH = ['durationLow', 'durationHigh', 'outputLow', 'outputHigh'] as
 const CLI_COMMON = ['stateDir', 'syslog', 'rotated', ...LOG_SOURCE, 'bootIdFile', 'user', 'crontab', 'rebootLockDir', 'grace'] as const;
 
 const ICINGA = ['icingaUrl', 'icingaUser', 'icingaPasswordFile', 'icingaCa', 'icingaHost', 'icingaService'] as const;
+/** The --icinga-* options that name the Icinga 2 API and the service (env-sync-run, env-sync pause and resume). */
+export type IcingaOptionId = (typeof ICINGA)[number];
 
 const RANGES = 'Ranges: N (alert outside 0..N), N:, ~:N, N:M, @N:M; N may be a duration (90m, 26h, 2d).';
 
@@ -714,12 +716,7 @@ skip); 125 for a usage error.`,
       'pushgateway',
       'pushgatewayInstance',
       'pushgatewayTimeout',
-      'icingaUrl',
-      'icingaUser',
-      'icingaPasswordFile',
-      'icingaCa',
-      'icingaHost',
-      'icingaService',
+      ...ICINGA,
       'icingaPassive',
       'downtimeServices',
     ],

@@ -1,5 +1,6 @@
 // env-sync-run's --icinga-* options, apart from the code that posts, so the wrapper's start-up does
 // not load https and the API client unless a run has a verdict to post.
+import type { IcingaOptionId, Values } from '../common/options.js';
 
 /** The --icinga-* options of env-sync-run. */
 export interface IcingaPostConfig {
@@ -14,14 +15,7 @@ export interface IcingaPostConfig {
   deadlineMs?: number | undefined;
 }
 
-interface IcingaValues {
-  icingaUrl?: string | undefined;
-  icingaUser?: string | undefined;
-  icingaPasswordFile?: string | undefined;
-  icingaCa?: string | undefined;
-  icingaHost?: string | undefined;
-  icingaService?: string | undefined;
-}
+type IcingaValues = Partial<Pick<Values<'env-sync-run'>, IcingaOptionId>>;
 
 /**
  * The posting configuration from the wrapper's options: null when --icinga-url is absent; an Error

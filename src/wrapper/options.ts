@@ -1,7 +1,7 @@
 // env-sync-run's command line, read against the one option table (src/common/options.ts).
 import { parseCommandLine, quickSpec } from '../common/commandLine.js';
 import { defaultJobName, validateName } from '../common/jobName.js';
-import { OptionError, type Values } from '../common/options.js';
+import { OptionError, type IcingaOptionId, type Values } from '../common/options.js';
 import { icingaConfig, type IcingaPostConfig } from '../icinga/postOptions.js';
 import { currentHost } from '../common/host.js';
 import type { PushgatewayTarget } from '../metrics/pushgateway.js';
@@ -13,17 +13,16 @@ export const EXIT_TIMEOUT = 124;
 
 export class UsageError extends Error {}
 
-export type Overlap = 'skip' | 'wait' | 'allow';
+export type Overlap = RunValues['overlap'];
 
 type RunValues = Values<'env-sync-run'>;
-type IcingaFlags = 'icingaUrl' | 'icingaUser' | 'icingaPasswordFile' | 'icingaCa' | 'icingaHost' | 'icingaService';
 
 /**
  * The values of the one option table, under its names, with what parsing settles on top: the job's
  * name (from -f FILE.cfg when --job is absent), the command, the Icinga API it posts to and the
  * Pushgateway it pushes to (from their several flags each).
  */
-export type WrapperOptions = Omit<RunValues, 'job' | 'pushgateway' | 'pushgatewayInstance' | 'pushgatewayTimeout' | IcingaFlags> & {
+export type WrapperOptions = Omit<RunValues, 'job' | 'pushgateway' | 'pushgatewayInstance' | 'pushgatewayTimeout' | IcingaOptionId> & {
   job: string;
   command: string[];
   icinga: IcingaPostConfig | null;
@@ -76,14 +75,14 @@ export async function parseOptions(args: string[], env: NodeJS.ProcessEnv = proc
   if (icinga instanceof Error) throw new UsageError(icinga.message);
   if (v.downtimeServices && !icinga)
     throw new UsageError('--downtime-services needs --icinga-url, --icinga-user and --icinga-password-file (the Icinga 2 API that holds those services)');
-  const { icingaUrl, icingaUser, icingaPasswordFile, icingaCa, icingaHost, icingaService, pushgatewayInstance, pushgatewayTimeout, ...own } = v;
+  // The flags folded into icinga and pushgateway stay in the object; WrapperOptions' type leaves them out.
   return {
-    ...own,
+    ...v,
     job,
     command,
     icinga,
     pushgateway: v.pushgateway
-      ? { url: v.pushgateway, instance: pushgatewayInstance ?? currentHost(), timeoutMs: Math.round(pushgatewayTimeout * 1000) }
+      ? { url: v.pushgateway, instance: v.pushgatewayInstance ?? currentHost(), timeoutMs: Math.round(v.pushgatewayTimeout * 1000) }
       : null,
   };
 }
