@@ -80,7 +80,7 @@ export async function judgeJob(q: JobQuestion, now: Date): Promise<JobAnswer> {
   let stage = 'starting';
   try {
     // The options as the caller made them, not a copy with onStage added: a host-wide view asks
-    // this of 500 jobs, and a copy of some forty keys is 30 µs a job (docs/benchmarks.md, Notes).
+    // this of 500 jobs, and each copy of some forty keys costs every job (docs/benchmarks.md).
     const facts = await pipelineReads.gather(q.gather, now, (s) => {
       stage = s;
       q.onStage?.(s);

@@ -108,7 +108,7 @@ export async function timerStates(timers: readonly TimerJob[], deadline: number)
       if (s.activeState === 'active') return s;
       const known = s.calendar.map((e) => nextOf.get(e));
       const soonest = known.filter((d): d is Date => d instanceof Date).sort((a, b) => a.getTime() - b.getTime())[0];
-      return { ...s, next: soonest ?? null, ...(known.includes(undefined) && !soonest ? { nextUnknown: true } : {}) };
+      return { ...s, next: soonest ?? null, nextUnknown: !soonest && known.includes(undefined) };
     }),
   };
 }
