@@ -55,9 +55,17 @@ export interface HostFinding {
 const NAMED_FIRST = 3;
 const NAMED_LONG = 20;
 
+/** The first n items, `a, b and c`, or `a, b and 3 more`. */
+function list(items: readonly string[], n: number): string {
+  const shown = items.slice(0, n);
+  return items.length > n ? `${shown.join(', ')} and ${items.length - n} more` : shown.join(', ').replace(/, ([^,]*)$/, ' and $1');
+}
+
 function names(due: readonly DueJob[], n: number, now: Date): string {
-  const shown = due.slice(0, n).map((d) => `${d.job} (${clock(d.next, now)})`);
-  return due.length > n ? `${shown.join(', ')} and ${due.length - n} more` : shown.join(', ').replace(/, ([^,]*)$/, ' and $1');
+  return list(
+    due.map((d) => `${d.job} (${clock(d.next, now)})`),
+    n,
+  );
 }
 
 export function judgeScheduler(f: SchedulerFacts, now: Date): HostFinding {
@@ -129,11 +137,6 @@ function dueWithin(t: TimerState, now: Date, windowSeconds: number): boolean {
 
 const timerWords = (t: TimerState) => `${t.unit} (${t.loadState === 'loaded' ? t.activeState : t.loadState})`;
 const jobWhen = (t: TimerState, now: Date) => `${t.job} (${t.next ? clock(t.next, now) : 'when: unknown'})`;
-
-function list(items: readonly string[], n: number): string {
-  const shown = items.slice(0, n);
-  return items.length > n ? `${shown.join(', ')} and ${items.length - n} more` : shown.join(', ').replace(/, ([^,]*)$/, ' and $1');
-}
 
 export function judgeTimers(f: TimerSchedulerFacts, now: Date): HostFinding {
   const window = duration(f.windowSeconds);
