@@ -82,10 +82,40 @@ export function fromRunning(marker: RunningMarker, liveness: RunLiveness): Start
   return fromMarker(marker, liveness);
 }
 
+/**
+ * A run known from log lines: what the lines say, and none of what only the wrapper's markers record
+ * (its signal, limits, attempts, message, pids, record). One literal in fromMarker's key order, so
+ * that runs from either source share one shape.
+ */
+function fromLog<R extends Pick<ObservedRun, 'source' | 'id' | 'part' | 'start' | 'end' | 'outcome' | 'exitCode' | 'durationSeconds' | 'liveness'>>(
+  r: R,
+): ObservedRun & R {
+  return {
+    source: r.source,
+    id: r.id,
+    part: r.part,
+    start: r.start,
+    end: r.end,
+    outcome: r.outcome,
+    exitCode: r.exitCode,
+    durationSeconds: r.durationSeconds,
+    liveness: r.liveness,
+    signal: null,
+    timeoutSeconds: null,
+    retries: null,
+    attemptTimeoutSeconds: null,
+    attempts: null,
+    message: null,
+    wrapperPid: null,
+    childPid: null,
+    recorded: null,
+  } as ObservedRun & R;
+}
+
 /** An unwrapped run from the script's own lines, with what was found of its process. */
 export function fromScriptLines(run: SyslogOnlyRun, seen: Pick<NonNullable<CheckFacts['syslogOnly']>, 'live' | 'hidden' | 'otherBoot'>): StartedRun {
   const going = run.outcome === 'running';
-  return {
+  return fromLog({
     source: 'script-lines',
     id: null,
     part: null,
@@ -95,21 +125,12 @@ export function fromScriptLines(run: SyslogOnlyRun, seen: Pick<NonNullable<Check
     exitCode: null,
     durationSeconds: run.end ? (run.end.getTime() - run.start.getTime()) / 1000 : null,
     liveness: !going ? null : seen.otherBoot ? 'other-boot' : seen.live === false ? 'dead' : seen.hidden ? 'unseen' : 'alive',
-    signal: null,
-    timeoutSeconds: null,
-    retries: null,
-    attemptTimeoutSeconds: null,
-    attempts: null,
-    message: null,
-    wrapperPid: null,
-    childPid: null,
-    recorded: null,
-  };
+  });
 }
 
 /** A run known from the wrapper's `event=finish` line alone (its markers could not be written). */
 export function fromFinishLine(e: FinishEvent): ObservedRun & { end: Date } {
-  return {
+  return fromLog({
     source: 'wrapper-event',
     id: e.runId,
     part: e.part,
@@ -119,16 +140,7 @@ export function fromFinishLine(e: FinishEvent): ObservedRun & { end: Date } {
     exitCode: e.exitCode,
     durationSeconds: null,
     liveness: null,
-    signal: null,
-    timeoutSeconds: null,
-    retries: null,
-    attemptTimeoutSeconds: null,
-    attempts: null,
-    message: null,
-    wrapperPid: null,
-    childPid: null,
-    recorded: null,
-  };
+  });
 }
 
 /** A run whose end is not known and that is still going (or may be: its processes cannot be seen). */
