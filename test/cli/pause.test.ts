@@ -77,26 +77,29 @@ describe('env-sync pause and resume (real executables and users)', function () {
   });
 
   it('every view says paused, with who, until when and why, at OK', async () => {
+    // Every command at one frozen instant: the words of the pause's end are then known (at 22:00 by
+    // the real clock, 5h ahead is tomorrow's 03:00, said with its day).
+    const at = new Date('2026-03-10T09:00:00Z');
     // A failure first: a pause silences it, and says it.
-    expect((await wrapped('pull_x', 3)).code).to.equal(3);
-    expect((await wrapped('pull_y', 0)).code).to.equal(0);
-    const p = await as(JOB_USER, ENV_SYNC, ['pause', 'pull_x', '--until', '5h', '--reason', 'target DB rebuilt']);
+    expect((await wrapped('pull_x', 3, at)).code).to.equal(3);
+    expect((await wrapped('pull_y', 0, at)).code).to.equal(0);
+    const p = await as(JOB_USER, ENV_SYNC, ['pause', 'pull_x', '--until', '5h', '--reason', 'target DB rebuilt'], at);
     expect(p.code, p.stderr).to.equal(0);
-    const c = await check('pull_x');
+    const c = await check('pull_x', at);
     expect(c.code, c.stdout).to.equal(0);
     expect(c.stdout).to.match(
-      new RegExp(`^ENV_SYNC OK - pull_x paused until \\S+ \\(for (?:4h 59m|5h) more\\) by ${JOB_USER}: target DB rebuilt; failed with exit 3 at `),
+      new RegExp(`^ENV_SYNC OK - pull_x paused until 14:00 \\(for 5h more\\) by ${JOB_USER}: target DB rebuilt; failed with exit 3 at 09:00`),
     );
-    const all = await as(CHECKER, CHECK_ALL, ['--syslog', '/dev/null', '--user', JOB_USER]);
+    const all = await as(CHECKER, CHECK_ALL, ['--syslog', '/dev/null', '--user', JOB_USER], at);
     expect(all.code, all.stdout).to.equal(0);
     expect(all.stdout).to.match(/\[OK\] pull_x paused until .* target DB rebuilt/);
-    const status = await as(CHECKER, ENV_SYNC, ['status', '--syslog', '/dev/null', '--user', JOB_USER]);
+    const status = await as(CHECKER, ENV_SYNC, ['status', '--syslog', '/dev/null', '--user', JOB_USER], at);
     expect(status.code, status.stdout).to.equal(0);
     expect(status.stdout).to.match(/Why:\n {2}pull_x paused until .* by env-sync-test-job: target DB rebuilt/);
-    const json = JSON.parse((await as(CHECKER, ENV_SYNC, ['status', '--json', '--syslog', '/dev/null', '--user', JOB_USER])).stdout);
+    const json = JSON.parse((await as(CHECKER, ENV_SYNC, ['status', '--json', '--syslog', '/dev/null', '--user', JOB_USER], at)).stdout);
     expect(json.jobs.find((j: { job: string }) => j.job === 'pull_x').paused).to.include({ by: JOB_USER, reason: 'target DB rebuilt', allJobs: false });
     expect(json.jobs.find((j: { job: string }) => j.job === 'pull_y').paused).to.equal(undefined);
-    const show = await as(CHECKER, ENV_SYNC, ['show', 'pull_x', '--syslog', '/dev/null', '--user', JOB_USER]);
+    const show = await as(CHECKER, ENV_SYNC, ['show', 'pull_x', '--syslog', '/dev/null', '--user', JOB_USER], at);
     expect(show.code, show.stdout).to.equal(0);
     expect(show.stdout).to.match(/^ENV_SYNC OK - pull_x paused until .* target DB rebuilt; failed with exit 3/);
   });
