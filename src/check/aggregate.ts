@@ -6,7 +6,6 @@ import type { CronJob } from '../cron/crontab.js';
 import type { PluginResult } from '../output/pluginOutput.js';
 import type { Metric } from '../output/perfdata.js';
 import { summarise } from './judge.js';
-import { jobRunning } from './observedRun.js';
 import type { CheckFacts, Judgement } from './types.js';
 import { neverRun as neverRunWords, noJobsFound } from './words.js';
 import type { HostFinding } from './rules/scheduler.js';
@@ -43,7 +42,7 @@ export function jobVerdict(
     facts,
     neverRun,
     // The judge's own answer (its `running` metric): a run of an earlier boot is not running.
-    running: jobRunning(facts),
+    running: j.running,
   };
 }
 

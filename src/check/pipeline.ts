@@ -86,7 +86,11 @@ export async function judgeJob(q: JobQuestion, now: Date): Promise<JobAnswer> {
       q.onStage?.(s);
     });
     const judgement = judge(facts, q.policy, now);
-    const v = q.explain === false ? { ...summarise(judgement), longOutput: [] } : verdict(facts, judgement, q.verbose, q.how ?? explainOptions(q.policy));
+    let v: PluginResult;
+    if (q.explain === false) {
+      const { state, summary, perfdata } = summarise(judgement);
+      v = { state, summary, longOutput: [], perfdata };
+    } else v = verdict(facts, judgement, q.verbose, q.how ?? explainOptions(q.policy));
     return { verdict: v, facts, judgement };
   } catch (err) {
     if (q.timeoutIsTheCallers && err instanceof StageTimeoutError) throw err;

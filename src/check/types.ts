@@ -102,4 +102,6 @@ export interface Judgement {
   syslogOnlyRun: SyslogOnlyRun | null;
   /** The job has no marker, no running marker and no syslog record. */
   noRecord: boolean;
+  /** jobRunning(): the judge's `running` metric, and what host-wide views count as running. */
+  running: boolean;
 }

@@ -142,19 +142,28 @@ export function readPauses(
   /** The names in the job's directory when the caller has listed it: no pause file among them, none read. */
   listing?: readonly string[],
 ): PauseRead | undefined {
-  const found: Array<Pause | null> = [];
-  const problems: string[] = [];
-  const own = () => (listing && !listing.includes(PAUSE_FILE) ? null : readPauseIfThere(stateDir, job, trust));
-  for (const read of [own, everyJob]) {
+  // The job's own pause, then every job's: one that cannot be believed is said (the first such), and
+  // the other still counts. Written out rather than looped over a list of readers: host-wide views ask
+  // this of every job, and nearly every answer is "no pause".
+  let own: Pause | null = null;
+  let all: Pause | null = null;
+  let problem: string | null = null;
+  if (!listing || listing.includes(PAUSE_FILE)) {
     try {
-      found.push(read());
+      own = readPauseIfThere(stateDir, job, trust);
     } catch (err) {
       if (!(err instanceof MarkerError)) throw err;
-      problems.push(err.message);
+      problem = err.message;
     }
   }
-  if (found.every((p) => p === null) && problems.length === 0) return undefined;
-  return { active: activePause(found, now), problem: problems[0] ?? null };
+  try {
+    all = everyJob();
+  } catch (err) {
+    if (!(err instanceof MarkerError)) throw err;
+    problem ??= err.message;
+  }
+  if (own === null && all === null && problem === null) return undefined;
+  return { active: activePause([own, all], now), problem };
 }
 
 /**
