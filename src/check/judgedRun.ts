@@ -14,8 +14,13 @@ export const isFailed = (run: { outcome: string }): boolean => FAILED_OUTCOMES.h
 export function decidingRun(st: JobState | null): Run | null {
   const last = st?.last ?? null;
   if (!last || isFailed(last)) return last;
-  const failed = Object.values(st!.parts).filter((p) => isFailed(p) && p.runId !== last.runId);
-  return newestRecord(failed) ?? last;
+  // Asked several times a job (gather, judge, metrics, status): no list made unless a part failed.
+  let failed: Run | null = null;
+  for (const k in st!.parts) {
+    const p = st!.parts[k]!;
+    if (isFailed(p) && p.runId !== last.runId) failed = newestRecord([failed, p]);
+  }
+  return failed ?? last;
 }
 
 /** The run to explain: one still going, else the deciding run, else a run whose wrapper is gone. */

@@ -62,9 +62,11 @@ export function readBounded(path: string, o: BoundedOptions, scratch?: { buf: Bu
   }
   try {
     const st = fstatSync(fd);
-    if (st.isDirectory()) throw new ReadProblem(path, 'not-regular', 'is a directory, not a file');
-    if (isNullDevice(st)) return Buffer.alloc(0);
-    if (!st.isFile()) throw new ReadProblem(path, 'not-regular', `is not a regular file (${kindOf(st)})`);
+    if (!st.isFile()) {
+      if (st.isDirectory()) throw new ReadProblem(path, 'not-regular', 'is a directory, not a file');
+      if (isNullDevice(st)) return Buffer.alloc(0);
+      throw new ReadProblem(path, 'not-regular', `is not a regular file (${kindOf(st)})`);
+    }
     o.inspect?.(st);
     if (!isProc(path) && st.size > o.maxBytes) throw new ReadProblem(path, 'too-big', `is ${st.size} bytes, more than the ${o.maxBytes} such a file can hold`);
     // /proc files say size 0: read to the bound, and one byte more to notice a larger one.

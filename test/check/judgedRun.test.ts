@@ -44,6 +44,11 @@ describe('the run a verdict is about', () => {
     expect(decidingRun(null)).to.equal(null);
   });
 
+  it('of two failed parts before a success, the newer decides', () => {
+    const st = state(run('p1', 0, 5, 'failure', 'assets'), run('p2', 6, 10, 'failure', 'mysql'), run('p3', 11, 20, 'success', 'pg'));
+    expect(decidingRun(st)!.runId).to.equal('p2');
+  });
+
   const at = (min: number, ms = 0) => ({ start: new Date(T0 + min * 60_000 + ms) });
   const ROWS: Array<[string, ReturnType<typeof state> | null, { start: Date } | null, boolean, boolean]> = [
     ['no markers: syslog is the record', null, at(30), false, true],
