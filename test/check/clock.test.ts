@@ -23,8 +23,15 @@ describe('the wall clock moved backwards during a run', function () {
   it('records a duration that is never negative, and the check stays sane while the run goes on and after it ends', async () => {
     const state = stateDirIn(dir);
     const offset = join(dir, 'faketime');
-    writeFileSync(offset, '+0\n');
-    const env = { ...process.env, LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: offset, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1' };
+    // Offsets that put the faked clock at noon UTC today, then an hour before it: the run's times are
+    // then said as today's whatever the real time (at 00:00:02 a run that ended at 23:59:59 is
+    // yesterday's, said with its day).
+    const noon = new Date();
+    noon.setUTCHours(12, 0, 0, 0);
+    const toNoon = Math.ceil((noon.getTime() - Date.now()) / 1000);
+    const offsetBy = (seconds: number) => writeFileSync(offset, `${seconds >= 0 ? '+' : ''}${seconds}\n`);
+    offsetBy(toNoon);
+    const env = { ...process.env, TZ: 'UTC', LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: offset, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1' };
     const check = (...thresholds: string[]) =>
       run(plugin('check_env_sync'), ['--job', 'clock', '--state-dir', state, '--syslog', join(dir, 'no-syslog'), ...thresholds], { env });
 
@@ -34,11 +41,11 @@ describe('the wall clock moved backwards during a run', function () {
 
     // An hour back, as a corrected clock or an NTP step would do: the run now started "in the future",
     // which is said (WARNING), never clamped silently; its time so far is 0s, not -1h.
-    writeFileSync(offset, '-1h\n');
+    offsetBy(toNoon - 3600);
     const during = await check('--max-runtime', '6h');
     expect(during.code, during.stdout).to.equal(1);
     expect(during.stdout, during.stdout).to.match(
-      /^ENV_SYNC WARNING - clock run \S+ recorded in the future: check the clock \(it started \S+, [^)]+ ahead of this host's clock\); running since .* \(for 0s\)/,
+      /^ENV_SYNC WARNING - clock run \S+ recorded in the future: check the clock \(it started \S+T12:0\d:\S+, [^)]+ ahead of this host's clock\); running since .* \(for 0s\)/,
     );
     expect(during.stdout, during.stdout).to.match(/\|duration=0s;/);
 
@@ -53,7 +60,7 @@ describe('the wall clock moved backwards during a run', function () {
     const after = await check('--max-runtime', '6h', '-w', '25h', '-c', '26h');
     expect(after.code, after.stdout).to.equal(1);
     expect(after.stdout, after.stdout).to.match(
-      /^ENV_SYNC WARNING - clock run \S+ recorded in the future: check the clock \(it started \S+, [^)]+ ahead of this host's clock\); the age and the schedule are judged from the newest record that is not in the future; last run succeeded at \S+ after 3s\|age=\d/,
+      /^ENV_SYNC WARNING - clock run \S+ recorded in the future: check the clock \(it started \S+T12:0\d:\S+, [^)]+ ahead of this host's clock\); the age and the schedule are judged from the newest record that is not in the future; last run succeeded at 11:0\d after 3s\|age=\d/,
     );
   });
 });
