@@ -253,7 +253,8 @@ describe('env-sync pause and resume (real executables and users)', function () {
   });
 
   it('ends by itself at --until (libfaketime): OK, then WARNING in the last hour, then the usual verdict; the wrapper runs the sync again', async () => {
-    const t0 = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    // A fixed instant, not the real time: from 21:00 UTC, 3h ahead is tomorrow, said with its day.
+    const t0 = new Date('2026-03-10T09:00:00Z');
     expect((await wrapped('pull_x', 3, new Date(t0.getTime() - H))).code).to.equal(3);
     const p = await as(JOB_USER, ENV_SYNC, ['pause', 'pull_x', '--until', '3h', '--reason', 'rebuild'], t0);
     expect(p.code, p.stderr).to.equal(0);
