@@ -125,6 +125,19 @@ function nrpeProcesses(root: RootSession): Array<{ pid: number; groups: number[]
   return found.filter((p) => !pids.has(p.ppid)).map(({ pid, groups }) => ({ pid, groups }));
 }
 
+/**
+ * nrpeProcesses once a connection's processes are gone: NRPE double-forks for a connection, and the
+ * grandchild, its parent gone, passes for a daemon for a moment. A second daemon stays, and is seen.
+ */
+async function nrpeDaemons(root: RootSession): Promise<Array<{ pid: number; groups: number[] }>> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const found = nrpeProcesses(root);
+    if (found.length <= 1 || Date.now() > deadline) return found;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe("puppet/env_sync_checks with Debian's Puppet in clean Debian roots, over the real govuk_env_sync::task", function () {
   this.timeout(3_600_000);
   let tmp: { dir: string; cleanup: () => void };
@@ -242,7 +255,7 @@ describe("puppet/env_sync_checks with Debian's Puppet in clean Debian roots, ove
           { net: true },
         );
         expect(ready.status, "the root's NRPE did not answer within 30 s").to.equal(0);
-        const running = nrpeProcesses(root);
+        const running = await nrpeDaemons(root);
         expect(running).to.have.length(1);
         expect(running[0]!.groups, 'nagios is in group adm before Puppet puts it there').to.not.include(adm);
       });
@@ -287,8 +300,8 @@ describe("puppet/env_sync_checks with Debian's Puppet in clean Debian roots, ove
         expect(tab.split('\n').filter((l) => l === `# Puppet Name: ${JOB}`)).to.have.length(1);
       });
 
-      it('env_sync_checks::task over it: the same cfg, the cron line changed in place by env-sync-run --job alone, the check, and NRPE restarted with nagios in adm', function () {
-        const before = nrpeProcesses(root);
+      it('env_sync_checks::task over it: the same cfg, the cron line changed in place by env-sync-run --job alone, the check, and NRPE restarted with nagios in adm', async function () {
+        const before = await nrpeDaemons(root);
         const r = applyOurs('new.pp');
         expect(r.status, show(r)).to.equal(2);
         expect(root.sh(`cat ${CFG}`).stdout).to.equal(oldCfg);
@@ -314,7 +327,7 @@ describe("puppet/env_sync_checks with Debian's Puppet in clean Debian roots, ove
         expect(root.sh(`stat -c "%U %a" ${NRPE_FILE}`).stdout.trim()).to.equal('root 644');
         expect(root.sh('id -nG nagios').stdout.trim().split(' ')).to.include('adm');
         // Restarted: another process, with the new group (a reload keeps the process and its groups).
-        const after = nrpeProcesses(root);
+        const after = await nrpeDaemons(root);
         expect(after, 'NRPE after the apply').to.have.length(1);
         expect(after[0]!.pid).to.not.equal(before[0]!.pid);
         expect(after[0]!.groups).to.include(adm);
