@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { judge, summarise } from '../../src/check/judge.js';
 import { attemptLabel, attemptsWords } from '../../src/check/rules/attempts.js';
-import type { CheckFacts, CheckPolicy } from '../../src/check/types.js';
 import { CRITICAL, OK } from '../../src/common/states.js';
 import { applyRun } from '../../src/markers/store.js';
 import { emptyJobState, type Attempt, type Run } from '../../src/markers/types.js';
+import { NO_FACTS, policyFor } from '../support/checkFacts.js';
+import { makeRun } from '../support/runs.js';
 
 // A run made with --retries, in words: which attempt decided it, how the earlier ones ended. The
 // words are added to what the run did (whatHappened) and its evidence says which attempt it is from.
@@ -25,32 +26,20 @@ function attempt(outcome: Attempt['outcome'], exitCode: number, extra: Partial<A
 }
 
 function run(outcome: Run['outcome'], attempts: Attempt[] | undefined, retries = 2, extra: Partial<Run> = {}): Run {
-  return {
+  return makeRun('pull_x', {
     runId: 'r1',
-    job: 'pull_x',
-    part: null,
-    host: 'db1',
-    user: 'govuk-backup',
     wrapperPid: 4100,
-    wrapperStartTicks: 1,
     childPid: 4101,
     bootId: 'boot-a',
-    argv: ['/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_x.cfg'],
-    cwd: '/',
-    cronCommand: null,
-    cronCwd: null,
     start: START.toISOString(),
     end: new Date(START.getTime() + 23 * 60_000).toISOString(),
     durationSeconds: 23 * 60,
     outcome,
     exitCode: outcome === 'success' ? 0 : outcome === 'timeout' ? 124 : 1,
-    signal: null,
-    timeoutSeconds: null,
-    message: null,
     output: { lines: 1, bytes: 10, tail: ['pg_restore: error: relation "events" does not exist'] },
     ...(attempts ? { retries, attempts, attemptTimeoutSeconds: null } : {}),
     ...extra,
-  };
+  });
 }
 
 describe('attempts of a run made with --retries, in words (rules/attempts.ts)', () => {
@@ -89,24 +78,8 @@ describe('attempts of a run made with --retries, in words (rules/attempts.ts)', 
     expect(attemptLabel(run('failure', undefined))).to.equal('');
   });
 
-  const FACTS: CheckFacts = {
-    jobState: null,
-    running: [],
-    rebootLock: null,
-    evidence: null,
-    syslogOnly: null,
-    syslogProblems: [],
-    previousScheduled: null,
-    trust: { user: { name: 'govuk-backup', uid: 1001, gid: 1001, home: '/home/govuk-backup' }, source: '--user' },
-    cron: null,
-    inventory: null,
-    inventoryProblem: null,
-    stateDirProblem: null,
-    unwrapped: false,
-    staleMarkers: null,
-  };
-  const POLICY: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', grace: 3600, missing: 2 };
-  const judged = (r: Run) => summarise(judge({ ...FACTS, jobState: applyRun(emptyJobState('pull_x'), r, NOW) }, POLICY, NOW));
+  const POLICY = policyFor('pull_x');
+  const judged = (r: Run) => summarise(judge({ ...NO_FACTS, jobState: applyRun(emptyJobState('pull_x'), r, NOW) }, POLICY, NOW));
 
   it('a success on attempt 2 is OK and says so', () => {
     const s = judged(run('success', [attempt('failure', 1), attempt('success', 0)]));

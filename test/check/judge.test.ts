@@ -9,6 +9,8 @@ import { parseRange, perfRange } from '../../src/common/range.js';
 import { clock, duration } from '../../src/common/timeWords.js';
 import { applyRun } from '../../src/markers/store.js';
 import { emptyJobState, type JobState, type Outcome, type Run } from '../../src/markers/types.js';
+import { NO_FACTS, policyFor } from '../support/checkFacts.js';
+import { makeRun } from '../support/runs.js';
 
 // The judgement alone: facts in, state and words out, no file or process touched. Rows in the manner
 // of the Monitoring Plugins' table tests; the plugin tests run the same rules end to end.
@@ -18,20 +20,11 @@ const H = 3600_000;
 function runAt(startHoursAgo: number, outcome: Outcome | 'running', minutes = 23, extra: Partial<Run> = {}): Run {
   const start = new Date(NOW.getTime() - startHoursAgo * H);
   const ended = outcome !== 'running';
-  return {
+  return makeRun('pull_x', {
     runId: `r-${startHoursAgo}-${outcome}`,
-    job: 'pull_x',
-    part: null,
-    host: 'db1',
-    user: 'govuk-backup',
     wrapperPid: 4100,
-    wrapperStartTicks: 1,
     childPid: 4101,
     bootId: 'boot-a',
-    argv: ['/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_x.cfg'],
-    cwd: '/',
-    cronCommand: null,
-    cronCwd: null,
     start: start.toISOString(),
     end: ended ? new Date(start.getTime() + minutes * 60_000).toISOString() : null,
     durationSeconds: ended ? minutes * 60 : null,
@@ -39,10 +32,9 @@ function runAt(startHoursAgo: number, outcome: Outcome | 'running', minutes = 23
     exitCode: outcome === 'success' ? 0 : outcome === 'failure' ? 1 : null,
     signal: outcome === 'signal' ? 'SIGKILL' : null,
     timeoutSeconds: outcome === 'timeout' ? 6 * 3600 : null,
-    message: null,
     output: { lines: 1, bytes: 10, tail: [outcome === 'failure' ? 'pg_restore: error: relation "events" does not exist' : 'done'] },
     ...extra,
-  };
+  });
 }
 
 /** An unwrapped run from the script's own lines: started hours ago, ended after 23 minutes (or not). */
@@ -100,27 +92,10 @@ function schema2(st: JobState): JobState {
   } as JobState;
 }
 
-const OPTS: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', grace: 3600, missing: 2 };
+const OPTS = policyFor('pull_x');
 const WRAPPER_PATH = '/opt/env-sync-checks/plugins/env-sync-run';
 const HOW = { syslog: '/var/log/syslog', stateDir: '/var/lib/env-sync', defaultStateDir: '/var/lib/env-sync', envSyncRun: WRAPPER_PATH };
 const evaluate = (facts: CheckFacts, policy: CheckPolicy, now: Date) => verdict(facts, judge(facts, policy, now), 0, { ...HOW, stateDir: policy.stateDir });
-const JOB_USER = { name: 'govuk-backup', uid: 1001, gid: 1001, home: '/home/govuk-backup' };
-const FACTS: CheckFacts = {
-  jobState: null,
-  running: [],
-  rebootLock: null,
-  evidence: null,
-  syslogOnly: null,
-  syslogProblems: [],
-  previousScheduled: null,
-  trust: { user: JOB_USER, source: '--user' },
-  cron: null,
-  inventory: null,
-  inventoryProblem: null,
-  stateDirProblem: null,
-  unwrapped: false,
-  staleMarkers: null,
-};
 
 /** A long pattern written over several lines: the parts' sources joined into one RegExp. */
 const re = (...parts: RegExp[]) => new RegExp(parts.map((p) => p.source).join(''));
@@ -582,24 +557,24 @@ const ROWS: Array<[string, Partial<CheckFacts>, Partial<CheckPolicy>, number, Re
 describe('judge(): facts in, verdict out', () => {
   for (const [what, facts, opts, state, summary] of ROWS) {
     it(`${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][state]} for ${what}`, () => {
-      const r = evaluate({ ...FACTS, ...facts }, { ...OPTS, ...opts }, NOW);
+      const r = evaluate({ ...NO_FACTS, ...facts }, { ...OPTS, ...opts }, NOW);
       expect(r.state, r.summary).to.equal(state);
       expect(r.summary, r.summary).to.match(summary);
     });
   }
   it("shows a settled success's output tail from the marker when syslog was not read", () => {
-    const r = evaluate({ ...FACTS, jobState: history(runAt(8, 'success')) }, OPTS, NOW);
+    const r = evaluate({ ...NO_FACTS, jobState: history(runAt(8, 'success')) }, OPTS, NOW);
     expect(r.longOutput.slice(0, 2)).to.deep.equal(['Evidence (run r-8-success, last lines of its output, kept in the marker):', '  done']);
   });
   it('says a run printed nothing rather than leave an empty evidence heading', () => {
     const silent = runAt(8, 'success', 23, { output: { lines: 0, bytes: 0, tail: [] } });
-    const r = evaluate({ ...FACTS, jobState: history(silent) }, OPTS, NOW);
+    const r = evaluate({ ...NO_FACTS, jobState: history(silent) }, OPTS, NOW);
     expect(r.longOutput[1]).to.equal('  (the run printed nothing; its syslog lines: env-sync logs pull_x)');
   });
   it('gives the same state, summary and metrics from the judgement alone as the whole verdict (host-wide views)', () => {
     for (const facts of [{ jobState: history(runAt(8, 'failure')) }, { jobState: history(runAt(30.5, 'success')) }, {}]) {
-      const full = evaluate({ ...FACTS, ...facts }, { ...OPTS, ageCritical: parseRange('26h', '-c') }, NOW);
-      const brief = summarise(judge({ ...FACTS, ...facts }, { ...OPTS, ageCritical: parseRange('26h', '-c') }, NOW));
+      const full = evaluate({ ...NO_FACTS, ...facts }, { ...OPTS, ageCritical: parseRange('26h', '-c') }, NOW);
+      const brief = summarise(judge({ ...NO_FACTS, ...facts }, { ...OPTS, ageCritical: parseRange('26h', '-c') }, NOW));
       expect({ ...brief, longOutput: full.longOutput }).to.deep.equal(full);
     }
   });
@@ -723,7 +698,7 @@ describe("the Re-run line: the command as cron ran it, as the job's user, or sud
   ];
   for (const [what, facts, policy, lines] of ROWS) {
     it(what, () => {
-      const r = evaluate({ ...FACTS, ...facts }, { ...OPTS, ...policy }, NOW);
+      const r = evaluate({ ...NO_FACTS, ...facts }, { ...OPTS, ...policy }, NOW);
       const at = r.longOutput.findIndex((l) => l.startsWith('Re-run'));
       expect(r.longOutput.slice(at, at + lines.length)).to.deep.equal(lines);
     });
@@ -820,4 +795,4 @@ describe('hostVerdict(): the host-wide verdict over judged jobs', () => {
 });
 
 // The rows and the plugin's way of taking them, for the tests that must agree with it (test/metrics/verdictAgreement.test.ts).
-export { evaluate, FACTS, NOW, OPTS, ROWS };
+export { evaluate, NOW, OPTS, ROWS };

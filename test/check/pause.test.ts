@@ -7,6 +7,8 @@ import { convert, OptionError } from '../../src/common/options.js';
 import { activePause, type Pause } from '../../src/markers/pause.js';
 import { applyRun } from '../../src/markers/store.js';
 import { emptyJobState, type Outcome, type Run } from '../../src/markers/types.js';
+import { NO_FACTS, policyFor } from '../support/checkFacts.js';
+import { makeRun } from '../support/runs.js';
 
 // The pause rule alone (src/check/rules/pause.ts) and its place in judge(): facts in, state and words
 // out. The wrapper, the CLI and the real clock are tested end to end in test/cli/pause.test.ts.
@@ -16,30 +18,18 @@ const H = 3600_000;
 function runAt(hoursAgo: number, outcome: Outcome): Run {
   const start = new Date(NOW.getTime() - hoursAgo * H);
   const end = outcome === 'paused' ? start : new Date(start.getTime() + 23 * 60_000);
-  return {
+  return makeRun('pull_x', {
     runId: `r-${hoursAgo}-${outcome}`,
-    job: 'pull_x',
-    part: null,
-    host: 'db1',
-    user: 'govuk-backup',
     wrapperPid: 4100,
-    wrapperStartTicks: 1,
     childPid: outcome === 'paused' ? null : 4101,
     bootId: 'boot-a',
-    argv: ['/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_x.cfg'],
-    cwd: '/',
-    cronCommand: null,
-    cronCwd: null,
     start: start.toISOString(),
     end: end.toISOString(),
     durationSeconds: (end.getTime() - start.getTime()) / 1000,
     outcome,
     exitCode: outcome === 'failure' ? 1 : 0,
-    signal: null,
-    timeoutSeconds: null,
-    message: null,
     output: { lines: 0, bytes: 0, tail: [] },
-  };
+  });
 }
 
 const state = (...runs: Run[]) => runs.reduce((s, r) => applyRun(s, r, new Date(r.end!)), emptyJobState('pull_x'));
@@ -58,25 +48,9 @@ function pauseFor(hoursLeft: number, extra: Partial<Pause> = {}): Pause {
   };
 }
 
-const FACTS: CheckFacts = {
-  jobState: null,
-  running: [],
-  rebootLock: null,
-  evidence: null,
-  syslogOnly: null,
-  syslogProblems: [],
-  previousScheduled: null,
-  trust: { user: { name: 'govuk-backup', uid: 1001, gid: 1001, home: '/' }, source: '--user' },
-  cron: null,
-  inventory: null,
-  inventoryProblem: null,
-  stateDirProblem: null,
-  unwrapped: false,
-  staleMarkers: null,
-};
-const POLICY: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', grace: 3600, missing: 2 };
+const POLICY = policyFor('pull_x');
 const verdictOf = (facts: Partial<CheckFacts>, policy: Partial<CheckPolicy> = {}, now = NOW) =>
-  summarise(judge({ ...FACTS, ...facts }, { ...POLICY, ...policy }, now));
+  summarise(judge({ ...NO_FACTS, ...facts }, { ...POLICY, ...policy }, now));
 
 describe('pause rule (src/check/rules/pause.ts)', () => {
   it('a paused job whose last run failed is OK, says who paused it, until when and why, and still says the failure', () => {
@@ -129,7 +103,7 @@ describe('pause rule (src/check/rules/pause.ts)', () => {
   });
 
   it('withPause leaves a judgement alone when there is no pause', () => {
-    const j = judge({ ...FACTS, jobState: state(runAt(8, 'success')) }, POLICY, NOW);
+    const j = judge({ ...NO_FACTS, jobState: state(runAt(8, 'success')) }, POLICY, NOW);
     expect(withPause(j, {}, NOW)).to.equal(j);
   });
 

@@ -22,6 +22,8 @@ import type { CheckFacts, CheckPolicy, Result } from '../../src/check/types.js';
 import { parseRange } from '../../src/common/range.js';
 import { applyRun } from '../../src/markers/store.js';
 import { emptyJobState, type JobState, type Outcome, type Run, type RunningMarker } from '../../src/markers/types.js';
+import { NO_FACTS, policyFor } from '../support/checkFacts.js';
+import { makeRun } from '../support/runs.js';
 
 const NOW = new Date(2026, 10, 24, 8, 0, 0);
 const H = 3600_000;
@@ -30,31 +32,20 @@ const hoursAgo = (h: number) => new Date(NOW.getTime() - h * H);
 function run(startHoursAgo: number, outcome: Outcome | 'running', extra: Partial<Run> = {}): Run {
   const start = hoursAgo(startHoursAgo);
   const ended = outcome !== 'running';
-  return {
+  return makeRun('pull_x', {
     runId: `r-${startHoursAgo}-${outcome}`,
-    job: 'pull_x',
-    part: null,
-    host: 'db1',
-    user: 'govuk-backup',
     wrapperPid: 4100,
-    wrapperStartTicks: 1,
     childPid: 4101,
     bootId: 'boot-a',
     argv: [],
-    cwd: '/',
-    cronCommand: null,
-    cronCwd: null,
     start: start.toISOString(),
     end: ended ? new Date(start.getTime() + 23 * 60_000).toISOString() : null,
     durationSeconds: ended ? 23 * 60 : null,
     outcome,
     exitCode: outcome === 'success' ? 0 : outcome === 'failure' ? 1 : null,
-    signal: null,
-    timeoutSeconds: null,
-    message: null,
     output: { lines: 0, bytes: 0, tail: [] },
     ...extra,
-  };
+  });
 }
 const marker = (r: Run): RunningMarker => ({ ...r, schema: 3 });
 const history = (...runs: Run[]): JobState => runs.reduce((s, r) => applyRun(s, r, new Date(r.end ?? r.start)), emptyJobState('pull_x'));
@@ -83,25 +74,9 @@ const finishLine = (h: number, outcome: string, exitCode: number | null) => {
 const STALE = { dir: '/var/lib/env-sync/pull_x', owner: 'root', fix: 'chown -R govuk-backup: /var/lib/env-sync/pull_x' };
 const OWN_LOCK = '/etc/unattended-reboot/no-reboot/reboot_lock-env-sync_pull_x';
 
-const FACTS: CheckFacts = {
-  jobState: null,
-  running: [],
-  rebootLock: null,
-  evidence: null,
-  syslogOnly: null,
-  syslogProblems: [],
-  previousScheduled: null,
-  trust: { user: { name: 'govuk-backup', uid: 1001, gid: 1001, home: '/home/govuk-backup' }, source: '--user' },
-  cron: null,
-  inventory: null,
-  inventoryProblem: null,
-  stateDirProblem: null,
-  unwrapped: false,
-  staleMarkers: null,
-};
-const POLICY: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', grace: 3600, missing: 2 };
+const POLICY = policyFor('pull_x');
 const ctxOf = (facts: Partial<CheckFacts>, policy: Partial<CheckPolicy> = {}): JudgeContext =>
-  judgeContext({ ...FACTS, ...facts }, { ...POLICY, ...policy }, NOW);
+  judgeContext({ ...NO_FACTS, ...facts }, { ...POLICY, ...policy }, NOW);
 
 interface Row {
   what: string;

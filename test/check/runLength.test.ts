@@ -1,12 +1,14 @@
 import { expect } from 'chai';
 import { judge, summarise } from '../../src/check/judge.js';
 import { bytesWords, median, MIN_SUCCESSES, runLengthRule } from '../../src/check/rules/runLength.js';
-import type { CheckFacts, CheckPolicy } from '../../src/check/types.js';
+import type { CheckFacts } from '../../src/check/types.js';
 import { OK, WARNING } from '../../src/common/states.js';
 import { convert } from '../../src/common/options.js';
 import { carriedOptions } from '../../src/cli/configGen.js';
 import { applyRun } from '../../src/markers/store.js';
 import { emptyJobState, type JobState, type Run } from '../../src/markers/types.js';
+import { NO_FACTS, policyFor } from '../support/checkFacts.js';
+import { makeRun } from '../support/runs.js';
 
 // A successful run far off the job's usual duration or output, against the median of its earlier
 // successes: in-process tables, then the same rule through judge() with the option table's defaults.
@@ -17,31 +19,19 @@ let n = 0;
 function run(daysAgo: number, minutes: number, bytes: number, extra: Partial<Run> = {}): Run {
   const start = new Date(NOW.getTime() - daysAgo * DAY);
   n += 1;
-  return {
+  return makeRun('pull_x', {
     runId: `r-${n}`,
-    job: 'pull_x',
-    part: null,
-    host: 'db1',
-    user: 'govuk-backup',
     wrapperPid: 4100,
-    wrapperStartTicks: 1,
     childPid: 4101,
     bootId: 'boot-a',
-    argv: ['/usr/local/bin/govuk_env_sync.sh', '-f', '/etc/govuk_env_sync/pull_x.cfg'],
-    cwd: '/',
-    cronCommand: null,
-    cronCwd: null,
     start: start.toISOString(),
     end: new Date(start.getTime() + minutes * 60_000).toISOString(),
     durationSeconds: minutes * 60,
     outcome: 'success',
     exitCode: 0,
-    signal: null,
-    timeoutSeconds: null,
-    message: null,
     output: { lines: 10, bytes, tail: ['done'] },
     ...extra,
-  };
+  });
 }
 
 const state = (...runs: Run[]): JobState => runs.reduce((s, r) => applyRun(s, r, new Date(r.end ?? r.start)), emptyJobState('pull_x'));
@@ -49,24 +39,8 @@ const state = (...runs: Run[]): JobState => runs.reduce((s, r) => applyRun(s, r,
 const usual = (count: number, extra: Partial<Run> = {}) =>
   Array.from({ length: count }, (_, i) => run(count - i + 1, 47 + (i % 6), 1_000_000 + i * 1000, extra));
 
-const FACTS: CheckFacts = {
-  jobState: null,
-  running: [],
-  rebootLock: null,
-  evidence: null,
-  syslogOnly: null,
-  syslogProblems: [],
-  previousScheduled: null,
-  trust: { user: { name: 'govuk-backup', uid: 1001, gid: 1001, home: '/home/govuk-backup' }, source: '--user' },
-  cron: null,
-  inventory: null,
-  inventoryProblem: null,
-  stateDirProblem: null,
-  unwrapped: false,
-  staleMarkers: null,
-};
 const ON = { durationLow: 0.25, durationHigh: 4, outputLow: 0.25, outputHigh: 4 };
-const facts = (st: JobState): CheckFacts => ({ ...FACTS, jobState: st });
+const facts = (st: JobState): CheckFacts => ({ ...NO_FACTS, jobState: st });
 
 describe('too short, too long (rules/runLength.ts)', () => {
   const rows: Array<[string, JobState, Partial<typeof ON>, RegExp[]]> = [
@@ -150,7 +124,7 @@ describe('too short, too long (rules/runLength.ts)', () => {
 
   it('is off in a policy that does not name the factors, and on with the option table defaults (every view that judges)', () => {
     const st = state(...usual(12), run(0.3, 2, 1_000_000));
-    const bare: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', grace: 3600, missing: 2 };
+    const bare = policyFor('pull_x');
     expect(runLengthRule(facts(st), bare, NOW)).to.deep.equal([]);
     for (const cmd of ['check_env_sync', 'check_env_sync_all', 'env-sync status', 'env-sync show', 'env-sync metrics'] as const) {
       const o = convert(cmd, cmd === 'check_env_sync' ? { job: 'pull_x' } : {}, {}) as unknown as typeof ON;
@@ -171,7 +145,7 @@ describe('too short, too long (rules/runLength.ts)', () => {
   });
 
   it('makes a success WARNING through judge(), one line added to its findings', () => {
-    const policy: CheckPolicy = { job: 'pull_x', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', grace: 3600, missing: 2, ...ON };
+    const policy = policyFor('pull_x', ON);
     const s = summarise(judge(facts(state(...usual(12), run(0.3, 2, 1_000_000))), policy, NOW));
     expect(s.state).to.equal(WARNING);
     expect(s.summary).to.match(/^pull_x last run took 2m; its last 12 successes took 47m–52m .*; last run succeeded at .* after 2m$/);

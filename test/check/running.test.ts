@@ -8,7 +8,8 @@ import type { CheckFacts } from '../../src/check/types.js';
 import { statusRow } from '../../src/cli/status.js';
 import type { RunLiveness } from '../../src/common/host.js';
 import type { RunningMarker } from '../../src/markers/types.js';
-import { FACTS, NOW, OPTS } from './judge.test.js';
+import { NOW, OPTS } from './judge.test.js';
+import { NO_FACTS } from '../support/checkFacts.js';
 
 const H = 3600_000;
 const marker = (liveness: RunLiveness) => ({
@@ -42,7 +43,7 @@ const ROWS: Array<[string, Partial<CheckFacts>, boolean]> = [
 describe('whether a job is running: one answer in every view', () => {
   for (const [what, facts, running] of ROWS) {
     it(`${running ? 'running' : 'not running'}: ${what}`, async () => {
-      const f = { ...FACTS, ...facts };
+      const f = { ...NO_FACTS, ...facts };
       const j = judge(f, OPTS, NOW);
       const v = jobVerdict('pull_x', f, j, null);
       const row = await statusRow(v, NOW);
@@ -56,7 +57,7 @@ describe('whether a job is running: one answer in every view', () => {
   }
 
   it("env-sync status calls an unwrapped run of an earlier boot interrupted, not 'running … ago'", async () => {
-    const f = { ...FACTS, syslogOnly: script({ live: null, otherBoot: '0123456789abcdef' }) };
+    const f = { ...NO_FACTS, syslogOnly: script({ live: null, otherBoot: '0123456789abcdef' }) };
     const row = await statusRow(jobVerdict('pull_x', f, judge(f, OPTS, NOW), null), NOW);
     expect([row.lastRun?.outcome, row.consecutiveFailures]).to.deep.equal(['interrupted', 1]);
   });

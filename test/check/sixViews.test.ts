@@ -23,7 +23,8 @@ import { judgeRun } from '../../src/icinga/postVerdict.js';
 import { splitPluginOutput } from '../../src/icinga/passiveResult.js';
 import { applyRun } from '../../src/markers/store.js';
 import { emptyJobState, type JobState, type Outcome } from '../../src/markers/types.js';
-import { FACTS, NOW, ROWS } from './judge.test.js';
+import { NOW, ROWS } from './judge.test.js';
+import { NO_FACTS } from '../support/checkFacts.js';
 import { seriesKey, seriesMap } from '../metrics/prometheusTools.js';
 import { makeRun, runningMarker } from '../support/runs.js';
 import { makeTempDir } from '../support/tmp.js';
@@ -159,7 +160,7 @@ describe('six views, one answer: the judge table', function () {
   this.timeout(120_000);
   for (const [what, facts, policy] of ROWS) {
     it(what, async () => {
-      const f = { ...FACTS, ...facts };
+      const f = { ...NO_FACTS, ...facts };
       expectAgreement(await views(f, optionsOf(policy), NOW), f, what);
       const [passive, plugin] = await passiveAndPlugin(f, NOW);
       expect(passive, `${what}: the passive result is check_env_sync's with the defaults`).to.deep.equal(plugin);
@@ -235,7 +236,7 @@ const factsArb = (now: Date) =>
       const s = g.syslogOnly;
       const sysStart = s ? at(now, s.hoursAgo) : null;
       return {
-        ...FACTS,
+        ...NO_FACTS,
         jobState,
         running,
         syslogOnly: s

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { CronExpressionParser } from 'cron-parser';
 import { judge, summarise } from '../../src/check/judge.js';
-import type { CheckFacts, CheckPolicy } from '../../src/check/types.js';
+import type { CheckFacts } from '../../src/check/types.js';
 import { clock } from '../../src/common/timeWords.js';
 import { cronNext, cronPrevious, hostOffset, type Walls } from '../../src/cron/dst.js';
 import { nextScheduledRun, previousScheduledRun, scheduleProblem } from '../../src/cron/schedule.js';
 import { stateAfter } from '../support/runs.js';
+import { NO_FACTS, policyFor } from '../support/checkFacts.js';
 
 // When the check says a run was due, across summer-time changes, as Debian's cron(8) starts jobs
 // (docs/schedule.md): rows by hand for Europe/London's two 2026 changes, the check's verdict on each,
@@ -151,27 +152,11 @@ const MARCH: Record<string, Row[]> = {
 };
 
 const GRACE_SECONDS = 1800;
-const USER = { name: 'govuk-backup', uid: 1001, gid: 1001, home: '/home/govuk-backup' };
 
 function verdictAt(schedule: string, now: Date, due: Date, lastStart: Date) {
-  const policy: CheckPolicy = { job: 'nightly', stateDir: '/var/lib/env-sync', syslog: '/var/log/syslog', grace: GRACE_SECONDS, missing: 2, schedule };
+  const policy = policyFor('nightly', { grace: GRACE_SECONDS, schedule });
   const start = lastStart.toISOString();
-  const facts: CheckFacts = {
-    jobState: stateAfter('nightly', [{ start, end: start, durationSeconds: 0 }]),
-    running: [],
-    rebootLock: null,
-    evidence: null,
-    syslogOnly: null,
-    syslogProblems: [],
-    previousScheduled: due,
-    trust: { user: USER, source: '--user' },
-    cron: null,
-    inventory: null,
-    inventoryProblem: null,
-    stateDirProblem: null,
-    unwrapped: false,
-    staleMarkers: null,
-  };
+  const facts: CheckFacts = { ...NO_FACTS, jobState: stateAfter('nightly', [{ start, end: start, durationSeconds: 0 }]), previousScheduled: due };
   return summarise(judge(facts, policy, now));
 }
 

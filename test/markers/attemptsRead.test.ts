@@ -5,34 +5,12 @@ import { parseUnrecordedName } from '../../src/markers/paths.js';
 import { MarkerError, readJobState } from '../../src/markers/read.js';
 import { applyRun } from '../../src/markers/store.js';
 import { emptyJobState, MARKER_SCHEMA, type Run } from '../../src/markers/types.js';
+import { makeRun } from '../support/runs.js';
 import { tempStateEach } from '../support/tmp.js';
 
 // The fields retries and the run-length rule added without a schema bump: a run's attempts and a
 // history entry's output bytes are read and checked when present; markers without them read as before.
-const RUN: Run = {
-  runId: 'r1',
-  job: 'pull_x',
-  part: null,
-  host: 'db1',
-  user: 'govuk-backup',
-  wrapperPid: 4100,
-  wrapperStartTicks: 1,
-  childPid: 4101,
-  bootId: 'boot-a',
-  argv: ['sync'],
-  cwd: '/',
-  cronCommand: null,
-  cronCwd: null,
-  start: '2026-11-24T00:18:00.000Z',
-  end: '2026-11-24T00:41:00.000Z',
-  durationSeconds: 1380,
-  outcome: 'success',
-  exitCode: 0,
-  signal: null,
-  timeoutSeconds: null,
-  message: null,
-  output: { lines: 3, bytes: 1234, tail: ['done'] },
-};
+const RUN = makeRun('pull_x', { runId: 'r1', output: { lines: 3, bytes: 1234, tail: ['done'] } });
 const ATTEMPTS = [
   {
     start: '2026-11-24T00:18:00.000Z',

@@ -10,7 +10,8 @@ import { metricVerdict } from '../../src/cli/metrics.js';
 import { parseCrontab, type CronJob } from '../../src/cron/crontab.js';
 import type { RunningMarker } from '../../src/markers/types.js';
 import { verdictText } from '../../src/metrics/verdicts.js';
-import { evaluate, FACTS, NOW, OPTS, ROWS } from '../check/judge.test.js';
+import { evaluate, NOW, OPTS, ROWS } from '../check/judge.test.js';
+import { NO_FACTS } from '../support/checkFacts.js';
 import { seriesKey, seriesMap } from './prometheusTools.js';
 
 const gauges = (text: string) => {
@@ -21,7 +22,7 @@ const gauges = (text: string) => {
 describe("metrics: env-sync metrics' state gauge is the plugin's state", () => {
   for (const [what, facts, policy, state] of ROWS) {
     it(`${['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][state]} for ${what}`, async () => {
-      const f = { ...FACTS, ...facts };
+      const f = { ...NO_FACTS, ...facts };
       const p = { ...OPTS, ...policy };
       const plugin = evaluate(f, p, NOW).state;
       const judged = jobVerdict(p.job, f, judge(f, p, NOW), null);
@@ -43,7 +44,7 @@ describe('metrics: the schedule and wrapper facts of a verdict', () => {
     liveness,
   });
   const of = async (facts: Partial<CheckFacts>, withCron: CronJob | null) => {
-    const f = { ...FACTS, ...facts };
+    const f = { ...NO_FACTS, ...facts };
     const p = { ...OPTS, schedule: withCron?.schedule };
     return gauges(verdictText([await metricVerdict(jobVerdict('pull_x', f, judge(f, p, NOW), withCron), 5400, NOW)], NOW));
   };

@@ -101,7 +101,6 @@ function stubModules(dir: string): void {
   );
 }
 
-/** The NRPE daemons running in the root: pid and supplementary groups. */
 /**
  * The root's NRPE daemon (the listening process): NRPE forks a child for each connection, and a
  * child of the readiness probe's check_nrpe may still be there, so a process whose parent is an nrpe
