@@ -1,6 +1,7 @@
 // User names and ids: the job's user is named in options and crontabs and recognised in file
 // owners. Node has no getpwnam(3): /etc/passwd answers for local users (every Debian service user),
 // and getent(1) for users from NSS (LDAP) when the file does not know them.
+import { statSync } from 'node:fs';
 import { readBoundedText } from './boundedRead.js';
 import { builtin } from './builtin.js';
 
@@ -13,6 +14,17 @@ export interface User {
 
 const MAX_PASSWD_BYTES = 4 * 1024 * 1024;
 let passwd: User[] | null = null;
+/** Which /etc/passwd `passwd` was read from: a user added since (useradd renames a new file in) is looked for again. */
+let passwdStamp = '';
+
+function stampOfPasswd(): string {
+  try {
+    const st = statSync('/etc/passwd');
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
 
 function parse(line: string): User | null {
   const f = line.split(':');
@@ -22,6 +34,7 @@ function parse(line: string): User | null {
 
 function local(): User[] {
   if (!passwd) {
+    passwdStamp = stampOfPasswd();
     let text: string | null = null;
     try {
       text = readBoundedText('/etc/passwd', { maxBytes: MAX_PASSWD_BYTES });
@@ -61,12 +74,22 @@ function getent(key: string): User | null {
   return r.status === 0 ? parse(r.stdout.trim().split('\n')[0] ?? '') : null;
 }
 
+/**
+ * The users of /etc/passwd afresh if it changed since it was read, else null: a process that runs
+ * for hours (the wrapper, `env-sync logs --follow`) sees a user made after it started.
+ */
+function changedPasswd(): User[] | null {
+  if (passwd === null || stampOfPasswd() === passwdStamp) return null;
+  passwd = null;
+  return local();
+}
+
 export function userByName(name: string): User | null {
-  return local().find((u) => u.name === name) ?? getent(name);
+  return local().find((u) => u.name === name) ?? changedPasswd()?.find((u) => u.name === name) ?? getent(name);
 }
 
 export function userById(uid: number): User | null {
-  return local().find((u) => u.uid === uid) ?? getent(String(uid));
+  return local().find((u) => u.uid === uid) ?? changedPasswd()?.find((u) => u.uid === uid) ?? getent(String(uid));
 }
 
 /** `govuk-backup`, or `uid 1001` for an id no name belongs to. */
