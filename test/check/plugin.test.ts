@@ -10,7 +10,7 @@ import { StageTimeoutError } from '../../src/syslog/types.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { asNobody, fixture, plugin, run, syslogStamp, waitUntil } from '../support/proc.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
-import { JOB_USER } from '../support/users.js';
+import { ensureUser, JOB_USER, withUsers } from '../support/users.js';
 
 const CHECK = plugin('check_env_sync');
 const WRAPPER = plugin('env-sync-run');
@@ -287,6 +287,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
 
 describe('check_env_sync on markers it must not trust, and bad arguments', function () {
   this.timeout(30_000);
+  withUsers(JOB_USER);
   let dir: string;
   let state: string;
   let cleanup: () => void;
@@ -338,7 +339,7 @@ describe('check_env_sync on markers it must not trust, and bad arguments', funct
     const r = await run(cmd, args);
     expect(r.code).to.equal(3);
     expect(r.stdout).to.contain(`${log} cannot be read (permission denied); add user nobody to group adm to read ${log}`);
-    chownSync(log, 0, Number(spawnSync('id', ['-g', JOB_USER], { encoding: 'utf8' }).stdout.trim()));
+    chownSync(log, 0, ensureUser(JOB_USER).gid);
     const [cmd2, args2] = asNobody(CHECK, ['-j', 'other', '--state-dir', state, '--syslog', log]);
     const other = await run(cmd2, args2);
     expect(other.stdout).to.contain(`${log} cannot be read (permission denied); add user nobody to group ${JOB_USER} to read ${log}`);

@@ -2,6 +2,8 @@
 // checking user (as nagios is). Created with useradd (package passwd) when missing, removed by the
 // test that made them.
 import { spawnSync } from 'node:child_process';
+import { chownSync } from 'node:fs';
+import { stateDirIn } from './tmp.js';
 
 export const JOB_USER = 'env-sync-test-job';
 export const STRANGER = 'env-sync-test-stranger';
@@ -23,8 +25,34 @@ export function ensureUser(name: string, home?: string): { uid: number; gid: num
   return { uid, gid, made: true, remove: () => void spawnSync('userdel', [name]) };
 }
 
-/** The command run as `user` (its own group, no others), with setpriv from util-linux. */
-export function asUser(user: string, cmd: string, args: string[]): [string, string[]] {
+/**
+ * [cmd, args] running cmd as `user` (its own group, no others) with setpriv from util-linux, which
+ * execs it, so the pid is cmd's; without a user, cmd as is.
+ */
+export function asUser(user: string | undefined, cmd: string, args: string[]): [string, string[]] {
+  if (!user) return [cmd, args];
   const group = user === 'nobody' ? 'nogroup' : user;
   return ['setpriv', [`--reuid=${user}`, `--regid=${group}`, '--clear-groups', cmd, ...args]];
+}
+
+/**
+ * In the calling describe: these users exist before its first test, and those this made are removed
+ * after its last. Call it before the describe's own `before` that runs anything as them.
+ */
+export function withUsers(...names: string[]): void {
+  const made: Array<() => void> = [];
+  before(() => {
+    for (const name of names) made.push(ensureUser(name).remove);
+  });
+  after(() => {
+    for (const remove of made.reverse()) remove();
+  });
+}
+
+/** A state directory in `parent` owned by the job's user, as on a host where its jobs are wrapped. */
+export function jobStateDirIn(parent: string): string {
+  const state = stateDirIn(parent);
+  const { uid, gid } = ensureUser(JOB_USER);
+  chownSync(state, uid, gid);
+  return state;
 }
