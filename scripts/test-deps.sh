@@ -4,7 +4,7 @@
 # Pushgateway, curl, lintian, cron (its crontab, and the daemon the dead-scheduler tests start and
 # kill), sudo, groff and man for the man pages, and for the attack tests strace (the audit of root's
 # path-based writes), perl (TIOCSTI: Node has no ioctl) and inotify-tools (watching a directory to
-# race root's writes))
+# race root's writes), and mmdebstrap for the clean Debian roots of npm run test:package)
 # from Debian's packages when they are missing. Tests never skip a missing tool: they fail and name this
 # script; run it as root (or install the packages listed below yourself).
 set -euo pipefail
@@ -48,6 +48,7 @@ declare -A need=(
   [strace]=strace
   [perl]=perl
   [inotifywait]=inotify-tools
+  [mmdebstrap]=mmdebstrap
 )
 missing=()
 for tool in "${!need[@]}"; do

@@ -74,7 +74,7 @@ export function cachedRoot(release: Release, log: (line: string) => void = () =>
   const fresh = mine.filter((d) => existsSync(join(d, '.complete')) && Date.now() - statSync(join(d, '.complete')).mtimeMs < DAY_MS).sort();
   if (fresh.length) return fresh[fresh.length - 1]!;
   if (spawnSync('sh', ['-c', 'command -v mmdebstrap']).status !== 0)
-    throw new Error('mmdebstrap is missing: install the Debian package mmdebstrap (apt-get install -y mmdebstrap)');
+    throw new Error('mmdebstrap is missing: bash scripts/test-deps.sh as root installs it (or apt-get install -y mmdebstrap)');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
   const target = join(dir, `${release.suite}-${stamp}`);
   const building = `${target}.building`;
