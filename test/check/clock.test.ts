@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { chownSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJobState, readRunningMarkers } from '../../src/markers/read.js';
 import { LIBFAKETIME, requireLibfaketime } from '../support/faketime.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
 import { plugin, run, waitUntil } from '../support/proc.js';
-import { asUser, CHECKER, ensureUser, JOB_USER } from '../support/users.js';
+import { asUser, CHECKER, JOB_USER, jobStateDirIn, withUsers } from '../support/users.js';
 
 // libfaketime re-reads the clock's offset from a file on every call (FAKETIME_TIMESTAMP_FILE).
 
@@ -72,21 +72,15 @@ describe('a success recorded with the clock 2 days ahead, then a real failure', 
   this.timeout(120_000);
   let dir: string;
   let cleanup: () => void;
-  const made: Array<() => void> = [];
+  withUsers(JOB_USER, CHECKER);
   before(() => {
     requireLibfaketime();
-    for (const u of [JOB_USER, CHECKER]) made.push(ensureUser(u).remove);
-  });
-  after(() => {
-    for (const remove of made) remove();
   });
   beforeEach(() => ({ dir, cleanup } = makeTempDir()));
   afterEach(() => cleanup());
 
   it('is CRITICAL for the failure, says the success is recorded in the future, and measures --max-age and the schedule from the real records', async () => {
-    const state = stateDirIn(dir);
-    const { uid, gid } = ensureUser(JOB_USER);
-    chownSync(state, uid, gid);
+    const state = jobStateDirIn(dir);
     // libfaketime is preloaded into the wrapper only, not into setpriv (root's shared memory would
     // then be out of the job's user's reach).
     const wrapper = (clockEnv: string[], ...cmd: string[]) =>

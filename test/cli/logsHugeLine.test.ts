@@ -9,20 +9,19 @@ import { appendFileSync, chownSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { plugin } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
-import { CHECKER, ensureUser, STRANGER } from '../support/users.js';
+import { CHECKER, ensureUser, STRANGER, withUsers } from '../support/users.js';
 import { MAX_SHOWN_LINE_BYTES } from '../../src/cli/logs.js';
 
 const TWO_GIB = 2 ** 31;
 
 describe('env-sync logs on a 2 GiB one-line log file', function () {
   this.timeout(300_000);
-  const made: Array<() => void> = [];
+  withUsers(STRANGER, CHECKER);
   let tmp: ReturnType<typeof makeTempDir>;
   let syslog: string;
   let hwm: string;
 
   before(() => {
-    for (const u of [STRANGER, CHECKER]) made.push(ensureUser(u).remove);
     tmp = makeTempDir('env-sync-huge-');
     syslog = join(tmp.dir, 'syslog');
     // The stranger's file: a line of the job that goes on for 2 GiB, then one ordinary line.
@@ -39,7 +38,6 @@ describe('env-sync logs on a 2 GiB one-line log file', function () {
   });
   after(() => {
     tmp?.cleanup();
-    for (const remove of made.reverse()) remove();
   });
 
   it('prints the cut line with a note and the next line, exits 0, no stack trace, in bounded memory', () => {

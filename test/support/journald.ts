@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 export { ensureUser } from './users.js';
 import { randomHex } from '../../src/common/randomHex.js';
 import { pidAlive, sleep } from './proc.js';
+import { asUser } from './users.js';
 
 export const JOURNALD = '/lib/systemd/systemd-journald';
 export const JOURNAL_REMOTE = '/lib/systemd/systemd-journal-remote';
@@ -274,12 +275,6 @@ export async function startJournald(opts: { config?: Record<string, string> } = 
     },
     stop,
   };
-}
-
-/** [cmd, args] running cmd as USER with no supplementary groups (setpriv execs it: the pid is cmd's), or as is. */
-export function asUser(user: string | undefined, cmd: string, args: string[]): [string, string[]] {
-  if (!user) return [cmd, args];
-  return ['setpriv', [`--reuid=${user}`, `--regid=${user === 'nobody' ? 'nogroup' : user}`, '--clear-groups', cmd, ...args]];
 }
 
 /** Journal files in a directory (for counting rotations). */

@@ -2,9 +2,10 @@
 // file, and a private namespaced systemd-journald. Lines go to either through its socket (logger -u,
 // the wrapper's --syslog-socket, a sync script's ENV_SYNC_SYSLOG_SOCKET); the check is pointed at it
 // with `args`.
-import { startJournald, exec, asUser, type Journald } from './journald.js';
+import { startJournald, exec, type Journald } from './journald.js';
 import { startRsyslog, type Rsyslog } from './rsyslog.js';
-import { sleep } from './proc.js';
+import { plugin, sleep } from './proc.js';
+import { asUser, JOB_USER } from './users.js';
 
 export interface TestLog {
   kind: 'syslog' | 'journal';
@@ -74,3 +75,8 @@ export const LOGS: Array<[TestLog['kind'], () => Promise<TestLog>]> = [
   ['syslog', syslogLog],
   ['journal', journalLog],
 ];
+
+/** `sh -c script` wrapped by env-sync-run as job `job`, run by the job's user, logging to `log`. */
+export function wrappedByJobUser(log: TestLog, state: string, job: string, script: string) {
+  return exec(...asUser(JOB_USER, plugin('env-sync-run'), ['--state-dir', state, '--syslog-socket', log.socket, '--job', job, '--', 'sh', '-c', script]));
+}

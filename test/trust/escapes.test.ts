@@ -5,17 +5,16 @@
 // matched to the run by the pid alone. The stranger is env-sync-test-stranger, the job's user
 // env-sync-test-job, the checks run as env-sync-test-checker (in group systemd-journal, as nagios).
 import { expect } from 'chai';
-import { chownSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec } from '../support/journald.js';
-import { LOGS, syslogLog, type TestLog } from '../support/logSources.js';
+import { LOGS, syslogLog, type TestLog, wrappedByJobUser } from '../support/logSources.js';
 import { plugin, waitUntil } from '../support/proc.js';
-import { makeTempDir, stateDirIn } from '../support/tmp.js';
-import { CHECKER, ensureUser, JOB_USER, STRANGER } from '../support/users.js';
+import { makeTempDir } from '../support/tmp.js';
+import { CHECKER, JOB_USER, STRANGER, jobStateDirIn, withUsers } from '../support/users.js';
 
 const CHECK = plugin('check_env_sync');
 const ENV_SYNC = plugin('env-sync');
-const WRAPPER = plugin('env-sync-run');
 
 /** Anything a terminal, Icinga or a JSON consumer could act on: C0 but the line feed, DEL, C1, bidi controls, the separators. */
 // eslint-disable-next-line no-control-regex
@@ -30,38 +29,25 @@ const HOSTILE = `pg_restore: error: \u001b]52;c;ZWNobyBvd25lZA==\u0007\u001b[8m\
 for (const [kind, make] of LOGS) {
   describe(`a stranger's escapes, bidi controls and HTML under a wrapped job's tag, from ${kind === 'syslog' ? 'a syslog file' : 'the journal'}`, function () {
     this.timeout(120_000);
-    const made: Array<() => void> = [];
+    withUsers(JOB_USER, STRANGER, CHECKER);
     let log: TestLog;
     let tmp: ReturnType<typeof makeTempDir>;
     let state: string;
 
     before(async () => {
-      for (const u of [JOB_USER, STRANGER, CHECKER]) made.push(ensureUser(u).remove);
       log = await make();
       tmp = makeTempDir();
-      state = stateDirIn(tmp.dir);
-      const job = ensureUser(JOB_USER);
-      chownSync(state, job.uid, job.gid);
+      state = jobStateDirIn(tmp.dir);
       // The job's own failed run; its output carries C1 and bidi controls of its own (a tool's
       // coloured, right-to-left message), which its marker's tail must not keep. It ends when the
       // test says so, after the stranger's line: that line is inside the run's span.
       const go = join(tmp.dir, 'go');
-      const ran = exec('setpriv', [
-        `--reuid=${JOB_USER}`,
-        `--regid=${JOB_USER}`,
-        '--clear-groups',
-        WRAPPER,
-        '--state-dir',
+      const ran = wrappedByJobUser(
+        log,
         state,
-        '--syslog-socket',
-        log.socket,
-        '--job',
         'pull_e',
-        '--',
-        'sh',
-        '-c',
         `printf 'pg_restore: error: relation missing\\n' >&2; printf 'tool said \\302\\233\\061m\\342\\200\\256 right to left\\n'; while [ ! -e ${go} ]; do sleep 0.05; done; exit 3`,
-      ]);
+      );
       await waitUntil(
         'the run has started',
         () => existsSync(join(state, 'pull_e')) && readdirSync(join(state, 'pull_e')).some((f) => f.startsWith('running-')),
@@ -76,7 +62,6 @@ for (const [kind, make] of LOGS) {
     after(async () => {
       await log?.stop();
       tmp?.cleanup();
-      for (const remove of made.reverse()) remove();
     });
 
     const asChecker = (args: string[]) =>
@@ -143,44 +128,30 @@ for (const [kind, make] of LOGS) {
 
 describe("a stranger logs under the wrapper's pid (logger --id=PID) during a run, into a syslog file", function () {
   this.timeout(120_000);
-  const made: Array<() => void> = [];
+  withUsers(JOB_USER, STRANGER, CHECKER);
   let log: TestLog;
   let tmp: ReturnType<typeof makeTempDir>;
   let state: string;
 
   before(async () => {
-    for (const u of [JOB_USER, STRANGER, CHECKER]) made.push(ensureUser(u).remove);
     log = await syslogLog();
     tmp = makeTempDir();
-    state = stateDirIn(tmp.dir);
-    const job = ensureUser(JOB_USER);
-    chownSync(state, job.uid, job.gid);
+    state = jobStateDirIn(tmp.dir);
   });
   after(async () => {
     await log?.stop();
     tmp?.cleanup();
-    for (const remove of made.reverse()) remove();
   });
 
   it("its line ranks below the wrapper's own record of the output, says it is unverified, and is no markup", async () => {
     const go = join(tmp.dir, 'go');
     // The sync prints its error and fails once the test says so: the stranger's line comes first.
-    const wrapper = exec('setpriv', [
-      `--reuid=${JOB_USER}`,
-      `--regid=${JOB_USER}`,
-      '--clear-groups',
-      WRAPPER,
-      '--state-dir',
+    const wrapper = wrappedByJobUser(
+      log,
       state,
-      '--syslog-socket',
-      log.socket,
-      '--job',
       'pull_p',
-      '--',
-      'sh',
-      '-c',
       `while [ ! -e ${go} ]; do sleep 0.05; done; echo 'pg_restore: error: relation "events" does not exist' >&2; exit 3`,
-    ]);
+    );
     const text = await log.rsyslog!.waitFor(/env-sync-run\[\d+\]: event=start job=pull_p /);
     // What the stranger sees in ps: the wrapper's pid (here read from the line it logged).
     const pid = Number(/env-sync-run\[(\d+)\]: event=start job=pull_p /.exec(text)![1]);

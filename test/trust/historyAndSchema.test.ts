@@ -3,14 +3,14 @@
 // schema newer than this version knows. The job's user writes its own markers (a bug, a restored
 // backup, a hand edit); the checks run as the monitoring user.
 import { expect } from 'chai';
-import { chownSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { statePath } from '../../src/markers/paths.js';
 import { readJobState } from '../../src/markers/read.js';
 import { plugin, run } from '../support/proc.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
-import { makeTempDir, stateDirIn } from '../support/tmp.js';
-import { asUser, CHECKER, ensureUser, JOB_USER } from '../support/users.js';
+import { makeTempDir } from '../support/tmp.js';
+import { asUser, CHECKER, JOB_USER, jobStateDirIn, withUsers } from '../support/users.js';
 
 const DEEP = 10_000;
 const deeplyNested = `${'['.repeat(DEEP)}${']'.repeat(DEEP)}`;
@@ -21,20 +21,16 @@ describe('a history entry that is null, not an object, or nested 10,000 deep; a 
   let state: string;
   let cleanup: () => void;
   let rs: Rsyslog;
-  const made: Array<() => void> = [];
+  withUsers(JOB_USER, CHECKER);
   before(async () => {
-    for (const u of [JOB_USER, CHECKER]) made.push(ensureUser(u).remove);
     rs = await startRsyslog();
   });
   after(async () => {
     await rs?.stop();
-    for (const remove of made) remove();
   });
   beforeEach(() => {
     ({ dir, cleanup } = makeTempDir());
-    state = stateDirIn(dir);
-    const { uid, gid } = ensureUser(JOB_USER);
-    chownSync(state, uid, gid);
+    state = jobStateDirIn(dir);
   });
   afterEach(() => cleanup());
 

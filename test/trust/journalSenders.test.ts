@@ -5,42 +5,36 @@
 // credentials), so there the stranger's lines are left out and counted, and the failure stays
 // CRITICAL. The checks run as a third user, as nagios does, in group systemd-journal.
 import { expect } from 'chai';
-import { chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec } from '../support/journald.js';
-import { LOGS, type TestLog } from '../support/logSources.js';
+import { LOGS, type TestLog, wrappedByJobUser } from '../support/logSources.js';
 import { plugin } from '../support/proc.js';
-import { makeTempDir, stateDirIn } from '../support/tmp.js';
-import { CHECKER, ensureUser, JOB_USER, STRANGER } from '../support/users.js';
+import { makeTempDir } from '../support/tmp.js';
+import { CHECKER, ensureUser, JOB_USER, STRANGER, jobStateDirIn, withUsers } from '../support/users.js';
 
 const CHECK = plugin('check_env_sync');
 const ENV_SYNC = plugin('env-sync');
-const WRAPPER = plugin('env-sync-run');
 const ARGV = (job: string) => `/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/${job}.cfg`;
 
 for (const [kind, make] of LOGS) {
   describe(`a stranger's forged lines for an unwrapped job, from ${kind === 'syslog' ? 'a syslog file' : 'the journal'}`, function () {
     this.timeout(120_000);
-    const made: Array<() => void> = [];
+    withUsers(JOB_USER, STRANGER, CHECKER);
     let log: TestLog;
     let tmp: ReturnType<typeof makeTempDir>;
     let state: string;
     let stranger: number;
     before(async () => {
-      for (const u of [JOB_USER, STRANGER, CHECKER]) made.push(ensureUser(u).remove);
       stranger = ensureUser(STRANGER).uid;
       log = await make();
       tmp = makeTempDir();
       // The state directory the job's user owns names the job's user (the trust rules), as on a host
       // where its other jobs are wrapped.
-      state = stateDirIn(tmp.dir);
-      const job = ensureUser(JOB_USER);
-      chownSync(state, job.uid, job.gid);
+      state = jobStateDirIn(tmp.dir);
     });
     after(async () => {
       await log?.stop();
       tmp?.cleanup();
-      for (const remove of made.reverse()) remove();
     });
 
     /** As nagios runs it: an unprivileged user in the group that may read the journal. */
@@ -108,22 +102,7 @@ for (const [kind, make] of LOGS) {
     });
 
     it("a wrapped job: its recorded failure stays CRITICAL either way; in the journal the stranger's lines are not even evidence", async () => {
-      const ran = await exec('setpriv', [
-        `--reuid=${JOB_USER}`,
-        `--regid=${JOB_USER}`,
-        '--clear-groups',
-        WRAPPER,
-        '--state-dir',
-        state,
-        '--syslog-socket',
-        log.socket,
-        '--job',
-        'pull_w',
-        '--',
-        'sh',
-        '-c',
-        'echo "pg_restore: error: relation missing" >&2; exit 3',
-      ]);
+      const ran = await wrappedByJobUser(log, state, 'pull_w', 'echo "pg_restore: error: relation missing" >&2; exit 3');
       expect(ran.code, ran.stderr).to.equal(3);
       await log.settle(/event=finish job=pull_w/);
       await log.log('env-sync/pull_w', 'pg_restore: error: planted by a stranger', STRANGER);

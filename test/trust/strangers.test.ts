@@ -7,8 +7,8 @@ import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { plugin, run } from '../support/proc.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
-import { makeTempDir, stateDirIn } from '../support/tmp.js';
-import { asUser, CHECKER, ensureUser, JOB_USER, STRANGER } from '../support/users.js';
+import { makeTempDir } from '../support/tmp.js';
+import { asUser, CHECKER, JOB_USER, STRANGER, jobStateDirIn, withUsers } from '../support/users.js';
 
 const CHECK = plugin('check_env_sync');
 const WRAPPER = plugin('env-sync-run');
@@ -43,23 +43,20 @@ function okMarker(job: string, user: string): string {
 
 describe("a stranger on the host against a job's verdict", function () {
   this.timeout(120_000);
-  const made: Array<() => void> = [];
+  withUsers(JOB_USER, STRANGER, CHECKER);
   let rs: Rsyslog;
   let dir: string;
   let state: string;
   let cleanup: () => void;
   before(async () => {
-    for (const u of [JOB_USER, STRANGER, CHECKER]) made.push(ensureUser(u).remove);
     rs = await startRsyslog({ format: 'rfc3339' });
   });
   after(async () => {
     await rs?.stop();
-    for (const remove of made) remove();
   });
   beforeEach(() => {
     ({ dir, cleanup } = makeTempDir());
-    state = stateDirIn(dir);
-    chownSync(state, uid(JOB_USER), gid(JOB_USER));
+    state = jobStateDirIn(dir);
   });
   afterEach(() => cleanup());
 
