@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { processStartTicks } from '../../src/common/host.js';
 import { ensureJobDir, recordRun } from '../../src/markers/store.js';
 import type { Run } from '../../src/markers/types.js';
-import { startFakeIcingaApi } from '../support/fakeIcingaApi.js';
+import { postingOptions, startFakeIcingaApi } from '../support/fakeIcingaApi.js';
 import { frozenClock } from '../support/faketime.js';
 import { makeTestPki } from '../support/tls.js';
 import { plugin, run } from '../support/proc.js';
@@ -93,18 +93,7 @@ describe('one job, six views, one answer, end to end', function () {
     try {
       const stateDir = stateDirIn(dir);
       const job = 'pull_six_views';
-      const password = join(dir, 'password');
-      writeFileSync(password, 'pw\n', { mode: 0o600 });
-      const icinga = [
-        '--icinga-url',
-        `https://127.0.0.1:${api.port}`,
-        '--icinga-user',
-        'env-sync',
-        '--icinga-password-file',
-        password,
-        '--icinga-ca',
-        pki.caCert,
-      ];
+      const icinga = postingOptions(api, pki, dir);
       const wrapped = await run(plugin('env-sync-run'), [
         '--no-syslog-copy',
         '--state-dir',

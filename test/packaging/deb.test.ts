@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDeb, PACKAGE, requireTool } from '../support/debPackage.js';
-import { startFakeIcingaApi, type FakeIcingaApi } from '../support/fakeIcingaApi.js';
+import { postingOptions, startFakeIcingaApi, type FakeIcingaApi } from '../support/fakeIcingaApi.js';
 import { freePort, validateIcinga2, writeIcinga2Config } from '../support/icinga2.js';
 import { checkNrpe, requireNrpe, startNrpe, type RunningNrpe } from '../support/nrpe.js';
 import { repoRoot, run } from '../support/proc.js';
@@ -301,28 +301,10 @@ describe('the Debian package: build, lintian, install, NRPE and Icinga 2, upgrad
   it('the installed env-sync-run posts the verdict of the installed check for a passive result', async function () {
     const pki = makeTestPki(tmp.dir, 'icinga');
     api = await startFakeIcingaApi(pki);
-    const password = join(tmp.dir, 'password');
-    writeFileSync(password, 'pw\n', { mode: 0o600 });
     // Not spawnSync: the fake API answers from this process's event loop.
-    const r = await run(
-      'env-sync-run',
-      [
-        '--no-syslog',
-        '--job',
-        'posted',
-        '--icinga-url',
-        `https://127.0.0.1:${api.port}`,
-        '--icinga-user',
-        'env-sync',
-        '--icinga-password-file',
-        password,
-        '--icinga-ca',
-        pki.caCert,
-        '--',
-        'true',
-      ],
-      { env: { ...process.env, PATH: CRON_PATH } },
-    );
+    const r = await run('env-sync-run', ['--no-syslog', '--job', 'posted', ...postingOptions(api, pki, tmp.dir), '--', 'true'], {
+      env: { ...process.env, PATH: CRON_PATH },
+    });
     expect(r.code, r.stderr).to.equal(0);
     expect(api.seen, r.stderr).to.have.length(1);
     expect(api.seen[0]!.body.exit_status).to.equal(0);

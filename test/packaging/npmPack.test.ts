@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFakeIcingaApi } from '../support/fakeIcingaApi.js';
+import { postingOptions, startFakeIcingaApi } from '../support/fakeIcingaApi.js';
 import { fixture, plugin, repoRoot, run } from '../support/proc.js';
 import { makeTempDir } from '../support/tmp.js';
 import { makeTestPki } from '../support/tls.js';
@@ -193,29 +193,9 @@ describe('the npm tarball: npm pack, npm install -g into a prefix, the same outp
     const pki = makeTestPki(tmp.dir, 'icinga');
     const api = await startFakeIcingaApi(pki);
     try {
-      const password = join(tmp.dir, 'password');
-      writeFileSync(password, 'pw\n', { mode: 0o600 });
-      const posted = await run(
-        'env-sync-run',
-        [
-          '--no-syslog',
-          '--state-dir',
-          state,
-          '--job',
-          'posted',
-          '--icinga-url',
-          `https://127.0.0.1:${api.port}`,
-          '--icinga-user',
-          'env-sync',
-          '--icinga-password-file',
-          password,
-          '--icinga-ca',
-          pki.caCert,
-          '--',
-          'true',
-        ],
-        { env: { PATH: npmPath() } },
-      );
+      const posted = await run('env-sync-run', ['--no-syslog', '--state-dir', state, '--job', 'posted', ...postingOptions(api, pki, tmp.dir), '--', 'true'], {
+        env: { PATH: npmPath() },
+      });
       expect(posted.code, posted.stderr).to.equal(0);
       expect(api.seen, posted.stderr).to.have.length(1);
       expect(api.seen[0]!.body.plugin_output).to.match(/^ENV_SYNC OK - posted last run succeeded /);

@@ -1,8 +1,9 @@
 // A stand-in for Icinga 2's process-check-result endpoint: https on 127.0.0.1 with a test CA,
 // recording each request and answering with scripted status codes.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { TestPki } from './tls.js';
 
 export interface SeenRequest {
@@ -47,4 +48,14 @@ export async function startFakeIcingaApi(pki: TestPki): Promise<FakeIcingaApi> {
   api.port = (server.address() as AddressInfo).port;
   api.close = () => new Promise<void>((r) => server.close(() => r()));
   return api;
+}
+
+/**
+ * The wrapper's options that post its passive result to this API as user env-sync, trusting the
+ * test CA; the password file ('pw') is written in `dir`, readable by root only, as the docs say.
+ */
+export function postingOptions(api: FakeIcingaApi, pki: TestPki, dir: string): string[] {
+  const password = join(dir, 'icinga-password');
+  writeFileSync(password, 'pw\n', { mode: 0o600 });
+  return ['--icinga-url', `https://127.0.0.1:${api.port}`, '--icinga-user', 'env-sync', '--icinga-password-file', password, '--icinga-ca', pki.caCert];
 }

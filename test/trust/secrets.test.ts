@@ -12,7 +12,7 @@ import { emptyJobState, OUTPUT_TAIL_LINE_BYTES } from '../../src/markers/types.j
 import { applyRun } from '../../src/markers/store.js';
 import { render } from '../../src/output/pluginOutput.js';
 import { OutputTail, OutputTap, SYSLOG_LINE_BYTES } from '../../src/wrapper/outputTap.js';
-import { startFakeIcingaApi } from '../support/fakeIcingaApi.js';
+import { postingOptions, startFakeIcingaApi } from '../support/fakeIcingaApi.js';
 import { plugin, run } from '../support/proc.js';
 import { startRsyslog } from '../support/rsyslog.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
@@ -244,8 +244,6 @@ describe('no secret survives in what is kept or forwarded', function () {
         `echo "retrying with --password ${secrets[3]}" >&2`,
         'exit 4',
       ].join('; ');
-      const password = join(dir, 'icinga-password');
-      writeFileSync(password, 'pw\n', { mode: 0o600 });
       const r = await run(plugin('env-sync-run'), [
         '--state-dir',
         state,
@@ -255,14 +253,7 @@ describe('no secret survives in what is kept or forwarded', function () {
         rs.socket,
         '--syslog-file',
         rs.file,
-        '--icinga-url',
-        `https://127.0.0.1:${api.port}`,
-        '--icinga-user',
-        'env-sync',
-        '--icinga-password-file',
-        password,
-        '--icinga-ca',
-        pki.caCert,
+        ...postingOptions(api, pki, dir),
         '--',
         'sh',
         '-c',
