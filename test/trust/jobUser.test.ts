@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseJobUser, untrustedDefaults } from '../../src/markers/configuredUser.js';
 import { plugin, run } from '../support/proc.js';
 import { makeTempDir, stateDirIn } from '../support/tmp.js';
-import { asUser, ensureUser, JOB_USER, STRANGER } from '../support/users.js';
+import { asUser, ensureUser, JOB_USER, STRANGER, withUsers } from '../support/users.js';
 
 // The job's user is found by one rule in every executable: --user; the crontab's owner;
 // ENV_SYNC_JOB_USER in /etc/default/env-sync-checks (believed only when root's and closed to
@@ -30,14 +30,13 @@ describe('ENV_SYNC_JOB_USER in the defaults file', () => {
   });
 });
 
-describe("one job's user, one answer: check_env_sync and env-sync status agree", function () {
+describe("one job's user, one answer: check_env_sync, check_env_sync_all and env-sync status agree", function () {
   this.timeout(60_000);
-  const made: Array<() => void> = [];
+  withUsers(JOB_USER, STRANGER);
   let tmp: ReturnType<typeof makeTempDir>;
   let state: string;
   let syslog: string;
   before(async () => {
-    for (const u of [JOB_USER, STRANGER]) made.push(ensureUser(u).remove);
     tmp = makeTempDir();
     state = stateDirIn(tmp.dir);
     syslog = join(tmp.dir, 'syslog');
@@ -52,34 +51,35 @@ describe("one job's user, one answer: check_env_sync and env-sync status agree",
   });
   after(() => {
     tmp?.cleanup();
-    for (const remove of made.reverse()) remove();
   });
 
   const views = async (env: NodeJS.ProcessEnv) => {
     const check = await run(plugin('check_env_sync'), ['--job', 'pull_x', '--state-dir', state, '--syslog', syslog], { env: { ...process.env, ...env } });
+    const all = await run(plugin('check_env_sync_all'), ['--state-dir', state, '--syslog', syslog], { env: { ...process.env, ...env } });
     const status = await run(plugin('env-sync'), ['status', '--json', '--state-dir', state, '--syslog', syslog], { env: { ...process.env, ...env } });
     const row = (JSON.parse(status.stdout) as { jobs: Array<{ job: string; state: number; summary: string }> }).jobs.find((j) => j.job === 'pull_x')!;
-    return { check: check.code, status: row.state, summary: row.summary, checkOut: check.stdout };
+    return { check: check.code, all: all.code, status: row.state, summary: row.summary, checkOut: check.stdout, allOut: all.stdout };
   };
 
   it("with no user named anywhere: both trust the job directory's owner, both OK", async () => {
     const v = await views({ ENV_SYNC_DEFAULTS_FILE: join(tmp.dir, 'no-such-file') });
-    expect([v.check, v.status], `${v.checkOut}\n${v.summary}`).to.deep.equal([0, 0]);
+    expect([v.check, v.all, v.status], `${v.checkOut}\n${v.allOut}\n${v.summary}`).to.deep.equal([0, 0, 0]);
   });
 
   it("with ENV_SYNC_JOB_USER naming the job's user in a root-owned 0644 file: both OK", async () => {
     const file = join(tmp.dir, 'defaults-job');
     writeFileSync(file, `ENV_SYNC_JOB_USER=${JOB_USER}\n`, { mode: 0o644 });
     const v = await views({ ENV_SYNC_DEFAULTS_FILE: file });
-    expect([v.check, v.status], `${v.checkOut}\n${v.summary}`).to.deep.equal([0, 0]);
+    expect([v.check, v.all, v.status], `${v.checkOut}\n${v.allOut}\n${v.summary}`).to.deep.equal([0, 0, 0]);
   });
 
   it('with ENV_SYNC_JOB_USER naming another user: both refuse the markers alike (UNKNOWN), naming that user', async () => {
     const file = join(tmp.dir, 'defaults-stranger');
     writeFileSync(file, `ENV_SYNC_JOB_USER=${STRANGER}\n`, { mode: 0o644 });
     const v = await views({ ENV_SYNC_DEFAULTS_FILE: file });
-    expect([v.check, v.status]).to.deep.equal([3, 3]);
+    expect([v.check, v.all, v.status], `${v.checkOut}\n${v.allOut}\n${v.summary}`).to.deep.equal([3, 3, 3]);
     expect(v.checkOut).to.contain(`not by the job's user ${STRANGER}`);
+    expect(v.allOut).to.contain(`not by the job's user ${STRANGER}`);
     expect(v.summary).to.contain(`not by the job's user ${STRANGER}`);
   });
 
@@ -88,6 +88,6 @@ describe("one job's user, one answer: check_env_sync and env-sync status agree",
     writeFileSync(file, `ENV_SYNC_JOB_USER=${STRANGER}\n`);
     chmodSync(file, 0o666);
     const v = await views({ ENV_SYNC_DEFAULTS_FILE: file });
-    expect([v.check, v.status], `${v.checkOut}\n${v.summary}`).to.deep.equal([0, 0]);
+    expect([v.check, v.all, v.status], `${v.checkOut}\n${v.allOut}\n${v.summary}`).to.deep.equal([0, 0, 0]);
   });
 });
