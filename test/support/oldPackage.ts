@@ -1,5 +1,5 @@
 // The 0.1.0 Debian package, for the upgrade and downgrade tests: built once from git history (the last
-// commit of 0.1.0, in a shared clone outside the checkout, with its own `npm ci --offline` and build)
+// commit of 0.1.0, in a shared clone outside the checkout, with its own `npm ci --prefer-offline` and build: the npm cache holds today's dependencies, and the registry gives the rest)
 // and cached outside the checkout by commit, as ~/.cache/env-sync-checks/fixtures/….
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -34,7 +34,7 @@ export function oldDeb(log: (line: string) => void = () => undefined): string {
     git(['clone', '--quiet', '--shared', '--no-checkout', repoRoot, src], work);
     git(['checkout', '--quiet', LAST_0_1_0], src);
     for (const [cmd, args] of [
-      ['npm', ['ci', '--offline', '--no-audit', '--no-fund']],
+      ['npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund']],
       ['npm', ['run', 'build']],
       [process.execPath, ['scripts/package-deb.mjs', '--out', join(work, 'out')]],
     ] as Array<[string, string[]]>) {
