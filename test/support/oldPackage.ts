@@ -1,6 +1,7 @@
 // The 0.1.0 Debian package, for the upgrade and downgrade tests: built once from git history (the last
-// commit of 0.1.0, in a shared clone outside the checkout, with its own `npm ci --prefer-offline` and build: the npm cache holds today's dependencies, and the registry gives the rest)
-// and cached outside the checkout by commit, as ~/.cache/env-sync-checks/fixtures/….
+// commit of 0.1.0, in a shared clone outside the checkout, with its own `npm ci --prefer-offline`:
+// the npm cache has today's dependencies, the registry the rest) and cached outside the checkout by
+// commit, as ~/.cache/env-sync-checks/fixtures/….
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
