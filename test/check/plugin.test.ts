@@ -83,7 +83,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     const r = await check(['-j', 'pull_ok', '-w', '25h', '-c', '26h']);
     expect(r.code).to.equal(0);
     expect(r.first).to.match(
-      /^ENV_SYNC OK - pull_ok last run succeeded at \d\d:\d\d after \d+s\|age=[0-9.]+s;90000;93600;0 duration=[0-9.]+s;;;0 exit_code=0 consecutive_failures=0;;;0 running=0;;;0;1$/,
+      /^ENV_SYNC OK - pull_ok last run succeeded at (yesterday )?\d\d:\d\d after \d+s\|age=[0-9.]+s;90000;93600;0 duration=[0-9.]+s;;;0 exit_code=0 consecutive_failures=0;;;0 running=0;;;0;1$/,
     );
     // Run by the test, not by cron: no cron command to show in full, and the records are root's.
     expect(r.out).to.contain(
@@ -96,7 +96,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     await rs.waitFor(/event=finish job=pull_fail/);
     const r = await check(['-j', 'pull_fail']);
     expect(r.code).to.equal(2);
-    expect(r.first).to.match(/^ENV_SYNC CRITICAL - pull_fail failed with exit 3 at \d\d:\d\d after \d+s; no success on record\|/);
+    expect(r.first).to.match(/^ENV_SYNC CRITICAL - pull_fail failed with exit 3 at (yesterday )?\d\d:\d\d after \d+s; no success on record\|/);
     expect(r.out).to.contain(`${rs.file}: `);
     expect(r.out).to.match(/govuk_env_sync.sh: Error running ".*pull_fail.cfg" in function restore_postgresql on line 212/);
     expect(r.out).to.match(/env-sync\/pull_fail: pg_restore: error: could not execute query/);
@@ -117,7 +117,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     await waitUntil('running marker', () => readRunningMarkers(state, 'long', null).some((m) => m.childPid));
     const ok = await check(['-j', 'long', '--max-runtime', '1h']);
     expect(ok.code).to.equal(0);
-    expect(ok.first).to.match(/^ENV_SYNC OK - long running since \d\d:\d\d \(for \d+s\)\|.* running=1;;;0;1$/);
+    expect(ok.first).to.match(/^ENV_SYNC OK - long running since (yesterday )?\d\d:\d\d \(for \d+s\)\|.* running=1;;;0;1$/);
     await new Promise((r) => setTimeout(r, 1100));
     const over = await check(['-j', 'long', '--max-runtime', '1']);
     expect(over.code).to.equal(2);
@@ -128,7 +128,7 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     process.kill(childPid, 'SIGKILL');
     const dead = await check(['-j', 'long']);
     expect(dead.code).to.equal(2);
-    expect(dead.first).to.match(/run started \d\d:\d\d: its wrapper pid \d+ died and recorded no end, and its sync pid \d+ has ended since: outcome unknown/);
+    expect(dead.first).to.match(/run started (yesterday )?\d\d:\d\d: its wrapper pid \d+ died and recorded no end, and its sync pid \d+ has ended since: outcome unknown/);
   });
 
   it('CRITICAL when the host rebooted during the run (boot id changed)', async () => {

@@ -113,7 +113,7 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     const r = await check(['--job', 'pull_early']);
     expect(r.code, r.stdout).to.equal(2);
     expect(r.stdout).to.match(
-      /^ENV_SYNC CRITICAL - pull_early run started \d\d:\d\d ended without a Completed or Error running line: no govuk_env_sync\.sh runs its cfg any more, so it exited early/,
+      /^ENV_SYNC CRITICAL - pull_early run started (yesterday )?\d\d:\d\d ended without a Completed or Error running line: no govuk_env_sync\.sh runs its cfg any more, so it exited early/,
     );
     expect(r.stdout).to.contain(`[WARNING] stale with_reboot_lock file ${host.lockDir}/reboot_lock-env-sync_pull_early`);
     expect(r.stdout.split('\n')[0]).to.contain('running=0;');
@@ -125,7 +125,7 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     const hidden = await check(['--job', 'pull_early'], 'mount -t proc -o hidepid=invisible proc /proc && ');
     expect(hidden.code, hidden.stdout).to.equal(3);
     expect(hidden.stdout).to.match(
-      /^ENV_SYNC UNKNOWN - pull_early cannot tell whether the run started \d\d:\d\d still runs \(no Completed or Error running line yet\): \/proc is mounted with hidepid=invisible, so env-sync-test-checker cannot see other users' processes/,
+      /^ENV_SYNC UNKNOWN - pull_early cannot tell whether the run started (yesterday )?\d\d:\d\d still runs \(no Completed or Error running line yet\): \/proc is mounted with hidepid=invisible, so env-sync-test-checker cannot see other users' processes/,
     );
     rmSync(join(host.lockDir, 'reboot_lock-env-sync_pull_early'));
   });
@@ -137,7 +137,7 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     await rs.waitFor(/govuk_env_sync\.sh: Starting .*pull_live\.cfg/);
     const r = await check(['--job', 'pull_live']);
     expect(r.code, r.stdout).to.equal(0);
-    expect(r.stdout).to.match(/^ENV_SYNC OK - pull_live running since \d\d:\d\d/);
+    expect(r.stdout).to.match(/^ENV_SYNC OK - pull_live running since (yesterday )?\d\d:\d\d/);
     expect(r.stdout).not.to.contain('stale with_reboot_lock');
     expect(existsSync(join(host.lockDir, 'reboot_lock-env-sync_pull_live'))).to.equal(true);
     // Let the upload go on, and every later aws call through.
@@ -173,7 +173,7 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     expect(crit.code, crit.stdout).to.equal(2);
     expect(crit.stdout).to.match(
       new RegExp(
-        `^ENV_SYNC CRITICAL - pull_root a later run failed with exit 1 at \\d\\d:\\d\\d \\(syslog; the markers are stale: ${host.stateDir}/pull_root is owned by root, so the job's runs cannot record their markers there; chown -R ${JOB_USER}: ${host.stateDir}/pull_root\\)`,
+        `^ENV_SYNC CRITICAL - pull_root a later run failed with exit 1 at (yesterday )?\\d\\d:\\d\\d \\(syslog; the markers are stale: ${host.stateDir}/pull_root is owned by root, so the job's runs cannot record their markers there; chown -R ${JOB_USER}: ${host.stateDir}/pull_root\\)`,
       ),
     );
 
@@ -183,7 +183,7 @@ describe('verdicts on a real host: the real script under the real cron chain, rs
     await rs.waitFor(/(event=finish job=pull_root .*outcome=success[\s\S]*){4}/);
     const warn = await check(['--job', 'pull_root']);
     expect(warn.code, warn.stdout).to.equal(1);
-    expect(warn.stdout).to.match(/^ENV_SYNC WARNING - pull_root markers are stale; syslog says a later run succeeded at \d\d:\d\d: /);
+    expect(warn.stdout).to.match(/^ENV_SYNC WARNING - pull_root markers are stale; syslog says a later run succeeded at (yesterday )?\d\d:\d\d: /);
 
     expect(spawnSync('chown', ['-R', `${JOB_USER}:`, dir]).status).to.equal(0);
     expect((await cronRun('pull_root')).code).to.equal(0);

@@ -106,7 +106,7 @@ describe("process probes: only the job user's and root's processes count (issue 
   it('with no process: the unwrapped run that logged no end is CRITICAL', async () => {
     const r = await check('pull_gone');
     expect(r.stdout).to.match(
-      /^ENV_SYNC CRITICAL - pull_gone run started \d\d:\d\d ended without a Completed or Error running line: no govuk_env_sync\.sh runs its cfg any more/,
+      /^ENV_SYNC CRITICAL - pull_gone run started (yesterday )?\d\d:\d\d ended without a Completed or Error running line: no govuk_env_sync\.sh runs its cfg any more/,
     );
   });
 
@@ -121,7 +121,7 @@ describe("process probes: only the job user's and root's processes count (issue 
     await lookAlike(JOB_USER, 'govuk_env_sync.sh', ['-f', `${CFG_DIR}/pull_gone.cfg`]);
     const r = await check('pull_gone');
     expect(r.code, r.stdout).to.equal(0);
-    expect(r.stdout).to.match(/^ENV_SYNC OK - pull_gone running since \d\d:\d\d/);
+    expect(r.stdout).to.match(/^ENV_SYNC OK - pull_gone running since (yesterday )?\d\d:\d\d/);
   });
 
   it("the stranger's `with_reboot_lock env-sync_pull_lock` does not hide the stale-lock WARNING", async () => {
@@ -172,7 +172,7 @@ describe("process probes: only the job user's and root's processes count (issue 
     const [asRoot, lock] = rest!.split('--- lock\n');
     expect(asChecker, r.stderr).to.match(
       new RegExp(
-        `^ENV_SYNC UNKNOWN - pull_gone cannot tell whether the run started \\d\\d:\\d\\d still runs \\(no Completed or Error running line yet\\): /proc is mounted with hidepid=(2|invisible), so ${CHECKER} cannot see other users' processes; remount /proc with gid=G`,
+        `^ENV_SYNC UNKNOWN - pull_gone cannot tell whether the run started (yesterday )?\\d\\d:\\d\\d still runs \\(no Completed or Error running line yet\\): /proc is mounted with hidepid=(2|invisible), so ${CHECKER} cannot see other users' processes; remount /proc with gid=G`,
       ),
     );
     expect(asRoot, "root sees through hidepid: the job user's run").to.match(/^ENV_SYNC OK - pull_gone running since/);

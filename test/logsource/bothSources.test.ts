@@ -85,7 +85,7 @@ for (const [kind, make] of LOGS) {
       await log.settle(/event=finish job=pull_fail/);
       const r = await check(['-j', 'pull_fail']);
       expect(r.code, r.out).to.equal(2);
-      expect(r.first).to.match(/^ENV_SYNC CRITICAL - pull_fail failed with exit 3 at \d\d:\d\d after \d+s; no success on record\|/);
+      expect(r.first).to.match(/^ENV_SYNC CRITICAL - pull_fail failed with exit 3 at (yesterday )?\d\d:\d\d after \d+s; no success on record\|/);
       const evidence = r.out.split('\n').filter((l) => l.startsWith(`${log.label}: `));
       expect(evidence.join('\n'), r.out).to.match(/govuk_env_sync.sh: Error running ".*pull_fail.cfg" in function restore_postgresql on line 212/);
       expect(evidence.join('\n'), r.out).to.match(/env-sync\/pull_fail: pg_restore: error: could not execute query/);
@@ -102,7 +102,7 @@ for (const [kind, make] of LOGS) {
       await log.settle(/Error running .*pull_u.cfg/);
       const r = await check(['-j', 'pull_u']);
       expect(r.code, r.out).to.equal(2);
-      expect(r.first).to.match(/^ENV_SYNC CRITICAL - pull_u failed at \d\d:\d\d after \d+s; no success in the logs read/);
+      expect(r.first).to.match(/^ENV_SYNC CRITICAL - pull_u failed at (yesterday )?\d\d:\d\d after \d+s; no success in the logs read/);
       expect(r.out).to.contain(caveat());
       expect(r.out).to.match(
         new RegExp(`^${log.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d\\d:\\d\\d:\\d\\d govuk_env_sync.sh: Error running ".*pull_u.cfg"`, 'm'),
@@ -121,18 +121,18 @@ for (const [kind, make] of LOGS) {
       await log.settle(/Completed .*pull_s.cfg/);
       const ok = await check(['-j', 'pull_s']);
       expect(ok.code, ok.out).to.equal(0);
-      expect(ok.first).to.match(/^ENV_SYNC OK - pull_s last run succeeded at \d\d:\d\d after \d+s\|/);
+      expect(ok.first).to.match(/^ENV_SYNC OK - pull_s last run succeeded at (yesterday )?\d\d:\d\d after \d+s\|/);
       await sync('pull_s', 'behaviour=fail\n');
       await log.settle(/Error running .*pull_s.cfg/);
       const failed = await check(['-j', 'pull_s']);
       expect(failed.code, failed.out).to.equal(2);
-      expect(failed.first).to.match(/^ENV_SYNC CRITICAL - pull_s failed at \d\d:\d\d after \d+s; last success \d+ seconds? ago/);
+      expect(failed.first).to.match(/^ENV_SYNC CRITICAL - pull_s failed at (yesterday )?\d\d:\d\d after \d+s; last success \d+ seconds? ago/);
       await log.log('govuk_env_sync.sh', 'Starting "/usr/local/bin/govuk_env_sync.sh -f /etc/govuk_env_sync/pull_s.cfg"');
       // Running while a govuk_env_sync.sh runs its cfg (the checks look in /proc).
       const script = liveScript(tmp.dir, '/etc/govuk_env_sync/pull_s.cfg');
       const running = await check(['-j', 'pull_s', '--max-runtime', '1h']).finally(() => script.stop());
       expect(running.code, running.out).to.equal(0);
-      expect(running.first, running.out).to.match(/^ENV_SYNC OK - pull_s running since \d\d:\d\d \(for \d+s\)\|(.* )?running=1;;;0;1$/);
+      expect(running.first, running.out).to.match(/^ENV_SYNC OK - pull_s running since (yesterday )?\d\d:\d\d \(for \d+s\)\|(.* )?running=1;;;0;1$/);
     });
 
     it('no record anywhere: --missing chooses the state, and the verdict names the log it looked in', async () => {

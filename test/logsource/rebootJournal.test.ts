@@ -63,20 +63,20 @@ describe('runs of an unwrapped job that a reboot interrupted (_BOOT_ID)', functi
     const r = await check('pull_r', fromJournal);
     expect(r.code, r.out).to.equal(2);
     expect(r.first, r.out).to.match(
-      /^ENV_SYNC CRITICAL - pull_r run started \d\d:\d\d was interrupted by a reboot \(its journal lines are from boot 0123456789ab…, not this boot\) and logged no end\|(.* )?running=0;;;0;1$/,
+      /^ENV_SYNC CRITICAL - pull_r run started (yesterday )?\d\d:\d\d was interrupted by a reboot \(its journal lines are from boot 0123456789ab…, not this boot\) and logged no end\|(.* )?running=0;;;0;1$/,
     );
     expect(r.out).to.contain(`Judged from the lines of journal file ${journal} alone, whose senders (_UID) are only what the file says`);
     // A syslog file records no boot: only that nothing runs the cfg any more.
     const s = await check('pull_r', fromSyslog);
     expect(s.code, s.out).to.equal(2);
-    expect(s.first).to.match(/^ENV_SYNC CRITICAL - pull_r run started \d\d:\d\d ended without a Completed or Error running line/);
+    expect(s.first).to.match(/^ENV_SYNC CRITICAL - pull_r run started (yesterday )?\d\d:\d\d ended without a Completed or Error running line/);
   });
 
   it('a run started in this boot is running (its script is); a run of the last boot that completed is a success', async () => {
     const script = liveScript(tmp.dir, '/etc/govuk_env_sync/pull_n.cfg');
     const n = await check('pull_n', fromJournal).finally(() => script.stop());
     expect(n.code, n.out).to.equal(0);
-    expect(n.first, n.out).to.match(/^ENV_SYNC OK - pull_n running since \d\d:\d\d \(for 30m\)\|(.* )?running=1;;;0;1$/);
+    expect(n.first, n.out).to.match(/^ENV_SYNC OK - pull_n running since (yesterday )?\d\d:\d\d \(for 30m\)\|(.* )?running=1;;;0;1$/);
     const c = await check('pull_c', fromJournal);
     expect(c.code, c.out).to.equal(0);
     expect(c.first).to.match(/^ENV_SYNC OK - pull_c last run succeeded at /);
@@ -86,7 +86,7 @@ describe('runs of an unwrapped job that a reboot interrupted (_BOOT_ID)', functi
     writeFileSync(bootFile, 'not a boot id\n');
     try {
       const r = await check('pull_r', fromJournal);
-      expect(r.first, r.out).to.match(/^ENV_SYNC CRITICAL - pull_r run started \d\d:\d\d ended without a Completed or Error running line/);
+      expect(r.first, r.out).to.match(/^ENV_SYNC CRITICAL - pull_r run started (yesterday )?\d\d:\d\d ended without a Completed or Error running line/);
       expect(r.out).not.to.contain('reboot');
     } finally {
       writeFileSync(bootFile, `${NOW_BOOT}\n`);

@@ -73,7 +73,7 @@ for (const [kind, make] of LOGS) {
           expect(r.out).to.contain('Judged from syslog lines alone, which any local user can write (logger)');
         } else {
           expect(r.code, r.out).to.equal(2);
-          expect(r.first).to.match(/^ENV_SYNC CRITICAL - pull_u failed at \d\d:\d\d /);
+          expect(r.first).to.match(/^ENV_SYNC CRITICAL - pull_u failed at (yesterday )?\d\d:\d\d /);
           expect(r.out).to.contain(`2 lines from uid ${stranger} (${STRANGER}) ignored: not the job's user ${JOB_USER} (the owner of ${state}) or root`);
           expect(r.out).to.contain("counting only those journald recorded as sent by the job's user or root");
           expect(r.out).not.to.match(/Completed/);

@@ -61,7 +61,7 @@ describe('a wrapper killed while its sync runs on', function () {
     expect(during.code, during.stdout).to.equal(1);
     expect(during.stdout).to.match(
       new RegExp(
-        `^ENV_SYNC WARNING - pull_x run started \\d\\d:\\d\\d: its wrapper pid ${wrapper.pid} is gone but its sync pid ${orphan} is still running \\(for \\d+s\\); its end will not be recorded`,
+        `^ENV_SYNC WARNING - pull_x run started (yesterday )?\\d\\d:\\d\\d: its wrapper pid ${wrapper.pid} is gone but its sync pid ${orphan} is still running \\(for \\d+s\\); its end will not be recorded`,
       ),
     );
     expect(during.stdout).to.contain('running=1;');
@@ -90,7 +90,7 @@ describe('a wrapper killed while its sync runs on', function () {
     expect(after.code, after.stdout).to.equal(2);
     expect(after.stdout).to.match(
       new RegExp(
-        `^ENV_SYNC CRITICAL - pull_x run started \\d\\d:\\d\\d: its wrapper pid ${wrapper.pid} died and recorded no end, and its sync pid ${synced} has ended since: outcome unknown`,
+        `^ENV_SYNC CRITICAL - pull_x run started (yesterday )?\\d\\d:\\d\\d: its wrapper pid ${wrapper.pid} died and recorded no end, and its sync pid ${synced} has ended since: outcome unknown`,
       ),
     );
 
