@@ -128,7 +128,9 @@ describe('check_env_sync on markers written by the real wrapper', function () {
     process.kill(childPid, 'SIGKILL');
     const dead = await check(['-j', 'long']);
     expect(dead.code).to.equal(2);
-    expect(dead.first).to.match(/run started (yesterday )?\d\d:\d\d: its wrapper pid \d+ died and recorded no end, and its sync pid \d+ has ended since: outcome unknown/);
+    expect(dead.first).to.match(
+      /run started (yesterday )?\d\d:\d\d: its wrapper pid \d+ died and recorded no end, and its sync pid \d+ has ended since: outcome unknown/,
+    );
   });
 
   it('CRITICAL when the host rebooted during the run (boot id changed)', async () => {
