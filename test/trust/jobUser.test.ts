@@ -61,19 +61,19 @@ describe("one job's user, one answer: check_env_sync, check_env_sync_all and env
     return { check: check.code, all: all.code, status: row.state, summary: row.summary, checkOut: check.stdout, allOut: all.stdout };
   };
 
-  it("with no user named anywhere: both trust the job directory's owner, both OK", async () => {
+  it("with no user named anywhere: all three trust the job directory's owner, all OK", async () => {
     const v = await views({ ENV_SYNC_DEFAULTS_FILE: join(tmp.dir, 'no-such-file') });
     expect([v.check, v.all, v.status], `${v.checkOut}\n${v.allOut}\n${v.summary}`).to.deep.equal([0, 0, 0]);
   });
 
-  it("with ENV_SYNC_JOB_USER naming the job's user in a root-owned 0644 file: both OK", async () => {
+  it("with ENV_SYNC_JOB_USER naming the job's user in a root-owned 0644 file: all OK", async () => {
     const file = join(tmp.dir, 'defaults-job');
     writeFileSync(file, `ENV_SYNC_JOB_USER=${JOB_USER}\n`, { mode: 0o644 });
     const v = await views({ ENV_SYNC_DEFAULTS_FILE: file });
     expect([v.check, v.all, v.status], `${v.checkOut}\n${v.allOut}\n${v.summary}`).to.deep.equal([0, 0, 0]);
   });
 
-  it('with ENV_SYNC_JOB_USER naming another user: both refuse the markers alike (UNKNOWN), naming that user', async () => {
+  it('with ENV_SYNC_JOB_USER naming another user: all three refuse the markers alike (UNKNOWN), naming that user', async () => {
     const file = join(tmp.dir, 'defaults-stranger');
     writeFileSync(file, `ENV_SYNC_JOB_USER=${STRANGER}\n`, { mode: 0o644 });
     const v = await views({ ENV_SYNC_DEFAULTS_FILE: file });
@@ -83,7 +83,7 @@ describe("one job's user, one answer: check_env_sync, check_env_sync_all and env
     expect(v.summary).to.contain(`not by the job's user ${STRANGER}`);
   });
 
-  it('a defaults file another user may write is not believed: the directories decide, both OK', async () => {
+  it('a defaults file another user may write is not believed: the directories decide, all OK', async () => {
     const file = join(tmp.dir, 'defaults-writable');
     writeFileSync(file, `ENV_SYNC_JOB_USER=${STRANGER}\n`);
     chmodSync(file, 0o666);

@@ -2,13 +2,12 @@
 // job's user runs the wrapper, a stranger tries to change what the checks say, and a third user
 // (as nagios is) runs the checks. See docs/security.md for the threat model.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { plugin, run } from '../support/proc.js';
 import { startRsyslog, type Rsyslog } from '../support/rsyslog.js';
 import { makeTempDir } from '../support/tmp.js';
-import { asUser, CHECKER, JOB_USER, STRANGER, jobStateDirIn, withUsers } from '../support/users.js';
+import { asUser, CHECKER, ensureUser, JOB_USER, STRANGER, jobStateDirIn, withUsers } from '../support/users.js';
 
 const CHECK = plugin('check_env_sync');
 const WRAPPER = plugin('env-sync-run');
@@ -60,12 +59,6 @@ describe("a stranger on the host against a job's verdict", function () {
   });
   afterEach(() => cleanup());
 
-  function uid(user: string): number {
-    return Number(spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim());
-  }
-  function gid(user: string): number {
-    return Number(spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout.trim());
-  }
   const as = (user: string, cmd: string, args: string[]) => {
     const [c, a] = asUser(user, cmd, args);
     return run(c, a, { env: { PATH: process.env.PATH, ENV_SYNC_SYSLOG_SOCKET: rs.socket } });
@@ -118,10 +111,12 @@ describe("a stranger on the host against a job's verdict", function () {
   it('a marker another user owns is refused even in a directory that looks right, naming its owner', async () => {
     // As if an administrator had copied a marker in: owned by the stranger, not the job's user or root.
     mkdirSync(join(state, 'pull_y'));
-    chownSync(join(state, 'pull_y'), uid(JOB_USER), gid(JOB_USER));
+    const job = ensureUser(JOB_USER);
+    chownSync(join(state, 'pull_y'), job.uid, job.gid);
     const marker = join(state, 'pull_y', 'state.json');
     writeFileSync(marker, okMarker('pull_y', STRANGER), { mode: 0o644 });
-    chownSync(marker, uid(STRANGER), gid(STRANGER));
+    const stranger = ensureUser(STRANGER);
+    chownSync(marker, stranger.uid, stranger.gid);
     const r = await check('pull_y');
     expect(r.code, r.stdout).to.equal(3);
     expect(r.stdout).to.contain(`${marker}: is owned by ${STRANGER}, not by the job's user ${JOB_USER} (the owner of ${state}) or root`);
